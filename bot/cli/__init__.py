@@ -1,0 +1,61 @@
+"""Command-line entry point: ``bot <command>``.
+
+Each subcommand lives in its own module exposing ``register(subparsers)``; the
+module sets ``func`` on its parser to a callable taking the parsed namespace and
+returning an exit code (a coroutine function is run with ``asyncio.run``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+
+# Explicit registry (no discovery magic): module names under bot.cli, in --help order.
+COMMAND_MODULES = (
+    "run",
+    "check_config",
+    "feeds",
+    "extract",
+    "evaluate",
+    "replay",
+    "meeting",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bot",
+        description=(
+            "Watch news feeds for peace-talk meetings and alert chat channels about "
+            "what is scheduled, what changed and what is next."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"bot.cli.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        if inspect.iscoroutinefunction(func):
+            result = asyncio.run(func(args))
+        else:
+            result = func(args)
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)

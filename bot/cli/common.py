@@ -1,0 +1,45 @@
+"""Options and helpers shared by several subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.config import AppConfig, ConfigError, default_config_dir, load_config
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="configuration directory (default: ./config, else the shipped one)",
+    )
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=None,
+        help="SQLite database file (or a SQLAlchemy URL); overrides settings and DATABASE_URL",
+    )
+
+
+def load_config_or_exit(args: argparse.Namespace) -> AppConfig:
+    config_dir = getattr(args, "config", None) or default_config_dir()
+    try:
+        return load_config(config_dir)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def database_url(config: AppConfig, db: str | None) -> str:
+    if not db:
+        return config.database_url
+    if "://" in db:
+        return db
+    return f"sqlite+aiosqlite:///{Path(db).expanduser()}"
