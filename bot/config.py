@@ -122,6 +122,9 @@ class FeedConfig(_Strict):
     lang: str | None = None
     outlet: str | None = None
     enabled: bool = True
+    # Alert on the items already in the feed at its first poll (default: the
+    # [polling] setting). The shipped demo feeds say yes so a first run shows alerts.
+    alert_backlog: bool | None = None
 
     @field_validator("url")
     @classmethod
@@ -238,6 +241,11 @@ class AppConfig:
         if not path.is_absolute():
             path = (self.config_dir / path).resolve()
         return path.as_uri()
+
+    def feed_alerts_backlog(self, feed: FeedConfig) -> bool:
+        if feed.alert_backlog is not None:
+            return feed.alert_backlog
+        return self.settings.polling.alert_backlog_on_first_poll
 
     def feed_interval(self, feed: FeedConfig) -> float:
         return feed.interval_seconds or self.settings.polling.default_interval_seconds
