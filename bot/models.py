@@ -55,6 +55,8 @@ class WatchEntity:
     ambiguous: bool = False
     # phrases containing an alias that are NOT this entity ("Miami Heat")
     exclude: tuple[str, ...] = ()
+    # the side an actor speaks for ("US", "Russia", "Ukraine"); names meetings in alerts
+    side: str = ""
 
     def all_aliases(self) -> tuple[str, ...]:
         seen: dict[str, None] = {self.name: None}
@@ -95,6 +97,8 @@ class FeedItem:
     outlet: str | None = None  # feed title / site name
     guid: str | None = None
     lang_hint: str | None = None  # language declared by the feed, if any
+    # secondary dedup key from the canonical link ("l:<hash>"), to spot GUID churn
+    link_key: str | None = None
 
 
 # --------------------------------------------------------------------------- understanding

@@ -1,0 +1,373 @@
+"""Slack adapter (slack-bolt AsyncApp). The only module that imports slack_bolt / slack_sdk.
+
+Receiving: Socket Mode when an app token (``xapp-…``) is given, otherwise HTTP mode on
+``/slack/events``. In HTTP mode the signature and timestamp are checked here, on the raw
+body and with an injectable clock, before Bolt sees the request (bad → 401).
+Slash commands are acknowledged first (Slack wants an answer within 3 s), then run.
+Event redeliveries (``X-Slack-Retry-Num``) are deduplicated by ``event_id``; a failed
+first attempt releases its claim so the retry is processed.
+
+Who may change a channel's subscriptions: in a DM, the user; in a channel, workspace
+admins and owners (``users.info``) and the channel's creator (``conversations.info``).
+
+``send`` maps Slack failures to the ChatError classes of ``bot.ports``. The SDK's own
+retry handlers are switched off: bot.delivery owns retries, so none are stacked.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import math
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import Clock, SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.chat.base import (
+    MUTATING_COMMANDS,
+    InboundDedup,
+    MemoryDedup,
+)
+from bot.commands import ParsedCommand, parse_command, parse_mention
+from bot.config import SlackSettings
+from bot.models import ChatTarget, ChatType, IncomingCommand, Message, Platform, SentRef
+from bot.ports import (
+    AmbiguousSendError,
+    ChatError,
+    CommandCallback,
+    FatalPlatformError,
+    FormattingError,
+    PermanentChatError,
+    RateLimited,
+    SubscriptionRepository,
+    TransientError,
+)
+from bot.render import outdated_message, slack_payload, slack_plain
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+DEFAULT_RETRY_AFTER = 30.0  # when Retry-After is missing or unreadable
+MAX_RETRY_AFTER = 3600.0
+READ_COMMANDS = frozenset({"next_meeting", "meetings", "meeting"})
+
+PERMANENT_CODES = {
+    "channel_not_found": "the channel does not exist or the bot cannot see it (private?)",
+    "not_in_channel": "invite the bot to the channel (/invite @bot) or add chat:write.public",
+    "is_archived": "the channel is archived",
+    "channel_is_archived": "the channel is archived",
+    "restricted_action": "the workspace does not allow the bot to post there",
+    "cannot_dm_bot": "a bot cannot be messaged directly",
+    "user_not_found": "the user no longer exists",
+}
+FATAL_CODES = {
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "token_expired",
+    "account_inactive",
+    "missing_scope",
+    "no_permission",
+    "ekm_access_denied",
+    "org_login_required",
+    "not_allowed_token_type",
+}
+FORMATTING_CODES = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "no_text",
+    "too_many_blocks",
+    "invalid_attachments",
+}
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def parse_retry_after(value: str | None, now: float) -> float:
+    """``Retry-After`` as seconds or an HTTP date; anything else → a safe default."""
+    if value is None:
+        return DEFAULT_RETRY_AFTER
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if math.isfinite(seconds) and seconds >= 0:
+        return min(seconds, MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return DEFAULT_RETRY_AFTER
+    if when.tzinfo is None:
+        return DEFAULT_RETRY_AFTER
+    return min(max(when.timestamp() - now, 0.0), MAX_RETRY_AFTER)
+
+
+def classify_error(exc: BaseException, now: float | None = None) -> ChatError:
+    """A slack_sdk / aiohttp failure → the ChatError class that says what to do next."""
+    now = time.time() if now is None else now
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        status = getattr(response, "status_code", 0) or 0
+        data = getattr(response, "data", None)
+        code = data.get("error", "") if isinstance(data, dict) else ""
+        headers = getattr(response, "headers", None) or {}
+        if status == 429 or code == "ratelimited":
+            retry = headers.get("Retry-After") or headers.get("retry-after")
+            wait = parse_retry_after(retry, now)
+            return RateLimited(f"slack rate limited ({code or status})", retry_after=wait)
+        if code in PERMANENT_CODES:
+            return PermanentChatError(f"{code}: {PERMANENT_CODES[code]}")
+        if code in FATAL_CODES:
+            detail = ""
+            if code == "missing_scope" and isinstance(data, dict):
+                detail = f" (needed: {data.get('needed')}, provided: {data.get('provided')})"
+            return FatalPlatformError(f"slack {code}{detail}")
+        if code in FORMATTING_CODES:
+            return FormattingError(f"slack {code}")
+        return TransientError(f"slack error {code or status}")
+    if isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError):
+        return TransientError(f"cannot reach Slack: {exc!r}")  # never sent
+    if isinstance(exc, TimeoutError | aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        return AmbiguousSendError(f"no answer from Slack after sending: {exc!r}")
+    return TransientError(repr(exc))
+
+
+class _Clock(Clock):
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now
+
+    def now(self) -> float:
+        return self._now()
+
+
+def _chat_type(channel_id: str, channel_name: str = "") -> ChatType:
+    if channel_id.startswith("D") or channel_name == "directmessage":
+        return ChatType.PRIVATE
+    if channel_name in ("privategroup", "mpdm") or channel_id.startswith("G"):
+        return ChatType.GROUP
+    return ChatType.CHANNEL
+
+
+class SlackPlatform:
+    """ChatPlatform for one Slack workspace."""
+
+    name = "slack"
+
+    def __init__(
+        self,
+        settings: SlackSettings,
+        bot_token: str,
+        subscriptions: SubscriptionRepository,
+        *,
+        signing_secret: str | None = None,
+        app_token: str | None = None,
+        dedup: InboundDedup | None = None,
+        clock: Callable[[], float] = time.time,
+        timeout: int = 30,
+    ) -> None:
+        if not app_token and not signing_secret:
+            raise ValueError("Slack HTTP mode needs SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)")
+        self.settings = settings
+        self.subscriptions = subscriptions
+        self.app_token = app_token
+        self.dedup = dedup or MemoryDedup()
+        self.clock = clock
+        self.verifier = SignatureVerifier(signing_secret or "", clock=_Clock(clock))
+        self.client = AsyncWebClient(
+            token=bot_token, base_url=settings.api_base_url, timeout=timeout, retry_handlers=[]
+        )
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret or "socket-mode",
+            request_verification_enabled=False,  # done in _http_events with our clock
+        )
+        self.app.command(re.compile(r"^/[\w-]+$"))(self._on_slash_command)
+        self.app.event("app_mention")(self._on_mention)
+        self._on_command: CommandCallback | None = None
+        self._runner: web.AppRunner | None = None
+        self._socket: Any = None
+        self.port: int | None = None
+        self._sent: OrderedDict[tuple[str, str], Message] = OrderedDict()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def start(self, on_command: CommandCallback) -> None:
+        self._on_command = on_command
+        if self.app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self.app_token)
+            await self._socket.connect_async()
+            log.info("slack: connected in Socket Mode")
+            return
+        web_app = web.Application(client_max_size=1024 * 1024)
+        web_app.router.add_post(EVENTS_PATH, self._http_events)
+        self._runner = web.AppRunner(web_app, shutdown_timeout=5.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        log.info("slack: serving %s on port %s", EVENTS_PATH, self.port)
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self._close_client_session()
+
+    async def _close_client_session(self) -> None:
+        session = getattr(self.client, "session", None)
+        if session is not None and not session.closed:
+            await session.close()
+
+    # ----------------------------------------------------------------- inbound HTTP
+
+    async def _http_events(self, request: web.Request) -> web.Response:
+        body = await request.text()
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        signature = request.headers.get("X-Slack-Signature")
+        try:
+            valid = self.verifier.is_valid(body, timestamp, signature)
+        except (ValueError, TypeError):
+            valid = False
+        if not valid:
+            log.warning("slack: request with a bad signature or stale timestamp rejected")
+            return web.json_response({"error": "invalid request"}, status=401)
+        retry = request.headers.get("X-Slack-Retry-Num")
+        if retry:
+            log.info(
+                "slack: redelivery #%s (%s)", retry, request.headers.get("X-Slack-Retry-Reason")
+            )
+        bolt_request = AsyncBoltRequest(
+            body=body,
+            query=request.query_string,
+            headers={k.lower(): v for k, v in request.headers.items()},
+        )
+        bolt_response = await self.app.async_dispatch(bolt_request)
+        return await to_aiohttp_response(bolt_response)
+
+    # ----------------------------------------------------------------- commands
+
+    async def _is_admin(self, user_id: str, channel_id: str) -> bool:
+        try:
+            user = (await self.client.users_info(user=user_id)).get("user") or {}
+            if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
+                return True
+            channel = (await self.client.conversations_info(channel=channel_id)).get("channel")
+            return bool(channel and channel.get("creator") == user_id)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("slack: cannot check admin rights (%s); treating as non-admin", exc)
+            return False
+
+    async def _run(
+        self, parsed: ParsedCommand, channel_id: str, channel_name: str, user_id: str, raw: str
+    ) -> tuple[IncomingCommand, Message] | None:
+        if self._on_command is None:
+            return None
+        chat_type = _chat_type(channel_id, channel_name)
+        needs_check = parsed.name in MUTATING_COMMANDS and chat_type is not ChatType.PRIVATE
+        cmd = IncomingCommand(
+            target=ChatTarget(Platform.SLACK, channel_id),
+            user_id=user_id,
+            name=parsed.name,
+            args=parsed.args,
+            chat_type=chat_type,
+            is_admin=await self._is_admin(user_id, channel_id) if needs_check else True,
+            raw_text=raw,
+        )
+        reply = await self._on_command(cmd)
+        if not reply.headline and not reply.lines:
+            return None
+        return cmd, reply
+
+    async def _on_slash_command(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+        await ack()  # within 3 s, before any work
+        raw = f"{command.get('command', '')} {command.get('text', '')}".strip()
+        parsed = parse_command(raw)
+        if parsed is None:
+            return
+        result = await self._run(
+            parsed,
+            str(command.get("channel_id", "")),
+            str(command.get("channel_name", "")),
+            str(command.get("user_id", "")),
+            raw,
+        )
+        if result is None:
+            return
+        cmd, reply = result
+        payload = slack_payload(reply)
+        visibility = "in_channel" if cmd.name in READ_COMMANDS else "ephemeral"
+        await respond(text=payload.text, blocks=payload.blocks, response_type=visibility)
+
+    async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], say: Any) -> None:
+        event_id = str(body.get("event_id") or "")
+        key = f"slack:{event_id}"
+        if event_id and not await self.dedup.claim(key):
+            log.info("slack: event %s already handled; redelivery ignored", event_id)
+            return
+        try:
+            text = _MENTION.sub(" ", str(event.get("text", "")))
+            parsed = parse_mention(text)
+            if parsed is None:
+                return
+            channel = str(event.get("channel", ""))
+            result = await self._run(parsed, channel, "", str(event.get("user", "")), text)
+            if result is None:
+                return
+            payload = slack_payload(result[1])
+            await say(text=payload.text, blocks=payload.blocks, thread_ts=event.get("thread_ts"))
+        except BaseException:
+            if event_id:
+                await self.dedup.release(key)  # let Slack's retry do the work
+            raise
+
+    # ----------------------------------------------------------------- outbound
+
+    def _content(self, message: Message, plain: bool) -> dict[str, Any]:
+        if plain:
+            return {"text": slack_plain(message)}
+        payload = slack_payload(message)
+        return {"text": payload.text, "blocks": payload.blocks}
+
+    async def send(self, target: ChatTarget, message: Message, *, plain: bool = False) -> SentRef:
+        try:
+            response = await self.client.chat_postMessage(
+                channel=target.chat_id,
+                unfurl_links=False,
+                unfurl_media=False,
+                **self._content(message, plain),
+            )
+        except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
+            raise classify_error(exc, self.clock()) from exc
+        ref = SentRef(target=target, message_id=str(response.get("ts", "")))
+        self._sent[(target.chat_id, ref.message_id)] = message
+        while len(self._sent) > 1000:
+            self._sent.popitem(last=False)
+        return ref
+
+    async def mark_outdated(self, ref: SentRef, note: str) -> None:
+        original = self._sent.get((ref.target.chat_id, ref.message_id))
+        try:
+            await self.client.chat_update(
+                channel=ref.target.chat_id,
+                ts=ref.message_id,
+                **self._content(outdated_message(original, note), False),
+            )
+        except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
+            raise classify_error(exc, self.clock()) from exc

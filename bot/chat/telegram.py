@@ -1,0 +1,460 @@
+"""Telegram adapter (python-telegram-bot 22). The only module that imports ``telegram``.
+
+Receiving: long polling by default, or a webhook served here (aiohttp) that checks the
+``X-Telegram-Bot-Api-Secret-Token`` header with a constant-time compare. Both feed the
+same PTB ``Application``. Sending: ``send`` maps every PTB error onto the ChatError
+classes of ``bot.ports``; retries are left to ``bot.delivery`` (no PTB rate limiter, no
+retry layers of our own here), so a send is attempted exactly once per call.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import warnings
+from collections import OrderedDict
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from aiohttp import web
+from telegram import (
+    BotCommand,
+    ChatMember,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram import Message as TgMessage
+from telegram.constants import ChatType as TgChatType
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.chat.base import COMMANDS, MUTATING_COMMANDS, InboundDedup, MemoryDedup
+from bot.commands import parse_command
+from bot.config import TelegramSettings
+from bot.models import ChatTarget, ChatType, IncomingCommand, Message, Platform, SentRef
+from bot.ports import (
+    AmbiguousSendError,
+    ChatError,
+    ChatMigratedError,
+    CommandCallback,
+    FatalPlatformError,
+    FormattingError,
+    PermanentChatError,
+    RateLimited,
+    SubscriptionRepository,
+    TransientError,
+)
+from bot.render import outdated_message, telegram_html, telegram_plain
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "channel_post", "my_chat_member"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
+GONE_STATUSES = {ChatMember.LEFT, ChatMember.BANNED}
+PRESENT_STATUSES = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
+
+# BadRequest descriptions that mean "this chat can never receive from us" (lower case).
+_PERMANENT_BAD_REQUEST = (
+    "chat not found",
+    "user is deactivated",
+    "have no rights to send",
+    "not enough rights",
+    "need administrator rights",
+    "bot was kicked",
+    "chat_write_forbidden",
+    "peer_id_invalid",
+    "group chat was deactivated",
+)
+# BadRequest descriptions that blame our markup or size.
+_FORMATTING_BAD_REQUEST = (
+    "can't parse entities",
+    "can't find end",
+    "unsupported start tag",
+    "message is too long",
+    "text must be non-empty",
+    "message text is empty",
+)
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+def classify_error(exc: TelegramError) -> ChatError:
+    """One PTB exception → the ChatError class that says what delivery should do."""
+    text = str(exc)
+    low = text.lower()
+    if isinstance(exc, RetryAfter):
+        return RateLimited(text, retry_after=_retry_seconds(exc))
+    if isinstance(exc, ChatMigrated):
+        new = ChatTarget(Platform.TELEGRAM, str(exc.new_chat_id))
+        return ChatMigratedError(text, new)
+    if isinstance(exc, InvalidToken | Conflict):
+        return FatalPlatformError(text)
+    if isinstance(exc, Forbidden):
+        return PermanentChatError(text)
+    if isinstance(exc, BadRequest):
+        if any(p in low for p in _PERMANENT_BAD_REQUEST):
+            return PermanentChatError(text)
+        # Any other 400 is a request we built badly: the plain-text fallback is the only retry.
+        return FormattingError(text)
+    if isinstance(exc, TimedOut):
+        cause = exc.__cause__
+        if isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout) or "pool timeout" in low:
+            return TransientError(text)  # the request never left
+        return AmbiguousSendError(text or "timed out waiting for Telegram's answer")
+    if isinstance(exc, NetworkError):
+        cause = exc.__cause__
+        if isinstance(cause, httpx.ReadError | httpx.RemoteProtocolError):
+            return AmbiguousSendError(text)  # sent, but the answer was lost
+        return TransientError(text)
+    return TransientError(text)
+
+
+def _chat_id(chat_id: str) -> int | str:
+    try:
+        return int(chat_id)
+    except ValueError:
+        return chat_id  # "@channelusername"
+
+
+def _chat_type(kind: str) -> ChatType:
+    if kind == TgChatType.PRIVATE:
+        return ChatType.PRIVATE
+    if kind == TgChatType.CHANNEL:
+        return ChatType.CHANNEL
+    return ChatType.GROUP
+
+
+class TelegramPlatform:
+    """ChatPlatform for Telegram. ``start`` begins receiving; ``send`` never retries."""
+
+    name = "telegram"
+
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        token: str,
+        subscriptions: SubscriptionRepository,
+        *,
+        dedup: InboundDedup | None = None,
+        webhook_secret: str | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 10.0,
+        poll_timeout: float = 10.0,
+    ) -> None:
+        if settings.mode == "webhook" and not (webhook_secret and settings.webhook_url):
+            raise ValueError(
+                "Telegram webhook mode needs telegram.webhook_url and TELEGRAM_WEBHOOK_SECRET"
+            )
+        self.settings = settings
+        self.subscriptions = subscriptions
+        self.dedup = dedup or MemoryDedup()
+        self.webhook_secret = webhook_secret
+        self.poll_timeout = poll_timeout
+        request = HTTPXRequest(
+            connection_pool_size=8,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            write_timeout=read_timeout,
+            pool_timeout=connect_timeout,
+        )
+        updates_request = HTTPXRequest(
+            connect_timeout=connect_timeout,
+            read_timeout=poll_timeout + read_timeout,
+            write_timeout=read_timeout,
+            pool_timeout=connect_timeout,
+        )
+        builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(settings.api_base_url)
+            .request(request)
+            .get_updates_request(updates_request)
+        )
+        if settings.mode == "webhook":
+            builder = builder.updater(None)
+        self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        self._on_command: CommandCallback | None = None
+        self._set_up = False
+        self._receiving = False
+        self._runner: web.AppRunner | None = None
+        self.webhook_port: int | None = None
+        self._sent: OrderedDict[tuple[str, str], Message] = OrderedDict()
+
+    @property
+    def bot_username(self) -> str | None:
+        return self.application.bot.username if self._set_up else None
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def setup(self, on_command: CommandCallback) -> None:
+        """Register handlers, call getMe and publish the command menu (no receiving yet)."""
+        if self._set_up:
+            return
+        self._on_command = on_command
+        app = self.application
+        app.add_handler(TypeHandler(Update, self._dedup_update), group=-1)
+        messages = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+        for spec in COMMANDS:
+            app.add_handler(CommandHandler(spec.name, self._on_command_update, filters=messages))
+        app.add_handler(
+            MessageHandler(messages & filters.Regex(r"^/[A-Za-z0-9_-]"), self._on_command_update)
+        )
+        app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
+        app.add_handler(
+            ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+        )
+        app.add_error_handler(self._on_error)
+        try:
+            await app.initialize()
+        except (InvalidToken, Conflict) as exc:
+            raise FatalPlatformError(f"Telegram refused the bot token: {exc}") from exc
+        self._set_up = True
+        await self.publish_commands()
+
+    async def publish_commands(self) -> None:
+        commands = [BotCommand(c.name, c.description) for c in COMMANDS if c.name != "start"]
+        try:
+            await self.application.bot.set_my_commands(commands)
+        except TelegramError as exc:  # the menu is a nicety; commands work without it
+            log.warning("setMyCommands failed: %s", exc)
+
+    async def start(self, on_command: CommandCallback) -> None:
+        await self.setup(on_command)
+        app = self.application
+        if self.settings.mode == "webhook":
+            await self._start_webhook()
+        else:
+            assert app.updater is not None
+            await app.updater.start_polling(
+                timeout=int(self.poll_timeout),
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+                error_callback=self._on_polling_error,
+            )
+        await app.start()
+        self._receiving = True
+        log.info("telegram: receiving via %s as @%s", self.settings.mode, self.bot_username)
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if app.running:
+            await app.stop()
+        if self._set_up:
+            await app.shutdown()
+            self._set_up = False
+        self._receiving = False
+
+    def _on_polling_error(self, exc: TelegramError) -> None:
+        if isinstance(exc, Conflict):
+            log.error("telegram: another instance is polling with this token (409 Conflict)")
+        else:
+            log.warning("telegram: polling error: %s", exc)
+
+    # ----------------------------------------------------------------- webhook
+
+    async def _start_webhook(self) -> None:
+        path = urlsplit(self.settings.webhook_url or "").path or "/telegram"
+        web_app = web.Application(client_max_size=1024 * 1024)
+        web_app.router.add_post(path, self._webhook)
+        self._runner = web.AppRunner(web_app, shutdown_timeout=5.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.webhook_listen, self.settings.webhook_port)
+        await site.start()
+        self.webhook_port = self._runner.addresses[0][1]
+        await self.application.bot.set_webhook(
+            url=self.settings.webhook_url or "",
+            secret_token=self.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        secret = self.webhook_secret or ""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            log.warning("telegram webhook: request with a missing or wrong secret rejected")
+            return web.Response(status=403)
+        if request.content_type != "application/json":
+            return web.Response(status=403)
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self.application.bot)
+        except Exception:
+            return web.Response(status=400)
+        if update is None:
+            return web.Response(status=400)
+        # Answer at once; the Application works through its queue (T15).
+        await self.application.update_queue.put(update)
+        return web.Response(status=200)
+
+    async def process_update(self, data: dict[str, Any]) -> None:
+        """Handle one raw update dict now (tests and custom receivers)."""
+        update = Update.de_json(data, self.application.bot)
+        await self.application.process_update(update)
+
+    # ----------------------------------------------------------------- inbound
+
+    async def _dedup_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not await self.dedup.claim(f"telegram:{update.update_id}"):
+            log.info("telegram: update %s seen before; ignored", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def _is_admin(self, message: TgMessage) -> bool:
+        chat = message.chat
+        if chat.type in (TgChatType.PRIVATE, TgChatType.CHANNEL):
+            return True  # in channels only admins can post at all
+        if message.sender_chat is not None and message.sender_chat.id == chat.id:
+            return True  # an anonymous group admin
+        if message.from_user is None:
+            return False
+        try:
+            member = await self.application.bot.get_chat_member(chat.id, message.from_user.id)
+        except TelegramError as exc:
+            log.warning("telegram: getChatMember failed (%s); treating user as non-admin", exc)
+            return False
+        return member.status in ADMIN_STATUSES
+
+    async def _on_command_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or not message.text or self._on_command is None:
+            return
+        parsed = parse_command(message.text, self.bot_username)
+        if parsed is None:
+            return  # addressed to another bot
+        known = any(c.name == parsed.name for c in COMMANDS)
+        addressed = f"@{(self.bot_username or '').lower()}" in message.text.split()[0].lower()
+        if not known and message.chat.type != TgChatType.PRIVATE and not addressed:
+            return  # an unknown /word in a group is probably for another bot
+        chat = message.chat
+        user = message.from_user
+        cmd = IncomingCommand(
+            target=ChatTarget(Platform.TELEGRAM, str(chat.id)),
+            user_id=str(user.id) if user else f"chat:{chat.id}",
+            name=parsed.name,
+            args=parsed.args,
+            chat_type=_chat_type(chat.type),
+            is_admin=await self._is_admin(message) if parsed.name in MUTATING_COMMANDS else True,
+            raw_text=message.text,
+        )
+        reply = await self._on_command(cmd)
+        if not reply.headline and not reply.lines:
+            return  # the core chose silence (e.g. a flooding user)
+        try:
+            await self.send(cmd.target, reply)
+        except FormattingError:
+            await self.send(cmd.target, reply, plain=True)
+        except ChatError as exc:
+            log.warning("telegram: could not reply in %s: %s", chat.id, exc)
+
+    async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None:
+            return
+        if message.migrate_to_chat_id:
+            old, new = str(message.chat.id), str(message.migrate_to_chat_id)
+        elif message.migrate_from_chat_id:
+            old, new = str(message.migrate_from_chat_id), str(message.chat.id)
+        else:
+            return
+        log.info("telegram: group %s became supergroup %s", old, new)
+        await self.subscriptions.migrate(
+            ChatTarget(Platform.TELEGRAM, old), ChatTarget(Platform.TELEGRAM, new)
+        )
+
+    async def _on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.my_chat_member
+        if change is None:
+            return
+        target = ChatTarget(Platform.TELEGRAM, str(change.chat.id))
+        old, new = change.old_chat_member.status, change.new_chat_member.status
+        if new in GONE_STATUSES:
+            why = "bot blocked by the user" if change.chat.type == "private" else "bot removed"
+            log.info("telegram: %s in %s; subscription deactivated", why, change.chat.id)
+            await self.subscriptions.deactivate(target, why)
+        elif new in PRESENT_STATUSES and old in GONE_STATUSES:
+            log.info("telegram: bot is back in %s; subscription reactivated", change.chat.id)
+            await self.subscriptions.reactivate(target)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram: error while handling an update: %r", context.error)
+
+    # ----------------------------------------------------------------- outbound
+
+    async def send(self, target: ChatTarget, message: Message, *, plain: bool = False) -> SentRef:
+        parts = telegram_plain(message) if plain else telegram_html(message)
+        first: str | None = None
+        for part in parts:
+            try:
+                sent = await self.application.bot.send_message(
+                    chat_id=_chat_id(target.chat_id),
+                    text=part,
+                    parse_mode=None if plain else ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            except TelegramError as exc:
+                raise classify_error(exc) from exc
+            if first is None:
+                first = str(sent.message_id)
+        ref = SentRef(target=target, message_id=first or "")
+        self._remember(ref, message)
+        return ref
+
+    def _remember(self, ref: SentRef, message: Message) -> None:
+        self._sent[(ref.target.chat_id, ref.message_id)] = message
+        while len(self._sent) > 1000:
+            self._sent.popitem(last=False)
+
+    async def mark_outdated(self, ref: SentRef, note: str) -> None:
+        original = self._sent.get((ref.target.chat_id, ref.message_id))
+        text = telegram_html(outdated_message(original, note))[0]
+        try:
+            await self.application.bot.edit_message_text(
+                text=text,
+                chat_id=_chat_id(ref.target.chat_id),
+                message_id=int(ref.message_id),
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            raise classify_error(exc) from exc
+        except TelegramError as exc:
+            raise classify_error(exc) from exc

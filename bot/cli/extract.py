@@ -1,0 +1,149 @@
+"""``bot extract``: articles (JSONL) in, predicted actors/venues/meetings (JSONL) out.
+
+Input lines need ``id``, ``published`` (YYYY-MM-DD or null), ``title`` and ``text``;
+``lang`` is ignored on purpose (the language is detected). One output line per
+input line, in the same order, with the same ``id``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.cli.common import add_config_option
+from bot.config import WATCHLIST_FILE, ConfigError, default_config_dir, load_watchlist
+from bot.models import Extraction, MeetingReport, Watchlist
+
+PROGRESS_EVERY = 500
+
+
+class InputError(ValueError):
+    """A malformed input line; the message names the file and line number."""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "extract",
+        help="extract meetings from articles (JSONL) into predictions (JSONL)",
+        description=(
+            "Read one article per line (id, published, title, text) and write one "
+            "prediction per line (id, actors, venues, meetings, alert)."
+        ),
+    )
+    parser.add_argument("--input", required=True, type=Path, metavar="ARTICLES.jsonl")
+    parser.add_argument("--output", required=True, type=Path, metavar="PREDICTIONS.jsonl")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress messages on stderr"
+    )
+    add_config_option(parser)
+    parser.set_defaults(func=run)
+
+
+def load_watchlist_or_exit(args: argparse.Namespace) -> Watchlist:
+    """The configured watchlist (extraction needs nothing else from the config)."""
+    config_dir = getattr(args, "config", None) or default_config_dir()
+    try:
+        return load_watchlist(Path(config_dir).expanduser() / WATCHLIST_FILE)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def read_articles(path: Path, stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, article) for each non-blank line; InputError on a bad line."""
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(record, dict):
+            raise InputError(f"{path}:{number}: expected a JSON object")
+        if "id" not in record:
+            raise InputError(f"{path}:{number}: missing 'id'")
+        for key in ("title", "text"):
+            if record.get(key) is not None and not isinstance(record[key], str):
+                raise InputError(f"{path}:{number}: '{key}' must be a string")
+        yield number, record
+
+
+def parse_published(value: Any, where: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{where}: 'published' must be YYYY-MM-DD or null")
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError as exc:
+        raise InputError(f"{where}: 'published' must be YYYY-MM-DD or null") from exc
+
+
+def meeting_json(meeting: MeetingReport) -> dict[str, Any]:
+    def day(value: date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "venue": meeting.venue,
+        "date": day(meeting.date),
+        "date_end": day(meeting.date_end),
+        "when_text": meeting.when_text,
+        "status": str(meeting.status),
+        "tentative": meeting.tentative,
+        "previous_date": day(meeting.previous_date),
+        "previous_venue": meeting.previous_venue,
+        "participants": list(meeting.participants),
+        "evidence": meeting.evidence,
+        "official": meeting.official,
+    }
+
+
+def prediction_json(article_id: Any, extraction: Extraction) -> dict[str, Any]:
+    return {
+        "id": article_id,
+        "lang": extraction.lang,
+        "actors": list(extraction.actors),
+        "venues": list(extraction.venues),
+        "meetings": [meeting_json(m) for m in extraction.meetings],
+        "alert": extraction.alert,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.extract import Extractor  # heavy tables are built only when needed
+
+    watchlist = load_watchlist_or_exit(args)
+    extractor = Extractor(watchlist)
+    started = time.monotonic()
+    count = 0
+    try:
+        with args.input.open(encoding="utf-8") as source, args.output.open(
+            "w", encoding="utf-8"
+        ) as sink:
+            for number, record in read_articles(args.input, source):
+                published = parse_published(record.get("published"), f"{args.input}:{number}")
+                extraction = extractor.extract(
+                    record.get("title") or "", record.get("text") or "", published
+                )
+                sink.write(json.dumps(prediction_json(record["id"], extraction), ensure_ascii=False))
+                sink.write("\n")
+                count += 1
+                if not args.quiet and count % PROGRESS_EVERY == 0:
+                    rate = count / max(time.monotonic() - started, 1e-9)
+                    print(f"extract: {count} articles ({rate:.0f}/s)", file=sys.stderr)
+    except InputError as exc:
+        print(f"input error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        elapsed = time.monotonic() - started
+        print(f"extract: {count} articles in {elapsed:.1f}s -> {args.output}", file=sys.stderr)
+    return 0

@@ -1,0 +1,435 @@
+"""The durable sender: drains the Outbox per platform and classifies every failure.
+
+One loop per platform, so a platform that is down or paused never delays another.
+Pacing (per chat, per group, overall) is done by rescheduling rows
+(``next_attempt_at``), never by sleeping while a lease is held. Per-chat order is
+kept: once a row of a chat is put off, the later rows of that chat in the same batch
+are put off to the same time (the Outbox also serves each chat head-of-line first).
+
+What each error class does (reliability notes, A4):
+
+* RateLimited   → retry at now + retry_after, attempt not counted
+* TransientError→ exponential backoff with jitter; after max_attempts → DEAD + error log
+* Ambiguous     → UNCERTAIN, retried once; a second unknown outcome → DEAD (never a 3rd copy)
+* Permanent     → FAILED_PERMANENT and the subscription deactivated with the reason
+* ChatMigrated  → subscription + pending rows re-keyed, then resent to the new chat
+* Formatting    → one plain-text resend; if that is rejected too → FAILED_PERMANENT
+* Fatal         → platform paused, rows stay pending, a clear error log
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from bot.config import DeliverySettings
+from bot.models import ChatTarget, Message, Platform, SentRef, Watchlist
+from bot.ports import (
+    AmbiguousSendError,
+    ChatError,
+    ChatMigratedError,
+    ChatPlatform,
+    DeliveryState,
+    FatalPlatformError,
+    FormattingError,
+    Outbox,
+    OutboxEntry,
+    PermanentChatError,
+    RateLimited,
+    SubscriptionRepository,
+    TransientError,
+)
+from bot.render import render_change
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Renderer = Callable[[OutboxEntry, str, datetime], Message]
+
+FATAL_PAUSE_SECONDS = 300.0
+UNCERTAIN_RETRY_SECONDS = 60.0
+DEFAULT_RETRY_AFTER = 5.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------- pacing
+
+
+class Pacer:
+    """Per-platform send budget: per chat, per group (sliding minute), overall (per second)."""
+
+    def __init__(
+        self,
+        per_chat_per_second: float,
+        per_group_per_minute: float | None = None,
+        global_per_second: float | None = None,
+        is_group: Callable[[str], bool] = lambda chat_id: False,
+    ) -> None:
+        self.chat_gap = timedelta(seconds=1.0 / per_chat_per_second)
+        self.per_group_per_minute = per_group_per_minute
+        self.global_per_second = global_per_second
+        self.is_group = is_group
+        self._last: dict[str, datetime] = {}
+        self._group: dict[str, deque[datetime]] = defaultdict(deque)
+        self._global: deque[datetime] = deque()
+
+    def next_allowed(self, chat_id: str, now: datetime) -> datetime:
+        """``now`` when a send to this chat may go now, else the earliest time it may."""
+        times = [now]
+        last = self._last.get(chat_id)
+        if last is not None:
+            times.append(last + self.chat_gap)
+        if self.per_group_per_minute and self.is_group(chat_id):
+            window = self._group[chat_id]
+            while window and window[0] <= now - timedelta(minutes=1):
+                window.popleft()
+            if len(window) >= self.per_group_per_minute:
+                times.append(window[0] + timedelta(minutes=1))
+        if self.global_per_second:
+            while self._global and self._global[0] <= now - timedelta(seconds=1):
+                self._global.popleft()
+            if len(self._global) >= self.global_per_second:
+                times.append(self._global[0] + timedelta(seconds=1))
+        return max(times)
+
+    def record(self, chat_id: str, now: datetime) -> None:
+        self._last[chat_id] = now
+        if self.per_group_per_minute and self.is_group(chat_id):
+            self._group[chat_id].append(now)
+        if self.global_per_second:
+            self._global.append(now)
+
+
+def telegram_is_group(chat_id: str) -> bool:
+    # Telegram groups, supergroups and channels have negative ids.
+    return chat_id.startswith("-")
+
+
+def pacer_for(platform: str, settings: DeliverySettings) -> Pacer:
+    if platform == Platform.TELEGRAM:
+        return Pacer(
+            settings.telegram_per_chat_per_second,
+            settings.telegram_per_group_per_minute,
+            settings.telegram_global_per_second,
+            telegram_is_group,
+        )
+    if platform == Platform.SLACK:
+        return Pacer(settings.slack_per_channel_per_second)
+    return Pacer(1000.0)
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+@dataclass
+class PlatformHealth:
+    paused_until: datetime | None = None
+    last_error: str = ""
+    sent: int = 0
+    failed: int = 0
+
+    def healthy(self, now: datetime) -> bool:
+        return self.paused_until is None or self.paused_until <= now
+
+
+class Delivery:
+    """Drains the outbox for every platform given: ``start``/``stop``, or ``run_once``."""
+
+    def __init__(
+        self,
+        platforms: Mapping[str, ChatPlatform],
+        outbox: Outbox,
+        subscriptions: SubscriptionRepository,
+        watchlist: Watchlist,
+        settings: DeliverySettings,
+        *,
+        clock: Clock = utc_now,
+        rng: random.Random | None = None,
+        batch_size: int = 20,
+        idle_seconds: float = 1.0,
+        fatal_pause_seconds: float = FATAL_PAUSE_SECONDS,
+        uncertain_retry_seconds: float = UNCERTAIN_RETRY_SECONDS,
+        render: Renderer | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.platforms = dict(platforms)
+        self.outbox = outbox
+        self.subscriptions = subscriptions
+        self.watchlist = watchlist
+        self.settings = settings
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.batch_size = batch_size
+        self.idle_seconds = idle_seconds
+        self.fatal_pause = timedelta(seconds=fatal_pause_seconds)
+        self.uncertain_retry = timedelta(seconds=uncertain_retry_seconds)
+        self._render = render or self._default_render
+        self._sleep = sleep
+        self.pacers = {name: pacer_for(name, settings) for name in self.platforms}
+        self.health = {name: PlatformHealth() for name in self.platforms}
+        self._plain_only: set[int] = set()
+        self._migrated: dict[ChatTarget, ChatTarget] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        self._stopping.clear()
+        for name in self.platforms:
+            self._tasks.append(asyncio.create_task(self._loop(name), name=f"delivery-{name}"))
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    async def _loop(self, platform: str) -> None:
+        while not self._stopping.is_set():
+            try:
+                handled = await self.run_once(platform)
+            except Exception:  # a store hiccup must not kill the loop
+                log.exception("delivery loop for %s failed; continuing", platform)
+                handled = 0
+            if handled < self.batch_size:
+                await self._sleep(self.idle_seconds)
+
+    # ----------------------------------------------------------------- one pass
+
+    async def run_once(self, platform: str) -> int:
+        """Claim due rows for one platform and try each once. Returns rows handled."""
+        now = self.clock()
+        health = self.health[platform]
+        if not health.healthy(now):
+            return 0
+        health.paused_until = None
+        entries = await self.outbox.claim_due(
+            platform, now, self.batch_size, self.settings.lease_seconds
+        )
+        held: dict[ChatTarget, datetime] = {}  # chats put off in this batch → until when
+        for index, entry in enumerate(entries):
+            now = self.clock()
+            if entry.target in self._migrated:  # re-keyed earlier in this batch
+                entry = replace(entry, target=self._migrated[entry.target])
+            if entry.target in held:
+                await self.outbox.mark_retry(
+                    entry.id,
+                    held[entry.target],
+                    "waiting for an earlier message",
+                    count_attempt=False,
+                )
+                continue
+            allowed = self.pacers[platform].next_allowed(entry.target.chat_id, now)
+            if allowed > now:
+                held[entry.target] = allowed
+                await self.outbox.mark_retry(entry.id, allowed, "paced", count_attempt=False)
+                continue
+            later = await self._deliver(platform, entry, now)
+            if later is not None:
+                held[entry.target] = later
+            if not self.health[platform].healthy(self.clock()):
+                # Fatal: give every other leased row back untouched.
+                resume = self.health[platform].paused_until or now
+                for rest in entries[index + 1 :]:
+                    await self.outbox.mark_retry(
+                        rest.id, resume, "platform paused", count_attempt=False
+                    )
+                break
+        return len(entries)
+
+    def _default_render(self, entry: OutboxEntry, tz_name: str, now: datetime) -> Message:
+        return render_change(entry.change, self.watchlist, tz_name=tz_name, now=now)
+
+    async def _deliver(self, platform: str, entry: OutboxEntry, now: datetime) -> datetime | None:
+        """Send one row and record the outcome. Returns a time the chat is held until."""
+        chat = self.platforms[platform]
+        sub = await self.subscriptions.get(entry.target)
+        if sub is not None and not sub.active:
+            # Blocked, removed or unsubscribed since the row was queued: never send there.
+            await self.outbox.mark_failed(
+                entry.id, DeliveryState.FAILED_PERMANENT, "subscription inactive"
+            )
+            return None
+        message = self._render(entry, sub.timezone if sub else "UTC", now)
+        target = entry.target
+        plain = entry.id in self._plain_only
+        try:
+            ref = await self._send(chat, target, message, plain)
+        except ChatMigratedError as exc:
+            new = exc.new_target
+            log.info("chat %s migrated to %s; re-keying and resending", target, new.chat_id)
+            await self.subscriptions.migrate(target, new)
+            await self.outbox.retarget(target, new)
+            self._migrated[target] = new
+            try:
+                ref = await self._send(chat, new, message, plain)
+            except ChatError as again:
+                return await self._failed(platform, entry, again, new, now)
+            target = new
+        except FormattingError as exc:
+            if plain:
+                return await self._failed(platform, entry, exc, target, now)
+            log.warning(
+                "%s rejected markup for row %s (%s); resending as plain text",
+                platform,
+                entry.id,
+                exc,
+            )
+            self._plain_only.add(entry.id)
+            try:
+                ref = await self._send(chat, target, message, True)
+            except ChatError as again:
+                return await self._failed(platform, entry, again, target, now)
+        except ChatError as exc:
+            return await self._failed(platform, entry, exc, target, now)
+        except Exception as exc:  # an adapter bug: retry like a transient error, loudly
+            log.exception("unexpected error sending row %s on %s", entry.id, platform)
+            return await self._failed(platform, entry, TransientError(repr(exc)), target, now)
+        await self._succeeded(platform, entry, ref, now)
+        return None
+
+    async def _send(
+        self, chat: ChatPlatform, target: ChatTarget, message: Message, plain: bool
+    ) -> SentRef:
+        return await chat.send(target, message, plain=plain)
+
+    async def _succeeded(
+        self, platform: str, entry: OutboxEntry, ref: SentRef, now: datetime
+    ) -> None:
+        self.pacers[platform].record(ref.target.chat_id, now)
+        await self.outbox.mark_sent(entry.id, ref, self.clock())
+        self._plain_only.discard(entry.id)
+        self.health[platform].sent += 1
+        if entry.state is DeliveryState.UNCERTAIN:
+            log.warning(
+                "row %s to %s sent on its retry after an unknown outcome: possible duplicate",
+                entry.id,
+                ref.target.chat_id,
+            )
+        previous = entry.previous_message
+        if previous is not None and previous.target.platform == ref.target.platform:
+            try:
+                await self.platforms[platform].mark_outdated(
+                    previous, "Superseded by a newer alert below."
+                )
+            except ChatError as exc:  # best effort: the new alert is what matters
+                log.info("could not mark %s outdated: %s", previous.message_id, exc)
+            except Exception:
+                log.exception("mark_outdated failed for %s", previous.message_id)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential backoff with full jitter, capped: base·2^(n−1) · U(0.5, 1]."""
+        base = self.settings.retry_base_seconds * (2 ** max(attempts - 1, 0))
+        capped = min(base, self.settings.retry_max_seconds)
+        return timedelta(seconds=capped * (0.5 + 0.5 * self.rng.random()))
+
+    async def _failed(
+        self, platform: str, entry: OutboxEntry, exc: ChatError, target: ChatTarget, now: datetime
+    ) -> datetime | None:
+        health = self.health[platform]
+        health.last_error = f"{type(exc).__name__}: {exc}"
+        reason = f"{type(exc).__name__}: {exc}"
+        uncertain_before = entry.state is DeliveryState.UNCERTAIN
+
+        if isinstance(exc, RateLimited):
+            wait = exc.retry_after if exc.retry_after is not None else DEFAULT_RETRY_AFTER
+            until = now + timedelta(seconds=max(wait, 0.0) + self.rng.random() * 0.5)
+            if uncertain_before:
+                await self.outbox.mark_uncertain(entry.id, until, reason)
+            else:
+                await self.outbox.mark_retry(entry.id, until, reason, count_attempt=False)
+            log.info("%s rate limited for %s; retry at %s", platform, target.chat_id, until)
+            return until
+
+        if isinstance(exc, PermanentChatError):
+            await self.outbox.mark_failed(entry.id, DeliveryState.FAILED_PERMANENT, reason)
+            await self.subscriptions.deactivate(target, str(exc))
+            health.failed += 1
+            log.warning(
+                "%s chat %s: permanent failure, deactivated: %s", platform, target.chat_id, exc
+            )
+            return None
+
+        if isinstance(exc, FormattingError):
+            await self.outbox.mark_failed(entry.id, DeliveryState.FAILED_PERMANENT, reason)
+            self._plain_only.discard(entry.id)
+            health.failed += 1
+            log.error("row %s rejected even as plain text: %s", entry.id, exc)
+            return None
+
+        if isinstance(exc, ChatMigratedError):  # migrated twice in a row: treat as transient
+            exc = TransientError(str(exc))
+
+        if isinstance(exc, FatalPlatformError):
+            health.paused_until = now + self.fatal_pause
+            await self.outbox.mark_retry(entry.id, health.paused_until, reason, count_attempt=False)
+            log.error(
+                "%s is paused until %s: %s. Check the token and the app's scopes; "
+                "pending alerts are kept and will be sent once it works.",
+                platform,
+                health.paused_until.isoformat(),
+                exc,
+            )
+            return health.paused_until
+
+        if isinstance(exc, AmbiguousSendError):
+            if uncertain_before:
+                await self.outbox.mark_failed(
+                    entry.id, DeliveryState.DEAD, f"outcome unknown twice, not retried: {exc}"
+                )
+                health.failed += 1
+                log.error(
+                    "row %s to %s: outcome unknown twice (may have arrived twice); giving up",
+                    entry.id,
+                    target.chat_id,
+                )
+                return None
+            until = now + self.uncertain_retry
+            await self.outbox.mark_uncertain(entry.id, until, reason)
+            log.warning(
+                "row %s to %s: send timed out after leaving; will retry once at %s "
+                "(possible duplicate)",
+                entry.id,
+                target.chat_id,
+                until,
+            )
+            return until
+
+        # Transient (and anything unclassified).
+        attempts = entry.attempts + 1
+        if attempts >= self.settings.max_attempts:
+            await self.outbox.mark_failed(
+                entry.id, DeliveryState.DEAD, f"gave up after {attempts} attempts: {exc}"
+            )
+            health.failed += 1
+            log.error(
+                "row %s to %s %s is dead after %d attempts: %s",
+                entry.id,
+                platform,
+                target.chat_id,
+                attempts,
+                exc,
+            )
+            return None
+        until = now + self.backoff(attempts)
+        if uncertain_before:  # keep the marker so an unknown outcome is never retried twice
+            await self.outbox.mark_uncertain(entry.id, until, reason)
+        else:
+            await self.outbox.mark_retry(entry.id, until, reason)
+        log.info(
+            "row %s to %s: transient error, retry at %s: %s", entry.id, target.chat_id, until, exc
+        )
+        return until

@@ -1,0 +1,385 @@
+"""Find and resolve time expressions with per-language rule tables.
+
+Month and weekday names come from babel's CLDR data (all widths, format and
+stand-alone contexts, which gives e.g. the Polish genitive "lutego"); the lexicon
+files add inflected forms CLDR lacks ("w sobotę", "в субботу", "w grudniu").
+
+Resolution is relative to the publication day:
+- a day and month without a year take the year that puts the date nearest to the
+  publication day, future dates counting as a little nearer (news announces more
+  than it recalls);
+- a bare weekday is resolved by the clause's tense (``direction``): past -> the
+  most recent such day (or the same day), future -> the next one (or the same day),
+  unknown -> whichever is nearer;
+- vague expressions ("next week", "w grudniu") are returned with no date, so the
+  caller keeps their text but never invents a day.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+from babel.dates import get_day_names, get_month_names
+
+from bot.extract.lexicons import (
+    RELATIVE_DAY_OFFSETS,
+    WEEKDAY_KEYS,
+    Lexicon,
+    alternation,
+    bounded,
+    fold,
+    load_lexicon,
+)
+
+ABSOLUTE = "absolute"
+RELATIVE = "relative"
+WEEKDAY = "weekday"
+VAGUE = "vague"
+_RANK = {ABSOLUTE: 0, RELATIVE: 1, WEEKDAY: 2, VAGUE: 3}
+
+# Ordinal/abbreviation marks that may follow a day number: 9. / 1° / 3rd / 1er / 15-е / 5-го
+_DAY_SUFFIX = r"(?:\.|°|º|ª|-?(?:st|nd|rd|th|er|ère|e|го|е|ое|ого|ме|те|му|м|й|я|ого))?"
+_YEAR_TAIL = r"(?:\s*(?:r\.|roku|року|р\.|года|г\.))?"
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A time expression found in text, with offsets into that text."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # absolute | relative | weekday | vague
+    date: date | None
+    date_end: date | None = None
+
+
+def _babel_locale(language: str) -> str:
+    return language if language in {"pl", "en", "ru", "uk", "de", "fr", "it", "es"} else "en"
+
+
+@dataclass(frozen=True)
+class _Tables:
+    months: dict[str, int]
+    full_months: frozenset[str]
+    weekday_patterns: tuple[re.Pattern[str], ...]
+    dmy: re.Pattern[str]
+    mdy: re.Pattern[str] | None
+    numeric: re.Pattern[str]
+    iso: re.Pattern[str]
+    weekday: re.Pattern[str] | None
+    relative: re.Pattern[str] | None
+    relative_offsets: dict[str, int]
+    ahead: tuple[re.Pattern[str], ...]
+    ago: tuple[re.Pattern[str], ...]
+    numbers: dict[str, int]
+    vague: re.Pattern[str] | None
+    month_only: re.Pattern[str] | None
+    modifiers: dict[str, re.Pattern[str] | None]
+    targets: frozenset[str]
+
+
+def _month_table(lex: Lexicon) -> tuple[dict[str, int], set[str]]:
+    locale = _babel_locale(lex.language)
+    months: dict[str, int] = {}
+    full: set[str] = set()
+    for width in ("wide", "abbreviated"):
+        for context in ("format", "stand-alone"):
+            for number, name in get_month_names(width, context, locale).items():
+                key = fold(name).rstrip(".")
+                if len(key) >= 3:
+                    months.setdefault(key, number)
+                    if width == "wide":
+                        full.add(key)
+    for number, forms in lex.raw["months_extra"].items():
+        for form in forms:
+            months.setdefault(fold(form), int(number))
+            full.add(fold(form))
+    return months, full
+
+
+def _weekday_forms(lex: Lexicon) -> list[list[str]]:
+    locale = _babel_locale(lex.language)
+    forms: list[list[str]] = [[] for _ in WEEKDAY_KEYS]
+    keys = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    for context in ("format", "stand-alone"):
+        names = get_day_names("wide", context, locale)
+        for index, _key in enumerate(keys):
+            forms[index].append(re.escape(fold(names[index])))
+    for index, key in enumerate(WEEKDAY_KEYS):
+        forms[index].extend(fold(f) for f in lex.raw["weekdays"].get(key, []))
+    return forms
+
+
+def _names_pattern(names: Iterable[str]) -> str:
+    return "|".join(sorted({re.escape(n) for n in names}, key=len, reverse=True))
+
+
+@lru_cache(maxsize=16)
+def _tables(language: str) -> _Tables:
+    lex = load_lexicon(language)
+    raw = lex.raw
+    months, full = _month_table(lex)
+    mon = rf"(?P<mon>{_names_pattern(months)})\.?(?!\w)"
+    connectors = "|".join(
+        sorted((c for c in raw["range_connectors"] if c), key=len, reverse=True)
+    )
+    sep = rf"(?:\s*[-–—]\s*|\s+(?:{connectors})\s+)" if connectors else r"\s*[-–—]\s*"
+    day1 = rf"(?<![\d.,])(?P<d1>[0-3]?\d){_DAY_SUFFIX}"
+    day2 = rf"(?P<d2>[0-3]?\d){_DAY_SUFFIX}"
+    year = rf"(?:,?\s+(?:de\s+|del\s+)?(?P<y>(?:19|20)\d\d)(?!\d){_YEAR_TAIL})?"
+    dmy = re.compile(rf"{day1}(?:{sep}{day2})?\s*(?:de\s+|of\s+|del\s+)?{mon}{year}")
+    mdy = None
+    if lex.language in {"en", "generic"}:
+        mdy = re.compile(
+            rf"(?<!\w){mon}\s+(?P<d1>[0-3]?\d){_DAY_SUFFIX}(?:{sep}{day2})?(?![\d:])"
+            rf"(?:,?\s+(?P<y>(?:19|20)\d\d)(?!\d))?"
+        )
+    numeric = re.compile(
+        r"(?<![\d.])(?P<d1>[0-3]?\d)\.(?P<m>[01]?\d)\.(?:(?P<y>(?:19|20)\d\d)(?!\d)|(?![\d]))"
+    )
+    iso = re.compile(r"(?<![\d-])(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d1>[0-3]\d)(?!\d)")
+
+    weekday_forms = _weekday_forms(lex)
+    weekday_patterns = tuple(
+        re.compile("|".join(f"(?:{f})" for f in forms) + "$") for forms in weekday_forms
+    )
+    all_weekdays = "|".join(f"(?:{f})" for forms in weekday_forms for f in forms)
+    mods = raw["weekday_modifiers"]
+    all_mods = "|".join(
+        sorted((m for group in ("next", "last", "this") for m in mods[group]), key=len, reverse=True)
+    )
+    weekday = re.compile(
+        rf"(?<!\w)(?:(?P<prep>[^\W\d]{{1,5}})\s+)?(?:(?P<pre>{all_mods})\s+)?"
+        rf"(?P<wd>{all_weekdays})(?!\w)(?:\s+(?P<post>{all_mods})(?!\w))?"
+    )
+    relative_offsets: dict[str, int] = {}
+    rel_forms: list[str] = []
+    for key, offset in RELATIVE_DAY_OFFSETS.items():
+        for form in raw["relative_days"][key]:
+            rel_forms.append(form)
+            relative_offsets[form] = offset
+    numbers = {fold(k): v for k, v in raw["numbers"].items()}
+    number_alt = "|".join(
+        [r"\d{1,2}", *sorted((re.escape(n) for n in numbers), key=len, reverse=True)]
+    )
+
+    def offsets(key: str) -> tuple[re.Pattern[str], ...]:
+        return tuple(
+            re.compile(bounded(f.replace("{n}", f"(?P<n>{number_alt})")))
+            for f in raw["relative_offsets"][key]
+        )
+
+    month_only = None
+    if full:
+        month_only = re.compile(rf"(?<!\w)(?:{_names_pattern(full)})(?!\w)")
+    return _Tables(
+        months=months,
+        full_months=frozenset(full),
+        weekday_patterns=weekday_patterns,
+        dmy=dmy,
+        mdy=mdy,
+        numeric=numeric,
+        iso=iso,
+        weekday=weekday,
+        relative=alternation(rel_forms),
+        relative_offsets=relative_offsets,
+        ahead=offsets("ahead"),
+        ago=offsets("ago"),
+        numbers=numbers,
+        vague=alternation(raw["vague"]),
+        month_only=month_only,
+        modifiers={g: alternation(mods[g]) for g in ("next", "last", "this")},
+        targets=frozenset(fold(t) for t in raw["target_prepositions"]),
+    )
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+def infer_year(month: int, day: int, published: date | None) -> date | None:
+    """The date with this month/day nearest to ``published`` (future slightly preferred)."""
+    if published is None:
+        return None
+    best: tuple[float, date] | None = None
+    for year in (published.year - 1, published.year, published.year + 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        delta = (candidate - published).days
+        score = delta * 0.8 if delta >= 0 else -delta * 1.2
+        if best is None or score < best[0]:
+            best = (score, candidate)
+    return best[1] if best else None
+
+
+def resolve_weekday(weekday: int, published: date, modifier: str | None, direction: int) -> date:
+    """The date of ``weekday`` (0 = Monday) relative to ``published``.
+
+    ``modifier``: "next" / "last" / None; ``direction``: +1 future, -1 past, 0 unknown.
+    """
+    forward = (weekday - published.weekday()) % 7
+    backward = (published.weekday() - weekday) % 7
+    if modifier == "next":
+        return published + timedelta(days=forward or 7)
+    if modifier == "last":
+        return published - timedelta(days=backward or 7)
+    if direction > 0:
+        return published + timedelta(days=forward)
+    if direction < 0:
+        return published - timedelta(days=backward)
+    if forward <= backward:
+        return published + timedelta(days=forward)
+    return published - timedelta(days=backward)
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _with_year(year: str | None, month: int, day: int, published: date | None) -> date | None:
+    if year:
+        return _safe_date(int(year), month, day)
+    return infer_year(month, day, published)
+
+
+def _range_end(start: date | None, month: int, d2: str | None) -> date | None:
+    if start is None or not d2:
+        return None
+    end = _safe_date(start.year, month, int(d2))
+    if end is None or end <= start or (end - start).days > 14:
+        return None
+    return end
+
+
+# --------------------------------------------------------------------------- finder
+
+
+def find_dates(
+    text: str,
+    language: str,
+    published: date | None,
+    direction: int = 0,
+) -> list[DateMention]:
+    """Time expressions in ``text`` (any case), resolved against ``published``.
+
+    Overlaps are settled in favour of the more precise kind (absolute dates over
+    relative words over weekdays over vague phrases), then the longer match.
+    """
+    tables = _tables(language)
+    folded = fold(text)
+    found: list[DateMention] = []
+
+    def add(start: int, end: int, kind: str, day: date | None, last: date | None = None) -> None:
+        # a sentence-final period after a full month name is punctuation, not an abbreviation
+        if kind == ABSOLUTE and folded[start:end].endswith(".") and end - start > 1:
+            word = folded[start:end - 1].split()[-1] if folded[start:end - 1].split() else ""
+            if word in tables.full_months:
+                end -= 1
+        found.append(DateMention(start, end, text[start:end], kind, day, last))
+
+    for match in tables.dmy.finditer(folded):
+        month = tables.months.get(match.group("mon"))
+        if month is None:
+            continue
+        start_day = _with_year(match.group("y"), month, int(match.group("d1")), published)
+        if start_day is None and published is not None:
+            continue
+        add(match.start(), match.end(), ABSOLUTE, start_day,
+            _range_end(start_day, month, match.group("d2")))
+    if tables.mdy is not None:
+        for match in tables.mdy.finditer(folded):
+            month = tables.months.get(match.group("mon"))
+            if month is None:
+                continue
+            start_day = _with_year(match.group("y"), month, int(match.group("d1")), published)
+            if start_day is None and published is not None:
+                continue
+            add(match.start(), match.end(), ABSOLUTE, start_day,
+                _range_end(start_day, month, match.group("d2")))
+    for pattern in (tables.numeric, tables.iso):
+        for match in pattern.finditer(folded):
+            month, day = int(match.group("m")), int(match.group("d1"))
+            if not (1 <= month <= 12 and 1 <= day <= 31):
+                continue
+            resolved = _with_year(match.group("y"), month, day, published)
+            if resolved is not None:
+                add(match.start(), match.end(), ABSOLUTE, resolved)
+    if tables.relative is not None:
+        for match in tables.relative.finditer(folded):
+            offset = tables.relative_offsets.get(match.group(0))
+            if offset is None:
+                offset = _lookup_offset(match.group(0), tables.relative_offsets)
+            day = published + timedelta(days=offset) if published and offset is not None else None
+            add(match.start(), match.end(), RELATIVE, day)
+    offset_patterns = [(p, 1) for p in tables.ahead] + [(p, -1) for p in tables.ago]
+    for pattern, sign in offset_patterns:
+        for match in pattern.finditer(folded):
+            raw_n = match.group("n")
+            n = int(raw_n) if raw_n.isdigit() else tables.numbers.get(raw_n)
+            if n is None or n > 60:
+                continue
+            day = published + timedelta(days=sign * n) if published else None
+            add(match.start(), match.end(), RELATIVE, day)
+    if tables.weekday is not None:
+        for match in tables.weekday.finditer(folded):
+            index = _weekday_index(match.group("wd"), tables.weekday_patterns)
+            if index is None:
+                continue
+            modifier = _modifier(match.group("pre"), tables) or _modifier(match.group("post"), tables)
+            prep = match.group("prep")
+            step = direction
+            if prep and prep in tables.targets and modifier is None:
+                step = 1
+            day = resolve_weekday(index, published, modifier, step) if published else None
+            start = match.start("pre") if match.group("pre") else match.start("wd")
+            if prep and not match.group("pre"):
+                start = match.start("prep")
+            add(start, match.end(), WEEKDAY, day)
+    if tables.vague is not None:
+        for match in tables.vague.finditer(folded):
+            add(match.start(), match.end(), VAGUE, None)
+    if tables.month_only is not None:
+        for match in tables.month_only.finditer(folded):
+            add(match.start(), match.end(), VAGUE, None)
+    return _settle(found)
+
+
+def _lookup_offset(matched: str, offsets: dict[str, int]) -> int | None:
+    for form, offset in offsets.items():
+        if re.fullmatch(form, matched):
+            return offset
+    return None
+
+
+def _weekday_index(word: str, patterns: tuple[re.Pattern[str], ...]) -> int | None:
+    for index, pattern in enumerate(patterns):
+        if pattern.match(word):
+            return index
+    return None
+
+
+def _modifier(word: str | None, tables: _Tables) -> str | None:
+    if not word:
+        return None
+    for name in ("next", "last"):
+        pattern = tables.modifiers[name]
+        if pattern is not None and pattern.fullmatch(word):
+            return name
+    return None
+
+
+def _settle(found: list[DateMention]) -> list[DateMention]:
+    kept: list[DateMention] = []
+    for mention in sorted(found, key=lambda m: (_RANK[m.kind], -(m.end - m.start), m.start)):
+        if all(mention.end <= k.start or mention.start >= k.end for k in kept):
+            kept.append(mention)
+    return sorted(kept, key=lambda m: m.start)

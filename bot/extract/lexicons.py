@@ -1,0 +1,210 @@
+"""Per-language lexicons: YAML data under ``bot/lexicons`` compiled into regexes.
+
+Each entry in a lexicon file is a regular expression matched against lower-cased,
+apostrophe-folded text (see :func:`fold`). Word boundaries are added here, so the
+data stays readable: ``'odwoła\\w*'`` means "a word starting with odwoła".
+Files are read on first use (never at import time) and cached per language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LANGUAGES = ("pl", "en", "ru", "uk", "de", "fr", "it", "es")
+FALLBACK = "generic"
+
+STATUS_GROUPS = ("denied", "cancelled", "moved", "held", "upcoming")
+WEEKDAY_KEYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+RELATIVE_DAY_OFFSETS = {
+    "today": 0,
+    "tomorrow": 1,
+    "yesterday": -1,
+    "day_after_tomorrow": 2,
+    "day_before_yesterday": -2,
+}
+
+# Keys every language file must define (the generic fallback may leave the
+# weekday/month/place tables empty).
+LIST_KEYS = (
+    "meeting",
+    "negation",
+    "modal",
+    "hedge",
+    "confirm",
+    "indefinite",
+    "idioms",
+    "official",
+    "reporting",
+    "reaffirm",
+    "originally",
+    "target_prepositions",
+    "vague",
+    "range_connectors",
+    "range_prefixes",
+    "abbreviations",
+    "clause_breaks",
+    "non_talks",
+)
+MAPPING_KEYS = (
+    "status",
+    "tense",
+    "weekdays",
+    "months_extra",
+    "relative_days",
+    "weekday_modifiers",
+    "relative_offsets",
+    "numbers",
+    "places",
+)
+
+# One-to-one character folds (offsets stay valid): typographic apostrophes and ё.
+_FOLD = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "´": "'", "‘": "'", "ё": "е", "Ё": "Е"})
+
+
+class LexiconError(ValueError):
+    """A lexicon file is malformed; the message names the file and the key."""
+
+
+def fold(text: str) -> str:
+    """Lower-case and fold apostrophes without changing the string's length."""
+    lowered = text.translate(_FOLD).lower()
+    if len(lowered) == len(text):
+        return lowered
+    # A few characters (e.g. 'İ') grow when lower-cased; keep offsets aligned.
+    return "".join(ch if len(ch) == 1 else orig for orig, ch in
+                   ((c, c.translate(_FOLD).lower()) for c in text))
+
+
+def bounded(pattern: str) -> str:
+    """Wrap one lexicon entry with word boundaries on the sides that end in a letter."""
+    left = "(?<!\\w)" if pattern[:1].isalnum() or pattern.startswith(("\\w", "(", "[")) else ""
+    tail = pattern.rstrip()
+    right = "(?!\\w)" if tail[-1:].isalnum() or tail.endswith(("*", ")", "]", "?")) else ""
+    return f"{left}(?:{pattern}){right}"
+
+
+def alternation(patterns: list[str] | tuple[str, ...]) -> re.Pattern[str] | None:
+    """One compiled regex for a list of entries (longest first), or None if empty."""
+    items = sorted({p for p in patterns if p}, key=len, reverse=True)
+    if not items:
+        return None
+    return re.compile("|".join(bounded(p) for p in items))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A language's compiled cue groups plus the raw tables the date finder needs."""
+
+    language: str
+    raw: dict[str, Any]
+    meeting: re.Pattern[str] | None
+    status: dict[str, re.Pattern[str] | None]
+    negation: re.Pattern[str] | None
+    modal: re.Pattern[str] | None
+    hedge: re.Pattern[str] | None
+    confirm: re.Pattern[str] | None
+    indefinite: re.Pattern[str] | None
+    idioms: re.Pattern[str] | None
+    official: re.Pattern[str] | None
+    reporting: re.Pattern[str] | None
+    reaffirm: re.Pattern[str] | None
+    originally: re.Pattern[str] | None
+    past: re.Pattern[str] | None
+    future: re.Pattern[str] | None
+    non_talks: re.Pattern[str] | None
+    places: tuple[tuple[str, re.Pattern[str]], ...]
+    clause_breaks: tuple[str, ...]
+    abbreviations: frozenset[str]
+
+
+def _require_list(name: str, data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise LexiconError(f"{name}: '{key}' must be a list of strings")
+    return value
+
+
+def validate(name: str, data: Any) -> dict[str, Any]:
+    """Check a parsed lexicon file's shape; raise LexiconError naming what is wrong."""
+    if not isinstance(data, dict):
+        raise LexiconError(f"{name}: top level must be a mapping")
+    for key in LIST_KEYS:
+        _require_list(name, data, key)
+    for key in MAPPING_KEYS:
+        if not isinstance(data.get(key), dict):
+            raise LexiconError(f"{name}: '{key}' must be a mapping")
+    for group in STATUS_GROUPS:
+        _require_list(name, data["status"], group)
+    for group in ("past", "future"):
+        _require_list(name, data["tense"], group)
+    for group in RELATIVE_DAY_OFFSETS:
+        _require_list(name, data["relative_days"], group)
+    for group in ("next", "last", "this"):
+        _require_list(name, data["weekday_modifiers"], group)
+    for group in ("ahead", "ago"):
+        _require_list(name, data["relative_offsets"], group)
+    for key in data["weekdays"]:
+        if key not in WEEKDAY_KEYS:
+            raise LexiconError(f"{name}: unknown weekday '{key}'")
+        _require_list(name, data["weekdays"], key)
+    for key in data["months_extra"]:
+        if not isinstance(key, int) or not 1 <= key <= 12:
+            raise LexiconError(f"{name}: months_extra keys must be 1..12, got {key!r}")
+        _require_list(name, data["months_extra"], key)
+    for key, value in data["numbers"].items():
+        if not isinstance(key, str) or not isinstance(value, int):
+            raise LexiconError(f"{name}: numbers must map words to integers")
+    for key in data["places"]:
+        _require_list(name, data["places"], key)
+    return data
+
+
+def read_raw(language: str) -> dict[str, Any]:
+    """The parsed (validated, uncompiled) lexicon file for ``language``."""
+    name = f"{language}.yaml"
+    text = resources.files("bot").joinpath("lexicons", name).read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise LexiconError(f"{name}: not valid YAML: {exc}") from exc
+    return validate(name, data)
+
+
+@lru_cache(maxsize=16)
+def load_lexicon(language: str) -> Lexicon:
+    """The compiled lexicon for a language code, or the generic one if there is none."""
+    lang = language if language in LANGUAGES else FALLBACK
+    raw = read_raw(lang)
+    places = tuple(
+        (key, pattern)
+        for key, forms in raw["places"].items()
+        if (pattern := alternation(forms)) is not None
+    )
+    return Lexicon(
+        language=lang,
+        raw=raw,
+        meeting=alternation(raw["meeting"]),
+        status={g: alternation(raw["status"][g]) for g in STATUS_GROUPS},
+        negation=alternation(raw["negation"]),
+        modal=alternation(raw["modal"]),
+        hedge=alternation(raw["hedge"]),
+        confirm=alternation(raw["confirm"]),
+        indefinite=alternation(raw["indefinite"]),
+        idioms=alternation(raw["idioms"]),
+        official=alternation(raw["official"]),
+        reporting=alternation(raw["reporting"]),
+        reaffirm=alternation(raw["reaffirm"]),
+        originally=alternation(raw["originally"]),
+        past=alternation(raw["tense"]["past"]),
+        future=alternation(raw["tense"]["future"]),
+        non_talks=alternation(raw["non_talks"]),
+        places=places,
+        clause_breaks=tuple(raw["clause_breaks"]),
+        abbreviations=frozenset(a.replace("\\.", ".") for a in raw["abbreviations"]),
+    )

@@ -1,0 +1,217 @@
+"""Clause-level status cues: what a clause says happened to a meeting.
+
+Rule order (see docs/extraction.md for the reasons):
+
+1. Idioms are masked first ("do odwołania", "until further notice", "phone call"),
+   so the cue words inside them are never read.
+2. Cues of every group are collected; where two overlap the longer wins
+   ("agreed to hold" beats "agreed"), so a phrase is read as a phrase.
+3. A cue with a negation word in the three words before it is dropped
+   ("nie zostało odwołane", "would not cancel"). Negated upcoming phrases that
+   mean something else ("nie jest planowane" = denied) are listed as phrases.
+4. A cancel/move cue with a modal or possibility phrase shortly before it is
+   dropped and makes the clause tentative ("termin może ulec przesunięciu").
+5. The strongest remaining cue wins: denied > cancelled > moved > held > upcoming.
+6. Hedges (media reports, sources, "could", "expected") make it tentative, unless
+   a confirmation cue in the same clause outweighs them.
+7. Tense cues (and the winning cue's own direction) give the clause a direction
+   used to resolve bare weekdays and, when no cue is present, the status.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bot.extract.dates import ABSOLUTE, RELATIVE, VAGUE, WEEKDAY, DateMention
+from bot.extract.lexicons import STATUS_GROUPS, Lexicon
+from bot.models import MeetingStatus
+
+PRECEDENCE = {group: rank for rank, group in enumerate(reversed(STATUS_GROUPS))}
+NEGATION_WINDOW = 3  # words before a cue that may negate it
+MODAL_WINDOW = 6  # words before a cancel/move cue that may make it hypothetical
+_WORD = re.compile(r"\w+(?:'\w+)?")
+
+
+@dataclass(frozen=True)
+class Cue:
+    group: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ClauseSignals:
+    """Everything the cue lexicon says about one clause."""
+
+    cue: Cue | None  # the winning status cue, if any
+    tentative: bool
+    confirmed: bool
+    official: bool
+    meeting_word: bool
+    indefinite: bool
+    reaffirm: bool
+    originally: bool
+    direction: int  # +1 future, -1 past, 0 unknown
+    reporting: tuple[tuple[int, int], ...]  # spans of reporting verbs ("said", "powiedział")
+
+    @property
+    def group(self) -> str | None:
+        return self.cue.group if self.cue else None
+
+
+def mask(text: str, pattern: re.Pattern[str] | None) -> str:
+    """``text`` with every match of ``pattern`` blanked out (same length)."""
+    if pattern is None:
+        return text
+    return pattern.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _spans(pattern: re.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
+    if pattern is None:
+        return []
+    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def _words_before(text: str, position: int, count: int) -> str:
+    """The last ``count`` words before ``position`` (bounded look-back, no regex scan)."""
+    window = text[max(0, position - 24 * count) : position]
+    words = _WORD.findall(window)
+    return " ".join(words[-count:])
+
+
+def _has(pattern: re.Pattern[str] | None, text: str) -> bool:
+    return pattern is not None and pattern.search(text) is not None
+
+
+def analyse_clause(folded: str, lex: Lexicon) -> ClauseSignals:
+    """Read the cues of one lower-cased, folded clause."""
+    text = mask(folded, lex.idioms)
+    cues: list[Cue] = []
+    for group in STATUS_GROUPS:
+        pattern = lex.status[group]
+        if pattern is None:
+            continue
+        for match in pattern.finditer(text):
+            cues.append(Cue(group, match.start(), match.end(), match.group(0)))
+    cues = _longest(cues)
+
+    tentative = False
+    kept: list[Cue] = []
+    for cue in cues:
+        before = _words_before(text, cue.start, NEGATION_WINDOW)
+        if before and _has(lex.negation, before) and not _negation_inside(cue, lex):
+            continue
+        if cue.group in ("cancelled", "moved"):
+            wider = _words_before(text, cue.start, MODAL_WINDOW)
+            if wider and _has(lex.modal, wider):
+                tentative = True
+                continue
+        kept.append(cue)
+    winner = max(kept, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=None)
+
+    reaffirm = _has(lex.reaffirm, text)
+    hedged = _has(lex.hedge, text)
+    confirm_spans = _spans(lex.confirm, text)
+    confirmed = any(
+        not _has(lex.negation, _words_before(text, start, NEGATION_WINDOW))
+        for start, _ in confirm_spans
+    )
+    tentative = tentative or hedged
+    reporting = tuple(_spans(lex.reporting, text))
+    return ClauseSignals(
+        cue=winner,
+        tentative=tentative,
+        confirmed=confirmed and not hedged,
+        official=_has(lex.official, text),
+        meeting_word=_has(lex.meeting, text),
+        indefinite=_has(lex.indefinite, folded),
+        reaffirm=reaffirm,
+        originally=_has(lex.originally, text),
+        direction=_direction(text, lex, winner, reporting),
+        reporting=reporting,
+    )
+
+
+def _negation_inside(cue: Cue, lex: Lexicon) -> bool:
+    """True when the cue phrase carries its own negation ("nie odbędzie się")."""
+    return lex.negation is not None and lex.negation.match(cue.text) is not None
+
+
+def _longest(cues: list[Cue]) -> list[Cue]:
+    """Drop cues lying inside a longer cue (of any group)."""
+    ordered = sorted(cues, key=lambda c: (-(c.end - c.start), c.start))
+    kept: list[Cue] = []
+    for cue in ordered:
+        if all(cue.end <= k.start or cue.start >= k.end for k in kept):
+            kept.append(cue)
+    return sorted(kept, key=lambda c: c.start)
+
+
+def _direction(
+    text: str, lex: Lexicon, winner: Cue | None, reporting: tuple[tuple[int, int], ...]
+) -> int:
+    def outside_reporting(span: tuple[int, int]) -> bool:
+        return all(span[1] <= r[0] or span[0] >= r[1] for r in reporting)
+
+    past = sum(1 for s in _spans(lex.past, text) if outside_reporting(s))
+    future = sum(1 for s in _spans(lex.future, text) if outside_reporting(s))
+    if winner is not None:
+        if winner.group == "held":
+            past += 2
+        elif winner.group in ("upcoming", "moved"):
+            future += 2
+    if future > past:
+        return 1
+    if past > future:
+        return -1
+    return 0
+
+
+def decide_status(
+    signals: ClauseSignals,
+    dates: list[DateMention],
+    published: date | None,
+) -> tuple[MeetingStatus | None, bool]:
+    """The clause's status and whether it came from a cue (False: date/tense fallback).
+
+    A move cue becomes *rescheduled* when the clause names a new time (a day, or a
+    vague "next week"), *postponed* when it names none or says "indefinitely".
+    Without a cue, a date after publication means upcoming, before means held; on
+    the publication day (or with no day) the clause's tense decides.
+    """
+    group = signals.group
+    if signals.reaffirm and group in (None, "cancelled", "moved", "upcoming"):
+        return MeetingStatus.UPCOMING, True
+    if group == "denied":
+        return MeetingStatus.DENIED, True
+    if group == "cancelled":
+        return MeetingStatus.CANCELLED, True
+    if group == "moved":
+        if signals.indefinite:
+            return MeetingStatus.POSTPONED, True
+        new_time = any(
+            d.kind in (ABSOLUTE, RELATIVE, WEEKDAY, VAGUE)
+            and (d.date is None or published is None or d.date >= published)
+            for d in dates
+        )
+        return (MeetingStatus.RESCHEDULED if new_time else MeetingStatus.POSTPONED), True
+    if group == "held":
+        return MeetingStatus.HELD, True
+    if group == "upcoming":
+        return MeetingStatus.UPCOMING, True
+    if not signals.meeting_word:
+        return None, False
+    day = next((d.date for d in dates if d.date is not None), None)
+    if day is not None and published is not None:
+        if day > published:
+            return MeetingStatus.UPCOMING, False
+        if day < published:
+            return MeetingStatus.HELD, False
+    if signals.direction > 0:
+        return MeetingStatus.UPCOMING, False
+    if signals.direction < 0:
+        return MeetingStatus.HELD, False
+    return None, False

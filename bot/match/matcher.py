@@ -1,0 +1,431 @@
+"""Find watchlist actors and venues in article text, in any language and case form.
+
+One Aho-Corasick automaton holds every generated key (see ``forms``); the article is
+normalised token by token (see ``normalize``) and searched once. A key hit counts when
+it starts a word and the rest of that word is an ending the language allows, so
+``Putinowi`` and ``Путиным`` match while ``Putinism`` and ``Trumpet`` do not.
+
+Two further filters keep precision:
+
+- exclusion phrases from the watchlist (``Miami Heat``, ``Washington Post``) remove a
+  hit they cover; their capitalised words must be capitalised in the text too, so
+  "a Miami heat wave" still names the city;
+- ambiguous surnames (``ambiguous: true``) count only with evidence: a cue nearby (first
+  name, office), another tracked actor in the item, or the entity's first name right
+  before it. A different given name right before the surname ("historian Yuri
+  Dmitriev", "Elizaveta Peskova") marks a namesake, and bare repeats of that surname
+  in the same item are taken to mean the same namesake.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
+
+from bot.match.forms import (
+    PLAIN_ENDINGS,
+    SLAVIC_ENDINGS,
+    SLAVIC_LANGS,
+    KeyInfo,
+    Mode,
+    Script,
+    keys_for_alias,
+)
+from bot.match.normalize import TOKEN_RE, Normalizer, NormText, normalize_phrase, normalize_token
+from bot.models import EntityKind, Mention, WatchEntity, Watchlist
+
+CUE_WINDOW = 4  # tokens either side of an ambiguous surname that may hold a cue
+_CUE_EXTRA_ENDINGS = frozenset({"es", "en", "er", "ern", "ens", "n", "r", "ia", "ii"})
+# Words that stand before a surname without being a given name.
+# Capitalised words that stand before a surname without being a given name: titles
+# and the capitalised parts of office names ("secrétaire d'État Rubio").
+_TITLE_WORDS = frozenset(
+    normalize_token(w)
+    for w in (
+        "President Prezydent Президент Präsident Président Presidente Vice Vize Wice "
+        "Minister Ministra Министр Міністр Ministre Ministro Secretary Sekretarz "
+        "Secretario Segretario Secrétaire Госсекретарь Держсекретар State Staat Stanu "
+        "État Etat Estado Stato Affairs Affaires Foreign Defense Defence Army Security "
+        "National Special Envoy Senior Chief Deputy Press Ambassador Adviser Advisor "
+        "Mr Mrs Ms Dr Prof Herr Frau Monsieur Madame Mme Sr Sra Señor Signor Pan Pani "
+        "Господин Пан Senator Senador General Генерал Premier Prime Chancellor Kanzler "
+        "Chef Leader Lider Лидер Лідер Sir Lord Saint St Sankt Kremlin Kreml Cremlino "
+        "White House Russia Russian Ukraine Ukrainian America American"
+    ).split()
+)
+# German capitalises every noun; these endings mark a noun, not a given name.
+_DE_NOUN_ENDINGS = ("er", "ung", "chef", "in", "ent", "ant", "te", "ter", "heit", "keit", "schaft")
+_MAX_EXCLUDE_CONTEXT = 120  # characters of normal-form text searched around a hit
+
+
+@dataclass(frozen=True, slots=True)
+class _Exclusion:
+    tokens: tuple[str, ...]  # normal form
+    capitalized: tuple[bool, ...]  # the configured word is capitalised: the text's must be
+    anchors: tuple[str, ...]  # substrings the text must contain for the phrase to occur
+
+
+@dataclass(slots=True)
+class _Candidate:
+    first: int  # first token index
+    last: int  # last token index (inclusive)
+    entity: int
+    info: KeyInfo
+
+
+@dataclass(frozen=True, slots=True)
+class _Cues:
+    words: frozenset[str]  # normal-form cue tokens (prefixes, with endings allowed)
+    long_words: tuple[str, ...]  # cues long enough to be found at the end of a compound
+
+
+class Matcher:
+    """Built once per watchlist (the automaton is compiled here); ``find`` is thread-safe
+    apart from a shared token cache, which only ever grows or is cleared whole."""
+
+    def __init__(self, watchlist: Watchlist) -> None:
+        self._entities: tuple[WatchEntity, ...] = watchlist.entities()
+        self._normalizer = Normalizer()
+        table: dict[str, list[KeyInfo]] = {}
+        for index, entity in enumerate(self._entities):
+            seen: set[tuple[str, str]] = set()
+            for lang, forms in (("*", _name_forms(entity)), *entity.aliases.items()):
+                for alias in forms:
+                    if (lang, alias) in seen:
+                        continue
+                    seen.add((lang, alias))
+                    for key, info in keys_for_alias(alias, lang, index):
+                        table.setdefault(key, []).append(info)
+        self._automaton: Any = ahocorasick.Automaton()
+        for key, infos in table.items():
+            self._automaton.add_word(key, tuple(_prefer(infos)))
+        self._empty = not table
+        if not self._empty:
+            self._automaton.make_automaton()
+        self._exclusions: dict[int, tuple[_Exclusion, ...]] = {
+            i: tuple(_exclusion(p) for p in e.exclude if normalize_phrase(p))
+            for i, e in enumerate(self._entities)
+            if e.exclude
+        }
+        self._cues: dict[int, _Cues] = {
+            i: _cues_for(e) for i, e in enumerate(self._entities) if e.ambiguous
+        }
+
+    @property
+    def entities(self) -> tuple[WatchEntity, ...]:
+        return self._entities
+
+    def find(self, text: str, lang: str | None) -> list[Mention]:
+        """Mentions of watchlist entities in ``text`` (offsets into ``text``), in order."""
+        if self._empty or not text:
+            return []
+        norm = self._normalizer.text(text)
+        if not norm.joined.strip():
+            return []
+        slavic = _base_lang(lang) in SLAVIC_LANGS
+        # Names are capitalised in every supported language; requiring it keeps common
+        # words out (trumpet, москвич, kiwi). Text with no capitals at all is exempt.
+        need_capital = not text.islower()
+        candidates = self._candidates(norm, slavic, need_capital)
+        if not candidates:
+            return []
+        candidates = _drop_overlaps(candidates)
+        if self._exclusions:
+            active = self._active_exclusions(candidates, norm.joined)
+            if active:
+                candidates = [c for c in candidates if not _excluded(c, active, norm)]
+        if self._cues:
+            candidates = self._resolve_ambiguous(candidates, norm, text, _base_lang(lang))
+        mentions = []
+        for cand in candidates:
+            entity = self._entities[cand.entity]
+            start = norm.span(cand.first)[0]
+            end = norm.span(cand.last)[1]
+            mentions.append(
+                Mention(
+                    entity_id=entity.id,
+                    kind=entity.kind,
+                    alias=cand.info.alias,
+                    surface=text[start:end],
+                    start=start,
+                    end=end,
+                )
+            )
+        return mentions
+
+    # ----------------------------------------------------------------- key hits
+
+    def _candidates(self, norm: NormText, slavic: bool, need_capital: bool) -> list[_Candidate]:
+        joined = norm.joined
+        starts = norm.starts
+        out: list[_Candidate] = []
+        for end_index, infos in self._automaton.iter(joined):
+            stop = end_index + 1
+            begin = stop - infos[0].length
+            if begin and joined[begin - 1] != " ":
+                continue  # not at a word start
+            first = bisect_right(starts, begin) - 1
+            if need_capital and not norm.capitalized(first):
+                continue
+            last = bisect_right(starts, end_index) - 1
+            rest = joined[stop : starts[last + 1] - 1]
+            is_cyr = norm.cyrillic(first)
+            chosen: dict[int, KeyInfo] = {}
+            for info in infos:
+                if _accept(info, rest, is_cyr, slavic):
+                    prev = chosen.get(info.entity)
+                    # report the alias written in the text's own script when there is one
+                    if prev is None or (prev.cyrillic != is_cyr and info.cyrillic == is_cyr):
+                        chosen[info.entity] = info
+            for entity, info in chosen.items():
+                out.append(_Candidate(first, last, entity, info))
+        return out
+
+    # ----------------------------------------------------------------- exclusions
+
+    def _active_exclusions(
+        self, cands: list[_Candidate], joined: str
+    ) -> dict[int, tuple[_Exclusion, ...]]:
+        """Exclusion rules whose every word (stem) occurs somewhere in the text at all."""
+        active: dict[int, tuple[_Exclusion, ...]] = {}
+        for entity in {c.entity for c in cands}:
+            rules = self._exclusions.get(entity)
+            if rules:
+                live = tuple(r for r in rules if all(a in joined for a in r.anchors))
+                if live:
+                    active[entity] = live
+        return active
+
+    # ----------------------------------------------------------------- ambiguity
+
+    def _resolve_ambiguous(
+        self, cands: list[_Candidate], norm: NormText, text: str, lang: str
+    ) -> list[_Candidate]:
+        if not any(c.entity in self._cues for c in cands):
+            return cands
+        covered: set[int] = set()
+        for c in cands:
+            covered.update(range(c.first, c.last + 1))
+        verdict: dict[int, str] = {}  # candidate position -> confirm | reject | neutral
+        for pos, c in enumerate(cands):
+            if c.entity not in self._cues:
+                continue
+            verdict[pos] = self._local_verdict(c, norm, text, lang, covered)
+        accepted_entities = {
+            c.entity for pos, c in enumerate(cands) if c.entity not in self._cues
+        } | {cands[p].entity for p, v in verdict.items() if v == "confirm"}
+        keep: list[_Candidate] = []
+        for pos, c in enumerate(cands):
+            v = verdict.get(pos)
+            if v is None or v == "confirm":
+                keep.append(c)
+                continue
+            if v == "reject":
+                continue
+            same = [
+                verdict[p] for p, o in enumerate(cands) if o.entity == c.entity and p in verdict
+            ]
+            if "confirm" in same:
+                keep.append(c)  # a confirmed mention elsewhere: same person
+            elif "reject" in same:
+                continue  # a namesake was introduced by another given name
+            elif self._cue_near(c, norm) or any(
+                e != c.entity and self._entities[e].kind is EntityKind.ACTOR
+                for e in accepted_entities
+            ):
+                keep.append(c)
+        return keep
+
+    def _local_verdict(
+        self, c: _Candidate, norm: NormText, text: str, lang: str, covered: set[int]
+    ) -> str:
+        if c.info.has_given_name:
+            return "confirm"
+        prev = c.first - 1
+        if prev < 0:
+            return "neutral"
+        gap = text[norm.span(prev)[1] : norm.span(c.first)[0]]
+        if gap.strip(" \u00a0\t"):
+            return "neutral"  # punctuation or a line break: not "right before"
+        word = norm.word(prev)
+        cues = self._cues[c.entity]
+        if _is_cue(word, cues):
+            return "confirm"
+        if prev in covered or not norm.capitalized(prev) or word in _TITLE_WORDS:
+            return "neutral"
+        raw = norm.raw(prev)
+        if raw.isupper() or not raw.isalpha():
+            return "neutral"  # an acronym (RDIF, CEO) or a number
+        if lang == "de" and raw.lower().endswith(_DE_NOUN_ENDINGS):
+            return "neutral"
+        if _title_case_line(text, norm.span(c.first)[0]):
+            return "neutral"  # headline style: every word capitalised
+        return "reject"
+
+    def _cue_near(self, c: _Candidate, norm: NormText) -> bool:
+        cues = self._cues[c.entity]
+        lo = max(0, c.first - CUE_WINDOW)
+        hi = min(len(norm), c.last + CUE_WINDOW + 1)
+        for i in range(lo, hi):
+            if c.first <= i <= c.last:
+                continue
+            if _is_cue(norm.word(i), cues):
+                return True
+        return False
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _name_forms(entity: WatchEntity) -> tuple[str, ...]:
+    """The display name as aliases: "Keith Kellogg" also as "Kellogg" (an actor is
+    mostly named by surname), "Anchorage (Alaska)" as "Anchorage" and "Alaska"."""
+    name = entity.name.strip()
+    forms = [name]
+    if "(" in name and name.endswith(")"):
+        head, _, inner = name[:-1].partition("(")
+        forms = [head.strip(), inner.strip()]
+    if entity.kind is EntityKind.ACTOR:
+        words = forms[0].split()
+        if len(words) >= 2 and len(words[-1]) >= 3:
+            forms.append(words[-1])
+    return tuple(f for f in forms if f)
+
+
+def _base_lang(lang: str | None) -> str:
+    if not lang:
+        return ""
+    return lang.replace("_", "-").split("-", 1)[0].lower()
+
+
+def _prefer(infos: list[KeyInfo]) -> list[KeyInfo]:
+    # FULL before STEM before EXACT so the most natural alias is reported first.
+    order = {Mode.FULL: 0, Mode.EXACT: 1, Mode.STEM: 2}
+    return sorted(infos, key=lambda i: order[i.mode])
+
+
+def _accept(info: KeyInfo, rest: str, is_cyr: bool, slavic_lang: bool) -> bool:
+    if info.script is Script.CYRILLIC and not is_cyr:
+        return False
+    if info.script is Script.LATIN and is_cyr:
+        return False
+    if info.mode is Mode.EXACT:
+        return rest == ""
+    slavic = (is_cyr or slavic_lang) and info.declinable
+    if info.mode is Mode.STEM:
+        allowed = SLAVIC_ENDINGS if info.endings is None else info.endings
+        return slavic and rest != "" and rest in allowed
+    if info.length < 4:
+        # short keys (Київ -> kiv) would hit too much with case endings
+        return rest == "" or (rest == "s" and not slavic)
+    return rest in (SLAVIC_ENDINGS if slavic else PLAIN_ENDINGS)
+
+
+def _drop_overlaps(cands: list[_Candidate]) -> list[_Candidate]:
+    """Keep the longest hit where hits overlap (``Steve Witkoff`` over ``Witkoff``)."""
+    cands.sort(key=lambda c: (c.first, -(c.last - c.first), -c.info.length))
+    out: list[_Candidate] = []
+    last_end = -1
+    for c in cands:
+        if c.first > last_end:
+            out.append(c)
+            last_end = c.last
+        elif out and c.entity == out[-1].entity:
+            continue
+        elif c.last > last_end:
+            # a different entity overlapping the tail: keep the longer one
+            prev = out[-1]
+            if (c.last - c.first) > (prev.last - prev.first):
+                out[-1] = c
+                last_end = c.last
+    return out
+
+
+def _exclusion(phrase: str) -> _Exclusion:
+    raw = [m.group() for m in TOKEN_RE.finditer(phrase)]
+    pairs = [(normalize_token(t), t[:1].isupper()) for t in raw]
+    pairs = [(n, cap) for n, cap in pairs if n]
+    tokens = tuple(n for n, _ in pairs)
+    return _Exclusion(
+        tokens=tokens,
+        capitalized=tuple(cap for _, cap in pairs),
+        anchors=tuple(_word_stem(t) for t in tokens),
+    )
+
+
+def _word_stem(word: str) -> str:
+    return word[:-1] if len(word) >= 4 and word[-1] in "aeiou" else word
+
+
+def _phrase_word_matches(pattern: str, word: str) -> bool:
+    """An exclusion word matches its own inflected forms (Spartaka Moskwy)."""
+    if word == pattern:
+        return True
+    if len(pattern) < 4:
+        return False
+    stem = _word_stem(pattern)
+    return word.startswith(stem) and len(word) - len(stem) <= 4
+
+
+def _excluded(cand: _Candidate, active: dict[int, tuple[_Exclusion, ...]], norm: NormText) -> bool:
+    rules = active.get(cand.entity)
+    if not rules:
+        return False
+    count = len(norm)
+    for rule in rules:
+        n = len(rule.tokens)
+        # the phrase must cover the hit: try every alignment that does
+        for begin in range(max(0, cand.last - n + 1), cand.first + 1):
+            if begin + n > count:
+                break
+            for k in range(n):
+                i = begin + k
+                if not _phrase_word_matches(rule.tokens[k], norm.word(i)):
+                    break
+                if rule.capitalized[k] and not norm.capitalized(i):
+                    break
+            else:
+                return True
+    return False
+
+
+def _cues_for(entity: WatchEntity) -> _Cues:
+    words: set[str] = set()
+    for cue in entity.cues:
+        words.update(normalize_phrase(cue).split())
+    # given names: every word but the last of the name and of multi-word aliases
+    for phrase in (entity.name, *entity.all_aliases()):
+        parts = normalize_phrase(phrase).split()
+        words.update(parts[:-1])
+    words = {w for w in words if len(w) >= 2}
+    return _Cues(frozenset(words), tuple(w for w in words if len(w) >= 5))
+
+
+def _is_cue(word: str, cues: _Cues) -> bool:
+    if word in cues.words:
+        return True
+    for n in range(1, min(5, len(word) - 1)):
+        head = word[:-n]
+        if head in cues.words:
+            tail = word[-n:]
+            if tail in SLAVIC_ENDINGS or tail in _CUE_EXTRA_ENDINGS:
+                return True
+        # given names ending in a vowel drop it before the case ending (Юрий -> Юрия)
+        if head + "i" in cues.words and word[-n:] in SLAVIC_ENDINGS:
+            return True
+    # compounds: Kremlsprecher, Sondergesandter
+    return any(len(word) > len(c) and (c in word) for c in cues.long_words)
+
+
+def _title_case_line(text: str, pos: int) -> bool:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    line = text[start : end if end >= 0 else len(text)]
+    words = [w for w in TOKEN_RE.findall(line) if len(w) >= 4 and w.isalpha()]
+    if len(words) < 3:
+        return False
+    caps = sum(1 for w in words if w[0].isupper())
+    return caps / len(words) >= 0.6

@@ -1,0 +1,134 @@
+"""Spelling-insensitive normal form for names, shared by aliases and article text.
+
+Every token goes through the same steps, so an alias and an inflected or
+transliterated mention meet in the middle:
+
+1. anyascii transliteration and casefold (Дмитриевым -> dmitrievym, Zełenski -> zelenski);
+2. drop what is left that is not a letter or digit (soft signs become apostrophes);
+3. folds that erase spelling conventions between languages (Polish sz/cz/w, German
+   sch/tsch, Latin j/y, dh, kh);
+4. collapse doubled letters (Witkoff -> witkof, Kiriłł -> kiril).
+
+Text is cut into tokens at anything that is not a letter, digit or combining mark, so
+apostrophes split a token: ``Witkoff's`` and ``Steve'a`` become a name token plus a
+short tail token, and French elision (``d'Abou Dhabi``) keeps the name at a word start.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import accumulate
+
+from anyascii import anyascii
+
+# Letters, digits and combining marks (decomposed diacritics stay inside their word).
+TOKEN_RE = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_DOUBLES = re.compile(r"(.)\1+")
+# Order matters: longer sequences first (tsch before sch before sz / cz).
+_FOLDS: tuple[tuple[str, str], ...] = (
+    ("tsch", "ch"),
+    ("sch", "sh"),
+    ("sz", "sh"),
+    ("cz", "ch"),
+    ("dh", "d"),
+    ("kh", "h"),
+    ("w", "v"),
+    ("j", "i"),
+    ("y", "i"),
+)
+_CACHE_LIMIT = 200_000
+
+
+def fold(ascii_lower: str) -> str:
+    """Apply the spelling folds and collapse doubles on an ASCII, lowercase string."""
+    s = _NOT_ALNUM.sub("", ascii_lower)
+    for old, new in _FOLDS:
+        if old in s:
+            s = s.replace(old, new)
+    return _DOUBLES.sub(r"\1", s)
+
+
+def normalize_token(token: str) -> str:
+    """Normal form of one word (no spaces in the result; may be empty)."""
+    return fold(anyascii(token).casefold())
+
+
+def normalize_phrase(phrase: str) -> str:
+    """Normal form of a phrase: its tokens' normal forms joined by single spaces."""
+    parts = (normalize_token(m.group()) for m in TOKEN_RE.finditer(phrase))
+    return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True, slots=True)
+class NormText:
+    """Article text in normal form, with the way back to the original offsets.
+
+    ``joined`` is the normalised tokens joined by single spaces; token ``i`` occupies
+    ``joined[starts[i]:starts[i + 1] - 1]`` and ``matches[i].span()`` in the original
+    text. A token whose normal form is empty leaves a double space.
+    """
+
+    joined: str
+    starts: list[int]  # one more entry than tokens: the end sentinel
+    matches: list[re.Match[str]]
+
+    def __len__(self) -> int:
+        return len(self.matches)
+
+    def end(self, i: int) -> int:
+        return self.starts[i + 1] - 1
+
+    def word(self, i: int) -> str:
+        return self.joined[self.starts[i] : self.starts[i + 1] - 1]
+
+    def raw(self, i: int) -> str:
+        return self.matches[i].group()
+
+    def span(self, i: int) -> tuple[int, int]:
+        return self.matches[i].span()
+
+    def capitalized(self, i: int) -> bool:
+        return self.matches[i].group()[0].isupper()
+
+    def cyrillic(self, i: int) -> bool:
+        raw = self.matches[i].group()
+        return is_cyrillic(raw[0]) or is_cyrillic(raw[-1])
+
+
+class Normalizer:
+    """Tokenises and normalises text; caches token forms (news vocabulary repeats a lot)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+
+    def token(self, token: str) -> str:
+        cached = self._cache.get(token)
+        if cached is None:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            cached = normalize_token(token)
+            self._cache[token] = cached
+        return cached
+
+    def text(self, text: str) -> NormText:
+        # Written with map() over C-level callables: this runs for every article.
+        matches = list(TOKEN_RE.finditer(text))
+        raws = list(map(_GROUP, matches))
+        norms: list[str | None] = list(map(self._cache.get, raws))
+        if None in norms:
+            norms = [
+                n if n is not None else self.token(r) for n, r in zip(norms, raws, strict=True)
+            ]
+        words: list[str] = norms  # type: ignore[assignment]
+        starts = list(accumulate(map(_PLUS_ONE, map(len, words)), initial=0))
+        return NormText(joined=" ".join(words), starts=starts, matches=matches)
+
+
+_GROUP = re.Match.group
+_PLUS_ONE = (1).__add__
+
+
+def is_cyrillic(ch: str) -> bool:
+    return "\u0400" <= ch <= "\u052f"

@@ -1,0 +1,705 @@
+"""Pure rendering: changes and meetings → Message → Telegram HTML / Slack blocks / plain text.
+
+Everything here is plain functions over the models. Feed text is untrusted: it is
+cleaned of control and bidi-override characters, then escaped for the target markup.
+Only our own markup is emitted (Telegram: ``b``, ``i``, ``a`` with http(s) links;
+Slack: ``*bold*``, quotes and ``<url|label>`` links built from checked URLs).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.chat.base import (
+    SLACK_MAX_BLOCKS,
+    SLACK_MAX_MESSAGE_TEXT,
+    SLACK_MAX_SECTION_TEXT,
+    TELEGRAM_MAX_TEXT,
+)
+from bot.models import (
+    Change,
+    ChangeKind,
+    MeetingState,
+    MeetingStatus,
+    MeetingView,
+    Message,
+    MessageLink,
+    SourceRef,
+    Watchlist,
+)
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+CHANGE_LABELS: dict[ChangeKind, tuple[str, str]] = {
+    ChangeKind.ANNOUNCED: ("🆕", "Announced"),
+    ChangeKind.RESCHEDULED: ("🔁", "Rescheduled"),
+    ChangeKind.POSTPONED: ("⏸", "Postponed"),
+    ChangeKind.CANCELLED: ("❌", "Cancelled"),
+    ChangeKind.DENIED: ("🚫", "Denied"),
+    ChangeKind.CONFIRMED: ("✅", "Confirmed"),
+    ChangeKind.HELD: ("📌", "Held"),
+    ChangeKind.PRESUMED_HELD: ("🕰", "Presumed held"),
+}
+
+STATUS_LABELS: dict[MeetingStatus, str] = {
+    MeetingStatus.UPCOMING: "scheduled",
+    MeetingStatus.RESCHEDULED: "rescheduled",
+    MeetingStatus.POSTPONED: "postponed, no new date",
+    MeetingStatus.CANCELLED: "cancelled",
+    MeetingStatus.HELD: "held",
+    MeetingStatus.DENIED: "denied by officials",
+}
+
+MAX_EVIDENCE_CHARS = 300
+MAX_LINKS = 5
+MAX_URL_CHARS = 2000
+
+# C0/C1 controls (except tab/newline), bidi overrides/isolates, zero-width and BOM.
+_UNSAFE_CHARS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def clean_text(text: str) -> str:
+    """Untrusted text → safe plain text (no controls, bidi overrides or lone surrogates)."""
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates → "?"
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _UNSAFE_CHARS.sub("", text.replace("\t", " "))
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units; emoji outside the BMP count 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is an absolute http(s) link without spaces or controls, else None."""
+    if not url:
+        return None
+    url = url.strip()
+    if len(url) > MAX_URL_CHARS or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return None
+    if _UNSAFE_CHARS.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def _zone(tz_name: str) -> tzinfo:
+    try:
+        return ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+# --------------------------------------------------------------------------- names
+
+
+def entity_name(watchlist: Watchlist, entity_id: str) -> str:
+    entity = watchlist.get(entity_id)
+    return entity.name if entity else entity_id
+
+
+def venue_name(watchlist: Watchlist, venue: str | None) -> str | None:
+    if not venue:
+        return None
+    if venue.startswith("other:"):
+        return clean_text(venue[len("other:") :]).strip() or None
+    return entity_name(watchlist, venue)
+
+
+def meeting_title(participants: Sequence[str], watchlist: Watchlist) -> str:
+    """A name from who takes part: their sides ("US–Russia–Ukraine talks"), else surnames.
+
+    Sides come from the watchlist (``side``); order follows the watchlist so the same
+    meeting always gets the same title whatever order the article named people in.
+    """
+    order = {e.id: i for i, e in enumerate(watchlist.entities())}
+    labels: list[str] = []
+    for pid in sorted(set(participants), key=lambda p: (order.get(p, len(order)), p)):
+        entity = watchlist.get(pid)
+        if entity is not None and entity.side:
+            label = entity.side
+        elif entity is not None:
+            label = entity.name.split(" (")[0].split()[-1]
+        else:
+            label = pid
+        if label not in labels:
+            labels.append(label)
+    if not labels:
+        return "Talks"
+    return "–".join(labels) + " talks"
+
+
+def people(watchlist: Watchlist, participants: Sequence[str]) -> str:
+    order = {e.id: i for i, e in enumerate(watchlist.entities())}
+    ids = sorted(set(participants), key=lambda p: (order.get(p, len(order)), p))
+    return ", ".join(entity_name(watchlist, p) for p in ids)
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def day_short(d: date, *, year: bool = False) -> str:
+    text = f"{d.day} {MONTHS[d.month - 1]}"
+    return f"{text} {d.year}" if year else text
+
+
+def days_short(start: date | None, end: date | None, *, year: bool = False) -> str:
+    """``4 Feb``, ``4–5 Feb``, ``30 Jan – 2 Feb`` (calendar days, no time zone involved)."""
+    if start is None:
+        return "date not set"
+    if end is None or end <= start:
+        return day_short(start, year=year)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{day_short(end, year=year)}"
+    return f"{day_short(start, year=year and start.year != end.year)} – {day_short(end, year=year)}"
+
+
+def days_long(start: date | None, end: date | None) -> str:
+    if start is None:
+        return "not announced yet"
+    first = f"{WEEKDAYS[start.weekday()]} {day_short(start, year=end is None or end <= start)}"
+    if end is None or end <= start:
+        return first
+    return f"{WEEKDAYS[start.weekday()]} {start.day} {MONTHS[start.month - 1]} – " + (
+        f"{WEEKDAYS[end.weekday()]} {day_short(end, year=True)}"
+    )
+
+
+def relative_day(start: date, now: datetime, tz: tzinfo) -> str:
+    """Say "today" / "tomorrow" / "in 3 days", counted in the chat's own calendar."""
+    delta = (start - now.astimezone(tz).date()).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    if delta == -1:
+        return "yesterday"
+    return f"in {delta} days" if delta > 1 else f"{-delta} days ago"
+
+
+def timestamp(at: datetime, tz: tzinfo) -> str:
+    local = at.astimezone(tz)
+    return f"{day_short(local.date(), year=True)}, {local:%H:%M}"
+
+
+def when_line(state: MeetingState, now: datetime | None, tz: tzinfo) -> str:
+    text = days_long(state.date, state.date_end)
+    if state.date is not None and now is not None:
+        text += f" ({relative_day(state.date, now, tz)})"
+    return text
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def source_label(source: SourceRef) -> str:
+    if source.outlet and clean_text(source.outlet).strip():
+        return shorten(clean_text(source.outlet), 60)
+    url = safe_url(source.link)
+    if url:
+        host = urlsplit(url).hostname or url
+        return host.removeprefix("www.")
+    return "source"
+
+
+def source_links(sources: Iterable[SourceRef], limit: int = MAX_LINKS) -> tuple[MessageLink, ...]:
+    links: list[MessageLink] = []
+    seen: set[str] = set()
+    for src in sources:
+        url = safe_url(src.link)
+        if url is None or url in seen:
+            continue
+        seen.add(url)
+        links.append(MessageLink(label=source_label(src), url=url))
+        if len(links) >= limit:
+            break
+    return tuple(links)
+
+
+def evidence_quotes(sources: Iterable[SourceRef], limit: int = 2) -> tuple[str, ...]:
+    quotes: list[str] = []
+    for src in sources:
+        text = shorten(clean_text(src.evidence), MAX_EVIDENCE_CHARS)
+        if text and text not in quotes:
+            quotes.append(text)
+        if len(quotes) >= limit:
+            break
+    return tuple(quotes)
+
+
+def sources_summary(sources: Sequence[SourceRef]) -> str:
+    langs = sorted({s.lang for s in sources if s.lang})
+    count = f"{len(sources)} source" + ("" if len(sources) == 1 else "s")
+    return f"{count} · languages: {', '.join(langs)}" if langs else count
+
+
+def _newest_first(sources: Iterable[SourceRef]) -> list[SourceRef]:
+    return sorted(sources, key=lambda s: s.published, reverse=True)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _place_and_days(title: str, venue: str | None, days: str) -> str:
+    head = f"{title}, {venue}" if venue else title
+    return f"{head} — {days}"
+
+
+def change_headline(change: Change, watchlist: Watchlist, title: str = "") -> str:
+    after, before = change.after, change.before
+    title = clean_text(title) or meeting_title(after.participants, watchlist)
+    icon, label = CHANGE_LABELS[change.kind]
+    venue = venue_name(watchlist, after.venue)
+    new_days = days_short(after.date, after.date_end)
+    if change.kind is ChangeKind.RESCHEDULED:
+        old_start = before.date if before else after.previous_date
+        old_end = before.date_end if before else None
+        old_venue = venue_name(watchlist, before.venue if before else after.previous_venue)
+        date_changed = old_start is not None and (old_start, old_end) != (
+            after.date,
+            after.date_end,
+        )
+        venue_changed = old_venue is not None and old_venue != venue
+        old_days = days_short(old_start, old_end)
+        if venue_changed and date_changed:
+            body = f"{title} — {old_venue}, {old_days} → {venue or '?'}, {new_days}"
+        elif venue_changed:
+            body = f"{title} — {old_venue} → {venue or '?'}"
+            if after.date is not None:
+                body += f", {new_days}"
+        elif date_changed:
+            body = _place_and_days(title, venue, f"{old_days} → {new_days}")
+        else:
+            body = _place_and_days(title, venue, new_days)
+    elif change.kind is ChangeKind.POSTPONED:
+        start = before.date if before and before.date else after.date
+        end = before.date_end if before and before.date else after.date_end
+        body = (
+            _place_and_days(title, venue, f"was {days_short(start, end)}")
+            if start
+            else _place_and_days(title, venue, "no new date")
+        )
+    else:
+        body = _place_and_days(title, venue, new_days)
+    return f"{icon} {label}: {body}"
+
+
+def render_change(
+    change: Change,
+    watchlist: Watchlist,
+    *,
+    tz_name: str = "UTC",
+    now: datetime | None = None,
+    title: str = "",
+) -> Message:
+    """An alert about one change, in the chat's time zone."""
+    tz = _zone(tz_name)
+    after, before = change.after, change.before
+    lines = [f"When: {when_line(after, now, tz)}"]
+    old_start = before.date if before else after.previous_date
+    if change.kind is ChangeKind.RESCHEDULED and old_start and old_start != after.date:
+        lines.append(f"Was: {days_long(old_start, before.date_end if before else None)}")
+    where = venue_name(watchlist, after.venue) or "not announced yet"
+    old_venue = venue_name(watchlist, before.venue if before else after.previous_venue)
+    if old_venue and old_venue != where and change.kind is ChangeKind.RESCHEDULED:
+        where += f" (was {old_venue})"
+    lines.append(f"Where: {where}")
+    if after.participants:
+        lines.append(f"Who: {people(watchlist, after.participants)}")
+    if after.tentative:
+        lines.append("⚠️ Tentative: not confirmed yet")
+    if change.kind is ChangeKind.PRESUMED_HELD:
+        lines.append("Its day has passed with no report of a change.")
+    if change.reason:
+        lines.append(f"Why: {shorten(clean_text(change.reason), 300)}")
+    sources = (change.source,) if change.source else ()
+    if change.source:
+        lines.append(f"Reported: {timestamp(change.source.published, tz)} ({tz_name_of(tz)})")
+    footer = f"Meeting #{change.meeting_id}"
+    if sources:
+        footer += f" · {sources_summary(sources)}"
+    footer += f" · /meeting {change.meeting_id} for history"
+    return Message(
+        headline=change_headline(change, watchlist, title),
+        lines=tuple(lines),
+        links=source_links(sources),
+        quotes=evidence_quotes(sources),
+        footer=footer,
+    )
+
+
+def tz_name_of(tz: tzinfo) -> str:
+    return getattr(tz, "key", None) or str(tz)
+
+
+def meeting_summary(view: MeetingView, watchlist: Watchlist) -> str:
+    """One line: ``#12 · 4–5 Feb · Abu Dhabi · US–Russia talks (tentative)``."""
+    state = view.state
+    title = clean_text(view.title) or meeting_title(state.participants, watchlist)
+    parts = [f"#{view.id}", days_short(state.date, state.date_end)]
+    venue = venue_name(watchlist, state.venue)
+    if venue:
+        parts.append(venue)
+    text = " · ".join([*parts, title])
+    flags = []
+    if state.status not in (MeetingStatus.UPCOMING,):
+        flags.append(STATUS_LABELS[state.status])
+    if state.tentative:
+        flags.append("tentative")
+    return text + (f" ({', '.join(flags)})" if flags else "")
+
+
+def render_meeting(
+    view: MeetingView,
+    watchlist: Watchlist,
+    *,
+    tz_name: str = "UTC",
+    now: datetime | None = None,
+    heading: str = "📅 Next meeting",
+) -> Message:
+    tz = _zone(tz_name)
+    state = view.state
+    title = clean_text(view.title) or meeting_title(state.participants, watchlist)
+    venue = venue_name(watchlist, state.venue)
+    headline = f"{heading}: " + _place_and_days(
+        title, venue, days_short(state.date, state.date_end)
+    )
+    lines = [f"When: {when_line(state, now, tz)}", f"Where: {venue or 'not announced yet'}"]
+    if state.participants:
+        lines.append(f"Who: {people(watchlist, state.participants)}")
+    status = STATUS_LABELS[state.status]
+    if state.presumed_held:
+        status = "presumed held (its day passed with no further report)"
+    if state.tentative:
+        status += " · ⚠️ tentative, not confirmed"
+    lines.append(f"Status: {status}")
+    sources = _newest_first(view.sources)
+    footer = f"Meeting #{view.id}"
+    if sources:
+        footer += f" · {sources_summary(sources)}"
+    footer += f" · /meeting {view.id} for history"
+    return Message(
+        headline=headline,
+        lines=tuple(lines),
+        links=source_links(sources),
+        quotes=evidence_quotes(sources),
+        footer=footer,
+    )
+
+
+def render_meeting_list(
+    views: Sequence[MeetingView], watchlist: Watchlist, *, heading: str = "📅 Upcoming meetings"
+) -> Message:
+    if not views:
+        return Message(
+            headline=f"{heading}: none known",
+            lines=("No upcoming meeting is reported in the sources I follow.",),
+        )
+    return Message(
+        headline=f"{heading} ({len(views)})",
+        lines=tuple(meeting_summary(v, watchlist) for v in views),
+        footer="/meeting ID shows history and sources",
+    )
+
+
+def render_history(
+    view: MeetingView,
+    changes: Sequence[Change],
+    explanation: Sequence[str],
+    watchlist: Watchlist,
+    *,
+    tz_name: str = "UTC",
+    now: datetime | None = None,
+) -> Message:
+    tz = _zone(tz_name)
+    base = render_meeting(
+        view, watchlist, tz_name=tz_name, now=now, heading=f"🗂 Meeting #{view.id}"
+    )
+    lines = list(base.lines)
+    if changes:
+        lines.append("History:")
+        for change in sorted(changes, key=lambda c: c.at):
+            icon, label = CHANGE_LABELS[change.kind]
+            days = days_short(change.after.date, change.after.date_end)
+            place = venue_name(watchlist, change.after.venue)
+            what = f"{days}, {place}" if place else days
+            lines.append(f"• {timestamp(change.at, tz)} {icon} {label.lower()} — {what}")
+    if explanation:
+        lines.append("Why this state:")
+        lines.extend(f"• {shorten(clean_text(e), 300)}" for e in explanation)
+    sources = _newest_first(view.sources)
+    return Message(
+        headline=base.headline,
+        lines=tuple(lines),
+        links=source_links(sources, limit=10),
+        quotes=base.quotes,
+        footer=base.footer,
+    )
+
+
+def outdated_message(original: Message | None, note: str) -> Message:
+    """The edit applied to an earlier alert once a newer change supersedes it."""
+    if original is None:
+        return Message(headline="⚠️ Outdated alert", lines=(note,) if note else ())
+    return Message(
+        headline=f"⚠️ OUTDATED — {original.headline}",
+        lines=((note,) if note else ()) + original.lines,
+        links=original.links,
+        quotes=original.quotes,
+        footer=original.footer,
+    )
+
+
+# --------------------------------------------------------------------------- Telegram HTML
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One output line: our own markup around a piece of plain text."""
+
+    prefix: str  # markup, already safe
+    text: str  # plain text, escaped on output
+    suffix: str  # markup, already safe
+
+
+def _tg_escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _tg_char_cost(ch: str) -> int:
+    return utf16_len(_tg_escape(ch))
+
+
+def _units(message: Message, markup: bool) -> list[_Unit]:
+    """Message → lines. ``markup`` False gives plain text with no tags."""
+
+    def wrap(tag: str, text: str) -> list[_Unit]:
+        lines = clean_text(text).split("\n")
+        if not markup:
+            return [_Unit("", line, "") for line in lines]
+        return [
+            _Unit(f"<{tag}>", line, f"</{tag}>") if line else _Unit("", "", "") for line in lines
+        ]
+
+    blank = _Unit("", "", "")
+    units: list[_Unit] = wrap("b", message.headline)
+    if message.lines:
+        units.append(blank)
+        for line in message.lines:
+            units.extend(_Unit("", part, "") for part in clean_text(line).split("\n"))
+    if message.quotes:
+        units.append(blank)
+        for quote in message.quotes:
+            units.extend(wrap("i", f"“{quote}”"))
+    if message.links:
+        units.append(blank)
+        for link in message.links:
+            url = safe_url(link.url)
+            label = clean_text(link.label).replace("\n", " ") or "link"
+            if url is None:
+                units.append(_Unit("• ", label, ""))
+            elif markup:
+                units.append(_Unit(f'• <a href="{html.escape(url, quote=True)}">', label, "</a>"))
+            else:
+                units.append(_Unit("• ", f"{label}: {url}", ""))
+    if message.footer:
+        units.append(blank)
+        units.extend(wrap("i", message.footer))
+    return units
+
+
+def _split_text(text: str, budget: int, cost: Callable[[str], int]) -> list[str]:
+    """Cut plain text into pieces whose escaped size ≤ budget, preferring spaces."""
+    pieces: list[str] = []
+    start = 0
+    while start < len(text):
+        used = 0
+        end = start
+        last_space = -1
+        while end < len(text):
+            c = cost(text[end])
+            if used + c > budget:
+                break
+            if text[end] == " ":
+                last_space = end
+            used += c
+            end += 1
+        if end < len(text) and last_space > start + (end - start) // 2:
+            end = last_space + 1
+        if end == start:  # a single character bigger than the budget cannot happen here
+            end = start + 1
+        pieces.append(text[start:end])
+        start = end
+    return pieces
+
+
+def _pack(
+    units: list[_Unit],
+    limit: int,
+    escape: Callable[[str], str],
+    cost: Callable[[str], int],
+    measure: Callable[[str], int],
+) -> list[str]:
+    lines: list[str] = []
+    for unit in units:
+        rendered = unit.prefix + escape(unit.text) + unit.suffix
+        if measure(rendered) <= limit:
+            lines.append(rendered)
+            continue
+        budget = limit - measure(unit.prefix) - measure(unit.suffix)
+        if budget < 16:  # markup alone too big (absurd URL): drop the markup
+            unit, budget = _Unit("", unit.text, ""), limit
+        for piece in _split_text(unit.text, budget, cost):
+            lines.append(unit.prefix + escape(piece) + unit.suffix)
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        add = measure(line) + (1 if current else 0)
+        if current and size + add > limit:
+            parts.append("\n".join(current).strip("\n"))
+            current, size = [], 0
+            add = measure(line)
+        if not current and not line:
+            continue  # no blank line at the start of a part
+        current.append(line)
+        size += add
+    if current:
+        parts.append("\n".join(current).strip("\n"))
+    return [p for p in parts if p]
+
+
+def telegram_html(message: Message, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
+    """Telegram ``parse_mode=HTML`` parts, each ≤ ``limit`` UTF-16 units, tags balanced."""
+    return _pack(_units(message, True), limit, _tg_escape, _tg_char_cost, utf16_len)
+
+
+def telegram_plain(message: Message, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
+    """Plain-text parts (no ``parse_mode``): the fallback when markup was rejected."""
+    return _pack(_units(message, False), limit, lambda s: s, utf16_len, utf16_len)
+
+
+def console_text(message: Message) -> str:
+    return "\n".join(_pack(_units(message, False), 10**9, lambda s: s, len, len))
+
+
+# --------------------------------------------------------------------------- Slack
+
+
+def slack_escape(text: str) -> str:
+    """Slack mrkdwn escaping: exactly ``&``, ``<`` and ``>`` (their formatting guide)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_cost(ch: str) -> int:
+    return len(slack_escape(ch))
+
+
+def _slack_url(url: str) -> str:
+    # Inside <url|label> these would end or split the link.
+    return url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
+
+
+def _slack_fit(text: str, budget: int) -> str:
+    """Escape ``text``, cutting the plain text first so the result fits ``budget``."""
+    if budget <= 0:
+        return ""
+    escaped = slack_escape(text)
+    if len(escaped) <= budget:
+        return escaped
+    pieces = _split_text(text, max(budget - 1, 1), _slack_cost)
+    return slack_escape(pieces[0].rstrip()) + "…" if pieces else ""
+
+
+@dataclass(frozen=True)
+class SlackPayload:
+    text: str  # notification / fallback text (escaped mrkdwn)
+    blocks: list[dict[str, Any]]
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def slack_payload(message: Message, limit: int = SLACK_MAX_MESSAGE_TEXT) -> SlackPayload:
+    """Block Kit blocks (each section ≤ 3000 chars, all text ≤ ``limit``) + fallback text."""
+    budget = limit
+    blocks: list[dict[str, Any]] = []
+
+    def take(text: str, reserve: int = 0) -> str:
+        nonlocal budget
+        piece = _slack_fit(text, min(budget - reserve, SLACK_MAX_SECTION_TEXT - reserve))
+        budget -= len(piece) + reserve
+        return piece
+
+    headline = take(" ".join(clean_text(message.headline).split()), reserve=2)
+    blocks.append(_section(f"*{headline}*"))
+    body_lines = [line for raw in message.lines for line in clean_text(raw).split("\n")]
+    section: list[str] = []
+    for line in body_lines:
+        if budget <= 1:
+            break
+        piece = take(line, reserve=1) or "…"
+        if sum(len(s) + 1 for s in section) + len(piece) > SLACK_MAX_SECTION_TEXT:
+            blocks.append(_section("\n".join(section)))
+            section = []
+        section.append(piece)
+    if section:
+        blocks.append(_section("\n".join(section)))
+    quotes = []
+    for quote in message.quotes:
+        if budget > 10:
+            quotes.append("> " + take(" ".join(clean_text(quote).split()), reserve=3))
+    if quotes:
+        blocks.append(_section("\n".join(quotes)))
+    links = []
+    for link in message.links:
+        url = safe_url(link.url)
+        label = " ".join(clean_text(link.label).split()) or "link"
+        if url is None or budget < len(url) + 10:
+            continue
+        budget -= len(_slack_url(url)) + 6
+        links.append(f"• <{_slack_url(url)}|{take(label)}>")
+    if links:
+        blocks.append(_section("\n".join(links)))
+    if message.footer and budget > 10:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": take(message.footer)}]}
+        )
+    fallback = _slack_fit(" ".join(clean_text(message.headline).split()), limit)
+    return SlackPayload(text=fallback, blocks=blocks[:SLACK_MAX_BLOCKS])
+
+
+def slack_plain(message: Message, limit: int = SLACK_MAX_MESSAGE_TEXT) -> str:
+    """Escaped text only (no blocks): the fallback after ``invalid_blocks``."""
+    text = console_text(message)
+    return _slack_fit(text, limit)

@@ -1,0 +1,452 @@
+"""The timeline in the database: recording items (the key transaction), ageing, queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import timeline
+from bot.models import Change, FeedItem, MeetingReport, MeetingStatus, MeetingView, SourceRef
+from bot.ports import DeliveryState, MeetingHistory
+from bot.store import codec
+from bot.store.engine import Database
+from bot.store.schema import (
+    changes,
+    items,
+    meeting_entities,
+    meetings,
+    outbox,
+    reports,
+    subscriptions,
+)
+from bot.store.upsert import insert_ignore
+from bot.timeline import DEFAULT_RULES, MergeResult, TimelineMeeting, TimelineRules
+
+# A new report is the newest of its meeting until the database gives it an id.
+_NEW_SEQ = 2**62
+# Report ranges this long still find their meeting by any of their days.
+_MAX_RANGE_DAYS = 14
+
+
+def idem_key(change_id: int, platform: str, chat_id: str) -> str:
+    return f"{change_id}:{platform}:{chat_id}"
+
+
+class MeetingStore:
+    """Implements ``bot.ports.MeetingQueries`` plus the timeline's write side."""
+
+    def __init__(self, db: Database, rules: TimelineRules = DEFAULT_RULES) -> None:
+        self.db = db
+        self.rules = rules
+
+    # ------------------------------------------------------------------ writing
+
+    async def record_item(
+        self,
+        feed_id: str,
+        item: FeedItem,
+        lang: str,
+        reports_: Sequence[MeetingReport],
+        now: datetime,
+        *,
+        alert: bool = True,
+    ) -> list[Change]:
+        """Record one item and fold its reports into the timeline, in ONE transaction.
+
+        Already seen (same feed and key, or same canonical link anywhere) → returns []
+        and changes nothing. With ``alert=False`` (a new feed's backlog) everything is
+        stored and merged but no outbox rows are written.
+        """
+
+        async def work(conn: AsyncConnection) -> list[Change]:
+            if item.link_key:
+                dup = await conn.execute(
+                    select(items.c.id).where(items.c.link_key == item.link_key).limit(1)
+                )
+                link_seen = dup.first() is not None
+            else:
+                link_seen = False
+            stmt = insert_ignore(conn, items, ["feed_id", "key"]).values(
+                feed_id=feed_id,
+                key=item.key,
+                link_key=item.link_key,
+                title=item.title[:2000],
+                link=item.link,
+                outlet=item.outlet,
+                lang=lang,
+                published=item.published,
+                seen_at=now,
+                alerted=alert and not link_seen,
+            )
+            res = await conn.execute(stmt.returning(items.c.id))
+            item_id = res.scalar_one_or_none()
+            if item_id is None or link_seen:
+                return []  # seen before: nothing else happens
+            out: list[Change] = []
+            subs = await _active_subscriptions(conn) if alert else []
+            for report in reports_:
+                source = SourceRef(
+                    link=item.link,
+                    outlet=item.outlet,
+                    lang=lang,
+                    published=item.published,
+                    evidence=report.evidence,
+                    item_key=item.key,
+                )
+                candidates = await self._candidates(conn, report, item.published)
+                result = timeline.merge(candidates, report, source, now, self.rules, seq=_NEW_SEQ)
+                if result.meeting is None:
+                    continue
+                result = await _save(conn, result, item_id, now)
+                out.extend(await _save_changes(conn, result.changes, subs, now))
+            return out
+
+        return await self.db.write(work)
+
+    async def record_ageing(self, now: datetime) -> list[Change]:
+        """Presume held the plans whose day has passed; PRESUMED_HELD changes + outbox rows."""
+
+        async def work(conn: AsyncConnection) -> list[Change]:
+            cutoff = now.date() - timedelta(days=self.rules.presumed_held_after_days + 1)
+            rows = (
+                (
+                    await conn.execute(
+                        select(meetings).where(
+                            meetings.c.expected.is_(True), meetings.c.last_day <= cutoff
+                        )
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            found = [codec.meeting_from_rows(r, []) for r in rows]
+            results = timeline.age(found, now, self.rules)
+            if not results:
+                return []
+            subs = await _active_subscriptions(conn)
+            out: list[Change] = []
+            for res in results:
+                assert res.meeting is not None and res.meeting.id is not None
+                await conn.execute(
+                    update(meetings)
+                    .where(meetings.c.id == res.meeting.id)
+                    .values(**codec.meeting_columns(res.meeting.state), updated_at=now)
+                )
+                out.extend(await _save_changes(conn, res.changes, subs, now))
+            return out
+
+        return await self.db.write(work)
+
+    async def _candidates(
+        self, conn: AsyncConnection, report: MeetingReport, published: datetime
+    ) -> list[TimelineMeeting]:
+        """Only the meetings timeline.find_meeting could choose (see CandidateFilter)."""
+        cf = timeline.candidate_filter(report, published, self.rules)
+        conds: list[Any] = []
+        if cf.date_from is not None and cf.date_to is not None:
+            lo = cf.date_from - timedelta(days=_MAX_RANGE_DAYS)
+            by_report_day = select(reports.c.meeting_id).where(
+                reports.c.date.between(lo, cf.date_to)
+            )
+            conds.append(meetings.c.id.in_(by_report_day))
+            conds.append(meetings.c.date.between(lo, cf.date_to))
+        if cf.venues:
+            held_from = published.date() - timedelta(days=self.rules.held_window_days + 1)
+            conds.append(
+                and_(
+                    meetings.c.venue.in_(cf.venues),
+                    or_(
+                        meetings.c.expected.is_(True),
+                        meetings.c.last_published >= cf.since,
+                        meetings.c.last_day >= held_from,
+                    ),
+                )
+            )
+            by_report_venue = select(reports.c.meeting_id).where(reports.c.venue.in_(cf.venues))
+            conds.append(
+                and_(
+                    meetings.c.id.in_(by_report_venue),
+                    meetings.c.expected.is_(True),
+                    meetings.c.last_published >= cf.since,
+                )
+            )
+        if not cf.venues and cf.date_from is None and report.participants:
+            by_who = select(meeting_entities.c.meeting_id).where(
+                meeting_entities.c.entity_id.in_(report.participants)
+            )
+            conds.append(
+                and_(
+                    meetings.c.id.in_(by_who),
+                    or_(
+                        meetings.c.expected.is_(True),
+                        meetings.c.status == MeetingStatus.POSTPONED.value,
+                    ),
+                    meetings.c.last_published >= cf.since,
+                )
+            )
+        if not conds:
+            return []
+        return await _load_meetings(conn, select(meetings).where(or_(*conds)))
+
+    # ------------------------------------------------------------------ queries
+
+    async def all_meetings(self) -> list[TimelineMeeting]:
+        return await self.db.read(lambda conn: _load_meetings(conn, select(meetings)))
+
+    async def get(self, meeting_id: int) -> TimelineMeeting | None:
+        async def work(conn: AsyncConnection) -> TimelineMeeting | None:
+            found = await _load_meetings(conn, select(meetings).where(meetings.c.id == meeting_id))
+            return found[0] if found else None
+
+        return await self.db.read(work)
+
+    async def next_meeting(
+        self, now: datetime, entity_ids: frozenset[str] = frozenset()
+    ) -> MeetingView | None:
+        async def work(conn: AsyncConnection) -> MeetingView | None:
+            first = (
+                await conn.execute(
+                    select(func.min(meetings.c.date)).where(
+                        *_expected_dated(now), *_concerning(entity_ids)
+                    )
+                )
+            ).scalar()
+            if first is None:
+                return None
+            found = await _load_meetings(
+                conn,
+                select(meetings).where(
+                    *_expected_dated(now), meetings.c.date == first, *_concerning(entity_ids)
+                ),
+            )
+            best = timeline.next_meeting(found, now, entity_ids, self.rules)
+            return best.view() if best else None
+
+        return await self.db.read(work)
+
+    async def upcoming(
+        self, now: datetime, entity_ids: frozenset[str] = frozenset(), limit: int = 10
+    ) -> list[MeetingView]:
+        async def work(conn: AsyncConnection) -> list[MeetingView]:
+            dated = select(meetings).where(*_expected_dated(now), *_concerning(entity_ids))
+            dated = dated.order_by(meetings.c.date, meetings.c.id).limit(limit)
+            undated = (
+                select(meetings)
+                .where(
+                    meetings.c.expected.is_(True),
+                    meetings.c.date.is_(None),
+                    meetings.c.last_published >= now - timedelta(days=self.rules.recent_days),
+                    *_concerning(entity_ids),
+                )
+                .order_by(meetings.c.last_published.desc())
+                .limit(limit)
+            )
+            found = await _load_meetings(conn, dated)
+            found += await _load_meetings(conn, undated)
+            listed = timeline.upcoming(found, now, entity_ids, limit, self.rules)
+            return [m.view() for m in listed]
+
+        return await self.db.read(work)
+
+    async def recent_changes(
+        self, since: datetime, entity_ids: frozenset[str] = frozenset(), limit: int = 20
+    ) -> list[Change]:
+        async def work(conn: AsyncConnection) -> list[Change]:
+            out: list[Change] = []
+            offset = 0
+            page = max(limit * 4, 50)
+            while len(out) < limit:
+                rows = (
+                    (
+                        await conn.execute(
+                            select(changes)
+                            .where(changes.c.at >= since)
+                            .order_by(changes.c.at.desc(), changes.c.id.desc())
+                            .limit(page)
+                            .offset(offset)
+                        )
+                    )
+                    .mappings()
+                    .all()
+                )
+                if not rows:
+                    break
+                offset += len(rows)
+                for row in rows:
+                    change = codec.change_from_row(row)
+                    if timeline.change_concerns(change, entity_ids):
+                        out.append(change)
+            return out[:limit]
+
+        return await self.db.read(work)
+
+    async def changes_for(self, meeting_id: int) -> list[Change]:
+        async def work(conn: AsyncConnection) -> list[Change]:
+            rows = (
+                (
+                    await conn.execute(
+                        select(changes)
+                        .where(changes.c.meeting_id == meeting_id)
+                        .order_by(changes.c.at, changes.c.id)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            return [codec.change_from_row(r) for r in rows]
+
+        return await self.db.read(work)
+
+    async def all_changes(self) -> list[Change]:
+        async def work(conn: AsyncConnection) -> list[Change]:
+            rows = (
+                (await conn.execute(select(changes).order_by(changes.c.at, changes.c.id)))
+                .mappings()
+                .all()
+            )
+            return [codec.change_from_row(r) for r in rows]
+
+        return await self.db.read(work)
+
+    async def meeting_history(self, meeting_id: int, now: datetime) -> MeetingHistory | None:
+        meeting = await self.get(meeting_id)
+        if meeting is None:
+            return None
+        history = await self.changes_for(meeting_id)
+        return MeetingHistory(
+            view=meeting.view(),
+            changes=tuple(history),
+            explanation=timeline.explain(meeting, now, self.rules),
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _expected_dated(now: datetime) -> list[Any]:
+    return [
+        meetings.c.expected.is_(True),
+        meetings.c.date.is_not(None),
+        meetings.c.last_day >= now.date(),
+    ]
+
+
+def _concerning(entity_ids: frozenset[str]) -> list[Any]:
+    if not entity_ids:
+        return []
+    who = select(meeting_entities.c.meeting_id).where(
+        meeting_entities.c.entity_id.in_(sorted(entity_ids))
+    )
+    return [meetings.c.id.in_(who)]
+
+
+async def _load_meetings(conn: AsyncConnection, query: Any) -> list[TimelineMeeting]:
+    rows = (await conn.execute(query)).mappings().all()
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+    entries: dict[int, list[timeline.ReportEntry]] = defaultdict(list)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rep_rows = (
+            (
+                await conn.execute(
+                    select(reports).where(reports.c.meeting_id.in_(chunk)).order_by(reports.c.id)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        for rr in rep_rows:
+            entries[rr["meeting_id"]].append(codec.report_entry_from_row(rr))
+    return [codec.meeting_from_rows(r, entries[r["id"]]) for r in rows]
+
+
+async def _active_subscriptions(conn: AsyncConnection) -> list[Any]:
+    rows = (
+        (await conn.execute(select(subscriptions).where(subscriptions.c.active.is_(True))))
+        .mappings()
+        .all()
+    )
+    return [codec.subscription_from_row(r) for r in rows]
+
+
+async def _save(
+    conn: AsyncConnection, result: MergeResult, item_id: int, now: datetime
+) -> MergeResult:
+    meeting = result.meeting
+    assert meeting is not None
+    cols = codec.meeting_columns(meeting.state)
+    last_published = meeting.last_published
+    if result.is_new:
+        res = await conn.execute(
+            insert(meetings)
+            .values(**cols, created_at=now, updated_at=now, last_published=last_published)
+            .returning(meetings.c.id)
+        )
+        result = result.with_id(int(res.scalar_one()))
+        meeting = result.meeting
+        assert meeting is not None
+    else:
+        await conn.execute(
+            update(meetings)
+            .where(meetings.c.id == meeting.id)
+            .values(**cols, updated_at=now, last_published=last_published)
+        )
+    newest = meeting.reports[-1]
+    await conn.execute(
+        insert(reports).values(
+            meeting_id=meeting.id, item_id=item_id, **codec.report_columns(newest)
+        )
+    )
+    await _save_entities(conn, meeting)
+    return result
+
+
+async def _save_entities(conn: AsyncConnection, meeting: TimelineMeeting) -> None:
+    await conn.execute(delete(meeting_entities).where(meeting_entities.c.meeting_id == meeting.id))
+    ids = set(meeting.state.participants)
+    ids.update(v for v in (meeting.state.venue, meeting.state.previous_venue) if v)
+    if ids:
+        await conn.execute(
+            insert(meeting_entities),
+            [{"meeting_id": meeting.id, "entity_id": e} for e in sorted(ids)],
+        )
+
+
+async def _save_changes(
+    conn: AsyncConnection, found: Iterable[Change], subs: Sequence[Any], now: datetime
+) -> list[Change]:
+    out = []
+    for change in found:
+        res = await conn.execute(
+            insert(changes).values(**codec.change_columns(change)).returning(changes.c.id)
+        )
+        change_id = int(res.scalar_one())
+        rows = []
+        for sub in subs:
+            if not timeline.change_concerns(change, sub.entity_ids):
+                continue
+            platform = codec.platform_name(sub.target)
+            rows.append(
+                {
+                    "idem_key": idem_key(change_id, platform, sub.target.chat_id),
+                    "change_id": change_id,
+                    "platform": platform,
+                    "chat_id": sub.target.chat_id,
+                    "state": DeliveryState.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        if rows:
+            await conn.execute(insert_ignore(conn, outbox, ["idem_key"]), rows)
+        out.append(change)
+    return out

@@ -1,0 +1,218 @@
+"""The transactional outbox (``bot.ports.Outbox``): leased claims, per-chat FIFO.
+
+Rows are written by ``MeetingStore.record_item`` in the same transaction as the item.
+A sender claims due rows under a lease; a lease that expires (the sender died) puts
+the row back in play. A chat's rows go out in order: a row is never claimed while an
+earlier row of the same chat is unfinished (head-of-line blocking per chat only).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import alias
+
+from bot.models import ChatTarget, SentRef
+from bot.ports import DeliveryState, OutboxEntry
+from bot.store import codec
+from bot.store.engine import Database
+from bot.store.schema import changes, outbox, sent_messages
+from bot.store.upsert import insert_ignore
+
+FINISHED = (
+    DeliveryState.SENT.value,
+    DeliveryState.FAILED_PERMANENT.value,
+    DeliveryState.DEAD.value,
+)
+WAITING = (DeliveryState.PENDING.value, DeliveryState.RETRY.value, DeliveryState.UNCERTAIN.value)
+
+
+async def retarget_rows(conn: AsyncConnection, old: ChatTarget, new: ChatTarget) -> None:
+    """Move unfinished rows and the edit-later message refs of a chat to its new id."""
+    old_p, new_p = codec.platform_name(old), codec.platform_name(new)
+    await conn.execute(
+        update(outbox)
+        .where(
+            outbox.c.platform == old_p,
+            outbox.c.chat_id == old.chat_id,
+            outbox.c.state.not_in(FINISHED),
+        )
+        .values(platform=new_p, chat_id=new.chat_id)
+    )
+    taken = select(sent_messages.c.meeting_id).where(
+        sent_messages.c.platform == new_p, sent_messages.c.chat_id == new.chat_id
+    )
+    await conn.execute(
+        update(sent_messages)
+        .where(
+            sent_messages.c.platform == old_p,
+            sent_messages.c.chat_id == old.chat_id,
+            sent_messages.c.meeting_id.not_in(taken),
+        )
+        .values(platform=new_p, chat_id=new.chat_id)
+    )
+
+
+class OutboxStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim_due(
+        self, platform: str, now: datetime, limit: int, lease_seconds: float
+    ) -> list[OutboxEntry]:
+        """Lease due rows (pending/retry/uncertain whose time has come, expired leases)."""
+
+        async def work(conn: AsyncConnection) -> list[OutboxEntry]:
+            earlier = alias(outbox, "earlier")
+            blocked = exists().where(
+                earlier.c.platform == outbox.c.platform,
+                earlier.c.chat_id == outbox.c.chat_id,
+                earlier.c.id < outbox.c.id,
+                earlier.c.state.not_in(FINISHED),
+            )
+            due = or_(
+                and_(outbox.c.state.in_(WAITING), outbox.c.next_attempt_at <= now),
+                and_(
+                    outbox.c.state == DeliveryState.SENDING.value,
+                    outbox.c.lease_until <= now,
+                ),
+            )
+            query = (
+                select(outbox, changes)
+                .join(changes, changes.c.id == outbox.c.change_id)
+                .where(outbox.c.platform == platform, due, ~blocked)
+                .order_by(outbox.c.id)
+                .limit(limit)
+            )
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update(of=outbox, skip_locked=True)
+            rows = (await conn.execute(query)).mappings().all()
+            if not rows:
+                return []
+            ids = [r[outbox.c.id] for r in rows]
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id.in_(ids))
+                .values(
+                    state=DeliveryState.SENDING.value,
+                    lease_until=now + timedelta(seconds=lease_seconds),
+                    updated_at=now,
+                )
+            )
+            out = []
+            for r in rows:
+                change_row = {c.name: r[c] for c in changes.c}
+                change = codec.change_from_row(change_row)
+                chat_id = r[outbox.c.chat_id]
+                prev = (
+                    await conn.execute(
+                        select(sent_messages.c.message_id).where(
+                            sent_messages.c.platform == platform,
+                            sent_messages.c.chat_id == chat_id,
+                            sent_messages.c.meeting_id == change.meeting_id,
+                        )
+                    )
+                ).scalar_one_or_none()
+                target = codec.target(platform, chat_id)
+                out.append(
+                    OutboxEntry(
+                        id=r[outbox.c.id],
+                        target=target,
+                        change=change,
+                        attempts=r[outbox.c.attempts],
+                        state=DeliveryState(r[outbox.c.state]),
+                        previous_message=SentRef(target, prev) if prev else None,
+                    )
+                )
+            return out
+
+        return await self.db.write(work)
+
+    async def mark_sent(self, entry_id: int, ref: SentRef, now: datetime) -> None:
+        async def work(conn: AsyncConnection) -> None:
+            row = (
+                await conn.execute(
+                    select(outbox.c.change_id, changes.c.meeting_id)
+                    .join(changes, changes.c.id == outbox.c.change_id)
+                    .where(outbox.c.id == entry_id)
+                )
+            ).first()
+            await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == entry_id)
+                .values(
+                    state=DeliveryState.SENT.value,
+                    sent_message_id=ref.message_id,
+                    lease_until=None,
+                    attempts=outbox.c.attempts + 1,
+                    last_error=None,
+                    updated_at=now,
+                )
+            )
+            if row is None:
+                return
+            platform = codec.platform_name(ref.target)
+            key = {"platform": platform, "chat_id": ref.target.chat_id, "meeting_id": row[1]}
+            updated = await conn.execute(
+                update(sent_messages)
+                .where(*(sent_messages.c[k] == v for k, v in key.items()))
+                .values(message_id=ref.message_id, sent_at=now)
+            )
+            if not updated.rowcount:
+                await conn.execute(
+                    insert_ignore(conn, sent_messages, list(key)).values(
+                        **key, message_id=ref.message_id, sent_at=now
+                    )
+                )
+
+        await self.db.write(work)
+
+    async def _set(self, entry_id: int, **values: object) -> None:
+        async def work(conn: AsyncConnection) -> None:
+            await conn.execute(update(outbox).where(outbox.c.id == entry_id).values(**values))
+
+        await self.db.write(work)
+
+    async def mark_retry(
+        self, entry_id: int, next_attempt_at: datetime, error: str, *, count_attempt: bool = True
+    ) -> None:
+        await self._set(
+            entry_id,
+            state=DeliveryState.RETRY.value,
+            next_attempt_at=next_attempt_at,
+            lease_until=None,
+            last_error=error,
+            attempts=outbox.c.attempts + (1 if count_attempt else 0),
+        )
+
+    async def mark_uncertain(self, entry_id: int, next_attempt_at: datetime, error: str) -> None:
+        await self._set(
+            entry_id,
+            state=DeliveryState.UNCERTAIN.value,
+            next_attempt_at=next_attempt_at,
+            lease_until=None,
+            last_error=error,
+            attempts=outbox.c.attempts + 1,
+        )
+
+    async def mark_failed(self, entry_id: int, state: DeliveryState, reason: str) -> None:
+        await self._set(entry_id, state=state.value, lease_until=None, last_error=reason)
+
+    async def retarget(self, old: ChatTarget, new: ChatTarget) -> None:
+        async def work(conn: AsyncConnection) -> None:
+            await retarget_rows(conn, old, new)
+
+        await self.db.write(work)
+
+    async def counts(self) -> dict[str, int]:
+        """Rows per state (health output)."""
+
+        async def work(conn: AsyncConnection) -> dict[str, int]:
+            from sqlalchemy import func
+
+            rows = await conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state))
+            return {str(s): int(n) for s, n in rows}
+
+        return await self.db.read(work)

@@ -1,0 +1,224 @@
+"""In-memory implementations of bot.ports for tests of the chat side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from bot.models import (
+    Change,
+    ChatTarget,
+    MeetingStatus,
+    MeetingView,
+    SentRef,
+    Subscription,
+)
+from bot.ports import DeliveryState, MeetingHistory, OutboxEntry
+
+FINISHED = {DeliveryState.SENT, DeliveryState.FAILED_PERMANENT, DeliveryState.DEAD}
+NOT_UPCOMING = {MeetingStatus.CANCELLED, MeetingStatus.HELD, MeetingStatus.DENIED}
+
+
+class MemMeetings:
+    def __init__(
+        self, views: list[MeetingView] | None = None, histories: list[MeetingHistory] | None = None
+    ) -> None:
+        self.views = list(views or [])
+        self.histories = {h.view.id: h for h in histories or []}
+
+    def _matches(self, view: MeetingView, ids: frozenset[str]) -> bool:
+        if not ids:
+            return True
+        return bool(ids & (set(view.state.participants) | {view.state.venue or ""}))
+
+    async def upcoming(
+        self, now: datetime, entity_ids: frozenset[str] = frozenset(), limit: int = 10
+    ) -> list[MeetingView]:
+        found = [
+            v
+            for v in self.views
+            if v.state.status not in NOT_UPCOMING
+            and not v.state.presumed_held
+            and (v.state.date is None or v.state.date >= now.date())
+            and self._matches(v, entity_ids)
+        ]
+        found.sort(key=lambda v: (v.state.date is None, v.state.date or now.date(), v.id))
+        return found[:limit]
+
+    async def next_meeting(
+        self, now: datetime, entity_ids: frozenset[str] = frozenset()
+    ) -> MeetingView | None:
+        found = await self.upcoming(now, entity_ids, 1)
+        return found[0] if found else None
+
+    async def recent_changes(
+        self, since: datetime, entity_ids: frozenset[str] = frozenset(), limit: int = 20
+    ) -> list[Change]:
+        return []
+
+    async def meeting_history(self, meeting_id: int, now: datetime) -> MeetingHistory | None:
+        return self.histories.get(meeting_id)
+
+
+class MemSubscriptions:
+    def __init__(self) -> None:
+        self.subs: dict[ChatTarget, Subscription] = {}
+        self.deactivated: dict[ChatTarget, str] = {}
+        self.migrations: list[tuple[ChatTarget, ChatTarget]] = []
+        self.outbox: MemOutbox | None = None  # re-keyed together, as the store does
+
+    async def get(self, target: ChatTarget) -> Subscription | None:
+        return self.subs.get(target)
+
+    async def subscribe(self, target: ChatTarget, entity_ids: frozenset[str]) -> Subscription:
+        old = self.subs.get(target)
+        if old is None:
+            new = Subscription(target=target, entity_ids=entity_ids)
+        elif not old.active or not entity_ids or not old.entity_ids:
+            keep_all = old.active and not old.entity_ids
+            ids = frozenset() if keep_all or not entity_ids else entity_ids
+            new = replace(old, entity_ids=ids, active=True)
+        else:
+            new = replace(old, entity_ids=old.entity_ids | entity_ids, active=True)
+        self.subs[target] = new
+        return new
+
+    async def unsubscribe(
+        self, target: ChatTarget, entity_ids: frozenset[str] | None
+    ) -> Subscription | None:
+        old = self.subs.get(target)
+        if old is None:
+            return None
+        if entity_ids is None:
+            self.subs[target] = replace(old, entity_ids=frozenset(), active=False)
+            return None
+        left = old.entity_ids - entity_ids
+        if not left:
+            self.subs[target] = replace(old, entity_ids=frozenset(), active=False)
+            return None
+        self.subs[target] = replace(old, entity_ids=left)
+        return self.subs[target]
+
+    async def set_timezone(self, target: ChatTarget, tz_name: str) -> Subscription:
+        old = self.subs.get(target) or Subscription(target=target, active=False)
+        self.subs[target] = replace(old, timezone=tz_name)
+        return self.subs[target]
+
+    async def migrate(self, old: ChatTarget, new: ChatTarget) -> None:
+        self.migrations.append((old, new))
+        sub = self.subs.pop(old, None)
+        if sub is not None:
+            self.subs[new] = replace(sub, target=new)
+        if self.outbox is not None:
+            await self.outbox.retarget(old, new)
+
+    async def deactivate(self, target: ChatTarget, reason: str) -> None:
+        self.deactivated[target] = reason
+        if target in self.subs:
+            self.subs[target] = replace(self.subs[target], active=False)
+
+    async def reactivate(self, target: ChatTarget) -> None:
+        self.deactivated.pop(target, None)
+        if target in self.subs:
+            self.subs[target] = replace(self.subs[target], active=True)
+
+    async def active(self) -> list[Subscription]:
+        return [s for s in self.subs.values() if s.active]
+
+
+@dataclass
+class Row:
+    id: int
+    target: ChatTarget
+    change: Change
+    due: datetime
+    attempts: int = 0
+    state: DeliveryState = DeliveryState.PENDING
+    lease_until: datetime | None = None
+    ref: SentRef | None = None
+    previous_message: SentRef | None = None
+    errors: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+class MemOutbox:
+    """Rows claimed in id order, with head-of-line blocking per chat (FIFO)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, Row] = {}
+        self._next_id = 1
+        self.claims = 0
+
+    def add(
+        self,
+        target: ChatTarget,
+        change: Change,
+        due: datetime,
+        previous_message: SentRef | None = None,
+    ) -> int:
+        row_id = self._next_id
+        self._next_id += 1
+        self.rows[row_id] = Row(row_id, target, change, due, previous_message=previous_message)
+        return row_id
+
+    async def claim_due(
+        self, platform: str, now: datetime, limit: int, lease_seconds: float
+    ) -> list[OutboxEntry]:
+        self.claims += 1
+        claimed: list[OutboxEntry] = []
+        blocked: set[ChatTarget] = set()
+        for row in sorted(self.rows.values(), key=lambda r: r.id):
+            if row.target.platform != platform or row.state in FINISHED:
+                continue
+            if row.target in blocked:
+                continue
+            leased = (
+                row.state is DeliveryState.SENDING and row.lease_until and row.lease_until > now
+            )
+            if leased or row.due > now:
+                blocked.add(row.target)  # an earlier row of this chat is not done: keep order
+                continue
+            if len(claimed) >= limit:
+                break
+            before = row.state
+            row.state = DeliveryState.SENDING
+            row.lease_until = now + timedelta(seconds=lease_seconds)
+            claimed.append(
+                OutboxEntry(
+                    id=row.id,
+                    target=row.target,
+                    change=row.change,
+                    attempts=row.attempts,
+                    state=before,
+                    previous_message=row.previous_message,
+                )
+            )
+        return claimed
+
+    async def mark_sent(self, entry_id: int, ref: SentRef, now: datetime) -> None:
+        row = self.rows[entry_id]
+        row.state, row.ref, row.lease_until = DeliveryState.SENT, ref, None
+
+    async def mark_retry(
+        self, entry_id: int, next_attempt_at: datetime, error: str, *, count_attempt: bool = True
+    ) -> None:
+        row = self.rows[entry_id]
+        row.state, row.due, row.lease_until = DeliveryState.RETRY, next_attempt_at, None
+        row.errors.append(error)
+        if count_attempt:
+            row.attempts += 1
+
+    async def mark_uncertain(self, entry_id: int, next_attempt_at: datetime, error: str) -> None:
+        row = self.rows[entry_id]
+        row.state, row.due, row.lease_until = DeliveryState.UNCERTAIN, next_attempt_at, None
+        row.errors.append(error)
+        row.attempts += 1
+
+    async def mark_failed(self, entry_id: int, state: DeliveryState, reason: str) -> None:
+        row = self.rows[entry_id]
+        row.state, row.reason, row.lease_until = state, reason, None
+
+    async def retarget(self, old: ChatTarget, new: ChatTarget) -> None:
+        for row in self.rows.values():
+            if row.target == old and row.state not in FINISHED:
+                row.target = new

@@ -1,0 +1,300 @@
+"""The durable sender: every ChatError class, per-chat order, pacing, platform isolation."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from chatkit import state, watchlist
+from memports import MemOutbox, MemSubscriptions
+
+from bot.config import DeliverySettings
+from bot.delivery import Delivery, Pacer
+from bot.models import (
+    Change,
+    ChangeKind,
+    ChatTarget,
+    Message,
+    Platform,
+    SentRef,
+)
+from bot.ports import (
+    AmbiguousSendError,
+    ChatError,
+    ChatMigratedError,
+    DeliveryState,
+    FatalPlatformError,
+    FormattingError,
+    PermanentChatError,
+    RateLimited,
+    TransientError,
+)
+
+T0 = datetime(2026, 1, 30, 9, 0, tzinfo=UTC)
+TG = Platform.TELEGRAM
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class ScriptedPlatform:
+    """A ChatPlatform whose next sends fail as scripted; records every attempt."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.script: list[ChatError | None] = []
+        self.attempts: list[tuple[str, str, bool]] = []  # (chat, headline, plain)
+        self.delivered: list[tuple[str, str]] = []  # attempts that reached the chat (or may have)
+        self.outdated: list[SentRef] = []
+        self.block: asyncio.Event | None = None
+        self.sent_event = asyncio.Event()
+        self._ids = 0
+
+    async def start(self, on_command: object) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def send(self, target: ChatTarget, message: Message, *, plain: bool = False) -> SentRef:
+        if self.block is not None:
+            await self.block.wait()
+        self.attempts.append((target.chat_id, message.headline, plain))
+        outcome = self.script.pop(0) if self.script else None
+        if isinstance(outcome, AmbiguousSendError) or outcome is None:
+            self.delivered.append((target.chat_id, message.headline))
+        if outcome is not None:
+            raise outcome
+        self._ids += 1
+        self.sent_event.set()
+        return SentRef(target, str(self._ids))
+
+    async def mark_outdated(self, ref: SentRef, note: str) -> None:
+        self.outdated.append(ref)
+
+
+def change(meeting_id: int = 1, day: int = 4) -> Change:
+    from datetime import date
+
+    return Change(
+        meeting_id=meeting_id,
+        kind=ChangeKind.ANNOUNCED,
+        before=None,
+        after=state(date=date(2026, 2, day), date_end=None),
+        at=T0,
+    )
+
+
+class Rig:
+    def __init__(self, *names: str, **settings: float) -> None:
+        self.clock = Clock()
+        self.outbox = MemOutbox()
+        self.subs = MemSubscriptions()
+        self.subs.outbox = self.outbox
+        self.platforms = {n: ScriptedPlatform(n) for n in names or (TG,)}
+        defaults: dict[str, float] = {"max_attempts": 4, "retry_base_seconds": 2}
+        defaults.update(settings)
+        self.delivery = Delivery(
+            self.platforms,
+            self.outbox,
+            self.subs,
+            watchlist(),
+            DeliverySettings(**defaults),  # type: ignore[arg-type]
+            clock=self.clock,
+            rng=random.Random(1),
+        )
+
+    @property
+    def tg(self) -> ScriptedPlatform:
+        return self.platforms[TG]
+
+    def add(self, chat: str = "42", platform: str = TG, **kw: object) -> int:
+        return self.outbox.add(ChatTarget(Platform(platform), chat), change(**kw), self.clock())  # type: ignore[arg-type]
+
+    async def drain(self, platform: str = TG, ticks: int = 50, step: float = 1.0) -> None:
+        for _ in range(ticks):
+            await self.delivery.run_once(platform)
+            self.clock.advance(step)
+
+
+async def test_success_marks_sent_and_outdates_previous() -> None:
+    rig = Rig()
+    prev = SentRef(ChatTarget(TG, "42"), "99")
+    rig.outbox.rows[rig.add()].previous_message = prev
+    await rig.delivery.run_once(TG)
+    row = rig.outbox.rows[1]
+    assert row.state is DeliveryState.SENT and row.ref == SentRef(ChatTarget(TG, "42"), "1")
+    assert rig.tg.outdated == [prev]
+    assert rig.tg.attempts[0][1].startswith("🆕 Announced: US–Russia–Ukraine talks, Abu Dhabi")
+
+
+async def test_rate_limited_reschedules_without_counting_and_others_flow() -> None:
+    rig = Rig()
+    a, b = rig.add("42"), rig.add("43")
+    rig.tg.script = [RateLimited("429", retry_after=30)]
+    await rig.delivery.run_once(TG)
+    assert rig.outbox.rows[a].state is DeliveryState.RETRY
+    assert rig.outbox.rows[a].attempts == 0
+    assert rig.outbox.rows[a].due >= T0 + timedelta(seconds=30)
+    assert rig.outbox.rows[b].state is DeliveryState.SENT  # other chats keep going
+    rig.clock.advance(29)
+    await rig.delivery.run_once(TG)
+    assert rig.outbox.rows[a].state is DeliveryState.RETRY  # not before retry_after
+    await rig.drain()
+    assert rig.outbox.rows[a].state is DeliveryState.SENT
+    assert [c for c, _ in rig.tg.delivered].count("42") == 1
+
+
+async def test_transient_backs_off_then_dead() -> None:
+    rig = Rig(max_attempts=3)
+    row = rig.add()
+    rig.tg.script = [TransientError("502")] * 3
+    dues = []
+    for _ in range(3):
+        await rig.drain(ticks=1, step=0)
+        dues.append(rig.outbox.rows[row].due)
+        rig.clock.now = rig.outbox.rows[row].due
+    assert rig.outbox.rows[row].state is DeliveryState.DEAD
+    assert len(rig.tg.attempts) == 3
+    assert dues[1] - T0 >= timedelta(seconds=1)  # backoff, not a busy loop
+    await rig.drain()
+    assert len(rig.tg.attempts) == 3  # no attempt after dead
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        [AmbiguousSendError("timeout")],  # then success
+        [AmbiguousSendError("timeout"), AmbiguousSendError("timeout")],
+        [AmbiguousSendError("timeout"), TransientError("x"), AmbiguousSendError("timeout")],
+        [AmbiguousSendError("t"), RateLimited("429", retry_after=1), AmbiguousSendError("t")],
+    ],
+)
+async def test_ambiguous_at_most_two_deliveries(script: list[ChatError]) -> None:
+    rig = Rig(max_attempts=8)
+    row = rig.add()
+    rig.tg.script = list(script)
+    await rig.drain(ticks=400, step=5)
+    assert len(rig.tg.delivered) <= 2
+    assert rig.outbox.rows[row].state in (DeliveryState.SENT, DeliveryState.DEAD)
+    if len([s for s in script if isinstance(s, AmbiguousSendError)]) == 1:
+        assert rig.outbox.rows[row].state is DeliveryState.SENT
+
+
+async def test_permanent_deactivates_and_stops() -> None:
+    rig = Rig()
+    target = ChatTarget(TG, "42")
+    await rig.subs.subscribe(target, frozenset())
+    first, second = rig.add(), rig.add()
+    rig.tg.script = [PermanentChatError("Forbidden: bot was blocked by the user")]
+    await rig.delivery.run_once(TG)
+    assert rig.outbox.rows[first].state is DeliveryState.FAILED_PERMANENT
+    assert "blocked" in rig.subs.deactivated[target]
+    assert rig.outbox.rows[second].state is not DeliveryState.SENT
+
+
+async def test_chat_migrated_rekeys_and_resends_once() -> None:
+    rig = Rig()
+    old, new = ChatTarget(TG, "-5"), ChatTarget(TG, "-1005")
+    await rig.subs.subscribe(old, frozenset())
+    row, later = rig.add("-5"), rig.add("-5")
+    rig.tg.script = [ChatMigratedError("migrated", new)]
+    await rig.drain(ticks=5)
+    assert rig.outbox.rows[row].state is DeliveryState.SENT
+    assert rig.outbox.rows[row].ref is not None and rig.outbox.rows[row].ref.target == new
+    assert rig.outbox.rows[later].target == new
+    assert await rig.subs.get(new) is not None and await rig.subs.get(old) is None
+    assert [c for c, _ in rig.tg.delivered] == ["-1005", "-1005"]  # nothing more to the old id
+
+
+async def test_formatting_falls_back_to_plain_once() -> None:
+    rig = Rig()
+    ok = rig.add("42")
+    rig.tg.script = [FormattingError("can't parse entities"), None]
+    await rig.delivery.run_once(TG)
+    assert [p for _, _, p in rig.tg.attempts] == [False, True]
+    assert rig.outbox.rows[ok].state is DeliveryState.SENT
+    bad = rig.add("43")
+    rig.tg.script = [FormattingError("can't parse"), FormattingError("still bad")]
+    await rig.drain(ticks=3)
+    assert rig.outbox.rows[bad].state is DeliveryState.FAILED_PERMANENT
+    assert len(rig.tg.attempts) == 4  # never retried with the same payload
+    assert ChatTarget(TG, "43") not in rig.subs.deactivated
+
+
+async def test_fatal_pauses_platform_keeps_rows_and_other_platform_flows() -> None:
+    rig = Rig(TG, Platform.SLACK)
+    rows = [rig.add("42"), rig.add("43")]
+    slack_row = rig.add("C1", Platform.SLACK)
+    rig.tg.script = [FatalPlatformError("Unauthorized")]
+    await rig.delivery.run_once(TG)
+    await rig.delivery.run_once(Platform.SLACK)
+    assert rig.outbox.rows[slack_row].state is DeliveryState.SENT
+    assert all(rig.outbox.rows[r].state is DeliveryState.RETRY for r in rows)
+    assert all(rig.outbox.rows[r].attempts == 0 for r in rows)
+    assert not rig.delivery.health[TG].healthy(rig.clock())
+    rig.clock.advance(60)
+    await rig.delivery.run_once(TG)
+    assert len(rig.tg.attempts) == 1  # paused: no hammering with a bad token
+    rig.clock.advance(300)
+    await rig.drain(ticks=3)
+    assert all(rig.outbox.rows[r].state is DeliveryState.SENT for r in rows)
+
+
+async def test_per_chat_fifo_survives_failures() -> None:
+    rig = Rig()
+    ids = [rig.add("42", day=d) for d in (4, 5, 6, 7)]
+    rig.tg.script = [TransientError("x"), None, RateLimited("429", retry_after=3)]
+    await rig.drain(ticks=60)
+    assert all(rig.outbox.rows[i].state is DeliveryState.SENT for i in ids)
+    order = [h for c, h in rig.tg.delivered if c == "42"]
+    assert [h.split("— ")[-1] for h in order] == ["4 Feb", "5 Feb", "6 Feb", "7 Feb"]
+
+
+async def test_pacing_reschedules_instead_of_sleeping() -> None:
+    rig = Rig()
+    a, b = rig.add("42"), rig.add("42")
+    await rig.delivery.run_once(TG)  # one pass, clock frozen
+    assert rig.outbox.rows[a].state is DeliveryState.SENT
+    assert rig.outbox.rows[b].state is DeliveryState.RETRY
+    assert rig.outbox.rows[b].due == T0 + timedelta(seconds=1)
+    assert rig.outbox.rows[b].attempts == 0
+
+
+def test_group_and_global_pacer() -> None:
+    pacer = Pacer(100.0, 20, 30, lambda chat: chat.startswith("-"))
+    for i in range(20):
+        now = T0 + timedelta(seconds=i)
+        assert pacer.next_allowed("-1", now) == now
+        pacer.record("-1", now)
+    assert pacer.next_allowed("-1", T0 + timedelta(seconds=20)) == T0 + timedelta(minutes=1)
+    assert pacer.next_allowed("7", T0 + timedelta(seconds=20)) == T0 + timedelta(seconds=20)
+    burst = Pacer(100.0, None, 30)
+    for i in range(30):
+        burst.record(str(i), T0)
+    assert burst.next_allowed("x", T0) == T0 + timedelta(seconds=1)
+
+
+async def test_a_stuck_platform_never_delays_another() -> None:
+    rig = Rig(TG, Platform.SLACK)
+    rig.delivery.idle_seconds = 0.01
+    rig.tg.block = asyncio.Event()  # Telegram hangs forever
+    rig.add("42")
+    rig.add("C1", Platform.SLACK)
+    rig.clock.now = datetime.now(UTC) + timedelta(days=1)  # everything is due
+    await rig.delivery.start()
+    try:
+        await asyncio.wait_for(rig.platforms[Platform.SLACK].sent_event.wait(), 5)
+    finally:
+        await rig.delivery.stop()
+    assert rig.tg.attempts == []
