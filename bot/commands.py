@@ -98,6 +98,7 @@ class CommandRateLimiter:
         self.burst = float(burst)
         self.max_keys = max_keys
         self._buckets: OrderedDict[str, tuple[float, datetime]] = OrderedDict()
+        self._warned: set[str] = set()
 
     def allow(self, key: str, now: datetime) -> bool:
         tokens, last = self._buckets.pop(key, (self.burst, now))
@@ -106,10 +107,19 @@ class CommandRateLimiter:
         allowed = tokens >= 1.0
         if allowed:
             tokens -= 1.0
+            self._warned.discard(key)
         self._buckets[key] = (tokens, now)
         while len(self._buckets) > self.max_keys:
-            self._buckets.popitem(last=False)
+            old, _ = self._buckets.popitem(last=False)
+            self._warned.discard(old)
         return allowed
+
+    def first_refusal(self, key: str) -> bool:
+        """True once per run of refusals: warn the user once, then stay quiet."""
+        if key in self._warned:
+            return False
+        self._warned.add(key)
+        return True
 
 
 # --------------------------------------------------------------------------- context
@@ -182,6 +192,8 @@ def suggest(word: str, choices: list[str]) -> str | None:
 
 
 # --------------------------------------------------------------------------- replies
+
+SILENT = Message(headline="")  # "send nothing": the adapters skip empty messages
 
 
 def _reply(headline: str, *lines: str, footer: str = "") -> Message:
@@ -427,10 +439,11 @@ HANDLERS: dict[str, Handler] = {
 
 async def handle(cmd: IncomingCommand, ctx: CommandContext) -> Message:
     """Run one command. Never raises for user input; returns the reply to send."""
-    if ctx.limiter is not None and not ctx.limiter.allow(
-        f"{cmd.target.platform}:{cmd.user_id}", ctx.now
-    ):
-        return _reply("⏳ Too many commands — please wait a few seconds and try again.")
+    user_key = f"{cmd.target.platform}:{cmd.user_id}"
+    if ctx.limiter is not None and not ctx.limiter.allow(user_key, ctx.now):
+        if ctx.limiter.first_refusal(user_key):
+            return _reply("⏳ Too many commands — please wait a few seconds and try again.")
+        return SILENT  # adapters send nothing for an empty message
     name = canonical_name(cmd.name)
     handler = HANDLERS.get(name)
     if handler is None:

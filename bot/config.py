@@ -150,6 +150,7 @@ class EntityConfig(_Strict):
     cues: list[str] = []
     ambiguous: bool = False
     exclude: list[str] = []
+    side: str = ""  # an actor's side ("US", "Russia", "Ukraine"): names meetings in alerts
 
 
 class WatchlistFile(_Strict):
@@ -309,6 +310,7 @@ def _entity(entity_id: str, kind: EntityKind, cfg: EntityConfig) -> WatchEntity:
         cues=tuple(cfg.cues),
         ambiguous=cfg.ambiguous,
         exclude=tuple(cfg.exclude),
+        side=cfg.side,
     )
 
 

@@ -58,6 +58,6 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> RedactingFilte
     root.addHandler(handler)
     root.setLevel(level.upper())
     # httpx logs every request URL at INFO, and Telegram URLs contain the token.
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "aiosqlite"):
+    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "aiosqlite", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return redactor

@@ -668,7 +668,9 @@ def slack_payload(message: Message, limit: int = SLACK_MAX_MESSAGE_TEXT) -> Slac
     for line in body_lines:
         if budget <= 1:
             break
-        piece = take(line, reserve=1) or "…"
+        piece = take(line, reserve=1)
+        if not piece:
+            break
         if sum(len(s) + 1 for s in section) + len(piece) > SLACK_MAX_SECTION_TEXT:
             blocks.append(_section("\n".join(section)))
             section = []
@@ -695,8 +697,20 @@ def slack_payload(message: Message, limit: int = SLACK_MAX_MESSAGE_TEXT) -> Slac
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": take(message.footer)}]}
         )
+    blocks = blocks[:SLACK_MAX_BLOCKS]
+    while len(blocks) > 1 and sum(len(t) for t in _texts(blocks)) > limit:
+        blocks.pop()  # belt and braces: the budget above should already hold
     fallback = _slack_fit(" ".join(clean_text(message.headline).split()), limit)
-    return SlackPayload(text=fallback, blocks=blocks[:SLACK_MAX_BLOCKS])
+    return SlackPayload(text=fallback, blocks=blocks)
+
+
+def _texts(blocks: list[dict[str, Any]]) -> list[str]:
+    out: list[str] = []
+    for block in blocks:
+        if "text" in block:
+            out.append(block["text"]["text"])
+        out.extend(e["text"] for e in block.get("elements", ()))
+    return out
 
 
 def slack_plain(message: Message, limit: int = SLACK_MAX_MESSAGE_TEXT) -> str:

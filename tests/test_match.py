@@ -71,6 +71,8 @@ CASES: list[tuple[str, str, set[str]]] = [
     ("pl", "Hokeista Igor Dmitrijew zdobył dwa gole.", set()),
     ("pl", "Putinizm i trumpizm to dwa różne zjawiska.", set()),
     ("pl", "Moskwa odpowiedziała, a Moskwę krytykowano.", {"moscow"}),
+    ("pl", "Zełenskiego i Ołenę Zełenską przyjęto w Kijowie.", {"zelensky", "kyiv"}),
+    ("pl", "Kremlowski doradca Uszakow rozmawiał z Pieskowem.", {"ushakov", "peskov"}),
     # ---- English: possessives, spellings, exclusions, namesakes
     (
         "en",
@@ -111,6 +113,17 @@ CASES: list[tuple[str, str, set[str]]] = [
         "WITKOFF AND KUSHNER TO MEET PUTIN IN MOSCOW",
         {"witkoff", "kushner", "putin", "moscow"},
     ),
+    ("en", "Historian Yuri Dmitriev was jailed under Putin. Dmitriev appealed.", {"putin"}),
+    (
+        "en",
+        "Putin envoy Dmitriev met Witkoff. Dmitriev said the talks went well.",
+        {"putin", "dmitriev", "witkoff"},
+    ),
+    ("en", "Witkoff Meets Dmitriev In Miami Ahead Of Talks", {"witkoff", "dmitriev", "miami"}),
+    ("en", "Under the Budapest Memorandum, the Kyiv Independent wrote.", set()),
+    ("en", "Melania Trump and Charles Kushner attended.", set()),
+    ("en", "Brussels sprouts were served in Brussels.", {"brussels"}),
+    ("en", "The secretary of State Rubio spoke to reporters.", {"rubio"}),
     # ---- Russian
     (
         "ru",
@@ -141,6 +154,9 @@ CASES: list[tuple[str, str, set[str]]] = [
     ("ru", "Хоккеист Игорь Дмитриев забросил шайбу.", set()),
     ("ru", "Новый москвич и трамплин не связаны с политикой.", set()),
     ("ru", "Гран-при Абу-Даби пройдёт в декабре.", {"abu-dhabi"}),
+    ("ru", "Историк Юрий Дмитриев осуждён. Путин промолчал. Дмитриев обжаловал.", {"putin"}),
+    ("ru", "Дочь Пескова Елизавета Пескова вышла замуж, сообщил Путин.", {"putin"}),
+    ("ru", "Госсекретарь США Марко Рубио и Зеленским обсудили.", {"rubio", "zelensky"}),
     # ---- Ukrainian
     (
         "uk",
@@ -228,6 +244,8 @@ CASES: list[tuple[str, str, set[str]]] = [
         {"zelensky", "putin", "berlin", "paris", "kyiv"},
     ),
     ("es", "El Inter Miami ganó y una rubia cantó.", set()),
+    ("es", "Marco Rubio y el futbolista Pedro Rubio.", {"rubio"}),
+    ("es", "El secretario de Estado, Rubio, habló con Dmítriev y Ushákov.", {"rubio"}),
 ]
 
 

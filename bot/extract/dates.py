@@ -154,7 +154,7 @@ def _tables(language: str) -> _Tables:
         sorted((m for group in ("next", "last", "this") for m in mods[group]), key=len, reverse=True)
     )
     weekday = re.compile(
-        rf"(?<!\w)(?:(?P<prep>[^\W\d]{{1,5}})\s+)?(?:(?P<pre>{all_mods})\s+)?"
+        rf"(?<!\w)(?:(?P<prep>[^\W\d]{{1,3}})\s+)?(?:(?P<pre>{all_mods})\s+)?"
         rf"(?P<wd>{all_weekdays})(?!\w)(?:\s+(?P<post>{all_mods})(?!\w))?"
     )
     relative_offsets: dict[str, int] = {}

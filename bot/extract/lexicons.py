@@ -44,6 +44,7 @@ LIST_KEYS = (
     "reaffirm",
     "originally",
     "target_prepositions",
+    "locative_prepositions",
     "vague",
     "range_connectors",
     "range_prefixes",
@@ -85,7 +86,7 @@ def bounded(pattern: str) -> str:
     """Wrap one lexicon entry with word boundaries on the sides that end in a letter."""
     left = "(?<!\\w)" if pattern[:1].isalnum() or pattern.startswith(("\\w", "(", "[")) else ""
     tail = pattern.rstrip()
-    right = "(?!\\w)" if tail[-1:].isalnum() or tail.endswith(("*", ")", "]", "?")) else ""
+    right = "(?![\\w'])" if tail[-1:].isalnum() or tail.endswith(("*", ")", "]", "?")) else ""
     return f"{left}(?:{pattern}){right}"
 
 
@@ -121,6 +122,8 @@ class Lexicon:
     places: tuple[tuple[str, re.Pattern[str]], ...]
     clause_breaks: tuple[str, ...]
     abbreviations: frozenset[str]
+    locatives: frozenset[str]
+    targets: frozenset[str]
 
 
 def _require_list(name: str, data: dict[str, Any], key: str) -> list[str]:
@@ -207,4 +210,6 @@ def load_lexicon(language: str) -> Lexicon:
         places=places,
         clause_breaks=tuple(raw["clause_breaks"]),
         abbreviations=frozenset(a.replace("\\.", ".") for a in raw["abbreviations"]),
+        locatives=frozenset(fold(w) for w in raw["locative_prepositions"]),
+        targets=frozenset(fold(w) for w in raw["target_prepositions"]),
     )

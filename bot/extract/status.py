@@ -54,6 +54,7 @@ class ClauseSignals:
     indefinite: bool
     reaffirm: bool
     originally: bool
+    originally_at: int | None  # where an "originally planned" cue starts
     direction: int  # +1 future, -1 past, 0 unknown
     reporting: tuple[tuple[int, int], ...]  # spans of reporting verbs ("said", "powiedział")
 
@@ -130,9 +131,15 @@ def analyse_clause(folded: str, lex: Lexicon) -> ClauseSignals:
         indefinite=_has(lex.indefinite, folded),
         reaffirm=reaffirm,
         originally=_has(lex.originally, text),
+        originally_at=_first(lex.originally, text),
         direction=_direction(text, lex, winner, reporting),
         reporting=reporting,
     )
+
+
+def _first(pattern: re.Pattern[str] | None, text: str) -> int | None:
+    match = pattern.search(text) if pattern is not None else None
+    return match.start() if match else None
 
 
 def _negation_inside(cue: Cue, lex: Lexicon) -> bool:
@@ -170,21 +177,53 @@ def _direction(
     return 0
 
 
+def new_times(
+    signals: ClauseSignals, dates: list[DateMention], folded: str, targets: frozenset[str]
+) -> list[DateMention]:
+    """Time expressions naming the *new* time of a moved meeting.
+
+    "postponed until next week" / "przełożone na 5 lutego" / "auf nächste Woche
+    verschoben": a target preposition right before the time marks it, wherever the
+    verb is (German puts it last). Otherwise a time after the move cue counts,
+    unless it belongs to an "originally planned for ..." phrase.
+    """
+    cue = signals.cue
+    result: list[DateMention] = []
+    for mention in dates:
+        before = folded[max(0, mention.start - 12) : mention.start].split()
+        if before and before[-1] in targets:
+            result.append(mention)
+            continue
+        if cue is None or mention.start < cue.end:
+            continue
+        if signals.originally_at is not None and signals.originally_at < mention.start:
+            if signals.originally_at > cue.end:
+                continue
+        result.append(mention)
+    return result
+
+
 def decide_status(
     signals: ClauseSignals,
     dates: list[DateMention],
     published: date | None,
+    folded: str = "",
+    targets: frozenset[str] = frozenset(),
 ) -> tuple[MeetingStatus | None, bool]:
     """The clause's status and whether it came from a cue (False: date/tense fallback).
 
     A move cue becomes *rescheduled* when the clause names a new time (a day, or a
     vague "next week"), *postponed* when it names none or says "indefinitely".
-    Without a cue, a date after publication means upcoming, before means held; on
-    the publication day (or with no day) the clause's tense decides.
+    A cancellation or denial limited in time ("no meeting for now", "keine Pläne in
+    unmittelbarer Zukunft") is a postponement. Without a cue, a date after
+    publication means upcoming, before means held; on the publication day (or with
+    no day) the clause's tense decides.
     """
     group = signals.group
     if signals.reaffirm and group in (None, "cancelled", "moved", "upcoming"):
         return MeetingStatus.UPCOMING, True
+    if group in ("denied", "cancelled") and signals.indefinite:
+        return MeetingStatus.POSTPONED, True
     if group == "denied":
         return MeetingStatus.DENIED, True
     if group == "cancelled":
@@ -192,12 +231,13 @@ def decide_status(
     if group == "moved":
         if signals.indefinite:
             return MeetingStatus.POSTPONED, True
-        new_time = any(
-            d.kind in (ABSOLUTE, RELATIVE, WEEKDAY, VAGUE)
+        fresh = [
+            d
+            for d in new_times(signals, dates, folded, targets)
+            if d.kind in (ABSOLUTE, RELATIVE, WEEKDAY, VAGUE)
             and (d.date is None or published is None or d.date >= published)
-            for d in dates
-        )
-        return (MeetingStatus.RESCHEDULED if new_time else MeetingStatus.POSTPONED), True
+        ]
+        return (MeetingStatus.RESCHEDULED if fresh else MeetingStatus.POSTPONED), True
     if group == "held":
         return MeetingStatus.HELD, True
     if group == "upcoming":
@@ -210,6 +250,8 @@ def decide_status(
             return MeetingStatus.UPCOMING, False
         if day < published:
             return MeetingStatus.HELD, False
+        # on the publication day: tense decides, else it is under way (held)
+        return (MeetingStatus.UPCOMING if signals.direction > 0 else MeetingStatus.HELD), False
     if signals.direction > 0:
         return MeetingStatus.UPCOMING, False
     if signals.direction < 0:

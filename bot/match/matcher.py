@@ -19,8 +19,10 @@ Two further filters keep precision:
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 import ahocorasick
@@ -42,23 +44,21 @@ _CUE_EXTRA_ENDINGS = frozenset({"es", "en", "er", "ern", "ens", "n", "r", "ia", 
 # Words that stand before a surname without being a given name.
 # Capitalised words that stand before a surname without being a given name: titles
 # and the capitalised parts of office names ("secrétaire d'État Rubio").
-_TITLE_WORDS = frozenset(
-    normalize_token(w)
-    for w in (
-        "President Prezydent Президент Präsident Président Presidente Vice Vize Wice "
-        "Minister Ministra Министр Міністр Ministre Ministro Secretary Sekretarz "
-        "Secretario Segretario Secrétaire Госсекретарь Держсекретар State Staat Stanu "
-        "État Etat Estado Stato Affairs Affaires Foreign Defense Defence Army Security "
-        "National Special Envoy Senior Chief Deputy Press Ambassador Adviser Advisor "
-        "Mr Mrs Ms Dr Prof Herr Frau Monsieur Madame Mme Sr Sra Señor Signor Pan Pani "
-        "Господин Пан Senator Senador General Генерал Premier Prime Chancellor Kanzler "
-        "Chef Leader Lider Лидер Лідер Sir Lord Saint St Sankt Kremlin Kreml Cremlino "
-        "White House Russia Russian Ukraine Ukrainian America American"
-    ).split()
+_TITLE_TEXT = (
+    "President Prezydent Президент Präsident Président Presidente Vice Vize Wice "
+    "Minister Ministra Министр Міністр Ministre Ministro Secretary Sekretarz "
+    "Secretario Segretario Secrétaire Госсекретарь Держсекретар State Staat Stanu "
+    "État Etat Estado Stato Affairs Affaires Foreign Defense Defence Army Security "
+    "National Special Envoy Senior Chief Deputy Press Ambassador Adviser Advisor "
+    "Mr Mrs Ms Dr Prof Herr Frau Monsieur Madame Mme Sr Sra Señor Signor Pan Pani "
+    "Господин Пан Senator Senador General Генерал Premier Prime Chancellor Kanzler "
+    "Chef Leader Lider Лидер Лідер Sir Lord Saint St Sankt Kremlin Kreml Cremlino "
+    "White House Russia Russian Ukraine Ukrainian America American"
 )
+_TITLE_WORDS = frozenset(normalize_token(w) for w in _TITLE_TEXT.split())
 # German capitalises every noun; these endings mark a noun, not a given name.
 _DE_NOUN_ENDINGS = ("er", "ung", "chef", "in", "ent", "ant", "te", "ter", "heit", "keit", "schaft")
-_MAX_EXCLUDE_CONTEXT = 120  # characters of normal-form text searched around a hit
+_SENTENCE_END = re.compile(r"[.!?\n:;\"«»„“”()\[\]]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +113,16 @@ class Matcher:
         self._cues: dict[int, _Cues] = {
             i: _cues_for(e) for i, e in enumerate(self._entities) if e.ambiguous
         }
+        # any entity's cue before a surname is an office or a given name we know, never
+        # evidence of a namesake ("Kremlin aide Ushakov" must not read as a first name)
+        given = {g for e in self._entities for g in _given_names(e)}
+        all_cues = {
+            w
+            for c in self._cues.values()
+            for w in c.words
+            if not any(_similar(w, g) for g in given)  # Yuri/Iouri, Dmitry/Dymitr
+        }
+        self._any_cue = _Cues(frozenset(all_cues), tuple(w for w in all_cues if len(w) >= 5))
 
     @property
     def entities(self) -> tuple[WatchEntity, ...]:
@@ -256,9 +266,13 @@ class Matcher:
             return "confirm"
         if prev in covered or not norm.capitalized(prev) or word in _TITLE_WORDS:
             return "neutral"
+        if _is_cue(word, self._any_cue):
+            return "neutral"
         raw = norm.raw(prev)
         if raw.isupper() or not raw.isalpha():
             return "neutral"  # an acronym (RDIF, CEO) or a number
+        if prev == 0 or _SENTENCE_END.search(text, norm.span(prev - 1)[1], norm.span(prev)[0]):
+            return "neutral"  # capitalised as the first word of a sentence ("The", "Дочь")
         if lang == "de" and raw.lower().endswith(_DE_NOUN_ENDINGS):
             return "neutral"
         if _title_case_line(text, norm.span(c.first)[0]):
@@ -392,14 +406,25 @@ def _excluded(cand: _Candidate, active: dict[int, tuple[_Exclusion, ...]], norm:
     return False
 
 
+def _given_names(entity: WatchEntity) -> set[str]:
+    """Every word but the last of the name and of multi-word aliases (normal form)."""
+    if entity.kind is not EntityKind.ACTOR:
+        return set()
+    out: set[str] = set()
+    for phrase in (entity.name, *entity.all_aliases()):
+        out.update(normalize_phrase(phrase).split()[:-1])
+    return {w for w in out if len(w) >= 3}
+
+
+def _similar(a: str, b: str) -> bool:
+    return SequenceMatcher(None, a, b).ratio() >= 0.75
+
+
 def _cues_for(entity: WatchEntity) -> _Cues:
     words: set[str] = set()
     for cue in entity.cues:
         words.update(normalize_phrase(cue).split())
-    # given names: every word but the last of the name and of multi-word aliases
-    for phrase in (entity.name, *entity.all_aliases()):
-        parts = normalize_phrase(phrase).split()
-        words.update(parts[:-1])
+    words |= _given_names(entity)
     words = {w for w in words if len(w) >= 2}
     return _Cues(frozenset(words), tuple(w for w in words if len(w) >= 5))
 
@@ -427,5 +452,5 @@ def _title_case_line(text: str, pos: int) -> bool:
     words = [w for w in TOKEN_RE.findall(line) if len(w) >= 4 and w.isalpha()]
     if len(words) < 3:
         return False
-    caps = sum(1 for w in words if w[0].isupper())
-    return caps / len(words) >= 0.6
+    # headline style: (almost) no lower-case content word at all
+    return sum(1 for w in words if not w[0].isupper()) <= len(words) // 8

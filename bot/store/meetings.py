@@ -11,7 +11,15 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import timeline
-from bot.models import Change, FeedItem, MeetingReport, MeetingStatus, MeetingView, SourceRef
+from bot.models import (
+    Change,
+    FeedItem,
+    MeetingReport,
+    MeetingState,
+    MeetingStatus,
+    MeetingView,
+    SourceRef,
+)
 from bot.ports import DeliveryState, MeetingHistory
 from bot.store import codec
 from bot.store.engine import Database
@@ -87,8 +95,10 @@ class MeetingStore:
             item_id = res.scalar_one_or_none()
             if item_id is None or link_seen:
                 return []  # seen before: nothing else happens
-            out: list[Change] = []
-            subs = await _active_subscriptions(conn) if alert else []
+            # One article may carry several reports about one meeting: alert its net
+            # change (state before the article → state after it), once.
+            before: dict[int, MeetingState | None] = {}
+            after: dict[int, tuple[MeetingState, SourceRef]] = {}
             for report in reports_:
                 source = SourceRef(
                     link=item.link,
@@ -102,9 +112,20 @@ class MeetingStore:
                 result = timeline.merge(candidates, report, source, now, self.rules, seq=_NEW_SEQ)
                 if result.meeting is None:
                     continue
+                previous = {m.id: m.state for m in candidates}
                 result = await _save(conn, result, item_id, now)
-                out.extend(await _save_changes(conn, result.changes, subs, now))
-            return out
+                assert result.meeting is not None and result.meeting.id is not None
+                mid = result.meeting.id
+                if mid not in before:
+                    before[mid] = None if result.is_new else previous.get(mid)
+                after[mid] = (result.meeting.state, source)
+            found = [
+                change
+                for mid, (state, source) in after.items()
+                if (change := timeline.change_between(mid, before[mid], state, now, source))
+            ]
+            subs = await _active_subscriptions(conn) if alert and found else []
+            return await _save_changes(conn, found, subs, now)
 
         return await self.db.write(work)
 

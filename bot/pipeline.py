@@ -1,0 +1,262 @@
+"""The one place that chains the stages: fetch → parse → extract → timeline/store.
+
+``Pipeline.poll(feed)`` polls one feed once. New items go through language
+detection, matching and extraction; each item, its meeting reports, the timeline
+changes they cause and the outbox rows for subscribed chats are written in one
+transaction by the store, so a crash anywhere loses nothing and sends nothing twice.
+Delivery happens elsewhere (``bot.delivery``), driven by the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import httpx
+
+from bot.config import AppConfig, FeedConfig
+from bot.extract import Extractor
+from bot.models import Change, FeedItem
+from bot.parse import ParseError, parse_feed
+from bot.sources import (
+    BackoffPolicy,
+    Failed,
+    FetchErrorKind,
+    Fetched,
+    FetchLimiter,
+    FetchPolicy,
+    FetchResult,
+    FetchState,
+    HealthSignal,
+    fetch_feed,
+    next_state,
+)
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class FeedJob:
+    """A feed as the poller sees it: resolved location and effective options."""
+
+    id: str
+    url: str
+    interval: float
+    lang: str | None = None
+    outlet: str | None = None
+    alert_backlog: bool = False
+
+    @classmethod
+    def from_config(
+        cls, config: AppConfig, feed: FeedConfig, interval: float | None = None
+    ) -> FeedJob:
+        return cls(
+            id=feed.id,
+            url=config.feed_location(feed),
+            interval=interval or config.feed_interval(feed),
+            lang=feed.lang,
+            outlet=feed.outlet,
+            alert_backlog=config.feed_alerts_backlog(feed),
+        )
+
+    @classmethod
+    def from_url(cls, url: str, interval: float, alert_backlog: bool) -> FeedJob:
+        """A feed given on the command line (``--feed URL``): id derived from the URL."""
+        digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:10]
+        return cls(id=f"url-{digest}", url=url, interval=interval, alert_backlog=alert_backlog)
+
+
+@dataclass
+class PollReport:
+    feed_id: str
+    outcome: str  # "fetched", "not_modified", "unchanged", "failed", "skipped"
+    new_items: int = 0
+    changes: list[Change] = field(default_factory=list)
+    error: str | None = None
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: Store,
+        extractor: Extractor,
+        client: httpx.AsyncClient,
+        policy: FetchPolicy,
+        backoff: BackoffPolicy,
+        limiter: FetchLimiter,
+        *,
+        clock: Clock,
+        rng: random.Random | None = None,
+        backlog_hours: float = 0.0,
+        on_changes: Callable[[Sequence[Change]], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.extractor = extractor
+        self.client = client
+        self.policy = policy
+        self.backoff = backoff
+        self.limiter = limiter
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.backlog = timedelta(hours=backlog_hours)
+        self.on_changes = on_changes
+        # Guards against two overlapping polls of one feed in this process.
+        self._polling: set[str] = set()
+
+    async def poll(self, feed: FeedJob, *, force: bool = False) -> PollReport:
+        """Poll one feed once; never raises for feed or storage trouble (logs it)."""
+        if feed.id in self._polling:
+            return PollReport(feed.id, "skipped", error="previous poll still running")
+        self._polling.add(feed.id)
+        try:
+            return await self._poll(feed, force=force)
+        except Exception as exc:  # a bug or a storage outage must not kill the scheduler
+            log.exception("poll of feed %s failed", feed.id)
+            return PollReport(feed.id, "failed", error=f"{type(exc).__name__}: {exc}")
+        finally:
+            self._polling.discard(feed.id)
+
+    async def _poll(self, feed: FeedJob, *, force: bool) -> PollReport:
+        now = self.clock()
+        state = await self.store.feeds.load(feed.id) or FetchState()
+        # The scheduler keeps the normal cadence; next_poll_at only matters while
+        # the feed is backing off after errors (or was told to wait by Retry-After).
+        if (
+            not force
+            and state.consecutive_errors
+            and state.next_poll_at is not None
+            and state.next_poll_at > now
+        ):
+            return PollReport(feed.id, "skipped", error="backing off")
+
+        async with self.limiter.slot(feed.url):
+            result = await fetch_feed(self.client, feed.url, state, self.policy, now)
+
+        report = PollReport(feed.id, _outcome_name(result))
+        outcome: FetchResult = result
+        items_seen: int | None = None
+        if isinstance(result, Fetched):
+            try:
+                parsed = parse_feed(
+                    result.body,
+                    feed_id=feed.id,
+                    now=now,
+                    headers=result.headers,
+                    url=result.final_url,
+                    outlet=feed.outlet,
+                    lang=feed.lang,
+                    max_bytes=self.policy.max_body_bytes,
+                )
+            except ParseError as exc:
+                outcome = Failed(FetchErrorKind.PARSE, str(exc), result.status, None, feed.url)
+            else:
+                first_poll = state.items_seen == 0 and state.body_hash is None
+                try:
+                    report.new_items, report.changes = await self._ingest(
+                        feed, parsed.items, now, first_poll=first_poll
+                    )
+                except Exception as exc:
+                    # Storage failed part-way: forget the validators (PARSE does) so the
+                    # next poll re-reads the body; items already recorded are deduplicated.
+                    log.exception("storing items of feed %s failed", feed.id)
+                    outcome = Failed(FetchErrorKind.PARSE, f"storage: {exc}", None, None, feed.url)
+                else:
+                    items_seen = state.items_seen + report.new_items
+
+        transition = next_state(
+            state,
+            outcome,
+            now,
+            interval=feed.interval,
+            backoff=self.backoff,
+            rand=self.rng.random(),
+            items_seen=items_seen,
+        )
+        await self.store.feeds.save(feed.id, transition.state, now)
+        if isinstance(outcome, Failed):
+            report.outcome = "failed"
+            report.error = f"{outcome.kind}: {outcome.message}"
+            level = logging.ERROR if transition.signal is HealthSignal.FAILING else logging.INFO
+            if transition.signal is HealthSignal.FAILING:
+                log.log(
+                    level,
+                    "feed %s is failing (%d errors in a row, last: %s); retrying in %.0fs, "
+                    "reported once",
+                    feed.id,
+                    transition.state.consecutive_errors,
+                    report.error,
+                    transition.delay_seconds,
+                )
+            else:
+                log.log(level, "feed %s: %s (retry in %.0fs)", feed.id, report.error,
+                        transition.delay_seconds)
+        elif transition.signal is HealthSignal.RECOVERED:
+            log.warning("feed %s recovered", feed.id)
+        if report.changes and self.on_changes is not None:
+            self.on_changes(report.changes)
+        return report
+
+    async def _ingest(
+        self, feed: FeedJob, items: Sequence[FeedItem], now: datetime, *, first_poll: bool
+    ) -> tuple[int, list[Change]]:
+        """Extract and record every item not seen before, oldest first."""
+        if not items:
+            return 0, []
+        seen = await self.store.items.seen_keys(feed.id, [item.key for item in items])
+        link_keys = [item.link_key for item in items if item.link_key]
+        seen_links = await self.store.items.seen_links(link_keys) if link_keys else set()
+        new = [
+            item
+            for item in items
+            if item.key not in seen and not (item.link_key and item.link_key in seen_links)
+        ]
+        new.sort(key=lambda item: item.published)
+        changes: list[Change] = []
+        for item in new:
+            extraction = self.extractor.extract(
+                item.title, item.text, item.published, lang_hint=feed.lang or item.lang_hint
+            )
+            alert = (
+                not first_poll
+                or feed.alert_backlog
+                or (self.backlog > timedelta(0) and item.published >= now - self.backlog)
+            )
+            changes.extend(
+                await self.store.record_item(
+                    feed.id, item, extraction.lang, extraction.meetings, now, alert=alert
+                )
+            )
+            await asyncio.sleep(0)  # let chat handlers run between CPU-bound extractions
+        if first_poll and not feed.alert_backlog and new:
+            log.info("feed %s: first poll, %d existing items recorded without alerts",
+                     feed.id, len(new))
+        return len(new), changes
+
+    async def age(self) -> list[Change]:
+        """Turn meetings whose day has passed into 'presumed held' (an alertable change)."""
+        try:
+            changes = await self.store.record_ageing(self.clock())
+        except Exception:
+            log.exception("ageing the timeline failed")
+            return []
+        if changes and self.on_changes is not None:
+            self.on_changes(changes)
+        return changes
+
+
+def _outcome_name(result: FetchResult) -> str:
+    return {
+        "Fetched": "fetched",
+        "NotModified": "not_modified",
+        "Unchanged": "unchanged",
+        "Failed": "failed",
+    }[type(result).__name__]
+
