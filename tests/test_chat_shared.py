@@ -126,7 +126,7 @@ async def test_feed_text_cannot_inject_markup(driver: Driver) -> None:
     nasty = "<b>x</b> <a href='javascript:alert(1)'>y</a> <!channel> <@U1> & done"
     await driver.platform.send(driver.target, Message(headline=nasty, lines=(nasty,)))
     (body,) = driver.delivered()
-    for raw in ("<b>x</b>", "javascript:alert", "<!channel>", "<@U1>", "<a href"):
+    for raw in ("<b>x</b>", "<a href", "<!channel>", "<@U1>"):  # shown literally, escaped
         assert raw not in body
 
 

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from bot.extract.dates import ABSOLUTE, RELATIVE, VAGUE, WEEKDAY, DateMention, find_dates
 from bot.extract.lexicons import Lexicon, fold, load_lexicon
 from bot.extract.sentences import split_clauses, split_sentences
-from bot.extract.status import ClauseSignals, analyse_clause, decide_status, mask
+from bot.extract.status import ClauseSignals, analyse_clause, decide_status, mask, new_times
 from bot.langdetect import detect_language
 from bot.match import Matcher
 from bot.models import (
@@ -41,9 +41,15 @@ LANG_SAMPLE_CHARS = 1_000
 
 # Reporting-verb attribution ("said on Friday"): a date this close to one is the
 # day of the statement, not of the meeting.
-_ATTRIBUTION_GAP = 16
+_ATTRIBUTION_WORDS = 8
+_WORD = re.compile(r"\w+")
+_DATELINE = re.compile(
+    r"^[^\W\d][\w .'’-]{0,30},\s*(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}(?:\.|\s+[^\W\d]{3,9}\.?)?"
+    r"(?:[\s,]+\d{4})?\s*(?:\([^)]{1,40}\))?\.?\s*(?:[-–—]+|/[^/]{1,20}/\.?)\s*"
+)
+_CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
+_GENITIVE_LINK = re.compile(r"\s+(?:di|de|du|del|della|of)\s+")
 _LIST_GAP = re.compile(r"^[\s,;:–—-]*(?:(?:and|und|et|e|y|i|и|і|та|oraz|или|or|ou|o)\s+)?[\s,]*$")
-_DATELINE_TAIL = re.compile(r"^\s*[,(–—-]\s*(?:\d|\w{3,9}\.?\s+\d)")
 _WS = re.compile(r"\s+")
 
 _RANK = {
@@ -74,8 +80,11 @@ class _Event:
     participants: tuple[str, ...]
     evidence: str
     anchored: bool  # names a venue or an actor
+    meeting_word: bool = False
+    is_title: bool = False
     reaffirm: bool = False
     previous_date: date | None = None
+    previous_venue: str | None = None
 
 
 @dataclass
@@ -88,7 +97,8 @@ class _Meeting:
     from_cue: bool
     evidence: str
     last_sentence: int
-    tentative_votes: list[bool] = field(default_factory=list)
+    tentative: bool = False
+    from_title: bool = False
     confirmed: bool = False
     official: bool = False
     participants: dict[str, None] = field(default_factory=dict)
@@ -106,16 +116,22 @@ def _as_date(published: date | datetime | None) -> date | None:
     return published
 
 
-def _compose(title: str, text: str) -> str:
-    """Title and body as one text, without repeating a title the body starts with."""
+def _compose(title: str, text: str) -> tuple[str, int]:
+    """Title and body as one text, and where the title part ends.
+
+    A body that starts with its own title is not given the title twice; the first
+    sentence then plays the title's part (headlines summarise loosely, so their
+    status counts for less than the body's).
+    """
     title = _WS.sub(" ", title).strip()
     if not title:
-        return text
+        return text, 0
     probe = title[: min(len(title), 120)].rstrip(".… ")
     head = _WS.sub(" ", text[: len(title) + 400])
     if probe and probe in head:
-        return text
-    return f"{title}\n\n{text}"
+        first_break = text.find("\n")
+        return text, (first_break if 0 <= first_break <= len(title) + 50 else len(probe))
+    return f"{title}\n\n{text}", len(title)
 
 
 class Extractor:
@@ -140,7 +156,9 @@ class Extractor:
         lang_hint: str | None = None,
     ) -> Extraction:
         day = _as_date(published)
-        analysed = _compose((title or "")[:MAX_TITLE_CHARS], (text or "")[: self._max_text])
+        analysed, title_end = _compose(
+            (title or "")[:MAX_TITLE_CHARS], (text or "")[: self._max_text]
+        )
         lang = detect_language(analysed[:LANG_SAMPLE_CHARS], hint=lang_hint)
         lex = load_lexicon(lang)
         mentions = tuple(self._matcher.find(analysed, lang))
@@ -148,12 +166,16 @@ class Extractor:
         events: list[_Event] = []
         for index, (start, end) in enumerate(split_sentences(analysed, lex.abbreviations)):
             end = min(end, start + MAX_SENTENCE_CHARS)
-            inside = [m for m in mentions if start <= m.start < end]
-            events.extend(
-                self._sentence_events(
-                    analysed, folded, start, end, index, inside, lex, day, len(events)
-                )
+            sentence = _Sentence(
+                index=index,
+                start=start,
+                end=end,
+                text=analysed,
+                folded=folded,
+                mentions=[m for m in mentions if start <= m.start < end],
+                is_title=start < title_end,
             )
+            events.extend(_sentence_events(sentence, lex, day, len(events)))
         meetings = _merge(events)
         return Extraction(
             lang=lang,
@@ -163,110 +185,138 @@ class Extractor:
             meetings=tuple(_report(m) for m in meetings),
         )
 
-    # ------------------------------------------------------------------ per sentence
 
-    def _sentence_events(
-        self,
-        text: str,
-        folded: str,
-        start: int,
-        end: int,
-        index: int,
-        mentions: list[Mention],
-        lex: Lexicon,
-        published: date | None,
-        order: int,
-    ) -> list[_Event]:
-        sentence = folded[start:end]
-        actors = [m for m in mentions if m.kind is EntityKind.ACTOR]
-        venues = [m for m in mentions if m.kind is EntityKind.VENUE and not _dateline(m, start, text)]
-        if lex.non_talks is not None and lex.non_talks.search(sentence) and not actors:
-            return []  # sport, markets, weather: a venue name alone is not a meeting
-        meeting_word = lex.meeting is not None and bool(
-            lex.meeting.search(mask(sentence, lex.idioms))
+@dataclass(frozen=True)
+class _Sentence:
+    index: int
+    start: int
+    end: int
+    text: str  # the whole analysed text (offsets are absolute)
+    folded: str
+    mentions: list[Mention]
+    is_title: bool
+
+
+def _sentence_events(
+    s: _Sentence, lex: Lexicon, published: date | None, order: int
+) -> list[_Event]:
+    sentence = s.folded[s.start : s.end]
+    actors = [m for m in s.mentions if m.kind is EntityKind.ACTOR]
+    if lex.non_talks is not None and lex.non_talks.search(sentence) and not actors:
+        return []  # sport, markets, weather: a venue name alone is not a meeting
+    skip_to = s.start + _dateline_length(s.text[s.start : s.end])
+    masked = mask(sentence, lex.idioms)
+    meeting_word = lex.meeting is not None and bool(lex.meeting.search(masked))
+    participants = tuple(dict.fromkeys(m.entity_id for m in actors))
+    clauses = split_clauses(sentence, lex.clause_breaks)
+    analysed = [(c0, c1, analyse_clause(sentence[c0:c1], lex)) for c0, c1 in clauses]
+    tentative = any(sig.tentative for _, _, sig in analysed)
+    all_reporting = [
+        (s.start + c0 + r0, s.start + c0 + r1) for c0, _, sig in analysed for r0, r1 in sig.reporting
+    ]
+    cue_spans = _cue_spans(masked, lex, s.start)
+    meeting_spans = (
+        [(s.start + m.start(), s.start + m.end()) for m in lex.meeting.finditer(masked)]
+        if lex.meeting is not None
+        else []
+    )
+    venues = _venues(s, lex, skip_to, all_reporting, cue_spans, meeting_spans)
+    entity_count = len({m.entity_id for m in s.mentions})
+    events: list[_Event] = []
+    for c0, c1, signals in analysed:
+        a0, a1 = s.start + c0, s.start + c1
+        clause_text = s.text[a0:a1]
+        dates = [
+            d
+            for d in find_dates(clause_text, lex.language, published, signals.direction)
+            if a0 + d.start >= skip_to and not _attribution(d, signals, sentence[c0:c1], lex)
+        ]
+        status, from_cue = decide_status(
+            signals, dates, published, sentence[c0:c1], lex.targets
         )
-        places = _places(sentence, lex, start)
-        events: list[_Event] = []
-        sentence_venues = _venue_positions(venues, places)
-        participants = tuple(dict.fromkeys(m.entity_id for m in actors))
-        for c_start, c_end in split_clauses(sentence, lex.clause_breaks):
-            clause = sentence[c_start:c_end]
-            signals = analyse_clause(clause, lex)
-            dates = [
-                d
-                for d in find_dates(
-                    text[start + c_start : start + c_end], lex.language, published,
-                    signals.direction,
+        if status is None:
+            continue
+        dates = _consistent(dates, status, published)
+        clause_venues = [v for v in venues if a0 <= v[0] < a1]
+        strong = from_cue and (
+            signals.group == "denied" or (entity_count >= 2 and bool(clause_venues) and actors)
+        )
+        if not (meeting_word or strong):
+            continue
+        if signals.originally and signals.group in (None, "upcoming") and not signals.reaffirm:
+            previous = _pick_dates(dates, None)
+            if previous:  # "originally planned for 1 February": remember the old day
+                events.append(_previous_marker(previous[0], s.index, order + len(events)))
+                continue
+        anchor = (signals.cue.start + a0) if signals.cue else a0
+        anchor_end = (signals.cue.end + a0) if signals.cue else a0
+        previous_venue: str | None = None
+        if (
+            signals.originally_at is not None
+            and signals.cue is not None
+            and signals.originally_at < signals.cue.start
+            and status in (MeetingStatus.RESCHEDULED, MeetingStatus.POSTPONED)
+        ):
+            # "initially planned for last week in the UAE, postponed until next week"
+            old = [v for v in clause_venues if v[0] < anchor]
+            previous_venue = old[-1][1] if old else None
+            clause_venues = [v for v in clause_venues if v[0] >= anchor]
+        chosen = _choose_venues(clause_venues, anchor, anchor_end, s.folded)
+        if not chosen and signals.cue is not None and previous_venue is None:
+            nearby = [v for v in venues if v[2] <= a0]
+            if nearby:  # "..., but the meeting was cancelled": venue in another clause
+                chosen = [min(nearby, key=lambda v: abs(v[0] - anchor))[1]]
+        picked = _pick_dates(dates, signals.cue.start if signals.cue else None)
+        if status is MeetingStatus.RESCHEDULED:
+            fresh = new_times(signals, dates, sentence[c0:c1], lex.targets)
+            picked = [d for d in picked if d in fresh] or _pick_dates(fresh, None)
+        vague = next((d for d in dates if d.kind == VAGUE), None)
+        evidence = _WS.sub(" ", s.text[s.start : s.end]).strip()
+        for venue in chosen or [None]:
+            for mention in picked or [vague]:
+                events.append(
+                    _Event(
+                        order=order + len(events),
+                        sentence=s.index,
+                        venue=venue,
+                        date=mention.date if mention and mention.kind != VAGUE else None,
+                        date_end=mention.date_end if mention else None,
+                        when_text=mention.text.strip() if mention else None,
+                        status=status,
+                        from_cue=from_cue,
+                        tentative=tentative,
+                        confirmed=signals.confirmed,
+                        official=signals.official,
+                        participants=participants,
+                        evidence=evidence,
+                        anchored=bool(chosen) or bool(participants),
+                        meeting_word=meeting_word,
+                        is_title=s.is_title,
+                        reaffirm=signals.reaffirm,
+                        previous_venue=previous_venue,
+                    )
                 )
-                if not _attribution(d, signals)
-            ]
-            status, from_cue = decide_status(signals, dates, published)
-            if status is None:
-                continue
-            entity_count = len({m.entity_id for m in mentions})
-            strong = from_cue and (entity_count >= 2 or signals.group == "denied")
-            if not (meeting_word or strong):
-                continue
-            if signals.originally and signals.group in (None, "upcoming") and not signals.reaffirm:
-                previous = _pick_dates(dates, None)
-                if previous:
-                    events.append(
-                        self._previous_marker(previous[0], index, order + len(events))
-                    )
-                continue
-            a0, a1 = start + c_start, start + c_end
-            clause_venues = [v for v in sentence_venues if a0 <= v[0] < a1]
-            anchor = (signals.cue.start + a0) if signals.cue else a0
-            chosen = _choose_venues(clause_venues, anchor, folded)
-            if not chosen and sentence_venues and signals.cue is not None:
-                # "..., but the meeting was cancelled": the venue is in another clause
-                chosen = [min(sentence_venues, key=lambda v: abs(v[0] - anchor))[1]]
-            picked = _pick_dates(dates, signals.cue.start if signals.cue else None)
-            vague = next((d for d in dates if d.kind == VAGUE), None)
-            evidence = _WS.sub(" ", text[start:end]).strip()
-            anchored = bool(chosen) or bool(participants)
-            for venue in chosen or [None]:
-                for mention in picked or [vague]:
-                    events.append(
-                        _Event(
-                            order=order + len(events),
-                            sentence=index,
-                            venue=venue,
-                            date=mention.date if mention and mention.kind != VAGUE else None,
-                            date_end=mention.date_end if mention else None,
-                            when_text=mention.text.strip() if mention else None,
-                            status=status,
-                            from_cue=from_cue,
-                            tentative=signals.tentative,
-                            confirmed=signals.confirmed,
-                            official=signals.official,
-                            participants=participants,
-                            evidence=evidence,
-                            anchored=anchored,
-                            reaffirm=signals.reaffirm,
-                        )
-                    )
-        return events
+    return events
 
-    @staticmethod
-    def _previous_marker(mention: DateMention, sentence: int, order: int) -> _Event:
-        return _Event(
-            order=order,
-            sentence=sentence,
-            venue=None,
-            date=None,
-            date_end=None,
-            when_text=None,
-            status=MeetingStatus.UPCOMING,
-            from_cue=False,
-            tentative=False,
-            confirmed=False,
-            official=False,
-            participants=(),
-            evidence="",
-            anchored=False,
-            previous_date=mention.date,
-        )
+
+def _previous_marker(mention: DateMention, sentence: int, order: int) -> _Event:
+    return _Event(
+        order=order,
+        sentence=sentence,
+        venue=None,
+        date=None,
+        date_end=None,
+        when_text=None,
+        status=MeetingStatus.UPCOMING,
+        from_cue=False,
+        tentative=False,
+        confirmed=False,
+        official=False,
+        participants=(),
+        evidence="",
+        anchored=False,
+        previous_date=mention.date,
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -276,41 +326,90 @@ def _ids(mentions: tuple[Mention, ...], kind: EntityKind) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.entity_id for m in mentions if m.kind is kind))
 
 
-def _dateline(mention: Mention, sentence_start: int, text: str) -> bool:
-    """"GENEVA, Feb 17 (Xinhua) -" names where the story was filed, not a meeting place."""
-    if mention.start - sentence_start > 2:
-        return False
-    return _DATELINE_TAIL.match(text[mention.end : mention.end + 24]) is not None
+def _dateline_length(sentence: str) -> int:
+    """Length of a leading "GENEVA, Feb 17 (Xinhua) -" dateline (0 if none)."""
+    match = _DATELINE.match(sentence[:120])
+    return match.end() if match else 0
 
 
-def _places(sentence: str, lex: Lexicon, offset: int) -> list[tuple[int, str]]:
-    found: list[tuple[int, str]] = []
-    for key, pattern in lex.places:
-        for match in pattern.finditer(sentence):
-            found.append((offset + match.start(), key))
-    return found
+def _cue_spans(masked: str, lex: Lexicon, offset: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for pattern in (*lex.status.values(), lex.meeting):
+        if pattern is not None:
+            spans.extend((offset + m.start(), offset + m.end()) for m in pattern.finditer(masked))
+    return spans
 
 
-def _venue_positions(
-    venues: list[Mention], places: list[tuple[int, str]]
+def _venues(
+    s: _Sentence,
+    lex: Lexicon,
+    skip_to: int,
+    reporting: list[tuple[int, int]],
+    cues: list[tuple[int, int]],
+    meeting_spans: list[tuple[int, int]],
 ) -> list[tuple[int, str, int]]:
-    """(start, venue id, end): watchlist venues, plus named places when there are none."""
-    result = [(m.start, m.entity_id, m.end) for m in venues]
-    watch_ids = {m.entity_id for m in venues}
-    for start, key in places:
-        if key in watch_ids:
+    """(start, venue id, end) of the places in a sentence that can host a meeting.
+
+    A watchlist venue counts when it is governed by a locative preposition ("in
+    Geneva", "w Moskwie", "à Moscou"), stands right next to a meeting word ("the
+    Budapest summit"), or continues a list that does. This drops the capital used
+    for its government ("Moscow's demand", "mediated by Washington"). A place named
+    right after a reporting verb ("told reporters at the White House") is where
+    somebody spoke, and a place after a modal ("could be in Switzerland") is only a
+    possibility. Named places outside the watchlist (lexicon ``places``) are used
+    only when no watchlist venue is in the sentence.
+    """
+    folded = s.folded
+    raw: list[tuple[int, str, int]] = [
+        (m.start, m.entity_id, m.end)
+        for m in s.mentions
+        if m.kind is EntityKind.VENUE and m.start >= skip_to
+    ]
+    for key, pattern in lex.places:
+        for match in pattern.finditer(folded, s.start, s.end):
+            if match.start() >= skip_to:
+                raw.append((match.start(), key, match.end()))
+    raw.sort()
+    kept: list[tuple[int, str, int]] = []
+    previous_ok: tuple[int, str, int] | None = None
+    for item in raw:
+        start, key, end = item
+        if any(k[0] <= start < k[2] for k in kept):
             continue
-        if key.startswith("other:") and result and not any(
-            r[1].startswith("other:") for r in result
-        ):
-            continue  # a watchlist venue in the sentence is the better answer
-        if all(not (r[0] <= start < r[2]) for r in result):
-            result.append((start, key, start + 1))
-    return sorted(result)
+        before = folded[max(s.start, start - 60) : start]
+        words = _WORD.findall(before)
+        governed = key in {k for k, _ in lex.places} or _governed(before, lex)
+        adjacent = any(0 <= c0 - end <= 2 for c0, _ in meeting_spans) or any(
+            _GENITIVE_LINK.fullmatch(folded[c1:start]) for _, c1 in meeting_spans if c1 <= start
+        )
+        in_list = previous_ok is not None and _LIST_GAP.match(folded[previous_ok[2] : start])
+        if not (governed or adjacent or in_list):
+            continue
+        if any(0 <= start - r1 <= 45 and not _between(cues, r1, start) for _, r1 in reporting):
+            continue
+        if lex.modal is not None and lex.modal.search(" ".join(words[-3:])):
+            continue
+        kept.append(item)
+        previous_ok = item
+    watch = [k for k in kept if not k[1].startswith("other:")]
+    if watch:
+        return [k for k in kept if k[1] in {w[1] for w in watch} or not k[1].startswith("other:")]
+    return kept
+
+
+def _governed(before: str, lex: Lexicon) -> bool:
+    """A locative preposition within the last six words, with no clause punctuation after it."""
+    tail = _CLAUSE_PUNCT.split(before)[-1]
+    words = _WORD.findall(tail)[-6:]
+    return any(w in lex.locatives for w in words)
+
+
+def _between(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(start <= c0 and c1 <= end for c0, c1 in spans)
 
 
 def _choose_venues(
-    venues: list[tuple[int, str, int]], anchor: int, folded: str
+    venues: list[tuple[int, str, int]], anchor: int, anchor_end: int, folded: str
 ) -> list[str]:
     """One venue, or all of them when they form a list ("in Kyiv, Geneva and Abu Dhabi")."""
     if not venues:
@@ -318,27 +417,60 @@ def _choose_venues(
     ids = list(dict.fromkeys(v[1] for v in venues))
     if len(ids) == 1:
         return ids
-    watch = [v for v in venues if not v[1].startswith("other:")] or venues
     is_list = all(
-        _LIST_GAP.match(folded[a[2] : b[0]]) is not None for a, b in zip(watch, watch[1:], strict=False)
+        _LIST_GAP.match(folded[a[2] : b[0]]) is not None
+        for a, b in zip(venues, venues[1:], strict=False)
     )
     if is_list:
-        return list(dict.fromkeys(v[1] for v in watch))
-    # nearest to the cue, a venue after it winning ties ("meet in Brussels")
-    best = min(watch, key=lambda v: (abs(v[0] - anchor), v[0] < anchor))
-    return [best[1]]
+        return ids
+
+    # nearest to the cue; a venue after it reads more naturally ("meet in Brussels")
+    def distance(v: tuple[int, str, int]) -> int:
+        return v[0] - anchor_end if v[0] >= anchor_end else anchor - v[2] + 12
+
+    return [min(venues, key=distance)[1]]
 
 
-def _attribution(mention: DateMention, signals: ClauseSignals) -> bool:
+def _attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: Lexicon) -> bool:
     """True for the day of a statement: "said on Friday", "2 March Zelensky reported"."""
     if mention.kind == VAGUE:
         return False
     for r_start, r_end in signals.reporting:
-        if 0 <= mention.start - r_end <= _ATTRIBUTION_GAP:
-            return True
-        if 0 <= r_start - mention.end <= _ATTRIBUTION_GAP and mention.kind != ABSOLUTE:
-            return True
+        if r_end <= mention.start:
+            gap = clause[r_end : mention.start]
+            if len(_WORD.findall(gap)) <= _ATTRIBUTION_WORDS and not _has_cue(gap, lex):
+                return True
+        elif mention.end <= r_start:
+            gap = clause[mention.end : r_start]
+            lead = clause[: mention.start]
+            if (
+                len(_WORD.findall(gap)) <= 3
+                and not _has_cue(gap, lex)
+                and not _has_cue(lead, lex)
+            ):
+                return True
     return False
+
+
+def _consistent(
+    dates: list[DateMention], status: MeetingStatus, published: date | None
+) -> list[DateMention]:
+    """Drop days that contradict the status: a held meeting is not in the future, an
+    expected one not in the past (such a day dates something else, e.g. the
+    announcement in "had announced last Thursday a meeting within two weeks")."""
+    if published is None:
+        return dates
+    if status is MeetingStatus.HELD:
+        return [d for d in dates if d.date is None or d.date <= published]
+    if status in (MeetingStatus.UPCOMING, MeetingStatus.RESCHEDULED):
+        return [d for d in dates if d.date is None or (d.date_end or d.date) >= published]
+    return dates
+
+
+def _has_cue(text: str, lex: Lexicon) -> bool:
+    if lex.meeting is not None and lex.meeting.search(text):
+        return True
+    return any(p is not None and p.search(text) for p in lex.status.values())
 
 
 def _pick_dates(dates: list[DateMention], cue: int | None) -> list[DateMention]:
@@ -371,7 +503,18 @@ def _same_class(meeting: _Meeting, event: _Event) -> bool:
     return meeting.past == (event.status is MeetingStatus.HELD)
 
 
+_CHANGES = frozenset(
+    {
+        MeetingStatus.CANCELLED,
+        MeetingStatus.DENIED,
+        MeetingStatus.POSTPONED,
+        MeetingStatus.RESCHEDULED,
+    }
+)
+
+
 def _target(meetings: list[_Meeting], event: _Event) -> _Meeting | None:
+    """The meeting an event talks about, if it is one already known."""
     candidates: list[_Meeting] = []
     for meeting in meetings:
         if not _same_class(meeting, event):
@@ -379,21 +522,13 @@ def _target(meetings: list[_Meeting], event: _Event) -> _Meeting | None:
         if event.venue is not None:
             if meeting.venue == event.venue and _compatible_dates(meeting, event):
                 candidates.append(meeting)
-            elif (
-                meeting.venue is None
-                and event.date is not None
-                and meeting.date == event.date
+            elif meeting.venue is None and _compatible_dates(meeting, event) and (
+                (event.date is not None and meeting.date == event.date)
+                or set(event.participants) & set(meeting.participants)
             ):
-                candidates.append(meeting)
-        else:
-            change = event.status in (
-                MeetingStatus.CANCELLED,
-                MeetingStatus.DENIED,
-                MeetingStatus.POSTPONED,
-                MeetingStatus.RESCHEDULED,
-            )
-            if change or _compatible_dates(meeting, event):
-                candidates.append(meeting)
+                candidates.append(meeting)  # the same meeting, now with its place
+        elif event.status in _CHANGES or _compatible_dates(meeting, event):
+            candidates.append(meeting)
     if not candidates:
         return None
     return max(candidates, key=lambda m: m.last_sentence)
@@ -419,11 +554,13 @@ def _merge(events: list[_Event]) -> list[_Meeting]:
                 from_cue=event.from_cue,
                 evidence=event.evidence,
                 last_sentence=event.sentence,
+                tentative=event.tentative,
+                from_title=event.is_title,
+                previous_venue=event.previous_venue,
             )
             meetings.append(target)
         else:
             _combine(target, event)
-        target.tentative_votes.append(event.tentative)
         target.confirmed = target.confirmed or event.confirmed
         target.official = target.official or event.official
         for actor in event.participants:
@@ -444,19 +581,34 @@ def _merge(events: list[_Event]) -> list[_Meeting]:
 
 
 def _may_open(event: _Event) -> bool:
-    """Whether an event that joins no known meeting starts a new one."""
+    """Whether an event that joins no known meeting starts a new one.
+
+    It needs a meeting word (or a venue and an actor with a cue) and something to
+    hang on: a venue, or - for a place-less meeting - an explicit status cue.
+    """
+    if not event.meeting_word and not (event.venue is not None and event.participants):
+        return False
     if event.venue is not None:
         return True
     if not event.from_cue:
-        return event.anchored and event.date is not None
+        return False
     if event.status is MeetingStatus.HELD:
         return event.anchored and event.date is not None
     return event.anchored or event.status is not MeetingStatus.UPCOMING
 
 
+def _set_status(meeting: _Meeting, event: _Event) -> None:
+    meeting.status, meeting.evidence = event.status, event.evidence
+    meeting.tentative = event.tentative
+    meeting.from_title = event.is_title
+    meeting.from_cue = meeting.from_cue or event.from_cue
+
+
 def _combine(meeting: _Meeting, event: _Event) -> None:
     if meeting.venue is None and event.venue is not None:
         meeting.venue = event.venue
+    if meeting.previous_venue is None and event.previous_venue is not None:
+        meeting.previous_venue = event.previous_venue
     moved = event.status in (MeetingStatus.RESCHEDULED, MeetingStatus.POSTPONED)
     if event.date is not None:
         if meeting.date is None:
@@ -472,27 +624,32 @@ def _combine(meeting: _Meeting, event: _Event) -> None:
         meeting.when_text = event.when_text
     if event.reaffirm and event.status is MeetingStatus.UPCOMING:
         if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.POSTPONED):
-            meeting.status, meeting.evidence = MeetingStatus.UPCOMING, event.evidence
+            _set_status(meeting, event)
         return
-    if not event.from_cue and meeting.from_cue:
+    if not event.from_cue:
+        if not meeting.from_cue and event.tentative:
+            meeting.tentative = True
         return
-    if _RANK[event.status] > _RANK[meeting.status] or (
-        not meeting.from_cue and event.from_cue
-    ):
-        meeting.status, meeting.evidence = event.status, event.evidence
-        meeting.from_cue = meeting.from_cue or event.from_cue
-    if meeting.status is MeetingStatus.POSTPONED and event.status is MeetingStatus.RESCHEDULED:
-        meeting.status = MeetingStatus.RESCHEDULED
+    if meeting.from_title and not event.is_title and meeting.from_cue:
+        # the body states the news more precisely than its headline
+        if event.status is not meeting.status or not meeting.from_cue:
+            _set_status(meeting, event)
+        return
+    if event.is_title and not meeting.from_title and meeting.from_cue:
+        return
+    if _RANK[event.status] > _RANK[meeting.status] or not meeting.from_cue:
+        _set_status(meeting, event)
+    elif event.status is meeting.status and event.tentative and not meeting.tentative:
+        meeting.tentative = event.sentence == meeting.last_sentence
 
 
 def _report(meeting: _Meeting) -> MeetingReport:
-    tentative = any(meeting.tentative_votes) and not meeting.confirmed
     return MeetingReport(
         venue=meeting.venue,
         date=meeting.date,
         date_end=meeting.date_end,
         status=meeting.status,
-        tentative=tentative,
+        tentative=meeting.tentative and not meeting.confirmed,
         participants=tuple(meeting.participants),
         previous_date=meeting.previous_date,
         previous_venue=meeting.previous_venue,

@@ -2,8 +2,10 @@
 
 One Aho-Corasick automaton holds every generated key (see ``forms``); the article is
 normalised token by token (see ``normalize``) and searched once. A key hit counts when
-it starts a word and the rest of that word is an ending the language allows, so
-``Putinowi`` and ``Путиным`` match while ``Putinism`` and ``Trumpet`` do not.
+it starts a capitalised word and the rest of that word is an ending the language
+allows (Slavic case endings for pl/ru/uk/... and any Cyrillic word, else only a
+possessive/genitive ``s``), so ``Putinowi`` and ``Путиным`` match while ``Putinism``,
+``Trumpet`` and "la berline" do not.
 
 Two further filters keep precision:
 
@@ -113,8 +115,9 @@ class Matcher:
         self._cues: dict[int, _Cues] = {
             i: _cues_for(e) for i, e in enumerate(self._entities) if e.ambiguous
         }
-        # any entity's cue before a surname is an office or a given name we know, never
-        # evidence of a namesake ("Kremlin aide Ushakov" must not read as a first name)
+        # Office words of any entity before a surname are not a namesake's given name
+        # ("Kremlin aide Ushakov"); other actors' given names are left out on purpose, so
+        # "Yuri Dmitriev" still reads as a namesake of Kirill Dmitriev.
         given = {g for e in self._entities for g in _given_names(e)}
         all_cues = {
             w
