@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import signal
 from collections.abc import Callable, Sequence
@@ -102,10 +103,12 @@ class BotApp:
             on_changes=lambda _changes: self._changes_pending.set(),
         )
         self.platforms = self._build_platforms()
-        if Platform.CONSOLE in self.platforms:
-            # Console output is a subscription like any other (to everything).
-            if await self.store.subscriptions.get(CONSOLE_TARGET) is None:
-                await self.store.subscriptions.subscribe(CONSOLE_TARGET, frozenset())
+        # Console output is a subscription like any other (to everything).
+        if (
+            Platform.CONSOLE in self.platforms
+            and await self.store.subscriptions.get(CONSOLE_TARGET) is None
+        ):
+            await self.store.subscriptions.subscribe(CONSOLE_TARGET, frozenset())
         self.delivery = Delivery(
             self.platforms,
             self.store.outbox,
@@ -121,6 +124,8 @@ class BotApp:
         settings, secrets = self.config.settings, self.config.secrets
         platforms: dict[str, ChatPlatform] = {}
         if secrets.telegram_bot_token and settings.telegram.enabled:
+            # python-telegram-bot 22 warns on every 429 unless told to use timedeltas.
+            os.environ.setdefault("PTB_TIMEDELTA", "true")
             from bot.chat.telegram import TelegramPlatform
 
             try:

@@ -77,7 +77,7 @@ class TelegramSettings(_Strict):
     api_base_url: str = "https://api.telegram.org/bot"
     mode: Literal["polling", "webhook"] = "polling"
     webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0"  # noqa: S104 - a server bind address
+    webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(8443, ge=1, le=65535)
 
 
@@ -85,7 +85,7 @@ class SlackSettings(_Strict):
     enabled: bool = True  # used only when SLACK_BOT_TOKEN is set
     api_base_url: str = "https://slack.com/api/"
     http_port: int = Field(3000, ge=1, le=65535)
-    http_host: str = "0.0.0.0"  # noqa: S104
+    http_host: str = "0.0.0.0"
 
 
 class DeliverySettings(_Strict):

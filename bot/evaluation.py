@@ -162,9 +162,7 @@ def score_pair(scores: Scores, gold: Mapping[str, Any], pred: Mapping[str, Any])
         scores.tentative.right += int(bool(match.get("tentative")) == bool(g.get("tentative")))
 
 
-def evaluate(
-    gold: Iterable[Mapping[str, Any]], pred: Iterable[Mapping[str, Any]]
-) -> Report:
+def evaluate(gold: Iterable[Mapping[str, Any]], pred: Iterable[Mapping[str, Any]]) -> Report:
     """Score predictions (matched by ``id``) against gold records."""
     predictions = {str(p.get("id")): p for p in pred}
     overall = Scores()
@@ -204,6 +202,8 @@ def format_report(report: Report) -> str:
         )
         lines.append("")
     if report.missing:
-        lines.append(f"missing predictions for {len(report.missing)} article(s): "
-                     + ", ".join(report.missing[:10]))
+        lines.append(
+            f"missing predictions for {len(report.missing)} article(s): "
+            + ", ".join(report.missing[:10])
+        )
     return "\n".join(lines).rstrip() + "\n"

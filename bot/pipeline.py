@@ -26,8 +26,8 @@ from bot.parse import ParseError, parse_feed
 from bot.sources import (
     BackoffPolicy,
     Failed,
-    FetchErrorKind,
     Fetched,
+    FetchErrorKind,
     FetchLimiter,
     FetchPolicy,
     FetchResult,

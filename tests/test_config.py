@@ -46,7 +46,8 @@ def test_shipped_configuration_is_valid() -> None:
 @pytest.mark.parametrize(
     ("file", "content", "expected"),
     [
-        ("settings.toml", "[polling]\nmax_redirects = 99\n", ["settings.toml", "polling.max_redirects"]),
+        ("settings.toml", "[polling]\nmax_redirects = 99\n",
+         ["settings.toml", "polling.max_redirects"]),
         ("settings.toml", "[polling]\nbogus = 1\n", ["settings.toml", "polling.bogus"]),
         ("settings.toml", "[polling\n", ["settings.toml", "not valid TOML"]),
         ("feeds.toml", '[[feed]]\nid = "a"\nurl = "gopher://x"\n', ["feeds.toml", "feed.0.url"]),
@@ -54,7 +55,8 @@ def test_shipped_configuration_is_valid() -> None:
         ("feeds.toml", '[[feed]]\nid = "a"\nurl = "x"\n[[feed]]\nid = "a"\nurl = "y"\n',
          ["feeds.toml", "unique", "'a'"]),
         ("watchlist.yaml", "actors: {}\n", ["watchlist.yaml", "venues", "Field required"]),
-        ("watchlist.yaml", "actors:\n  Bad Id: {name: X}\nvenues: {}\n", ["watchlist.yaml", "Bad Id"]),
+        ("watchlist.yaml", "actors:\n  Bad Id: {name: X}\nvenues: {}\n",
+         ["watchlist.yaml", "Bad Id"]),
         ("watchlist.yaml", "actors: [\n", ["watchlist.yaml", "not valid YAML"]),
     ],
 )

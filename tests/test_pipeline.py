@@ -13,10 +13,10 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+from feedserver import ConditionalFeed, FeedServer, sequence, static, status
 
 from bot.app import BotApp, RunOptions
 from bot.config import load_config
-from feedserver import ConditionalFeed, FeedServer, sequence, static, status
 
 REPO_CONFIG = Path(__file__).resolve().parents[1] / "config"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

@@ -53,10 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        if inspect.iscoroutinefunction(func):
-            result = asyncio.run(func(args))
-        else:
-            result = func(args)
+        result = asyncio.run(func(args)) if inspect.iscoroutinefunction(func) else func(args)
     except KeyboardInterrupt:
         return 130
     return int(result or 0)

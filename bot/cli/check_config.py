@@ -29,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
     for feed in config.feeds:
         interval = config.feed_interval(feed)
         lang = feed.lang or "auto"
-        print(f"  - {feed.id:<20} every {interval:>6.0f}s  lang={lang:<4} {config.feed_location(feed)}")
+        location = config.feed_location(feed)
+        print(f"  - {feed.id:<20} every {interval:>6.0f}s  lang={lang:<4} {location}")
     wl = config.watchlist
     print(f"watchlist:     {len(wl.actors)} actors, {len(wl.venues)} venues")
     outputs = []
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if slack and not secrets.slack_app_token and not secrets.slack_signing_secret:
         print("warning: Slack HTTP mode needs SLACK_SIGNING_SECRET; Slack will not start")
     if telegram and settings.telegram.mode == "webhook" and not secrets.telegram_webhook_secret:
-        print("warning: Telegram webhook mode needs TELEGRAM_WEBHOOK_SECRET; Telegram will not start")
+        print("warning: Telegram webhook mode needs TELEGRAM_WEBHOOK_SECRET; it will not start")
     return 0
 
 

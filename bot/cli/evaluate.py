@@ -57,7 +57,9 @@ def _extract_all(args: argparse.Namespace, gold: list[dict[str, Any]]) -> list[d
     predictions = []
     for number, record in enumerate(gold, start=1):
         published = parse_published(record.get("published"), f"{args.gold}:{number}")
-        extraction = extractor.extract(record.get("title") or "", record.get("text") or "", published)
+        extraction = extractor.extract(
+            record.get("title") or "", record.get("text") or "", published
+        )
         predictions.append(prediction_json(record.get("id"), extraction))
     return predictions
 

@@ -38,9 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--input", required=True, type=Path, metavar="ARTICLES.jsonl")
     parser.add_argument("--output", required=True, type=Path, metavar="PREDICTIONS.jsonl")
-    parser.add_argument(
-        "--quiet", action="store_true", help="no progress messages on stderr"
-    )
+    parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
     add_config_option(parser)
     parser.set_defaults(func=run)
 
@@ -123,15 +121,18 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     count = 0
     try:
-        with args.input.open(encoding="utf-8") as source, args.output.open(
-            "w", encoding="utf-8"
-        ) as sink:
+        with (
+            args.input.open(encoding="utf-8") as source,
+            args.output.open("w", encoding="utf-8") as sink,
+        ):
             for number, record in read_articles(args.input, source):
                 published = parse_published(record.get("published"), f"{args.input}:{number}")
                 extraction = extractor.extract(
                     record.get("title") or "", record.get("text") or "", published
                 )
-                sink.write(json.dumps(prediction_json(record["id"], extraction), ensure_ascii=False))
+                sink.write(
+                    json.dumps(prediction_json(record["id"], extraction), ensure_ascii=False)
+                )
                 sink.write("\n")
                 count += 1
                 if not args.quiet and count % PROGRESS_EVERY == 0:

@@ -12,6 +12,8 @@ one article into meetings (same venue and day -> one meeting; an anaphoric
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -42,6 +44,7 @@ LANG_SAMPLE_CHARS = 1_000
 # Reporting-verb attribution ("said on Friday"): a date this close to one is the
 # day of the statement, not of the meeting.
 _ATTRIBUTION_WORDS = 8
+_NEAR_MEETING = 80  # characters from a meeting word to the venue it governs
 _WORD = re.compile(r"\w+")
 _DATELINE = re.compile(
     r"^[^\W\d][\w .'’-]{0,30},\s*(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}(?:\.|\s+[^\W\d]{3,9}\.?)?"
@@ -69,8 +72,8 @@ class _Event:
     order: int
     sentence: int
     venue: str | None
-    date: date | None
-    date_end: date | None
+    date: dt.date | None
+    date_end: dt.date | None
     when_text: str | None
     status: MeetingStatus
     from_cue: bool
@@ -82,16 +85,17 @@ class _Event:
     anchored: bool  # names a venue or an actor
     meeting_word: bool = False
     is_title: bool = False
+    near_meeting: bool = False  # the venue follows a meeting word closely ("talks in Kyiv")
     reaffirm: bool = False
-    previous_date: date | None = None
+    previous_date: dt.date | None = None
     previous_venue: str | None = None
 
 
 @dataclass
 class _Meeting:
     venue: str | None
-    date: date | None
-    date_end: date | None
+    date: dt.date | None
+    date_end: dt.date | None
     when_text: str | None
     status: MeetingStatus
     from_cue: bool
@@ -102,12 +106,17 @@ class _Meeting:
     confirmed: bool = False
     official: bool = False
     participants: dict[str, None] = field(default_factory=dict)
-    previous_date: date | None = None
+    previous_date: dt.date | None = None
     previous_venue: str | None = None
+
+    published: dt.date | None = None
 
     @property
     def past(self) -> bool:
         return self.status is MeetingStatus.HELD
+
+    def published_near(self, day: dt.date) -> bool:
+        return self.published is not None and abs((day - self.published).days) <= 1
 
 
 def _as_date(published: date | datetime | None) -> date | None:
@@ -176,7 +185,7 @@ class Extractor:
                 is_title=start < title_end,
             )
             events.extend(_sentence_events(sentence, lex, day, len(events)))
-        meetings = _merge(events)
+        meetings = _merge(events, day)
         return Extraction(
             lang=lang,
             actors=_ids(mentions, EntityKind.ACTOR),
@@ -212,7 +221,9 @@ def _sentence_events(
     analysed = [(c0, c1, analyse_clause(sentence[c0:c1], lex)) for c0, c1 in clauses]
     tentative = any(sig.tentative for _, _, sig in analysed)
     all_reporting = [
-        (s.start + c0 + r0, s.start + c0 + r1) for c0, _, sig in analysed for r0, r1 in sig.reporting
+        (s.start + c0 + r0, s.start + c0 + r1)
+        for c0, _, sig in analysed
+        for r0, r1 in sig.reporting
     ]
     cue_spans = _cue_spans(masked, lex, s.start)
     meeting_spans = (
@@ -231,16 +242,13 @@ def _sentence_events(
             for d in find_dates(clause_text, lex.language, published, signals.direction)
             if a0 + d.start >= skip_to and not _attribution(d, signals, sentence[c0:c1], lex)
         ]
-        status, from_cue = decide_status(
-            signals, dates, published, sentence[c0:c1], lex.targets
-        )
+        status, from_cue = decide_status(signals, dates, published, sentence[c0:c1], lex.targets)
         if status is None:
             continue
-        dates = _consistent(dates, status, published)
         clause_venues = [v for v in venues if a0 <= v[0] < a1]
-        strong = from_cue and (
-            signals.group == "denied" or (entity_count >= 2 and bool(clause_venues) and actors)
-        )
+        # without a meeting word a cue still counts when several watchlist entities
+        # are involved; such an event may update a known meeting, not open one
+        strong = from_cue and (signals.group == "denied" or entity_count >= 2)
         if not (meeting_word or strong):
             continue
         if signals.originally and signals.group in (None, "upcoming") and not signals.reaffirm:
@@ -248,6 +256,7 @@ def _sentence_events(
             if previous:  # "originally planned for 1 February": remember the old day
                 events.append(_previous_marker(previous[0], s.index, order + len(events)))
                 continue
+        dates = _consistent(dates, status, published)
         anchor = (signals.cue.start + a0) if signals.cue else a0
         anchor_end = (signals.cue.end + a0) if signals.cue else a0
         previous_venue: str | None = None
@@ -266,14 +275,21 @@ def _sentence_events(
             nearby = [v for v in venues if v[2] <= a0]
             if nearby:  # "..., but the meeting was cancelled": venue in another clause
                 chosen = [min(nearby, key=lambda v: abs(v[0] - anchor))[1]]
+        near = {
+            v[1]
+            for v in clause_venues
+            if any(a0 <= m1 <= v[0] and v[0] - m1 <= _NEAR_MEETING for _, m1 in meeting_spans)
+        }
         picked = _pick_dates(dates, signals.cue.start if signals.cue else None)
         if status is MeetingStatus.RESCHEDULED:
             fresh = new_times(signals, dates, sentence[c0:c1], lex.targets)
             picked = [d for d in picked if d in fresh] or _pick_dates(fresh, None)
         vague = next((d for d in dates if d.kind == VAGUE), None)
         evidence = _WS.sub(" ", s.text[s.start : s.end]).strip()
-        for venue in chosen or [None]:
-            for mention in picked or [vague]:
+        venue_options: list[str | None] = list(chosen) or [None]
+        date_options: list[DateMention | None] = list(picked) or [vague]
+        for venue in venue_options:
+            for mention in date_options:
                 events.append(
                     _Event(
                         order=order + len(events),
@@ -292,6 +308,7 @@ def _sentence_events(
                         anchored=bool(chosen) or bool(participants),
                         meeting_word=meeting_word,
                         is_title=s.is_title,
+                        near_meeting=venue in near,
                         reaffirm=signals.reaffirm,
                         previous_venue=previous_venue,
                     )
@@ -360,25 +377,25 @@ def _venues(
     only when no watchlist venue is in the sentence.
     """
     folded = s.folded
-    raw: list[tuple[int, str, int]] = [
-        (m.start, m.entity_id, m.end)
+    raw: list[tuple[int, str, int, bool]] = [
+        (m.start, m.entity_id, m.end, False)
         for m in s.mentions
         if m.kind is EntityKind.VENUE and m.start >= skip_to
     ]
     for key, pattern in lex.places:
         for match in pattern.finditer(folded, s.start, s.end):
             if match.start() >= skip_to:
-                raw.append((match.start(), key, match.end()))
+                raw.append((match.start(), key, match.end(), True))  # phrase has its preposition
     raw.sort()
     kept: list[tuple[int, str, int]] = []
     previous_ok: tuple[int, str, int] | None = None
-    for item in raw:
-        start, key, end = item
+    for start, key, end, phrase in raw:
+        item = (start, key, end)
         if any(k[0] <= start < k[2] for k in kept):
             continue
         before = folded[max(s.start, start - 60) : start]
         words = _WORD.findall(before)
-        governed = key in {k for k, _ in lex.places} or _governed(before, lex)
+        governed = phrase or _governed(before, lex)
         adjacent = any(0 <= c0 - end <= 2 for c0, _ in meeting_spans) or any(
             _GENITIVE_LINK.fullmatch(folded[c1:start]) for _, c1 in meeting_spans if c1 <= start
         )
@@ -398,10 +415,19 @@ def _venues(
 
 
 def _governed(before: str, lex: Lexicon) -> bool:
-    """A locative preposition within the last six words, with no clause punctuation after it."""
+    """A locative preposition at most three words before, with no clause punctuation,
+    meeting word or other place in between ("in the Hungarian capital Budapest" yes,
+    "в ОАЭ переговоры Москвы" no)."""
+    if lex.locatives is None:
+        return False
     tail = _CLAUSE_PUNCT.split(before)[-1]
-    words = _WORD.findall(tail)[-6:]
-    return any(w in lex.locatives for w in words)
+    matches = list(lex.locatives.finditer(tail))
+    if not matches:
+        return False
+    rest = tail[matches[-1].end() :]
+    if len(rest.split()) > 3:
+        return False
+    return not (lex.meeting is not None and lex.meeting.search(rest))
 
 
 def _between(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -418,8 +444,7 @@ def _choose_venues(
     if len(ids) == 1:
         return ids
     is_list = all(
-        _LIST_GAP.match(folded[a[2] : b[0]]) is not None
-        for a, b in zip(venues, venues[1:], strict=False)
+        _LIST_GAP.match(folded[a[2] : b[0]]) is not None for a, b in itertools.pairwise(venues)
     )
     if is_list:
         return ids
@@ -443,11 +468,7 @@ def _attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex:
         elif mention.end <= r_start:
             gap = clause[mention.end : r_start]
             lead = clause[: mention.start]
-            if (
-                len(_WORD.findall(gap)) <= 3
-                and not _has_cue(gap, lex)
-                and not _has_cue(lead, lex)
-            ):
+            if len(_WORD.findall(gap)) <= 3 and not _has_cue(gap, lex) and not _has_cue(lead, lex):
                 return True
     return False
 
@@ -518,13 +539,19 @@ def _target(meetings: list[_Meeting], event: _Event) -> _Meeting | None:
     candidates: list[_Meeting] = []
     for meeting in meetings:
         if not _same_class(meeting, event):
+            if _restates_title(meeting, event):
+                candidates.append(meeting)
             continue
         if event.venue is not None:
             if meeting.venue == event.venue and _compatible_dates(meeting, event):
                 candidates.append(meeting)
-            elif meeting.venue is None and _compatible_dates(meeting, event) and (
-                (event.date is not None and meeting.date == event.date)
-                or set(event.participants) & set(meeting.participants)
+            elif (
+                meeting.venue is None
+                and _compatible_dates(meeting, event)
+                and (
+                    (event.date is not None and meeting.date == event.date)
+                    or set(event.participants) & set(meeting.participants)
+                )
             ):
                 candidates.append(meeting)  # the same meeting, now with its place
         elif event.status in _CHANGES or _compatible_dates(meeting, event):
@@ -534,7 +561,21 @@ def _target(meetings: list[_Meeting], event: _Event) -> _Meeting | None:
     return max(candidates, key=lambda m: m.last_sentence)
 
 
-def _merge(events: list[_Event]) -> list[_Meeting]:
+def _restates_title(meeting: _Meeting, event: _Event) -> bool:
+    """A body statement about the headline's meeting, whose status it corrects
+    ("X to meet in Florida" over a report that the meeting began there today)."""
+    return (
+        meeting.from_title
+        and not event.is_title
+        and event.venue is not None
+        and meeting.venue == event.venue
+        and meeting.date is None
+        and event.date is not None
+        and meeting.published_near(event.date)
+    )
+
+
+def _merge(events: list[_Event], published: date | None) -> list[_Meeting]:
     meetings: list[_Meeting] = []
     pending_previous: tuple[date, int] | None = None
     for event in events:
@@ -557,6 +598,7 @@ def _merge(events: list[_Event]) -> list[_Meeting]:
                 tentative=event.tentative,
                 from_title=event.is_title,
                 previous_venue=event.previous_venue,
+                published=published,
             )
             meetings.append(target)
         else:
@@ -588,10 +630,11 @@ def _may_open(event: _Event) -> bool:
     """
     if not event.meeting_word and not (event.venue is not None and event.participants):
         return False
+    if not event.from_cue:
+        # tense alone is weak evidence: it needs a place plus a day or "talks in <place>"
+        return event.venue is not None and (event.date is not None or event.near_meeting)
     if event.venue is not None:
         return True
-    if not event.from_cue:
-        return False
     if event.status is MeetingStatus.HELD:
         return event.anchored and event.date is not None
     return event.anchored or event.status is not MeetingStatus.UPCOMING
@@ -605,6 +648,11 @@ def _set_status(meeting: _Meeting, event: _Event) -> None:
 
 
 def _combine(meeting: _Meeting, event: _Event) -> None:
+    if not _same_class(meeting, event) and _restates_title(meeting, event):
+        _set_status(meeting, event)
+        meeting.date, meeting.date_end = event.date, event.date_end
+        meeting.when_text = event.when_text or meeting.when_text
+        return
     if meeting.venue is None and event.venue is not None:
         meeting.venue = event.venue
     if meeting.previous_venue is None and event.previous_venue is not None:
@@ -614,6 +662,8 @@ def _combine(meeting: _Meeting, event: _Event) -> None:
         if meeting.date is None:
             meeting.date, meeting.date_end = event.date, event.date_end
             meeting.when_text = event.when_text
+            # the day comes from this statement: its hedging is the meeting's
+            meeting.tentative = meeting.tentative or event.tentative
         elif meeting.date != event.date and moved:
             meeting.previous_date = meeting.date
             meeting.date, meeting.date_end = event.date, event.date_end
@@ -639,8 +689,6 @@ def _combine(meeting: _Meeting, event: _Event) -> None:
         return
     if _RANK[event.status] > _RANK[meeting.status] or not meeting.from_cue:
         _set_status(meeting, event)
-    elif event.status is meeting.status and event.tentative and not meeting.tentative:
-        meeting.tentative = event.sentence == meeting.last_sentence
 
 
 def _report(meeting: _Meeting) -> MeetingReport:

@@ -17,6 +17,7 @@ Resolution is relative to the publication day:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,8 +55,8 @@ class DateMention:
     end: int
     text: str
     kind: str  # absolute | relative | weekday | vague
-    date: date | None
-    date_end: date | None = None
+    date: dt.date | None
+    date_end: dt.date | None = None
 
 
 def _babel_locale(language: str) -> str:
@@ -125,9 +126,7 @@ def _tables(language: str) -> _Tables:
     raw = lex.raw
     months, full = _month_table(lex)
     mon = rf"(?P<mon>{_names_pattern(months)})\.?(?!\w)"
-    connectors = "|".join(
-        sorted((c for c in raw["range_connectors"] if c), key=len, reverse=True)
-    )
+    connectors = "|".join(sorted((c for c in raw["range_connectors"] if c), key=len, reverse=True))
     sep = rf"(?:\s*[-–—]\s*|\s+(?:{connectors})\s+)" if connectors else r"\s*[-–—]\s*"
     day1 = rf"(?<![\d.,])(?P<d1>[0-3]?\d){_DAY_SUFFIX}"
     day2 = rf"(?P<d2>[0-3]?\d){_DAY_SUFFIX}"
@@ -151,7 +150,9 @@ def _tables(language: str) -> _Tables:
     all_weekdays = "|".join(f"(?:{f})" for forms in weekday_forms for f in forms)
     mods = raw["weekday_modifiers"]
     all_mods = "|".join(
-        sorted((m for group in ("next", "last", "this") for m in mods[group]), key=len, reverse=True)
+        sorted(
+            (m for group in ("next", "last", "this") for m in mods[group]), key=len, reverse=True
+        )
     )
     weekday = re.compile(
         rf"(?<!\w)(?:(?P<prep>[^\W\d]{{1,3}})\s+)?(?:(?P<pre>{all_mods})\s+)?"
@@ -281,7 +282,7 @@ def find_dates(
     def add(start: int, end: int, kind: str, day: date | None, last: date | None = None) -> None:
         # a sentence-final period after a full month name is punctuation, not an abbreviation
         if kind == ABSOLUTE and folded[start:end].endswith(".") and end - start > 1:
-            word = folded[start:end - 1].split()[-1] if folded[start:end - 1].split() else ""
+            word = folded[start : end - 1].split()[-1] if folded[start : end - 1].split() else ""
             if word in tables.full_months:
                 end -= 1
         found.append(DateMention(start, end, text[start:end], kind, day, last))
@@ -293,8 +294,13 @@ def find_dates(
         start_day = _with_year(match.group("y"), month, int(match.group("d1")), published)
         if start_day is None and published is not None:
             continue
-        add(match.start(), match.end(), ABSOLUTE, start_day,
-            _range_end(start_day, month, match.group("d2")))
+        add(
+            match.start(),
+            match.end(),
+            ABSOLUTE,
+            start_day,
+            _range_end(start_day, month, match.group("d2")),
+        )
     if tables.mdy is not None:
         for match in tables.mdy.finditer(folded):
             month = tables.months.get(match.group("mon"))
@@ -303,14 +309,19 @@ def find_dates(
             start_day = _with_year(match.group("y"), month, int(match.group("d1")), published)
             if start_day is None and published is not None:
                 continue
-            add(match.start(), match.end(), ABSOLUTE, start_day,
-                _range_end(start_day, month, match.group("d2")))
+            add(
+                match.start(),
+                match.end(),
+                ABSOLUTE,
+                start_day,
+                _range_end(start_day, month, match.group("d2")),
+            )
     for pattern in (tables.numeric, tables.iso):
         for match in pattern.finditer(folded):
-            month, day = int(match.group("m")), int(match.group("d1"))
-            if not (1 <= month <= 12 and 1 <= day <= 31):
+            month, dom = int(match.group("m")), int(match.group("d1"))
+            if not (1 <= month <= 12 and 1 <= dom <= 31):
                 continue
-            resolved = _with_year(match.group("y"), month, day, published)
+            resolved = _with_year(match.group("y"), month, dom, published)
             if resolved is not None:
                 add(match.start(), match.end(), ABSOLUTE, resolved)
     if tables.relative is not None:
@@ -334,7 +345,9 @@ def find_dates(
             index = _weekday_index(match.group("wd"), tables.weekday_patterns)
             if index is None:
                 continue
-            modifier = _modifier(match.group("pre"), tables) or _modifier(match.group("post"), tables)
+            modifier = _modifier(match.group("pre"), tables) or _modifier(
+                match.group("post"), tables
+            )
             prep = match.group("prep")
             step = direction
             if prep and prep in tables.targets and modifier is None:

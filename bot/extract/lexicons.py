@@ -65,7 +65,25 @@ MAPPING_KEYS = (
 )
 
 # One-to-one character folds (offsets stay valid): typographic apostrophes and ё.
-_FOLD = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "´": "'", "‘": "'", "ё": "е", "Ё": "Е"})
+_FOLD = str.maketrans(
+    {
+        "’": "'",
+        "ʼ": "'",
+        "`": "'",
+        "´": "'",
+        "‘": "'",
+        "ё": "е",
+        "Ё": "Е",
+        # quotation marks never carry a cue; as spaces they stop splitting phrases
+        "„": " ",
+        "“": " ",
+        "”": " ",
+        "«": " ",
+        "»": " ",
+        '"': " ",
+        "\u00a0": " ",
+    }
+)
 
 
 class LexiconError(ValueError):
@@ -78,12 +96,14 @@ def fold(text: str) -> str:
     if len(lowered) == len(text):
         return lowered
     # A few characters (e.g. 'İ') grow when lower-cased; keep offsets aligned.
-    return "".join(ch if len(ch) == 1 else orig for orig, ch in
-                   ((c, c.translate(_FOLD).lower()) for c in text))
+    return "".join(
+        ch if len(ch) == 1 else orig for orig, ch in ((c, c.translate(_FOLD).lower()) for c in text)
+    )
 
 
 def bounded(pattern: str) -> str:
     """Wrap one lexicon entry with word boundaries on the sides that end in a letter."""
+    pattern = pattern.replace(" ", "\\s+")  # any run of spaces or a line break
     left = "(?<!\\w)" if pattern[:1].isalnum() or pattern.startswith(("\\w", "(", "[")) else ""
     tail = pattern.rstrip()
     right = "(?![\\w'])" if tail[-1:].isalnum() or tail.endswith(("*", ")", "]", "?")) else ""
@@ -122,11 +142,11 @@ class Lexicon:
     places: tuple[tuple[str, re.Pattern[str]], ...]
     clause_breaks: tuple[str, ...]
     abbreviations: frozenset[str]
-    locatives: frozenset[str]
+    locatives: re.Pattern[str] | None
     targets: frozenset[str]
 
 
-def _require_list(name: str, data: dict[str, Any], key: str) -> list[str]:
+def _require_list(name: str, data: dict[Any, Any], key: object) -> list[str]:
     value = data.get(key)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise LexiconError(f"{name}: '{key}' must be a list of strings")
@@ -210,6 +230,6 @@ def load_lexicon(language: str) -> Lexicon:
         places=places,
         clause_breaks=tuple(raw["clause_breaks"]),
         abbreviations=frozenset(a.replace("\\.", ".") for a in raw["abbreviations"]),
-        locatives=frozenset(fold(w) for w in raw["locative_prepositions"]),
+        locatives=alternation(raw["locative_prepositions"]),
         targets=frozenset(fold(w) for w in raw["target_prepositions"]),
     )

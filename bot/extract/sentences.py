@@ -8,6 +8,7 @@ sentence: headlines, captions and paragraphs are separate statements.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -82,4 +83,4 @@ def split_clauses(folded_sentence: str, breaks: Iterable[str]) -> list[Span]:
             cuts.add(cut)
             index = folded_sentence.find(marker, index + len(marker))
     bounds = [0, *sorted(c for c in cuts if 0 < c < len(folded_sentence)), len(folded_sentence)]
-    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]

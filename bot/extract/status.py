@@ -196,9 +196,8 @@ def new_times(
             continue
         if cue is None or mention.start < cue.end:
             continue
-        if signals.originally_at is not None and signals.originally_at < mention.start:
-            if signals.originally_at > cue.end:
-                continue
+        if signals.originally_at is not None and cue.end < signals.originally_at < mention.start:
+            continue
         result.append(mention)
     return result
 
