@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+# Fields named ``date`` shadow the type inside a class body; annotate with this alias.
+Day = date
 from enum import StrEnum
 
 
@@ -121,12 +124,12 @@ class MeetingReport:
     """One meeting (or talks event) as a single article states it."""
 
     venue: str | None  # watchlist id, "other:<Name>", or None
-    date: date | None
-    date_end: date | None
+    date: Day | None
+    date_end: Day | None
     status: MeetingStatus
     tentative: bool
     participants: tuple[str, ...] = ()
-    previous_date: date | None = None
+    previous_date: Day | None = None
     previous_venue: str | None = None
     when_text: str | None = None
     evidence: str = ""
@@ -180,13 +183,13 @@ class MeetingState:
     """The derived current state of a meeting."""
 
     venue: str | None
-    date: date | None
-    date_end: date | None
+    date: Day | None
+    date_end: Day | None
     status: MeetingStatus
     tentative: bool
     participants: tuple[str, ...]
     presumed_held: bool = False
-    previous_date: date | None = None
+    previous_date: Day | None = None
     previous_venue: str | None = None
 
 

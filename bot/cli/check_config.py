@@ -35,11 +35,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"watchlist:     {len(wl.actors)} actors, {len(wl.venues)} venues")
     outputs = []
     if telegram:
-        mode = settings.telegram.mode
-        outputs.append(f"telegram ({mode}, {settings.telegram.api_base_url})")
+        outputs.append(f"telegram ({settings.telegram.mode}, {settings.telegram.api_base_url})")
     if slack:
-        mode = "socket mode" if secrets.slack_app_token else f"http :{settings.slack.http_port}"
-        outputs.append(f"slack ({mode}, {settings.slack.api_base_url})")
+        how = "socket mode" if secrets.slack_app_token else f"http :{settings.slack.http_port}"
+        outputs.append(f"slack ({how}, {settings.slack.api_base_url})")
     if not outputs:
         outputs.append("console (no chat token set)")
     print(f"outputs:       {', '.join(outputs)}")

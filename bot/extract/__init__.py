@@ -15,10 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from bot.extract.dates import ABSOLUTE, RELATIVE, VAGUE, WEEKDAY, DateMention, find_dates
+from bot.extract.dates import (
+    ABSOLUTE,
+    RELATIVE,
+    VAGUE,
+    WEEKDAY,
+    DateMention,
+    resolve_weekdays,
+    scan_dates,
+)
 from bot.extract.lexicons import Lexicon, fold, load_lexicon
 from bot.extract.sentences import split_clauses, split_sentences
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, mask, new_times
@@ -172,9 +181,20 @@ class Extractor:
         lex = load_lexicon(lang)
         mentions = tuple(self._matcher.find(analysed, lang))
         folded = fold(analysed)
+        # cheap whole-text scans decide which sentences deserve the full analysis
+        meeting_at = _starts(lex.meeting, folded)
+        denial_at = _starts(lex.status["denied"], folded)
+        mention_at = sorted(m.start for m in mentions)
+        places = _place_phrases(folded, lex)
         events: list[_Event] = []
         for index, (start, end) in enumerate(split_sentences(analysed, lex.abbreviations)):
             end = min(end, start + MAX_SENTENCE_CHARS)
+            if not (
+                _any_in(meeting_at, start, end)
+                or _any_in(denial_at, start, end)
+                or _count_in(mention_at, start, end) >= 2
+            ):
+                continue  # no meeting word, no denial, fewer than two entities
             sentence = _Sentence(
                 index=index,
                 start=start,
@@ -183,6 +203,7 @@ class Extractor:
                 folded=folded,
                 mentions=[m for m in mentions if start <= m.start < end],
                 is_title=start < title_end,
+                places=[p for p in places if start <= p[0] < end],
             )
             events.extend(_sentence_events(sentence, lex, day, len(events)))
         meetings = _merge(events, day)
@@ -204,6 +225,7 @@ class _Sentence:
     folded: str
     mentions: list[Mention]
     is_title: bool
+    places: list[tuple[int, str, int]]  # lexicon place phrases in this sentence
 
 
 def _sentence_events(
@@ -218,14 +240,22 @@ def _sentence_events(
     meeting_word = lex.meeting is not None and bool(lex.meeting.search(masked))
     participants = tuple(dict.fromkeys(m.entity_id for m in actors))
     clauses = split_clauses(sentence, lex.clause_breaks)
-    analysed = [(c0, c1, analyse_clause(sentence[c0:c1], lex)) for c0, c1 in clauses]
+    sentence_dates = scan_dates(s.text[s.start : s.end], lex.language, published)
+    weekdays = [d.start for d in sentence_dates if d.weekday is not None]
+    analysed = [
+        (c0, c1, analyse_clause(sentence[c0:c1], lex, any(c0 <= w < c1 for w in weekdays)))
+        for c0, c1 in clauses
+    ]
     tentative = any(sig.tentative for _, _, sig in analysed)
     all_reporting = [
         (s.start + c0 + r0, s.start + c0 + r1)
         for c0, _, sig in analysed
         for r0, r1 in sig.reporting
     ]
-    cue_spans = _cue_spans(masked, lex, s.start)
+    cue_spans = [
+        (s.start + c0 + a, s.start + c0 + b) for c0, _, sig in analysed for a, b in sig.cue_spans
+    ]
+    sentence_dates = scan_dates(s.text[s.start : s.end], lex.language, published)
     meeting_spans = (
         [(s.start + m.start(), s.start + m.end()) for m in lex.meeting.finditer(masked)]
         if lex.meeting is not None
@@ -236,10 +266,15 @@ def _sentence_events(
     events: list[_Event] = []
     for c0, c1, signals in analysed:
         a0, a1 = s.start + c0, s.start + c1
-        clause_text = s.text[a0:a1]
+        dates = [
+            replace(d, start=d.start - c0, end=d.end - c0)
+            for d in resolve_weekdays(
+                [d for d in sentence_dates if c0 <= d.start < c1], published, signals.direction
+            )
+        ]
         dates = [
             d
-            for d in find_dates(clause_text, lex.language, published, signals.direction)
+            for d in dates
             if a0 + d.start >= skip_to and not _attribution(d, signals, sentence[c0:c1], lex)
         ]
         status, from_cue = decide_status(signals, dates, published, sentence[c0:c1], lex.targets)
@@ -339,6 +374,30 @@ def _previous_marker(mention: DateMention, sentence: int, order: int) -> _Event:
 # --------------------------------------------------------------------------- helpers
 
 
+def _place_phrases(folded: str, lex: Lexicon) -> list[tuple[int, str, int]]:
+    if lex.places_any is None:
+        return []
+    found = []
+    for match in lex.places_any.finditer(folded):
+        group = match.lastgroup or ""
+        if group.startswith("p") and group[1:].isdigit():
+            found.append((match.start(), lex.places[int(group[1:])][0], match.end()))
+    return found
+
+
+def _starts(pattern: re.Pattern[str] | None, text: str) -> list[int]:
+    return [m.start() for m in pattern.finditer(text)] if pattern is not None else []
+
+
+def _any_in(positions: list[int], start: int, end: int) -> bool:
+    index = bisect_left(positions, start)
+    return index < len(positions) and positions[index] < end
+
+
+def _count_in(positions: list[int], start: int, end: int) -> int:
+    return bisect_left(positions, end) - bisect_left(positions, start)
+
+
 def _ids(mentions: tuple[Mention, ...], kind: EntityKind) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.entity_id for m in mentions if m.kind is kind))
 
@@ -347,14 +406,6 @@ def _dateline_length(sentence: str) -> int:
     """Length of a leading "GENEVA, Feb 17 (Xinhua) -" dateline (0 if none)."""
     match = _DATELINE.match(sentence[:120])
     return match.end() if match else 0
-
-
-def _cue_spans(masked: str, lex: Lexicon, offset: int) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    for pattern in (*lex.status.values(), lex.meeting):
-        if pattern is not None:
-            spans.extend((offset + m.start(), offset + m.end()) for m in pattern.finditer(masked))
-    return spans
 
 
 def _venues(
@@ -382,10 +433,9 @@ def _venues(
         for m in s.mentions
         if m.kind is EntityKind.VENUE and m.start >= skip_to
     ]
-    for key, pattern in lex.places:
-        for match in pattern.finditer(folded, s.start, s.end):
-            if match.start() >= skip_to:
-                raw.append((match.start(), key, match.end(), True))  # phrase has its preposition
+    for start, key, end in s.places:
+        if start >= skip_to:
+            raw.append((start, key, end, True))  # the phrase includes its preposition
     raw.sort()
     kept: list[tuple[int, str, int]] = []
     previous_ok: tuple[int, str, int] | None = None

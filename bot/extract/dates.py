@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -57,6 +57,11 @@ class DateMention:
     kind: str  # absolute | relative | weekday | vague
     date: dt.date | None
     date_end: dt.date | None = None
+    # for a weekday: its index (0 = Monday), "next"/"last" modifier, and whether a
+    # target preposition ("na sobotę", "auf Montag") points it forward
+    weekday: int | None = None
+    modifier: str | None = None
+    forward: bool = False
 
 
 def _babel_locale(language: str) -> str:
@@ -73,6 +78,7 @@ class _Tables:
     numeric: re.Pattern[str]
     iso: re.Pattern[str]
     weekday: re.Pattern[str] | None
+    weekday_plain: re.Pattern[str] | None
     relative: re.Pattern[str] | None
     relative_offsets: dict[str, int]
     ahead: tuple[re.Pattern[str], ...]
@@ -154,6 +160,7 @@ def _tables(language: str) -> _Tables:
             (m for group in ("next", "last", "this") for m in mods[group]), key=len, reverse=True
         )
     )
+    weekday_plain = re.compile(rf"(?<!\w)(?:{all_weekdays})")
     weekday = re.compile(
         rf"(?<!\w)(?:(?P<prep>[^\W\d]{{1,3}})\s+)?(?:(?P<pre>{all_mods})\s+)?"
         rf"(?P<wd>{all_weekdays})(?!\w)(?:\s+(?P<post>{all_mods})(?!\w))?"
@@ -187,6 +194,7 @@ def _tables(language: str) -> _Tables:
         numeric=numeric,
         iso=iso,
         weekday=weekday,
+        weekday_plain=weekday_plain,
         relative=alternation(rel_forms),
         relative_offsets=relative_offsets,
         ahead=offsets("ahead"),
@@ -264,6 +272,9 @@ def _range_end(start: date | None, month: int, d2: str | None) -> date | None:
 # --------------------------------------------------------------------------- finder
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def find_dates(
     text: str,
     language: str,
@@ -275,19 +286,52 @@ def find_dates(
     Overlaps are settled in favour of the more precise kind (absolute dates over
     relative words over weekdays over vague phrases), then the longer match.
     """
+    return resolve_weekdays(scan_dates(text, language, published), published, direction)
+
+
+def resolve_weekdays(
+    mentions: list[DateMention], published: date | None, direction: int
+) -> list[DateMention]:
+    """Give bare weekdays their day, using the clause's tense ``direction``."""
+    if published is None:
+        return mentions
+    result = []
+    for mention in mentions:
+        if mention.weekday is not None:
+            step = 1 if mention.forward else direction
+            day = resolve_weekday(mention.weekday, published, mention.modifier, step)
+            mention = replace(mention, date=day)
+        result.append(mention)
+    return result
+
+
+def scan_dates(text: str, language: str, published: date | None) -> list[DateMention]:
+    """Like :func:`find_dates`, but weekdays are left unresolved (``date`` None)."""
     tables = _tables(language)
     folded = fold(text)
     found: list[DateMention] = []
+    has_digit = _DIGIT.search(folded) is not None
 
-    def add(start: int, end: int, kind: str, day: date | None, last: date | None = None) -> None:
+    def add(
+        start: int,
+        end: int,
+        kind: str,
+        day: date | None,
+        last: date | None = None,
+        weekday: int | None = None,
+        modifier: str | None = None,
+        forward: bool = False,
+    ) -> None:
         # a sentence-final period after a full month name is punctuation, not an abbreviation
         if kind == ABSOLUTE and folded[start:end].endswith(".") and end - start > 1:
             word = folded[start : end - 1].split()[-1] if folded[start : end - 1].split() else ""
             if word in tables.full_months:
                 end -= 1
-        found.append(DateMention(start, end, text[start:end], kind, day, last))
+        found.append(
+            DateMention(start, end, text[start:end], kind, day, last, weekday, modifier, forward)
+        )
 
-    for match in tables.dmy.finditer(folded):
+    for match in tables.dmy.finditer(folded) if has_digit else ():
         month = tables.months.get(match.group("mon"))
         if month is None:
             continue
@@ -301,7 +345,7 @@ def find_dates(
             start_day,
             _range_end(start_day, month, match.group("d2")),
         )
-    if tables.mdy is not None:
+    if tables.mdy is not None and has_digit:
         for match in tables.mdy.finditer(folded):
             month = tables.months.get(match.group("mon"))
             if month is None:
@@ -316,7 +360,7 @@ def find_dates(
                 start_day,
                 _range_end(start_day, month, match.group("d2")),
             )
-    for pattern in (tables.numeric, tables.iso):
+    for pattern in (tables.numeric, tables.iso) if has_digit else ():
         for match in pattern.finditer(folded):
             month, dom = int(match.group("m")), int(match.group("d1"))
             if not (1 <= month <= 12 and 1 <= dom <= 31):
@@ -340,8 +384,8 @@ def find_dates(
                 continue
             day = published + timedelta(days=sign * n) if published else None
             add(match.start(), match.end(), RELATIVE, day)
-    if tables.weekday is not None:
-        for match in tables.weekday.finditer(folded):
+    if tables.weekday is not None and tables.weekday_plain is not None:
+        for match in tables.weekday.finditer(folded) if tables.weekday_plain.search(folded) else ():
             index = _weekday_index(match.group("wd"), tables.weekday_patterns)
             if index is None:
                 continue
@@ -349,14 +393,11 @@ def find_dates(
                 match.group("post"), tables
             )
             prep = match.group("prep")
-            step = direction
-            if prep and prep in tables.targets and modifier is None:
-                step = 1
-            day = resolve_weekday(index, published, modifier, step) if published else None
+            forward = bool(prep and prep in tables.targets and modifier is None)
             start = match.start("pre") if match.group("pre") else match.start("wd")
             if prep and not match.group("pre"):
                 start = match.start("prep")
-            add(start, match.end(), WEEKDAY, day)
+            add(start, match.end(), WEEKDAY, None, None, index, modifier, forward)
     if tables.vague is not None:
         for match in tables.vague.finditer(folded):
             add(match.start(), match.end(), VAGUE, None)

@@ -32,6 +32,7 @@ PRECEDENCE = {group: rank for rank, group in enumerate(reversed(STATUS_GROUPS))}
 NEGATION_WINDOW = 3  # words before a cue that may negate it
 MODAL_WINDOW = 6  # words before a cancel/move cue that may make it hypothetical
 _WORD = re.compile(r"\w+(?:'\w+)?")
+_CUE_DIRECTION = {"held": -1, "upcoming": 1, "moved": 1}
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class ClauseSignals:
     originally_at: int | None  # where an "originally planned" cue starts
     direction: int  # +1 future, -1 past, 0 unknown
     reporting: tuple[tuple[int, int], ...]  # spans of reporting verbs ("said", "powiedział")
+    cue_spans: tuple[tuple[int, int], ...] = ()  # every status cue and meeting word
 
     @property
     def group(self) -> str | None:
@@ -87,8 +89,12 @@ def _has(pattern: re.Pattern[str] | None, text: str) -> bool:
     return pattern is not None and pattern.search(text) is not None
 
 
-def analyse_clause(folded: str, lex: Lexicon) -> ClauseSignals:
-    """Read the cues of one lower-cased, folded clause."""
+def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> ClauseSignals:
+    """Read the cues of one lower-cased, folded clause.
+
+    ``needs_tense=False`` (no weekday to resolve) lets a clause with a status cue
+    take its direction from that cue alone, skipping the tense scans.
+    """
     text = mask(folded, lex.idioms)
     cues: list[Cue] = []
     for group in STATUS_GROUPS:
@@ -113,27 +119,50 @@ def analyse_clause(folded: str, lex: Lexicon) -> ClauseSignals:
         kept.append(cue)
     winner = max(kept, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=None)
 
-    reaffirm = _has(lex.reaffirm, text)
     hedged = _has(lex.hedge, text)
+    reporting = tuple(_spans(lex.reporting, text))
+    meeting_spans = tuple(_spans(lex.meeting, text))
+    if not cues and not meeting_spans:
+        # nothing to report about a meeting: only hedges and reporting verbs matter
+        # to the rest of the sentence, so skip the remaining scans
+        return ClauseSignals(
+            cue=None,
+            tentative=tentative or hedged,
+            confirmed=False,
+            official=False,
+            meeting_word=False,
+            indefinite=False,
+            reaffirm=False,
+            originally=False,
+            originally_at=None,
+            direction=0,
+            reporting=reporting,
+        )
+    reaffirm = _has(lex.reaffirm, text)
     confirm_spans = _spans(lex.confirm, text)
     confirmed = any(
         not _has(lex.negation, _words_before(text, start, NEGATION_WINDOW))
         for start, _ in confirm_spans
     )
     tentative = tentative or hedged
-    reporting = tuple(_spans(lex.reporting, text))
+    spans = tuple((c.start, c.end) for c in cues) + meeting_spans
     return ClauseSignals(
         cue=winner,
         tentative=tentative,
         confirmed=confirmed and not hedged,
         official=_has(lex.official, text),
-        meeting_word=_has(lex.meeting, text),
+        meeting_word=bool(meeting_spans),
         indefinite=_has(lex.indefinite, folded),
         reaffirm=reaffirm,
         originally=_has(lex.originally, text),
         originally_at=_first(lex.originally, text),
-        direction=_direction(text, lex, winner, reporting),
+        direction=(
+            _direction(text, lex, winner, reporting)
+            if needs_tense or winner is None
+            else _CUE_DIRECTION.get(winner.group, 0)
+        ),
         reporting=reporting,
+        cue_spans=spans,
     )
 
 

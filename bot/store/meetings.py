@@ -33,7 +33,7 @@ from bot.store.schema import (
     subscriptions,
 )
 from bot.store.upsert import insert_ignore
-from bot.timeline import DEFAULT_RULES, MergeResult, TimelineMeeting, TimelineRules
+from bot.timeline import DEFAULT_RULES, OFF_STATUSES, MergeResult, TimelineMeeting, TimelineRules
 
 # A new report is the newest of its meeting until the database gives it an id.
 _NEW_SEQ = 2**62
@@ -182,9 +182,14 @@ class MeetingStore:
                 and_(
                     meetings.c.venue.in_(cf.venues),
                     or_(
-                        meetings.c.expected.is_(True),
-                        meetings.c.last_published >= cf.since,
                         meetings.c.last_day >= held_from,
+                        and_(
+                            meetings.c.last_published >= cf.since,
+                            or_(
+                                meetings.c.date.is_(None),
+                                meetings.c.status.in_([s.value for s in OFF_STATUSES]),
+                            ),
+                        ),
                     ),
                 )
             )

@@ -1,0 +1,282 @@
+"""Throughput of language detection + matching + extraction on one core.
+
+Builds a few thousand ~2 KB synthetic articles from sentence templates in several
+languages, times ``Extractor.extract`` over them (which detects the language,
+matches the watchlist and extracts meetings), and compares with dateparser's
+``search_dates`` over the same articles (dev extra; date finding only).
+
+    python bench/extract.py [--articles 3000] [--dateparser-sample 150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+import warnings
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.config import load_watchlist  # noqa: E402
+from bot.extract import Extractor  # noqa: E402
+
+TARGET_RATE = 500.0
+TARGET_RATIO = 10.0
+
+# {a}/{b}: actors, {v}: venue, {d}: a day-month expression, {w}: a weekday phrase
+TEMPLATES: dict[str, tuple[list[str], list[str], list[str]]] = {
+    "pl": (
+        [
+            "Kolejna runda rozmów {a} i {b} planowana jest na {d} w {v}.",
+            "{a} spotkał się z {b} w {v} {w}, rozmowy trwały kilka godzin.",
+            "Spotkanie w {v} zostało przełożone na przyszły tydzień, poinformował rzecznik.",
+            "Według mediów {a} ma polecieć do {v} na rozmowy z {b}.",
+            "Nie jest wykluczone, że termin spotkania ulegnie zmianie.",
+            "Ceny energii w Europie wzrosły w tym tygodniu o kilka procent.",
+        ],
+        ["Witkoff", "Kushner", "Zełenski", "Putin", "Umerow"],
+        ["Genewie", "Abu Zabi", "Miami", "Berlinie", "Stambule"],
+    ),
+    "en": (
+        [
+            "{a} will meet {b} in {v} on {d}, officials said.",
+            "Talks between {a} and {b} took place in {v} {w}.",
+            "The summit in {v} was postponed until further notice.",
+            "According to reports, {a} could travel to {v} next week.",
+            "The White House denied that a meeting with {b} was planned.",
+            "Stocks rose on Tuesday as investors weighed the latest inflation data.",
+        ],
+        ["Witkoff", "Kushner", "Zelensky", "Putin", "Rubio"],
+        ["Geneva", "Abu Dhabi", "Miami", "Berlin", "Istanbul"],
+    ),
+    "ru": (
+        [
+            "Встреча {a} и {b} состоится {d} в {v}.",
+            "{a} встретился с {b} в {v} {w}.",
+            "Переговоры в {v} перенесли на следующую неделю, сообщил Песков.",
+            "По данным СМИ, {a} может посетить {v} на этой неделе.",
+            "Курс рубля снизился на торгах в понедельник.",
+        ],
+        ["Уиткофф", "Кушнер", "Зеленский", "Путин", "Дмитриев"],
+        ["Женеве", "Абу-Даби", "Майами", "Берлине", "Стамбуле"],
+    ),
+    "uk": (
+        [
+            "Зустріч {a} та {b} відбудеться {d} у {v}.",
+            "Переговори у {v} завершилися {w}, повідомив речник.",
+            "Наступний раунд переговорів відклали на невизначений термін.",
+            "За даними ЗМІ, {a} може відвідати {v} наступного тижня.",
+        ],
+        ["Віткофф", "Кушнер", "Зеленський", "Путін", "Умєров"],
+        ["Женеві", "Абу-Дабі", "Маямі", "Берліні", "Стамбулі"],
+    ),
+    "de": (
+        [
+            "Das Treffen von {a} und {b} ist für den {d} in {v} geplant.",
+            "{a} traf {b} {w} in {v}.",
+            "Der Gipfel in {v} wurde auf nächste Woche verschoben.",
+            "Laut Medienberichten könnte {a} bald nach {v} reisen.",
+        ],
+        ["Witkoff", "Kushner", "Selenskyj", "Putin", "Umjerow"],
+        ["Genf", "Abu Dhabi", "Miami", "Berlin", "Istanbul"],
+    ),
+    "fr": (
+        [
+            "La rencontre entre {a} et {b} aura lieu le {d} à {v}.",
+            "Le sommet de {v} n'aura finalement pas lieu, a annoncé le Kremlin.",
+            "Selon une source, {a} pourrait se rendre à {v}.",
+        ],
+        ["Witkoff", "Kushner", "Zelensky", "Poutine", "Rubio"],
+        ["Genève", "Abou Dhabi", "Miami", "Berlin", "Istanbul"],
+    ),
+    "it": (
+        [
+            "L'incontro tra {a} e {b} si terrà il {d} a {v}.",
+            "Il vertice di {v} è stato rinviato a data da destinarsi.",
+            "Secondo fonti, {a} potrebbe recarsi a {v} la settimana prossima.",
+        ],
+        ["Witkoff", "Kushner", "Zelensky", "Putin", "Rubio"],
+        ["Ginevra", "Abu Dhabi", "Miami", "Berlino", "Istanbul"],
+    ),
+    "es": (
+        [
+            "La reunión entre {a} y {b} se celebrará el {d} en {v}.",
+            "La cumbre de {v} fue aplazada sin nueva fecha.",
+            "Según fuentes, {a} podría viajar a {v} la próxima semana.",
+        ],
+        ["Witkoff", "Kushner", "Zelenski", "Putin", "Rubio"],
+        ["Ginebra", "Abu Dabi", "Miami", "Berlín", "Estambul"],
+    ),
+}
+DAYS = {
+    "pl": ["1 lutego", "23-24 stycznia", "14.02."],
+    "en": ["February 4", "Feb. 4-5", "the 3rd of February"],
+    "ru": ["15 февраля", "4–5 февраля", "15-е февраля"],
+    "uk": ["5 березня", "5-6 березня"],
+    "de": ["14.02.", "9. Februar"],
+    "fr": ["1er février", "4 février"],
+    "it": ["1° febbraio", "4 febbraio"],
+    "es": ["4 de febrero", "10 al 12 de febrero"],
+}
+WEEKDAYS = {
+    "pl": ["w sobotę", "w czwartek"],
+    "en": ["on Saturday", "last Thursday"],
+    "ru": ["в субботу", "в четверг"],
+    "uk": ["у суботу", "минулої суботи"],
+    "de": ["am Samstag", "am Donnerstag"],
+    "fr": ["samedi", "jeudi dernier"],
+    "it": ["sabato scorso", "giovedì"],
+    "es": ["el sábado", "el jueves pasado"],
+}
+
+
+# Background sentences: most of a real article is not about a meeting.
+FILLER: dict[str, list[str]] = {
+    "pl": [
+        "W nocy rosyjskie drony zaatakowały infrastrukturę energetyczną w kilku obwodach.",
+        "Ekonomiści spodziewają się, że inflacja spadnie w drugiej połowie roku.",
+        "{a} podkreślił w wywiadzie, że bezpieczeństwo Europy zależy od jedności sojuszników.",
+        "Parlament przyjął w czwartek ustawę o wsparciu dla rolników.",
+        "Według sondażu większość ankietowanych popiera dalszą pomoc dla Ukrainy.",
+    ],
+    "en": [
+        "Overnight drone attacks damaged energy infrastructure in several regions.",
+        "Economists expect inflation to ease in the second half of the year.",
+        "{a} said in an interview that European security depends on unity among allies.",
+        "Lawmakers approved a farm support bill on Thursday after a long debate.",
+        "A recent poll showed most respondents support continued aid to Ukraine.",
+    ],
+    "ru": [
+        "Ночью беспилотники атаковали объекты энергетики в нескольких областях.",
+        "Экономисты ожидают замедления инфляции во втором полугодии.",
+        "{a} заявил в интервью, что безопасность Европы зависит от единства союзников.",
+        "Депутаты приняли закон о поддержке аграриев после долгих дебатов.",
+    ],
+    "uk": [
+        "Вночі дрони атакували об'єкти енергетики в кількох областях.",
+        "Економісти очікують сповільнення інфляції у другому півріччі.",
+        "{a} заявив в інтерв'ю, що безпека Європи залежить від єдності союзників.",
+        "Парламент ухвалив закон про підтримку аграріїв після тривалих дебатів.",
+    ],
+    "de": [
+        "In der Nacht griffen Drohnen die Energieinfrastruktur in mehreren Regionen an.",
+        "Ökonomen erwarten, dass die Inflation im zweiten Halbjahr nachlässt.",
+        "{a} sagte in einem Interview, Europas Sicherheit hänge von der Einheit ab.",
+        "Der Bundestag verabschiedete am Donnerstag ein Gesetz zur Agrarförderung.",
+    ],
+    "fr": [
+        "Dans la nuit, des drones ont frappé des infrastructures énergétiques.",
+        "Les économistes s'attendent à un ralentissement de l'inflation.",
+        "{a} a déclaré que la sécurité de l'Europe dépendait de l'unité des alliés.",
+        "Les députés ont adopté jeudi une loi de soutien aux agriculteurs.",
+    ],
+    "it": [
+        "Nella notte droni hanno colpito infrastrutture energetiche in diverse regioni.",
+        "Gli economisti prevedono un calo dell'inflazione nella seconda metà dell'anno.",
+        "{a} ha detto che la sicurezza dell'Europa dipende dall'unità degli alleati.",
+        "Il parlamento ha approvato giovedì una legge a sostegno degli agricoltori.",
+    ],
+    "es": [
+        "Durante la noche, drones atacaron infraestructuras energéticas en varias regiones.",
+        "Los economistas esperan que la inflación se modere en la segunda mitad del año.",
+        "{a} dijo en una entrevista que la seguridad de Europa depende de la unidad.",
+        "El parlamento aprobó el jueves una ley de apoyo a los agricultores.",
+    ],
+}
+MEETING_SHARE = 0.35  # share of sentences taken from the meeting templates
+
+
+def make_articles(count: int, seed: int = 7) -> list[tuple[str, str, date, str]]:
+    """(title, text, published, lang) tuples of about 2 KB each."""
+    rng = random.Random(seed)
+    langs = sorted(TEMPLATES)
+    articles = []
+    for i in range(count):
+        lang = langs[i % len(langs)]
+        templates, actors, venues = TEMPLATES[lang]
+        sentences: list[str] = []
+        while sum(len(s) + 1 for s in sentences) < 2000:
+            a, b = rng.sample(actors, 2)
+            pool = templates if rng.random() < MEETING_SHARE else FILLER[lang]
+            sentences.append(
+                rng.choice(pool).format(
+                    a=a,
+                    b=b,
+                    v=rng.choice(venues),
+                    d=rng.choice(DAYS[lang]),
+                    w=rng.choice(WEEKDAYS[lang]),
+                )
+            )
+        published = date(2026, 1, 1) + timedelta(days=rng.randrange(60))
+        articles.append((sentences[0], " ".join(sentences[1:]), published, lang))
+    return articles
+
+
+def bench_extractor(articles: list[tuple[str, str, date, str]]) -> float:
+    extractor = Extractor(load_watchlist(ROOT / "config" / "watchlist.yaml"))
+    warm = time.perf_counter()
+    seen: set[str] = set()
+    for title, text, published, lang in articles:  # one-time set-up: tables, detector
+        if lang not in seen:
+            seen.add(lang)
+            extractor.extract(title, text, published)
+    print(f"set-up (lexicons, date tables, detector): {time.perf_counter() - warm:.2f}s")
+    started = time.perf_counter()
+    for title, text, published, _ in articles:
+        extractor.extract(title, text, published)
+    return len(articles) / (time.perf_counter() - started)
+
+
+def bench_dateparser(articles: list[tuple[str, str, date, str]]) -> float | None:
+    try:
+        from dateparser.search import search_dates
+    except ImportError:
+        return None
+    from datetime import datetime, timezone
+
+    warnings.simplefilter("ignore")
+    title, text, published, lang = articles[0]
+    search_dates(text, languages=[lang])  # first call loads language data lazily
+    started = time.perf_counter()
+    for title, text, published, lang in articles:
+        base = datetime(published.year, published.month, published.day, tzinfo=timezone.utc)
+        search_dates(
+            f"{title}\n{text}",
+            languages=[lang],
+            settings={"RELATIVE_BASE": base.replace(tzinfo=None)},
+        )
+    return len(articles) / (time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=3000)
+    parser.add_argument("--dateparser-sample", type=int, default=150)
+    args = parser.parse_args(argv)
+    articles = make_articles(args.articles)
+    size = sum(len(t) + len(x) for t, x, _, _ in articles) / len(articles)
+    print(
+        f"articles: {len(articles)} synthetic, {size:.0f} chars each on average, "
+        f"{len(TEMPLATES)} languages, one core"
+    )
+    rate = bench_extractor(articles)
+    print(f"langdetect + match + extract: {rate:8.1f} articles/s   (target >= {TARGET_RATE:.0f})")
+    sample = articles[: args.dateparser_sample]
+    dp_rate = bench_dateparser(sample)
+    if dp_rate is None:
+        print("dateparser not installed: ratio not measured (pip install -e '.[dev]')")
+        return 0 if rate >= TARGET_RATE else 1
+    ratio = rate / dp_rate
+    print(f"dateparser search_dates:      {dp_rate:8.1f} articles/s   ({len(sample)} articles)")
+    print(f"ratio: {ratio:.1f}x faster than search_dates   (target >= {TARGET_RATIO:.0f}x)")
+    ok = rate >= TARGET_RATE and ratio >= TARGET_RATIO
+    print("targets met" if ok else "targets NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
