@@ -262,15 +262,16 @@ class CountingHandler(logging.Handler):
     def __init__(self, path: Path) -> None:
         super().__init__(logging.INFO)
         self.counts: Counter[str] = Counter()
+        self.events: list[tuple[float, str]] = []  # scheduler trouble, with the time
         self.file = path.open("w", encoding="utf-8")
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if record.name.startswith("apscheduler"):
             if "was missed by" in message:
-                self.counts["scheduler: run missed"] += 1
+                self.events.append((time.monotonic(), "missed"))
             elif "maximum number of running instances" in message:
-                self.counts["scheduler: run skipped (still running)"] += 1
+                self.events.append((time.monotonic(), "skipped"))
         if record.levelno >= logging.WARNING:
             self.counts[f"{record.levelname.lower()} logs"] += 1
         if record.levelno >= logging.WARNING or record.name.startswith("apscheduler.scheduler"):
@@ -287,6 +288,9 @@ class Probe:
     fetch_started: dict[str, float] = field(default_factory=dict)
     delays: list[tuple[float, float]] = field(default_factory=list)  # (queued at, delay)
     changes: int = 0
+    db_calls: dict[str, list[tuple[float, float]]] = field(
+        default_factory=lambda: {"write": [], "read": []}
+    )  # (ended at, duration) of every Database.write / Database.read
 
 
 def instrument(app: Any, probe: Probe) -> None:
@@ -326,6 +330,23 @@ def instrument(app: Any, probe: Probe) -> None:
         return report
 
     app.pipeline.poll = poll
+
+    db = app.store.db
+    for name in ("write", "read"):
+        real = getattr(db, name)
+
+        def timed(real: Any = real, name: str = name) -> Any:
+            async def call(work: Any) -> Any:
+                started = time.monotonic()
+                try:
+                    return await real(work)
+                finally:
+                    done = time.monotonic()
+                    probe.db_calls[name].append((done, done - started))
+
+            return call
+
+        setattr(db, name, timed())
 
 
 def write_config(directory: Path, ports: dict[str, int], feeds: int, hosts: int) -> None:
@@ -400,6 +421,12 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
         changes_before = probe.changes
 
         # The measured window.
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         t0, cpu0 = time.monotonic(), cpu_seconds()
         per_minute = []
         for minute in range(args.minutes):
@@ -416,6 +443,13 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
                 flush=True,
             )
         t1, cpu1 = time.monotonic(), cpu_seconds()
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            stats = pstats.Stats(profiler)
+            stats.sort_stats("tottime").print_stats(30)
+            stats.sort_stats("cumulative").print_stats(60)
     finally:
         stop.set()
         await runner
@@ -436,8 +470,9 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
     all_delays = [d for _, d in probe.delays]
     p50, p95 = percentile(delays, 50), percentile(delays, 95)
     window_changes = probe.changes - changes_before
-    missed = handler.counts["scheduler: run missed"]
-    skipped_sched = handler.counts["scheduler: run skipped (still running)"]
+    missed = sum(1 for t, e in handler.events if t0 <= t < t1 and e == "missed")
+    skipped_sched = sum(1 for t, e in handler.events if t0 <= t < t1 and e == "skipped")
+    warm_skipped = sum(1 for t, e in handler.events if t < t0)
     still_running = sum(n for o, n in outcomes.items() if "still running" in o)
     peak = peak_rss_mb()
 
@@ -445,7 +480,10 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
     report.figure("polls per minute", f"{polls_per_min:.0f}")
     report.figure("HTTP fetches per minute", f"{fetches_per_min:.0f}")
     report.figure("outcomes", ", ".join(f"{o} {n}" for o, n in outcomes.most_common()))
-    report.figure("scheduler runs missed / skipped", f"{missed} / {skipped_sched}")
+    report.figure(
+        "scheduler runs missed / skipped",
+        f"{missed} / {skipped_sched} (before the window: {warm_skipped})",
+    )
     report.figure("CPU (this process)", f"{cpu:.1f} s = {share:.1%} of one core")
     report.figure(
         "CPU per 1,000 polls", f"{cpu / max(len(window), 1) * 1000:.2f} s"
@@ -462,6 +500,13 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
         f"p50 {ms(p50)}, p95 {ms(p95)}, max {ms(max(delays, default=float('nan')))} "
         f"(n={len(delays)}; whole run incl. warm-up: p95 {ms(percentile(all_delays, 95))})",
     )
+    for name, calls in probe.db_calls.items():
+        inside = [d for t, d in calls if t0 <= t < t1]
+        report.figure(
+            f"Database.{name} calls",
+            f"{len(inside) / (wall / 60):.0f}/min, p50 {ms(percentile(inside, 50))}, "
+            f"p95 {ms(percentile(inside, 95))}, max {ms(max(inside, default=float('nan')))}",
+        )
     report.figure("log counts", ", ".join(f"{k} {v}" for k, v in sorted(handler.counts.items())))
     feeds = args.feeds
     report.target(
@@ -509,6 +554,7 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, default=100, help="loopback addresses to spread over")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--warmup-limit", type=float, default=600.0, help="seconds")
+    parser.add_argument("--profile", action="store_true", help="cProfile the window")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

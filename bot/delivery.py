@@ -124,7 +124,7 @@ def pacer_for(platform: str, settings: DeliverySettings) -> Pacer:
         )
     if platform == Platform.SLACK:
         return Pacer(settings.slack_per_channel_per_second)
-    return Pacer(1000.0)
+    return Pacer(float("inf"))  # the console has no rate limit
 
 
 # --------------------------------------------------------------------------- delivery

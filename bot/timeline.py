@@ -291,8 +291,15 @@ def _voided(entry: ReportEntry, movers: Sequence[ReportEntry], *, venue: bool) -
                 return True
         else:
             rng = _report_range(r)
-            if m.previous_date is not None and rng and rng[0] <= m.previous_date <= rng[1]:
-                return True
+            if m.previous_date is not None:
+                if rng and rng[0] <= m.previous_date <= rng[1]:
+                    return True
+            elif not later and rng is not None:
+                # "moved to 5 Dec" with no "from": every earlier day that the new
+                # range does not cover is the one it was moved from.
+                mrng = _report_range(m)
+                if mrng is not None and _gap(rng, mrng) > 0:
+                    return True
     return False
 
 
@@ -312,7 +319,13 @@ def derive_state(
     ordered = _ordered(entries)
     newest = ordered[-1].source.published
     why: list[str] = []
-    movers = [e for e in ordered if e.report.previous_date is not None or e.report.previous_venue]
+    movers = [
+        e
+        for e in ordered
+        if e.report.previous_date is not None
+        or e.report.previous_venue
+        or (e.report.status == MeetingStatus.RESCHEDULED and e.report.date is not None)
+    ]
 
     # --- status: publication order, tentative reports do not overturn firm ones
     decider = ordered[0]

@@ -424,3 +424,18 @@ def test_core_module_imports_no_io_libraries() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_reschedule_without_from_day_beats_earlier_well_sourced_day() -> None:
+    # "moved to 5 Dec" names no old day: it still supersedes every earlier report of
+    # another day, however many outlets carried those; a later outlier does not undo it.
+    sim = Sim.new()
+    for outlet in ("AP", "Reuters", "TASS"):
+        sim.add(rep("abu-dhabi", "2026-12-03"), "2026-11-20", outlet)
+    result = sim.add(rep("abu-dhabi", "2026-12-05", U.RESCHEDULED, official=True), "2026-11-21")
+    state = sim.meetings[0].state
+    assert (state.date, state.previous_date) == (d("2026-12-05"), d("2026-12-03"))
+    assert [c.kind for c in result.changes] == [ChangeKind.RESCHEDULED]
+    late = sim.add(rep("abu-dhabi", "2026-12-03", tentative=True), "2026-11-21", "Blog", hour=23)
+    assert sim.meetings[0].state.date == d("2026-12-05")
+    assert late.changes == ()

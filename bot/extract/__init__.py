@@ -30,7 +30,7 @@ from bot.extract.dates import (
 )
 from bot.extract.lexicons import Lexicon, fold, load_lexicon
 from bot.extract.sentences import split_clauses, split_sentences
-from bot.extract.status import ClauseSignals, analyse_clause, decide_status, mask, new_times
+from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
 from bot.langdetect import detect_language
 from bot.match import Matcher
 from bot.models import (
@@ -183,18 +183,18 @@ class Extractor:
         folded = fold(analysed)
         # cheap whole-text scans decide which sentences deserve the full analysis
         meeting_at = _starts(lex.meeting, folded)
-        denial_at = _starts(lex.status["denied"], folded)
         mention_at = sorted(m.start for m in mentions)
-        places = _place_phrases(folded, lex)
+        denied = lex.status["denied"]
         events: list[_Event] = []
         for index, (start, end) in enumerate(split_sentences(analysed, lex.abbreviations)):
             end = min(end, start + MAX_SENTENCE_CHARS)
+            entities = _count_in(mention_at, start, end)
             if not (
                 _any_in(meeting_at, start, end)
-                or _any_in(denial_at, start, end)
-                or _count_in(mention_at, start, end) >= 2
+                or entities >= 2
+                or (entities and denied is not None and denied.search(folded, start, end))
             ):
-                continue  # no meeting word, no denial, fewer than two entities
+                continue  # no meeting word, fewer than two entities, no denial
             sentence = _Sentence(
                 index=index,
                 start=start,
@@ -203,7 +203,7 @@ class Extractor:
                 folded=folded,
                 mentions=[m for m in mentions if start <= m.start < end],
                 is_title=start < title_end,
-                places=[p for p in places if start <= p[0] < end],
+                places=_place_phrases(folded, lex, start, end),
             )
             events.extend(_sentence_events(sentence, lex, day, len(events)))
         meetings = _merge(events, day)
@@ -236,8 +236,6 @@ def _sentence_events(
     if lex.non_talks is not None and lex.non_talks.search(sentence) and not actors:
         return []  # sport, markets, weather: a venue name alone is not a meeting
     skip_to = s.start + _dateline_length(s.text[s.start : s.end])
-    masked = mask(sentence, lex.idioms)
-    meeting_word = lex.meeting is not None and bool(lex.meeting.search(masked))
     participants = tuple(dict.fromkeys(m.entity_id for m in actors))
     clauses = split_clauses(sentence, lex.clause_breaks)
     sentence_dates = scan_dates(s.text[s.start : s.end], lex.language, published)
@@ -255,12 +253,12 @@ def _sentence_events(
     cue_spans = [
         (s.start + c0 + a, s.start + c0 + b) for c0, _, sig in analysed for a, b in sig.cue_spans
     ]
-    sentence_dates = scan_dates(s.text[s.start : s.end], lex.language, published)
-    meeting_spans = (
-        [(s.start + m.start(), s.start + m.end()) for m in lex.meeting.finditer(masked)]
-        if lex.meeting is not None
-        else []
-    )
+    meeting_spans = [
+        (s.start + c0 + a, s.start + c0 + b)
+        for c0, _, sig in analysed
+        for a, b in sig.meeting_spans
+    ]
+    meeting_word = bool(meeting_spans)
     venues = _venues(s, lex, skip_to, all_reporting, cue_spans, meeting_spans)
     entity_count = len({m.entity_id for m in s.mentions})
     events: list[_Event] = []
@@ -374,11 +372,11 @@ def _previous_marker(mention: DateMention, sentence: int, order: int) -> _Event:
 # --------------------------------------------------------------------------- helpers
 
 
-def _place_phrases(folded: str, lex: Lexicon) -> list[tuple[int, str, int]]:
+def _place_phrases(folded: str, lex: Lexicon, start: int, end: int) -> list[tuple[int, str, int]]:
     if lex.places_any is None:
         return []
     found = []
-    for match in lex.places_any.finditer(folded):
+    for match in lex.places_any.finditer(folded, start, end):
         group = match.lastgroup or ""
         if group.startswith("p") and group[1:].isdigit():
             found.append((match.start(), lex.places[int(group[1:])][0], match.end()))

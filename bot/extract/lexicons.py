@@ -159,12 +159,37 @@ class Lexicon:
     past: re.Pattern[str] | None
     future: re.Pattern[str] | None
     non_talks: re.Pattern[str] | None
+    # status cues, idioms, "originally", reaffirmations and indefinite phrases in one
+    # regex (longest entry first); group "s<i>" is an entry of kind structure_kinds[i]
+    structure: re.Pattern[str] | None
+    structure_kinds: tuple[str, ...]
     places: tuple[tuple[str, re.Pattern[str]], ...]
     places_any: re.Pattern[str] | None  # all place phrases at once (group "p<i>" = places[i])
     clause_breaks: tuple[str, ...]
     abbreviations: frozenset[str]
     locatives: re.Pattern[str] | None
     targets: frozenset[str]
+
+
+# Among entries of equal length, the earlier kind wins.
+STRUCTURE_ORDER = ("indefinite", "reaffirm", "originally", "idiom", *STATUS_GROUPS)
+
+
+def combined(entries: list[tuple[str, str]], prefix: str) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """One regex over (pattern, kind) entries, each in its own group ``<prefix><i>``.
+
+    A single scan is several times cheaper than one scan per kind; matches do not
+    overlap, and at any position the longest entry wins.
+    """
+    order = {kind: rank for rank, kind in enumerate(STRUCTURE_ORDER)}
+    items = sorted(set(entries), key=lambda e: (-len(e[0]), order.get(e[1], 99), e[0]))
+    if not items:
+        return None, ()
+    kinds = tuple(kind for _, kind in items)
+    left = [f"(?P<{prefix}{i}>{_with_right(p)})" for i, (p, _) in enumerate(items) if _needs_left(p)]
+    free = [f"(?P<{prefix}{i}>{_with_right(p)})" for i, (p, _) in enumerate(items) if not _needs_left(p)]
+    parts = (["(?<!\\w)(?:" + "|".join(left) + ")"] if left else []) + free
+    return re.compile("|".join(parts)), kinds
 
 
 def _require_list(name: str, data: dict[Any, Any], key: object) -> list[str]:
@@ -244,6 +269,15 @@ def load_lexicon(language: str) -> Lexicon:
         if place_keys
         else None
     )
+    structure_entries = [(p, g) for g in STATUS_GROUPS for p in raw["status"][g]]
+    for key, kind in (
+        ("idioms", "idiom"),
+        ("originally", "originally"),
+        ("reaffirm", "reaffirm"),
+        ("indefinite", "indefinite"),
+    ):
+        structure_entries.extend((p, kind) for p in raw[key])
+    structure, structure_kinds = combined(structure_entries, "s")
     return Lexicon(
         language=lang,
         raw=raw,
@@ -262,6 +296,8 @@ def load_lexicon(language: str) -> Lexicon:
         past=alternation(raw["tense"]["past"]),
         future=alternation(raw["tense"]["future"]),
         non_talks=alternation(raw["non_talks"]),
+        structure=structure,
+        structure_kinds=structure_kinds,
         places=places,
         places_any=places_any,
         clause_breaks=tuple(raw["clause_breaks"]),

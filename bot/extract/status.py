@@ -59,6 +59,7 @@ class ClauseSignals:
     direction: int  # +1 future, -1 past, 0 unknown
     reporting: tuple[tuple[int, int], ...]  # spans of reporting verbs ("said", "powiedział")
     cue_spans: tuple[tuple[int, int], ...] = ()  # every status cue and meeting word
+    meeting_spans: tuple[tuple[int, int], ...] = ()
 
     @property
     def group(self) -> str | None:
@@ -95,14 +96,22 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
     ``needs_tense=False`` (no weekday to resolve) lets a clause with a status cue
     take its direction from that cue alone, skipping the tense scans.
     """
-    text = mask(folded, lex.idioms)
     cues: list[Cue] = []
-    for group in STATUS_GROUPS:
-        pattern = lex.status[group]
-        if pattern is None:
-            continue
-        for match in pattern.finditer(text):
-            cues.append(Cue(group, match.start(), match.end(), match.group(0)))
+    idioms: list[tuple[int, int]] = []
+    found: set[str] = set()
+    originally_at: int | None = None
+    if lex.structure is not None:
+        for match in lex.structure.finditer(folded):
+            kind = lex.structure_kinds[int((match.lastgroup or "s0")[1:])]
+            if kind in PRECEDENCE:
+                cues.append(Cue(kind, match.start(), match.end(), match.group(0)))
+            elif kind == "idiom":
+                idioms.append((match.start(), match.end()))
+            else:
+                found.add(kind)
+                if kind == "originally" and originally_at is None:
+                    originally_at = match.start()
+    text = _blank(folded, idioms)
     cues = _longest(cues)
 
     tentative = False
@@ -138,7 +147,7 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
             direction=0,
             reporting=reporting,
         )
-    reaffirm = _has(lex.reaffirm, text)
+    reaffirm = "reaffirm" in found
     confirm_spans = _spans(lex.confirm, text)
     confirmed = any(
         not _has(lex.negation, _words_before(text, start, NEGATION_WINDOW))
@@ -152,10 +161,10 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
         confirmed=confirmed and not hedged,
         official=_has(lex.official, text),
         meeting_word=bool(meeting_spans),
-        indefinite=_has(lex.indefinite, folded),
+        indefinite="indefinite" in found,
         reaffirm=reaffirm,
-        originally=_has(lex.originally, text),
-        originally_at=_first(lex.originally, text),
+        originally=originally_at is not None,
+        originally_at=originally_at,
         direction=(
             _direction(text, lex, winner, reporting)
             if needs_tense or winner is None
@@ -163,7 +172,22 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
         ),
         reporting=reporting,
         cue_spans=spans,
+        meeting_spans=meeting_spans,
     )
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the given spans replaced by spaces (same length)."""
+    if not spans:
+        return text
+    parts = []
+    last = 0
+    for start, end in spans:
+        parts.append(text[last:start])
+        parts.append(" " * (end - start))
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def _first(pattern: re.Pattern[str] | None, text: str) -> int | None:
