@@ -67,7 +67,6 @@ class BotApp:
         self.platforms: dict[str, ChatPlatform] = {}
         self.scheduler: AsyncIOScheduler | None = None
         self.jobs: list[FeedJob] = self._feed_jobs()
-        self._changes_pending = asyncio.Event()
         self.command_limiter = commands.CommandRateLimiter()
 
     # ----------------------------------------------------------------- wiring
@@ -100,7 +99,6 @@ class BotApp:
             clock=self.clock,
             rng=self.options.rng,
             backlog_hours=settings.polling.backlog_hours,
-            on_changes=lambda _changes: self._changes_pending.set(),
         )
         self.platforms = self._build_platforms()
         # Console output is a subscription like any other (to everything).
@@ -189,7 +187,7 @@ class BotApp:
     async def run_once(self) -> int:
         """Poll every feed once (concurrently, within the limits), deliver, return."""
         assert self.pipeline is not None and self.delivery is not None
-        reports = await asyncio.gather(*(self.pipeline.poll(job, force=True) for job in self.jobs))
+        reports = await self.pipeline.poll_many(self.jobs, force=True)
         await self.pipeline.age()
         for report in reports:
             log.info(

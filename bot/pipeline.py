@@ -83,6 +83,21 @@ class PollReport:
     error: str | None = None
 
 
+@dataclass
+class _Fetch:
+    """One feed's pass between fetching and saving its state."""
+
+    feed: FeedJob
+    state: FetchState
+    now: datetime
+    result: FetchResult
+    outcome: FetchResult  # the result, or a Failed when parsing or storing failed
+    items: list[FeedItem] = field(default_factory=list)  # new items to record
+    recorded: int = 0
+    changes: list[Change] = field(default_factory=list)
+    storage_error: str | None = None
+
+
 class Pipeline:
     def __init__(
         self,
@@ -113,18 +128,51 @@ class Pipeline:
 
     async def poll(self, feed: FeedJob, *, force: bool = False) -> PollReport:
         """Poll one feed once; never raises for feed or storage trouble (logs it)."""
-        if feed.id in self._polling:
-            return PollReport(feed.id, "skipped", error="previous poll still running")
-        self._polling.add(feed.id)
-        try:
-            return await self._poll(feed, force=force)
-        except Exception as exc:  # a bug or a storage outage must not kill the scheduler
-            log.exception("poll of feed %s failed", feed.id)
-            return PollReport(feed.id, "failed", error=f"{type(exc).__name__}: {exc}")
-        finally:
-            self._polling.discard(feed.id)
+        return (await self.poll_many([feed], force=force))[0]
 
-    async def _poll(self, feed: FeedJob, *, force: bool) -> PollReport:
+    async def poll_many(
+        self, feeds: Sequence[FeedJob], *, force: bool = False
+    ) -> list[PollReport]:
+        """Fetch feeds concurrently, then record their new items in publication order.
+
+        One global order makes the timeline independent of which server answered
+        first: "announced" is recorded before "moved" even when they come from
+        different feeds in the same pass.
+        """
+        busy = [feed for feed in feeds if feed.id in self._polling]
+        mine = [feed for feed in feeds if feed.id not in self._polling]
+        self._polling.update(feed.id for feed in mine)
+        try:
+            reports = {
+                feed.id: PollReport(feed.id, "skipped", error="previous poll still running")
+                for feed in busy
+            }
+            fetches = await asyncio.gather(
+                *(self._fetch(feed, force=force) for feed in mine), return_exceptions=True
+            )
+            ready: list[_Fetch] = []
+            for feed, fetched in zip(mine, fetches, strict=True):
+                if isinstance(fetched, BaseException):
+                    log.error("poll of feed %s failed", feed.id, exc_info=fetched)
+                    reports[feed.id] = PollReport(feed.id, "failed", error=repr(fetched))
+                elif isinstance(fetched, PollReport):
+                    reports[feed.id] = fetched
+                else:
+                    ready.append(fetched)
+            await self._ingest(ready)
+            for fetched in ready:
+                try:
+                    reports[fetched.feed.id] = await self._finish(fetched)
+                except Exception as exc:  # a storage outage must not kill the scheduler
+                    log.exception("saving the state of feed %s failed", fetched.feed.id)
+                    reports[fetched.feed.id] = PollReport(
+                        fetched.feed.id, "failed", error=f"{type(exc).__name__}: {exc}"
+                    )
+            return [reports[feed.id] for feed in feeds]
+        finally:
+            self._polling.difference_update(feed.id for feed in mine)
+
+    async def _fetch(self, feed: FeedJob, *, force: bool) -> _Fetch | PollReport:
         now = self.clock()
         state = await self.store.feeds.load(feed.id) or FetchState()
         # The scheduler keeps the normal cadence; next_poll_at only matters while
@@ -136,13 +184,9 @@ class Pipeline:
             and state.next_poll_at > now
         ):
             return PollReport(feed.id, "skipped", error="backing off")
-
         async with self.limiter.slot(feed.url):
             result = await fetch_feed(self.client, feed.url, state, self.policy, now)
-
-        report = PollReport(feed.id, _outcome_name(result))
-        outcome: FetchResult = result
-        items_seen: int | None = None
+        fetched = _Fetch(feed, state, now, result, result)
         if isinstance(result, Fetched):
             try:
                 parsed = parse_feed(
@@ -156,21 +200,74 @@ class Pipeline:
                     max_bytes=self.policy.max_body_bytes,
                 )
             except ParseError as exc:
-                outcome = Failed(FetchErrorKind.PARSE, str(exc), result.status, None, feed.url)
+                fetched.outcome = Failed(
+                    FetchErrorKind.PARSE, str(exc), result.status, None, feed.url
+                )
             else:
-                first_poll = state.items_seen == 0 and state.body_hash is None
-                try:
-                    report.new_items, report.changes = await self._ingest(
-                        feed, parsed.items, now, first_poll=first_poll
-                    )
-                except Exception as exc:
-                    # Storage failed part-way: forget the validators (PARSE does) so the
-                    # next poll re-reads the body; items already recorded are deduplicated.
-                    log.exception("storing items of feed %s failed", feed.id)
-                    outcome = Failed(FetchErrorKind.PARSE, f"storage: {exc}", None, None, feed.url)
-                else:
-                    items_seen = state.items_seen + report.new_items
+                fetched.items = await self._unseen(feed, parsed.items)
+        return fetched
 
+    async def _unseen(self, feed: FeedJob, items: Sequence[FeedItem]) -> list[FeedItem]:
+        if not items:
+            return []
+        seen = await self.store.items.seen_keys(feed.id, [item.key for item in items])
+        link_keys = [item.link_key for item in items if item.link_key]
+        seen_links = await self.store.items.seen_links(link_keys) if link_keys else set()
+        return [
+            item
+            for item in items
+            if item.key not in seen and not (item.link_key and item.link_key in seen_links)
+        ]
+
+    async def _ingest(self, ready: Sequence[_Fetch]) -> None:
+        """Extract and record every new item of every feed, oldest first."""
+        queue = sorted(
+            ((item.published, index, position, item)
+             for index, fetched in enumerate(ready)
+             for position, item in enumerate(fetched.items)),
+            key=lambda entry: entry[:3],
+        )
+        for _, index, _, item in queue:
+            fetched = ready[index]
+            if fetched.storage_error is not None:
+                continue  # this feed's remaining items wait for its next poll
+            feed = fetched.feed
+            extraction = self.extractor.extract(
+                item.title, item.text, item.published, lang_hint=feed.lang or item.lang_hint
+            )
+            first_poll = fetched.state.items_seen == 0 and fetched.state.body_hash is None
+            alert = (
+                not first_poll
+                or feed.alert_backlog
+                or (self.backlog > timedelta(0) and item.published >= fetched.now - self.backlog)
+            )
+            try:
+                changes = await self.store.record_item(
+                    feed.id, item, extraction.lang, extraction.meetings, fetched.now, alert=alert
+                )
+            except Exception as exc:
+                # Storage failed part-way: the feed's validators are forgotten (PARSE
+                # does that) so the next poll re-reads the body; what was recorded is
+                # deduplicated then, so nothing is lost and nothing is sent twice.
+                log.exception("storing items of feed %s failed", feed.id)
+                fetched.storage_error = f"storage: {type(exc).__name__}: {exc}"
+                continue
+            fetched.recorded += 1
+            fetched.changes.extend(changes)
+            await asyncio.sleep(0)  # let chat handlers run between CPU-bound extractions
+
+    async def _finish(self, fetched: _Fetch) -> PollReport:
+        feed, state, now = fetched.feed, fetched.state, fetched.now
+        outcome = fetched.outcome
+        if fetched.storage_error is not None:
+            outcome = Failed(FetchErrorKind.PARSE, fetched.storage_error, None, None, feed.url)
+        first_poll = state.items_seen == 0 and state.body_hash is None
+        if first_poll and not feed.alert_backlog and fetched.recorded:
+            log.info(
+                "feed %s: first poll, %d existing items recorded without alerts",
+                feed.id,
+                fetched.recorded,
+            )
         transition = next_state(
             state,
             outcome,
@@ -178,16 +275,16 @@ class Pipeline:
             interval=feed.interval,
             backoff=self.backoff,
             rand=self.rng.random(),
-            items_seen=items_seen,
+            items_seen=state.items_seen + fetched.recorded,
         )
         await self.store.feeds.save(feed.id, transition.state, now)
+        report = PollReport(
+            feed.id, _outcome_name(outcome), fetched.recorded, fetched.changes
+        )
         if isinstance(outcome, Failed):
-            report.outcome = "failed"
             report.error = f"{outcome.kind}: {outcome.message}"
-            level = logging.ERROR if transition.signal is HealthSignal.FAILING else logging.INFO
             if transition.signal is HealthSignal.FAILING:
-                log.log(
-                    level,
+                log.error(
                     "feed %s is failing (%d errors in a row, last: %s); retrying in %.0fs, "
                     "reported once",
                     feed.id,
@@ -196,49 +293,14 @@ class Pipeline:
                     transition.delay_seconds,
                 )
             else:
-                log.log(level, "feed %s: %s (retry in %.0fs)", feed.id, report.error,
-                        transition.delay_seconds)
+                log.info(
+                    "feed %s: %s (retry in %.0fs)", feed.id, report.error, transition.delay_seconds
+                )
         elif transition.signal is HealthSignal.RECOVERED:
             log.warning("feed %s recovered", feed.id)
         if report.changes and self.on_changes is not None:
             self.on_changes(report.changes)
         return report
-
-    async def _ingest(
-        self, feed: FeedJob, items: Sequence[FeedItem], now: datetime, *, first_poll: bool
-    ) -> tuple[int, list[Change]]:
-        """Extract and record every item not seen before, oldest first."""
-        if not items:
-            return 0, []
-        seen = await self.store.items.seen_keys(feed.id, [item.key for item in items])
-        link_keys = [item.link_key for item in items if item.link_key]
-        seen_links = await self.store.items.seen_links(link_keys) if link_keys else set()
-        new = [
-            item
-            for item in items
-            if item.key not in seen and not (item.link_key and item.link_key in seen_links)
-        ]
-        new.sort(key=lambda item: item.published)
-        changes: list[Change] = []
-        for item in new:
-            extraction = self.extractor.extract(
-                item.title, item.text, item.published, lang_hint=feed.lang or item.lang_hint
-            )
-            alert = (
-                not first_poll
-                or feed.alert_backlog
-                or (self.backlog > timedelta(0) and item.published >= now - self.backlog)
-            )
-            changes.extend(
-                await self.store.record_item(
-                    feed.id, item, extraction.lang, extraction.meetings, now, alert=alert
-                )
-            )
-            await asyncio.sleep(0)  # let chat handlers run between CPU-bound extractions
-        if first_poll and not feed.alert_backlog and new:
-            log.info("feed %s: first poll, %d existing items recorded without alerts",
-                     feed.id, len(new))
-        return len(new), changes
 
     async def age(self) -> list[Change]:
         """Turn meetings whose day has passed into 'presumed held' (an alertable change)."""

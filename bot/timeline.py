@@ -882,6 +882,23 @@ def explain(
 # --------------------------------------------------------------------------- queries
 
 
+def alertable(change: Change, now: datetime, rules: TimelineRules = DEFAULT_RULES) -> bool:
+    """Is this change news for a chat, or only history to store?
+
+    PRESUMED_HELD is our inference, not a report, so it updates answers without an
+    alert. Changes about a meeting whose day is already well past (a feed's old item
+    arriving late) are history too, except HELD, which is the news that it happened.
+    """
+    if change.kind == ChangeKind.PRESUMED_HELD:
+        return False
+    if change.kind == ChangeKind.HELD:
+        return True
+    end = last_day(change.after)
+    if end is None:
+        return True
+    return end >= now.date() - timedelta(days=rules.presumed_held_after_days)
+
+
 def state_concerns(state: MeetingState | None, entity_ids: frozenset[str]) -> bool:
     if not entity_ids:
         return True

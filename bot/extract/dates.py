@@ -29,9 +29,11 @@ from babel.dates import get_day_names, get_month_names
 from bot.extract.lexicons import (
     RELATIVE_DAY_OFFSETS,
     WEEKDAY_KEYS,
+    Combined,
     Lexicon,
     alternation,
     bounded,
+    combined,
     fold,
     load_lexicon,
 )
@@ -79,6 +81,8 @@ class _Tables:
     iso: re.Pattern[str]
     weekday: re.Pattern[str] | None
     weekday_plain: re.Pattern[str] | None
+    # relative days, "in N days", vague phrases, weekday and month names: one scan
+    quick: Combined | None
     relative: re.Pattern[str] | None
     relative_offsets: dict[str, int]
     ahead: tuple[re.Pattern[str], ...]
@@ -182,6 +186,16 @@ def _tables(language: str) -> _Tables:
             for f in raw["relative_offsets"][key]
         )
 
+    quick_entries: list[tuple[str, str]] = [(f, f"rel:{f}") for f in rel_forms]
+    for key, sign in (("ahead", "+"), ("ago", "-")):
+        quick_entries.extend(
+            (f.replace("{n}", f"(?:{number_alt})"), f"off{sign}:{f}")
+            for f in raw["relative_offsets"][key]
+        )
+    quick_entries.extend((f, "vague") for f in raw["vague"])
+    quick_entries.extend((f, "weekday") for forms in weekday_forms for f in forms)
+    quick_entries.extend((re.escape(n), "month") for n in full)
+    quick = combined(quick_entries)
     month_only = None
     if full:
         month_only = re.compile(rf"(?<!\w)(?:{_names_pattern(full)})(?!\w)")
@@ -195,6 +209,7 @@ def _tables(language: str) -> _Tables:
         iso=iso,
         weekday=weekday,
         weekday_plain=weekday_plain,
+        quick=quick,
         relative=alternation(rel_forms),
         relative_offsets=relative_offsets,
         ahead=offsets("ahead"),
@@ -368,24 +383,29 @@ def scan_dates(text: str, language: str, published: date | None) -> list[DateMen
             resolved = _with_year(match.group("y"), month, dom, published)
             if resolved is not None:
                 add(match.start(), match.end(), ABSOLUTE, resolved)
-    if tables.relative is not None:
-        for match in tables.relative.finditer(folded):
-            offset = tables.relative_offsets.get(match.group(0))
-            if offset is None:
-                offset = _lookup_offset(match.group(0), tables.relative_offsets)
+    has_weekday = has_month = False
+    for match, kind in tables.quick.finditer(folded) if tables.quick is not None else ():
+        if kind.startswith("rel:"):
+            offset = tables.relative_offsets.get(kind[4:])
             day = published + timedelta(days=offset) if published and offset is not None else None
             add(match.start(), match.end(), RELATIVE, day)
-    offset_patterns = [(p, 1) for p in tables.ahead] + [(p, -1) for p in tables.ago]
-    for pattern, sign in offset_patterns:
-        for match in pattern.finditer(folded):
-            raw_n = match.group("n")
-            n = int(raw_n) if raw_n.isdigit() else tables.numbers.get(raw_n)
+        elif kind.startswith("off"):
+            number = _NUMBER.search(match.group(0))
+            raw_n = number.group(0) if number else _number_word(match.group(0), tables.numbers)
+            n = int(raw_n) if raw_n and raw_n.isdigit() else tables.numbers.get(raw_n or "")
             if n is None or n > 60:
                 continue
+            sign = 1 if kind[3] == "+" else -1
             day = published + timedelta(days=sign * n) if published else None
             add(match.start(), match.end(), RELATIVE, day)
+        elif kind == "vague":
+            add(match.start(), match.end(), VAGUE, None)
+        elif kind == "weekday":
+            has_weekday = True
+        else:
+            has_month = True
     if tables.weekday is not None and tables.weekday_plain is not None:
-        for match in tables.weekday.finditer(folded) if tables.weekday_plain.search(folded) else ():
+        for match in tables.weekday.finditer(folded) if has_weekday else ():
             index = _weekday_index(match.group("wd"), tables.weekday_patterns)
             if index is None:
                 continue
@@ -398,13 +418,20 @@ def scan_dates(text: str, language: str, published: date | None) -> list[DateMen
             if prep and not match.group("pre"):
                 start = match.start("prep")
             add(start, match.end(), WEEKDAY, None, None, index, modifier, forward)
-    if tables.vague is not None:
-        for match in tables.vague.finditer(folded):
-            add(match.start(), match.end(), VAGUE, None)
-    if tables.month_only is not None:
+    if tables.month_only is not None and has_month:
         for match in tables.month_only.finditer(folded):
             add(match.start(), match.end(), VAGUE, None)
     return _settle(found)
+
+
+_NUMBER = re.compile(r"\d{1,2}")
+
+
+def _number_word(text: str, numbers: dict[str, int]) -> str | None:
+    for word in text.split():
+        if word in numbers:
+            return word
+    return None
 
 
 def _lookup_offset(matched: str, offsets: dict[str, int]) -> int | None:

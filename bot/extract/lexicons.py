@@ -9,6 +9,7 @@ Files are read on first use (never at import time) and cached per language.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -161,8 +162,7 @@ class Lexicon:
     non_talks: re.Pattern[str] | None
     # status cues, idioms, "originally", reaffirmations and indefinite phrases in one
     # regex (longest entry first); group "s<i>" is an entry of kind structure_kinds[i]
-    structure: re.Pattern[str] | None
-    structure_kinds: tuple[str, ...]
+    structure: Combined | None
     places: tuple[tuple[str, re.Pattern[str]], ...]
     places_any: re.Pattern[str] | None  # all place phrases at once (group "p<i>" = places[i])
     clause_breaks: tuple[str, ...]
@@ -175,21 +175,43 @@ class Lexicon:
 STRUCTURE_ORDER = ("indefinite", "reaffirm", "originally", "idiom", *STATUS_GROUPS)
 
 
-def combined(entries: list[tuple[str, str]], prefix: str) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
-    """One regex over (pattern, kind) entries, each in its own group ``<prefix><i>``.
+@dataclass(frozen=True)
+class Combined:
+    """Many entries of several kinds scanned at once.
 
-    A single scan is several times cheaper than one scan per kind; matches do not
-    overlap, and at any position the longest entry wins.
+    One non-capturing alternation does the scan (named groups inside a large
+    alternation make every attempt record marks and cost several times more); a
+    match is then classified by the kinds whose own entries match it exactly.
     """
-    order = {kind: rank for rank, kind in enumerate(STRUCTURE_ORDER)}
-    items = sorted(set(entries), key=lambda e: (-len(e[0]), order.get(e[1], 99), e[0]))
-    if not items:
-        return None, ()
-    kinds = tuple(kind for _, kind in items)
-    left = [f"(?P<{prefix}{i}>{_with_right(p)})" for i, (p, _) in enumerate(items) if _needs_left(p)]
-    free = [f"(?P<{prefix}{i}>{_with_right(p)})" for i, (p, _) in enumerate(items) if not _needs_left(p)]
-    parts = (["(?<!\\w)(?:" + "|".join(left) + ")"] if left else []) + free
-    return re.compile("|".join(parts)), kinds
+
+    pattern: re.Pattern[str]
+    kinds: tuple[tuple[str, re.Pattern[str]], ...]  # in priority order
+
+    def finditer(self, text: str) -> Iterator[tuple[re.Match[str], str]]:
+        for match in self.pattern.finditer(text):
+            found = match.group(0)
+            for kind, exact in self.kinds:
+                if exact.fullmatch(found):
+                    yield match, kind
+                    break
+
+
+def combined(entries: list[tuple[str, str]], order: tuple[str, ...] = ()) -> Combined | None:
+    """A :class:`Combined` scanner over (pattern, kind) entries; ``order`` ranks kinds
+    for a text that several kinds match (others follow in first-seen order)."""
+    items = [p for p, _ in entries]
+    pattern = alternation(items)
+    if pattern is None:
+        return None
+    by_kind: dict[str, list[str]] = {}
+    for entry, kind in entries:
+        by_kind.setdefault(kind, []).append(entry)
+    ranked = sorted(by_kind, key=lambda k: order.index(k) if k in order else len(order))
+    kinds = tuple(
+        (kind, re.compile("|".join(f"(?:{_with_right(p)})" for p in by_kind[kind])))
+        for kind in ranked
+    )
+    return Combined(pattern, kinds)
 
 
 def _require_list(name: str, data: dict[Any, Any], key: object) -> list[str]:
@@ -277,7 +299,7 @@ def load_lexicon(language: str) -> Lexicon:
         ("indefinite", "indefinite"),
     ):
         structure_entries.extend((p, kind) for p in raw[key])
-    structure, structure_kinds = combined(structure_entries, "s")
+    structure = combined(structure_entries, STRUCTURE_ORDER)
     return Lexicon(
         language=lang,
         raw=raw,
@@ -297,7 +319,6 @@ def load_lexicon(language: str) -> Lexicon:
         future=alternation(raw["tense"]["future"]),
         non_talks=alternation(raw["non_talks"]),
         structure=structure,
-        structure_kinds=structure_kinds,
         places=places,
         places_any=places_any,
         clause_breaks=tuple(raw["clause_breaks"]),

@@ -101,8 +101,7 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
     found: set[str] = set()
     originally_at: int | None = None
     if lex.structure is not None:
-        for match in lex.structure.finditer(folded):
-            kind = lex.structure_kinds[int((match.lastgroup or "s0")[1:])]
+        for match, kind in lex.structure.finditer(folded):
             if kind in PRECEDENCE:
                 cues.append(Cue(kind, match.start(), match.end(), match.group(0)))
             elif kind == "idiom":

@@ -125,7 +125,7 @@ class MeetingStore:
                 if (change := timeline.change_between(mid, before[mid], state, now, source))
             ]
             subs = await _active_subscriptions(conn) if alert and found else []
-            return await _save_changes(conn, found, subs, now)
+            return await _save_changes(conn, found, subs, now, self.rules)
 
         return await self.db.write(work)
 
@@ -158,7 +158,7 @@ class MeetingStore:
                     .where(meetings.c.id == res.meeting.id)
                     .values(**codec.meeting_columns(res.meeting.state), updated_at=now)
                 )
-                out.extend(await _save_changes(conn, res.changes, subs, now))
+                out.extend(await _save_changes(conn, res.changes, subs, now, self.rules))
             return out
 
         return await self.db.write(work)
@@ -446,7 +446,11 @@ async def _save_entities(conn: AsyncConnection, meeting: TimelineMeeting) -> Non
 
 
 async def _save_changes(
-    conn: AsyncConnection, found: Iterable[Change], subs: Sequence[Any], now: datetime
+    conn: AsyncConnection,
+    found: Iterable[Change],
+    subs: Sequence[Any],
+    now: datetime,
+    rules: TimelineRules,
 ) -> list[Change]:
     out = []
     for change in found:
@@ -455,7 +459,7 @@ async def _save_changes(
         )
         change_id = int(res.scalar_one())
         rows = []
-        for sub in subs:
+        for sub in subs if timeline.alertable(change, now, rules) else ():
             if not timeline.change_concerns(change, sub.entity_ids):
                 continue
             platform = codec.platform_name(sub.target)
