@@ -16,7 +16,7 @@ import random
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -33,6 +33,7 @@ from bot.pipeline import FeedJob, Pipeline
 from bot.ports import ChatPlatform
 from bot.sources import BackoffPolicy, FetchLimiter, FetchPolicy, make_client
 from bot.store import Store
+from bot.store.feeds import StoredDedup
 from bot.timeline import TimelineRules
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 CONSOLE_TARGET = ChatTarget(Platform.CONSOLE, "stdout")
 AGEING_INTERVAL_SECONDS = 600.0
+# Platforms redeliver within minutes (Slack retries for ~5 min); a week is ample.
+UPDATE_ID_RETENTION = timedelta(days=7)
 
 
 def utc_now() -> datetime:
@@ -131,7 +134,7 @@ class BotApp:
                     settings.telegram,
                     secrets.telegram_bot_token,
                     self.store.subscriptions,
-                    dedup=self.store.updates,
+                    dedup=StoredDedup(self.store.updates, Platform.TELEGRAM, self.clock),
                     webhook_secret=secrets.telegram_webhook_secret,
                 )
             except ValueError as exc:
@@ -146,7 +149,7 @@ class BotApp:
                     self.store.subscriptions,
                     signing_secret=secrets.slack_signing_secret,
                     app_token=secrets.slack_app_token,
-                    dedup=self.store.updates,
+                    dedup=StoredDedup(self.store.updates, Platform.SLACK, self.clock),
                 )
             except ValueError as exc:
                 log.error("Slack not started: %s", exc)
@@ -166,6 +169,15 @@ class BotApp:
             default_timezone=self.config.settings.general.timezone,
         )
         return await commands.handle(cmd, ctx)
+
+    async def maintain(self) -> None:
+        """Periodic upkeep: age the timeline, forget old inbound update ids."""
+        assert self.pipeline is not None and self.store is not None
+        await self.pipeline.age()
+        try:
+            await self.store.updates.prune(self.clock() - UPDATE_ID_RETENTION)
+        except Exception:
+            log.exception("pruning processed update ids failed")
 
     async def close(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
@@ -232,9 +244,9 @@ class BotApp:
                 misfire_grace_time=max(1, int(job.interval)),
             )
         self.scheduler.add_job(
-            self.pipeline.age,
+            self.maintain,
             IntervalTrigger(seconds=AGEING_INTERVAL_SECONDS, timezone=UTC),
-            id="ageing",
+            id="maintenance",
             max_instances=1,
             coalesce=True,
         )

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 
 # Fields named ``date`` shadow the type inside a class body; annotate with this alias.
 Day = date
-from enum import StrEnum
 
 
 class EntityKind(StrEnum):

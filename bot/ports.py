@@ -17,8 +17,8 @@ from bot.models import (
     Change,
     ChatTarget,
     IncomingCommand,
-    Message,
     MeetingView,
+    Message,
     SentRef,
     Subscription,
 )

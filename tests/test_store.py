@@ -304,3 +304,22 @@ async def test_busy_database_is_retried(tmp_path: Path) -> None:
         assert s.db.busy_retried >= 1
     finally:
         await s.close()
+
+
+async def test_stored_dedup_survives_restart_and_releases(tmp_path: Path) -> None:
+    from bot.store.feeds import StoredDedup
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'dedup.db'}"
+    store = await Store.open(url)
+    dedup = StoredDedup(store.updates, "telegram", lambda: NOW)
+    assert await dedup.claim("1001") is True
+    assert await dedup.claim("1001") is False
+    assert await dedup.claim("1002") is True
+    await dedup.release("1002")  # the handler failed: a redelivery must be handled
+    await store.close()
+    store = await Store.open(url)
+    dedup = StoredDedup(store.updates, "telegram", lambda: NOW)
+    assert await dedup.claim("1001") is False  # remembered across a restart
+    assert await dedup.claim("1002") is True
+    assert await StoredDedup(store.updates, "slack", lambda: NOW).claim("1001") is True
+    await store.close()

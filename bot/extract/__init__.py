@@ -192,7 +192,7 @@ class Extractor:
             if not (
                 _any_in(meeting_at, start, end)
                 or entities >= 2
-                or (entities and denied is not None and denied.search(folded, start, end))
+                or (denied is not None and denied.search(folded, start, end))
             ):
                 continue  # no meeting word, fewer than two entities, no denial
             sentence = _Sentence(

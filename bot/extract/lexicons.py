@@ -163,6 +163,7 @@ class Lexicon:
     # status cues, idioms, "originally", reaffirmations and indefinite phrases in one
     # regex (longest entry first); group "s<i>" is an entry of kind structure_kinds[i]
     structure: Combined | None
+    flags: Combined | None  # "originally", "reaffirm" and "indefinite" phrases
     places: tuple[tuple[str, re.Pattern[str]], ...]
     places_any: re.Pattern[str] | None  # all place phrases at once (group "p<i>" = places[i])
     clause_breaks: tuple[str, ...]
@@ -172,7 +173,7 @@ class Lexicon:
 
 
 # Among entries of equal length, the earlier kind wins.
-STRUCTURE_ORDER = ("indefinite", "reaffirm", "originally", "idiom", *STATUS_GROUPS)
+STRUCTURE_ORDER = ("idiom", *STATUS_GROUPS, "reaffirm", "originally", "indefinite")
 
 
 @dataclass(frozen=True)
@@ -292,14 +293,11 @@ def load_lexicon(language: str) -> Lexicon:
         else None
     )
     structure_entries = [(p, g) for g in STATUS_GROUPS for p in raw["status"][g]]
-    for key, kind in (
-        ("idioms", "idiom"),
-        ("originally", "originally"),
-        ("reaffirm", "reaffirm"),
-        ("indefinite", "indefinite"),
-    ):
-        structure_entries.extend((p, kind) for p in raw[key])
+    structure_entries.extend((p, "idiom") for p in raw["idioms"])
+    # these flags may overlap status cues ("was planned for"), so they get their own scan
+    flag_entries = [(p, key) for key in ("originally", "reaffirm", "indefinite") for p in raw[key]]
     structure = combined(structure_entries, STRUCTURE_ORDER)
+    flags = combined(flag_entries, STRUCTURE_ORDER)
     return Lexicon(
         language=lang,
         raw=raw,
@@ -319,6 +317,7 @@ def load_lexicon(language: str) -> Lexicon:
         future=alternation(raw["tense"]["future"]),
         non_talks=alternation(raw["non_talks"]),
         structure=structure,
+        flags=flags,
         places=places,
         places_any=places_any,
         clause_breaks=tuple(raw["clause_breaks"]),

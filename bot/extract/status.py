@@ -106,10 +106,11 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
                 cues.append(Cue(kind, match.start(), match.end(), match.group(0)))
             elif kind == "idiom":
                 idioms.append((match.start(), match.end()))
-            else:
-                found.add(kind)
-                if kind == "originally" and originally_at is None:
-                    originally_at = match.start()
+    if lex.flags is not None:
+        for match, kind in lex.flags.finditer(folded):
+            found.add(kind)
+            if kind == "originally" and originally_at is None:
+                originally_at = match.start()
     text = _blank(folded, idioms)
     cues = _longest(cues)
 

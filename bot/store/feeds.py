@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from datetime import datetime
 
@@ -135,6 +135,19 @@ class ProcessedUpdates:
 
         return await self.db.write(work)
 
+    async def forget(self, platform: str, update_id: str) -> None:
+        """Undo ``first_time`` (the handler failed before its work was done)."""
+
+        async def work(conn: AsyncConnection) -> None:
+            await conn.execute(
+                delete(processed_updates).where(
+                    processed_updates.c.platform == platform,
+                    processed_updates.c.update_id == str(update_id),
+                )
+            )
+
+        await self.db.write(work)
+
     async def prune(self, before: datetime) -> int:
         async def work(conn: AsyncConnection) -> int:
             res = await conn.execute(
@@ -143,3 +156,20 @@ class ProcessedUpdates:
             return int(res.rowcount or 0)
 
         return await self.db.write(work)
+
+
+class StoredDedup:
+    """The chat adapters' InboundDedup, kept in the database so it survives restarts."""
+
+    def __init__(
+        self, updates: ProcessedUpdates, platform: str, clock: Callable[[], datetime]
+    ) -> None:
+        self.updates = updates
+        self.platform = platform
+        self.clock = clock
+
+    async def claim(self, key: str) -> bool:
+        return await self.updates.first_time(self.platform, key, self.clock())
+
+    async def release(self, key: str) -> None:
+        await self.updates.forget(self.platform, key)
