@@ -300,6 +300,9 @@ def change_headline(change: Change, watchlist: Watchlist, title: str = "") -> st
             body = _place_and_days(title, venue, f"{old_days} → {new_days}")
         else:
             body = _place_and_days(title, venue, new_days)
+            if old_start is None and after.date is not None:
+                # no earlier day to move from: the day has just been set
+                icon, label = "📅", "Date set"
     elif change.kind is ChangeKind.POSTPONED:
         start = before.date if before and before.date else after.date
         end = before.date_end if before and before.date else after.date_end

@@ -52,6 +52,12 @@ def change(kind: ChangeKind, before: object = None, **after: object) -> Change:
         ),
         (
             ChangeKind.RESCHEDULED,
+            state(date=None, date_end=None),
+            {},
+            "📅 Date set: US–Russia–Ukraine talks, Abu Dhabi — 4–5 Feb",
+        ),
+        (
+            ChangeKind.RESCHEDULED,
             state(venue="miami"),
             {},
             "🔁 Rescheduled: US–Russia–Ukraine talks — Miami → Abu Dhabi, 4–5 Feb",
