@@ -238,7 +238,7 @@ def _sentence_events(
     skip_to = s.start + _dateline_length(s.text[s.start : s.end])
     participants = tuple(dict.fromkeys(m.entity_id for m in actors))
     clauses = split_clauses(sentence, lex.clause_breaks)
-    sentence_dates = scan_dates(s.text[s.start : s.end], lex.language, published)
+    sentence_dates = scan_dates(s.text[s.start : s.end], lex.language, published, sentence)
     weekdays = [d.start for d in sentence_dates if d.weekday is not None]
     analysed = [
         (c0, c1, analyse_clause(sentence[c0:c1], lex, any(c0 <= w < c1 for w in weekdays)))
@@ -262,6 +262,7 @@ def _sentence_events(
     venues = _venues(s, lex, skip_to, all_reporting, cue_spans, meeting_spans)
     entity_count = len({m.entity_id for m in s.mentions})
     events: list[_Event] = []
+    evidence = ""
     for c0, c1, signals in analysed:
         a0, a1 = s.start + c0, s.start + c1
         dates = [
@@ -318,7 +319,7 @@ def _sentence_events(
             fresh = new_times(signals, dates, sentence[c0:c1], lex.targets)
             picked = [d for d in picked if d in fresh] or _pick_dates(fresh, None)
         vague = next((d for d in dates if d.kind == VAGUE), None)
-        evidence = _WS.sub(" ", s.text[s.start : s.end]).strip()
+        evidence = evidence or _WS.sub(" ", s.text[s.start : s.end]).strip()
         venue_options: list[str | None] = list(chosen) or [None]
         date_options: list[DateMention | None] = list(picked) or [vague]
         for venue in venue_options:

@@ -320,10 +320,15 @@ def resolve_weekdays(
     return result
 
 
-def scan_dates(text: str, language: str, published: date | None) -> list[DateMention]:
-    """Like :func:`find_dates`, but weekdays are left unresolved (``date`` None)."""
+def scan_dates(
+    text: str, language: str, published: date | None, folded: str | None = None
+) -> list[DateMention]:
+    """Like :func:`find_dates`, but weekdays are left unresolved (``date`` None).
+
+    ``folded`` may pass ``fold(text)`` when the caller already has it.
+    """
     tables = _tables(language)
-    folded = fold(text)
+    folded = fold(text) if folded is None else folded
     found: list[DateMention] = []
     has_digit = _DIGIT.search(folded) is not None
 

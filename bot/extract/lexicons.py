@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -85,6 +85,9 @@ _FOLD = str.maketrans(
         "\u00a0": " ",
     }
 )
+
+
+_CACHE_LIMIT = 20_000  # bounded memory for the per-scanner classification cache
 
 
 class LexiconError(ValueError):
@@ -164,6 +167,7 @@ class Lexicon:
     # regex (longest entry first); group "s<i>" is an entry of kind structure_kinds[i]
     structure: Combined | None
     flags: Combined | None  # "originally", "reaffirm" and "indefinite" phrases
+    context: Combined | None  # meeting words, hedges, reporting verbs, official sources
     places: tuple[tuple[str, re.Pattern[str]], ...]
     places_any: re.Pattern[str] | None  # all place phrases at once (group "p<i>" = places[i])
     clause_breaks: tuple[str, ...]
@@ -187,14 +191,21 @@ class Combined:
 
     pattern: re.Pattern[str]
     kinds: tuple[tuple[str, re.Pattern[str]], ...]  # in priority order
+    # matched text -> kind; the same words recur in every article
+    _seen: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def finditer(self, text: str) -> Iterator[tuple[re.Match[str], str]]:
+        seen = self._seen
         for match in self.pattern.finditer(text):
             found = match.group(0)
-            for kind, exact in self.kinds:
-                if exact.fullmatch(found):
-                    yield match, kind
-                    break
+            if found in seen:
+                kind = seen[found]
+            else:
+                kind = next((k for k, exact in self.kinds if exact.fullmatch(found)), None)
+                if len(seen) < _CACHE_LIMIT:
+                    seen[found] = kind
+            if kind is not None:
+                yield match, kind
 
 
 def combined(entries: list[tuple[str, str]], order: tuple[str, ...] = ()) -> Combined | None:
@@ -298,6 +309,10 @@ def load_lexicon(language: str) -> Lexicon:
     flag_entries = [(p, key) for key in ("originally", "reaffirm", "indefinite") for p in raw[key]]
     structure = combined(structure_entries, STRUCTURE_ORDER)
     flags = combined(flag_entries, STRUCTURE_ORDER)
+    context_order = ("meeting", "hedge", "reporting", "official")
+    context = combined(
+        [(p, key) for key in context_order for p in raw[key]], context_order
+    )
     return Lexicon(
         language=lang,
         raw=raw,
@@ -318,6 +333,7 @@ def load_lexicon(language: str) -> Lexicon:
         non_talks=alternation(raw["non_talks"]),
         structure=structure,
         flags=flags,
+        context=context,
         places=places,
         places_any=places_any,
         clause_breaks=tuple(raw["clause_breaks"]),

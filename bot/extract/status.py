@@ -128,9 +128,22 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
         kept.append(cue)
     winner = max(kept, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=None)
 
-    hedged = _has(lex.hedge, text)
-    reporting = tuple(_spans(lex.reporting, text))
-    meeting_spans = tuple(_spans(lex.meeting, text))
+    hedged = False
+    official = False
+    reporting_list: list[tuple[int, int]] = []
+    meeting_list: list[tuple[int, int]] = []
+    if lex.context is not None:
+        for match, kind in lex.context.finditer(text):
+            if kind == "meeting":
+                meeting_list.append((match.start(), match.end()))
+            elif kind == "reporting":
+                reporting_list.append((match.start(), match.end()))
+            elif kind == "hedge":
+                hedged = True
+            else:
+                official = True
+    reporting = tuple(reporting_list)
+    meeting_spans = tuple(meeting_list)
     if not cues and not meeting_spans:
         # nothing to report about a meeting: only hedges and reporting verbs matter
         # to the rest of the sentence, so skip the remaining scans
@@ -159,7 +172,7 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
         cue=winner,
         tentative=tentative,
         confirmed=confirmed and not hedged,
-        official=_has(lex.official, text),
+        official=official,
         meeting_word=bool(meeting_spans),
         indefinite="indefinite" in found,
         reaffirm=reaffirm,
