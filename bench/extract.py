@@ -15,7 +15,7 @@ import random
 import sys
 import time
 import warnings
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -236,14 +236,14 @@ def bench_dateparser(articles: list[tuple[str, str, date, str]]) -> float | None
         from dateparser.search import search_dates
     except ImportError:
         return None
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     warnings.simplefilter("ignore")
     title, text, published, lang = articles[0]
     search_dates(text, languages=[lang])  # first call loads language data lazily
     started = time.process_time()
     for title, text, published, lang in articles:
-        base = datetime(published.year, published.month, published.day, tzinfo=timezone.utc)
+        base = datetime(published.year, published.month, published.day, tzinfo=UTC)
         search_dates(
             f"{title}\n{text}",
             languages=[lang],

@@ -376,6 +376,7 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
     env = {
         "BOT_POLLING_ALLOW_PRIVATE_ADDRESSES": "true",
         "BOT_POLLING_DEFAULT_INTERVAL_SECONDS": "60",
+        "BOT_POLLING_JITTER_SECONDS": str(args.jitter),
     }
     config = load_config(workdir / "config", env=env)
     db = f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
@@ -407,10 +408,9 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
             await asyncio.sleep(0.5)
         warm_wall = time.monotonic() - wall_start
         warm_cpu = cpu_seconds() - cpu_start
-        # The first round fires for every feed at once, unjittered; from the second round
-        # on each feed fires once per interval at a jittered offset, so a window that
-        # starts after the second round's jitter contains one run per feed per minute.
-        steady = wall_start + 60 + config.settings.polling.jitter_seconds + 1
+        # The first round polls every feed at once; the regular runs start one interval
+        # later, so any window from then on holds one run per feed per interval.
+        steady = wall_start + 61
         await asyncio.sleep(max(0.0, steady - time.monotonic()))
         report.figure(
             "warm-up (first poll of every feed)",
@@ -553,6 +553,13 @@ def main() -> int:
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--hosts", type=int, default=100, help="loopback addresses to spread over")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--jitter",
+        type=float,
+        default=0.0,
+        help="polling.jitter_seconds (0: each feed exactly once a minute; APScheduler adds "
+        "the jitter after every run, so 15 makes the mean period 67.5 s)",
+    )
     parser.add_argument("--warmup-limit", type=float, default=600.0, help="seconds")
     parser.add_argument("--profile", action="store_true", help="cProfile the window")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import commands
@@ -231,14 +232,32 @@ class BotApp:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         jitter = self.config.settings.polling.jitter_seconds
         now = self.clock()
-        for job in self.jobs:
+        count = max(len(self.jobs), 1)
+        for index, job in enumerate(self.jobs):
+            # First poll right away (a one-off run), then the regular runs spread evenly
+            # over the interval. Started together, every feed would fire in the same few
+            # seconds of each round (jitter adds at most jitter_seconds): a burst that
+            # queues in the fetch limiter and the database and delays alerts by seconds.
             self.scheduler.add_job(
                 self.pipeline.poll,
-                IntervalTrigger(seconds=job.interval, jitter=jitter or None, timezone=UTC),
+                DateTrigger(run_date=now, timezone=UTC),
+                args=[job],
+                id=f"first-poll:{job.id}",
+                name=f"first poll {job.id}",
+                misfire_grace_time=None,
+            )
+            phase = timedelta(seconds=job.interval * (1 + index / count))
+            self.scheduler.add_job(
+                self.pipeline.poll,
+                IntervalTrigger(
+                    seconds=job.interval,
+                    jitter=jitter or None,
+                    start_date=now + phase,
+                    timezone=UTC,
+                ),
                 args=[job],
                 id=f"poll:{job.id}",
                 name=f"poll {job.id}",
-                next_run_time=now,  # first poll right away
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=max(1, int(job.interval)),

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from bot.models import Change, ChangeKind, MeetingStatus, Message, MessageLink
 from bot.render import (
+    clean_text,
     console_text,
     meeting_title,
     render_change,
@@ -251,8 +252,13 @@ def test_property_telegram_parts_are_valid(
         visible += StrictTelegramHTML().check(part)
     plain = "".join(telegram_plain(msg, limit=limit))
     squash = lambda s: re.sub(r"\s+", "", s)  # noqa: E731
-    # Same visible text in HTML and plain (plain shows the URL as text too).
-    assert squash(plain).startswith(squash(visible)[: len(squash(visible)) // 2])
+    # Every piece of content reaches the reader in both forms (split across parts
+    # perhaps, but never dropped or garbled by escaping).
+    for piece in (headline, *lines, *quotes):
+        want = squash(clean_text(piece))[:12]
+        if want:
+            assert want in squash(visible)
+            assert want in squash(plain)
 
 
 # --------------------------------------------------------------------------- Slack

@@ -25,6 +25,7 @@ from bot.extract.dates import (
     VAGUE,
     WEEKDAY,
     DateMention,
+    month_names,
     resolve_weekdays,
     scan_dates,
 )
@@ -186,7 +187,8 @@ class Extractor:
         mention_at = sorted(m.start for m in mentions)
         denied = lex.status["denied"]
         events: list[_Event] = []
-        for index, (start, end) in enumerate(split_sentences(analysed, lex.abbreviations)):
+        sentences = split_sentences(analysed, lex.abbreviations, month_names(lex.language))
+        for index, (start, end) in enumerate(sentences):
             end = min(end, start + MAX_SENTENCE_CHARS)
             entities = _count_in(mention_at, start, end)
             if not (
@@ -690,8 +692,10 @@ def _may_open(event: _Event) -> bool:
 
 
 def _set_status(meeting: _Meeting, event: _Event) -> None:
+    # a denial answers a report: the report's hedging stays with the meeting
+    inherited = meeting.tentative and event.status is MeetingStatus.DENIED
     meeting.status, meeting.evidence = event.status, event.evidence
-    meeting.tentative = event.tentative
+    meeting.tentative = event.tentative or inherited
     meeting.from_title = event.is_title
     meeting.from_cue = meeting.from_cue or event.from_cue
 
@@ -729,10 +733,10 @@ def _combine(meeting: _Meeting, event: _Event) -> None:
         if not meeting.from_cue and event.tentative:
             meeting.tentative = True
         return
-    if meeting.from_title and not event.is_title and meeting.from_cue:
-        # the body states the news more precisely than its headline
-        if event.status is not meeting.status or not meeting.from_cue:
-            _set_status(meeting, event)
+    if meeting.from_title and not event.is_title and event.status in _CHANGES:
+        # the body states a change more precisely than its headline
+        # ("cancelled" over a body saying "postponed indefinitely")
+        _set_status(meeting, event)
         return
     if event.is_title and not meeting.from_title and meeting.from_cue:
         return

@@ -222,6 +222,11 @@ def _tables(language: str) -> _Tables:
     )
 
 
+def month_names(language: str) -> frozenset[str]:
+    """Lower-case full month names of a language (every case form known)."""
+    return _tables(language).full_months
+
+
 # --------------------------------------------------------------------------- resolution
 
 
@@ -356,7 +361,9 @@ def scan_dates(
         if month is None:
             continue
         start_day = _with_year(match.group("y"), month, int(match.group("d1")), published)
-        if start_day is None and published is not None:
+        if start_day is None:
+            if published is None:  # no year and nothing to infer it from
+                add(match.start(), match.end(), VAGUE, None)
             continue
         add(
             match.start(),
@@ -371,7 +378,9 @@ def scan_dates(
             if month is None:
                 continue
             start_day = _with_year(match.group("y"), month, int(match.group("d1")), published)
-            if start_day is None and published is not None:
+            if start_day is None:
+                if published is None:
+                    add(match.start(), match.end(), VAGUE, None)
                 continue
             add(
                 match.start(),

@@ -310,9 +310,7 @@ def load_lexicon(language: str) -> Lexicon:
     structure = combined(structure_entries, STRUCTURE_ORDER)
     flags = combined(flag_entries, STRUCTURE_ORDER)
     context_order = ("meeting", "hedge", "reporting", "official")
-    context = combined(
-        [(p, key) for key in context_order for p in raw[key]], context_order
-    )
+    context = combined([(p, key) for key in context_order for p in raw[key]], context_order)
     return Lexicon(
         language=lang,
         raw=raw,

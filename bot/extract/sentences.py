@@ -17,11 +17,14 @@ from collections.abc import Iterable
 _BOUNDARY = re.compile(r"[.!?…]+[\"»”'’)\]]*[ \t]+|\n\s*")
 _LAST_TOKEN = re.compile(r"([\w.]{1,12})\.?$")
 _SHORT_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})?$")
+_NEXT_WORD = re.compile(r"\w+")
 
 Span = tuple[int, int]
 
 
-def _is_abbreviation(before: str, abbreviations: frozenset[str]) -> bool:
+def _is_abbreviation(
+    before: str, after: str, abbreviations: frozenset[str], months: frozenset[str]
+) -> bool:
     match = _LAST_TOKEN.search(before[-14:])
     if match is None:
         return False
@@ -33,12 +36,26 @@ def _is_abbreviation(before: str, abbreviations: frozenset[str]) -> bool:
     if len(token) == 1 and token.isalpha():  # an initial: "D. C.", "J. Smith"
         return True
     if "." in token and all(len(part) <= 2 for part in token.split(".")):
-        return not token.replace(".", "").isdigit() or bool(_SHORT_NUMBER.match(token))
-    return bool(_SHORT_NUMBER.match(token))
+        return True  # "m.in.", "u.s.", "14.02."
+    if _SHORT_NUMBER.match(token):
+        # "am 9. Februar": an ordinal day before a month name; "on February 1. The"
+        # is a sentence end
+        following = _NEXT_WORD.match(after)
+        return following is not None and following.group(0).lower() in months
+    return False
 
 
-def split_sentences(text: str, abbreviations: frozenset[str] = frozenset()) -> list[Span]:
-    """Character spans of the sentences in ``text`` (whitespace trimmed)."""
+def split_sentences(
+    text: str,
+    abbreviations: frozenset[str] = frozenset(),
+    months: frozenset[str] = frozenset(),
+) -> list[Span]:
+    """Character spans of the sentences in ``text`` (whitespace trimmed).
+
+    ``abbreviations``: lower-case tokens (without the final period) that never end
+    a sentence; ``months``: lower-case month names that a "9." before them turns
+    into an ordinal day rather than a sentence end.
+    """
     spans: list[Span] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
@@ -48,7 +65,9 @@ def split_sentences(text: str, abbreviations: frozenset[str] = frozenset()) -> l
             following = text[match.end() : match.end() + 1]
             if following and following.islower():
                 continue
-            if match.group(0)[0] == "." and _is_abbreviation(text[start:end], abbreviations):
+            if match.group(0)[0] == "." and _is_abbreviation(
+                text[start:end], text[match.end() : match.end() + 16], abbreviations, months
+            ):
                 continue
             end = match.start() + len(match.group(0).rstrip())
         spans.extend(_trimmed(text, start, end))

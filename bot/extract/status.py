@@ -30,7 +30,8 @@ from bot.models import MeetingStatus
 
 PRECEDENCE = {group: rank for rank, group in enumerate(reversed(STATUS_GROUPS))}
 NEGATION_WINDOW = 3  # words before a cue that may negate it
-MODAL_WINDOW = 6  # words before a cancel/move cue that may make it hypothetical
+MODAL_WINDOW = 10  # words before a cancel/move cue (back to the previous cue) that may
+# make it hypothetical
 _WORD = re.compile(r"\w+(?:'\w+)?")
 _CUE_DIRECTION = {"held": -1, "upcoming": 1, "moved": 1}
 
@@ -116,12 +117,18 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
 
     tentative = False
     kept: list[Cue] = []
+    previous_end = 0
     for cue in cues:
-        before = _words_before(text, cue.start, NEGATION_WINDOW)
+        # a negation governs the nearest cue only ("nicht abgesagt und findet statt")
+        scope = text[: cue.start]
+        if previous_end:
+            scope = " " * previous_end + scope[previous_end:]
+        previous_end = cue.end
+        before = _words_before(scope, cue.start, NEGATION_WINDOW)
         if before and _has(lex.negation, before) and not _negation_inside(cue, lex):
             continue
         if cue.group in ("cancelled", "moved"):
-            wider = _words_before(text, cue.start, MODAL_WINDOW)
+            wider = _words_before(scope, cue.start, MODAL_WINDOW)
             if wider and _has(lex.modal, wider):
                 tentative = True
                 continue
@@ -257,7 +264,8 @@ def new_times(
     result: list[DateMention] = []
     for mention in dates:
         before = folded[max(0, mention.start - 12) : mention.start].split()
-        if before and before[-1] in targets:
+        own = folded[mention.start : mention.end].split()[:1]
+        if (before and before[-1] in targets) or (own and own[0] in targets):
             result.append(mention)
             continue
         if cue is None or mention.start < cue.end:

@@ -1,0 +1,171 @@
+"""Time expressions per language: absolute days, ranges, relative words, weekdays
+by tense, year inference, vague phrases (text kept, no day invented)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.extract.dates import (
+    ABSOLUTE,
+    RELATIVE,
+    VAGUE,
+    WEEKDAY,
+    find_dates,
+    infer_year,
+    resolve_weekday,
+)
+
+WED_28_JAN = date(2026, 1, 28)  # a Wednesday
+SAT_31_JAN = date(2026, 1, 31)  # a Saturday
+
+
+def _days(
+    lang: str, text: str, published: date, direction: int = 0
+) -> list[tuple[str, date | None, date | None]]:
+    return [(m.kind, m.date, m.date_end) for m in find_dates(text, lang, published, direction)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("pl", "Spotkanie planowane jest na 1 lutego.", (date(2026, 2, 1), None)),
+        ("pl", "Rozmowy w dniach 23-24 stycznia.", (date(2026, 1, 23), date(2026, 1, 24))),
+        ("pl", "Termin: 3 do 5 lutego 2026 r.", (date(2026, 2, 3), date(2026, 2, 5))),
+        ("en", "They meet on Feb. 4-5 in the city.", (date(2026, 2, 4), date(2026, 2, 5))),
+        ("en", "Talks are set for February 4–5.", (date(2026, 2, 4), date(2026, 2, 5))),
+        ("en", "The summit opens on the 3rd of February.", (date(2026, 2, 3), None)),
+        ("en", "The window runs from March 5 to 9.", (date(2026, 3, 5), date(2026, 3, 9))),
+        ("en", "It happened on Aug. 8, 2025.", (date(2025, 8, 8), None)),
+        ("it", "Il vertice è fissato per il 1° febbraio.", (date(2026, 2, 1), None)),
+        ("it", "Colloqui dal 10 al 12 febbraio.", (date(2026, 2, 10), date(2026, 2, 12))),
+        ("ru", "Встреча намечена на 15-е февраля.", (date(2026, 2, 15), None)),
+        ("ru", "Переговоры пройдут с 3 по 5 февраля.", (date(2026, 2, 3), date(2026, 2, 5))),
+        ("uk", "Зустріч у період від 5 до 9 березня.", (date(2026, 3, 5), date(2026, 3, 9))),
+        ("de", "Das Treffen ist für den 14.02. geplant.", (date(2026, 2, 14), None)),
+        ("de", "Beratungen vom 9. bis 11. Februar.", (date(2026, 2, 9), date(2026, 2, 11))),
+        ("de", "Termin am 14.02.2026 bestätigt.", (date(2026, 2, 14), None)),
+        ("fr", "La réunion aura lieu le 2 février.", (date(2026, 2, 2), None)),
+        ("fr", "Du 4 au 6 février à Genève.", (date(2026, 2, 4), date(2026, 2, 6))),
+        ("es", "Del 10 al 12 de febrero en Ginebra.", (date(2026, 2, 10), date(2026, 2, 12))),
+        ("es", "Los días 23 y 24 de enero hubo rondas.", (date(2026, 1, 23), date(2026, 1, 24))),
+        ("en", "Published schedule: 2026-02-03.", (date(2026, 2, 3), None)),
+    ],
+)
+def test_absolute_dates(lang: str, text: str, expected: tuple[date, date | None]) -> None:
+    found = [(d, e) for kind, d, e in _days(lang, text, WED_28_JAN) if kind == ABSOLUTE]
+    assert found == [expected]
+
+
+@pytest.mark.parametrize(
+    ("published", "month", "day", "expected"),
+    [
+        (date(2025, 12, 17), 1, 5, date(2026, 1, 5)),  # early January seen from December
+        (date(2026, 1, 24), 12, 23, date(2025, 12, 23)),  # late December seen from January
+        (date(2026, 6, 1), 6, 10, date(2026, 6, 10)),
+        (date(2026, 6, 1), 2, 30, None),  # no such day in any candidate year
+    ],
+)
+def test_year_inference(published: date, month: int, day: int, expected: date | None) -> None:
+    assert infer_year(month, day, published) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "published", "direction", "expected"),
+    [
+        # past cue -> most recent (or the same day); future cue -> next (or the same day)
+        ("pl", "W sobotę w Miami doszło do spotkania.", SAT_31_JAN, -1, SAT_31_JAN),
+        ("pl", "Spotkają się w sobotę.", WED_28_JAN, 1, date(2026, 1, 31)),
+        ("pl", "Odbyło się w sobotę.", WED_28_JAN, -1, date(2026, 1, 24)),
+        ("pl", "Trump wyraził w piątek przekonanie.", SAT_31_JAN, -1, date(2026, 1, 30)),
+        ("en", "They will meet next Wednesday.", WED_28_JAN, 0, date(2026, 2, 4)),
+        ("en", "They met on Saturday.", WED_28_JAN, -1, date(2026, 1, 24)),
+        ("it", "Si sono visti sabato scorso.", WED_28_JAN, 0, date(2026, 1, 24)),
+        ("uk", "Це сталося минулої суботи.", WED_28_JAN, 0, date(2026, 1, 24)),
+        ("ru", "Встреча состоится в субботу.", WED_28_JAN, 1, date(2026, 1, 31)),
+        ("es", "El próximo martes habrá cumbre.", WED_28_JAN, 0, date(2026, 2, 3)),
+        ("de", "Das Treffen ist auf Montag verschoben.", WED_28_JAN, 0, date(2026, 2, 2)),
+        ("fr", "La rencontre prévue mardi.", date(2025, 12, 2), 1, date(2025, 12, 2)),
+    ],
+)
+def test_weekdays_follow_tense(
+    lang: str, text: str, published: date, direction: int, expected: date
+) -> None:
+    found = [d for kind, d, _ in _days(lang, text, published, direction) if kind == WEEKDAY]
+    assert found == [expected]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "The talks happen tomorrow.", date(2026, 1, 29)),
+        ("en", "They spoke yesterday.", date(2026, 1, 27)),
+        ("en", "A decision in two days.", date(2026, 1, 30)),
+        ("pl", "Decyzja zapadnie za dwa dni.", date(2026, 1, 30)),
+        ("uk", "Рішення буде за два дні.", date(2026, 1, 30)),
+        ("ru", "Встреча пройдет завтра.", date(2026, 1, 29)),
+        ("de", "Die Gespräche beginnen heute.", WED_28_JAN),
+        ("es", "La cumbre empieza pasado mañana.", date(2026, 1, 30)),
+        ("fr", "Ils se sont vus hier.", date(2026, 1, 27)),
+        ("it", "Il vertice è oggi.", WED_28_JAN),
+    ],
+)
+def test_relative_days(lang: str, text: str, expected: date) -> None:
+    assert [d for kind, d, _ in _days(lang, text, WED_28_JAN) if kind == RELATIVE] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "They will meet next week."),
+        ("en", "A summit is possible later this month."),
+        ("en", "The envoys arrive this weekend."),
+        ("pl", "Spotkali się w grudniu."),
+        ("pl", "Rozmowy w przyszłym tygodniu."),
+        ("ru", "Встреча на следующей неделе."),
+        ("uk", "Переговори на наступному тижні."),
+        ("de", "Das Treffen wurde auf nächste Woche verschoben."),
+        ("fr", "Une rencontre la semaine prochaine."),
+        ("it", "Un incontro la settimana prossima."),
+        ("es", "Una reunión la próxima semana."),
+    ],
+)
+def test_vague_expressions_give_no_day(lang: str, text: str) -> None:
+    found = find_dates(text, lang, WED_28_JAN, 0)
+    assert found, "the time expression should still be found"
+    assert all(m.kind == VAGUE and m.date is None for m in found)
+
+
+def test_no_dates_in_plain_words() -> None:
+    # Polish function words that a generic parser reads as months or weekdays
+    assert find_dates("Nie wiadomo, czy mają się spotkać i kiedy.", "pl", WED_28_JAN) == []
+    assert find_dates("Die Gespräche dauern an.", "de", WED_28_JAN) == []
+
+
+def test_offsets_point_into_the_text() -> None:
+    text = "Talks on February 4 and then tomorrow."
+    for mention in find_dates(text, "en", WED_28_JAN):
+        assert text[mention.start : mention.end] == mention.text
+
+
+def test_unknown_publication_day_keeps_explicit_years_only() -> None:
+    found = find_dates("On 4 February 2026 and on 5 February.", "en", None)
+    assert [(m.kind, m.date) for m in found] == [(ABSOLUTE, date(2026, 2, 4)), (VAGUE, None)]
+
+
+@pytest.mark.parametrize(
+    ("weekday", "modifier", "direction", "expected"),
+    [
+        (2, None, 1, WED_28_JAN),  # the same day counts for the future
+        (2, None, -1, WED_28_JAN),  # and for the past
+        (2, "next", 0, date(2026, 2, 4)),
+        (2, "last", 0, date(2026, 1, 21)),
+        (4, None, 0, date(2026, 1, 30)),  # Friday: two days ahead is nearer than five back
+        (0, None, 0, date(2026, 1, 26)),  # Monday: two days back is nearer
+    ],
+)
+def test_resolve_weekday(
+    weekday: int, modifier: str | None, direction: int, expected: date
+) -> None:
+    assert resolve_weekday(weekday, WED_28_JAN, modifier, direction) == expected

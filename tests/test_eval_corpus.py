@@ -1,0 +1,55 @@
+"""Extraction quality on the labelled development corpus (skipped when absent).
+
+The thresholds are the project's targets; the corpus lives outside the repository.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.cli.extract import prediction_json
+from bot.config import load_watchlist
+from bot.evaluation import Report, evaluate
+from bot.extract import Extractor
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus" / "dev.jsonl"
+
+pytestmark = pytest.mark.corpus
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    if not CORPUS.is_file():
+        pytest.skip(f"labelled corpus not present ({CORPUS}); clone-only run")
+    gold = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line.strip()]
+    extractor = Extractor(load_watchlist(REPO / "config" / "watchlist.yaml"))
+    predictions = []
+    for record in gold:
+        published = date.fromisoformat(record["published"]) if record.get("published") else None
+        extraction = extractor.extract(record.get("title") or "", record["text"], published)
+        predictions.append(prediction_json(record["id"], extraction))
+    return evaluate(gold, predictions)
+
+
+def test_meetings_f1(report: Report) -> None:
+    assert report.overall.fields["meetings"].f1 >= 0.80
+
+
+def test_status_accuracy(report: Report) -> None:
+    assert report.overall.status.value >= 0.85
+
+
+def test_alerts(report: Report) -> None:
+    alert = report.overall.alert
+    assert alert.precision >= 0.95
+    assert alert.recall >= 0.95
+
+
+def test_entities(report: Report) -> None:
+    assert report.overall.fields["actors"].f1 >= 0.95
+    assert report.overall.fields["venues"].f1 >= 0.95

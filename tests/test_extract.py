@@ -1,0 +1,264 @@
+"""End-to-end extraction with the real matcher and the shipped watchlist: one row
+per language and phrasing, merging, irrelevant items, bounded time on huge input."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_watchlist
+from bot.extract import Extractor
+from bot.models import MeetingReport
+from bot.models import MeetingStatus as S
+
+WATCHLIST = Path(__file__).resolve().parents[1] / "config" / "watchlist.yaml"
+
+Row = tuple[str | None, date | None, S, bool]
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor(load_watchlist(WATCHLIST))
+
+
+def _rows(meetings: tuple[MeetingReport, ...]) -> list[Row]:
+    return [(m.venue, m.date, m.status, m.tentative) for m in meetings]
+
+
+CASES = [
+    (
+        "pl",
+        "",
+        "Kolejna runda rozmów Witkoffa z Dmitrijewem odbędzie się 4 lutego w Abu Zabi.",
+        date(2026, 1, 28),
+        [("abu-dhabi", date(2026, 2, 4), S.UPCOMING, False)],
+    ),
+    (
+        "pl",
+        "",
+        "W sobotę w Miami doszło do spotkania Witkoffa z Umerowem. Rozmowy trwały pięć godzin.",
+        date(2026, 1, 31),
+        [("miami", date(2026, 1, 31), S.HELD, False)],
+    ),
+    (
+        "en",
+        "",
+        "Witkoff met Umerov in Miami on Saturday, officials said.",
+        date(2026, 2, 2),
+        [("miami", date(2026, 1, 31), S.HELD, False)],
+    ),
+    (
+        "en",
+        "",
+        "Witkoff and Kushner will meet Putin in Moscow on Tuesday, according to Axios.",
+        date(2025, 12, 1),
+        [("moscow", date(2025, 12, 2), S.UPCOMING, True)],
+    ),
+    (
+        "ru",
+        "",
+        "Встреча Путина и Трампа в Будапеште отменена, сообщил Песков.",
+        date(2025, 10, 22),
+        [("budapest", None, S.CANCELLED, False)],
+    ),
+    (
+        "uk",
+        "",
+        "Переговори Умєрова та Віткоффа в Женеві перенесли на 10 березня.",
+        date(2026, 3, 2),
+        [("geneva", date(2026, 3, 10), S.RESCHEDULED, False)],
+    ),
+    (
+        "de",
+        "",
+        "Das Treffen von Witkoff und Umjerow in Genf wurde auf nächste Woche verschoben.",
+        date(2026, 2, 10),
+        [("geneva", None, S.RESCHEDULED, False)],
+    ),
+    (
+        "fr",
+        "",
+        "La rencontre entre Trump et Poutine à Budapest n'aura finalement pas lieu.",
+        date(2025, 10, 22),
+        [("budapest", None, S.CANCELLED, False)],
+    ),
+    (
+        "it",
+        "",
+        "Il vertice di Budapest tra Trump e Putin è stato rinviato a data da destinarsi.",
+        date(2025, 10, 22),
+        [("budapest", None, S.POSTPONED, False)],
+    ),
+    (
+        "es",
+        "",
+        "Witkoff y Kushner se reunirán con Putin el martes en Moscú.",
+        date(2025, 12, 1),
+        [("moscow", date(2025, 12, 2), S.UPCOMING, False)],
+    ),
+    (
+        "pl",
+        "",
+        "Według mediów Witkoff i Kushner planują spotkanie z Putinem w Moskwie. "
+        "Biały Dom zaprzecza istnieniu takich planów.",
+        date(2026, 1, 14),
+        [("moscow", None, S.DENIED, True)],
+    ),
+    (
+        "pl",
+        "",
+        "W niedzielę na Florydzie spotkali się Witkoff i Umerow. Rozmowy były konstruktywne.",
+        date(2025, 11, 30),
+        [("other:Florida", date(2025, 11, 30), S.HELD, False)],
+    ),
+    (
+        "en",
+        "",
+        "GENEVA, Feb 17 (Reuters) - Talks between Umerov and Witkoff began "
+        "in Abu Dhabi on Tuesday.",
+        date(2026, 2, 17),
+        [("abu-dhabi", date(2026, 2, 17), S.HELD, False)],
+    ),
+    (
+        "en",
+        "",
+        "Zelensky said the meeting with Trump in Washington would not be cancelled "
+        "and will take place on Friday.",
+        date(2026, 2, 2),
+        [("washington", date(2026, 2, 6), S.UPCOMING, False)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "title", "text", "published", "expected"), CASES)
+def test_meetings(
+    extractor: Extractor, lang: str, title: str, text: str, published: date, expected: list[Row]
+) -> None:
+    extraction = extractor.extract(title, text, published)
+    assert extraction.lang == lang
+    assert _rows(extraction.meetings) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        (
+            "Norris champion",
+            "Lando Norris won the Abu Dhabi Grand Prix on Sunday and denied Verstappen.",
+        ),
+        ("Fund news", "Kushner's investment fund raised two billion dollars this week."),
+        ("Weather", "Miami weather: heavy rain is expected on Saturday across the region."),
+        ("Hokej", "Hokeista Dmitrijew zdobył dwa gole w sobotnim meczu."),
+        ("Drony", "Nad Moskwą zestrzelono drony. Agencja zaprzeczyła doniesieniom o opóźnieniach."),
+        ("ФРС", "Бессент заявил, что ФРС утратила доверие американцев."),
+    ],
+)
+def test_irrelevant_items_give_no_meetings(extractor: Extractor, title: str, text: str) -> None:
+    extraction = extractor.extract(title, text, date(2025, 12, 7))
+    assert extraction.meetings == ()
+    assert not extraction.alert
+
+
+def test_title_restating_the_body_is_one_meeting(extractor: Extractor) -> None:
+    extraction = extractor.extract(
+        "Trump and Putin to meet in Budapest",
+        "Trump will meet Putin in Budapest within two weeks, the White House said. "
+        "The summit in Budapest is expected to focus on Ukraine.",
+        date(2025, 10, 16),
+    )
+    assert [(m.venue, m.status) for m in extraction.meetings] == [("budapest", S.UPCOMING)]
+    meeting = extraction.meetings[0]
+    assert {"trump", "putin"} <= set(meeting.participants)
+    assert meeting.when_text == "within two weeks"
+
+
+def test_reschedule_keeps_the_previous_day(extractor: Extractor) -> None:
+    extraction = extractor.extract(
+        "",
+        "Witkoff and Kushner will join the talks in Abu Dhabi. "
+        "The second round was originally planned for February 1. "
+        "The second round will take place on February 4-5.",
+        date(2026, 2, 3),
+    )
+    assert len(extraction.meetings) == 1
+    meeting = extraction.meetings[0]
+    assert (meeting.venue, meeting.date, meeting.date_end) == (
+        "abu-dhabi",
+        date(2026, 2, 4),
+        date(2026, 2, 5),
+    )
+    assert meeting.status is S.RESCHEDULED
+    assert meeting.previous_date == date(2026, 2, 1)
+
+
+def test_evidence_and_official(extractor: Extractor) -> None:
+    extraction = extractor.extract(
+        "",
+        "Kremlin spokesman Peskov said Putin will receive Witkoff in Moscow on Tuesday.",
+        datetime(2025, 12, 1, 9, 0, tzinfo=UTC),
+    )
+    meeting = extraction.meetings[0]
+    assert meeting.evidence.startswith("Kremlin spokesman Peskov said")
+    assert meeting.official
+    assert set(extraction.actors) >= {"peskov", "putin", "witkoff"}
+    assert extraction.venues == ("moscow",)
+
+
+def test_lang_hint_is_only_a_hint(extractor: Extractor) -> None:
+    extraction = extractor.extract(
+        "", "Spotkanie Witkoffa z Putinem odbędzie się w Moskwie.", date(2026, 1, 1), "en"
+    )
+    assert extraction.lang == "pl"
+
+
+def test_unknown_publication_day(extractor: Extractor) -> None:
+    extraction = extractor.extract("", "Witkoff met Putin in Moscow on Tuesday.", None)
+    assert [(m.venue, m.date, m.status) for m in extraction.meetings] == [("moscow", None, S.HELD)]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "a" * 10_000_000,
+        "1-" * 5_000_000,
+        "nie " * 2_500_000,
+        ("Witkoff spotkał się z Putinem w Moskwie 1 lutego. " * 200_000),
+    ],
+)
+def test_huge_title_finishes_in_bounded_time(extractor: Extractor, title: str) -> None:
+    started = time.perf_counter()
+    extractor.extract(title, "Witkoff met Putin in Moscow.", date(2026, 1, 1))
+    assert time.perf_counter() - started < 2.0
+
+
+def test_huge_body_is_capped(extractor: Extractor) -> None:
+    body = "Witkoff met Putin in Moscow on Tuesday. " + "Lorem ipsum dolor sit amet. " * 400_000
+    started = time.perf_counter()
+    extraction = extractor.extract("", body, date(2026, 1, 1))
+    assert time.perf_counter() - started < 3.0
+    assert extraction.meetings
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Rozmawiali m.in. Witkoff i Umerow. Potem wyszli.", 2),
+        ("Das Treffen ist für den 14.02. geplant. Danach mehr.", 2),
+        ("Am 9. Februar trafen sie sich. Dann nicht mehr.", 2),
+        ("The talks were planned for February 1. They moved.", 2),
+        ("He flew to Washington, D. C. on Friday. Talks followed.", 2),
+        ("U.S. envoy Witkoff arrived. He met Putin.", 2),
+        ("Headline without period\nBody sentence one. Body two.", 3),
+    ],
+)
+def test_sentence_splitting(text: str, expected: int) -> None:
+    from bot.extract.dates import month_names
+    from bot.extract.lexicons import load_lexicon
+    from bot.extract.sentences import split_sentences
+
+    lang = "pl" if "Rozmawiali" in text else "de" if "Treffen" in text or "Am 9" in text else "en"
+    spans = split_sentences(text, load_lexicon(lang).abbreviations, month_names(lang))
+    assert len(spans) == expected, [text[a:b] for a, b in spans]

@@ -1,0 +1,118 @@
+"""Each lexicon file: valid shape, compilable regexes, no catastrophic patterns, no
+empty group for the eight supported languages."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pytest
+
+from bot.extract.lexicons import (
+    FALLBACK,
+    LANGUAGES,
+    LIST_KEYS,
+    STATUS_GROUPS,
+    WEEKDAY_KEYS,
+    LexiconError,
+    load_lexicon,
+    read_raw,
+    validate,
+)
+
+ALL_FILES = (*LANGUAGES, FALLBACK)
+# An unbounded quantifier on a group that itself repeats: (a+)+, (\w*)*, (\w+ ){2,}
+NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[*+](?:[^()\\]|\\.)*\)(?:[*+]|\{\d*,\})")
+
+
+def _entries(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """(where, pattern) for every regex entry of a lexicon file."""
+    found: list[tuple[str, str]] = []
+    for key in LIST_KEYS:
+        found.extend((key, p) for p in raw[key])
+    for key in (
+        "status",
+        "tense",
+        "weekdays",
+        "months_extra",
+        "relative_days",
+        "weekday_modifiers",
+        "relative_offsets",
+        "places",
+    ):
+        for sub, values in raw[key].items():
+            found.extend((f"{key}.{sub}", p.replace("{n}", "2")) for p in values)
+    return found
+
+
+@pytest.mark.parametrize("lang", ALL_FILES)
+def test_schema_valid_and_compiles(lang: str) -> None:
+    raw = read_raw(lang)
+    assert raw["language"] == lang
+    for where, pattern in _entries(raw):
+        try:
+            re.compile(pattern)
+        except re.error as exc:  # pragma: no cover - the assertion message is the point
+            pytest.fail(f"{lang}.yaml {where}: {pattern!r} does not compile: {exc}")
+    lex = load_lexicon(lang)
+    assert lex.language == lang
+    assert lex.meeting is not None
+
+
+@pytest.mark.parametrize("lang", ALL_FILES)
+def test_no_nested_quantifiers(lang: str) -> None:
+    for where, pattern in _entries(read_raw(lang)):
+        assert not NESTED_QUANTIFIER.search(pattern), f"{lang}.yaml {where}: {pattern!r}"
+
+
+@pytest.mark.parametrize("lang", ALL_FILES)
+def test_scans_stay_linear_on_hostile_text(lang: str) -> None:
+    lex = load_lexicon(lang)
+    hostile = ("a" * 5000 + " ") * 4 + ("nie " * 3000) + ("1-" * 3000) + ("ab " * 5000)
+    patterns = [p for p in (lex.meeting, lex.hedge, lex.past, lex.future, lex.negation) if p]
+    patterns += [p for p in lex.status.values() if p]
+    started = time.perf_counter()
+    for pattern in patterns:
+        for _ in pattern.finditer(hostile):
+            pass
+    assert time.perf_counter() - started < 5.0
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_group_non_empty(lang: str) -> None:
+    raw = read_raw(lang)
+    for key in LIST_KEYS:
+        assert raw[key], f"{lang}: '{key}' is empty"
+    for group in STATUS_GROUPS:
+        assert raw["status"][group], f"{lang}: status.{group} is empty"
+    for group in ("past", "future"):
+        assert raw["tense"][group], f"{lang}: tense.{group} is empty"
+    for key in ("relative_days", "weekday_modifiers", "relative_offsets"):
+        for sub, values in raw[key].items():
+            assert values, f"{lang}: {key}.{sub} is empty"
+    assert sorted(raw["weekdays"]) == sorted(WEEKDAY_KEYS)
+    assert raw["months_extra"] and raw["numbers"] and raw["places"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "top level"),
+        ({"meeting": "spotkanie"}, "'meeting' must be a list"),
+    ],
+)
+def test_validate_names_the_problem(data: Any, message: str) -> None:
+    with pytest.raises(LexiconError, match=message):
+        validate("xx.yaml", data)
+
+
+def test_validate_rejects_bad_months() -> None:
+    raw = read_raw("pl")
+    broken = {**raw, "months_extra": {13: ["smarch"]}}
+    with pytest.raises(LexiconError, match="months_extra"):
+        validate("pl.yaml", broken)
+
+
+def test_unknown_language_falls_back() -> None:
+    assert load_lexicon("nl").language == FALLBACK
