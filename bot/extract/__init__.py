@@ -184,7 +184,8 @@ class Extractor:
         folded = fold(analysed)
         # cheap whole-text scans decide which sentences deserve the full analysis
         meeting_at = _starts(lex.meeting, folded)
-        mention_at = sorted(m.start for m in mentions)
+        mentions = tuple(sorted(mentions, key=lambda m: m.start))
+        mention_at = [m.start for m in mentions]
         denied = lex.status["denied"]
         events: list[_Event] = []
         sentences = split_sentences(analysed, lex.abbreviations, month_names(lex.language))
@@ -203,7 +204,7 @@ class Extractor:
                 end=end,
                 text=analysed,
                 folded=folded,
-                mentions=[m for m in mentions if start <= m.start < end],
+                mentions=list(mentions[_first_at(mention_at, start) : _first_at(mention_at, end)]),
                 is_title=start < title_end,
                 places=_place_phrases(folded, lex, start, end),
             )
@@ -388,6 +389,10 @@ def _place_phrases(folded: str, lex: Lexicon, start: int, end: int) -> list[tupl
 
 def _starts(pattern: re.Pattern[str] | None, text: str) -> list[int]:
     return [m.start() for m in pattern.finditer(text)] if pattern is not None else []
+
+
+def _first_at(positions: list[int], start: int) -> int:
+    return bisect_left(positions, start)
 
 
 def _any_in(positions: list[int], start: int, end: int) -> bool:

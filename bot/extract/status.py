@@ -107,11 +107,6 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
                 cues.append(Cue(kind, match.start(), match.end(), match.group(0)))
             elif kind == "idiom":
                 idioms.append((match.start(), match.end()))
-    if lex.flags is not None:
-        for match, kind in lex.flags.finditer(folded):
-            found.add(kind)
-            if kind == "originally" and originally_at is None:
-                originally_at = match.start()
     text = _blank(folded, idioms)
     cues = _longest(cues)
 
@@ -167,6 +162,11 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
             direction=0,
             reporting=reporting,
         )
+    if lex.flags is not None:
+        for match, kind in lex.flags.finditer(folded):
+            found.add(kind)
+            if kind == "originally" and originally_at is None:
+                originally_at = match.start()
     reaffirm = "reaffirm" in found
     confirm_spans = _spans(lex.confirm, text)
     confirmed = any(
