@@ -55,6 +55,7 @@ import contextlib
 import email.utils
 import json
 import logging
+import os
 import random
 import shutil
 import subprocess
@@ -259,11 +260,10 @@ class NullSink:
 
 
 class CountingHandler(logging.Handler):
-    def __init__(self, path: Path) -> None:
-        super().__init__(logging.INFO)
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
         self.counts: Counter[str] = Counter()
         self.events: list[tuple[float, str]] = []  # scheduler trouble, with the time
-        self.file = path.open("w", encoding="utf-8")
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
@@ -272,10 +272,7 @@ class CountingHandler(logging.Handler):
                 self.events.append((time.monotonic(), "missed"))
             elif "maximum number of running instances" in message:
                 self.events.append((time.monotonic(), "skipped"))
-        if record.levelno >= logging.WARNING:
-            self.counts[f"{record.levelname.lower()} logs"] += 1
-        if record.levelno >= logging.WARNING or record.name.startswith("apscheduler.scheduler"):
-            self.file.write(f"{record.levelname} {record.name}: {message}\n")
+        self.counts[f"{record.levelname.lower()} logs"] += 1
 
 
 @dataclass
@@ -288,6 +285,7 @@ class Probe:
     fetch_started: dict[str, float] = field(default_factory=dict)
     delays: list[tuple[float, float]] = field(default_factory=list)  # (queued at, delay)
     changes: int = 0
+    in_flight: int = 0
     db_calls: dict[str, list[tuple[float, float]]] = field(
         default_factory=lambda: {"write": [], "read": []}
     )  # (ended at, duration) of every Database.write / Database.read
@@ -322,7 +320,11 @@ def instrument(app: Any, probe: Probe) -> None:
     real_poll = app.pipeline.poll
 
     async def poll(feed: Any, *, force: bool = False) -> Any:
-        report = await real_poll(feed, force=force)
+        probe.in_flight += 1
+        try:
+            report = await real_poll(feed, force=force)
+        finally:
+            probe.in_flight -= 1
         outcome = report.outcome
         if outcome == "skipped" and report.error:
             outcome = f"skipped ({report.error})"
@@ -381,10 +383,18 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
     config = load_config(workdir / "config", env=env)
     db = f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
     app = BotApp(config, RunOptions(database_url=db))
-    handler = CountingHandler(workdir / "bot.log")
+    # Production logging (bot.logs: INFO, chatty libraries quietened, redaction), written
+    # to a file in the work directory instead of stderr; plus a handler that counts.
+    from bot.logs import configure_logging
+
+    configure_logging("INFO")
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
+    log_file = (workdir / "bot.log").open("w", encoding="utf-8")
+    for existing in root.handlers:
+        if isinstance(existing, logging.StreamHandler):
+            existing.setStream(log_file)
+    handler = CountingHandler()
+    root.addHandler(handler)
 
     await app.open()
     assert app.delivery is not None and app.store is not None
@@ -428,6 +438,7 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
             profiler = cProfile.Profile()
             profiler.enable()
         t0, cpu0 = time.monotonic(), cpu_seconds()
+        print(f"  measuring from {warm_wall:.0f} s after start (pid {os.getpid()})", flush=True)
         per_minute = []
         for minute in range(args.minutes):
             m0, c0 = time.monotonic(), cpu_seconds()
@@ -453,11 +464,17 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
     finally:
         stop.set()
         await runner
-        await asyncio.sleep(0.5)
+        if app.scheduler is not None:
+            app.scheduler.shutdown(wait=False)
+        # Let polls already under way finish before the database closes.
+        for _ in range(300):
+            if not probe.in_flight:
+                break
+            await asyncio.sleep(0.1)
         rows_after = await outbox_rows(app) if app.store else 0
         sent = sink.sent
         await app.close()
-        handler.file.close()
+        root.removeHandler(handler)
 
     wall = t1 - t0
     window = [p for p in probe.polls if t0 <= p[0] < t1]

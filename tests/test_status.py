@@ -63,7 +63,7 @@ def judge(lang: str, text: str, published: date = PUBLISHED) -> tuple[S | None, 
         ("pl", "Spotkanie w Genewie nie zostało odwołane i odbędzie się w piątek.", S.UPCOMING),
         ("de", "Das Treffen wurde nicht abgesagt und findet am Freitag statt.", S.UPCOMING),
         # a negated 'planned' is a denial, listed as a phrase
-        ("pl", "Urzędnik powiedział, że obecnie nie jest planowane takie spotkanie.", S.DENIED),
+        ("pl", "Rzecznik dodał, że nie jest planowane żadne spotkanie.", S.DENIED),
         ("en", "There are no plans for such a meeting, an official said.", S.DENIED),
         # idioms: 'until further notice' is not a cancellation
         ("pl", "Rozmowy zostały zawieszone do odwołania.", S.POSTPONED),
@@ -74,7 +74,7 @@ def judge(lang: str, text: str, published: date = PUBLISHED) -> tuple[S | None, 
         # no cue: the date decides, then the tense
         ("pl", "Spotkanie delegacji 5 lutego w Genewie.", S.UPCOMING),
         ("pl", "Spotkanie delegacji 5 stycznia w Genewie.", S.HELD),
-        ("pl", "Rozmowy na Kremlu nie przyniosły przełomu.", S.HELD),
+        ("pl", "Negocjacje na Kremlu nie dały rezultatu.", S.HELD),
     ],
 )
 def test_status(lang: str, text: str, status: S) -> None:

@@ -206,6 +206,9 @@ class TelegramPlatform:
         if settings.mode == "webhook":
             builder = builder.updater(None)
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        # Closed in stop() even when the Application never started (send-only use, as in
+        # `bot run --once`): PTB closes them only on shutdown of an initialized bot.
+        self._requests = (request, updates_request)
         self._on_command: CommandCallback | None = None
         self._set_up = False
         self._receiving = False
@@ -280,6 +283,8 @@ class TelegramPlatform:
         if self._set_up:
             await app.shutdown()
             self._set_up = False
+        for request in self._requests:  # no-op when already closed by shutdown()
+            await request.shutdown()
         self._receiving = False
 
     def _on_polling_error(self, exc: TelegramError) -> None:

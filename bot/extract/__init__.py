@@ -60,6 +60,8 @@ _DATELINE = re.compile(
     r"^[^\W\d][\w .'’-]{0,30},\s*(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}(?:\.|\s+[^\W\d]{3,9}\.?)?"
     r"(?:[\s,]+\d{4})?\s*(?:\([^)]{1,40}\))?\.?\s*(?:[-–—]+|/[^/]{1,20}/\.?)\s*"
 )
+_ALTERNATIVE = re.compile(r"\s+(?:or|lub|albo|или|либо|або|чи|oder|ou|o|oppure)\s")
+_ALTERNATIVE_BEFORE = re.compile(r"\s(?:or|lub|albo|или|либо|або|чи|oder|ou|o|oppure)\s+\S*\s*$")
 _CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
 _GENITIVE_LINK = re.compile(r"\s+(?:di|de|du|del|della|of)\s+")
 _LIST_GAP = re.compile(r"^[\s,;:–—-]*(?:(?:and|und|et|e|y|i|и|і|та|oraz|или|or|ou|o)\s+)?[\s,]*$")
@@ -288,12 +290,24 @@ def _sentence_events(
         strong = from_cue and (signals.group == "denied" or entity_count >= 2)
         if not (meeting_word or strong):
             continue
-        if signals.originally and signals.group in (None, "upcoming") and not signals.reaffirm:
-            previous = _pick_dates(dates, None)
-            if previous:  # "originally planned for 1 February": remember the old day
-                events.append(_previous_marker(previous[0], s.index, order + len(events)))
-                continue
+        if (
+            signals.originally_at is not None
+            and signals.group in (None, "upcoming")
+            and not signals.reaffirm
+        ):
+            # "originally planned for 1 February" / "statt am 28. November": the day
+            # right after the phrase is the old one; any other day is the new one
+            origin = signals.originally_at
+            first = [d for d in _pick_dates(dates, None) if 0 <= d.start - origin <= 60][:1]
+            if first:
+                events.append(_previous_marker(first[0], s.index, order + len(events)))
+                dates = [d for d in dates if d is not first[0] and d.start > first[0].end]
+                if not any(d.date for d in dates):
+                    continue
         dates = _consistent(dates, status, published)
+        if status is MeetingStatus.DENIED:
+            # "Peskov on Wednesday denied ...": the day is the denial's
+            dates = [d for d in dates if d.kind != WEEKDAY and d.kind != RELATIVE]
         anchor = (signals.cue.start + a0) if signals.cue else a0
         anchor_end = (signals.cue.end + a0) if signals.cue else a0
         previous_venue: str | None = None
@@ -303,24 +317,38 @@ def _sentence_events(
             and signals.originally_at < signals.cue.start
             and status in (MeetingStatus.RESCHEDULED, MeetingStatus.POSTPONED)
         ):
-            # "initially planned for last week in the UAE, postponed until next week"
-            old = [v for v in clause_venues if v[0] < anchor]
+            # "first set for last week in Riyadh, now moved to next week"
+            origin = a0 + signals.originally_at
+            old = [v for v in clause_venues if origin <= v[0] < anchor]
             previous_venue = old[-1][1] if old else None
-            clause_venues = [v for v in clause_venues if v[0] >= anchor]
+            clause_venues = [v for v in clause_venues if not origin <= v[0] < anchor]
         chosen = _choose_venues(clause_venues, anchor, anchor_end, s.folded)
         if not chosen and signals.cue is not None and previous_venue is None:
             nearby = [v for v in venues if v[2] <= a0]
             if nearby:  # "..., but the meeting was cancelled": venue in another clause
                 chosen = [min(nearby, key=lambda v: abs(v[0] - anchor))[1]]
-        near = {
-            v[1]
-            for v in clause_venues
-            if any(a0 <= m1 <= v[0] and v[0] - m1 <= _NEAR_MEETING for _, m1 in meeting_spans)
-        }
+        near = (
+            set()
+            if from_cue
+            else {  # only tense-only statements need it
+                v[1]
+                for v in clause_venues
+                if any(
+                    a0 <= m1 <= v[0]
+                    and v[0] - m1 <= _NEAR_MEETING
+                    and not _has_verb(s.folded[m1 : v[0]], lex)
+                    for _, m1 in meeting_spans
+                )
+            }
+        )
         picked = _pick_dates(dates, signals.cue.start if signals.cue else None)
+        previous_date: dt.date | None = None
         if status is MeetingStatus.RESCHEDULED:
             fresh = new_times(signals, dates, sentence[c0:c1], lex.targets)
             picked = [d for d in picked if d in fresh] or _pick_dates(fresh, None)
+            # "moved from 28 November to 2 December": a day that is not the new one
+            replaced = [d for d in _pick_dates(dates, None) if d not in fresh]
+            previous_date = replaced[0].date if replaced else None
         vague = next((d for d in dates if d.kind == VAGUE), None)
         evidence = evidence or _WS.sub(" ", s.text[s.start : s.end]).strip()
         venue_options: list[str | None] = list(chosen) or [None]
@@ -348,6 +376,7 @@ def _sentence_events(
                         near_meeting=venue in near,
                         reaffirm=signals.reaffirm,
                         previous_venue=previous_venue,
+                        previous_date=previous_date,
                     )
                 )
     return events
@@ -428,7 +457,7 @@ def _venues(
     Geneva", "w Moskwie", "à Moscou"), stands right next to a meeting word ("the
     Budapest summit"), or continues a list that does. This drops the capital used
     for its government ("Moscow's demand", "mediated by Washington"). A place named
-    right after a reporting verb ("told reporters at the White House") is where
+    right after a reporting verb ("told journalists at the White House") is where
     somebody spoke, and a place after a modal ("could be in Switzerland") is only a
     possibility. Named places outside the watchlist (lexicon ``places``) are used
     only when no watchlist venue is in the sentence.
@@ -450,7 +479,6 @@ def _venues(
         if any(k[0] <= start < k[2] for k in kept):
             continue
         before = folded[max(s.start, start - 60) : start]
-        words = _WORD.findall(before)
         governed = phrase or _governed(before, lex)
         adjacent = any(0 <= c0 - end <= 2 for c0, _ in meeting_spans) or any(
             _GENITIVE_LINK.fullmatch(folded[c1:start]) for _, c1 in meeting_spans if c1 <= start
@@ -460,8 +488,8 @@ def _venues(
             continue
         if any(0 <= start - r1 <= 45 and not _between(cues, r1, start) for _, r1 in reporting):
             continue
-        if lex.modal is not None and lex.modal.search(" ".join(words[-3:])):
-            continue
+        if _ALTERNATIVE.match(folded, end) or _ALTERNATIVE_BEFORE.search(before[-24:]):
+            continue  # "in Switzerland or Turkey": candidates, not the venue
         kept.append(item)
         previous_ok = item
     watch = [k for k in kept if not k[1].startswith("other:")]
@@ -471,7 +499,7 @@ def _venues(
 
 
 def _governed(before: str, lex: Lexicon) -> bool:
-    """A locative preposition at most three words before, with no clause punctuation,
+    """A locative preposition at most four words before, with no clause punctuation,
     meeting word or other place in between ("in the Hungarian capital Budapest" yes,
     "в ОАЭ переговоры Москвы" no)."""
     if lex.locatives is None:
@@ -481,7 +509,7 @@ def _governed(before: str, lex: Lexicon) -> bool:
     if not matches:
         return False
     rest = tail[matches[-1].end() :]
-    if len(rest.split()) > 3:
+    if len(rest.split()) > 4:
         return False
     return not (lex.meeting is not None and lex.meeting.search(rest))
 
@@ -544,6 +572,13 @@ def _consistent(
     return dates
 
 
+def _has_verb(text: str, lex: Lexicon) -> bool:
+    """A status cue or a tensed verb form: the text is more than a noun phrase."""
+    if any(p is not None and p.search(text) for p in lex.status.values()):
+        return True
+    return any(p is not None and p.search(text) for p in (lex.past, lex.future))
+
+
 def _has_cue(text: str, lex: Lexicon) -> bool:
     if lex.meeting is not None and lex.meeting.search(text):
         return True
@@ -595,7 +630,14 @@ def _target(meetings: list[_Meeting], event: _Event) -> _Meeting | None:
     candidates: list[_Meeting] = []
     for meeting in meetings:
         if not _same_class(meeting, event):
-            if _restates_title(meeting, event):
+            if _restates_title(meeting, event) or (
+                not event.from_cue
+                and event.venue is not None
+                and meeting.venue == event.venue
+                and _compatible_dates(meeting, event)
+            ):
+                # a tense-only statement is too weak to start a second meeting
+                # at a place that already has one
                 candidates.append(meeting)
             continue
         if event.venue is not None:
@@ -654,6 +696,7 @@ def _merge(events: list[_Event], published: date | None) -> list[_Meeting]:
                 tentative=event.tentative,
                 from_title=event.is_title,
                 previous_venue=event.previous_venue,
+                previous_date=event.previous_date,
                 published=published,
             )
             meetings.append(target)
@@ -672,8 +715,8 @@ def _merge(events: list[_Event], published: date | None) -> list[_Meeting]:
             and not target.past
         ):
             target.previous_date = pending_previous[0]
-            if target.status is MeetingStatus.UPCOMING:
-                target.status = MeetingStatus.RESCHEDULED
+            if target.status in (MeetingStatus.UPCOMING, MeetingStatus.POSTPONED):
+                target.status = MeetingStatus.RESCHEDULED  # a new day replaces the old
             pending_previous = None
     return meetings
 
@@ -706,7 +749,9 @@ def _set_status(meeting: _Meeting, event: _Event) -> None:
 
 
 def _combine(meeting: _Meeting, event: _Event) -> None:
-    if not _same_class(meeting, event) and _restates_title(meeting, event):
+    if not _same_class(meeting, event):
+        if not _restates_title(meeting, event):
+            return  # a weak statement about a meeting of the other kind adds nothing
         _set_status(meeting, event)
         meeting.date, meeting.date_end = event.date, event.date_end
         meeting.when_text = event.when_text or meeting.when_text
@@ -715,6 +760,8 @@ def _combine(meeting: _Meeting, event: _Event) -> None:
         meeting.venue = event.venue
     if meeting.previous_venue is None and event.previous_venue is not None:
         meeting.previous_venue = event.previous_venue
+    if meeting.previous_date is None and event.previous_date is not None:
+        meeting.previous_date = event.previous_date
     moved = event.status in (MeetingStatus.RESCHEDULED, MeetingStatus.POSTPONED)
     if event.date is not None:
         if meeting.date is None:
@@ -738,15 +785,29 @@ def _combine(meeting: _Meeting, event: _Event) -> None:
         if not meeting.from_cue and event.tentative:
             meeting.tentative = True
         return
-    if meeting.from_title and not event.is_title and event.status in _CHANGES:
-        # the body states a change more precisely than its headline
-        # ("cancelled" over a body saying "postponed indefinitely")
-        _set_status(meeting, event)
-        return
+    if meeting.from_title and not event.is_title:
+        both_moved = {event.status, meeting.status} == {
+            MeetingStatus.POSTPONED,
+            MeetingStatus.RESCHEDULED,
+        }
+        if event.status is meeting.status or both_moved:
+            meeting.from_title = False  # the body confirms its headline
+            return
+        if event.status in _CHANGES:
+            # the body states a change more precisely than its headline
+            # ("cancelled" over a body saying "postponed indefinitely")
+            _set_status(meeting, event)
+            return
     if event.is_title and not meeting.from_title and meeting.from_cue:
         return
     if _RANK[event.status] > _RANK[meeting.status] or not meeting.from_cue:
         _set_status(meeting, event)
+    elif (
+        meeting.status is MeetingStatus.POSTPONED
+        and event.status is MeetingStatus.RESCHEDULED
+        and event.date is not None
+    ):
+        _set_status(meeting, event)  # "moved; the new date is 2 December"
 
 
 def _report(meeting: _Meeting) -> MeetingReport:

@@ -435,7 +435,7 @@ def scan_dates(
     if tables.month_only is not None and has_month:
         for match in tables.month_only.finditer(folded):
             add(match.start(), match.end(), VAGUE, None)
-    return _settle(found)
+    return _settle(found, text)
 
 
 _NUMBER = re.compile(r"\d{1,2}")
@@ -472,9 +472,24 @@ def _modifier(word: str | None, tables: _Tables) -> str | None:
     return None
 
 
-def _settle(found: list[DateMention]) -> list[DateMention]:
+def _settle(found: list[DateMention], text: str) -> list[DateMention]:
     kept: list[DateMention] = []
     for mention in sorted(found, key=lambda m: (_RANK[m.kind], -(m.end - m.start), m.start)):
         if all(mention.end <= k.start or mention.start >= k.end for k in kept):
             kept.append(mention)
-    return sorted(kept, key=lambda m: m.start)
+    ordered = sorted(kept, key=lambda m: m.start)
+    # "on Saturday, December 5" / "w sobotę 5 grudnia": the weekday only names the
+    # day the date gives, so the two read as one expression (with its preposition)
+    result: list[DateMention] = []
+    for mention in ordered:
+        last = result[-1] if result else None
+        if (
+            last is not None
+            and last.kind == WEEKDAY
+            and mention.kind == ABSOLUTE
+            and 0 <= mention.start - last.end <= 4
+        ):
+            result[-1] = replace(mention, start=last.start, text=text[last.start : mention.end])
+        else:
+            result.append(mention)
+    return result

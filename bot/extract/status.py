@@ -33,6 +33,7 @@ NEGATION_WINDOW = 3  # words before a cue that may negate it
 MODAL_WINDOW = 10  # words before a cancel/move cue (back to the previous cue) that may
 # make it hypothetical
 _WORD = re.compile(r"\w+(?:'\w+)?")
+_APPOSITION = re.compile(r"[\s,–—-]{1,4}(?:(?:dem|den|le|el|il|the)\s)?")
 _CUE_DIRECTION = {"held": -1, "upcoming": 1, "moved": 1}
 
 
@@ -261,19 +262,29 @@ def new_times(
     unless it belongs to an "originally planned for ..." phrase.
     """
     cue = signals.cue
-    result: list[DateMention] = []
+    result: list[tuple[DateMention, bool]] = []
+    origin = signals.originally_at
+    marked_end = -10
     for mention in dates:
+        if (
+            origin is not None
+            and cue is not None
+            and (origin < mention.start < cue.start or cue.end < origin < mention.start)
+        ):
+            continue  # the day of an "originally planned for ..." phrase
         before = folded[max(0, mention.start - 12) : mention.start].split()
         own = folded[mention.start : mention.end].split()[:1]
-        if (before and before[-1] in targets) or (own and own[0] in targets):
-            result.append(mention)
-            continue
-        if cue is None or mention.start < cue.end:
-            continue
-        if signals.originally_at is not None and cue.end < signals.originally_at < mention.start:
-            continue
-        result.append(mention)
-    return result
+        marked = bool(before and before[-1] in targets) or bool(own and own[0] in targets)
+        # "auf Mittwoch, 2. Dezember": a day in apposition to a marked one is new too
+        marked = marked or bool(_APPOSITION.fullmatch(folded[max(0, marked_end) : mention.start]))
+        if marked:
+            marked_end = mention.end
+        if marked or (cue is not None and mention.start >= cue.end):
+            result.append((mention, marked))
+    if any(marked for _, marked in result):
+        # "moved from March 4 to March 9": the marked day is the new one
+        return [mention for mention, marked in result if marked]
+    return [mention for mention, _ in result]
 
 
 def decide_status(
@@ -317,7 +328,8 @@ def decide_status(
         return MeetingStatus.UPCOMING, True
     if not signals.meeting_word:
         return None, False
-    day = next((d.date for d in dates if d.date is not None), None)
+    day = next((d.date for d in dates if d.kind == ABSOLUTE and d.date is not None), None)
+    day = day or next((d.date for d in dates if d.date is not None), None)
     if day is not None and published is not None:
         if day > published:
             return MeetingStatus.UPCOMING, False

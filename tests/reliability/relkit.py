@@ -180,8 +180,11 @@ class Rig:
         reports = await asyncio.gather(*(pipeline.poll(job, force=True) for job in self.app.jobs))
         return {r.feed_id: r for r in reports}
 
-    async def drain(self) -> None:
-        await self.app.drain()
+    async def drain(self, rounds: int = 5) -> None:
+        """Deliver what is due; the test clock is frozen, so step it past per-chat pacing."""
+        for _ in range(rounds):
+            await self.app.drain()
+            self.clock.advance(1.0)
 
     def telegram_texts(self) -> list[str]:
         assert self.tg is not None

@@ -1,0 +1,172 @@
+"""Whole-app behaviours: secrets never reach logs (the real `bot run` process at DEBUG,
+fake tokens, against the fakes), a busy SQLite database is waited out and retried
+inside a poll, and one user flooding commands cannot starve another."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sqlite3
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from fakes.telegram_api import command_update
+from feedserver import FeedServer, static
+from relkit import (
+    SIGNING_SECRET,
+    SLACK_CHANNEL,
+    SLACK_TOKEN,
+    TG_CHAT,
+    TG_TOKEN,
+    Rig,
+    base_env,
+    meeting_item,
+    rss,
+    write_config,
+)
+from strictfakes import CountingSlack, StrictTelegram, telegram_delivered
+
+from bot.store import Store
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FeedServer]:
+    async with FeedServer() as srv:
+        srv.route("/feed", static(rss(meeting_item("s1"), meeting_item("s2", 9, "Geneva"))))
+        yield srv
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_secrets_never_reach_logs_of_the_real_process(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    tg = StrictTelegram(token=TG_TOKEN)
+    slack = CountingSlack()
+    await tg.start()
+    await slack.start()
+    try:
+        config_dir = write_config(tmp_path, {"wire": server.url("/feed")})
+        db_path = tmp_path / "bot.sqlite3"
+        store = await Store.open(f"sqlite+aiosqlite:///{db_path}")
+        await store.subscriptions.subscribe(TG_CHAT, frozenset())
+        await store.subscriptions.subscribe(SLACK_CHANNEL, frozenset())
+        await store.close()
+        # Failures make the adapters log errors with exception text and tracebacks.
+        tg.fail_next("sendMessage", 502, "Bad Gateway")
+        slack.fail_next("chat.postMessage", "invalid_auth")
+        env = {
+            k: v for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "SLACK_", "BOT_", "DATABASE_URL"))
+        }
+        env.update(base_env())
+        env.update(
+            TELEGRAM_BOT_TOKEN=TG_TOKEN,
+            TELEGRAM_API_BASE_URL=tg.base_url,
+            TELEGRAM_WEBHOOK_SECRET="reliability-webhook-secret-xyz",
+            SLACK_BOT_TOKEN=SLACK_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_BASE_URL=slack.base_url,
+            SLACK_HTTP_PORT=str(free_port()),
+            BOT_SLACK_HTTP_HOST="127.0.0.1",
+            BOT_DELIVERY_RETRY_BASE_SECONDS="0.2",
+            PTB_TIMEDELTA="true",
+            PYTHONUNBUFFERED="1",
+        )
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config_dir), "--db",
+            str(db_path), "--log-level", "DEBUG",
+            cwd=str(REPO_ROOT), env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 25
+            while time.monotonic() < deadline and len(telegram_delivered(tg)) < 2:
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(1.0)  # a few more getUpdates rounds at DEBUG
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(proc.communicate(), 20)
+        log = output.decode("utf-8", "replace")
+        assert len(telegram_delivered(tg)) == 2, log[-3000:]
+        assert " DEBUG " in log and "invalid_auth" in log  # it really logged, and errors
+        for secret in (TG_TOKEN, TG_TOKEN.split(":", 1)[1], SLACK_TOKEN, SIGNING_SECRET,
+                       "reliability-webhook-secret-xyz"):
+            assert secret not in log, f"secret leaked into the logs: {secret!r}"
+    finally:
+        await tg.close()
+        await slack.close()
+
+
+async def test_busy_database_is_waited_out_during_a_poll(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    tg = StrictTelegram()
+    await tg.start()
+    try:
+        async with Rig(tmp_path, {"wire": server.url("/feed")}, tg=tg) as rig:
+            other = sqlite3.connect(rig.db_path, isolation_level=None, check_same_thread=False)
+            other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+
+            async def release() -> None:
+                await asyncio.sleep(0.6)
+                other.execute("COMMIT")
+
+            releaser = asyncio.create_task(release())
+            started = time.monotonic()
+            reports = await rig.poll_all()
+            await releaser
+            other.close()
+            assert time.monotonic() - started >= 0.5  # it really had to wait
+            assert reports["wire"].outcome == "fetched" and reports["wire"].new_items == 2
+            # and a lock during delivery (mark_sent) is waited out as well
+            other = sqlite3.connect(rig.db_path, isolation_level=None, check_same_thread=False)
+            other.execute("BEGIN IMMEDIATE")
+            releaser = asyncio.create_task(release())
+            await rig.drain()
+            await releaser
+            other.close()
+            assert await rig.outbox_states() == {"sent": 2}
+            assert len(telegram_delivered(tg)) == 2
+    finally:
+        await tg.close()
+
+
+async def test_one_user_flooding_commands_cannot_starve_another(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    tg = StrictTelegram()
+    await tg.start()
+    try:
+        async with Rig(tmp_path, {"wire": server.url("/feed")}, tg=tg) as rig:
+            platform = rig.app.platforms["telegram"]
+            await platform.start(rig.app.handle_command)
+            try:
+                for _ in range(40):
+                    tg.push_update(command_update("/help", chat_id=500, user_id=500))
+                tg.push_update(command_update("/next_meeting", chat_id=600, user_id=600))
+                deadline = time.monotonic() + 15
+                while time.monotonic() < deadline and not any(
+                    str(c["chat_id"]) == "600" for c in tg.sent
+                ):
+                    await asyncio.sleep(0.05)
+            finally:
+                await platform.stop()
+        flood = [c for c in tg.sent if str(c["chat_id"]) == "500"]
+        calm = [c for c in tg.sent if str(c["chat_id"]) == "600"]
+        assert len(calm) == 1  # answered, not starved
+        assert 1 <= len(flood) <= 7  # a burst of 5, one "too many" warning, then silence
+        assert "Too many" in flood[-1]["text"]
+    finally:
+        await tg.close()
