@@ -102,6 +102,7 @@ class TimelineRules:
     date_window_days: int = 3  # plans at one venue this close are one meeting
     recent_days: int = 45  # how long undated / ended entries stay merge targets
     held_window_days: int = 7  # an undated "held" joins a meeting ended this recently
+    soon_days: int = 21  # "the next round is postponed" refers to a meeting this close
 
 
 DEFAULT_RULES = TimelineRules()
@@ -755,6 +756,21 @@ def find_meeting(
         if scored2:
             best = max(scored2, key=lambda sm: sm[0])[1]
             return best, "joined the live meeting with the same participants"
+
+    # 5. "the next round has been postponed": a change of plan that names nothing
+    # refers to the one meeting expected soon, if there is exactly one.
+    if r.status in OFF_STATUSES or r.status == MeetingStatus.RESCHEDULED:
+        soon = [
+            m
+            for m in meetings
+            if is_expected(m.state)
+            and (end := last_day(m.state)) is not None
+            and end >= pub - timedelta(days=1)
+            and m.state.date is not None
+            and m.state.date <= pub + timedelta(days=rules.soon_days)
+        ]
+        if len(soon) == 1:
+            return soon[0], "joined the only meeting expected soon (the report names no other)"
     return None, "no venue, no day and no matching participants: ignored"
 
 

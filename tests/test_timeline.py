@@ -439,3 +439,25 @@ def test_reschedule_without_from_day_beats_earlier_well_sourced_day() -> None:
     late = sim.add(rep("abu-dhabi", "2026-12-03", tentative=True), "2026-11-21", "Blog", hour=23)
     assert sim.meetings[0].state.date == d("2026-12-05")
     assert late.changes == ()
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [(U.POSTPONED, ChangeKind.POSTPONED), (U.CANCELLED, ChangeKind.CANCELLED)],
+)
+def test_unnamed_change_of_plan_joins_the_only_meeting_expected_soon(
+    status: MeetingStatus, kind: ChangeKind
+) -> None:
+    sim = Sim.new()
+    sim.add(rep("abu-dhabi", "2026-03-05", end="2026-03-06", tentative=True), "2026-03-02")
+    result = sim.add(rep(None, None, status, who=()), "2026-03-04")
+    assert [c.kind for c in result.changes] == [kind]
+    assert next_meeting(sim.meetings, at("2026-03-04")) is None
+
+
+def test_unnamed_change_of_plan_is_ignored_when_ambiguous() -> None:
+    sim = Sim.new()
+    sim.add(rep("abu-dhabi", "2026-03-05"), "2026-03-02")
+    sim.add(rep("geneva", "2026-03-08", who=("umerov",)), "2026-03-02")
+    result = sim.add(rep(None, None, U.POSTPONED, who=()), "2026-03-04")
+    assert result.meeting is None and result.changes == ()
