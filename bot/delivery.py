@@ -11,8 +11,6 @@ What each error class does (reliability notes, A4):
 * RateLimited   → retry at now + retry_after, attempt not counted
 * TransientError→ exponential backoff with jitter; after max_attempts → DEAD + error log
 * Ambiguous     → UNCERTAIN, retried once; a second unknown outcome → DEAD (never a 3rd copy)
-                  A row re-claimed after its lease expired (the sender died mid-send) had
-                  an unknown outcome too, so it counts as UNCERTAIN the same way.
 * Permanent     → FAILED_PERMANENT and the subscription deactivated with the reason
 * ChatMigrated  → subscription + pending rows re-keyed, then resent to the new chat
 * Formatting    → one plain-text resend; if that is rejected too → FAILED_PERMANENT
@@ -61,12 +59,6 @@ DEFAULT_RETRY_AFTER = 5.0
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _had_unknown_outcome(entry: OutboxEntry) -> bool:
-    """An earlier attempt may have reached the chat: it timed out after leaving
-    (UNCERTAIN), or its sender died holding the lease (claimed again as SENDING)."""
-    return entry.state in (DeliveryState.UNCERTAIN, DeliveryState.SENDING)
 
 
 # --------------------------------------------------------------------------- pacing
@@ -321,7 +313,7 @@ class Delivery:
         await self.outbox.mark_sent(entry.id, ref, self.clock())
         self._plain_only.discard(entry.id)
         self.health[platform].sent += 1
-        if _had_unknown_outcome(entry):
+        if entry.state is DeliveryState.UNCERTAIN:
             log.warning(
                 "row %s to %s sent on its retry after an unknown outcome: possible duplicate",
                 entry.id,
@@ -350,7 +342,7 @@ class Delivery:
         health = self.health[platform]
         health.last_error = f"{type(exc).__name__}: {exc}"
         reason = f"{type(exc).__name__}: {exc}"
-        uncertain_before = _had_unknown_outcome(entry)
+        uncertain_before = entry.state is DeliveryState.UNCERTAIN
 
         if isinstance(exc, RateLimited):
             wait = exc.retry_after if exc.retry_after is not None else DEFAULT_RETRY_AFTER

@@ -173,6 +173,9 @@ class CandidateFilter:
     date_from: date | None  # report days (and old days) widened by the merge windows
     date_to: date | None
     since: datetime  # meetings with a report at least this recent (undated / live ones)
+    # an unnamed change of plan: every expected meeting from soon_from to soon_until
+    soon_from: date | None = None
+    soon_until: date | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -612,11 +615,17 @@ def candidate_filter(
     venues = {v for v in (report.venue, report.previous_venue) if v}
     days = [d for d in (report.date, report.date_end, report.previous_date) if d]
     pad = timedelta(days=max(rules.date_window_days, 1))
+    unnamed_change = not venues and not days and (
+        report.status in OFF_STATUSES or report.status == MeetingStatus.RESCHEDULED
+    )
+    pub = published.date()
     return CandidateFilter(
         venues=frozenset(venues),
         date_from=min(days) - pad if days else None,
         date_to=max(days) + pad if days else None,
         since=published - timedelta(days=rules.recent_days),
+        soon_from=pub - timedelta(days=1) if unnamed_change else None,
+        soon_until=pub + timedelta(days=rules.soon_days) if unnamed_change else None,
     )
 
 

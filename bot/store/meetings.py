@@ -215,6 +215,14 @@ class MeetingStore:
                     meetings.c.last_published >= cf.since,
                 )
             )
+        if cf.soon_from is not None and cf.soon_until is not None:
+            conds.append(
+                and_(
+                    meetings.c.expected.is_(True),
+                    meetings.c.date <= cf.soon_until,
+                    meetings.c.last_day >= cf.soon_from,
+                )
+            )
         if not conds:
             return []
         return await _load_meetings(conn, select(meetings).where(or_(*conds)))
