@@ -101,6 +101,20 @@ class Pacer:
                 times.append(self._global[0] + timedelta(seconds=1))
         return max(times)
 
+    def budget(self, now: datetime) -> int:
+        """Sends the overall limit allows right now (a large number when there is none)."""
+        if not self.global_per_second:
+            return 1 << 30
+        while self._global and self._global[0] <= now - timedelta(seconds=1):
+            self._global.popleft()
+        return max(0, int(self.global_per_second) - len(self._global))
+
+    def global_wait(self, now: datetime) -> float:
+        """Seconds until the overall limit allows another send (0: now)."""
+        if self.budget(now) > 0:
+            return 0.0
+        return max(0.0, (self._global[0] + timedelta(seconds=1) - now).total_seconds())
+
     def record(self, chat_id: str, now: datetime) -> None:
         self._last[chat_id] = now
         if self.per_group_per_minute and self.is_group(chat_id):
@@ -180,6 +194,7 @@ class Delivery:
         self._migrated: dict[ChatTarget, ChatTarget] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
+        self._claimed_up_to: dict[str, int] = {}  # the claim limit of the last pass
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -204,7 +219,12 @@ class Delivery:
             except Exception:  # a store hiccup must not kill the loop
                 log.exception("delivery loop for %s failed; continuing", platform)
                 handled = 0
-            if handled < self.batch_size:
+            # The overall budget used up: wake when it frees a slot, not a whole idle
+            # period later (that would leave the budget unused for most of a second).
+            wait = self.pacers[platform].global_wait(self.clock())
+            if wait > 0:
+                await self._sleep(min(wait, self.idle_seconds))
+            elif handled < self._claimed_up_to.get(platform, self.batch_size):
                 await self._sleep(self.idle_seconds)
 
     # ----------------------------------------------------------------- one pass
@@ -216,8 +236,15 @@ class Delivery:
         if not health.healthy(now):
             return 0
         health.paused_until = None
+        # Claim no more rows than the overall limit lets out now: rows claimed beyond it
+        # would only be put off again, one write each, over and over while a large
+        # fan-out waits for its turn.
+        limit = min(self.batch_size, self.pacers[platform].budget(now))
+        self._claimed_up_to[platform] = limit
+        if limit <= 0:
+            return 0
         entries = await self.outbox.claim_due(
-            platform, now, self.batch_size, self.settings.lease_seconds
+            platform, now, limit, self.settings.lease_seconds
         )
         held: dict[ChatTarget, datetime] = {}  # chats put off in this batch → until when
         for index, entry in enumerate(entries):
@@ -309,8 +336,11 @@ class Delivery:
     async def _succeeded(
         self, platform: str, entry: OutboxEntry, ref: SentRef, now: datetime
     ) -> None:
-        self.pacers[platform].record(ref.target.chat_id, now)
-        await self.outbox.mark_sent(entry.id, ref, self.clock())
+        # Paced from when the send finished, not when it began: the platform saw it no
+        # later than that, so the next window never starts before its own does.
+        done = self.clock()
+        self.pacers[platform].record(ref.target.chat_id, done)
+        await self.outbox.mark_sent(entry.id, ref, done)
         self._plain_only.discard(entry.id)
         self.health[platform].sent += 1
         if entry.state is DeliveryState.UNCERTAIN:

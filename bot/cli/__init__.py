@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import importlib
 import inspect
+import os
 import sys
 from collections.abc import Sequence
 
@@ -56,4 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = asyncio.run(func(args)) if inspect.iscoroutinefunction(func) else func(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 0
     return int(result or 0)
