@@ -81,7 +81,15 @@ class BotApp:
             default = interval or self.config.settings.polling.default_interval_seconds
             backlog = self.config.settings.polling.alert_backlog_on_first_poll
             return [FeedJob.from_url(url, default, backlog) for url in self.options.feed_urls]
-        return [FeedJob.from_config(self.config, feed, interval) for feed in self.config.feeds]
+        jobs: dict[str, FeedJob] = {}
+        for feed in self.config.feeds:
+            job = FeedJob.from_config(self.config, feed, interval)
+            if job.url in jobs:  # one fetch per URL per interval, however it is listed
+                log.warning("feed %s repeats the URL of feed %s; polled once", job.id,
+                            jobs[job.url].id)
+                continue
+            jobs[job.url] = job
+        return list(jobs.values())
 
     async def open(self) -> None:
         settings = self.config.settings
