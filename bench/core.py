@@ -89,13 +89,16 @@ def bench_extract(count: int, report: Report) -> None:
         f"{rate:.0f} articles/s ({len(arts)} articles of ~{size:.0f} chars, {source}; "
         f"{found} meeting reports)",
     )
-    report.target(f"extraction >= {EXTRACT_TARGET:.0f} articles/s", f"{rate:.0f}/s", rate >= EXTRACT_TARGET)
+    report.target(
+        f"extraction >= {EXTRACT_TARGET:.0f} articles/s", f"{rate:.0f}/s", rate >= EXTRACT_TARGET
+    )
 
 
 def synthetic_reports(count: int, seed: int = 5) -> list[Any]:
     """(report, source) pairs: meetings over 12 venues and 80 days, mixed statuses."""
-    from bot.models import MeetingReport, MeetingStatus, SourceRef
     from benchlib import ACTORS, VENUES
+
+    from bot.models import MeetingReport, MeetingStatus, SourceRef
 
     rng = random.Random(seed)
     out = []
@@ -122,7 +125,9 @@ def synthetic_reports(count: int, seed: int = 5) -> list[Any]:
             previous_date=previous,
             evidence=f"report {i}",
         )
-        source = SourceRef(f"https://news.example/{i}", "Bench", "en", published, f"report {i}", f"k{i}")
+        source = SourceRef(
+            f"https://news.example/{i}", "Bench", "en", published, f"report {i}", f"k{i}"
+        )
         out.append((report, source))
     return out
 
@@ -141,7 +146,9 @@ def bench_merge(count: int, report: Report) -> None:
             candidates = [meetings[i] for i in by_venue.get(rep.venue, [])]
         else:
             candidates = [m for m in meetings if set(m.state.participants) & set(rep.participants)]
-        result = timeline.merge(candidates, rep, source, source.published, timeline.DEFAULT_RULES, seq=seq)
+        result = timeline.merge(
+            candidates, rep, source, source.published, timeline.DEFAULT_RULES, seq=seq
+        )
         if result.meeting is None:
             continue
         if result.is_new:
@@ -169,7 +176,9 @@ async def bench_record(count: int, report: Report, workdir: Path) -> None:
     store = await Store.open(f"sqlite+aiosqlite:///{workdir / 'core.sqlite3'}")
     try:
         for n in range(10):
-            await store.subscriptions.subscribe(ChatTarget(Platform.TELEGRAM, str(1000 + n)), frozenset())
+            await store.subscriptions.subscribe(
+                ChatTarget(Platform.TELEGRAM, str(1000 + n)), frozenset()
+            )
         pairs = synthetic_reports(count, seed=9)
         changes = 0
         cpu0, wall0 = time.process_time(), time.perf_counter()

@@ -25,8 +25,8 @@ What is measured
 * the time from ``Delivery.start()`` until the fake accepted the last message, per
   platform and overall, against the minimum the limits allow: for Telegram
   ``ceil(chats / 30) - 1`` s (30 at once, 30 more a second later, ...; about
-  ``chats / 30``; per-chat limits do not bind: one message each); for Slack 0 without a workspace limit
-  (one message per channel), else ``ceil(channels / N) - 1``. The ratio
+  ``chats / 30``; per-chat limits do not bind: one message each); for Slack 0 without
+  a workspace limit (one message per channel), else ``ceil(channels / N) - 1``. The ratio
   actual / minimum is the figure that matters; ``--scale`` (default 0.1: 1,000 chats
   and 100 channels) only shortens the run (10,000 chats take at least 333 s).
 * 429 answers provoked, messages accepted (every chat exactly once), the time to queue
@@ -157,7 +157,9 @@ async def _serve(args: argparse.Namespace) -> None:
             tg_seen.add(chat)
             stats["telegram_chats"] += 1
         cid = int(chat)
-        kind = {"type": "private", "first_name": "U"} if cid > 0 else {"type": "group", "title": "G"}
+        kind = (
+            {"type": "private", "first_name": "U"} if cid > 0 else {"type": "group", "title": "G"}
+        )
         result = {
             "message_id": next(message_ids),
             "date": int(now),
@@ -229,9 +231,9 @@ async def subscribe_all(store: Any, tg_chats: int, slack_channels: int) -> None:
     from bot.store.schema import subscriptions
 
     now = datetime.now(UTC)
-    rows = [
-        {"platform": "telegram", "chat_id": str(100_000_000 + i)} for i in range(tg_chats)
-    ] + [{"platform": "slack", "chat_id": f"C{i:08d}"} for i in range(slack_channels)]
+    rows = [{"platform": "telegram", "chat_id": str(100_000_000 + i)} for i in range(tg_chats)] + [
+        {"platform": "slack", "chat_id": f"C{i:08d}"} for i in range(slack_channels)
+    ]
     for row in rows:
         row.update(entity_ids=[], timezone="UTC", active=True, created_at=now, updated_at=now)
 
@@ -356,15 +358,23 @@ async def run_bot(args: argparse.Namespace, port: int, workdir: Path) -> int:
         "limits (fake)",
         f"Telegram {args.tg_global:g}/s overall, 1 per {1 / args.tg_chat:g} s per chat; "
         f"Slack 1 per {1 / args.slack_channel:g} s per channel, workspace "
-        + (f"{args.slack_workspace_per_second:g}/s" if args.slack_workspace_per_second else "not modelled"),
+        + (
+            f"{args.slack_workspace_per_second:g}/s"
+            if args.slack_workspace_per_second
+            else "not modelled"
+        ),
     )
-    report.figure("fan-out queued (record_item, one transaction)", f"{rows} outbox rows in {queue_seconds * 1000:.0f} ms")
+    report.figure(
+        "fan-out queued (record_item, one transaction)",
+        f"{rows} outbox rows in {queue_seconds * 1000:.0f} ms",
+    )
     report.figure(
         "Telegram",
         f"{stats['telegram_sent']} accepted ({stats['telegram_chats']} chats), "
         f"{stats['telegram_429']} x 429, last at {tg_time:.1f} s, minimum {tg_min:.1f} s "
         f"(chats / 30 = {tg_chats / args.tg_global:.1f} s) "
-        f"-> {tg_time / max(tg_min, 1e-9):.3f} x minimum, {stats['telegram_sent'] / max(tg_time, 1e-9):.1f}/s",
+        f"-> {tg_time / max(tg_min, 1e-9):.3f} x minimum, "
+        f"{stats['telegram_sent'] / max(tg_time, 1e-9):.1f}/s",
     )
     report.figure(
         "Slack",

@@ -64,7 +64,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -502,9 +502,7 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
         f"{missed} / {skipped_sched} (before the window: {warm_skipped})",
     )
     report.figure("CPU (this process)", f"{cpu:.1f} s = {share:.1%} of one core")
-    report.figure(
-        "CPU per 1,000 polls", f"{cpu / max(len(window), 1) * 1000:.2f} s"
-    )
+    report.figure("CPU per 1,000 polls", f"{cpu / max(len(window), 1) * 1000:.2f} s")
     report.figure("per-minute CPU share", ", ".join(f"{s:.1%}" for _, _, s in per_minute))
     report.figure("peak RSS (ru_maxrss)", f"{peak:.0f} MB (now {current_rss_mb() or 0:.0f} MB)")
     report.figure(

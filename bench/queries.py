@@ -54,8 +54,7 @@ async def fill(store: Any, watchlist: Any, n_items: int, n_meetings: int, seed: 
     """Bulk insert items, meetings, reports, entities and changes (codec-built rows)."""
     from sqlalchemy import insert
 
-    from bot.models import Change, ChangeKind, MeetingReport, MeetingState, MeetingStatus
-    from bot.models import SourceRef
+    from bot.models import Change, ChangeKind, MeetingReport, MeetingState, MeetingStatus, SourceRef
     from bot.store import codec
     from bot.store.schema import changes, items, meeting_entities, meetings, reports
     from bot.timeline import ReportEntry
@@ -229,7 +228,11 @@ async def run(args: argparse.Namespace, workdir: Path) -> int:
     worst = max(
         (percentile(v, 95), label) for label, v in timings.items() if "next_meeting" in label
     )
-    report.target("/next_meeting p95 < 50 ms (worst variant)", f"{ms(worst[0])} ({worst[1]})", worst[0] < 0.050)
+    report.target(
+        "/next_meeting p95 < 50 ms (worst variant)",
+        f"{ms(worst[0])} ({worst[1]})",
+        worst[0] < 0.050,
+    )
     report.print()
     return 0 if report.passed else 1
 

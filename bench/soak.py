@@ -22,9 +22,11 @@ At the end it prints the alerts due, delivered (at least once), lost (never deli
 duplicated (delivered more than once) and the ambiguous sends (answer lost after the
 fake recorded the message, and sends the fake accepted while the database had not yet
 recorded them when the process was killed), counted separately. It exits 1 when an
-alert is lost or a duplicate is not explained by an ambiguous send of the same alert.
-Rows the sender gave up on (``dead``: unknown outcome twice) are listed too; they are
-logged as errors for the operator, as the design says.
+alert is lost silently (never delivered and not given up) or a duplicate is not
+explained by an ambiguous send of the same alert. An alert whose sends twice ended in an
+unknown outcome is given up (``dead``, logged as an error for the operator) by design, to
+cap copies at two; if neither send had reached the chat it is lost, and is counted and
+listed as such; ``--strict`` makes that fail the run too.
 
 Scaled-down settings (printed in the output): pacing 20 messages/s per chat, 500/s per
 platform; client timeouts 0.5 s; retry backoff from 0.2 s; lease 2 s; the one retry
@@ -53,7 +55,8 @@ from typing import Any
 
 from aiohttp import web
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = Path(__file__).resolve()
+REPO_ROOT = SCRIPT.parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 BASE = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -94,6 +97,24 @@ class Chaos:
     timeouts_unrecorded: int = 0
     answers: Counter[str] = field(default_factory=Counter)
     message_ids: int = 0
+    late_answers: Counter[int] = field(default_factory=Counter)  # ok, but the client had left
+    events: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    started: float = field(default_factory=time.monotonic)
+
+    def note(self, row: int, event: str) -> None:
+        self.events[row].append(f"{time.monotonic() - self.started:.2f}s {event}")
+
+    def accepted(self, row: int, request: web.Request, platform: str) -> None:
+        """A 200 is about to be written: count it, and notice a client that gave up."""
+        self.delivered[row] += 1
+        self.acked[row] += 1
+        self.message_ids += 1
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            self.late_answers[row] += 1  # the sender timed out: an unknown outcome for it
+            self.note(row, f"{platform} ok, but the client had already gone")
+        else:
+            self.note(row, f"{platform} ok")
 
     def pick(self) -> str:
         roll = self.rng.random()
@@ -127,21 +148,31 @@ def make_fake_api(chaos: Chaos) -> web.Application:
     async def telegram(request: web.Request) -> web.Response:
         method = request.match_info["method"]
         if request.match_info["token"] != TG_TOKEN:
-            return web.json_response({"ok": False, "error_code": 401,
-                                      "description": "Unauthorized"}, status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         params = await _form(request)
         if method != "sendMessage":
             return web.json_response({"ok": True, "result": True})
         outcome = chaos.pick()
         chaos.answers[f"telegram {outcome}"] += 1
         row = _row_of(str(params.get("text", "")))
+        if outcome != "ok":
+            chaos.note(row, f"telegram {outcome}")
         if outcome == "429":
             return web.json_response(
-                {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                 "parameters": {"retry_after": 1}}, status=429)
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                },
+                status=429,
+            )
         if outcome == "500":
-            return web.json_response({"ok": False, "error_code": 500,
-                                      "description": "Internal Server Error"}, status=500)
+            return web.json_response(
+                {"ok": False, "error_code": 500, "description": "Internal Server Error"}, status=500
+            )
         if outcome.startswith("timeout"):
             if outcome == "timeout-recorded":
                 chaos.delivered[row] += 1
@@ -149,16 +180,22 @@ def make_fake_api(chaos: Chaos) -> web.Application:
             else:
                 chaos.timeouts_unrecorded += 1
             await asyncio.sleep(CLIENT_TIMEOUT * 3)
-            return web.json_response({"ok": False, "error_code": 504,
-                                      "description": "late"}, status=504)
-        chaos.delivered[row] += 1
-        chaos.acked[row] += 1
-        chaos.message_ids += 1
+            return web.json_response(
+                {"ok": False, "error_code": 504, "description": "late"}, status=504
+            )
+        chaos.accepted(row, request, "telegram")
         chat_id = int(str(params.get("chat_id", "0")))
-        return web.json_response({"ok": True, "result": {
-            "message_id": chaos.message_ids, "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "U"},
-            "text": params.get("text", "")}})
+        return web.json_response(
+            {
+                "ok": True,
+                "result": {
+                    "message_id": chaos.message_ids,
+                    "date": int(time.time()),
+                    "chat": {"id": chat_id, "type": "private", "first_name": "U"},
+                    "text": params.get("text", ""),
+                },
+            }
+        )
 
     async def slack(request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -169,9 +206,12 @@ def make_fake_api(chaos: Chaos) -> web.Application:
         chaos.answers[f"slack {outcome}"] += 1
         text = str(params.get("text", "")) + json.dumps(params.get("blocks", ""))
         row = _row_of(text)
+        if outcome != "ok":
+            chaos.note(row, f"slack {outcome}")
         if outcome == "429":
-            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
-                                     headers={"Retry-After": "1"})
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+            )
         if outcome == "500":
             return web.json_response({"ok": False, "error": "internal_error"}, status=500)
         if outcome.startswith("timeout"):
@@ -182,11 +222,14 @@ def make_fake_api(chaos: Chaos) -> web.Application:
                 chaos.timeouts_unrecorded += 1
             await asyncio.sleep(CLIENT_TIMEOUT * 3)
             return web.json_response({"ok": False, "error": "late"}, status=504)
-        chaos.delivered[row] += 1
-        chaos.acked[row] += 1
-        chaos.message_ids += 1
-        return web.json_response({"ok": True, "channel": params.get("channel"),
-                                  "ts": f"1700000000.{chaos.message_ids:06d}"})
+        chaos.accepted(row, request, "slack")
+        return web.json_response(
+            {
+                "ok": True,
+                "channel": params.get("channel"),
+                "ts": f"1700000000.{chaos.message_ids:06d}",
+            }
+        )
 
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", telegram)
@@ -213,14 +256,23 @@ async def build_database(db_path: Path, alerts: int, chats: int) -> int:
         changes = max(1, alerts // chats)
         for i in range(changes):
             item = FeedItem(
-                feed_id="soak", key=f"k{i}", title=f"item {i}", text="",
-                link=f"https://news.example/soak/{i}", published=BASE, outlet="Soak Wire",
+                feed_id="soak",
+                key=f"k{i}",
+                title=f"item {i}",
+                text="",
+                link=f"https://news.example/soak/{i}",
+                published=BASE,
+                outlet="Soak Wire",
                 link_key=f"l:soak:{i}",
             )
             report = MeetingReport(
-                venue=VENUES[i % len(VENUES)], date=date(2026, 12, 1) + timedelta(days=2 * i),
-                date_end=None, status=MeetingStatus.UPCOMING, tentative=False,
-                participants=("witkoff", "dmitriev"), previous_date=None,
+                venue=VENUES[i % len(VENUES)],
+                date=date(2026, 12, 1) + timedelta(days=2 * i),
+                date_end=None,
+                status=MeetingStatus.UPCOMING,
+                tentative=False,
+                participants=("witkoff", "dmitriev"),
+                previous_date=None,
                 evidence="Envoys will meet.",
             )
             found = await store.record_item("soak", item, "en", [report], BASE)
@@ -266,12 +318,18 @@ async def child(args: argparse.Namespace) -> int:
         return BASE + timedelta(seconds=args.offset + time.monotonic() - started)
 
     telegram = TelegramPlatform(
-        TelegramSettings(api_base_url=args.tg_url), TG_TOKEN, store.subscriptions,
-        connect_timeout=CLIENT_TIMEOUT, read_timeout=CLIENT_TIMEOUT,
+        TelegramSettings(api_base_url=args.tg_url),
+        TG_TOKEN,
+        store.subscriptions,
+        connect_timeout=CLIENT_TIMEOUT,
+        read_timeout=CLIENT_TIMEOUT,
     )
     slack = SlackPlatform(
-        SlackSettings(api_base_url=args.slack_url), "xoxb-soak-fake", store.subscriptions,
-        signing_secret="soak-signing-secret", clock=lambda: clock().timestamp(),
+        SlackSettings(api_base_url=args.slack_url),
+        "xoxb-soak-fake",
+        store.subscriptions,
+        signing_secret="soak-signing-secret",
+        clock=lambda: clock().timestamp(),
         timeout=CLIENT_TIMEOUT,  # type: ignore[arg-type]  # aiohttp takes a float
     )
 
@@ -280,9 +338,16 @@ async def child(args: argparse.Namespace) -> int:
         return replace(message, footer=f"{message.footer} · soak-row {entry.id}")
 
     delivery = Delivery(
-        {"telegram": telegram, "slack": slack}, store.outbox, store.subscriptions, watchlist,
-        DeliverySettings(**SCALED), clock=clock, rng=random.Random(),
-        batch_size=20, idle_seconds=0.05, uncertain_retry_seconds=UNCERTAIN_RETRY,
+        {"telegram": telegram, "slack": slack},
+        store.outbox,
+        store.subscriptions,
+        watchlist,
+        DeliverySettings(**SCALED),
+        clock=clock,
+        rng=random.Random(),
+        batch_size=20,
+        idle_seconds=0.05,
+        uncertain_retry_seconds=UNCERTAIN_RETRY,
         render=render,
     )
     await delivery.start()
@@ -304,13 +369,17 @@ async def child(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- the parent
 
 
+def fresh_database_path(workdir: str | None) -> Path:
+    folder = Path(workdir or tempfile.mkdtemp(prefix="talkwatch-soak-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    db_path = folder / "soak.sqlite3"
+    db_path.unlink(missing_ok=True)
+    return db_path
+
+
 async def parent(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="talkwatch-soak-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    db_path = workdir / "soak.sqlite3"
-    if db_path.exists():
-        db_path.unlink()
+    db_path = fresh_database_path(args.workdir)
     due = await build_database(db_path, args.alerts, args.chats)
     chaos = Chaos(random.Random(args.seed + 1))
     runner = web.AppRunner(make_fake_api(chaos), access_log=None, shutdown_timeout=0.1)
@@ -318,11 +387,18 @@ async def parent(args: argparse.Namespace) -> int:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    print(f"soak: {due} alerts due to {args.chats} chats (half Telegram, half Slack); "
-          f"{args.kills} SIGKILLs; seed {args.seed}; database {db_path}", flush=True)
-    print("scaled-down settings for speed: " + ", ".join(f"{k}={v}" for k, v in SCALED.items())
-          + f", client timeouts {CLIENT_TIMEOUT}s, retry after an unknown outcome "
-          f"{UNCERTAIN_RETRY}s", flush=True)
+    print(
+        f"soak: {due} alerts due to {args.chats} chats (half Telegram, half Slack); "
+        f"{args.kills} SIGKILLs; seed {args.seed}; database {db_path}",
+        flush=True,
+    )
+    print(
+        "scaled-down settings for speed: "
+        + ", ".join(f"{k}={v}" for k, v in SCALED.items())
+        + f", client timeouts {CLIENT_TIMEOUT}s, retry after an unknown outcome "
+        f"{UNCERTAIN_RETRY}s",
+        flush=True,
+    )
 
     ambiguous_kill: Counter[int] = Counter()
     accounted_acks: dict[int, int] = defaultdict(int)
@@ -331,12 +407,22 @@ async def parent(args: argparse.Namespace) -> int:
     kills = 0
     runs = 0
     env = {**os.environ, "PTB_TIMEDELTA": "true"}
+    script = str(SCRIPT)
     while True:
         runs += 1
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(Path(__file__).resolve()), "--child", "--db", str(db_path),
-            "--tg-url", f"http://127.0.0.1:{port}/bot", "--slack-url",
-            f"http://127.0.0.1:{port}/api/", "--offset", str(offset), env=env,
+            sys.executable,
+            script,
+            "--child",
+            "--db",
+            str(db_path),
+            "--tg-url",
+            f"http://127.0.0.1:{port}/bot",
+            "--slack-url",
+            f"http://127.0.0.1:{port}/api/",
+            "--offset",
+            str(offset),
+            env=env,
         )
         run_started = time.monotonic()
         if kills < args.kills:
@@ -345,16 +431,22 @@ async def parent(args: argparse.Namespace) -> int:
                 os.kill(proc.pid, signal.SIGKILL)
                 await proc.wait()
                 kills += 1
+                # Requests the killed sender had already written may still be handled
+                # by the fake: let them finish before comparing with the database.
+                await asyncio.sleep(0.5)
                 # Sends the fake accepted that the database never recorded: in the window.
                 states = outbox_rows(db_path)
                 for row, acks in chaos.acked.items():
                     new = acks - accounted_acks[row]
                     if new > 0 and states.get(row) != "sent":
                         ambiguous_kill[row] += new
+                        chaos.note(row, "sender killed before it recorded the send")
                     accounted_acks[row] = acks
-                print(f"  killed run {runs} (SIGKILL) after {time.monotonic() - run_started:.1f}s;"
-                      f" {sum(chaos.delivered.values())} messages reached the fakes so far",
-                      flush=True)
+                print(
+                    f"  killed run {runs} (SIGKILL) after {time.monotonic() - run_started:.1f}s;"
+                    f" {sum(chaos.delivered.values())} messages reached the fakes so far",
+                    flush=True,
+                )
                 offset += (time.monotonic() - run_started) + 1.0
                 continue
         code = await asyncio.wait_for(proc.wait(), args.timeout)
@@ -370,8 +462,9 @@ async def parent(args: argparse.Namespace) -> int:
     lost = sorted(row for row in states if chaos.delivered[row] == 0)
     dup = {row: chaos.delivered[row] for row in states if chaos.delivered[row] > 1}
     explained = {
-        row: n for row, n in dup.items()
-        if n - 1 <= chaos.timeouts_recorded[row] + ambiguous_kill[row]
+        row: n
+        for row, n in dup.items()
+        if n - 1 <= chaos.timeouts_recorded[row] + ambiguous_kill[row] + chaos.late_answers[row]
     }
     unexplained = {row: n for row, n in dup.items() if row not in explained}
     dead = sorted(row for row, s in states.items() if s == "dead")
@@ -382,23 +475,47 @@ async def parent(args: argparse.Namespace) -> int:
     print("fake API answers: " + ", ".join(f"{k} {v}" for k, v in sorted(chaos.answers.items())))
     print(f"alerts due:                     {due}")
     print(f"delivered (at least once):      {len(delivered)}")
-    print(f"lost (never delivered):         {len(lost)}")
-    print(f"duplicated (more than once):    {len(dup)}"
-          f"  (explained by an ambiguous send: {len(explained)}, unexplained: "
-          f"{len(unexplained)}, more than 2 copies: {len(over_two)})")
-    print(f"ambiguous sends, answer lost after the fake recorded it: "
-          f"{sum(chaos.timeouts_recorded.values())}")
-    print(f"ambiguous sends, accepted but not recorded when killed:  "
-          f"{sum(ambiguous_kill.values())}")
+    print(
+        f"lost (never delivered):         {len(lost)}  (of which given up after two "
+        f"unknown outcomes, dead with an error log: "
+        f"{sum(1 for r in lost if states[r] == 'dead')})"
+    )
+    print(
+        f"duplicated (more than once):    {len(dup)}"
+        f"  (explained by an ambiguous send: {len(explained)}, unexplained: "
+        f"{len(unexplained)}, more than 2 copies: {len(over_two)})"
+    )
+    print(
+        f"ambiguous sends, answer lost after the fake recorded it: "
+        f"{sum(chaos.timeouts_recorded.values())}"
+    )
+    print(
+        f"ambiguous sends, accepted but not recorded when killed:  {sum(ambiguous_kill.values())}"
+    )
+    print(
+        f"ambiguous sends, answered ok after the sender timed out: "
+        f"{sum(chaos.late_answers.values())}"
+    )
     print(f"timeouts before the fake recorded (nothing delivered):   {chaos.timeouts_unrecorded}")
-    print(f"rows given up (dead, operator alerted): {len(dead)}"
-          + (f" {dead[:10]}" if dead else ""))
+    print(
+        f"rows given up (dead, operator alerted): {len(dead)}" + (f" {dead[:10]}" if dead else "")
+    )
     print(f"rows unfinished: {len(unfinished)}")
     if lost:
         print(f"LOST rows: {lost[:20]} (states: {[states[r] for r in lost[:20]]})")
     if unexplained:
         print(f"UNEXPLAINED duplicates: {dict(list(unexplained.items())[:20])}")
-    ok = not lost and not unexplained and not unfinished and len(states) == due
+        for row in list(unexplained)[:5]:
+            print(f"  row {row} ({states[row]}): " + "; ".join(chaos.events[row]))
+    given_up = [row for row in lost if states[row] == "dead"]
+    silent = [row for row in lost if row not in given_up]
+    ok = (
+        not silent
+        and not (args.strict and given_up)
+        and not unexplained
+        and not unfinished
+        and len(states) == due
+    )
     print("RESULT: " + ("ok" if ok else "FAILED"))
     return 0 if ok else 1
 
@@ -411,6 +528,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", default=None, help="where the database goes (temp dir)")
     parser.add_argument("--timeout", type=float, default=600.0, help="last run's time limit")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="also fail when an alert was given up after two unknown outcomes (dead)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--tg-url", help=argparse.SUPPRESS)

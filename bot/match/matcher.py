@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -38,7 +38,14 @@ from bot.match.forms import (
     Script,
     keys_for_alias,
 )
-from bot.match.normalize import TOKEN_RE, Normalizer, NormText, normalize_phrase, normalize_token
+from bot.match.normalize import (
+    TOKEN_RE,
+    Normalizer,
+    NormText,
+    is_cyrillic,
+    normalize_phrase,
+    normalize_token,
+)
 from bot.models import EntityKind, Mention, WatchEntity, Watchlist
 
 CUE_WINDOW = 4  # tokens either side of an ambiguous surname that may hold a cue
@@ -60,6 +67,7 @@ _TITLE_TEXT = (
 _TITLE_WORDS = frozenset(normalize_token(w) for w in _TITLE_TEXT.split())
 # German capitalises every noun; these endings mark a noun, not a given name.
 _DE_NOUN_ENDINGS = ("er", "ung", "chef", "in", "ent", "ant", "te", "ter", "heit", "keit", "schaft")
+_CACHE_LIMIT = 50_000  # bounded memory for the per-matcher verdict caches
 _SENTENCE_END = re.compile(r"[.!?\n:;\"«»„“”()\[\]]")
 
 
@@ -82,6 +90,8 @@ class _Candidate:
 class _Cues:
     words: frozenset[str]  # normal-form cue tokens (prefixes, with endings allowed)
     long_words: tuple[str, ...]  # cues long enough to be found at the end of a compound
+    # word -> is a cue; the same words are asked about in every article
+    memo: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
 
 class Matcher:
@@ -126,6 +136,8 @@ class Matcher:
             if not any(_similar(w, g) for g in given)  # Yuri/Iouri, Dmitry/Dymitr
         }
         self._any_cue = _Cues(frozenset(all_cues), tuple(w for w in all_cues if len(w) >= 5))
+        # key hit (text, ending, script, language family) -> accepted readings
+        self._accepted: dict[tuple[str, str, bool, bool], tuple[KeyInfo, ...]] = {}
 
     @property
     def entities(self) -> tuple[WatchEntity, ...]:
@@ -153,10 +165,11 @@ class Matcher:
         if self._cues:
             candidates = self._resolve_ambiguous(candidates, norm, text, _base_lang(lang))
         mentions = []
+        matches = norm.matches
         for cand in candidates:
             entity = self._entities[cand.entity]
-            start = norm.span(cand.first)[0]
-            end = norm.span(cand.last)[1]
+            start = matches[cand.first].start()
+            end = matches[cand.last].end()
             mentions.append(
                 Mention(
                     entity_id=entity.id,
@@ -174,6 +187,8 @@ class Matcher:
     def _candidates(self, norm: NormText, slavic: bool, need_capital: bool) -> list[_Candidate]:
         joined = norm.joined
         starts = norm.starts
+        matches = norm.matches
+        accepted = self._accepted
         out: list[_Candidate] = []
         for end_index, infos in self._automaton.iter(joined):
             stop = end_index + 1
@@ -181,20 +196,22 @@ class Matcher:
             if begin and joined[begin - 1] != " ":
                 continue  # not at a word start
             first = bisect_right(starts, begin) - 1
-            if need_capital and not norm.capitalized(first):
+            raw = matches[first].group()  # NormText.capitalized / .cyrillic, inlined
+            if need_capital and not raw[0].isupper():
                 continue
             last = bisect_right(starts, end_index) - 1
             rest = joined[stop : starts[last + 1] - 1]
-            is_cyr = norm.cyrillic(first)
-            chosen: dict[int, KeyInfo] = {}
-            for info in infos:
-                if _accept(info, rest, is_cyr, slavic):
-                    prev = chosen.get(info.entity)
-                    # report the alias written in the text's own script when there is one
-                    if prev is None or (prev.cyrillic != is_cyr and info.cyrillic == is_cyr):
-                        chosen[info.entity] = info
-            for entity, info in chosen.items():
-                out.append(_Candidate(first, last, entity, info))
+            is_cyr = is_cyrillic(raw[0]) or is_cyrillic(raw[-1])
+            # the verdict depends on these four only, and the same names recur
+            memo = (joined[begin:stop], rest, is_cyr, slavic)
+            chosen = accepted.get(memo)
+            if chosen is None:
+                chosen = _choose(infos, rest, is_cyr, slavic)
+                if len(accepted) >= _CACHE_LIMIT:
+                    accepted.clear()
+                accepted[memo] = chosen
+            for info in chosen:
+                out.append(_Candidate(first, last, info.entity, info))
         return out
 
     # ----------------------------------------------------------------- exclusions
@@ -204,10 +221,18 @@ class Matcher:
     ) -> dict[int, tuple[_Exclusion, ...]]:
         """Exclusion rules whose every word (stem) occurs somewhere in the text at all."""
         active: dict[int, tuple[_Exclusion, ...]] = {}
+        occurs: dict[str, bool] = {}  # rules share anchors: look each up once
+
+        def present(anchor: str) -> bool:
+            found = occurs.get(anchor)
+            if found is None:
+                found = occurs[anchor] = anchor in joined
+            return found
+
         for entity in {c.entity for c in cands}:
             rules = self._exclusions.get(entity)
             if rules:
-                live = tuple(r for r in rules if all(a in joined for a in r.anchors))
+                live = tuple(r for r in rules if all(map(present, r.anchors)))
                 if live:
                     active[entity] = live
         return active
@@ -341,6 +366,20 @@ def _accept(info: KeyInfo, rest: str, is_cyr: bool, slavic_lang: bool) -> bool:
     return rest in (SLAVIC_ENDINGS if slavic else PLAIN_ENDINGS)
 
 
+def _choose(
+    infos: tuple[KeyInfo, ...], rest: str, is_cyr: bool, slavic: bool
+) -> tuple[KeyInfo, ...]:
+    """The accepted readings of one key hit, one per entity."""
+    chosen: dict[int, KeyInfo] = {}
+    for info in infos:
+        if _accept(info, rest, is_cyr, slavic):
+            prev = chosen.get(info.entity)
+            # report the alias written in the text's own script when there is one
+            if prev is None or (prev.cyrillic != is_cyr and info.cyrillic == is_cyr):
+                chosen[info.entity] = info
+    return tuple(chosen.values())
+
+
 def _drop_overlaps(cands: list[_Candidate]) -> list[_Candidate]:
     """Keep the longest hit where hits overlap (``Steve Witkoff`` over ``Witkoff``)."""
     cands.sort(key=lambda c: (c.first, -(c.last - c.first), -c.info.length))
@@ -433,6 +472,15 @@ def _cues_for(entity: WatchEntity) -> _Cues:
 
 
 def _is_cue(word: str, cues: _Cues) -> bool:
+    known = cues.memo.get(word)
+    if known is None:
+        if len(cues.memo) >= _CACHE_LIMIT:
+            cues.memo.clear()
+        known = cues.memo[word] = _is_cue_uncached(word, cues)
+    return known
+
+
+def _is_cue_uncached(word: str, cues: _Cues) -> bool:
     if word in cues.words:
         return True
     for n in range(1, min(5, len(word) - 1)):

@@ -85,8 +85,13 @@ def rows(db_path: Path) -> list[Row]:
 
 
 class ChatRig:
-    def __init__(self, tmp_path: Path, tg: StrictTelegram | None, slack: CountingSlack | None,
-                 **settings: Any) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        tg: StrictTelegram | None,
+        slack: CountingSlack | None,
+        **settings: Any,
+    ) -> None:
         self.tmp_path = tmp_path
         self.db_path = tmp_path / "chat.sqlite3"
         self.clock = Clock(NOW)

@@ -192,8 +192,10 @@ class Rig:
 
     def slack_texts(self) -> list[str]:
         assert self.slack is not None
-        return [json.dumps(p.get("blocks"), ensure_ascii=False) + "\n" + str(p.get("text", ""))
-                for p in self.slack.posted]
+        return [
+            json.dumps(p.get("blocks"), ensure_ascii=False) + "\n" + str(p.get("text", ""))
+            for p in self.slack.posted
+        ]
 
     async def outbox_states(self) -> dict[str, int]:
         assert self.app.store is not None

@@ -43,7 +43,7 @@ class _Checker(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in TELEGRAM_TAGS:
-            raise TelegramHTMLError(f"Unsupported start tag \"{tag}\"")
+            raise TelegramHTMLError(f'Unsupported start tag "{tag}"')
         if tag == "a":
             href = dict(attrs).get("href") or ""
             self.hrefs.append(href)
@@ -51,7 +51,7 @@ class _Checker(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack[-1] != tag:
-            raise TelegramHTMLError(f"Can't find end tag corresponding to start tag \"{tag}\"")
+            raise TelegramHTMLError(f'Can\'t find end tag corresponding to start tag "{tag}"')
         self.stack.pop()
 
     def handle_data(self, data: str) -> None:
@@ -73,7 +73,7 @@ def check_telegram_html(markup: str) -> tuple[str, list[str]]:
     checker.feed(markup)
     checker.close()
     if checker.stack:
-        raise TelegramHTMLError(f"Can't find end tag for \"{checker.stack[-1]}\"")
+        raise TelegramHTMLError(f'Can\'t find end tag for "{checker.stack[-1]}"')
     return "".join(checker.text), checker.hrefs
 
 
@@ -118,9 +118,7 @@ class StrictTelegram(FakeTelegram):
             text = str(params.get("text", ""))
             error = None
             try:
-                visible = (
-                    telegram_visible(text) if params.get("parse_mode") == "HTML" else text
-                )
+                visible = telegram_visible(text) if params.get("parse_mode") == "HTML" else text
                 if utf16_len(visible) > 4096:
                     error = "Bad Request: message is too long"
                 elif not visible.strip():

@@ -126,8 +126,9 @@ async def test_xxe_reads_no_file_and_makes_no_request(
 CHARSET_CASES = {
     # name: (body, content type)
     "header-utf8-body-cp1252": (
-        rss(meeting_item("c1", extra=" Café “quoted” — naïve."), encoding="windows-1252")
-        .replace(b'encoding="windows-1252"', b'encoding="utf-8"'),
+        rss(meeting_item("c1", extra=" Café “quoted” — naïve."), encoding="windows-1252").replace(
+            b'encoding="windows-1252"', b'encoding="utf-8"'
+        ),
         "application/rss+xml; charset=utf-8",
     ),
     "header-utf8-body-big5": (
@@ -137,12 +138,15 @@ CHARSET_CASES = {
         "application/rss+xml; charset=utf-8",
     ),
     "utf16-without-bom": (
-        rss(meeting_item("c3")).decode().replace('encoding="utf-8"', 'encoding="utf-16"')
+        rss(meeting_item("c3"))
+        .decode()
+        .replace('encoding="utf-8"', 'encoding="utf-16"')
         .encode("utf-16-le"),
         "application/rss+xml",
     ),
     "bom-contradicts-declaration": (
-        b"\xef\xbb\xbf" + rss(meeting_item("c4", extra=" Zürich.")).replace(
+        b"\xef\xbb\xbf"
+        + rss(meeting_item("c4", extra=" Zürich.")).replace(
             b'encoding="utf-8"', b'encoding="iso-8859-1"'
         ),
         "application/rss+xml; charset=windows-1251",
@@ -185,8 +189,10 @@ async def test_control_and_bidi_characters_are_neutralised(
         "\u0007\u001b[31m\u200f\ufeff"
     )
     item = meeting_item("ctl")
-    body = rss(item.__class__(item.guid, nasty_title, nasty_title + ".", item.published),
-               channel_title="Wire\u202egnp.exe\u0000")
+    body = rss(
+        item.__class__(item.guid, nasty_title, nasty_title + ".", item.published),
+        channel_title="Wire\u202egnp.exe\u0000",
+    )
     body = body.replace(b"&#0;", b"")  # XML cannot carry NUL as a reference either
     server.route("/ctl", static(body))
     feeds = {"good": server.url("/good"), "ctl": server.url("/ctl")}
@@ -200,8 +206,9 @@ async def test_control_and_bidi_characters_are_neutralised(
             visible = telegram_visible(text)
             assert not UNSAFE_CHARS.search(visible), repr(visible)
             assert "\x1b" not in visible
-        assert any("Witkoff" in telegram_visible(t) and "Abu Dhabi" in telegram_visible(t)
-                   for t in texts)
+        assert any(
+            "Witkoff" in telegram_visible(t) and "Abu Dhabi" in telegram_visible(t) for t in texts
+        )
 
 
 # --------------------------------------------------------------------------- JSON Feed
@@ -246,10 +253,17 @@ async def test_json_feed_numeric_and_missing_ids(
     ("body", "expected"),
     [
         (b"[" * 100_000 + b"]" * 100_000, "parse"),  # nesting 100,000 deep
-        (b'{"version": "https://jsonfeed.org/version/1.1", "items": ' + b"[" * 50_000
-         + b"]" * 50_000 + b"}", "parse"),
-        (json.dumps({"version": "https://jsonfeed.org/version/1", "items": {"a": 1}}).encode(),
-         "parse"),
+        (
+            b'{"version": "https://jsonfeed.org/version/1.1", "items": '
+            + b"[" * 50_000
+            + b"]" * 50_000
+            + b"}",
+            "parse",
+        ),
+        (
+            json.dumps({"version": "https://jsonfeed.org/version/1", "items": {"a": 1}}).encode(),
+            "parse",
+        ),
         (json_feed([{"id": str(i), "title": "x" * 1000} for i in range(400)]), "too_large"),
     ],
     ids=["deep-array", "deep-items", "items-not-a-list", "huge"],

@@ -55,7 +55,8 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[FeedServer, StrictTelegra
 
 def child_env(tg: StrictTelegram) -> dict[str, str]:
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(("TELEGRAM_", "SLACK_", "BOT_", "DATABASE_URL"))
     }
     env.update(base_env())
@@ -69,14 +70,27 @@ def child_env(tg: StrictTelegram) -> dict[str, str]:
     return env
 
 
-async def start(world: tuple[FeedServer, StrictTelegram, Path, Path], crash: str,
-                nth: int, offset: float) -> asyncio.subprocess.Process:
+async def start(
+    world: tuple[FeedServer, StrictTelegram, Path, Path], crash: str, nth: int, offset: float
+) -> asyncio.subprocess.Process:
     _, tg, config_dir, db_path = world
     return await asyncio.create_subprocess_exec(
-        sys.executable, str(DRIVER), "--config", str(config_dir), "--db", str(db_path),
-        "--crash", crash, "--nth", str(nth), "--offset", str(offset),
-        cwd=str(REPO_ROOT), env=child_env(tg),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        str(DRIVER),
+        "--config",
+        str(config_dir),
+        "--db",
+        str(db_path),
+        "--crash",
+        crash,
+        "--nth",
+        str(nth),
+        "--offset",
+        str(offset),
+        cwd=str(REPO_ROOT),
+        env=child_env(tg),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 

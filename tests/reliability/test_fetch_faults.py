@@ -9,6 +9,7 @@ deadline, and no exception escapes the poll.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -64,10 +65,8 @@ def blackhole() -> Iterator[str]:
     for _ in range(8):
         sock = socket.socket()
         sock.setblocking(False)
-        try:
+        with contextlib.suppress(BlockingIOError):
             sock.connect(("127.0.0.1", port))
-        except BlockingIOError:
-            pass
         fillers.append(sock)
     time.sleep(0.1)
     yield f"http://127.0.0.1:{port}/feed.xml"

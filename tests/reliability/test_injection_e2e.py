@@ -87,9 +87,7 @@ async def test_markup_injection_in_titles_is_inert_on_both_platforms(
 
     # Slack: escaped, so nothing pings, and the only link is our source link.
     (posted,) = slack.posted
-    texts = [posted["text"]] + [
-        t for b in posted["blocks"] for t in _block_texts(b)
-    ]
+    texts = [posted["text"]] + [t for b in posted["blocks"] for t in _block_texts(b)]
     blob = "\n".join(texts)
     for bad in ("<!channel>", "<!here>", "<!everyone>", "<@U0123>", "<https://evil.example"):
         assert bad not in blob, bad
@@ -152,8 +150,11 @@ async def test_emoji_and_escapes_split_without_breaking_entities(
 ) -> None:
     body = ("<b>&</b> 🙂 & < > " * 1200)[:10_000]
     message = Message(
-        headline="h & <i>", lines=(body,), quotes=(body,),
-        links=(MessageLink("<a>", "https://news.example/a?b=1&c=<2>"),), footer=body,
+        headline="h & <i>",
+        lines=(body,),
+        quotes=(body,),
+        links=(MessageLink("<a>", "https://news.example/a?b=1&c=<2>"),),
+        footer=body,
     )
     await telegram.send(TG_CHAT, message)
     tg = fakes[0]

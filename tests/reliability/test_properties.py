@@ -21,17 +21,20 @@ from bot.render import render_change, slack_payload, telegram_html, telegram_pla
 
 WATCHLIST = load_config(REPO_CONFIG, env={}).watchlist
 ARG = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Cc", "Zl", "Zp")), min_size=1,
+    alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Cc", "Zl", "Zp")),
+    min_size=1,
     max_size=20,
 ).filter(lambda s: not any(ch.isspace() for ch in s))
 HOSTILE = st.one_of(
     st.text(max_size=400),
-    st.sampled_from([
-        "<!channel> <!here> <@U1> <https://evil.example|Your bank>",
-        '<b>x</b> & <script>alert(1)</script> <a href="javascript:x">y</a> <tg-spoiler>',
-        "Wit\u200bkoff \u202eDhabi\u2066 \x00\x07\x1b[31m \ud800 &amp;lt; &#0;",
-        "🙂" * 300 + "&<>" * 300,
-    ]),
+    st.sampled_from(
+        [
+            "<!channel> <!here> <@U1> <https://evil.example|Your bank>",
+            '<b>x</b> & <script>alert(1)</script> <a href="javascript:x">y</a> <tg-spoiler>',
+            "Wit\u200bkoff \u202eDhabi\u2066 \x00\x07\x1b[31m \ud800 &amp;lt; &#0;",
+            "🙂" * 300 + "&<>" * 300,
+        ]
+    ),
 )
 
 
@@ -61,10 +64,19 @@ def test_property_commands_for_another_bot_are_ignored(other: str) -> None:
 @given(
     evidence=HOSTILE,
     outlet=st.one_of(st.none(), HOSTILE),
-    link=st.one_of(st.none(), st.sampled_from(
-        ["https://a.example/x?y=1&z=<2>", "javascript:alert(1)", "data:text/html,x",
-         'https://x.example/"><b>', "ftp://a.example/"]
-    ), st.text(max_size=50)),
+    link=st.one_of(
+        st.none(),
+        st.sampled_from(
+            [
+                "https://a.example/x?y=1&z=<2>",
+                "javascript:alert(1)",
+                "data:text/html,x",
+                'https://x.example/"><b>',
+                "ftp://a.example/",
+            ]
+        ),
+        st.text(max_size=50),
+    ),
     reason=HOSTILE,
     kind=st.sampled_from(list(ChangeKind)),
 )
@@ -72,13 +84,22 @@ def test_property_rendered_alerts_are_safe_on_every_platform(
     evidence: str, outlet: str | None, link: str | None, reason: str, kind: ChangeKind
 ) -> None:
     state = MeetingState(
-        venue="abu-dhabi", date=date(2026, 12, 3), date_end=None, status=MeetingStatus.UPCOMING,
-        tentative=False, participants=("witkoff", "dmitriev"),
+        venue="abu-dhabi",
+        date=date(2026, 12, 3),
+        date_end=None,
+        status=MeetingStatus.UPCOMING,
+        tentative=False,
+        participants=("witkoff", "dmitriev"),
     )
     when = datetime(2026, 11, 22, 9, tzinfo=UTC)
     change = Change(
-        meeting_id=7, kind=kind, before=None, after=state, at=when,
-        source=SourceRef(link, outlet, "en", when, evidence), reason=reason,
+        meeting_id=7,
+        kind=kind,
+        before=None,
+        after=state,
+        at=when,
+        source=SourceRef(link, outlet, "en", when, evidence),
+        reason=reason,
     )
     message = render_change(change, WATCHLIST, now=when)
     for part in telegram_html(message):

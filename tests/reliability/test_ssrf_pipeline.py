@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from feedserver import FeedServer, redirect, static
+from feedserver import FeedServer, static
 from relkit import Rig, meeting_item, rss
 
 from bot.sources import make_client

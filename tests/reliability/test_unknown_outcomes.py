@@ -67,9 +67,7 @@ async def test_crash_after_accept_then_timeout_gives_at_most_two(
     assert len(telegram_delivered(tg)) <= 2
 
 
-async def test_crash_after_claim_then_success_is_one_copy(
-    rig: ChatRig, tg: StrictTelegram
-) -> None:
+async def test_crash_after_claim_then_success_is_one_copy(rig: ChatRig, tg: StrictTelegram) -> None:
     await rig.store.outbox.claim_due(TG, rig.clock(), 10, 30)  # claimed, died, never sent
     rig.clock.advance(31)
     await rig.step(TG)
