@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -101,19 +102,26 @@ class Pacer:
                 times.append(self._global[0] + timedelta(seconds=1))
         return max(times)
 
+    @property
+    def global_limit(self) -> int:
+        """Sends allowed in any one second overall (a large number when unlimited)."""
+        return math.ceil(self.global_per_second) if self.global_per_second else 1 << 30
+
     def budget(self, now: datetime) -> int:
         """Sends the overall limit allows right now (a large number when there is none)."""
         if not self.global_per_second:
-            return 1 << 30
+            return self.global_limit
         while self._global and self._global[0] <= now - timedelta(seconds=1):
             self._global.popleft()
-        return max(0, int(self.global_per_second) - len(self._global))
+        return max(0, self.global_limit - len(self._global))
 
-    def global_wait(self, now: datetime) -> float:
-        """Seconds until the overall limit allows another send (0: now)."""
-        if self.budget(now) > 0:
+    def global_wait(self, now: datetime, sends: int = 1) -> float:
+        """Seconds until the overall limit allows ``sends`` more sends (0: now)."""
+        budget = self.budget(now)
+        if budget >= sends or not self._global:
             return 0.0
-        return max(0.0, (self._global[0] + timedelta(seconds=1) - now).total_seconds())
+        leaving = self._global[min(sends - budget, len(self._global)) - 1]
+        return max(0.0, (leaving + timedelta(seconds=1) - now).total_seconds())
 
     def record(self, chat_id: str, now: datetime) -> None:
         self._last[chat_id] = now
@@ -142,6 +150,11 @@ def pacer_for(platform: str, settings: DeliverySettings) -> Pacer:
 
 
 # --------------------------------------------------------------------------- delivery
+
+
+def _had_unknown_outcome(entry: OutboxEntry) -> bool:
+    """Has an earlier send of this row possibly arrived (timeout, crash mid-send)?"""
+    return entry.unknown_outcomes >= 1 or entry.state is DeliveryState.UNCERTAIN
 
 
 @dataclass
@@ -219,11 +232,13 @@ class Delivery:
             except Exception:  # a store hiccup must not kill the loop
                 log.exception("delivery loop for %s failed; continuing", platform)
                 handled = 0
-            # The overall budget used up: wake when it frees a slot, not a whole idle
-            # period later (that would leave the budget unused for most of a second).
-            wait = self.pacers[platform].global_wait(self.clock())
-            if wait > 0:
-                await self._sleep(min(wait, self.idle_seconds))
+            pacer, now = self.pacers[platform], self.clock()
+            if pacer.budget(now) == 0:
+                # Sending at the overall limit: wake when a batch may go, neither a whole
+                # idle period later (budget left unused) nor at every freed slot (each
+                # claim scans the due rows: slow with thousands queued).
+                batch = min(self.batch_size, pacer.global_limit)
+                await self._sleep(min(pacer.global_wait(now, batch), self.idle_seconds))
             elif handled < self._claimed_up_to.get(platform, self.batch_size):
                 await self._sleep(self.idle_seconds)
 
@@ -290,9 +305,24 @@ class Delivery:
                 entry.id, DeliveryState.FAILED_PERMANENT, "subscription inactive"
             )
             return None
+        if entry.unknown_outcomes >= 2:
+            # Two sends may each have arrived (timeouts, or a crash mid-send): a third
+            # could be a third copy. Give up loudly instead.
+            await self.outbox.mark_failed(
+                entry.id, DeliveryState.DEAD, "outcome unknown twice, not sent again"
+            )
+            self.health[platform].failed += 1
+            log.error(
+                "row %s to %s: outcome unknown twice (may have arrived twice); giving up",
+                entry.id,
+                entry.target.chat_id,
+            )
+            return None
         message = self._render(entry, sub.timezone if sub else "UTC", now)
         target = entry.target
         plain = entry.id in self._plain_only
+        # From here a crash leaves the outcome unknown; the store counts it on re-claim.
+        await self.outbox.mark_attempting(entry.id, now)
         try:
             ref = await self._send(chat, target, message, plain)
         except ChatMigratedError as exc:
@@ -343,7 +373,7 @@ class Delivery:
         await self.outbox.mark_sent(entry.id, ref, done)
         self._plain_only.discard(entry.id)
         self.health[platform].sent += 1
-        if entry.state is DeliveryState.UNCERTAIN:
+        if _had_unknown_outcome(entry):
             log.warning(
                 "row %s to %s sent on its retry after an unknown outcome: possible duplicate",
                 entry.id,
@@ -372,15 +402,13 @@ class Delivery:
         health = self.health[platform]
         health.last_error = f"{type(exc).__name__}: {exc}"
         reason = f"{type(exc).__name__}: {exc}"
-        uncertain_before = entry.state is DeliveryState.UNCERTAIN
+        uncertain_before = _had_unknown_outcome(entry)
 
         if isinstance(exc, RateLimited):
             wait = exc.retry_after if exc.retry_after is not None else DEFAULT_RETRY_AFTER
             until = now + timedelta(seconds=max(wait, 0.0) + self.rng.random() * 0.5)
-            if uncertain_before:
-                await self.outbox.mark_uncertain(entry.id, until, reason)
-            else:
-                await self.outbox.mark_retry(entry.id, until, reason, count_attempt=False)
+            # the row keeps its count of unknown outcomes: this send surely did not land
+            await self.outbox.mark_retry(entry.id, until, reason, count_attempt=False)
             log.info("%s rate limited for %s; retry at %s", platform, target.chat_id, until)
             return until
 
@@ -455,10 +483,8 @@ class Delivery:
             )
             return None
         until = now + self.backoff(attempts)
-        if uncertain_before:  # keep the marker so an unknown outcome is never retried twice
-            await self.outbox.mark_uncertain(entry.id, until, reason)
-        else:
-            await self.outbox.mark_retry(entry.id, until, reason)
+        # The row keeps its count of unknown outcomes, so one is never retried twice.
+        await self.outbox.mark_retry(entry.id, until, reason)
         log.info(
             "row %s to %s: transient error, retry at %s: %s", entry.id, target.chat_id, until, exc
         )

@@ -103,6 +103,9 @@ class OutboxEntry:
     state: DeliveryState
     # the earlier alert about the same meeting in this chat, to mark outdated
     previous_message: SentRef | None = None
+    # sends of this row whose outcome is unknown: timed out after leaving, or in flight
+    # when the sender died. One such send may be retried; after two, never again.
+    unknown_outcomes: int = 0
 
 
 class Outbox(Protocol):
@@ -110,6 +113,11 @@ class Outbox(Protocol):
         self, platform: str, now: datetime, limit: int, lease_seconds: float
     ) -> list[OutboxEntry]:
         """Lease due rows (pending/retry/uncertain whose time has come, expired leases)."""
+        ...
+
+    async def mark_attempting(self, entry_id: int, now: datetime) -> None:
+        """Record that a send is about to leave: if the sender dies now, the outcome
+        of this row is unknown (its other leased rows were never attempted)."""
         ...
 
     async def mark_sent(self, entry_id: int, ref: SentRef, now: datetime) -> None: ...

@@ -139,6 +139,8 @@ class Row:
     previous_message: SentRef | None = None
     errors: list[str] = field(default_factory=list)
     reason: str = ""
+    unknown_outcomes: int = 0
+    attempting: bool = False
 
 
 class MemOutbox:
@@ -181,6 +183,9 @@ class MemOutbox:
             if len(claimed) >= limit:
                 break
             before = row.state
+            if before is DeliveryState.SENDING and row.attempting:
+                row.unknown_outcomes += 1  # its sender died mid-send
+            row.attempting = False
             row.state = DeliveryState.SENDING
             row.lease_until = now + timedelta(seconds=lease_seconds)
             claimed.append(
@@ -191,19 +196,25 @@ class MemOutbox:
                     attempts=row.attempts,
                     state=before,
                     previous_message=row.previous_message,
+                    unknown_outcomes=row.unknown_outcomes,
                 )
             )
         return claimed
 
+    async def mark_attempting(self, entry_id: int, now: datetime) -> None:
+        self.rows[entry_id].attempting = True
+
     async def mark_sent(self, entry_id: int, ref: SentRef, now: datetime) -> None:
         row = self.rows[entry_id]
         row.state, row.ref, row.lease_until = DeliveryState.SENT, ref, None
+        row.attempting = False
 
     async def mark_retry(
         self, entry_id: int, next_attempt_at: datetime, error: str, *, count_attempt: bool = True
     ) -> None:
         row = self.rows[entry_id]
         row.state, row.due, row.lease_until = DeliveryState.RETRY, next_attempt_at, None
+        row.attempting = False
         row.errors.append(error)
         if count_attempt:
             row.attempts += 1
@@ -211,12 +222,15 @@ class MemOutbox:
     async def mark_uncertain(self, entry_id: int, next_attempt_at: datetime, error: str) -> None:
         row = self.rows[entry_id]
         row.state, row.due, row.lease_until = DeliveryState.UNCERTAIN, next_attempt_at, None
+        row.attempting = False
+        row.unknown_outcomes += 1
         row.errors.append(error)
         row.attempts += 1
 
     async def mark_failed(self, entry_id: int, state: DeliveryState, reason: str) -> None:
         row = self.rows[entry_id]
         row.state, row.reason, row.lease_until = state, reason, None
+        row.attempting = False
 
     async def retarget(self, old: ChatTarget, new: ChatTarget) -> None:
         for row in self.rows.values():

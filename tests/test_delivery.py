@@ -298,3 +298,16 @@ async def test_a_stuck_platform_never_delays_another() -> None:
     finally:
         await rig.delivery.stop()
     assert rig.tg.attempts == []
+
+
+def test_global_budget_and_wait_for_a_batch() -> None:
+    pacer = Pacer(1.0, None, 30)
+    assert pacer.budget(T0) == 30 and pacer.global_wait(T0) == 0.0
+    for i in range(30):  # one send every 10 ms
+        pacer.record(str(i), T0 + timedelta(milliseconds=10 * i))
+    now = T0 + timedelta(milliseconds=300)
+    assert pacer.budget(now) == 0
+    assert pacer.global_wait(now) == pytest.approx(0.7)  # the oldest leaves the window
+    assert pacer.global_wait(now, 20) == pytest.approx(0.89)  # the 20th oldest leaves
+    assert pacer.budget(T0 + timedelta(seconds=1, milliseconds=95)) == 10
+    assert Pacer(1.0).budget(T0) >= 1 << 30  # no overall limit

@@ -85,7 +85,7 @@ async def test_migrations_create_file_and_schema(tmp_path: Path) -> None:
     s = await Store.open(f"sqlite+aiosqlite:///{path}")
     try:
         assert path.exists()
-        assert await current_revision(s.db) == "0001"
+        assert await current_revision(s.db) == "0002"
         con = sqlite3.connect(path)
         tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
         mode = con.execute("pragma journal_mode").fetchone()[0]
@@ -323,3 +323,37 @@ async def test_stored_dedup_survives_restart_and_releases(tmp_path: Path) -> Non
     assert await dedup.claim("1002") is True
     assert await StoredDedup(store.updates, "slack", lambda: NOW).claim("1001") is True
     await store.close()
+
+
+async def test_upgrade_from_the_first_schema_keeps_pending_rows(tmp_path: Path) -> None:
+    """A database made by revision 0001 upgrades in place; rows waiting after an unknown
+    outcome keep it counted."""
+    from bot.store.engine import Database, make_engine, upgrade
+
+    path = tmp_path / "old.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    old = Database(make_engine(url))
+    await upgrade(old, "0001")
+    await old.dispose()
+    con = sqlite3.connect(path)
+    con.execute(
+        "insert into changes (id, meeting_id, kind, at, after, reason) "
+        "values (1, 1, 'announced', '2026-01-01 00:00:00', '{}', '')"
+    )
+    con.execute(
+        "insert into outbox (idem_key, change_id, platform, chat_id, state, attempts, "
+        "next_attempt_at, created_at, updated_at) values "
+        "('1:telegram:5', 1, 'telegram', '5', 'uncertain', 1, '2026-01-01 00:00:00', "
+        "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+    )
+    con.commit()
+    con.close()
+    store = await Store.open(url)
+    try:
+        assert await current_revision(store.db) == "0002"
+        con = sqlite3.connect(path)
+        row = con.execute("select state, unknown_outcomes from outbox").fetchone()
+        con.close()
+        assert row == ("uncertain", 1)
+    finally:
+        await store.close()

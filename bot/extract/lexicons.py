@@ -8,8 +8,9 @@ Files are read on first use (never at import time) and cached per language.
 
 from __future__ import annotations
 
+import importlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -118,12 +119,18 @@ def _needs_left(pattern: str) -> bool:
     return pattern[:1].isalnum() or pattern.startswith(("\\w", "(", "["))
 
 
-def _with_right(pattern: str) -> str:
-    """One entry with spaces generalised and a right word boundary where it ends in a letter."""
+def _body_and_right(pattern: str) -> tuple[str, str]:
+    """An entry with spaces generalised, and the right word boundary it needs (if any)."""
     pattern = pattern.replace(" ", "\\s+")  # any run of spaces or a line break
     tail = pattern.rstrip()
     right = "(?![\\w'])" if tail[-1:].isalnum() or tail.endswith(("*", ")", "]", "?")) else ""
-    return f"(?:{pattern}){right}"
+    return pattern, right
+
+
+def _with_right(pattern: str) -> str:
+    """One entry with spaces generalised and a right word boundary where it ends in a letter."""
+    body, right = _body_and_right(pattern)
+    return f"(?:{body}){right}"
 
 
 def bounded(pattern: str) -> str:
@@ -142,13 +149,175 @@ def alternation(patterns: list[str] | tuple[str, ...]) -> re.Pattern[str] | None
     items = sorted({p for p in patterns if p}, key=len, reverse=True)
     if not items:
         return None
-    left = [_with_right(p) for p in items if _needs_left(p)]
+    left = [_body_and_right(p) for p in items if _needs_left(p)]
     free = [_with_right(p) for p in items if not _needs_left(p)]
     parts = []
     if left:
-        parts.append("(?<!\\w)(?:" + "|".join(left) + ")")
+        parts.append("(?<!\\w)(?:" + _by_first_char(left) + ")")
     parts.extend(free)
     return re.compile("|".join(parts))
+
+
+# Below this many entries a plain alternation is as fast as a grouped one.
+_GROUPING_MIN = 12
+_QUANTIFIERS = frozenset("*+?{")
+
+
+def _by_first_char(entries: list[tuple[str, str]]) -> str:
+    """The alternation of (body, right) entries, grouped by their first character.
+
+    The regex engine tries the branches of an alternation one after the other at
+    every word start; with a hundred entries that dominates a scan. Grouped as
+    ``o(?:dwoła\\w*|...)|p(?:rzełoż\\w*|...)``, only the entries that can start
+    with the character at hand are tried, in their original order, so every match
+    is the one the plain alternation finds. Entries that start with a class
+    (``\\d{1,2} days ago``) join every group whose character the class accepts, and
+    a last branch for the characters no group has; when an entry's first character
+    cannot be told at all, the plain alternation is kept.
+    """
+    fulls = [f"(?:{body}){right}" for body, right in entries]
+    plain = "|".join(fulls)
+    if len(entries) < _GROUPING_MIN:
+        return plain
+    firsts = [_first_chars(full) for full in fulls]
+    known = [f for f in firsts if f is not None]
+    if len(known) < len(firsts):
+        return plain
+    groups: dict[str, list[int]] = {}
+    for chars, _ in known:
+        for char in sorted(chars):
+            groups.setdefault(char, [])
+    for char, members in groups.items():
+        members.extend(
+            i for i, (chars, classes) in enumerate(known) if char in chars or _accepts(classes, char)
+        )
+    branches = []
+    mixed = 0
+    for char, members in groups.items():
+        if all(not known[i][1] and _starts_with_literal(entries[i][0], char) for i in members):
+            rests = (f"(?:{entries[i][0][1:]}){entries[i][1]}" for i in members)
+            branches.append(re.escape(char) + "(?:" + "|".join(rests) + ")")
+        else:  # the character is tested by a look-ahead: slower than a literal
+            mixed += 1
+            branches.append(f"(?={re.escape(char)})(?:" + "|".join(fulls[i] for i in members) + ")")
+    if mixed * 2 > len(groups):
+        return plain  # an entry such as "\\w{3,}ed" belongs to every group
+    with_classes = [fulls[i] for i, (_, classes) in enumerate(known) if classes]
+    if with_classes:  # characters that no group starts with
+        branches.append("(?:" + "|".join(with_classes) + ")")
+    return "|".join(branches)
+
+
+def _accepts(classes: tuple[Callable[[str], bool], ...], char: str) -> bool:
+    return any(accept(char) for accept in classes)
+
+
+def _starts_with_literal(body: str, char: str) -> bool:
+    """``body`` is ``char`` followed by a regex of its own (so ``char`` can be factored out)."""
+    if body[:1] != char or not char.isalnum() or body[1:2] in _QUANTIFIERS:
+        return False
+    depth = 0
+    in_class = False
+    index = 0
+    while index < len(body):
+        ch = body[index]
+        if ch == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return False  # "a|b" does not start with "a"
+        index += 1
+    return True
+
+
+# (characters, classes): what a match may start with; a class is a predicate on one
+# character, the same test the regex engine applies (\d is str.isdecimal, ...).
+_Firsts = tuple[frozenset[str], tuple[Callable[[str], bool], ...]]
+
+
+def _first_chars(pattern: str) -> _Firsts | None:
+    """The characters a match of ``pattern`` can start with; None if unknown."""
+    try:
+        parser = importlib.import_module("re._parser")
+        constants = importlib.import_module("re._constants")
+        parsed = parser.parse(pattern)
+        return _first_of(list(parsed), constants)
+    except (ImportError, re.error, AttributeError, TypeError, ValueError):
+        return None
+
+
+def _first_of(items: list[Any], c: Any) -> _Firsts | None:
+    """First characters of a parsed sequence (re._parser's ``(op, argument)`` items)."""
+    if not items:
+        return None  # may match the empty string: anything can follow
+    op, av = items[0]
+    if op is c.LITERAL:
+        return frozenset(chr(av)), ()
+    if op is c.SUBPATTERN:
+        _group, add_flags, del_flags, sub = av
+        if add_flags or del_flags:
+            return None
+        return _first_of([*sub, *items[1:]], c)
+    if op is c.BRANCH:
+        alternatives = [_first_of([*alt, *items[1:]], c) for alt in av[1]]
+        return _union(alternatives)
+    if op is c.IN:
+        chars: set[str] = set()
+        classes: list[Callable[[str], bool]] = []
+        for item_op, item_av in av:
+            if item_op is c.LITERAL:
+                chars.add(chr(item_av))
+            elif item_op is c.RANGE and item_av[1] - item_av[0] < 64:
+                chars.update(chr(code) for code in range(item_av[0], item_av[1] + 1))
+            elif item_op is c.RANGE:
+                low, high = chr(item_av[0]), chr(item_av[1])
+                classes.append(lambda ch, low=low, high=high: low <= ch <= high)
+            elif item_op is c.CATEGORY and item_av in _category_tests():
+                classes.append(_category_tests()[item_av])
+            else:
+                return None  # a negated set and the like
+        return frozenset(chars), tuple(classes)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT) or op is getattr(c, "POSSESSIVE_REPEAT", None):
+        low, _high, sub = av
+        head = _first_of(list(sub), c)
+        if low > 0 or head is None:
+            return head
+        return _union([head, _first_of(items[1:], c)])  # the repeated part may be skipped
+    return None
+
+
+def _union(parts: list[_Firsts | None]) -> _Firsts | None:
+    if any(part is None for part in parts):
+        return None
+    chars: set[str] = set()
+    classes: list[Callable[[str], bool]] = []
+    for part in parts:
+        assert part is not None
+        chars |= part[0]
+        classes.extend(part[1])
+    return frozenset(chars), tuple(classes)
+
+
+@lru_cache(maxsize=1)
+def _category_tests() -> dict[Any, Callable[[str], bool]]:
+    """The regex engine's tests for \\d, \\w, \\s (str patterns use these Unicode ones)."""
+    constants = importlib.import_module("re._constants")
+    return {
+        constants.CATEGORY_DIGIT: str.isdecimal,
+        constants.CATEGORY_NOT_DIGIT: lambda ch: not ch.isdecimal(),
+        constants.CATEGORY_WORD: lambda ch: ch.isalnum() or ch == "_",
+        constants.CATEGORY_NOT_WORD: lambda ch: not (ch.isalnum() or ch == "_"),
+        constants.CATEGORY_SPACE: str.isspace,
+        constants.CATEGORY_NOT_SPACE: lambda ch: not ch.isspace(),
+    }
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import alias
 
@@ -92,12 +92,20 @@ class OutboxStore:
             if not rows:
                 return []
             ids = [r[outbox.c.id] for r in rows]
+            # A lease that expired with a send under way: that send may have arrived.
+            crashed_mid_send = and_(
+                outbox.c.state == DeliveryState.SENDING.value,
+                outbox.c.attempt_started_at.is_not(None),
+            )
             await conn.execute(
                 update(outbox)
                 .where(outbox.c.id.in_(ids))
                 .values(
                     state=DeliveryState.SENDING.value,
                     lease_until=now + timedelta(seconds=lease_seconds),
+                    unknown_outcomes=outbox.c.unknown_outcomes
+                    + case((crashed_mid_send, 1), else_=0),
+                    attempt_started_at=None,
                     updated_at=now,
                 )
             )
@@ -116,6 +124,12 @@ class OutboxStore:
                     )
                 ).scalar_one_or_none()
                 target = codec.target(platform, chat_id)
+                unknown = r[outbox.c.unknown_outcomes] + (
+                    1
+                    if r[outbox.c.state] == DeliveryState.SENDING.value
+                    and r[outbox.c.attempt_started_at] is not None
+                    else 0
+                )
                 out.append(
                     OutboxEntry(
                         id=r[outbox.c.id],
@@ -124,6 +138,7 @@ class OutboxStore:
                         attempts=r[outbox.c.attempts],
                         state=DeliveryState(r[outbox.c.state]),
                         previous_message=SentRef(target, prev) if prev else None,
+                        unknown_outcomes=unknown,
                     )
                 )
             return out
@@ -146,6 +161,7 @@ class OutboxStore:
                     state=DeliveryState.SENT.value,
                     sent_message_id=ref.message_id,
                     lease_until=None,
+                    attempt_started_at=None,
                     attempts=outbox.c.attempts + 1,
                     last_error=None,
                     updated_at=now,
@@ -175,6 +191,9 @@ class OutboxStore:
 
         await self.db.write(work)
 
+    async def mark_attempting(self, entry_id: int, now: datetime) -> None:
+        await self._set(entry_id, attempt_started_at=now)
+
     async def mark_retry(
         self, entry_id: int, next_attempt_at: datetime, error: str, *, count_attempt: bool = True
     ) -> None:
@@ -183,6 +202,7 @@ class OutboxStore:
             state=DeliveryState.RETRY.value,
             next_attempt_at=next_attempt_at,
             lease_until=None,
+            attempt_started_at=None,
             last_error=error,
             attempts=outbox.c.attempts + (1 if count_attempt else 0),
         )
@@ -193,12 +213,20 @@ class OutboxStore:
             state=DeliveryState.UNCERTAIN.value,
             next_attempt_at=next_attempt_at,
             lease_until=None,
+            attempt_started_at=None,
             last_error=error,
             attempts=outbox.c.attempts + 1,
+            unknown_outcomes=outbox.c.unknown_outcomes + 1,
         )
 
     async def mark_failed(self, entry_id: int, state: DeliveryState, reason: str) -> None:
-        await self._set(entry_id, state=state.value, lease_until=None, last_error=reason)
+        await self._set(
+            entry_id,
+            state=state.value,
+            lease_until=None,
+            attempt_started_at=None,
+            last_error=reason,
+        )
 
     async def retarget(self, old: ChatTarget, new: ChatTarget) -> None:
         async def work(conn: AsyncConnection) -> None:

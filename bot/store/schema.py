@@ -214,6 +214,10 @@ outbox = Table(
     Column("sent_message_id", String(128)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # sends whose outcome is unknown (timeout after leaving, crash mid-send): 0, 1 or 2
+    Column("unknown_outcomes", Integer, nullable=False, default=0, server_default="0"),
+    # set just before a send leaves, cleared by its outcome: still set after a crash
+    Column("attempt_started_at", UTCDateTime),
     Index(None, "platform", "state", "next_attempt_at"),
     Index(None, "platform", "chat_id", "id"),
 )

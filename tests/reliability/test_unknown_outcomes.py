@@ -2,12 +2,9 @@
 a sender that died holding its lease) combine, on the real SQLite outbox with the real
 Delivery and Telegram adapter. The rule: at most two copies of an alert, ever.
 
-Two combinations break the bound today (marked xfail, strict): the outbox cannot tell
-a row that was in flight when its sender died from the other rows leased in the same
-batch, and a claim overwrites UNCERTAIN with SENDING. Treating every re-claimed lease as
-an unknown outcome in bot.delivery would bound the copies but turn a timeout on any of
-the ~batch_size rows leased at a crash into a dead (lost) alert, so the fix belongs in
-the store (see the xfail reasons).
+The outbox counts unknown outcomes per row: a timeout after the request left, and a
+send under way when its sender died (marked just before it leaves, so the other rows
+leased in the same batch are not counted). One unknown outcome is retried; two never.
 """
 
 from __future__ import annotations
@@ -43,18 +40,13 @@ async def rig(tmp_path: Path, tg: StrictTelegram) -> AsyncIterator[ChatRig]:
 
 
 async def dead_sender_sends(rig: ChatRig) -> None:
-    """Another sender claims the row, the platform accepts the send, the sender dies
-    before mark_sent (nothing more is written)."""
+    """Another sender claims the row, marks the send as leaving (as Delivery does), the
+    platform accepts it, and the sender dies before mark_sent (nothing more is written)."""
     (entry,) = await rig.store.outbox.claim_due(TG, rig.clock(), 10, 30)
+    await rig.store.outbox.mark_attempting(entry.id, rig.clock())
     await rig.platforms[TG].send(entry.target, Message(headline=f"Meeting #{entry.id}"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store gap: a lease that expired after the platform accepted the send is "
-    "re-claimed as SENDING, indistinguishable from a row that was never sent; a timeout on "
-    "the resend then gets the usual one retry, so a third copy can be sent",
-)
 async def test_crash_after_accept_then_timeout_gives_at_most_two(
     rig: ChatRig, tg: StrictTelegram
 ) -> None:
@@ -74,11 +66,6 @@ async def test_crash_after_claim_then_success_is_one_copy(rig: ChatRig, tg: Stri
     assert rig.rows()[0].state == "sent" and len(telegram_delivered(tg)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store bug: claim_due overwrites UNCERTAIN with SENDING, so a crash during the "
-    "one allowed retry forgets the first unknown outcome and a third copy is sent",
-)
 async def test_timeout_then_crash_during_the_retry_gives_at_most_two(
     rig: ChatRig, tg: StrictTelegram
 ) -> None:
