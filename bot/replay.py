@@ -10,7 +10,6 @@ on the clock and are skipped (counted in ``Replay.skipped``).
 
 from __future__ import annotations
 
-import json
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from bot.jsonl import InputError, iter_jsonl
 from bot.models import Change, Extraction, FeedItem, MeetingState, MeetingView, Watchlist
 from bot.timeline import DEFAULT_RULES, TimelineRules
 
@@ -58,13 +58,10 @@ def snapshot_time(day: date) -> datetime:
     return datetime.combine(day, time(12, 0), tzinfo=UTC)
 
 
-def load_articles(lines: Iterable[str]) -> list[Article]:
+def load_articles(lines: Iterable[str], where: str = "input") -> list[Article]:
     out = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for number, raw in iter_jsonl(lines, where):
         try:
-            raw = json.loads(line)
             out.append(
                 Article(
                     id=str(raw["id"]),
@@ -76,7 +73,7 @@ def load_articles(lines: Iterable[str]) -> list[Article]:
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"line {number}: not a valid article: {exc}") from exc
+            raise InputError(f"{where}:{number}: not a valid article: {exc}") from exc
     return out
 
 

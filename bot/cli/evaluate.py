@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.cli.common import add_config_option
 from bot.evaluation import evaluate, format_report
+from bot.jsonl import iter_jsonl
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,19 +35,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
     with path.open(encoding="utf-8") as stream:
-        for number, line in enumerate(stream, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(record, dict):
-                raise ValueError(f"{path}:{number}: expected a JSON object")
-            records.append(record)
-    return records
+        return [record for _, record in iter_jsonl(stream, str(path))]
 
 
 def _extract_all(args: argparse.Namespace, gold: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -18,13 +18,10 @@ from typing import Any, TextIO
 
 from bot.cli.common import add_config_option
 from bot.config import WATCHLIST_FILE, ConfigError, default_config_dir, load_watchlist
+from bot.jsonl import InputError, iter_jsonl
 from bot.models import Extraction, MeetingReport, Watchlist
 
 PROGRESS_EVERY = 500
-
-
-class InputError(ValueError):
-    """A malformed input line; the message names the file and line number."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,15 +52,7 @@ def load_watchlist_or_exit(args: argparse.Namespace) -> Watchlist:
 
 def read_articles(path: Path, stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, article) for each non-blank line; InputError on a bad line."""
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(record, dict):
-            raise InputError(f"{path}:{number}: expected a JSON object")
+    for number, record in iter_jsonl(stream, str(path)):
         if "id" not in record:
             raise InputError(f"{path}:{number}: missing 'id'")
         for key in ("title", "text"):

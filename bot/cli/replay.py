@@ -43,7 +43,7 @@ async def run(args: argparse.Namespace) -> int:
     config = load_config_or_exit(args)
     try:
         with args.input.open(encoding="utf-8") as fh:
-            articles = load_articles(fh)
+            articles = load_articles(fh, str(args.input))
     except (OSError, ValueError) as exc:
         print(f"{args.input}: {exc}", file=sys.stderr)
         return 2

@@ -238,7 +238,7 @@ def _sentence_events(
 ) -> list[_Event]:
     sentence = s.folded[s.start : s.end]
     actors = [m for m in s.mentions if m.kind is EntityKind.ACTOR]
-    if lex.non_talks is not None and lex.non_talks.search(sentence) and not actors:
+    if not actors and lex.non_talks is not None and lex.non_talks.search(sentence):
         return []  # sport, markets, weather: a venue name alone is not a meeting
     skip_to = s.start + _dateline_length(s.text[s.start : s.end])
     participants = tuple(dict.fromkeys(m.entity_id for m in actors))
@@ -264,18 +264,17 @@ def _sentence_events(
         for a, b in sig.meeting_spans
     ]
     meeting_word = bool(meeting_spans)
-    venues = _venues(s, lex, skip_to, all_reporting, cue_spans, meeting_spans)
+    venues: list[tuple[int, str, int]] | None = None  # worked out when a clause needs them
     entity_count = len({m.entity_id for m in s.mentions})
     events: list[_Event] = []
     evidence = ""
     for c0, c1, signals in analysed:
         a0, a1 = s.start + c0, s.start + c1
-        dates = [
-            replace(d, start=d.start - c0, end=d.end - c0)
-            for d in resolve_weekdays(
-                [d for d in sentence_dates if c0 <= d.start < c1], published, signals.direction
-            )
-        ]
+        dates = resolve_weekdays(
+            [d for d in sentence_dates if c0 <= d.start < c1], published, signals.direction
+        )
+        if c0:  # offsets relative to the clause
+            dates = [replace(d, start=d.start - c0, end=d.end - c0) for d in dates]
         dates = [
             d
             for d in dates
@@ -284,12 +283,14 @@ def _sentence_events(
         status, from_cue = decide_status(signals, dates, published, sentence[c0:c1], lex.targets)
         if status is None:
             continue
-        clause_venues = [v for v in venues if a0 <= v[0] < a1]
         # without a meeting word a cue still counts when several watchlist entities
         # are involved; such an event may update a known meeting, not open one
         strong = from_cue and (signals.group == "denied" or entity_count >= 2)
         if not (meeting_word or strong):
             continue
+        if venues is None:
+            venues = _venues(s, lex, skip_to, all_reporting, cue_spans, meeting_spans)
+        clause_venues = [v for v in venues if a0 <= v[0] < a1]
         if (
             signals.originally_at is not None
             and signals.group in (None, "upcoming")
@@ -410,9 +411,10 @@ def _place_phrases(folded: str, lex: Lexicon, start: int, end: int) -> list[tupl
         return []
     found = []
     for match in lex.places_any.finditer(folded, start, end):
-        group = match.lastgroup or ""
-        if group.startswith("p") and group[1:].isdigit():
-            found.append((match.start(), lex.places[int(group[1:])][0], match.end()))
+        at = match.start()
+        key = next((k for k, phrase in lex.place_phrases if phrase.match(folded, at, end)), None)
+        if key is not None:
+            found.append((at, key, match.end()))
     return found
 
 

@@ -347,7 +347,11 @@ class Lexicon:
     flags: Combined | None  # "originally", "reaffirm" and "indefinite" phrases
     context: Combined | None  # meeting words, hedges, reporting verbs, official sources
     places: tuple[tuple[str, re.Pattern[str]], ...]
-    places_any: re.Pattern[str] | None  # all place phrases at once (group "p<i>" = places[i])
+    # all place phrases at once (one non-capturing scan, like Combined), and per place
+    # its own phrases in file order: the first place whose phrases match where the
+    # scan matched is the one the scan's alternation chose
+    places_any: re.Pattern[str] | None
+    place_phrases: tuple[tuple[str, re.Pattern[str]], ...]
     clause_breaks: tuple[str, ...]
     abbreviations: frozenset[str]
     locatives: re.Pattern[str] | None
@@ -469,17 +473,13 @@ def load_lexicon(language: str) -> Lexicon:
         if (pattern := alternation(forms)) is not None
     )
     place_keys = [key for key, forms in raw["places"].items() if forms]
+    phrase_entries = [_body_and_right(f) for key in place_keys for f in raw["places"][key]]
     places_any = (
-        re.compile(
-            "(?<!\\w)(?:"
-            + "|".join(
-                f"(?P<p{i}>" + "|".join(_with_right(f) for f in raw["places"][key]) + ")"
-                for i, key in enumerate(place_keys)
-            )
-            + ")"
-        )
-        if place_keys
-        else None
+        re.compile("(?<!\\w)(?:" + _by_first_char(phrase_entries) + ")") if place_keys else None
+    )
+    place_phrases = tuple(
+        (key, re.compile("(?<!\\w)(?:" + "|".join(_with_right(f) for f in raw["places"][key]) + ")"))
+        for key in place_keys
     )
     structure_entries = [(p, g) for g in STATUS_GROUPS for p in raw["status"][g]]
     structure_entries.extend((p, "idiom") for p in raw["idioms"])
@@ -512,6 +512,7 @@ def load_lexicon(language: str) -> Lexicon:
         context=context,
         places=places,
         places_any=places_any,
+        place_phrases=place_phrases,
         clause_breaks=tuple(raw["clause_breaks"]),
         abbreviations=frozenset(a.replace("\\.", ".") for a in raw["abbreviations"]),
         locatives=alternation(raw["locative_prepositions"]),

@@ -129,7 +129,11 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
                 tentative = True
                 continue
         kept.append(cue)
-    winner = max(kept, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=None)
+    winner = (
+        kept[0]
+        if len(kept) == 1
+        else max(kept, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=None)
+    )
 
     hedged = False
     official = False
@@ -223,6 +227,8 @@ def _negation_inside(cue: Cue, lex: Lexicon) -> bool:
 
 def _longest(cues: list[Cue]) -> list[Cue]:
     """Drop cues lying inside a longer cue (of any group)."""
+    if len(cues) < 2:
+        return cues
     ordered = sorted(cues, key=lambda c: (-(c.end - c.start), c.start))
     kept: list[Cue] = []
     for cue in ordered:
