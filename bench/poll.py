@@ -19,7 +19,9 @@ What runs
   ====  ===============================================================================
 
 * The bot in THIS process: ``bot.app.BotApp`` with a temporary config listing every feed
-  with ``interval_seconds = 60``, ``allow_private_addresses = true``, a real SQLite file,
+  with ``interval_seconds = 60`` and ``jitter_seconds = 0`` (``--jitter``: APScheduler
+  adds the jitter after every run, so 15 s would make the mean period 67.5 s),
+  ``allow_private_addresses = true``, a real SQLite file,
   and ``run_forever`` (APScheduler, one job per feed, the real Pipeline, the real
   outbox and delivery loop). The console output is replaced by a sink that drops
   messages, so delivery still claims, renders and marks every outbox row.

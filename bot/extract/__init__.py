@@ -481,12 +481,17 @@ def _venues(
         if any(k[0] <= start < k[2] for k in kept):
             continue
         before = folded[max(s.start, start - 60) : start]
-        governed = phrase or _governed(before, lex)
-        adjacent = any(0 <= c0 - end <= 2 for c0, _ in meeting_spans) or any(
-            _GENITIVE_LINK.fullmatch(folded[c1:start]) for _, c1 in meeting_spans if c1 <= start
+        # each test only when the ones before it fail (all three are pure)
+        ok = (
+            phrase
+            or _governed(before, lex)
+            or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
+            or any(
+                _GENITIVE_LINK.fullmatch(folded[c1:start]) for _, c1 in meeting_spans if c1 <= start
+            )
+            or (previous_ok is not None and _LIST_GAP.match(folded[previous_ok[2] : start]))
         )
-        in_list = previous_ok is not None and _LIST_GAP.match(folded[previous_ok[2] : start])
-        if not (governed or adjacent or in_list):
+        if not ok:
             continue
         if any(0 <= start - r1 <= 45 and not _between(cues, r1, start) for _, r1 in reporting):
             continue

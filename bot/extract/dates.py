@@ -404,22 +404,22 @@ def scan_dates(
             if resolved is not None:
                 add(match.start(), match.end(), ABSOLUTE, resolved)
     has_weekday = has_month = False
-    for match, kind in tables.quick.finditer(folded) if tables.quick is not None else ():
+    for start, end, matched, kind in tables.quick.scan(folded) if tables.quick is not None else ():
         if kind.startswith("rel:"):
             offset = tables.relative_offsets.get(kind[4:])
             day = published + timedelta(days=offset) if published and offset is not None else None
-            add(match.start(), match.end(), RELATIVE, day)
+            add(start, end, RELATIVE, day)
         elif kind.startswith("off"):
-            number = _NUMBER.search(match.group(0))
-            raw_n = number.group(0) if number else _number_word(match.group(0), tables.numbers)
+            number = _NUMBER.search(matched)
+            raw_n = number.group(0) if number else _number_word(matched, tables.numbers)
             n = int(raw_n) if raw_n and raw_n.isdigit() else tables.numbers.get(raw_n or "")
             if n is None or n > 60:
                 continue
             sign = 1 if kind[3] == "+" else -1
             day = published + timedelta(days=sign * n) if published else None
-            add(match.start(), match.end(), RELATIVE, day)
+            add(start, end, RELATIVE, day)
         elif kind == "vague":
-            add(match.start(), match.end(), VAGUE, None)
+            add(start, end, VAGUE, None)
         elif kind == "weekday":
             has_weekday = True
         else:

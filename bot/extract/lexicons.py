@@ -194,9 +194,14 @@ def _by_first_char(entries: list[tuple[str, str]]) -> str:
     branches = []
     mixed = 0
     for char, members in groups.items():
-        if all(not known[i][1] and _starts_with_literal(entries[i][0], char) for i in members):
-            rests = (f"(?:{entries[i][0][1:]}){entries[i][1]}" for i in members)
-            branches.append(re.escape(char) + "(?:" + "|".join(rests) + ")")
+        rests = [_after_first(entries[i][0], char) for i in members]
+        if all(rest is not None for rest in rests):
+            branches.append(
+                re.escape(char)
+                + "(?:"
+                + "|".join(f"(?:{rest}){entries[i][1]}" for rest, i in zip(rests, members))
+                + ")"
+            )
         else:  # the character is tested by a look-ahead: slower than a literal
             mixed += 1
             branches.append(f"(?={re.escape(char)})(?:" + "|".join(fulls[i] for i in members) + ")")
@@ -212,13 +217,86 @@ def _accepts(classes: tuple[Callable[[str], bool], ...], char: str) -> bool:
     return any(accept(char) for accept in classes)
 
 
-def _starts_with_literal(body: str, char: str) -> bool:
-    """``body`` is ``char`` followed by a regex of its own (so ``char`` can be factored out)."""
-    if body[:1] != char or not char.isalnum() or body[1:2] in _QUANTIFIERS:
-        return False
+def _after_first(body: str, char: str) -> str | None:
+    """A regex R such that ``char`` + R matches what ``body`` matches starting with
+    ``char`` (same matches, tried in the same order); None if not worked out.
+
+    Handles an entry that starts with the character itself (``odwoła\\w*``) and
+    one that starts with a group, possibly optional (``(?:next|this) week``,
+    ``(?:w )?tym tygodniu``): the group keeps the alternatives that can start with
+    the character, each with the character taken off.
+    """
+    if body[:1] == char and char not in _META and body[1:2] not in _QUANTIFIERS:
+        return body[1:] if not _top_level_bars(body) else None
+    if not body.startswith("(?:"):
+        return None
+    close = _closing(body, 0)
+    if close is None:
+        return None
+    inner, after = body[3:close], body[close + 1 :]
+    optional = after[:1] == "?"
+    rest = after[1:] if optional else after
+    if rest[:1] in _QUANTIFIERS or _top_level_bars(rest):
+        return None  # "(?:a|b)+", "(?:a)??", "(?:a)|b": not handled
+    kept: list[str] = []
+    for alternative in _top_level_bars(inner) or [inner]:
+        firsts = _first_chars(alternative)
+        if firsts is None:
+            return None  # may match the empty string, or starts with anything
+        if char not in firsts[0] and not _accepts(firsts[1], char):
+            continue  # cannot start here
+        tail = _after_first(alternative, char)
+        if tail is None:
+            return None
+        kept.append(tail)
+    branches = [f"(?:{'|'.join(kept)}){rest}"] if kept else []
+    if optional:  # greedy: with the group first, then without it
+        firsts = _first_chars(rest)
+        if firsts is None:
+            return None
+        if char in firsts[0] or _accepts(firsts[1], char):
+            tail = _after_first(rest, char)
+            if tail is None:
+                return None
+            branches.append(tail)
+    if not branches:
+        return None
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+_META = frozenset("\\.^$*+?{}[]|()")
+
+
+def _closing(body: str, open_at: int) -> int | None:
+    """Index of the parenthesis closing the one at ``open_at``."""
     depth = 0
     in_class = False
-    index = 0
+    index = open_at
+    while index < len(body):
+        ch = body[index]
+        if ch == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    return None
+
+
+def _top_level_bars(body: str) -> list[str]:
+    """The alternatives of ``body`` split at its top-level ``|`` ([] if it has none)."""
+    parts: list[str] = []
+    depth = 0
+    in_class = False
+    start = index = 0
     while index < len(body):
         ch = body[index]
         if ch == "\\":
@@ -233,9 +311,10 @@ def _starts_with_literal(body: str, char: str) -> bool:
         elif ch == ")":
             depth -= 1
         elif ch == "|" and depth == 0:
-            return False  # "a|b" does not start with "a"
+            parts.append(body[start:index])
+            start = index + 1
         index += 1
-    return True
+    return [*parts, body[start:]] if parts else []
 
 
 # (characters, classes): what a match may start with; a class is a predicate on one
@@ -375,6 +454,29 @@ class Combined:
     kinds: tuple[tuple[str, re.Pattern[str]], ...]  # in priority order
     # matched text -> kind; the same words recur in every article
     _seen: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    # ``pattern`` in the form :func:`word_start_spans` scans with, when it has one
+    _fast: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    def scan(self, text: str) -> list[tuple[int, int, str, str]]:
+        """(start, end, matched text, kind) of every match, as ``finditer`` finds them."""
+        seen = self._seen
+        found: list[tuple[int, int, str, str]] = []
+        spans = (
+            word_start_spans(self._fast, text)
+            if self._fast is not None
+            else [m.span() for m in self.pattern.finditer(text)]
+        )
+        for start, end in spans:
+            matched = text[start:end]
+            if matched in seen:
+                kind = seen[matched]
+            else:
+                kind = next((k for k, exact in self.kinds if exact.fullmatch(matched)), None)
+                if len(seen) < _CACHE_LIMIT:
+                    seen[matched] = kind
+            if kind is not None:
+                found.append((start, end, matched, kind))
+        return found
 
     def finditer(self, text: str) -> Iterator[tuple[re.Match[str], str]]:
         seen = self._seen
@@ -405,7 +507,48 @@ def combined(entries: list[tuple[str, str]], order: tuple[str, ...] = ()) -> Com
         (kind, re.compile("|".join(f"(?:{_with_right(p)})" for p in by_kind[kind])))
         for kind in ranked
     )
-    return Combined(pattern, kinds)
+    return Combined(pattern, kinds, _fast=word_start_form(pattern))
+
+
+_WORD_START = "(?<!\\w)(?:"
+
+
+def word_start_form(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``(?<!\\w)(?:X)`` rewritten as ``\\W(?:X)`` for :func:`word_start_spans`.
+
+    A pattern that starts with a look-behind makes the regex engine try a match
+    at every character; one that starts with a character class lets it skip in a
+    tight loop to the next non-word character, and try only there. None when
+    ``pattern`` has another shape or an entry may match the empty string.
+    """
+    source = pattern.pattern
+    if not source.startswith(_WORD_START) or _closing(source, len(_WORD_START) - 3) != len(
+        source
+    ) - 1:
+        return None
+    inner = source[len(_WORD_START) : -1]
+    if _first_chars(f"(?:{inner})") is None:
+        return None
+    return re.compile(f"\\W(?:{inner})")
+
+
+def word_start_spans(fast: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """The spans ``finditer`` of the original pattern yields in ``text``.
+
+    The text gets one leading space, so that a match at its start has a non-word
+    character before it too; each match covers that character, so the next search
+    starts on the last character of the previous match (which may be the next
+    match's non-word character, as the look-behind allowed).
+    """
+    padded = " " + text
+    search = fast.search
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while (match := search(padded, position)) is not None:
+        start, end = match.span()
+        spans.append((start, end - 1))  # in ``text``: one less, without the leading character
+        position = end - 1
+    return spans
 
 
 def _require_list(name: str, data: dict[Any, Any], key: object) -> list[str]:

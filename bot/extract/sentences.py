@@ -59,30 +59,34 @@ def split_sentences(
     spans: list[Span] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        end = match.start()
-        is_newline = "\n" in match.group(0)
-        if not is_newline:
-            following = text[match.end() : match.end() + 1]
+        end, after = match.span()
+        found = match.group()
+        if "\n" not in found:
+            following = text[after : after + 1]
             if following and following.islower():
                 continue
-            if match.group(0)[0] == "." and _is_abbreviation(
-                text[start:end], text[match.end() : match.end() + 16], abbreviations, months
+            # only the last 14 characters before the period matter to the test
+            if found[0] == "." and _is_abbreviation(
+                text[max(start, end - 14) : end], text[after : after + 16], abbreviations, months
             ):
                 continue
-            end = match.start() + len(match.group(0).rstrip())
-        spans.extend(_trimmed(text, start, end))
-        start = match.end()
-    spans.extend(_trimmed(text, start, len(text)))
+            end += len(found.rstrip())
+        span = _trimmed(text, start, end)
+        if span is not None:
+            spans.append(span)
+        start = after
+    span = _trimmed(text, start, len(text))
+    if span is not None:
+        spans.append(span)
     return spans
 
 
-def _trimmed(text: str, start: int, end: int) -> Iterable[Span]:
+def _trimmed(text: str, start: int, end: int) -> Span | None:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    if end > start:
-        yield (start, end)
+    return (start, end) if end > start else None
 
 
 def split_clauses(folded_sentence: str, breaks: Iterable[str]) -> list[Span]:

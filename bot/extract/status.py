@@ -103,11 +103,11 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
     found: set[str] = set()
     originally_at: int | None = None
     if lex.structure is not None:
-        for match, kind in lex.structure.finditer(folded):
+        for start, end, matched, kind in lex.structure.scan(folded):
             if kind in PRECEDENCE:
-                cues.append(Cue(kind, match.start(), match.end(), match.group(0)))
+                cues.append(Cue(kind, start, end, matched))
             elif kind == "idiom":
-                idioms.append((match.start(), match.end()))
+                idioms.append((start, end))
     text = _blank(folded, idioms)
     cues = _longest(cues)
 
@@ -140,11 +140,11 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
     reporting_list: list[tuple[int, int]] = []
     meeting_list: list[tuple[int, int]] = []
     if lex.context is not None:
-        for match, kind in lex.context.finditer(text):
+        for start, end, _, kind in lex.context.scan(text):
             if kind == "meeting":
-                meeting_list.append((match.start(), match.end()))
+                meeting_list.append((start, end))
             elif kind == "reporting":
-                reporting_list.append((match.start(), match.end()))
+                reporting_list.append((start, end))
             elif kind == "hedge":
                 hedged = True
             else:
@@ -168,10 +168,10 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
             reporting=reporting,
         )
     if lex.flags is not None:
-        for match, kind in lex.flags.finditer(folded):
+        for start, _, _, kind in lex.flags.scan(folded):
             found.add(kind)
             if kind == "originally" and originally_at is None:
-                originally_at = match.start()
+                originally_at = start
     reaffirm = "reaffirm" in found
     confirm_spans = _spans(lex.confirm, text)
     confirmed = any(

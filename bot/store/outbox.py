@@ -82,7 +82,15 @@ class OutboxStore:
             query = (
                 select(outbox, changes)
                 .join(changes, changes.c.id == outbox.c.change_id)
-                .where(outbox.c.platform == platform, due, ~blocked)
+                .where(
+                    outbox.c.platform == platform,
+                    # Implied by ``due``; stated so the (platform, state, ...) index skips
+                    # finished rows: without it every claim read every row the platform
+                    # ever had (1 ms per 10,000 sent rows, each second, forever).
+                    outbox.c.state.in_((*WAITING, DeliveryState.SENDING.value)),
+                    due,
+                    ~blocked,
+                )
                 .order_by(outbox.c.id)
                 .limit(limit)
             )
