@@ -29,7 +29,7 @@ from bot.extract.dates import (
     resolve_weekdays,
     scan_dates,
 )
-from bot.extract.lexicons import Lexicon, fold, load_lexicon
+from bot.extract.lexicons import Lexicon, fold, load_lexicon, word_start_spans
 from bot.extract.sentences import split_clauses, split_sentences
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
 from bot.langdetect import detect_language
@@ -185,10 +185,11 @@ class Extractor:
         mentions = tuple(self._matcher.find(analysed, lang))
         folded = fold(analysed)
         # cheap whole-text scans decide which sentences deserve the full analysis
-        meeting_at = _starts(lex.meeting, folded)
+        meeting_at = _starts(lex, "meeting", folded)
         mentions = tuple(sorted(mentions, key=lambda m: m.start))
         mention_at = [m.start for m in mentions]
         denied = lex.status["denied"]
+        denied_fast = lex.word_start.get("denied")
         events: list[_Event] = []
         sentences = split_sentences(analysed, lex.abbreviations, month_names(lex.language))
         for index, (start, end) in enumerate(sentences):
@@ -197,7 +198,7 @@ class Extractor:
             if not (
                 _any_in(meeting_at, start, end)
                 or entities >= 2
-                or (denied is not None and denied.search(folded, start, end))
+                or (denied is not None and _search(denied, denied_fast, folded, start, end))
             ):
                 continue  # no meeting word, fewer than two entities, no denial
             sentence = _Sentence(
@@ -418,8 +419,22 @@ def _place_phrases(folded: str, lex: Lexicon, start: int, end: int) -> list[tupl
     return found
 
 
-def _starts(pattern: re.Pattern[str] | None, text: str) -> list[int]:
+def _starts(lex: Lexicon, name: str, text: str) -> list[int]:
+    fast = lex.word_start.get(name)
+    if fast is not None:
+        return [start for start, _ in word_start_spans(fast, text)]
+    pattern: re.Pattern[str] | None = getattr(lex, name)
     return [m.start() for m in pattern.finditer(text)] if pattern is not None else []
+
+
+def _search(
+    pattern: re.Pattern[str], fast: re.Pattern[str] | None, text: str, start: int, end: int
+) -> bool:
+    """``pattern.search(text, start, end)``; ``fast`` is its word_start_form, which
+    needs the character before ``start`` to stand for the look-behind."""
+    if fast is not None and start > 0:
+        return fast.search(text, start - 1, end) is not None
+    return pattern.search(text, start, end) is not None
 
 
 def _first_at(positions: list[int], start: int) -> int:

@@ -138,7 +138,11 @@ def _tables(language: str) -> _Tables:
     mon = rf"(?P<mon>{_names_pattern(months)})\.?(?!\w)"
     connectors = "|".join(sorted((c for c in raw["range_connectors"] if c), key=len, reverse=True))
     sep = rf"(?:\s*[-–—]\s*|\s+(?:{connectors})\s+)" if connectors else r"\s*[-–—]\s*"
-    day1 = rf"(?<![\d.,])(?P<d1>[0-3]?\d){_DAY_SUFFIX}"
+    # The day is written to start with a digit (its look-behind after that digit)
+    # rather than with the look-behind: the regex engine then skips to the next digit
+    # in a tight loop instead of trying a match at every character.
+    # "\d(?<![\d.,]\d)(?:(?<=[0-3])\d)?" is "(?<![\d.,])[0-3]?\d".
+    day1 = rf"(?P<d1>\d(?<![\d.,]\d)(?:(?<=[0-3])\d)?){_DAY_SUFFIX}"
     day2 = rf"(?P<d2>[0-3]?\d){_DAY_SUFFIX}"
     year = rf"(?:,?\s+(?:de\s+|del\s+)?(?P<y>(?:19|20)\d\d)(?!\d){_YEAR_TAIL})?"
     dmy = re.compile(rf"{day1}(?:{sep}{day2})?\s*(?:de\s+|of\s+|del\s+)?{mon}{year}")
@@ -149,9 +153,10 @@ def _tables(language: str) -> _Tables:
             rf"(?:,?\s+(?P<y>(?:19|20)\d\d)(?!\d))?"
         )
     numeric = re.compile(
-        r"(?<![\d.])(?P<d1>[0-3]?\d)\.(?P<m>[01]?\d)\.(?:(?P<y>(?:19|20)\d\d)(?!\d)|(?![\d]))"
+        r"(?P<d1>\d(?<![\d.]\d)(?:(?<=[0-3])\d)?)\.(?P<m>[01]?\d)\."
+        r"(?:(?P<y>(?:19|20)\d\d)(?!\d)|(?![\d]))"
     )
-    iso = re.compile(r"(?<![\d-])(?P<y>(?:19|20)\d\d)-(?P<m>[01]\d)-(?P<d1>[0-3]\d)(?!\d)")
+    iso = re.compile(r"(?P<y>(?:19|20)(?<![\d-]\d\d)\d\d)-(?P<m>[01]\d)-(?P<d1>[0-3]\d)(?!\d)")
 
     weekday_forms = _weekday_forms(lex)
     weekday_patterns = tuple(

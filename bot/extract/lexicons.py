@@ -189,7 +189,7 @@ def _by_first_char(entries: list[tuple[str, str]]) -> str:
             groups.setdefault(char, [])
     for char, members in groups.items():
         members.extend(
-            i for i, (chars, classes) in enumerate(known) if char in chars or _accepts(classes, char)
+            i for i, (chars, tests) in enumerate(known) if char in chars or _accepts(tests, char)
         )
     branches = []
     mixed = 0
@@ -199,7 +199,9 @@ def _by_first_char(entries: list[tuple[str, str]]) -> str:
             branches.append(
                 re.escape(char)
                 + "(?:"
-                + "|".join(f"(?:{rest}){entries[i][1]}" for rest, i in zip(rests, members))
+                + "|".join(
+                    f"(?:{rest}){entries[i][1]}" for rest, i in zip(rests, members, strict=True)
+                )
                 + ")"
             )
         else:  # the character is tested by a look-ahead: slower than a literal
@@ -357,8 +359,7 @@ def _first_of(items: list[Any], c: Any) -> _Firsts | None:
             elif item_op is c.RANGE and item_av[1] - item_av[0] < 64:
                 chars.update(chr(code) for code in range(item_av[0], item_av[1] + 1))
             elif item_op is c.RANGE:
-                low, high = chr(item_av[0]), chr(item_av[1])
-                classes.append(lambda ch, low=low, high=high: low <= ch <= high)
+                classes.append(_in_range(chr(item_av[0]), chr(item_av[1])))
             elif item_op is c.CATEGORY and item_av in _category_tests():
                 classes.append(_category_tests()[item_av])
             else:
@@ -371,6 +372,10 @@ def _first_of(items: list[Any], c: Any) -> _Firsts | None:
             return head
         return _union([head, _first_of(items[1:], c)])  # the repeated part may be skipped
     return None
+
+
+def _in_range(low: str, high: str) -> Callable[[str], bool]:
+    return lambda ch: low <= ch <= high
 
 
 def _union(parts: list[_Firsts | None]) -> _Firsts | None:
@@ -435,6 +440,9 @@ class Lexicon:
     abbreviations: frozenset[str]
     locatives: re.Pattern[str] | None
     targets: frozenset[str]
+    # the patterns above (by field name; "denied" for status["denied"]) that have a
+    # faster form for word_start_spans
+    word_start: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
 
 
 # Among entries of equal length, the earlier kind wins.
@@ -522,9 +530,10 @@ def word_start_form(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     ``pattern`` has another shape or an entry may match the empty string.
     """
     source = pattern.pattern
-    if not source.startswith(_WORD_START) or _closing(source, len(_WORD_START) - 3) != len(
-        source
-    ) - 1:
+    if (
+        not source.startswith(_WORD_START)
+        or _closing(source, len(_WORD_START) - 3) != len(source) - 1
+    ):
         return None
     inner = source[len(_WORD_START) : -1]
     if _first_chars(f"(?:{inner})") is None:
@@ -621,7 +630,7 @@ def load_lexicon(language: str) -> Lexicon:
         re.compile("(?<!\\w)(?:" + _by_first_char(phrase_entries) + ")") if place_keys else None
     )
     place_phrases = tuple(
-        (key, re.compile("(?<!\\w)(?:" + "|".join(_with_right(f) for f in raw["places"][key]) + ")"))
+        (key, re.compile("(?<!\\w)(?:" + "|".join(map(_with_right, raw["places"][key])) + ")"))
         for key in place_keys
     )
     structure_entries = [(p, g) for g in STATUS_GROUPS for p in raw["status"][g]]
@@ -632,7 +641,7 @@ def load_lexicon(language: str) -> Lexicon:
     flags = combined(flag_entries, STRUCTURE_ORDER)
     context_order = ("meeting", "hedge", "reporting", "official")
     context = combined([(p, key) for key in context_order for p in raw[key]], context_order)
-    return Lexicon(
+    lexicon = Lexicon(
         language=lang,
         raw=raw,
         meeting=alternation(raw["meeting"]),
@@ -661,3 +670,15 @@ def load_lexicon(language: str) -> Lexicon:
         locatives=alternation(raw["locative_prepositions"]),
         targets=frozenset(fold(w) for w in raw["target_prepositions"]),
     )
+    scanned = {
+        "meeting": lexicon.meeting,
+        "denied": lexicon.status["denied"],
+        "confirm": lexicon.confirm,
+        "past": lexicon.past,
+        "future": lexicon.future,
+    }
+    for name, pattern in scanned.items():
+        fast = word_start_form(pattern) if pattern is not None else None
+        if fast is not None:
+            lexicon.word_start[name] = fast
+    return lexicon

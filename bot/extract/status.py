@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.extract.dates import ABSOLUTE, RELATIVE, VAGUE, WEEKDAY, DateMention
-from bot.extract.lexicons import STATUS_GROUPS, Lexicon
+from bot.extract.lexicons import STATUS_GROUPS, Lexicon, word_start_spans
 from bot.models import MeetingStatus
 
 PRECEDENCE = {group: rank for rank, group in enumerate(reversed(STATUS_GROUPS))}
@@ -79,6 +79,14 @@ def _spans(pattern: re.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
     if pattern is None:
         return []
     return [(m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+def _scan(lex: Lexicon, name: str, text: str) -> list[tuple[int, int]]:
+    """Spans of the lexicon pattern ``name`` (its faster word-start form if it has one)."""
+    fast = lex.word_start.get(name)
+    if fast is not None:
+        return word_start_spans(fast, text)
+    return _spans(getattr(lex, name), text)
 
 
 def _words_before(text: str, position: int, count: int) -> str:
@@ -173,7 +181,7 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
             if kind == "originally" and originally_at is None:
                 originally_at = start
     reaffirm = "reaffirm" in found
-    confirm_spans = _spans(lex.confirm, text)
+    confirm_spans = _scan(lex, "confirm", text)
     confirmed = any(
         not _has(lex.negation, _words_before(text, start, NEGATION_WINDOW))
         for start, _ in confirm_spans
@@ -243,8 +251,8 @@ def _direction(
     def outside_reporting(span: tuple[int, int]) -> bool:
         return all(span[1] <= r[0] or span[0] >= r[1] for r in reporting)
 
-    past = sum(1 for s in _spans(lex.past, text) if outside_reporting(s))
-    future = sum(1 for s in _spans(lex.future, text) if outside_reporting(s))
+    past = sum(1 for s in _scan(lex, "past", text) if outside_reporting(s))
+    future = sum(1 for s in _scan(lex, "future", text) if outside_reporting(s))
     if winner is not None:
         if winner.group == "held":
             past += 2
