@@ -258,8 +258,11 @@ class BotApp:
             self.scheduler.add_job(
                 self.pipeline.poll,
                 IntervalTrigger(
-                    seconds=job.interval,
-                    jitter=jitter or None,
+                    # APScheduler adds the jitter (0..j) after every run, from the
+                    # jittered time: shorten the base by j/2 so the mean period is
+                    # the configured interval.
+                    seconds=max(1.0, job.interval - min(jitter, job.interval) / 2),
+                    jitter=min(jitter, job.interval) or None,
                     start_date=now + phase,
                     timezone=UTC,
                 ),

@@ -122,6 +122,12 @@ class Matcher:
             for i, e in enumerate(self._entities)
             if e.exclude
         }
+        # each rule's anchors with the entity's own name last: it is in the text whenever
+        # the entity is, while the other words ("Heat", "Zach") mostly are not
+        self._anchor_order: dict[int, tuple[tuple[str, ...], ...]] = {
+            i: tuple(_rare_first(rule.anchors, table, i) for rule in rules)
+            for i, rules in self._exclusions.items()
+        }
         self._cues: dict[int, _Cues] = {
             i: _cues_for(e) for i, e in enumerate(self._entities) if e.ambiguous
         }
@@ -221,20 +227,23 @@ class Matcher:
     ) -> dict[int, tuple[_Exclusion, ...]]:
         """Exclusion rules whose every word (stem) occurs somewhere in the text at all."""
         active: dict[int, tuple[_Exclusion, ...]] = {}
-        occurs: dict[str, bool] = {}  # rules share anchors: look each up once
-
-        def present(anchor: str) -> bool:
-            found = occurs.get(anchor)
-            if found is None:
-                found = occurs[anchor] = anchor in joined
-            return found
-
+        occurs: dict[str, bool] = {}  # rules share anchors: each is looked up once
         for entity in {c.entity for c in cands}:
             rules = self._exclusions.get(entity)
-            if rules:
-                live = tuple(r for r in rules if all(map(present, r.anchors)))
-                if live:
-                    active[entity] = live
+            if not rules:
+                continue
+            live = []
+            for rule, anchors in zip(rules, self._anchor_order[entity], strict=True):
+                for anchor in anchors:
+                    found = occurs.get(anchor)
+                    if found is None:
+                        found = occurs[anchor] = anchor in joined
+                    if not found:
+                        break
+                else:
+                    live.append(rule)
+            if live:
+                active[entity] = tuple(live)
         return active
 
     # ----------------------------------------------------------------- ambiguity
@@ -255,6 +264,12 @@ class Matcher:
         accepted_entities = {
             c.entity for pos, c in enumerate(cands) if c.entity not in self._cues
         } | {cands[p].entity for p, v in verdict.items() if v == "confirm"}
+        accepted_actors = [
+            e for e in accepted_entities if self._entities[e].kind is EntityKind.ACTOR
+        ]
+        verdicts_of: dict[int, set[str]] = {}  # entity -> the verdicts on its mentions
+        for pos, v in verdict.items():
+            verdicts_of.setdefault(cands[pos].entity, set()).add(v)
         keep: list[_Candidate] = []
         for pos, c in enumerate(cands):
             v = verdict.get(pos)
@@ -263,18 +278,13 @@ class Matcher:
                 continue
             if v == "reject":
                 continue
-            same = [
-                verdict[p] for p, o in enumerate(cands) if o.entity == c.entity and p in verdict
-            ]
+            same = verdicts_of[c.entity]
             if "confirm" in same:
                 keep.append(c)  # a confirmed mention elsewhere: same person
             elif "reject" in same:
                 continue  # a namesake was introduced by another given name
-            elif self._cue_near(c, norm) or any(
-                e != c.entity and self._entities[e].kind is EntityKind.ACTOR
-                for e in accepted_entities
-            ):
-                keep.append(c)
+            elif any(e != c.entity for e in accepted_actors) or self._cue_near(c, norm):
+                keep.append(c)  # another tracked actor, or a cue nearby (the cheap test first)
         return keep
 
     def _local_verdict(
@@ -410,6 +420,20 @@ def _exclusion(phrase: str) -> _Exclusion:
         capitalized=tuple(cap for _, cap in pairs),
         anchors=tuple(_word_stem(t) for t in tokens),
     )
+
+
+def _rare_first(
+    anchors: tuple[str, ...], table: dict[str, list[KeyInfo]], entity: int
+) -> tuple[str, ...]:
+    """``anchors`` with those found inside the entity's own keys moved to the end."""
+
+    def own(anchor: str) -> bool:
+        return any(
+            anchor in key and any(info.entity == entity for info in infos)
+            for key, infos in table.items()
+        )
+
+    return tuple(sorted(anchors, key=own))
 
 
 def _word_stem(word: str) -> str:
