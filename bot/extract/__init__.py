@@ -18,6 +18,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from operator import attrgetter
 
 from bot.extract.dates import (
     ABSOLUTE,
@@ -66,6 +67,7 @@ _CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
 _GENITIVE_LINK = re.compile(r"\s+(?:di|de|du|del|della|of)\s+")
 _LIST_GAP = re.compile(r"^[\s,;:–—-]*(?:(?:and|und|et|e|y|i|и|і|та|oraz|или|or|ou|o)\s+)?[\s,]*$")
 _WS = re.compile(r"\s+")
+_START = attrgetter("start")
 
 _RANK = {
     MeetingStatus.UPCOMING: 1,
@@ -77,7 +79,7 @@ _RANK = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Event:
     """One clause's statement about a meeting."""
 
@@ -186,7 +188,7 @@ class Extractor:
         folded = fold(analysed)
         # cheap whole-text scans decide which sentences deserve the full analysis
         meeting_at = _starts(lex, "meeting", folded)
-        mentions = tuple(sorted(mentions, key=lambda m: m.start))
+        mentions = tuple(sorted(mentions, key=_START))
         mention_at = [m.start for m in mentions]
         denied = lex.status["denied"]
         denied_fast = lex.word_start.get("denied")
@@ -241,10 +243,11 @@ def _sentence_events(
     actors = [m for m in s.mentions if m.kind is EntityKind.ACTOR]
     if not actors and lex.non_talks is not None and lex.non_talks.search(sentence):
         return []  # sport, markets, weather: a venue name alone is not a meeting
-    skip_to = s.start + _dateline_length(s.text[s.start : s.end])
+    original = s.text[s.start : s.end]
+    skip_to = s.start + _dateline_length(original)
     participants = tuple(dict.fromkeys(m.entity_id for m in actors))
     clauses = split_clauses(sentence, lex.clause_breaks)
-    sentence_dates = scan_dates(s.text[s.start : s.end], lex.language, published, sentence)
+    sentence_dates = scan_dates(original, lex.language, published, sentence)
     weekdays = [d.start for d in sentence_dates if d.weekday is not None]
     analysed = [
         (c0, c1, analyse_clause(sentence[c0:c1], lex, any(c0 <= w < c1 for w in weekdays)))
@@ -352,7 +355,7 @@ def _sentence_events(
             replaced = [d for d in _pick_dates(dates, None) if d not in fresh]
             previous_date = replaced[0].date if replaced else None
         vague = next((d for d in dates if d.kind == VAGUE), None)
-        evidence = evidence or _WS.sub(" ", s.text[s.start : s.end]).strip()
+        evidence = evidence or _WS.sub(" ", original).strip()
         venue_options: list[str | None] = list(chosen) or [None]
         date_options: list[DateMention | None] = list(picked) or [vague]
         for venue in venue_options:

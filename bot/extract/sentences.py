@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Candidate boundary: sentence punctuation, optional closing quotes, whitespace.
 # (both branches start with a fixed character set, which keeps the scan fast)
@@ -37,7 +38,7 @@ def _is_abbreviation(
         return True
     if "." in token and all(len(part) <= 2 for part in token.split(".")):
         return True  # "m.in.", "u.s.", "14.02."
-    if _SHORT_NUMBER.match(token):
+    if token[0].isdecimal() and _SHORT_NUMBER.match(token):
         # "am 9. Februar": an ordinal day before a month name; "on February 1. The"
         # is a sentence end
         following = _NEXT_WORD.match(after)
@@ -96,6 +97,9 @@ def split_clauses(folded_sentence: str, breaks: Iterable[str]) -> list[Span]:
     so "X was planned, but it was cancelled" yields two clauses whose statuses are
     judged separately and then combined by the extractor.
     """
+    breaks = tuple(breaks)
+    if not any(char in folded_sentence for char in _first_chars(breaks)):
+        return [(0, len(folded_sentence))] if folded_sentence else []  # no connective
     cuts: set[int] = set()
     for marker in breaks:
         if not marker:
@@ -108,3 +112,10 @@ def split_clauses(folded_sentence: str, breaks: Iterable[str]) -> list[Span]:
             index = folded_sentence.find(marker, index + len(marker))
     bounds = [0, *sorted(c for c in cuts if 0 < c < len(folded_sentence)), len(folded_sentence)]
     return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+@lru_cache(maxsize=64)
+def _first_chars(breaks: tuple[str, ...]) -> frozenset[str]:
+    """The characters the connectives start with (",", ";"): a sentence with none of
+    them has a single clause."""
+    return frozenset(marker[0] for marker in breaks if marker)

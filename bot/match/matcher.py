@@ -205,7 +205,8 @@ class Matcher:
             raw = matches[first].group()  # NormText.capitalized / .cyrillic, inlined
             if need_capital and not raw[0].isupper():
                 continue
-            last = bisect_right(starts, end_index) - 1
+            # most keys end inside the token they start in
+            last = first if end_index < starts[first + 1] else bisect_right(starts, end_index) - 1
             rest = joined[stop : starts[last + 1] - 1]
             is_cyr = is_cyrillic(raw[0]) or is_cyrillic(raw[-1])
             # the verdict depends on these four only, and the same names recur
@@ -268,8 +269,8 @@ class Matcher:
             e for e in accepted_entities if self._entities[e].kind is EntityKind.ACTOR
         ]
         verdicts_of: dict[int, set[str]] = {}  # entity -> the verdicts on its mentions
-        for pos, v in verdict.items():
-            verdicts_of.setdefault(cands[pos].entity, set()).add(v)
+        for pos, said in verdict.items():
+            verdicts_of.setdefault(cands[pos].entity, set()).add(said)
         keep: list[_Candidate] = []
         for pos, c in enumerate(cands):
             v = verdict.get(pos)
