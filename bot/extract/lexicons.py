@@ -547,7 +547,8 @@ def word_start_spans(fast: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     The text gets one leading space, so that a match at its start has a non-word
     character before it too; each match covers that character, so the next search
     starts on the last character of the previous match (which may be the next
-    match's non-word character, as the look-behind allowed).
+    match's non-word character, as the look-behind allowed). (A search per match
+    is faster here than ``finditer`` with a test per match: clauses hold few.)
     """
     padded = " " + text
     search = fast.search

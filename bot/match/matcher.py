@@ -96,7 +96,8 @@ class _Cues:
 
 class Matcher:
     """Built once per watchlist (the automaton is compiled here); ``find`` is thread-safe
-    apart from a shared token cache, which only ever grows or is cleared whole."""
+    apart from shared caches (token forms, key-hit verdicts, cue words), which only
+    ever grow or are cleared whole, so a race costs a recomputation at worst."""
 
     def __init__(self, watchlist: Watchlist) -> None:
         self._entities: tuple[WatchEntity, ...] = watchlist.entities()
