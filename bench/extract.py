@@ -249,8 +249,13 @@ def time_extractor(extractor: Extractor, articles: list[Article]) -> float:
     return time.process_time() - started
 
 
-def time_dateparser(articles: list[Article]) -> float:
-    """CPU seconds for dateparser's search_dates over the same articles."""
+def time_dateparser(articles: list[Article], *, give_language: bool = True) -> float:
+    """CPU seconds for dateparser's search_dates over the same articles.
+
+    By default it is handed each article's language (an advantage our side does not
+    take: the extractor detects it); ``give_language=False`` lets it detect the
+    language itself, as our pipeline does.
+    """
     from datetime import datetime
 
     from dateparser.search import search_dates
@@ -258,21 +263,32 @@ def time_dateparser(articles: list[Article]) -> float:
     started = time.process_time()
     for title, text, published, lang in articles:
         base = datetime(published.year, published.month, published.day)  # noqa: DTZ001
-        search_dates(f"{title}\n{text}", languages=[lang], settings={"RELATIVE_BASE": base})
+        search_dates(
+            f"{title}\n{text}",
+            languages=[lang] if give_language else None,
+            settings={"RELATIVE_BASE": base},
+        )
     return time.process_time() - started
 
 
-def compare_with_dateparser(extractor: Extractor, sample: list[Article]) -> tuple[float, float]:
-    """(our rate, dateparser's rate) on the same articles, timed in alternating
-    chunks so that load from other processes affects both alike."""
+def compare_with_dateparser(
+    extractor: Extractor, sample: list[Article], rounds: int = 3
+) -> tuple[float, float]:
+    """(our rate, dateparser's rate) on the same articles.
+
+    Each side runs over the whole sample, alternating for ``rounds`` rounds, and the
+    rates come from the summed CPU time, so load from other processes affects both
+    alike. Whole-sample blocks, not small interleaved chunks: the bot extracts items
+    back to back, and a 20-30 ms search_dates call between every few of our ~1.5 ms
+    extractions would measure ours with cold caches, which is not how it runs.
+    """
     warnings.simplefilter("ignore")
     time_dateparser(sample[:1])  # the first call loads language data lazily
     ours = theirs = 0.0
-    for start in range(0, len(sample), 10):
-        chunk = sample[start : start + 10]
-        ours += time_extractor(extractor, chunk)
-        theirs += time_dateparser(chunk)
-    return len(sample) / ours, len(sample) / theirs
+    for _ in range(rounds):
+        ours += time_extractor(extractor, sample)
+        theirs += time_dateparser(sample)
+    return rounds * len(sample) / ours, rounds * len(sample) / theirs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,7 +318,16 @@ def main(argv: list[str] | None = None) -> int:
     ours, theirs = compare_with_dateparser(extractor, sample)
     ratio = ours / theirs
     print(f"same {len(sample)} articles: ours {ours:.1f}/s, dateparser search_dates {theirs:.1f}/s")
-    print(f"ratio: {ratio:.1f}x faster than search_dates   (target >= {TARGET_RATIO:.0f}x)")
+    print(
+        f"ratio: {ratio:.1f}x faster than search_dates given each article's language   "
+        f"(target >= {TARGET_RATIO:.0f}x)"
+    )
+    small = sample[: max(1, args.dateparser_sample // 5)]
+    undetected = len(small) / time_dateparser(small, give_language=False)
+    print(
+        f"  search_dates detecting the language itself, as our pipeline does: "
+        f"{undetected:.1f}/s -> {ours / undetected:.0f}x"
+    )
     ok = rate >= TARGET_RATE and ratio >= TARGET_RATIO
     print("targets met" if ok else "targets NOT met")
     return 0 if ok else 1
