@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import random
@@ -128,6 +129,9 @@ class BotApp:
             clock=self.clock,
             rng=self.options.rng,
         )
+        # Everything built so far (automata, lexicons, models) lives as long as the
+        # process: keep it out of the garbage collector's scans on the hot path.
+        gc.freeze()
 
     def _build_platforms(self) -> dict[str, ChatPlatform]:
         assert self.store is not None
