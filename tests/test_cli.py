@@ -108,21 +108,21 @@ def test_run_once_on_a_feed_given_on_the_command_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_run_stops_cleanly_on_signal(tmp_path: Path, sig: signal.Signals) -> None:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "bot", "run", "--config", str(CONFIG),
          "--db", str(tmp_path / "bot.sqlite3")],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 60
-        for line in proc.stdout:  # wait until the first alert is printed
-            if "Announced" in line or time.monotonic() > deadline:
-                break
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            deadline = time.monotonic() + 60
+            for line in proc.stdout:  # wait until the first alert is printed
+                if "Announced" in line or time.monotonic() > deadline:
+                    break
+            proc.send_signal(sig)
+            _, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
     assert proc.returncode == 0, err
     assert "stopping" in err and "Traceback" not in err
