@@ -36,7 +36,9 @@ _WS = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W\d_]")
 # Cyrillic letters outside the Russian and Ukrainian alphabets (Belarusian ў, Serbian
 # ј, Kazakh қ, ...): their presence sends a text to the model.
-_OTHER_CYRILLIC = re.compile(r"[\u0400-\u04ff](?<![а-яёіїєґА-ЯЁІЇЄҐ])")
+_OTHER_CYRILLIC = re.compile(
+    "[\u0400\u0402\u0403\u0405\u0408-\u040f\u0450\u0452\u0453\u0455\u0458-\u048f\u0492-\u052f]"
+)
 # Cyrillic text must outnumber Latin this many times over for the script fast path.
 _SCRIPT_DOMINANCE = 4
 

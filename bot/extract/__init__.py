@@ -18,6 +18,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import partial
 from operator import attrgetter
 
 from bot.extract.dates import (
@@ -247,12 +248,29 @@ def _sentence_events(
     skip_to = s.start + _dateline_length(original)
     participants = tuple(dict.fromkeys(m.entity_id for m in actors))
     clauses = split_clauses(sentence, lex.clause_breaks)
-    sentence_dates = scan_dates(original, lex.language, published, sentence)
-    weekdays = [d.start for d in sentence_dates if d.weekday is not None]
+    found_dates: list[DateMention] = []
+    scanned = False
+
+    def weekday_between(c0: int, c1: int) -> bool:
+        # the dates are found on first need: most sentences without a cue or a
+        # meeting word never ask, and yield no event whatever their dates
+        nonlocal scanned
+        if not scanned:
+            found_dates.extend(scan_dates(original, lex.language, published, sentence))
+            scanned = True
+        return any(c0 <= d.start < c1 for d in found_dates if d.weekday is not None)
+
     analysed = [
-        (c0, c1, analyse_clause(sentence[c0:c1], lex, any(c0 <= w < c1 for w in weekdays)))
+        (c0, c1, analyse_clause(sentence[c0:c1], lex, partial(weekday_between, c0, c1)))
         for c0, c1 in clauses
     ]
+    if not any(sig.cue_spans for _, _, sig in analysed):
+        # every clause lacks a status cue and a meeting word (cue_spans holds both):
+        # decide_status finds no status in any of them
+        return []
+    if not scanned:
+        found_dates.extend(scan_dates(original, lex.language, published, sentence))
+    sentence_dates = found_dates
     tentative = any(sig.tentative for _, _, sig in analysed)
     all_reporting = [
         (s.start + c0 + r0, s.start + c0 + r1)

@@ -21,6 +21,7 @@ Rule order (see docs/extraction.md for the reasons):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -100,11 +101,15 @@ def _has(pattern: re.Pattern[str] | None, text: str) -> bool:
     return pattern is not None and pattern.search(text) is not None
 
 
-def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> ClauseSignals:
+def analyse_clause(
+    folded: str, lex: Lexicon, needs_tense: bool | Callable[[], bool] = True
+) -> ClauseSignals:
     """Read the cues of one lower-cased, folded clause.
 
     ``needs_tense=False`` (no weekday to resolve) lets a clause with a status cue
-    take its direction from that cue alone, skipping the tense scans.
+    take its direction from that cue alone, skipping the tense scans. A callable is
+    asked only when the answer matters: a clause with neither a cue nor a meeting word
+    returns before (the caller can then skip finding the sentence's dates).
     """
     cues: list[Cue] = []
     idioms: list[tuple[int, int]] = []
@@ -200,7 +205,7 @@ def analyse_clause(folded: str, lex: Lexicon, needs_tense: bool = True) -> Claus
         originally_at=originally_at,
         direction=(
             _direction(text, lex, winner, reporting)
-            if needs_tense or winner is None
+            if winner is None or (needs_tense() if callable(needs_tense) else needs_tense)
             else _CUE_DIRECTION.get(winner.group, 0)
         ),
         reporting=reporting,
