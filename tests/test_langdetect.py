@@ -94,3 +94,22 @@ def test_import_is_lazy_and_offline(tmp_path: Path) -> None:
         home.chmod(0o755)
     assert out.stdout.strip() == "pl"
     assert list(home.iterdir()) == []
+
+
+# Long Cyrillic texts take a fast path without the model; neighbours that share most
+# of the alphabet must still reach the model and come out as themselves.
+FAST_PATH_CASES = [
+    ("ru", "Переговоры в Абу-Даби перенесли на следующую неделю. " * 3
+     + "Это подтвердили в Кремле, объяснив решение занятостью делегаций."),
+    ("uk", "Переговори в Абу-Дабі перенесли на наступний тиждень. " * 3
+     + "Це підтвердили в Офісі президента, пояснивши рішення зайнятістю делегацій."),
+    ("bg", "Преговорите в Абу Даби бяха отложени за следващата седмица. " * 3
+     + "Това потвърдиха от Кремъл, като обясниха решението със заетостта на делегациите."),
+    ("be", "Перамовы ў Абу-Дабі перанеслі на наступны тыдзень. " * 3
+     + "Гэта пацвердзілі ў Крамлі, растлумачыўшы рашэнне занятасцю дэлегацый."),
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), FAST_PATH_CASES)
+def test_cyrillic_fast_path_keeps_neighbours_apart(expected: str, text: str) -> None:
+    assert detect_language(text) == expected
