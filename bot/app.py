@@ -194,6 +194,16 @@ class BotApp:
 
     async def close(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
+            # Start no new poll, let the ones under way finish their transactions
+            # (cancelling one mid-write would leave its connection half-used), then stop.
+            self.scheduler.pause()
+            if self.pipeline is not None:
+                grace = self.config.settings.polling.fetch_deadline_seconds + 10
+                try:
+                    async with asyncio.timeout(grace):
+                        await self.pipeline.wait_idle()
+                except TimeoutError:
+                    log.warning("polls still running after %.0fs; stopping anyway", grace)
             self.scheduler.shutdown(wait=False)
         if self.delivery is not None:
             await self.delivery.stop()

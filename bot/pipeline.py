@@ -176,6 +176,11 @@ class Pipeline:
         finally:
             self._polling.difference_update(feed.id for feed in mine)
 
+    async def wait_idle(self) -> None:
+        """Return once no poll is under way (for a clean stop)."""
+        while self._polling:
+            await asyncio.sleep(0.05)
+
     async def _fetch(self, feed: FeedJob, *, force: bool) -> _Fetch | PollReport:
         now = self.clock()
         state = self._states.get(feed.id)
