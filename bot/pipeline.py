@@ -125,6 +125,8 @@ class Pipeline:
         self.on_changes = on_changes
         # Guards against two overlapping polls of one feed in this process.
         self._polling: set[str] = set()
+        self._idle = asyncio.Event()  # set while no poll is under way
+        self._idle.set()
         # Each feed's state as this process last saved it. Only the pipeline writes feed
         # state, so the copy stays true and a poll need not read it back first (a
         # database round trip that was a third of a 304 poll's CPU time).
@@ -146,6 +148,8 @@ class Pipeline:
         busy = [feed for feed in feeds if feed.id in self._polling]
         mine = [feed for feed in feeds if feed.id not in self._polling]
         self._polling.update(feed.id for feed in mine)
+        if self._polling:
+            self._idle.clear()
         try:
             reports = {
                 feed.id: PollReport(feed.id, "skipped", error="previous poll still running")
@@ -175,11 +179,12 @@ class Pipeline:
             return [reports[feed.id] for feed in feeds]
         finally:
             self._polling.difference_update(feed.id for feed in mine)
+            if not self._polling:
+                self._idle.set()
 
     async def wait_idle(self) -> None:
         """Return once no poll is under way (for a clean stop)."""
-        while self._polling:
-            await asyncio.sleep(0.05)
+        await self._idle.wait()
 
     async def _fetch(self, feed: FeedJob, *, force: bool) -> _Fetch | PollReport:
         now = self.clock()
