@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 import yaml
@@ -269,11 +270,12 @@ def _after_first(body: str, char: str) -> str | None:
 _META = frozenset("\\.^$*+?{}[]|()")
 
 
-def _closing(body: str, open_at: int) -> int | None:
-    """Index of the parenthesis closing the one at ``open_at``."""
+def _structure(body: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, char, depth after it) for each parenthesis and ``|`` of ``body`` that
+    is real regex structure: escaped characters and character classes are skipped."""
     depth = 0
     in_class = False
-    index = open_at
+    index = start
     while index < len(body):
         ch = body[index]
         if ch == "\\":
@@ -283,40 +285,27 @@ def _closing(body: str, open_at: int) -> int | None:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return index
+        elif ch in "()|":
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            yield index, ch, depth
         index += 1
+
+
+def _closing(body: str, open_at: int) -> int | None:
+    """Index of the parenthesis closing the one at ``open_at``."""
+    for index, ch, depth in _structure(body, open_at):
+        if ch == ")" and depth == 0:
+            return index
     return None
 
 
 def _top_level_bars(body: str) -> list[str]:
     """The alternatives of ``body`` split at its top-level ``|`` ([] if it has none)."""
-    parts: list[str] = []
-    depth = 0
-    in_class = False
-    start = index = 0
-    while index < len(body):
-        ch = body[index]
-        if ch == "\\":
-            index += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append(body[start:index])
-            start = index + 1
-        index += 1
-    return [*parts, body[start:]] if parts else []
+    cuts = [index for index, ch, depth in _structure(body) if ch == "|" and depth == 0]
+    if not cuts:
+        return []
+    bounds = [-1, *cuts, len(body)]
+    return [body[a + 1 : b] for a, b in pairwise(bounds)]
 
 
 # (characters, classes): what a match may start with; a class is a predicate on one
