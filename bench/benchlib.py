@@ -6,19 +6,33 @@ Not a test module and not part of the package: the scripts add the repository ro
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
 import resource
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+
+def start_server(cmd: list[str], what: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """Start a fake server process that prints one JSON line (its ports) when ready."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        proc.wait()
+        raise SystemExit(f"the {what} did not start")
+    return proc, dict(json.loads(line))
 
 
 def percentile(values: Sequence[float], pct: float) -> float:

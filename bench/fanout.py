@@ -55,7 +55,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchlib import REPO_ROOT, Report, cpu_seconds, peak_rss_mb
+from benchlib import REPO_ROOT, Report, cpu_seconds, peak_rss_mb, start_server
 
 TG_TOKEN = "123456:BENCH-token"
 
@@ -405,7 +405,7 @@ async def run_bot(args: argparse.Namespace, port: int, workdir: Path) -> int:
     return 0 if report.passed else 1
 
 
-def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], int]:
+def launch_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], int]:
     cmd = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -419,13 +419,8 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], int]:
         "--slack-workspace-per-second",
         str(args.slack_workspace_per_second),
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line:
-        proc.wait()
-        raise SystemExit("the fake API server did not start")
-    return proc, int(json.loads(line)["port"])
+    proc, ready = start_server(cmd, "fake API server")
+    return proc, int(ready["port"])
 
 
 def main() -> int:
@@ -447,7 +442,7 @@ def main() -> int:
     if args.timeout is None:
         args.timeout = 3 * 10_000 * args.scale / args.tg_global + 60
     workdir = Path(tempfile.mkdtemp(prefix="talkwatch-bench-fanout-"))
-    proc, port = start_server(args)
+    proc, port = launch_server(args)
     try:
         return asyncio.run(run_bot(args, port, workdir))
     finally:

@@ -81,6 +81,7 @@ from benchlib import (
     neutral_story,
     peak_rss_mb,
     percentile,
+    start_server,
 )
 
 KINDS = (
@@ -542,7 +543,7 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
     return 0 if report.passed else 1
 
 
-def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], dict[str, int]]:
+def launch_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], dict[str, int]]:
     cmd = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -554,13 +555,8 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], dict[
         "--seed",
         str(args.seed),
     ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line:
-        proc.wait()
-        raise SystemExit("the feed server did not start")
-    return proc, {k: int(v) for k, v in json.loads(line)["ports"].items()}
+    proc, ready = start_server(cmd, "feed server")
+    return proc, {k: int(v) for k, v in ready["ports"].items()}
 
 
 def main() -> int:
@@ -588,7 +584,7 @@ def main() -> int:
         return 0
     args.minutes = args.minutes or (1 if args.quick else 4)
     workdir = Path(tempfile.mkdtemp(prefix="talkwatch-bench-poll-"))
-    proc, ports = start_server(args)
+    proc, ports = launch_server(args)
     try:
         print(f"feed server pid {proc.pid}; work directory {workdir}", flush=True)
         return asyncio.run(run_bot(args, ports, workdir))

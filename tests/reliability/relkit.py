@@ -8,9 +8,11 @@ one Slack channel, and offers ``poll_all`` / ``drain`` and the delivered texts.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
-from collections.abc import Mapping, Sequence
+import socket
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -36,6 +38,28 @@ SLACK_CHANNEL = ChatTarget(Platform.SLACK, "CREL1")
 TG_TOKEN = "777001:reliability-fake-telegram-token"
 SLACK_TOKEN = "xoxb-rel-fake"
 SIGNING_SECRET = "reliability-signing-secret-value"
+
+
+@contextlib.contextmanager
+def blackhole_port() -> Iterator[int]:
+    """A loopback port whose accept queue is full: SYNs are dropped, connects hang."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = int(listener.getsockname()[1])
+    fillers = []
+    try:
+        for _ in range(8):
+            sock = socket.socket()
+            sock.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                sock.connect(("127.0.0.1", port))
+            fillers.append(sock)
+        yield port
+    finally:
+        for sock in fillers:
+            sock.close()
+        listener.close()
 
 
 class Clock:

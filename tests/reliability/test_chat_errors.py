@@ -8,8 +8,6 @@ documented ambiguous window allows), and that other chats keep flowing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -18,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from chatrig import ChatRig, enqueue, slack_target, tg_target
+from relkit import blackhole_port
 from strictfakes import CountingSlack, StrictTelegram, telegram_delivered
 
 from bot.models import Platform
@@ -180,18 +179,7 @@ async def test_telegram_ambiguous_timeout_at_most_two_deliveries(
 async def test_telegram_connect_timeout_is_retried_once_delivered(
     rig: ChatRig, tg: StrictTelegram
 ) -> None:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(8):
-        sock = socket.socket()
-        sock.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            sock.connect(("127.0.0.1", port))
-        fillers.append(sock)
-    try:
+    with blackhole_port() as port:
         await rig.subscribe(A)
         await enqueue(rig.store, 1)
         await rig.swap(
@@ -203,10 +191,6 @@ async def test_telegram_connect_timeout_is_retried_once_delivered(
         (row,) = rig.rows()
         assert row.state == "retry" and row.attempts == 1  # transient, safe to resend
         assert "TimedOut" in (row.last_error or "") or "Timed out" in (row.last_error or "")
-    finally:
-        for sock in fillers:
-            sock.close()
-        listener.close()
     await rig.swap(TG, rig.telegram(tg.token))
     await rig.step(TG, 10.0, rounds=4)
     assert rig.rows()[0].state == "sent" and len(telegram_delivered(tg)) == 1

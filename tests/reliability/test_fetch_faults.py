@@ -9,8 +9,6 @@ deadline, and no exception escapes the poll.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
@@ -34,7 +32,7 @@ from feedserver import (
     static,
     status,
 )
-from relkit import NOW, Clock, Rig, meeting_item, rss
+from relkit import NOW, Clock, Rig, blackhole_port, meeting_item, rss
 
 DEADLINE = 2.0  # base_env's BOT_POLLING_FETCH_DEADLINE_SECONDS
 GOOD = rss(meeting_item("good-1"))
@@ -57,22 +55,9 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 @pytest.fixture
 def blackhole() -> Iterator[str]:
     """A loopback port whose accept queue is full: SYNs are dropped, connects hang."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(8):
-        sock = socket.socket()
-        sock.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            sock.connect(("127.0.0.1", port))
-        fillers.append(sock)
-    time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}/feed.xml"
-    for sock in fillers:
-        sock.close()
-    listener.close()
+    with blackhole_port() as port:
+        time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/feed.xml"
 
 
 def loop_a(server: FeedServer) -> Route:
