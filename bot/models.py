@@ -107,6 +107,17 @@ class FeedItem:
 # --------------------------------------------------------------------------- understanding
 
 
+@dataclass(frozen=True, slots=True)
+class Article:
+    """What extraction reads of one item: title, body, publication time and, if known,
+    the language its source declares (a hint, used when the text says too little)."""
+
+    title: str
+    text: str
+    published: date | datetime | None
+    lang_hint: str | None = None
+
+
 @dataclass(frozen=True)
 class Mention:
     """A watchlist entity found in text: which alias matched and where."""

@@ -190,3 +190,22 @@ def test_malformed_line_is_named(
     ]
     assert _run(argv) == 2
     assert message in capsys.readouterr().err
+    # the lines before the bad one were extracted and written
+    written = [json.loads(x) for x in (tmp_path / "o.jsonl").read_text("utf-8").splitlines()]
+    assert [p["id"] for p in written] == ["a1"]
+
+
+def test_extract_writes_every_article_in_input_order(tmp_path: Path) -> None:
+    """More articles than one batch (extract_cli.BATCH_SIZE), in input order."""
+    count = extract_cli.BATCH_SIZE * 2 + 3
+    records = [
+        {**ARTICLES[i % 2], "id": f"n{i}", "text": f"{ARTICLES[i % 2]['text']} ({i})"}
+        for i in range(count)
+    ]
+    source = _write_jsonl(tmp_path / "in.jsonl", records)
+    out = tmp_path / "out.jsonl"
+    argv = ["extract", "--input", str(source), "--output", str(out), "--config", str(CONFIG_DIR)]
+    assert _run(argv) == 0
+    lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [p["id"] for p in lines] == [f"n{i}" for i in range(count)]
+    assert [p["alert"] for p in lines] == [i % 2 == 0 for i in range(count)]

@@ -11,7 +11,7 @@ import pytest
 
 from bot.config import load_watchlist
 from bot.extract import Extractor
-from bot.models import MeetingReport
+from bot.models import Article, MeetingReport
 from bot.models import MeetingStatus as S
 
 WATCHLIST = Path(__file__).resolve().parents[1] / "config" / "watchlist.yaml"
@@ -312,6 +312,19 @@ def test_evidence_and_official(extractor: Extractor) -> None:
     assert meeting.official
     assert set(extraction.actors) >= {"peskov", "putin", "witkoff"}
     assert extraction.venues == ("moscow",)
+
+
+def test_a_batch_gives_what_one_call_each_gives(extractor: Extractor) -> None:
+    """extract_many / iter_extract: same results as extract, in order, hints per article."""
+    articles = [Article(title, text, published) for _, title, text, published, _ in CASES]
+    articles.append(Article("", "Witkoff", date(2026, 1, 1), "pl"))  # too short: hint decides
+    articles.append(Article("", "", None))
+    one_each = [extractor.extract(a.title, a.text, a.published, a.lang_hint) for a in articles]
+    assert extractor.extract_many(articles) == one_each
+    assert list(extractor.iter_extract(iter(articles), batch=3)) == one_each
+    assert extractor.extract_many(articles[::-1]) == one_each[::-1]
+    assert one_each[-2].lang == "pl"
+    assert extractor.extract_many([]) == []
 
 
 def test_lang_hint_is_only_a_hint(extractor: Extractor) -> None:

@@ -42,16 +42,21 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 def _extract_all(args: argparse.Namespace, gold: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from bot.cli.extract import load_watchlist_or_exit, parse_published, prediction_json
     from bot.extract import Extractor
+    from bot.models import Article
 
     extractor = Extractor(load_watchlist_or_exit(args))
-    predictions = []
-    for number, record in enumerate(gold, start=1):
-        published = parse_published(record.get("published"), f"{args.gold}:{number}")
-        extraction = extractor.extract(
-            record.get("title") or "", record.get("text") or "", published
+    articles = [
+        Article(
+            record.get("title") or "",
+            record.get("text") or "",
+            parse_published(record.get("published"), f"{args.gold}:{number}"),
         )
-        predictions.append(prediction_json(record.get("id"), extraction))
-    return predictions
+        for number, record in enumerate(gold, start=1)
+    ]
+    return [
+        prediction_json(record.get("id"), extraction)
+        for record, extraction in zip(gold, extractor.iter_extract(articles), strict=True)
+    ]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ import datetime as dt
 import itertools
 import re
 from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import partial
@@ -37,6 +38,7 @@ from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new
 from bot.langdetect import detect_language
 from bot.match import Matcher
 from bot.models import (
+    Article,
     EntityKind,
     Extraction,
     MeetingReport,
@@ -45,13 +47,14 @@ from bot.models import (
     Watchlist,
 )
 
-__all__ = ["MAX_TEXT_CHARS", "MAX_TITLE_CHARS", "Extractor"]
+__all__ = ["MAX_TEXT_CHARS", "MAX_TITLE_CHARS", "Article", "Extractor"]
 
 # Bounds on what is analysed: meetings are stated early; the rest costs time only.
 MAX_TEXT_CHARS = 20_000
 MAX_TITLE_CHARS = 1_000
 MAX_SENTENCE_CHARS = 1_500
 LANG_SAMPLE_CHARS = 1_000
+BATCH_SIZE = 64  # articles per step in iter_extract
 
 # Reporting-verb attribution ("said on Friday"): a date this close to one is the
 # day of the statement, not of the meeting.
@@ -179,50 +182,87 @@ class Extractor:
         published: date | datetime | None,
         lang_hint: str | None = None,
     ) -> Extraction:
-        day = _as_date(published)
-        analysed, title_end = _compose(
-            (title or "")[:MAX_TITLE_CHARS], (text or "")[: self._max_text]
-        )
-        lang = detect_language(analysed[:LANG_SAMPLE_CHARS], hint=lang_hint)
-        lex = load_lexicon(lang)
-        mentions = tuple(self._matcher.find(analysed, lang))
-        folded = fold(analysed)
-        # cheap whole-text scans decide which sentences deserve the full analysis
-        meeting_at = _starts(lex, "meeting", folded)
-        mentions = tuple(sorted(mentions, key=_START))
-        mention_at = [m.start for m in mentions]
-        denied = lex.status["denied"]
-        denied_fast = lex.word_start.get("denied")
-        events: list[_Event] = []
-        sentences = split_sentences(analysed, lex.abbreviations, month_names(lex.language))
-        for index, (start, end) in enumerate(sentences):
-            end = min(end, start + MAX_SENTENCE_CHARS)
-            entities = _count_in(mention_at, start, end)
-            if not (
-                _any_in(meeting_at, start, end)
-                or entities >= 2
-                or (denied is not None and _search(denied, denied_fast, folded, start, end))
-            ):
-                continue  # no meeting word, fewer than two entities, no denial
-            sentence = _Sentence(
-                index=index,
-                start=start,
-                end=end,
-                text=analysed,
-                folded=folded,
-                mentions=list(mentions[_first_at(mention_at, start) : _first_at(mention_at, end)]),
-                is_title=start < title_end,
-                places=_place_phrases(folded, lex, start, end),
+        return self.extract_many([Article(title, text, published, lang_hint)])[0]
+
+    def extract_many(self, articles: Sequence[Article]) -> list[Extraction]:
+        """:meth:`extract` for each article, in order, with identical results.
+
+        Faster per article than one call each: every step runs over the whole batch
+        before the next starts (language detection, then matching, then sentence
+        analysis), so each step's tables (the fastText model, the automaton, the
+        lexicon patterns) stay in the CPU caches instead of evicting each other at
+        every article. Batches of a few dozen get most of the gain.
+        """
+        composed = [
+            _compose((a.title or "")[:MAX_TITLE_CHARS], (a.text or "")[: self._max_text])
+            for a in articles
+        ]
+        langs = [
+            detect_language(analysed[:LANG_SAMPLE_CHARS], hint=a.lang_hint)
+            for (analysed, _), a in zip(composed, articles, strict=True)
+        ]
+        find = self._matcher.find
+        mentions = [
+            find(analysed, lang) for (analysed, _), lang in zip(composed, langs, strict=True)
+        ]
+        return [
+            _analyse(analysed, title_end, lang, found, _as_date(a.published))
+            for (analysed, title_end), lang, found, a in zip(
+                composed, langs, mentions, articles, strict=True
             )
-            events.extend(_sentence_events(sentence, lex, day, len(events)))
-        meetings = _merge(events, day)
-        return Extraction(
-            lang=lang,
-            actors=_ids(mentions, EntityKind.ACTOR),
-            venues=_ids(mentions, EntityKind.VENUE),
-            mentions=mentions,
-            meetings=tuple(_report(m) for m in meetings),
+        ]
+
+    def iter_extract(
+        self, articles: Iterable[Article], batch: int = BATCH_SIZE
+    ) -> Iterator[Extraction]:
+        """:meth:`extract_many` over a stream, ``batch`` articles at a time."""
+        iterator = iter(articles)
+        while chunk := list(itertools.islice(iterator, batch)):
+            yield from self.extract_many(chunk)
+
+
+def _analyse(
+    analysed: str, title_end: int, lang: str, found: list[Mention], day: date | None
+) -> Extraction:
+    """The extraction of one composed text whose language and mentions are known."""
+    lex = load_lexicon(lang)
+    folded = fold(analysed)
+    # cheap whole-text scans decide which sentences deserve the full analysis
+    meeting_at = _starts(lex, "meeting", folded)
+    mentions = tuple(sorted(found, key=_START))
+    mention_at = [m.start for m in mentions]
+    denied = lex.status["denied"]
+    denied_fast = lex.word_start.get("denied")
+    events: list[_Event] = []
+    sentences = split_sentences(analysed, lex.abbreviations, month_names(lex.language))
+    for index, (start, end) in enumerate(sentences):
+        end = min(end, start + MAX_SENTENCE_CHARS)
+        entities = _count_in(mention_at, start, end)
+        if not (
+            _any_in(meeting_at, start, end)
+            or entities >= 2
+            or (denied is not None and _search(denied, denied_fast, folded, start, end))
+        ):
+            continue  # no meeting word, fewer than two entities, no denial
+        sentence = _Sentence(
+            index=index,
+            start=start,
+            end=end,
+            text=analysed,
+            folded=folded,
+            mentions=list(mentions[_first_at(mention_at, start) : _first_at(mention_at, end)]),
+            is_title=start < title_end,
+            places=_place_phrases(folded, lex, start, end),
         )
+        events.extend(_sentence_events(sentence, lex, day, len(events)))
+    meetings = _merge(events, day)
+    return Extraction(
+        lang=lang,
+        actors=_ids(mentions, EntityKind.ACTOR),
+        venues=_ids(mentions, EntityKind.VENUE),
+        mentions=mentions,
+        meetings=tuple(_report(m) for m in meetings),
+    )
 
 
 @dataclass(frozen=True)
