@@ -201,16 +201,15 @@ class Extractor:
             detect_language(analysed[:LANG_SAMPLE_CHARS], hint=a.lang_hint)
             for (analysed, _), a in zip(composed, articles, strict=True)
         ]
+        # one language after another: its lexicon's patterns are used back to back
+        order = sorted(range(len(articles)), key=langs.__getitem__)
         find = self._matcher.find
-        mentions = [
-            find(analysed, lang) for (analysed, _), lang in zip(composed, langs, strict=True)
-        ]
-        return [
-            _analyse(analysed, title_end, lang, found, _as_date(a.published))
-            for (analysed, title_end), lang, found, a in zip(
-                composed, langs, mentions, articles, strict=True
-            )
-        ]
+        mentions = {i: find(composed[i][0], langs[i]) for i in order}
+        results = {
+            i: _analyse(*composed[i], langs[i], mentions[i], _as_date(articles[i].published))
+            for i in order
+        }
+        return [results[i] for i in range(len(articles))]
 
     def iter_extract(
         self, articles: Iterable[Article], batch: int = BATCH_SIZE

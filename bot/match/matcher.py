@@ -75,7 +75,26 @@ _SENTENCE_END = re.compile(r"[.!?\n:;\"«»„“”()\[\]]")
 class _Exclusion:
     tokens: tuple[str, ...]  # normal form
     capitalized: tuple[bool, ...]  # the configured word is capitalised: the text's must be
-    anchors: tuple[str, ...]  # substrings the text must contain for the phrase to occur
+
+
+@dataclass(frozen=True, slots=True)
+class _EntityExclusions:
+    """One entity's exclusion phrases, and which words can be part of one."""
+
+    rules: tuple[_Exclusion, ...]
+    longest: int  # tokens in the longest phrase
+    # text word -> it matches a word of some phrase; the same neighbours recur
+    memo: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+
+    def has_word(self, word: str) -> bool:
+        known = self.memo.get(word)
+        if known is None:
+            if len(self.memo) >= _CACHE_LIMIT:
+                self.memo.clear()
+            known = self.memo[word] = any(
+                _phrase_word_matches(token, word) for rule in self.rules for token in rule.tokens
+            )
+        return known
 
 
 @dataclass(slots=True)
@@ -118,17 +137,12 @@ class Matcher:
         self._empty = not table
         if not self._empty:
             self._automaton.make_automaton()
-        self._exclusions: dict[int, tuple[_Exclusion, ...]] = {
-            i: tuple(_exclusion(p) for p in e.exclude if normalize_phrase(p))
-            for i, e in enumerate(self._entities)
-            if e.exclude
-        }
-        # each rule's anchors with the entity's own name last: it is in the text whenever
-        # the entity is, while the other words ("Heat", "Zach") mostly are not
-        self._anchor_order: dict[int, tuple[tuple[str, ...], ...]] = {
-            i: tuple(_rare_first(rule.anchors, table, i) for rule in rules)
-            for i, rules in self._exclusions.items()
-        }
+        self._exclusions: dict[int, _EntityExclusions] = {}
+        for i, entity in enumerate(self._entities):
+            rules = tuple(_exclusion(p) for p in entity.exclude if normalize_phrase(p))
+            if rules:
+                longest = max(len(rule.tokens) for rule in rules)
+                self._exclusions[i] = _EntityExclusions(rules, longest)
         self._cues: dict[int, _Cues] = {
             i: _cues_for(e) for i, e in enumerate(self._entities) if e.ambiguous
         }
@@ -165,10 +179,13 @@ class Matcher:
         if not candidates:
             return []
         candidates = _drop_overlaps(candidates)
-        if self._exclusions:
-            active = self._active_exclusions(candidates, norm.joined)
-            if active:
-                candidates = [c for c in candidates if not _excluded(c, active, norm)]
+        exclusions = self._exclusions
+        if exclusions:
+            candidates = [
+                c
+                for c in candidates
+                if c.entity not in exclusions or not _excluded(c, exclusions[c.entity], norm)
+            ]
         if self._cues:
             candidates = self._resolve_ambiguous(candidates, norm, text, _base_lang(lang))
         mentions = []
@@ -221,32 +238,6 @@ class Matcher:
             for info in chosen:
                 out.append(_Candidate(first, last, info.entity, info))
         return out
-
-    # ----------------------------------------------------------------- exclusions
-
-    def _active_exclusions(
-        self, cands: list[_Candidate], joined: str
-    ) -> dict[int, tuple[_Exclusion, ...]]:
-        """Exclusion rules whose every word (stem) occurs somewhere in the text at all."""
-        active: dict[int, tuple[_Exclusion, ...]] = {}
-        occurs: dict[str, bool] = {}  # rules share anchors: each is looked up once
-        for entity in {c.entity for c in cands}:
-            rules = self._exclusions.get(entity)
-            if not rules:
-                continue
-            live = []
-            for rule, anchors in zip(rules, self._anchor_order[entity], strict=True):
-                for anchor in anchors:
-                    found = occurs.get(anchor)
-                    if found is None:
-                        found = occurs[anchor] = anchor in joined
-                    if not found:
-                        break
-                else:
-                    live.append(rule)
-            if live:
-                active[entity] = tuple(live)
-        return active
 
     # ----------------------------------------------------------------- ambiguity
 
@@ -417,25 +408,7 @@ def _exclusion(phrase: str) -> _Exclusion:
     pairs = [(normalize_token(t), t[:1].isupper()) for t in raw]
     pairs = [(n, cap) for n, cap in pairs if n]
     tokens = tuple(n for n, _ in pairs)
-    return _Exclusion(
-        tokens=tokens,
-        capitalized=tuple(cap for _, cap in pairs),
-        anchors=tuple(_word_stem(t) for t in tokens),
-    )
-
-
-def _rare_first(
-    anchors: tuple[str, ...], table: dict[str, list[KeyInfo]], entity: int
-) -> tuple[str, ...]:
-    """``anchors`` with those found inside the entity's own keys moved to the end."""
-
-    def own(anchor: str) -> bool:
-        return any(
-            anchor in key and any(info.entity == entity for info in infos)
-            for key, infos in table.items()
-        )
-
-    return tuple(sorted(anchors, key=own))
+    return _Exclusion(tokens=tokens, capitalized=tuple(cap for _, cap in pairs))
 
 
 def _word_stem(word: str) -> str:
@@ -452,13 +425,21 @@ def _phrase_word_matches(pattern: str, word: str) -> bool:
     return word.startswith(stem) and len(word) - len(stem) <= 4
 
 
-def _excluded(cand: _Candidate, active: dict[int, tuple[_Exclusion, ...]], norm: NormText) -> bool:
-    rules = active.get(cand.entity)
-    if not rules:
+def _excluded(cand: _Candidate, exclusions: _EntityExclusions, norm: NormText) -> bool:
+    """An exclusion phrase covers the hit ("Miami Heat" over "Miami")."""
+    size = cand.last - cand.first + 1
+    if exclusions.longest < size:
         return False
     count = len(norm)
-    for rule in rules:
+    # A phrase longer than the hit takes in the word before or after it; most hits have
+    # neither in any phrase, and then only phrases exactly as long as the hit can apply.
+    longer = (cand.first > 0 and exclusions.has_word(norm.word(cand.first - 1))) or (
+        cand.last + 1 < count and exclusions.has_word(norm.word(cand.last + 1))
+    )
+    for rule in exclusions.rules:
         n = len(rule.tokens)
+        if n < size or (n > size and not longer):
+            continue
         # the phrase must cover the hit: try every alignment that does
         for begin in range(max(0, cand.last - n + 1), cand.first + 1):
             if begin + n > count:
