@@ -230,8 +230,7 @@ def _analyse(
     meeting_at = _starts(lex, "meeting", folded)
     mentions = tuple(sorted(found, key=_START))
     mention_at = [m.start for m in mentions]
-    denied = lex.status["denied"]
-    denied_fast = lex.word_start.get("denied")
+    denied_at = _starts(lex, "denied", folded)
     events: list[_Event] = []
     sentences = split_sentences(analysed, lex.abbreviations, month_names(lex.language))
     for index, (start, end) in enumerate(sentences):
@@ -240,7 +239,7 @@ def _analyse(
         if not (
             _any_in(meeting_at, start, end)
             or entities >= 2
-            or (denied is not None and _search(denied, denied_fast, folded, start, end))
+            or _any_in(denied_at, start, end)
         ):
             continue  # no meeting word, fewer than two entities, no denial
         sentence = _Sentence(
@@ -264,7 +263,7 @@ def _analyse(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Sentence:
     index: int
     start: int
@@ -480,21 +479,14 @@ def _place_phrases(folded: str, lex: Lexicon, start: int, end: int) -> list[tupl
 
 
 def _starts(lex: Lexicon, name: str, text: str) -> list[int]:
+    """Where the lexicon pattern ``name`` (an attribute, or a status group) matches."""
     fast = lex.word_start.get(name)
     if fast is not None:
         return [start for start, _ in word_start_spans(fast, text)]
-    pattern: re.Pattern[str] | None = getattr(lex, name)
+    pattern: re.Pattern[str] | None = (
+        lex.status[name] if name in lex.status else getattr(lex, name)
+    )
     return [m.start() for m in pattern.finditer(text)] if pattern is not None else []
-
-
-def _search(
-    pattern: re.Pattern[str], fast: re.Pattern[str] | None, text: str, start: int, end: int
-) -> bool:
-    """``pattern.search(text, start, end)``; ``fast`` is its word_start_form, which
-    needs the character before ``start`` to stand for the look-behind."""
-    if fast is not None and start > 0:
-        return fast.search(text, start - 1, end) is not None
-    return pattern.search(text, start, end) is not None
 
 
 def _first_at(positions: list[int], start: int) -> int:

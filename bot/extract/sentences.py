@@ -19,6 +19,7 @@ _BOUNDARY = re.compile(r"[.!?…]+[\"»”'’)\]]*[ \t]+|\n\s*")
 _LAST_TOKEN = re.compile(r"([\w.]{1,12})\.?$")
 _SHORT_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})?$")
 _NEXT_WORD = re.compile(r"\w+")
+_ABBREVIATION_WINDOW = 14  # characters before a period that the abbreviation test reads
 
 Span = tuple[int, int]
 
@@ -26,7 +27,7 @@ Span = tuple[int, int]
 def _is_abbreviation(
     before: str, after: str, abbreviations: frozenset[str], months: frozenset[str]
 ) -> bool:
-    match = _LAST_TOKEN.search(before[-14:])
+    match = _LAST_TOKEN.search(before[-_ABBREVIATION_WINDOW:])
     if match is None:
         return False
     token = match.group(1).lower().rstrip(".")
@@ -59,6 +60,11 @@ def split_sentences(
     """
     spans: list[Span] = []
     start = 0
+    # A period after more letters than the longest abbreviation has ends a sentence
+    # (no abbreviation, initial or number is that long): one test for most periods.
+    plain_word = _longest(abbreviations) + 1
+    if plain_word > _ABBREVIATION_WINDOW - 2:
+        plain_word = len(text) + 1  # never true: always run the full test
     for match in _BOUNDARY.finditer(text):
         end, after = match.span()
         found = match.group()
@@ -67,8 +73,15 @@ def split_sentences(
             if following and following.islower():
                 continue
             # only the last 14 characters before the period matter to the test
-            if found[0] == "." and _is_abbreviation(
-                text[max(start, end - 14) : end], text[after : after + 16], abbreviations, months
+            if (
+                found[0] == "."
+                and not (end - plain_word >= start and text[end - plain_word : end].isalpha())
+                and _is_abbreviation(
+                    text[max(start, end - _ABBREVIATION_WINDOW) : end],
+                    text[after : after + 16],
+                    abbreviations,
+                    months,
+                )
             ):
                 continue
             end += len(found.rstrip())
@@ -80,6 +93,11 @@ def split_sentences(
     if span is not None:
         spans.append(span)
     return spans
+
+
+@lru_cache(maxsize=64)
+def _longest(abbreviations: frozenset[str]) -> int:
+    return max(map(len, abbreviations), default=0)
 
 
 def _trimmed(text: str, start: int, end: int) -> Span | None:

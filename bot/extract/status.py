@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from bot.extract.dates import ABSOLUTE, RELATIVE, VAGUE, WEEKDAY, DateMention
 from bot.extract.lexicons import STATUS_GROUPS, Lexicon, word_start_spans
@@ -38,16 +38,16 @@ _APPOSITION = re.compile(r"[\s,–—-]{1,4}(?:(?:dem|den|le|el|il|the)\s)?")
 _CUE_DIRECTION = {"held": -1, "upcoming": 1, "moved": 1}
 
 
-@dataclass(frozen=True)
-class Cue:
+# Named tuples, not frozen dataclasses: several are made for every sentence analysed,
+# and a tuple is built several times faster.
+class Cue(NamedTuple):
     group: str
     start: int
     end: int
     text: str
 
 
-@dataclass(frozen=True)
-class ClauseSignals:
+class ClauseSignals(NamedTuple):
     """Everything the cue lexicon says about one clause."""
 
     cue: Cue | None  # the winning status cue, if any
