@@ -28,7 +28,7 @@ from bot.models import Article  # noqa: E402
 
 TARGET_RATE = 500.0
 TARGET_RATIO = 10.0
-BATCH = 64  # articles per extract_many call, as in `bot extract`
+BATCH = 256  # articles per extract_many call, as in `bot extract`
 POLL_BATCH = 16  # as in the poller's ingest of one poll round
 
 # {a}/{b}: actors, {v}: venue, {d}: a day-month expression, {w}: a weekday phrase

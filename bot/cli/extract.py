@@ -23,7 +23,7 @@ from bot.jsonl import InputError, iter_jsonl
 from bot.models import Article, Extraction, MeetingReport, Watchlist
 
 PROGRESS_EVERY = 500
-BATCH_SIZE = 64  # articles per Extractor.extract_many call
+BATCH_SIZE = 256  # articles per Extractor.extract_many call
 T = TypeVar("T")
 
 
