@@ -130,6 +130,40 @@ CASES = [
         date(2026, 2, 2),
         [("washington", date(2026, 2, 6), S.UPCOMING, False)],
     ),
+    # a postponement on the table, with no new day: the meeting keeps its planned day
+    (
+        "en",
+        "Kyiv and Washington discuss postponing talks",
+        "Ukraine and the US discussed postponing the next round of talks in Geneva. "
+        "The meeting was originally planned for 12 to 14 March. Both sides discussed "
+        "postponing the meeting for a while.",
+        date(2026, 3, 5),
+        [("geneva", date(2026, 3, 12), S.POSTPONED, True)],
+    ),
+    (
+        "pl",
+        "",
+        "Strony rozmawiały o przełożeniu rozmów w Genewie. Spotkanie planowano "
+        "pierwotnie na 12-14 marca. Delegacje rozmawiały o możliwości przełożenia "
+        "spotkania.",
+        date(2026, 3, 5),
+        [("geneva", date(2026, 3, 12), S.POSTPONED, True)],
+    ),
+    # a place-less headline and a body naming the place: one meeting
+    (
+        "en",
+        "Peace talks postponed",
+        "The talks in Istanbul were postponed, the ministry said.",
+        date(2026, 3, 5),
+        [("istanbul", None, S.POSTPONED, False)],
+    ),
+    (
+        "de",
+        "Gespräche abgesagt",
+        "Das Treffen in Genf wurde abgesagt, teilte das Ministerium mit.",
+        date(2026, 3, 5),
+        [("geneva", None, S.CANCELLED, False)],
+    ),
 ]
 
 

@@ -97,6 +97,27 @@ def test_negated_or_hypothetical_changes_are_not_changes(lang: str, text: str) -
 
 
 @pytest.mark.parametrize(
+    ("lang", "text", "status"),
+    [
+        ("en", "Kyiv and Washington discussed postponing the next round of talks.", S.POSTPONED),
+        ("en", "Officials are considering cancelling the summit altogether.", S.CANCELLED),
+        ("en", "They talked about the possibility of delaying the meeting.", S.POSTPONED),
+        ("pl", "Strony rozmawiały o możliwości przełożenia spotkania.", S.POSTPONED),
+        ("ru", "Стороны обсуждают перенос переговоров на более поздний срок.", S.POSTPONED),
+        ("uk", "Сторони обговорюють можливість перенесення зустрічі.", S.POSTPONED),
+        ("de", "Beide Seiten diskutieren, das Treffen zu verschieben.", S.POSTPONED),
+        ("fr", "Les deux camps ont évoqué la possibilité de reporter la rencontre.", S.POSTPONED),
+        ("it", "Le parti hanno discusso un possibile rinvio dell'incontro.", S.POSTPONED),
+        ("es", "Ambas partes discutieron la posibilidad de aplazar la reunión.", S.POSTPONED),
+    ],
+)
+def test_talk_of_a_change_is_a_tentative_change(lang: str, text: str, status: S) -> None:
+    """Those involved weighing a change: the change is reported, as tentative (a bare
+    modal, "could be postponed", is not a change: see the test above)."""
+    assert judge(lang, text) == (status, True)
+
+
+@pytest.mark.parametrize(
     ("lang", "text", "status", "tentative"),
     [
         ("pl", "Nie jest wykluczone, że spotkanie zostanie przełożone.", S.UPCOMING, True),

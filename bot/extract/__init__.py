@@ -444,13 +444,15 @@ def _sentence_events(
 
 
 def _previous_marker(mention: DateMention, sentence: int, order: int) -> _Event:
+    """"Originally planned for <day>": the day a later change moves away from (the
+    range and words are kept for a postponement that names no new day)."""
     return _Event(
         order=order,
         sentence=sentence,
         venue=None,
         date=None,
-        date_end=None,
-        when_text=None,
+        date_end=mention.date_end,
+        when_text=mention.text.strip(),
         status=MeetingStatus.UPCOMING,
         from_cue=False,
         tentative=False,
@@ -750,9 +752,11 @@ def _restates_title(meeting: _Meeting, event: _Event) -> bool:
 def _merge(events: list[_Event], published: date | None) -> list[_Meeting]:
     meetings: list[_Meeting] = []
     pending_previous: tuple[date, int] | None = None
+    planned: _Event | None = None  # the last "originally planned for <day>" marker
     for event in events:
         if event.previous_date is not None and event.evidence == "":
             pending_previous = (event.previous_date, event.sentence)
+            planned = event
             continue
         target = _target(meetings, event)
         if target is None:
@@ -792,7 +796,44 @@ def _merge(events: list[_Event], published: date | None) -> list[_Meeting]:
             if target.status in (MeetingStatus.UPCOMING, MeetingStatus.POSTPONED):
                 target.status = MeetingStatus.RESCHEDULED  # a new day replaces the old
             pending_previous = None
-    return meetings
+        elif (
+            planned is not None
+            and planned.previous_date is not None
+            and 0 < event.sentence - planned.sentence <= 2
+            and target.date is None
+            and event.status in (MeetingStatus.POSTPONED, MeetingStatus.CANCELLED)
+        ):
+            # "was planned for 5-9 March ... the meeting is postponed": no new day, so
+            # the meeting keeps the day it was planned for
+            target.date, target.date_end = planned.previous_date, planned.date_end
+            target.when_text = planned.when_text
+            pending_previous = planned = None
+    return _fold_placeless(meetings)
+
+
+def _fold_placeless(meetings: list[_Meeting]) -> list[_Meeting]:
+    """A meeting without a place joins the article's only meeting with one when both
+    say the same ("talks postponed" in the headline, "the Abu Dhabi talks were
+    postponed" in the body)."""
+    placed = [m for m in meetings if m.venue is not None]
+    if len(placed) != 1 or len(placed) == len(meetings):
+        return meetings
+    host = placed[0]
+    kept: list[_Meeting] = []
+    for meeting in meetings:
+        if (
+            meeting.venue is None
+            and meeting.status is host.status
+            and (meeting.date is None or (host.date is not None and meeting.date == host.date))
+        ):
+            for actor in meeting.participants:
+                host.participants.setdefault(actor)
+            host.tentative = host.tentative or meeting.tentative
+            host.confirmed = host.confirmed or meeting.confirmed
+            host.official = host.official or meeting.official
+            continue
+        kept.append(meeting)
+    return kept
 
 
 def _may_open(event: _Event) -> bool:

@@ -38,6 +38,7 @@ LIST_KEYS = (
     "meeting",
     "negation",
     "modal",
+    "deliberation",
     "hedge",
     "confirm",
     "indefinite",
@@ -403,6 +404,7 @@ class Lexicon:
     status: dict[str, re.Pattern[str] | None]
     negation: re.Pattern[str] | None
     modal: re.Pattern[str] | None
+    deliberation: re.Pattern[str] | None
     hedge: re.Pattern[str] | None
     confirm: re.Pattern[str] | None
     indefinite: re.Pattern[str] | None
@@ -638,6 +640,7 @@ def load_lexicon(language: str) -> Lexicon:
         status={g: alternation(raw["status"][g]) for g in STATUS_GROUPS},
         negation=alternation(raw["negation"]),
         modal=alternation(raw["modal"]),
+        deliberation=alternation(raw["deliberation"]),
         hedge=alternation(raw["hedge"]),
         confirm=alternation(raw["confirm"]),
         indefinite=alternation(raw["indefinite"]),

@@ -9,8 +9,10 @@ Rule order (see docs/extraction.md for the reasons):
 3. A cue with a negation word in the three words before it is dropped
    ("nie zostało odwołane", "would not cancel"). Negated upcoming phrases that
    mean something else ("nie jest planowane" = denied) are listed as phrases.
-4. A cancel/move cue with a modal or possibility phrase shortly before it is
-   dropped and makes the clause tentative ("termin może ulec przesunięciu").
+4. A cancel/move cue with a modal shortly before it is dropped and makes the
+   clause tentative ("termin może ulec przesunięciu"); after talk of the change by
+   those involved ("discussed postponing", "the possibility of cancelling") it is
+   kept, as a tentative change.
 5. The strongest remaining cue wins: denied > cancelled > moved > held > upcoming.
 6. Hedges (media reports, sources, "could", "expected") make it tentative, unless
    a confirmation cue in the same clause outweighs them.
@@ -138,7 +140,12 @@ def analyse_clause(
             continue
         if cue.group in ("cancelled", "moved"):
             wider = _words_before(scope, cue.start, MODAL_WINDOW)
-            if wider and _has(lex.modal, wider):
+            # (the talk is often a cue itself, "discussed", so it is read in the
+            # whole clause, not only back to the previous cue)
+            talk = _words_before(text, cue.start, MODAL_WINDOW)
+            if talk and _has(lex.deliberation, talk):
+                tentative = True  # the change is on the table: reported, as tentative
+            elif wider and _has(lex.modal, wider):
                 tentative = True
                 continue
         kept.append(cue)
