@@ -284,6 +284,62 @@ def test_meetings(
 
 
 @pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Witkoff has met Putin in Moscow six times since last year."),
+        ("en", "Witkoff has met Putin several times in Moscow."),
+        ("pl", "Witkoff wielokrotnie spotykał się z Putinem w Moskwie."),
+        ("pl", "Witkoff spotkał się z Putinem w Moskwie już sześć razy."),
+        ("ru", "Уиткофф неоднократно встречался с Путиным в Москве."),
+        ("ru", "Уиткофф уже шесть раз встречался с Путиным в Москве."),
+        ("uk", "Віткофф кілька разів зустрічався з Путіним у Москві."),
+        ("de", "Witkoff hat Putin bereits mehrfach in Moskau getroffen."),
+        ("de", "Witkoff hat Putin bereits sechsmal in Moskau getroffen."),
+        ("fr", "Witkoff a rencontré Poutine à plusieurs reprises à Moscou."),
+        ("it", "Witkoff ha incontrato Putin più volte a Mosca."),
+        ("es", "Witkoff se ha reunido con Putin varias veces en Moscú."),
+    ],
+)
+def test_repeated_past_meetings_are_not_one_meeting(
+    extractor: Extractor, lang: str, text: str
+) -> None:
+    assert extractor.extract("", text, date(2026, 1, 30)).meetings == ()
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        # a day pins one meeting of the series down
+        (
+            "en",
+            "Witkoff met Putin in Moscow for the sixth time on Tuesday.",
+            [("moscow", date(2026, 1, 27), S.HELD, False)],
+        ),
+        (
+            "en",
+            "Witkoff, who has met Putin several times, met him again in Moscow on Tuesday.",
+            [("moscow", date(2026, 1, 27), S.HELD, False)],
+        ),
+        # the series is background to what the clause reports
+        (
+            "en",
+            "Witkoff and Putin will meet in Moscow, where they have already met six times.",
+            [("moscow", None, S.UPCOMING, False)],
+        ),
+        (
+            "pl",
+            "Witkoff i Putin spotkają się w Moskwie, gdzie rozmawiali już wielokrotnie.",
+            [("moscow", None, S.UPCOMING, False)],
+        ),
+    ],
+)
+def test_one_meeting_beside_a_series(
+    extractor: Extractor, lang: str, text: str, expected: list[Row]
+) -> None:
+    assert _rows(extractor.extract("", text, date(2026, 1, 30)).meetings) == expected
+
+
+@pytest.mark.parametrize(
     ("title", "text"),
     [
         (

@@ -343,6 +343,8 @@ def _sentence_events(
         status, from_cue = decide_status(signals, dates, published, sentence[c0:c1], lex.targets)
         if status is None:
             continue
+        if status is MeetingStatus.HELD and signals.habitual and not any(d.date for d in dates):
+            continue  # "has met Putin in Moscow six times": a series, not one meeting
         # without a meeting word a cue still counts when several watchlist entities
         # are involved; such an event may update a known meeting, not open one
         strong = from_cue and (signals.group == "denied" or entity_count >= 2)

@@ -39,6 +39,7 @@ LIST_KEYS = (
     "negation",
     "modal",
     "deliberation",
+    "habitual",
     "hedge",
     "confirm",
     "indefinite",
@@ -419,7 +420,7 @@ class Lexicon:
     # status cues, idioms, "originally", reaffirmations and indefinite phrases in one
     # regex (longest entry first); group "s<i>" is an entry of kind structure_kinds[i]
     structure: Combined | None
-    flags: Combined | None  # "originally", "reaffirm" and "indefinite" phrases
+    flags: Combined | None  # "originally", "reaffirm", "indefinite" and "habitual" phrases
     context: Combined | None  # meeting words, hedges, reporting verbs, official sources
     places: tuple[tuple[str, re.Pattern[str]], ...]
     # all place phrases at once (one non-capturing scan, like Combined), and per place
@@ -437,7 +438,14 @@ class Lexicon:
 
 
 # Among entries of equal length, the earlier kind wins.
-STRUCTURE_ORDER = ("idiom", *STATUS_GROUPS, "reaffirm", "originally", "indefinite")
+STRUCTURE_ORDER = (
+    "idiom",
+    *STATUS_GROUPS,
+    "reaffirm",
+    "originally",
+    "indefinite",
+    "habitual",
+)
 
 
 @dataclass(frozen=True)
@@ -628,7 +636,11 @@ def load_lexicon(language: str) -> Lexicon:
     structure_entries = [(p, g) for g in STATUS_GROUPS for p in raw["status"][g]]
     structure_entries.extend((p, "idiom") for p in raw["idioms"])
     # these flags may overlap status cues ("was planned for"), so they get their own scan
-    flag_entries = [(p, key) for key in ("originally", "reaffirm", "indefinite") for p in raw[key]]
+    flag_entries = [
+        (p, key)
+        for key in ("originally", "reaffirm", "indefinite", "habitual")
+        for p in raw[key]
+    ]
     structure = combined(structure_entries, STRUCTURE_ORDER)
     flags = combined(flag_entries, STRUCTURE_ORDER)
     context_order = ("meeting", "hedge", "reporting", "official")

@@ -13,7 +13,8 @@ Rule order (see docs/extraction.md for the reasons):
    clause tentative ("termin może ulec przesunięciu"); after talk of the change by
    those involved ("discussed postponing", "the possibility of cancelling") it is
    kept, as a tentative change.
-5. The strongest remaining cue wins: denied > cancelled > moved > held > upcoming.
+5. The strongest remaining cue wins: denied > cancelled > moved > held > upcoming;
+   a held cue beside a repetition phrase ("have met six times") yields to any other.
 6. Hedges (media reports, sources, "could", "expected") make it tentative, unless
    a confirmation cue in the same clause outweighs them.
 7. Tense cues (and the winning cue's own direction) give the clause a direction
@@ -58,6 +59,7 @@ class ClauseSignals(NamedTuple):
     official: bool
     meeting_word: bool
     indefinite: bool
+    habitual: bool  # "met six times": a series of meetings
     reaffirm: bool
     originally: bool
     originally_at: int | None  # where an "originally planned" cue starts
@@ -181,6 +183,7 @@ def analyse_clause(
             official=False,
             meeting_word=False,
             indefinite=False,
+            habitual=False,
             reaffirm=False,
             originally=False,
             originally_at=None,
@@ -193,6 +196,12 @@ def analyse_clause(
             if kind == "originally" and originally_at is None:
                 originally_at = start
     reaffirm = "reaffirm" in found
+    if "habitual" in found and winner is not None and winner.group == "held":
+        # "will meet in Moscow, where they have met six times": the repeated past
+        # meetings are background; another cue says what this clause reports
+        others = [c for c in kept if c.group != "held"]
+        if others:
+            winner = max(others, key=lambda c: (PRECEDENCE[c.group], c.end - c.start))
     confirm_spans = _scan(lex, "confirm", text)
     confirmed = any(
         not _has(lex.negation, _words_before(text, start, NEGATION_WINDOW))
@@ -207,6 +216,7 @@ def analyse_clause(
         official=official,
         meeting_word=bool(meeting_spans),
         indefinite="indefinite" in found,
+        habitual="habitual" in found,
         reaffirm=reaffirm,
         originally=originally_at is not None,
         originally_at=originally_at,
