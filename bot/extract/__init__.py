@@ -823,10 +823,13 @@ def _fold_placeless(meetings: list[_Meeting]) -> list[_Meeting]:
     host = placed[0]
     kept: list[_Meeting] = []
     for meeting in meetings:
+        others = meeting.participants.keys() - host.participants.keys()
         if (
             meeting.venue is None
             and meeting.status is host.status
             and (meeting.date is None or (host.date is not None and meeting.date == host.date))
+            # not people of their own ("before the summit, Lavrov will meet Rubio")
+            and not (others and host.participants and others == meeting.participants.keys())
         ):
             for actor in meeting.participants:
                 host.participants.setdefault(actor)
