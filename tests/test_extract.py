@@ -391,6 +391,71 @@ def test_reschedule_keeps_the_previous_day(extractor: Extractor) -> None:
     assert meeting.previous_date == date(2026, 2, 1)
 
 
+@pytest.mark.parametrize(
+    ("lang", "title", "text", "venue", "day", "previous"),
+    [
+        # the planned day, a weekday, is the old one
+        (
+            "en",
+            "",
+            "The talks in Geneva, planned for Wednesday, were moved to April 20.",
+            "geneva",
+            date(2026, 4, 20),
+            date(2026, 4, 8),
+        ),
+        (
+            "pl",
+            "",
+            "Zaplanowane na środę rozmowy delegacji w Genewie zostały przesunięte na 20 kwietnia.",
+            "geneva",
+            date(2026, 4, 20),
+            date(2026, 4, 8),
+        ),
+        (
+            "ru",
+            "",
+            "Переговоры в Женеве, запланированные на среду, перенесли на 20 апреля.",
+            "geneva",
+            date(2026, 4, 20),
+            date(2026, 4, 8),
+        ),
+        # "talks in Geneva" names the talks: not where they were first planned
+        (
+            "pl",
+            "",
+            "Zaplanowane pierwotnie na środę rozmowy w Genewie zostały przesunięte na 20 kwietnia.",
+            "geneva",
+            date(2026, 4, 20),
+            date(2026, 4, 8),
+        ),
+        # a headline saying "postponed", a body naming the new day: rescheduled
+        (
+            "pl",
+            "Rozmowy w Genewie przesunięte",
+            "Zaplanowane na środę rozmowy delegacji Ukrainy i USA w Genewie zostały "
+            "przesunięte na 20 kwietnia - poinformował Rustem Umerow.",
+            "geneva",
+            date(2026, 4, 20),
+            date(2026, 4, 8),
+        ),
+    ],
+)
+def test_reschedule_from_a_planned_day(
+    extractor: Extractor,
+    lang: str,
+    title: str,
+    text: str,
+    venue: str,
+    day: date,
+    previous: date,
+) -> None:
+    extraction = extractor.extract(title, text, date(2026, 4, 7))
+    assert extraction.lang == lang
+    assert [(m.venue, m.date, m.status, m.previous_date) for m in extraction.meetings] == [
+        (venue, day, S.RESCHEDULED, previous)
+    ]
+
+
 def test_evidence_and_official(extractor: Extractor) -> None:
     extraction = extractor.extract(
         "",

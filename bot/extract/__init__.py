@@ -382,9 +382,15 @@ def _sentence_events(
         ):
             # "first set for last week in Riyadh, now moved to next week"
             origin = a0 + signals.originally_at
-            old = [v for v in clause_venues if origin <= v[0] < anchor]
+            # (a place right after a meeting word names the talks, "rozmowy w
+            # Genewie", not where they were first planned)
+            old = [
+                v
+                for v in clause_venues
+                if origin <= v[0] < anchor and not _names_the_talks(v, meeting_spans, s.folded)
+            ]
             previous_venue = old[-1][1] if old else None
-            clause_venues = [v for v in clause_venues if not origin <= v[0] < anchor]
+            clause_venues = [v for v in clause_venues if v not in old]
         chosen = _choose_venues(clause_venues, anchor, anchor_end, s.folded)
         if not chosen and signals.cue is not None and previous_venue is None:
             nearby = [v for v in venues if v[2] <= a0]
@@ -409,8 +415,12 @@ def _sentence_events(
         if status is MeetingStatus.RESCHEDULED:
             fresh = new_times(signals, dates, sentence[c0:c1], lex.targets)
             picked = [d for d in picked if d in fresh] or _pick_dates(fresh, None)
-            # "moved from 28 November to 2 December": a day that is not the new one
-            replaced = [d for d in _pick_dates(dates, None) if d not in fresh]
+            # "moved from 28 November to 2 December", "planned for Wednesday, moved to
+            # 20 April": a day that is not the new one (a weekday counts too)
+            stale = [
+                d for d in dates if d.date is not None and d.kind != VAGUE and d not in fresh
+            ]
+            replaced = [d for d in stale if d.kind == ABSOLUTE] or stale
             previous_date = replaced[0].date if replaced else None
         vague = next((d for d in dates if d.kind == VAGUE), None)
         evidence = evidence or _WS.sub(" ", original).strip()
@@ -443,6 +453,16 @@ def _sentence_events(
                     )
                 )
     return events
+
+
+def _names_the_talks(
+    venue: tuple[int, str, int], meeting_spans: list[tuple[int, int]], folded: str
+) -> bool:
+    """The place follows a meeting word with at most a preposition between them."""
+    return any(
+        0 <= venue[0] - end <= 8 and len(folded[end : venue[0]].split()) <= 1
+        for _, end in meeting_spans
+    )
 
 
 def _previous_marker(mention: DateMention, sentence: int, order: int) -> _Event:
@@ -912,6 +932,12 @@ def _combine(meeting: _Meeting, event: _Event) -> None:
         }
         if event.status is meeting.status or both_moved:
             meeting.from_title = False  # the body confirms its headline
+            if (
+                meeting.status is MeetingStatus.POSTPONED
+                and event.status is MeetingStatus.RESCHEDULED
+                and event.date is not None
+            ):
+                _set_status(meeting, event)  # ... and names the new day
             return
         if event.status in _CHANGES:
             # the body states a change more precisely than its headline

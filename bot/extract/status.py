@@ -67,6 +67,7 @@ class ClauseSignals(NamedTuple):
     reporting: tuple[tuple[int, int], ...]  # spans of reporting verbs ("said", "powiedział")
     cue_spans: tuple[tuple[int, int], ...] = ()  # every status cue and meeting word
     meeting_spans: tuple[tuple[int, int], ...] = ()
+    planned_spans: tuple[tuple[int, int], ...] = ()  # upcoming cues ("planned", "zaplanowane")
 
     @property
     def group(self) -> str | None:
@@ -209,6 +210,7 @@ def analyse_clause(
     )
     tentative = tentative or hedged
     spans = tuple((c.start, c.end) for c in cues) + meeting_spans
+    planned_spans = tuple((c.start, c.end) for c in cues if c.group == "upcoming")
     return ClauseSignals(
         cue=winner,
         tentative=tentative,
@@ -228,6 +230,7 @@ def analyse_clause(
         reporting=reporting,
         cue_spans=spans,
         meeting_spans=meeting_spans,
+        planned_spans=planned_spans,
     )
 
 
@@ -310,6 +313,15 @@ def new_times(
             continue  # the day of an "originally planned for ..." phrase
         before = folded[max(0, mention.start - 12) : mention.start].split()
         own = folded[mention.start : mention.end].split()[:1]
+        if (
+            cue is not None
+            and mention.end <= cue.start
+            and any(
+                p1 <= mention.start and len(folded[p1 : mention.start].split()) <= 1
+                for _, p1 in signals.planned_spans
+            )
+        ):
+            continue  # "planned for Wednesday, moved to 20 April": the planned day is old
         marked = bool(before and before[-1] in targets) or bool(own and own[0] in targets)
         # "auf Mittwoch, 2. Dezember": a day in apposition to a marked one is new too
         marked = marked or bool(_APPOSITION.fullmatch(folded[max(0, marked_end) : mention.start]))
