@@ -149,6 +149,23 @@ CASES = [
         date(2026, 3, 5),
         [("geneva", date(2026, 3, 12), S.POSTPONED, True)],
     ),
+    # headlines drop attributions: the body's hedging is the headline's too
+    (
+        "es",
+        "Witkoff y Dmitriev se reunirán el lunes en Miami",
+        "El enviado especial Steve Witkoff y el negociador ruso Kirill Dmitriev se "
+        "reunirán el próximo lunes en Miami, según informó Axios.",
+        date(2026, 4, 9),
+        [("miami", date(2026, 4, 13), S.UPCOMING, True)],
+    ),
+    (
+        "en",
+        "Witkoff to meet Putin in Moscow on Tuesday",
+        "Witkoff will meet Putin in Moscow on Tuesday, according to people familiar "
+        "with the plans.",
+        date(2026, 4, 9),
+        [("moscow", date(2026, 4, 14), S.UPCOMING, True)],
+    ),
     # a place-less headline and a body naming the place: one meeting
     (
         "en",

@@ -932,6 +932,8 @@ def _combine(meeting: _Meeting, event: _Event) -> None:
         }
         if event.status is meeting.status or both_moved:
             meeting.from_title = False  # the body confirms its headline
+            # headlines drop attributions: the body's "according to Axios" hedges it
+            meeting.tentative = meeting.tentative or event.tentative
             if (
                 meeting.status is MeetingStatus.POSTPONED
                 and event.status is MeetingStatus.RESCHEDULED
