@@ -773,11 +773,9 @@ def _restates_title(meeting: _Meeting, event: _Event) -> bool:
 
 def _merge(events: list[_Event], published: date | None) -> list[_Meeting]:
     meetings: list[_Meeting] = []
-    pending_previous: tuple[date, int] | None = None
-    planned: _Event | None = None  # the last "originally planned for <day>" marker
+    planned: _Event | None = None  # the last unused "originally planned for <day>" marker
     for event in events:
         if event.previous_date is not None and event.evidence == "":
-            pending_previous = (event.previous_date, event.sentence)
             planned = event
             continue
         target = _target(meetings, event)
@@ -807,29 +805,25 @@ def _merge(events: list[_Event], published: date | None) -> list[_Meeting]:
         for actor in event.participants:
             target.participants.setdefault(actor)
         target.last_sentence = event.sentence
-        if (
-            pending_previous is not None
-            and event.sentence - pending_previous[1] <= 2
-            and target.date is not None
-            and target.date != pending_previous[0]
-            and not target.past
-        ):
-            target.previous_date = pending_previous[0]
+        if planned is None or planned.previous_date is None:
+            continue
+        if event.sentence - planned.sentence > 2 or target.past:
+            continue
+        if target.date is not None and target.date != planned.previous_date:
+            target.previous_date = planned.previous_date
             if target.status in (MeetingStatus.UPCOMING, MeetingStatus.POSTPONED):
                 target.status = MeetingStatus.RESCHEDULED  # a new day replaces the old
-            pending_previous = None
+            planned = None
         elif (
-            planned is not None
-            and planned.previous_date is not None
-            and 0 < event.sentence - planned.sentence <= 2
-            and target.date is None
+            target.date is None
+            and event.sentence > planned.sentence
             and event.status in (MeetingStatus.POSTPONED, MeetingStatus.CANCELLED)
         ):
             # "was planned for 5-9 March ... the meeting is postponed": no new day, so
             # the meeting keeps the day it was planned for
             target.date, target.date_end = planned.previous_date, planned.date_end
             target.when_text = planned.when_text
-            pending_previous = planned = None
+            planned = None
     return _fold_placeless(meetings)
 
 
@@ -843,13 +837,17 @@ def _fold_placeless(meetings: list[_Meeting]) -> list[_Meeting]:
     host = placed[0]
     kept: list[_Meeting] = []
     for meeting in meetings:
-        others = meeting.participants.keys() - host.participants.keys()
+        # not people of their own ("before the summit, Lavrov will meet Rubio")
+        other_people = (
+            bool(meeting.participants)
+            and bool(host.participants)
+            and meeting.participants.keys().isdisjoint(host.participants)
+        )
         if (
             meeting.venue is None
             and meeting.status is host.status
             and (meeting.date is None or (host.date is not None and meeting.date == host.date))
-            # not people of their own ("before the summit, Lavrov will meet Rubio")
-            and not (others and host.participants and others == meeting.participants.keys())
+            and not other_people
         ):
             for actor in meeting.participants:
                 host.participants.setdefault(actor)

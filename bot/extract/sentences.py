@@ -60,11 +60,7 @@ def split_sentences(
     """
     spans: list[Span] = []
     start = 0
-    # A period after more letters than the longest abbreviation has ends a sentence
-    # (no abbreviation, initial or number is that long): one test for most periods.
-    plain_word = _longest(abbreviations) + 1
-    if plain_word > _ABBREVIATION_WINDOW - 2:
-        plain_word = len(text) + 1  # never true: always run the full test
+    plain_word = _plain_word_length(abbreviations)
     for match in _BOUNDARY.finditer(text):
         end, after = match.span()
         found = match.group()
@@ -75,7 +71,11 @@ def split_sentences(
             # only the last 14 characters before the period matter to the test
             if (
                 found[0] == "."
-                and not (end - plain_word >= start and text[end - plain_word : end].isalpha())
+                and not (
+                    plain_word is not None
+                    and end - plain_word >= start
+                    and text[end - plain_word : end].isalpha()
+                )
                 and _is_abbreviation(
                     text[max(start, end - _ABBREVIATION_WINDOW) : end],
                     text[after : after + 16],
@@ -96,8 +96,12 @@ def split_sentences(
 
 
 @lru_cache(maxsize=64)
-def _longest(abbreviations: frozenset[str]) -> int:
-    return max(map(len, abbreviations), default=0)
+def _plain_word_length(abbreviations: frozenset[str]) -> int | None:
+    """How many letters before a period make it a sentence end without the full
+    abbreviation test (no abbreviation, initial or number is that long); None when
+    the longest abbreviation does not fit the test's window."""
+    length = max(map(len, abbreviations), default=0) + 1
+    return length if length <= _ABBREVIATION_WINDOW - 2 else None
 
 
 def _trimmed(text: str, start: int, end: int) -> Span | None:

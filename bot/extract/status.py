@@ -135,22 +135,24 @@ def analyse_clause(
     for cue in cues:
         # a negation governs the nearest cue only ("nicht abgesagt und findet statt")
         scope = text[: cue.start]
-        if previous_end:
+        blanked = previous_end > 0
+        if blanked:
             scope = " " * previous_end + scope[previous_end:]
         previous_end = cue.end
         before = _words_before(scope, cue.start, NEGATION_WINDOW)
         if before and _has(lex.negation, before) and not _negation_inside(cue, lex):
             continue
         if cue.group in ("cancelled", "moved"):
-            wider = _words_before(scope, cue.start, MODAL_WINDOW)
-            # (the talk is often a cue itself, "discussed", so it is read in the
-            # whole clause, not only back to the previous cue)
+            # the talk is often a cue itself ("discussed"), so it is read in the whole
+            # clause, not only back to the previous cue as the modal is
             talk = _words_before(text, cue.start, MODAL_WINDOW)
             if talk and _has(lex.deliberation, talk):
                 tentative = True  # the change is on the table: reported, as tentative
-            elif wider and _has(lex.modal, wider):
-                tentative = True
-                continue
+            else:
+                wider = _words_before(scope, cue.start, MODAL_WINDOW) if blanked else talk
+                if wider and _has(lex.modal, wider):
+                    tentative = True
+                    continue
         kept.append(cue)
     winner = (
         kept[0]

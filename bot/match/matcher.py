@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import partial
 from typing import Any
 
 import ahocorasick
@@ -87,14 +89,12 @@ class _EntityExclusions:
     memo: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def has_word(self, word: str) -> bool:
-        known = self.memo.get(word)
-        if known is None:
-            if len(self.memo) >= _CACHE_LIMIT:
-                self.memo.clear()
-            known = self.memo[word] = any(
-                _phrase_word_matches(token, word) for rule in self.rules for token in rule.tokens
-            )
-        return known
+        return _remembered(self.memo, word, self._has_word)
+
+    def _has_word(self, word: str) -> bool:
+        return any(
+            _phrase_word_matches(token, word) for rule in self.rules for token in rule.tokens
+        )
 
 
 @dataclass(slots=True)
@@ -478,13 +478,18 @@ def _cues_for(entity: WatchEntity) -> _Cues:
     return _Cues(frozenset(words), tuple(w for w in words if len(w) >= 5))
 
 
-def _is_cue(word: str, cues: _Cues) -> bool:
-    known = cues.memo.get(word)
+def _remembered(memo: dict[str, bool], word: str, verdict: Callable[[str], bool]) -> bool:
+    """``verdict(word)``, kept in ``memo`` (bounded: cleared whole when full)."""
+    known = memo.get(word)
     if known is None:
-        if len(cues.memo) >= _CACHE_LIMIT:
-            cues.memo.clear()
-        known = cues.memo[word] = _is_cue_uncached(word, cues)
+        if len(memo) >= _CACHE_LIMIT:
+            memo.clear()
+        known = memo[word] = verdict(word)
     return known
+
+
+def _is_cue(word: str, cues: _Cues) -> bool:
+    return _remembered(cues.memo, word, partial(_is_cue_uncached, cues=cues))
 
 
 def _is_cue_uncached(word: str, cues: _Cues) -> bool:
