@@ -52,6 +52,7 @@ import brotli
 import httpx
 
 from bot import netguard
+from bot.feedtemplate import FeedTemplateError, is_feed_template, render_feed_template
 
 if TYPE_CHECKING:  # config imports pydantic; sources only needs the attribute names
     from bot.config import PollingSettings
@@ -183,6 +184,9 @@ class _FetchError(Exception):
 # --------------------------------------------------------------------------- state
 
 
+_DATETIME_FIELDS = ("last_fetch_at", "next_poll_at", "first_fetch_at")
+
+
 @dataclass(frozen=True)
 class FetchState:
     """Per-feed memory between polls (what ``next_state`` computes)."""
@@ -201,10 +205,12 @@ class FetchState:
     # rewrite the stored URL once ``moved_count`` reaches its threshold.
     moved_to: str | None = None
     moved_count: int = 0
+    # When the feed was first fetched: the anchor of a dated feed template.
+    first_fetch_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("last_fetch_at", "next_poll_at"):
+        for key in _DATETIME_FIELDS:
             value = data[key]
             data[key] = value.isoformat() if value is not None else None
         return data
@@ -213,7 +219,7 @@ class FetchState:
     def from_dict(cls, data: Mapping[str, Any]) -> FetchState:
         known = {f for f in cls.__dataclass_fields__}
         values = {k: v for k, v in data.items() if k in known}
-        for key in ("last_fetch_at", "next_poll_at"):
+        for key in _DATETIME_FIELDS:
             value = values.get(key)
             if isinstance(value, str):
                 parsed = datetime.fromisoformat(value)
@@ -292,6 +298,7 @@ def next_state(
             consecutive_errors=errors,
             last_status=outcome.status,
             last_fetch_at=now,
+            first_fetch_at=state.first_fetch_at or now,
             next_poll_at=now + timedelta(seconds=delay),
             last_error=f"{outcome.kind}: {outcome.message}",
             failing_reported=failing_reported,
@@ -308,6 +315,7 @@ def next_state(
         consecutive_errors=0,
         last_status=outcome.status,
         last_fetch_at=now,
+        first_fetch_at=state.first_fetch_at or now,
         next_poll_at=now + timedelta(seconds=delay),
         last_error=None,
         failing_reported=False,
@@ -575,7 +583,9 @@ def _local_path(url: str) -> Path:
     return Path(url)
 
 
-async def _fetch_file(url: str, state: FetchState, policy: FetchPolicy) -> FetchResult:
+async def _fetch_file(
+    url: str, state: FetchState, policy: FetchPolicy, now: datetime
+) -> FetchResult:
     if not policy.allow_file:
         return Failed(FetchErrorKind.BLOCKED, "local files are not allowed", url=url)
     if url.lower().startswith("file:"):
@@ -594,6 +604,12 @@ async def _fetch_file(url: str, state: FetchState, policy: FetchPolicy) -> Fetch
         body = await asyncio.to_thread(read)
     except OSError as exc:
         return Failed(FetchErrorKind.FILE, f"cannot read {path}: {exc.strerror or exc}", url=url)
+    if is_feed_template(path.name):
+        try:
+            text = render_feed_template(body.decode("utf-8"), state.first_fetch_at or now)
+        except (UnicodeDecodeError, FeedTemplateError) as exc:
+            return Failed(FetchErrorKind.FILE, f"bad feed template {path}: {exc}", url=url)
+        body = text.encode("utf-8")
     return _finish(body, {}, 200, url, state, permanent=False, cap=cap)
 
 
@@ -735,7 +751,7 @@ async def fetch_feed(
     try:
         async with asyncio.timeout(policy.deadline):
             if _is_local(url):
-                return await _fetch_file(url, state, policy)
+                return await _fetch_file(url, state, policy, now)
             return await _fetch_http(client, url, state, policy, now)
     except TimeoutError:
         return Failed(

@@ -5,9 +5,10 @@ extraction and timeline, the console platform. From "an item appears in a feed" 
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -265,22 +266,56 @@ async def test_bad_responses_are_errors_and_keep_seen_state(
         await app.close()
 
 
-async def test_run_once_on_shipped_defaults_prints_alerts_offline(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+# Moments spread over weekdays, hours and years: the demo is dated relative to the
+# moment it is first read, so it must tell the same story at each of them.
+DEMO_MOMENTS = [
+    datetime(2026, 12, 6, 21, 0, tzinfo=UTC),  # a Sunday evening
+    datetime(2027, 6, 7, 0, 10, tzinfo=UTC),  # just after midnight on a Monday
+    datetime(2027, 6, 6, 23, 50, tzinfo=UTC),  # just before midnight on a Sunday
+    datetime(2028, 2, 29, 12, 0, tzinfo=UTC),  # a leap day
+    datetime(2030, 12, 31, 23, 0, tzinfo=UTC),  # across a year's end
+]
+
+
+async def _demo_run(tmp_path: Path, now: datetime, capsys: pytest.CaptureFixture[str]) -> str:
     config = load_config(REPO_CONFIG, env={})
-    db = f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}"
-    app = BotApp(config, RunOptions(database_url=db))
+    db = f"sqlite+aiosqlite:///{tmp_path / f'demo-{now:%Y%m%d%H%M}.sqlite3'}"
+    app = BotApp(config, RunOptions(database_url=db, clock=lambda: now))
     await app.open()
     try:
         await app.run_once()
     finally:
         await app.close()
-    heads = alerts(capsys.readouterr().out)
-    assert len(heads) >= 5
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("now", DEMO_MOMENTS, ids=lambda d: d.strftime("%Y-%m-%d_%H%M"))
+async def test_run_once_on_shipped_defaults_prints_alerts_offline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], now: datetime
+) -> None:
+    out = await _demo_run(tmp_path, now, capsys)
+    heads = alerts(out)
     kinds = " ".join(heads)
-    for word in ("Announced", "Rescheduled", "Cancelled"):
+    for word in ("Announced", "Rescheduled", "Postponed", "Cancelled", "Denied", "Held"):
         assert word in kinds, heads
     # the demo feeds' irrelevant items (sport, markets, weather) raise nothing
     for head in heads:
         assert "Heat" not in head and "Grand Prix" not in head
+    # no upcoming meeting is announced for a day already past
+    for head, when in re.findall(r"^(\S.*)\n\nWhen: (.*)$", out, flags=re.MULTILINE):
+        assert "ago" not in when or head.startswith("📌"), (head, when)
+    announced = [h for h in heads if h.startswith(("🆕", "🔁", "✅"))]
+    assert announced and all(_day_in_alert(h, now) > now.date() for h in announced if "—" in h
+                             and "date not set" not in h), announced
+    # the same moment gives the same alerts, word for word
+    again = alerts(await _demo_run(tmp_path / "again", now, capsys))
+    assert again == heads
+
+
+def _day_in_alert(head: str, now: datetime) -> date:
+    """The last day named in an alert headline ('… — 12 Dec → 16 Dec' gives 16 Dec)."""
+    day, month = re.findall(r"(\d{1,2}) ([A-Z][a-z]{2})", head)[-1]
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    parsed = date(now.year, months.index(month) + 1, int(day))
+    return parsed if parsed >= now.date() - timedelta(days=180) else parsed.replace(
+        year=now.year + 1)

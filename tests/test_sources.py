@@ -465,6 +465,42 @@ async def test_file_limits(tmp_path: Path, client: httpx.AsyncClient) -> None:
     assert_failed(blocked, FetchErrorKind.BLOCKED)
 
 
+TEMPLATE = (
+    "<rss><channel><title>T</title>{{locale en}}<item><guid>g</guid>"
+    "<title>Talks on {{date +12 MMMM d}}</title>"
+    "<pubDate>{{rfc822 -3 10:00 +0100}}</pubDate></item></channel></rss>"
+)
+
+
+async def test_feed_template_is_dated_from_the_first_fetch(
+    tmp_path: Path, client: httpx.AsyncClient
+) -> None:
+    path = tmp_path / "story.xml.tmpl"
+    path.write_text(TEMPLATE, encoding="utf-8")
+    first = await fetch(client, str(path))
+    assert isinstance(first, Fetched)
+    # NOW is Sunday 22 Nov 2026: day 0 is Monday 16 Nov
+    assert b"Talks on November 28" in first.body
+    assert b"Fri, 13 Nov 2026 10:00:00 +0100" in first.body
+    # a later poll (and a restart, which reloads the state) reads the same story
+    state = next_state(
+        FetchState(), first, NOW, interval=60, backoff=BackoffPolicy(), rand=0.0
+    ).state
+    later = await fetch_feed(
+        client, str(path), state, POLICY, NOW + timedelta(days=40)
+    )
+    assert isinstance(later, Unchanged) and later.body_hash == first.body_hash
+
+
+async def test_broken_feed_template_fails_with_its_placeholder(
+    tmp_path: Path, client: httpx.AsyncClient
+) -> None:
+    path = tmp_path / "broken.xml.tmpl"
+    path.write_text("<rss>{{when +3}}</rss>", encoding="utf-8")
+    failed = assert_failed(await fetch(client, str(path)), FetchErrorKind.FILE)
+    assert "{{when +3}}" in failed.message
+
+
 # --------------------------------------------------------------------------- pure backoff
 
 
@@ -559,6 +595,7 @@ def test_state_round_trips_through_dict() -> None:
     state = FetchState(
         etag='"e"', body_hash="h", consecutive_errors=2, last_fetch_at=NOW,
         next_poll_at=NOW + timedelta(minutes=5), failing_reported=True, items_seen=3,
+        first_fetch_at=NOW - timedelta(days=9),
     )  # fmt: skip
     assert FetchState.from_dict(state.to_dict()) == state
     assert FetchState.from_dict({"etag": "x", "unknown_future_key": 1}).etag == "x"

@@ -23,7 +23,7 @@ from bot.models import (
 from bot.ports import DeliveryState
 from bot.sources import FetchState
 from bot.store import Store
-from bot.store.engine import current_revision
+from bot.store.engine import current_revision, head_revision
 from bot.store.schema import changes, items, meetings, outbox, reports
 
 NOW = datetime(2026, 1, 30, 12, tzinfo=UTC)
@@ -85,7 +85,7 @@ async def test_migrations_create_file_and_schema(tmp_path: Path) -> None:
     s = await Store.open(f"sqlite+aiosqlite:///{path}")
     try:
         assert path.exists()
-        assert await current_revision(s.db) == "0002"
+        assert await current_revision(s.db) == head_revision()
         con = sqlite3.connect(path)
         tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
         mode = con.execute("pragma journal_mode").fetchone()[0]
@@ -350,7 +350,7 @@ async def test_upgrade_from_the_first_schema_keeps_pending_rows(tmp_path: Path) 
     con.close()
     store = await Store.open(url)
     try:
-        assert await current_revision(store.db) == "0002"
+        assert await current_revision(store.db) == head_revision()
         con = sqlite3.connect(path)
         row = con.execute("select state, unknown_outcomes from outbox").fetchone()
         con.close()

@@ -142,6 +142,16 @@ async def upgrade(db: Database, revision: str = "head") -> None:
     await db.write(lambda conn: conn.run_sync(run))
 
 
+def head_revision() -> str:
+    """The newest migration shipped with this version of the bot."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("no migrations found")
+    return head
+
+
 async def current_revision(db: Database) -> str | None:
     from alembic.runtime.migration import MigrationContext
 

@@ -75,6 +75,7 @@ feeds = Table(
     Column("failing_reported", Boolean, nullable=False, default=False),
     Column("moved_to", Text),
     Column("moved_count", Integer, nullable=False, default=0),
+    Column("first_fetch_at", UTCDateTime),
     Column("updated_at", UTCDateTime),
 )
 

@@ -92,6 +92,19 @@ def meeting_item(guid: str, day: int = 3, venue: str = "Abu Dhabi", extra: str =
     )
 
 
+def meeting_item_ahead(guid: str, now: datetime, days_ahead: int, venue: str) -> Item:
+    """Like ``meeting_item``, dated from ``now``: for a real process on the real clock,
+    whose news must be recent and whose meeting must still be ahead on any day."""
+    day = now + timedelta(days=days_ahead)
+    return Item(
+        guid,
+        f"Witkoff and Dmitriev to meet in {venue} on {day:%B} {day.day}",
+        f"US envoy Steve Witkoff will meet Kirill Dmitriev in {venue} on {day:%B} {day.day}, "
+        "officials said.",
+        now - timedelta(hours=2),
+    )
+
+
 def rss(*items: Item, channel_title: str = "Test Wire", encoding: str = "utf-8") -> bytes:
     entries = "".join(
         f"<item><guid>{escape(i.guid)}</guid><title>{escape(i.title)}</title>"

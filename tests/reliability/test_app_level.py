@@ -12,6 +12,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ from relkit import (
     TG_TOKEN,
     Rig,
     base_env,
-    meeting_item,
+    meeting_item_ahead,
     rss,
     write_config,
 )
@@ -39,7 +40,17 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 async def server() -> AsyncIterator[FeedServer]:
     async with FeedServer() as srv:
-        srv.route("/feed", static(rss(meeting_item("s1"), meeting_item("s2", 9, "Geneva"))))
+        # the real process runs on the real clock: news of today, meetings still ahead
+        now = datetime.now(UTC)
+        srv.route(
+            "/feed",
+            static(
+                rss(
+                    meeting_item_ahead("s1", now, 10, "Abu Dhabi"),
+                    meeting_item_ahead("s2", now, 16, "Geneva"),
+                )
+            ),
+        )
         yield srv
 
 
