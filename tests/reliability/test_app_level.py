@@ -26,6 +26,7 @@ from relkit import (
     TG_TOKEN,
     Rig,
     base_env,
+    meeting_item,
     meeting_item_ahead,
     rss,
     write_config,
@@ -40,17 +41,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 async def server() -> AsyncIterator[FeedServer]:
     async with FeedServer() as srv:
-        # the real process runs on the real clock: news of today, meetings still ahead
-        now = datetime.now(UTC)
-        srv.route(
-            "/feed",
-            static(
-                rss(
-                    meeting_item_ahead("s1", now, 10, "Abu Dhabi"),
-                    meeting_item_ahead("s2", now, 16, "Geneva"),
-                )
-            ),
-        )
+        srv.route("/feed", static(rss(meeting_item("s1"), meeting_item("s2", 9, "Geneva"))))
         yield srv
 
 
@@ -67,8 +58,19 @@ async def test_secrets_never_reach_logs_of_the_real_process(
     slack = CountingSlack()
     await tg.start()
     await slack.start()
+    # the real process runs on the real clock: news of today, meetings still ahead
+    now = datetime.now(UTC)
+    server.route(
+        "/today",
+        static(
+            rss(
+                meeting_item_ahead("s1", now, 10, "Abu Dhabi"),
+                meeting_item_ahead("s2", now, 16, "Geneva"),
+            )
+        ),
+    )
     try:
-        config_dir = write_config(tmp_path, {"wire": server.url("/feed")})
+        config_dir = write_config(tmp_path, {"wire": server.url("/today")})
         db_path = tmp_path / "bot.sqlite3"
         store = await Store.open(f"sqlite+aiosqlite:///{db_path}")
         await store.subscriptions.subscribe(TG_CHAT, frozenset())
