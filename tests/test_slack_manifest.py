@@ -169,3 +169,4 @@ async def test_adapter_answers_every_manifest_command_and_no_other(
     for command in manifest_commands(load(HTTP_MANIFEST)):
         assert await _slash(platform, fake, command) == 200, command
     assert await _slash(platform, fake, "/start") == 404  # not declared: not served
+
