@@ -370,9 +370,17 @@ def load_config(config_dir: Path, env: Mapping[str, str] | None = None) -> AppCo
     )
 
 
+def shipped_config_dir() -> Path:
+    """The configuration shipped inside the package (the demo): ``bot/default_config``.
+
+    In a checkout it is a link to ``config/``; an installed wheel carries a copy.
+    """
+    return Path(__file__).resolve().parent / "default_config"
+
+
 def default_config_dir() -> Path:
-    """``./config`` if present (a checkout), else the one shipped beside the package."""
+    """``./config`` if present (a checkout), else the one shipped inside the package."""
     cwd = Path.cwd() / "config"
     if (cwd / FEEDS_FILE).exists():
         return cwd
-    return Path(__file__).resolve().parent.parent / "config"
+    return shipped_config_dir()

@@ -35,7 +35,9 @@ from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.base import (
+    COMMANDS,
     MUTATING_COMMANDS,
+    CommandSpec,
     InboundDedup,
     MemoryDedup,
 )
@@ -144,6 +146,14 @@ def classify_error(exc: BaseException, now: float | None = None) -> ChatError:
     return TransientError(repr(exc))
 
 
+def slash_commands() -> tuple[CommandSpec, ...]:
+    """The slash commands served (``spec.slack_name``); the app manifests in deploy/ match.
+
+    ``/start`` is Telegram's opening of a bot chat; Slack has no such step.
+    """
+    return tuple(spec for spec in COMMANDS if spec.name != "start")
+
+
 class _Clock(Clock):
     def __init__(self, now: Callable[[], float]) -> None:
         self._now = now
@@ -193,7 +203,8 @@ class SlackPlatform:
             signing_secret=signing_secret or "socket-mode",
             request_verification_enabled=False,  # done in _http_events with our clock
         )
-        self.app.command(re.compile(r"^/[\w-]+$"))(self._on_slash_command)
+        for spec in slash_commands():
+            self.app.command(spec.slack_name)(self._on_slash_command)
         self.app.event("app_mention")(self._on_mention)
         self._on_command: CommandCallback | None = None
         self._runner: web.AppRunner | None = None

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.config import AppConfig, ConfigError, default_config_dir, load_config
+
+# The configuration directory when --config is not given (the Docker image sets /config).
+CONFIG_DIR_ENV = "BOT_CONFIG_DIR"
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -15,7 +20,8 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         type=Path,
         default=None,
-        help="configuration directory (default: ./config, else the shipped one)",
+        help=f"configuration directory (default: ${CONFIG_DIR_ENV}, else ./config, "
+        "else the shipped demo)",
     )
 
 
@@ -28,8 +34,17 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def chosen_config_dir(args: argparse.Namespace, env: Mapping[str, str]) -> Path:
+    """--config, else $BOT_CONFIG_DIR, else ./config, else the shipped configuration."""
+    explicit: Path | None = getattr(args, "config", None)
+    if explicit is not None:
+        return explicit
+    from_env = env.get(CONFIG_DIR_ENV, "").strip()
+    return Path(from_env) if from_env else default_config_dir()
+
+
 def load_config_or_exit(args: argparse.Namespace) -> AppConfig:
-    config_dir = getattr(args, "config", None) or default_config_dir()
+    config_dir = chosen_config_dir(args, os.environ)
     try:
         return load_config(config_dir)
     except ConfigError as exc:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import sys
 
 from bot.cli.common import add_config_option, add_db_option, database_url, load_config_or_exit
+from bot.config import AppConfig, ConfigError, shipped_config_dir
+from bot.demo_guard import demo_allowed_by_env, demo_to_real_chats_refusal
 from bot.logs import configure_logging
 
 
@@ -38,6 +42,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--once", action="store_true", help="poll every feed once, deliver, and exit"
     )
     parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="send the shipped demo's fictional meetings to the chats of the tokens set "
+        "(refused otherwise; also BOT_ALLOW_DEMO_TO_CHATS=true)",
+    )
+    parser.add_argument(
         "--log-level",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         type=str.upper,
@@ -59,6 +69,10 @@ def _positive_float(value: str) -> float:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config_or_exit(args)
+    refusal = _demo_refusal(config, args)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     configure_logging(args.log_level or config.settings.general.log_level, config.secrets.values())
     from bot.app import RunOptions, run_app  # heavy imports only when running
 
@@ -68,3 +82,13 @@ def run(args: argparse.Namespace) -> int:
         poll_interval=args.poll_interval,
     )
     return asyncio.run(run_app(config, options, once=args.once))
+
+
+def _demo_refusal(config: AppConfig, args: argparse.Namespace) -> str | None:
+    try:
+        allowed = args.demo or demo_allowed_by_env(os.environ)
+    except ConfigError as exc:
+        return f"configuration error: {exc}"
+    return demo_to_real_chats_refusal(
+        config, shipped_config_dir(), feeds_overridden=bool(args.feed), allowed=allowed
+    )
