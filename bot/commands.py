@@ -1,7 +1,9 @@
 """Platform-free commands: (IncomingCommand, CommandContext) → Message.
 
 Adapters translate their platform's spelling into a canonical IncomingCommand
-(see ``parse_command``), call ``handle`` and send back the Message it returns.
+(see ``parse_command``), call ``handle`` and send back the Message it returns. Each
+command is declared once, on its handler, with ``@COMMANDS.command(...)``: the
+dispatch, the help, Telegram's menu and Slack's reply visibility all come from there.
 """
 
 from __future__ import annotations
@@ -11,19 +13,20 @@ import functools
 import re
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.chat.base import (
-    COMMAND_ALIASES,
-    COMMAND_NAMES,
-    COMMANDS,
-    MUTATING_COMMANDS,
-    command_spec,
+from bot.command_registry import Access, Command, CommandRegistry, slash
+from bot.models import (
+    ChatType,
+    CommandStyle,
+    IncomingCommand,
+    Message,
+    Subscription,
+    WatchEntity,
+    Watchlist,
 )
-from bot.models import ChatType, IncomingCommand, Message, WatchEntity, Watchlist
 from bot.ports import MeetingQueries, SubscriptionRepository
 from bot.render import (
     clean_text,
@@ -37,6 +40,10 @@ from bot.render import (
 MAX_ARGS = 20  # more words than this is not a real request
 MAX_ARG_CHARS = 100  # echo at most this much of an argument back
 MAX_PHRASE_WORDS = 4  # longest alias in words ("Mar a Lago Palm Beach" is 4+)
+EVERYTHING_WORDS = ("all", "everything")  # "/subscribe all", "/unsubscribe all"
+ONLY_WORD = "only"  # "/subscribe only geneva" replaces the filter
+
+COMMANDS = CommandRegistry()  # filled by the @COMMANDS.command declarations below
 
 # --------------------------------------------------------------------------- parsing
 
@@ -52,8 +59,7 @@ _SLASH = re.compile(r"^/([^\s@/]{1,64})(?:@(\S+))?(?:\s+(.*))?$", re.DOTALL)
 
 def canonical_name(word: str) -> str:
     """``Next-Meeting`` → ``next_meeting``; aliases resolved; unknown words kept normalised."""
-    norm = word.strip().lower().replace("-", "_")
-    return COMMAND_ALIASES.get(norm, norm)
+    return COMMANDS.canonical(word)
 
 
 def parse_command(text: str, bot_username: str | None = None) -> ParsedCommand | None:
@@ -78,7 +84,7 @@ def parse_mention(text: str) -> ParsedCommand | None:
         return ParsedCommand("help", ())
     if len(words) >= 2:
         two = canonical_name(f"{words[0]}_{words[1]}")
-        if two in COMMAND_NAMES:
+        if two in COMMANDS:
             return ParsedCommand(two, tuple(words[2:]))
     return ParsedCommand(canonical_name(words[0]), tuple(words[1:]))
 
@@ -133,8 +139,6 @@ class CommandContext:
     now: datetime
     limiter: CommandRateLimiter | None = None
     default_timezone: str = "UTC"
-    bot_name: str = "talkwatch"
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- resolution
@@ -194,25 +198,21 @@ def suggest(word: str, choices: list[str]) -> str | None:
 # --------------------------------------------------------------------------- replies
 
 SILENT = Message(headline="")  # "send nothing": the adapters skip empty messages
+ABOUT = (
+    "ℹ️ I watch the news for peace-talk meetings and alert this chat when one is "
+    "announced, moved, postponed, cancelled or held."
+)
+NAMES_HINT = "Names work as ids, names or aliases: witkoff, “Steve Witkoff”, abu-dhabi."
 
 
 def _reply(headline: str, *lines: str, footer: str = "") -> Message:
     return Message(headline=headline, lines=tuple(lines), footer=footer)
 
 
-def help_message() -> Message:
-    lines = []
-    for spec in COMMANDS:
-        if spec.name == "start":
-            continue
-        usage = f"/{spec.name}" + (f" {spec.args}" if spec.args else "")
-        lines.append(f"{usage} — {spec.description}")
-    return _reply(
-        "ℹ️ I watch the news for peace-talk meetings and alert this chat when one is "
-        "announced, moved, postponed, cancelled or held.",
-        *lines,
-        footer="Names work as ids, names or aliases: witkoff, “Steve Witkoff”, abu-dhabi.",
-    )
+def help_message(style: CommandStyle = CommandStyle.UNDERSCORE) -> Message:
+    """Every listed command, spelled as this platform's users type it."""
+    lines = [f"{c.usage(style)} — {c.description}" for c in COMMANDS.listed()]
+    return _reply(ABOUT, *lines, footer=NAMES_HINT)
 
 
 def _entity_words(entities: tuple[WatchEntity, ...]) -> str:
@@ -242,101 +242,47 @@ async def _timezone_of(cmd: IncomingCommand, ctx: CommandContext) -> str:
     return sub.timezone if sub else ctx.default_timezone
 
 
-def _unknown_command(name: str) -> Message:
+def _unknown_command(name: str, style: CommandStyle) -> Message:
     shown = shorten(name, 40)
-    close = suggest(name, sorted(COMMAND_NAMES))
-    first = f"I don't know /{shown}."
+    close = suggest(name, sorted(COMMANDS.names()))
+    first = f"I don't know {slash(shown, style)}."
     if close:
-        first += f" Did you mean /{close}?"
+        first += f" Did you mean {slash(close, style)}?"
     return _reply(
         "🤔 Unknown command",
         first,
-        "Commands: " + ", ".join(f"/{c.name}" for c in COMMANDS if c.name != "start"),
+        "Commands: " + ", ".join(c.spelled(style) for c in COMMANDS.listed()),
     )
-
-
-# --------------------------------------------------------------------------- handlers
-
-
-Handler = Callable[[IncomingCommand, CommandContext], Awaitable[Message]]
-
-
-async def _start(cmd: IncomingCommand, ctx: CommandContext) -> Message:
-    return help_message()
-
-
-async def _help(cmd: IncomingCommand, ctx: CommandContext) -> Message:
-    return help_message()
-
-
-async def _subscribe(cmd: IncomingCommand, ctx: CommandContext) -> Message:
-    res = resolve_entities(cmd.args, ctx.watchlist)
-    if res.unknown:
-        return _unknown_reply(res, ctx)
-    ids = frozenset(e.id for e in res.entities)
-    sub = await ctx.subscriptions.subscribe(cmd.target, ids)
-    if not ids:
-        head = "✅ Subscribed to every tracked meeting."
-    else:
-        head = f"✅ Subscribed to {_entity_words(res.entities)}."
-    return _reply(head, _describe_filter(sub.entity_ids, ctx), footer="/unsubscribe to stop")
 
 
 def _describe_filter(ids: frozenset[str], ctx: CommandContext) -> str:
     if not ids:
         return "This chat gets alerts about every tracked actor and venue."
-    names = sorted(entity_name(ctx.watchlist, i) for i in ids)
-    return "This chat gets alerts about: " + ", ".join(names)
+    return "This chat gets alerts about: " + _names(ids, ctx)
 
 
-async def _unsubscribe(cmd: IncomingCommand, ctx: CommandContext) -> Message:
-    words = [_norm(a) for a in cmd.args]
-    if not cmd.args or words == ["all"] or words == ["everything"]:
-        await ctx.subscriptions.unsubscribe(cmd.target, None)
-        return _reply(
-            "🔕 Unsubscribed: no more alerts in this chat.", footer="/subscribe to start again"
-        )
-    res = resolve_entities(cmd.args, ctx.watchlist)
-    if res.unknown:
-        return _unknown_reply(res, ctx)
-    current = await ctx.subscriptions.get(cmd.target)
-    if current is None or not current.active:
-        return _reply("This chat has no subscription.", "/subscribe to start.")
-    ids = frozenset(e.id for e in res.entities)
-    if not current.entity_ids:
-        return _reply(
-            "This chat is subscribed to everything.",
-            "Use /unsubscribe all to stop, then /subscribe with the names you want.",
-        )
-    remaining = await ctx.subscriptions.unsubscribe(cmd.target, ids)
-    if remaining is None or not remaining.active:
-        return _reply("🔕 Unsubscribed: nothing left, so no more alerts in this chat.")
-    return _reply(
-        f"🔕 Unsubscribed from {_entity_words(res.entities)}.",
-        _describe_filter(remaining.entity_ids, ctx),
-    )
+def _names(ids: frozenset[str], ctx: CommandContext) -> str:
+    return ", ".join(sorted(entity_name(ctx.watchlist, i) for i in ids))
 
 
-async def _subscriptions(cmd: IncomingCommand, ctx: CommandContext) -> Message:
-    sub = await ctx.subscriptions.get(cmd.target)
-    if sub is None or not sub.active:
-        return _reply("This chat has no subscription.", "/subscribe to get alerts.")
-    return _reply(
-        "🔔 Subscriptions", _describe_filter(sub.entity_ids, ctx), f"Time zone: {sub.timezone}"
-    )
+def _active(sub: Subscription | None) -> Subscription | None:
+    return sub if sub is not None and sub.active else None
 
 
-async def _filter_from_args(
-    cmd: IncomingCommand, ctx: CommandContext
-) -> tuple[frozenset[str], Message | None]:
-    if not cmd.args:
-        return frozenset(), None
-    res = resolve_entities(cmd.args, ctx.watchlist)
-    if res.unknown:
-        return frozenset(), _unknown_reply(res, ctx)
-    return frozenset(e.id for e in res.entities), None
+def _asks_for_everything(args: tuple[str, ...]) -> bool:
+    return len(args) == 1 and _norm(args[0]) in EVERYTHING_WORDS
 
 
+# --------------------------------------------------------------------------- reading
+
+
+@COMMANDS.command(
+    "next_meeting",
+    args="[actor|venue]",
+    description="Show the next scheduled meeting",
+    aliases=("next", "nextmeeting"),
+    answer_in_channel=True,
+)
 async def _next_meeting(cmd: IncomingCommand, ctx: CommandContext) -> Message:
     ids, error = await _filter_from_args(cmd, ctx)
     if error:
@@ -352,6 +298,9 @@ async def _next_meeting(cmd: IncomingCommand, ctx: CommandContext) -> Message:
     return render_meeting(view, ctx.watchlist, tz_name=tz, now=ctx.now)
 
 
+@COMMANDS.command(
+    "meetings", description="List upcoming meetings", aliases=("upcoming",), answer_in_channel=True
+)
 async def _meetings(cmd: IncomingCommand, ctx: CommandContext) -> Message:
     ids, error = await _filter_from_args(cmd, ctx)
     if error:
@@ -360,6 +309,9 @@ async def _meetings(cmd: IncomingCommand, ctx: CommandContext) -> Message:
     return render_meeting_list(views, ctx.watchlist)
 
 
+@COMMANDS.command(
+    "meeting", args="ID", description="History and sources of one meeting", answer_in_channel=True
+)
 async def _meeting(cmd: IncomingCommand, ctx: CommandContext) -> Message:
     raw = cmd.args[0].lstrip("#") if cmd.args else ""
     if not raw.isdigit() or len(raw) > 12:
@@ -373,12 +325,189 @@ async def _meeting(cmd: IncomingCommand, ctx: CommandContext) -> Message:
     )
 
 
+async def _filter_from_args(
+    cmd: IncomingCommand, ctx: CommandContext
+) -> tuple[frozenset[str], Message | None]:
+    if not cmd.args:
+        return frozenset(), None
+    res = resolve_entities(cmd.args, ctx.watchlist)
+    if res.unknown:
+        return frozenset(), _unknown_reply(res, ctx)
+    return frozenset(e.id for e in res.entities), None
+
+
+# --------------------------------------------------------------------------- subscribing
+
+
+@COMMANDS.command(
+    "subscribe",
+    args="[actor|venue … | all]",
+    description="Get alerts (everything, or only these)",
+    aliases=("sub",),
+    access=Access.ADMINS,
+)
+async def _subscribe(cmd: IncomingCommand, ctx: CommandContext) -> Message:
+    current = _active(await ctx.subscriptions.get(cmd.target))
+    if not cmd.args:
+        return await _subscribe_bare(cmd, current, ctx)
+    if _asks_for_everything(cmd.args):
+        return await _subscribe_everything(cmd, current, ctx)
+    only = _norm(cmd.args[0]) == ONLY_WORD
+    res = resolve_entities(cmd.args[1:] if only else cmd.args, ctx.watchlist)
+    if res.unknown:
+        return _unknown_reply(res, ctx)
+    if not res.entities:
+        return _reply("Which names?", f"Usage: /subscribe {ONLY_WORD} NAME …")
+    if only:
+        return await _subscribe_only(cmd, res.entities, current, ctx)
+    if current is not None and not current.entity_ids:
+        return _already_everything(res.entities)
+    sub = await ctx.subscriptions.subscribe(cmd.target, frozenset(e.id for e in res.entities))
+    return _reply(
+        f"✅ Subscribed to {_entity_words(res.entities)}.",
+        _describe_filter(sub.entity_ids, ctx),
+        footer="/unsubscribe NAME to drop one, /subscribe all for everything",
+    )
+
+
+async def _subscribe_bare(
+    cmd: IncomingCommand, current: Subscription | None, ctx: CommandContext
+) -> Message:
+    """Start with everything; never widen an existing filter without ``/subscribe all``."""
+    if current is None:
+        return await _subscribe_everything(cmd, current, ctx)
+    if not current.entity_ids:
+        return _reply(
+            "🔔 This chat already gets alerts about every tracked actor and venue.",
+            footer="/subscribe only NAME to narrow it, /unsubscribe all to stop",
+        )
+    return _reply(
+        "❓ Widen this chat's alerts to everything?",
+        "This chat gets alerts only about: " + _names(current.entity_ids, ctx) + ".",
+        "/subscribe all would add every other tracked actor and venue.",
+        "Send /subscribe all to confirm, or /subscribe NAME to add one name.",
+    )
+
+
+async def _subscribe_everything(
+    cmd: IncomingCommand, current: Subscription | None, ctx: CommandContext
+) -> Message:
+    await ctx.subscriptions.subscribe(cmd.target, frozenset())
+    was = ""
+    if current is not None and current.entity_ids:
+        was = f"Before, only: {_names(current.entity_ids, ctx)}."
+    lines = [_describe_filter(frozenset(), ctx)] + ([was] if was else [])
+    return _reply(
+        "✅ Subscribed to every tracked meeting.",
+        *lines,
+        footer="/subscribe only NAME to narrow it, /unsubscribe all to stop",
+    )
+
+
+async def _subscribe_only(
+    cmd: IncomingCommand,
+    entities: tuple[WatchEntity, ...],
+    current: Subscription | None,
+    ctx: CommandContext,
+) -> Message:
+    """Replace the filter: the one way to narrow a chat that gets everything."""
+    ids = frozenset(e.id for e in entities)
+    if current is not None and current.entity_ids != ids:
+        await ctx.subscriptions.unsubscribe(cmd.target, None)
+    sub = await ctx.subscriptions.subscribe(cmd.target, ids)
+    lines = [_describe_filter(sub.entity_ids, ctx)]
+    if current is not None and current.entity_ids != ids:
+        lines.append("Alerts about anything else stop here.")
+    return _reply(
+        f"✅ Now only {_entity_words(entities)}.",
+        *lines,
+        footer="/subscribe all to get everything again",
+    )
+
+
+def _already_everything(entities: tuple[WatchEntity, ...]) -> Message:
+    """Subscribing to a name in a chat that gets everything changes nothing: say so."""
+    words = " ".join(e.id for e in entities)
+    names = ", ".join(e.name for e in entities)
+    return _reply(
+        "🔔 Nothing changed: this chat already gets alerts about everything.",
+        f"That includes {names}.",
+        f"To get only those alerts instead, send /subscribe {ONLY_WORD} {words}",
+    )
+
+
+@COMMANDS.command(
+    "unsubscribe",
+    args="[all | actor|venue …]",
+    description="Stop alerts",
+    aliases=("unsub",),
+    access=Access.ADMINS,
+)
+async def _unsubscribe(cmd: IncomingCommand, ctx: CommandContext) -> Message:
+    current = _active(await ctx.subscriptions.get(cmd.target))
+    if not cmd.args:
+        return _unsubscribe_bare(current, ctx)
+    if _asks_for_everything(cmd.args):
+        await ctx.subscriptions.unsubscribe(cmd.target, None)
+        return _reply(
+            "🔕 Unsubscribed: no more alerts in this chat.", footer="/subscribe to start again"
+        )
+    res = resolve_entities(cmd.args, ctx.watchlist)
+    if res.unknown:
+        return _unknown_reply(res, ctx)
+    if current is None:
+        return _reply("This chat has no subscription.", "/subscribe to start.")
+    ids = frozenset(e.id for e in res.entities)
+    if not current.entity_ids:
+        return _reply(
+            "This chat is subscribed to everything, so there is no single name to drop.",
+            f"To keep only some names: /subscribe {ONLY_WORD} NAME …",
+            "To stop every alert: /unsubscribe all",
+        )
+    remaining = await ctx.subscriptions.unsubscribe(cmd.target, ids)
+    if remaining is None or not remaining.active:
+        return _reply("🔕 Unsubscribed: nothing left, so no more alerts in this chat.")
+    return _reply(
+        f"🔕 Unsubscribed from {_entity_words(res.entities)}.",
+        _describe_filter(remaining.entity_ids, ctx),
+    )
+
+
+def _unsubscribe_bare(current: Subscription | None, ctx: CommandContext) -> Message:
+    """Ending a subscription needs ``/unsubscribe all``: a bare command only explains."""
+    if current is None:
+        return _reply("This chat has no subscription.", "/subscribe to get alerts.")
+    return _reply(
+        "❓ Stop every alert in this chat?",
+        _describe_filter(current.entity_ids, ctx),
+        "Send /unsubscribe all to confirm, or /unsubscribe NAME to drop one name.",
+    )
+
+
+@COMMANDS.command(
+    "subscriptions",
+    description="Show what this chat is subscribed to",
+    aliases=("subs",),
+)
+async def _subscriptions(cmd: IncomingCommand, ctx: CommandContext) -> Message:
+    sub = _active(await ctx.subscriptions.get(cmd.target))
+    if sub is None:
+        return _reply("This chat has no subscription.", "/subscribe to get alerts.")
+    return _reply(
+        "🔔 Subscriptions", _describe_filter(sub.entity_ids, ctx), f"Time zone: {sub.timezone}"
+    )
+
+
+@COMMANDS.command("watchlist", description="List tracked actors and venues")
 async def _watchlist(cmd: IncomingCommand, ctx: CommandContext) -> Message:
     lines = ["Actors:"]
     lines += [f"• {e.name} — {e.id}" for e in ctx.watchlist.actors]
     lines.append("Venues:")
     lines += [f"• {e.name} — {e.id}" for e in ctx.watchlist.venues]
     return _reply("👀 Watchlist", *lines, footer="/subscribe NAME for alerts about one of them")
+
+
+# --------------------------------------------------------------------------- time zone
 
 
 @functools.cache
@@ -405,6 +534,13 @@ def validate_timezone(name: str) -> str | None:
     return canonical
 
 
+@COMMANDS.command(
+    "timezone",
+    args="[Area/City]",
+    description="Show or set this chat's time zone",
+    aliases=("tz",),
+    access=Access.ADMINS_TO_CHANGE,
+)
 async def _timezone(cmd: IncomingCommand, ctx: CommandContext) -> Message:
     if not cmd.args:
         tz = await _timezone_of(cmd, ctx)
@@ -423,42 +559,72 @@ async def _timezone(cmd: IncomingCommand, ctx: CommandContext) -> Message:
     return _reply(f"🕒 Time zone set to {sub.timezone}.", "Dates and times are now shown there.")
 
 
-HANDLERS: dict[str, Handler] = {
-    "start": _start,
-    "help": _help,
-    "subscribe": _subscribe,
-    "unsubscribe": _unsubscribe,
-    "subscriptions": _subscriptions,
-    "next_meeting": _next_meeting,
-    "meetings": _meetings,
-    "meeting": _meeting,
-    "watchlist": _watchlist,
-    "timezone": _timezone,
-}
+# --------------------------------------------------------------------------- help
+
+
+@COMMANDS.command("help", description="How to use this bot")
+async def _help(cmd: IncomingCommand, ctx: CommandContext) -> Message:
+    return help_message(cmd.style)
+
+
+@COMMANDS.command("start", description="What this bot does, and how to begin", listed=False)
+async def _start(cmd: IncomingCommand, ctx: CommandContext) -> Message:
+    """Onboarding: what the bot does, this chat's subscription, three commands to try."""
+    style = cmd.style
+    sub = _active(await ctx.subscriptions.get(cmd.target))
+    if sub is None:
+        status = "This chat is not subscribed yet: send /subscribe to get every alert."
+    else:
+        status = _describe_filter(sub.entity_ids, ctx)
+    return _reply(
+        "👋 Hello! I watch the news for peace-talk meetings (who meets whom, where, when) "
+        "and post an alert here when one is announced, moved, postponed, cancelled or held.",
+        status,
+        "Three commands to try:",
+        f"• {slash('next_meeting', style)} — the next scheduled meeting",
+        f"• {slash('meetings', style)} — every upcoming meeting",
+        f"• {slash('subscribe', style)} — alerts about everything in this chat",
+        "To follow only some people or places: /subscribe only witkoff geneva "
+        "(/watchlist lists the names).",
+        footer=f"{slash('help', style)} lists every command.",
+    )
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+def _refusal(command: Command, style: CommandStyle) -> Message:
+    return _reply(
+        "🔒 Only chat admins can do that here.",
+        f"{command.spelled(style)} ({command.description.lower()}) changes this chat's "
+        "settings, so in groups and channels only administrators may use it.",
+    )
+
+
+async def may_run(command: Command, cmd: IncomingCommand) -> bool:
+    """Who may run it: anyone in a private chat, admins where the command says so."""
+    if cmd.chat_type is ChatType.PRIVATE or not command.needs_admin(cmd.args):
+        return True
+    if cmd.admin_check is not None:
+        return await cmd.admin_check()
+    return cmd.is_admin
 
 
 async def handle(cmd: IncomingCommand, ctx: CommandContext) -> Message:
-    """Run one command. Never raises for user input; returns the reply to send."""
+    """Run one command. Never raises for user input; returns the reply to send.
+
+    The rate limit comes first, before anything that may call the platform (the admin
+    check), so a flooding user costs no platform calls once refused.
+    """
     user_key = f"{cmd.target.platform}:{cmd.user_id}"
     if ctx.limiter is not None and not ctx.limiter.allow(user_key, ctx.now):
         if ctx.limiter.first_refusal(user_key):
             return _reply("⏳ Too many commands — please wait a few seconds and try again.")
         return SILENT  # adapters send nothing for an empty message
     name = canonical_name(cmd.name)
-    handler = HANDLERS.get(name)
-    if handler is None:
-        return _unknown_command(name)
-    if (
-        name in MUTATING_COMMANDS
-        and cmd.chat_type is not ChatType.PRIVATE
-        and not cmd.is_admin
-        and not (name == "timezone" and not cmd.args)
-    ):
-        spec = command_spec(name)
-        what = spec.description.lower() if spec else name
-        return _reply(
-            "🔒 Only chat admins can do that here.",
-            f"/{name} ({what}) changes this chat's settings, so in groups and channels "
-            "only administrators may use it.",
-        )
-    return await handler(cmd, ctx)
+    command = COMMANDS.get(name)
+    if command is None:
+        return _unknown_command(name, cmd.style)
+    if not await may_run(command, cmd):
+        return _refusal(command, cmd.style)
+    return await command.handler(cmd, ctx)

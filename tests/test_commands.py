@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from memports import MemMeetings, MemSubscriptions
 
-from bot.chat.base import COMMAND_NAMES
 from bot.commands import (
+    COMMANDS,
     CommandContext,
     CommandRateLimiter,
     handle,
@@ -19,7 +19,7 @@ from bot.commands import (
     parse_mention,
     resolve_entities,
 )
-from bot.models import ChatTarget, ChatType, IncomingCommand, Message, Platform
+from bot.models import ChatTarget, ChatType, CommandStyle, IncomingCommand, Message, Platform
 from bot.ports import MeetingHistory
 
 WL = watchlist()
@@ -66,7 +66,7 @@ def test_parse_mention(text: str, expected: tuple[str, tuple[str, ...]]) -> None
 
 
 @given(
-    name=st.sampled_from(sorted(COMMAND_NAMES)),
+    name=st.sampled_from(sorted(COMMANDS.names())),
     upper=st.lists(st.booleans(), min_size=40, max_size=40),
     hyphen=st.booleans(),
     tail=st.text(max_size=50),
@@ -116,9 +116,14 @@ def ctx(**kw: object) -> CommandContext:
 
 
 def cmd(
-    name: str, *args: str, chat: ChatType = ChatType.PRIVATE, admin: bool = True, user: str = "u"
+    name: str,
+    *args: str,
+    chat: ChatType = ChatType.PRIVATE,
+    admin: bool = True,
+    user: str = "u",
+    style: CommandStyle = CommandStyle.UNDERSCORE,
 ) -> IncomingCommand:
-    return IncomingCommand(TARGET, user, name, args, chat_type=chat, is_admin=admin)
+    return IncomingCommand(TARGET, user, name, args, chat_type=chat, is_admin=admin, style=style)
 
 
 def text(msg: Message) -> str:
@@ -128,8 +133,8 @@ def text(msg: Message) -> str:
 @pytest.mark.parametrize(
     ("command", "expect"),
     [
-        (cmd("start"), "/next_meeting"),
-        (cmd("help"), "/subscribe [actor|venue …]"),
+        (cmd("start"), "not subscribed yet"),
+        (cmd("help"), "/subscribe [actor|venue … | all]"),
         (cmd("next_meeting"), "Next meeting: US–Russia–Ukraine talks, Abu Dhabi — 4–5 Feb"),
         (cmd("next_meeting", "miami"), "No upcoming meeting is known for miami"),
         (cmd("next_meeting", "witkof"), "Did you mean Steve Witkoff (witkoff)?"),
@@ -208,3 +213,82 @@ async def test_rate_limit_is_per_user() -> None:
     assert (await handle(cmd("help", user="calm"), c)).lines  # others unaffected
     c.now = NOW + timedelta(seconds=2)
     assert (await handle(cmd("help", user="flood"), c)).lines  # refilled
+
+
+SLACK = CommandStyle.HYPHEN
+TG = CommandStyle.UNDERSCORE
+
+
+@pytest.mark.parametrize(
+    ("command", "present", "absent"),
+    [
+        (cmd("help", style=SLACK), "/next-meeting [actor|venue] — Show the next", "/next_meeting"),
+        (cmd("help", style=TG), "/next_meeting [actor|venue] — Show the next", "/next-meeting"),
+        (cmd("start", style=SLACK), "• /next-meeting — the next scheduled meeting", "/next_meeting"),  # noqa: E501
+        (cmd("start", style=TG), "• /next_meeting — the next scheduled meeting", "/next-meeting"),
+        (cmd("nxt-meeting", style=SLACK), "Did you mean /next-meeting?", "/next_meeting"),
+        (cmd("nxt_meeting", style=TG), "Did you mean /next_meeting?", "/next-meeting"),
+        (cmd("subscribe", "witkoff", chat=ChatType.GROUP, admin=False, style=SLACK), "/subscribe (get alerts", "_"),  # noqa: E501
+    ],
+)  # fmt: skip
+async def test_each_platform_reads_its_own_spelling(
+    command: IncomingCommand, present: str, absent: str
+) -> None:
+    reply = text(await handle(command, ctx()))
+    assert present in reply
+    assert absent not in reply
+
+
+async def test_start_is_onboarding_not_help() -> None:
+    c = ctx()
+    start = text(await handle(cmd("start"), c))
+    assert start != text(await handle(cmd("help"), c))
+    assert "Three commands to try" in start and "/subscribe only" in start
+    assert "not subscribed yet" in start
+    await handle(cmd("subscribe", "witkoff"), c)
+    assert "This chat gets alerts about: Steve Witkoff" in text(await handle(cmd("start"), c))
+
+
+EVERYTHING: frozenset[str] = frozenset()
+NOT_SUBSCRIBED = None
+
+
+@pytest.mark.parametrize(
+    ("before", "command", "says", "after"),
+    [
+        # bare /subscribe: starts a subscription, never widens a filter without "all"
+        (NOT_SUBSCRIBED, cmd("subscribe"), "Subscribed to every tracked meeting", EVERYTHING),
+        (EVERYTHING, cmd("subscribe"), "already gets alerts about every", EVERYTHING),
+        ({"witkoff"}, cmd("subscribe"), "Send /subscribe all to confirm", {"witkoff"}),
+        ({"witkoff"}, cmd("subscribe", "all"), "Before, only: Steve Witkoff", EVERYTHING),
+        ({"witkoff"}, cmd("subscribe", "miami"), "Subscribed to Miami (miami)", {"witkoff", "miami"}),  # noqa: E501
+        # a name in a chat that gets everything: no false "Subscribed to …"
+        (EVERYTHING, cmd("subscribe", "miami"), "send /subscribe only miami", EVERYTHING),
+        (EVERYTHING, cmd("subscribe", "only", "miami"), "Now only Miami (miami)", {"miami"}),
+        ({"witkoff", "miami"}, cmd("subscribe", "only", "miami"), "Alerts about anything else stop", {"miami"}),  # noqa: E501
+        (NOT_SUBSCRIBED, cmd("subscribe", "only", "miami"), "Now only Miami", {"miami"}),
+        # bare /unsubscribe explains and asks; "all" ends it
+        (EVERYTHING, cmd("unsubscribe"), "Send /unsubscribe all to confirm", EVERYTHING),
+        ({"witkoff"}, cmd("unsubscribe"), "about: Steve Witkoff", {"witkoff"}),
+        (NOT_SUBSCRIBED, cmd("unsubscribe"), "no subscription", NOT_SUBSCRIBED),
+        (EVERYTHING, cmd("unsubscribe", "all"), "no more alerts", NOT_SUBSCRIBED),
+        (EVERYTHING, cmd("unsubscribe", "miami"), "/subscribe only NAME", EVERYTHING),
+        ({"witkoff", "miami"}, cmd("unsubscribe", "miami"), "Unsubscribed from Miami", {"witkoff"}),
+    ],
+)  # fmt: skip
+async def test_subscription_replies_say_what_changed(
+    before: set[str] | None, command: IncomingCommand, says: str, after: set[str] | None
+) -> None:
+    c = ctx()
+    if before is not None:
+        await c.subscriptions.subscribe(TARGET, frozenset(before))
+    reply = text(await handle(command, c))
+    assert says in reply
+    sub = await c.subscriptions.get(TARGET)
+    now = frozenset(sub.entity_ids) if sub is not None and sub.active else None
+    assert now == (None if after is None else frozenset(after))
+    everything_line = "gets alerts about every tracked actor and venue"
+    if now != EVERYTHING:
+        assert everything_line not in reply  # never claims everything when it is not so
+    if reply.startswith("✅ Subscribed to ") and everything_line in reply:
+        assert reply.startswith("✅ Subscribed to every")  # never "X" and then "everything"

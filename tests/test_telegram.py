@@ -11,8 +11,8 @@ import pytest
 from chatkit import Core
 from fakes.telegram_api import FakeTelegram, command_update, migrate_update, my_chat_member_update
 
-from bot.chat.base import COMMANDS
 from bot.chat.telegram import TelegramPlatform
+from bot.commands import COMMANDS
 from bot.config import TelegramSettings
 from bot.models import ChatTarget, Message, Platform
 from bot.ports import (
@@ -72,7 +72,8 @@ async def tg(fake: FakeTelegram, core: Core) -> AsyncIterator[TelegramPlatform]:
 async def test_setup_publishes_commands(tg: TelegramPlatform, fake: FakeTelegram) -> None:
     published = (await fake.wait_for("setMyCommands"))[0]["commands"]
     names = [c["command"] for c in published]
-    assert names == [c.name for c in COMMANDS if c.name != "start"]
+    assert names == [c.name for c in COMMANDS.listed()]
+    assert "start" not in names and "next_meeting" in names
     assert all(1 <= len(c["description"]) <= 256 for c in published)
     assert tg.bot_username == fake.username
 

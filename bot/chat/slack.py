@@ -34,14 +34,18 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.base import (
-    MUTATING_COMMANDS,
-    InboundDedup,
-    MemoryDedup,
-)
-from bot.commands import ParsedCommand, parse_command, parse_mention
+from bot.chat.base import AdminCache, InboundDedup, MemoryDedup
+from bot.commands import COMMANDS, ParsedCommand, parse_command, parse_mention
 from bot.config import SlackSettings
-from bot.models import ChatTarget, ChatType, IncomingCommand, Message, Platform, SentRef
+from bot.models import (
+    ChatTarget,
+    ChatType,
+    CommandStyle,
+    IncomingCommand,
+    Message,
+    Platform,
+    SentRef,
+)
 from bot.ports import (
     AmbiguousSendError,
     ChatError,
@@ -60,7 +64,8 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 DEFAULT_RETRY_AFTER = 30.0  # when Retry-After is missing or unreadable
 MAX_RETRY_AFTER = 3600.0
-READ_COMMANDS = frozenset({"next_meeting", "meetings", "meeting"})
+# Our budget for one message's text (Slack truncates at 40,000; long ones read badly).
+SLACK_MAX_MESSAGE_TEXT = 4000
 
 PERMANENT_CODES = {
     "channel_not_found": "the channel does not exist or the bot cannot see it (private?)",
@@ -183,6 +188,7 @@ class SlackPlatform:
         self.subscriptions = subscriptions
         self.app_token = app_token
         self.dedup = dedup or MemoryDedup()
+        self.admins = AdminCache()
         self.clock = clock
         self.verifier = SignatureVerifier(signing_secret or "", clock=_Clock(clock))
         self.client = AsyncWebClient(
@@ -264,31 +270,37 @@ class SlackPlatform:
     # ----------------------------------------------------------------- commands
 
     async def _is_admin(self, user_id: str, channel_id: str) -> bool:
-        try:
-            user = (await self.client.users_info(user=user_id)).get("user") or {}
-            if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
-                return True
-            channel = (await self.client.conversations_info(channel=channel_id)).get("channel")
-            return bool(channel and channel.get("creator") == user_id)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("slack: cannot check admin rights (%s); treating as non-admin", exc)
-            return False
+        """Called by the core only after the rate limit, and answered from a cache."""
+
+        async def ask() -> bool | None:
+            try:
+                user = (await self.client.users_info(user=user_id)).get("user") or {}
+                if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
+                    return True
+                channel = (await self.client.conversations_info(channel=channel_id)).get(
+                    "channel"
+                )
+                return bool(channel and channel.get("creator") == user_id)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("slack: cannot check admin rights (%s); treating as non-admin", exc)
+                return None
+
+        return await self.admins.is_admin(channel_id, user_id, ask)
 
     async def _run(
         self, parsed: ParsedCommand, channel_id: str, channel_name: str, user_id: str, raw: str
     ) -> tuple[IncomingCommand, Message] | None:
         if self._on_command is None:
             return None
-        chat_type = _chat_type(channel_id, channel_name)
-        needs_check = parsed.name in MUTATING_COMMANDS and chat_type is not ChatType.PRIVATE
         cmd = IncomingCommand(
             target=ChatTarget(Platform.SLACK, channel_id),
             user_id=user_id,
             name=parsed.name,
             args=parsed.args,
-            chat_type=chat_type,
-            is_admin=await self._is_admin(user_id, channel_id) if needs_check else True,
+            chat_type=_chat_type(channel_id, channel_name),
             raw_text=raw,
+            style=CommandStyle.HYPHEN,
+            admin_check=lambda: self._is_admin(user_id, channel_id),
         )
         reply = await self._on_command(cmd)
         if not reply.headline and not reply.lines:
@@ -311,8 +323,10 @@ class SlackPlatform:
         if result is None:
             return
         cmd, reply = result
-        payload = slack_payload(reply)
-        visibility = "in_channel" if cmd.name in READ_COMMANDS else "ephemeral"
+        payload = slack_payload(reply, SLACK_MAX_MESSAGE_TEXT)
+        declared = COMMANDS.get(cmd.name)
+        shared = declared is not None and declared.answer_in_channel
+        visibility = "in_channel" if shared else "ephemeral"
         await respond(text=payload.text, blocks=payload.blocks, response_type=visibility)
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], say: Any) -> None:
@@ -330,7 +344,7 @@ class SlackPlatform:
             result = await self._run(parsed, channel, "", str(event.get("user", "")), text)
             if result is None:
                 return
-            payload = slack_payload(result[1])
+            payload = slack_payload(result[1], SLACK_MAX_MESSAGE_TEXT)
             await say(text=payload.text, blocks=payload.blocks, thread_ts=event.get("thread_ts"))
         except BaseException:
             if event_id:
@@ -341,8 +355,8 @@ class SlackPlatform:
 
     def _content(self, message: Message, plain: bool) -> dict[str, Any]:
         if plain:
-            return {"text": slack_plain(message)}
-        payload = slack_payload(message)
+            return {"text": slack_plain(message, SLACK_MAX_MESSAGE_TEXT)}
+        payload = slack_payload(message, SLACK_MAX_MESSAGE_TEXT)
         return {"text": payload.text, "blocks": payload.blocks}
 
     async def send(self, target: ChatTarget, message: Message, *, plain: bool = False) -> SentRef:

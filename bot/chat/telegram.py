@@ -53,10 +53,18 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.chat.base import COMMANDS, MUTATING_COMMANDS, InboundDedup, MemoryDedup
-from bot.commands import parse_command
+from bot.chat.base import AdminCache, InboundDedup, MemoryDedup
+from bot.commands import COMMANDS, parse_command
 from bot.config import TelegramSettings
-from bot.models import ChatTarget, ChatType, IncomingCommand, Message, Platform, SentRef
+from bot.models import (
+    ChatTarget,
+    ChatType,
+    CommandStyle,
+    IncomingCommand,
+    Message,
+    Platform,
+    SentRef,
+)
 from bot.ports import (
     AmbiguousSendError,
     ChatError,
@@ -69,9 +77,15 @@ from bot.ports import (
     SubscriptionRepository,
     TransientError,
 )
-from bot.render import outdated_message, telegram_html, telegram_plain
+from bot.render import outdated_message, shorten, telegram_html, telegram_plain
 
 log = logging.getLogger(__name__)
+
+# Bot API limits (python-telegram-bot constants MessageLimit / BotCommandLimit).
+TELEGRAM_MAX_TEXT = 4096  # UTF-16 code units after entity parsing
+TELEGRAM_MAX_COMMAND_DESCRIPTION = 256
+# Updates handled at once: a slow reply to one chat does not hold up the others.
+CONCURRENT_UPDATES = 16
 
 ALLOWED_UPDATES = ["message", "channel_post", "my_chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -181,6 +195,7 @@ class TelegramPlatform:
         self.settings = settings
         self.subscriptions = subscriptions
         self.dedup = dedup or MemoryDedup()
+        self.admins = AdminCache()
         self.webhook_secret = webhook_secret
         self.poll_timeout = poll_timeout
         request = HTTPXRequest(
@@ -202,6 +217,7 @@ class TelegramPlatform:
             .base_url(settings.api_base_url)
             .request(request)
             .get_updates_request(updates_request)
+            .concurrent_updates(CONCURRENT_UPDATES)
         )
         if settings.mode == "webhook":
             builder = builder.updater(None)
@@ -211,7 +227,6 @@ class TelegramPlatform:
         self._requests = (request, updates_request)
         self._on_command: CommandCallback | None = None
         self._set_up = False
-        self._receiving = False
         self._runner: web.AppRunner | None = None
         self.webhook_port: int | None = None
         self._sent: OrderedDict[tuple[str, str], Message] = OrderedDict()
@@ -230,8 +245,10 @@ class TelegramPlatform:
         app = self.application
         app.add_handler(TypeHandler(Update, self._dedup_update), group=-1)
         messages = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
-        for spec in COMMANDS:
-            app.add_handler(CommandHandler(spec.name, self._on_command_update, filters=messages))
+        for command in COMMANDS:
+            app.add_handler(
+                CommandHandler(command.name, self._on_command_update, filters=messages)
+            )
         app.add_handler(
             MessageHandler(messages & filters.Regex(r"^/[A-Za-z0-9_-]"), self._on_command_update)
         )
@@ -248,7 +265,10 @@ class TelegramPlatform:
         await self.publish_commands()
 
     async def publish_commands(self) -> None:
-        commands = [BotCommand(c.name, c.description) for c in COMMANDS if c.name != "start"]
+        commands = [
+            BotCommand(c.name, shorten(c.description, TELEGRAM_MAX_COMMAND_DESCRIPTION))
+            for c in COMMANDS.listed()
+        ]
         try:
             await self.application.bot.set_my_commands(commands)
         except TelegramError as exc:  # the menu is a nicety; commands work without it
@@ -268,7 +288,6 @@ class TelegramPlatform:
                 error_callback=self._on_polling_error,
             )
         await app.start()
-        self._receiving = True
         log.info("telegram: receiving via %s as @%s", self.settings.mode, self.bot_username)
 
     async def stop(self) -> None:
@@ -285,7 +304,6 @@ class TelegramPlatform:
             self._set_up = False
         for request in self._requests:  # no-op when already closed by shutdown()
             await request.shutdown()
-        self._receiving = False
 
     def _on_polling_error(self, exc: TelegramError) -> None:
         if isinstance(exc, Conflict):
@@ -342,19 +360,25 @@ class TelegramPlatform:
             raise ApplicationHandlerStop
 
     async def _is_admin(self, message: TgMessage) -> bool:
+        """Called by the core only after the rate limit, and answered from a cache."""
         chat = message.chat
         if chat.type in (TgChatType.PRIVATE, TgChatType.CHANNEL):
             return True  # in channels only admins can post at all
         if message.sender_chat is not None and message.sender_chat.id == chat.id:
             return True  # an anonymous group admin
-        if message.from_user is None:
+        user = message.from_user
+        if user is None:
             return False
-        try:
-            member = await self.application.bot.get_chat_member(chat.id, message.from_user.id)
-        except TelegramError as exc:
-            log.warning("telegram: getChatMember failed (%s); treating user as non-admin", exc)
-            return False
-        return member.status in ADMIN_STATUSES
+
+        async def ask() -> bool | None:
+            try:
+                member = await self.application.bot.get_chat_member(chat.id, user.id)
+            except TelegramError as exc:
+                log.warning("telegram: getChatMember failed (%s); treating user as non-admin", exc)
+                return None
+            return member.status in ADMIN_STATUSES
+
+        return await self.admins.is_admin(str(chat.id), str(user.id), ask)
 
     async def _on_command_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -363,7 +387,7 @@ class TelegramPlatform:
         parsed = parse_command(message.text, self.bot_username)
         if parsed is None:
             return  # addressed to another bot
-        known = any(c.name == parsed.name for c in COMMANDS)
+        known = parsed.name in COMMANDS
         addressed = f"@{(self.bot_username or '').lower()}" in message.text.split()[0].lower()
         if not known and message.chat.type != TgChatType.PRIVATE and not addressed:
             return  # an unknown /word in a group is probably for another bot
@@ -375,8 +399,9 @@ class TelegramPlatform:
             name=parsed.name,
             args=parsed.args,
             chat_type=_chat_type(chat.type),
-            is_admin=await self._is_admin(message) if parsed.name in MUTATING_COMMANDS else True,
             raw_text=message.text,
+            style=CommandStyle.UNDERSCORE,
+            admin_check=lambda: self._is_admin(message),
         )
         reply = await self._on_command(cmd)
         if not reply.headline and not reply.lines:
@@ -423,7 +448,10 @@ class TelegramPlatform:
     # ----------------------------------------------------------------- outbound
 
     async def send(self, target: ChatTarget, message: Message, *, plain: bool = False) -> SentRef:
-        parts = telegram_plain(message) if plain else telegram_html(message)
+        if plain:
+            parts = telegram_plain(message, TELEGRAM_MAX_TEXT)
+        else:
+            parts = telegram_html(message, TELEGRAM_MAX_TEXT)
         first: str | None = None
         for part in parts:
             try:
@@ -448,7 +476,7 @@ class TelegramPlatform:
 
     async def mark_outdated(self, ref: SentRef, note: str) -> None:
         original = self._sent.get((ref.target.chat_id, ref.message_id))
-        text = telegram_html(outdated_message(original, note))[0]
+        text = telegram_html(outdated_message(original, note), TELEGRAM_MAX_TEXT)[0]
         try:
             await self.application.bot.edit_message_text(
                 text=text,
