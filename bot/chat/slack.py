@@ -16,6 +16,7 @@ retry handlers are switched off: bot.delivery owns retries, so none are stacked.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import math
@@ -29,10 +30,12 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.chat.base import AdminCache, InboundDedup, MemoryDedup
 from bot.commands import COMMANDS, ParsedCommand, parse_command, parse_mention
@@ -194,10 +197,17 @@ class SlackPlatform:
         self.client = AsyncWebClient(
             token=bot_token, base_url=settings.api_base_url, timeout=timeout, retry_handlers=[]
         )
+        self._identity: AsyncSlackResponse | None = None
+        self._identity_lock = asyncio.Lock()
+
+        async def authorize() -> AuthorizeResult:  # Bolt passes only the arguments named
+            return await self._authorize()
+
         self.app = AsyncApp(
             client=self.client,
             signing_secret=signing_secret or "socket-mode",
             request_verification_enabled=False,  # done in _http_events with our clock
+            authorize=authorize,
         )
         self.app.command(re.compile(r"^/[\w-]+$"))(self._on_slash_command)
         self.app.event("app_mention")(self._on_mention)
@@ -266,6 +276,19 @@ class SlackPlatform:
         )
         bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
+
+    async def _authorize(self) -> AuthorizeResult:
+        """Bolt's per-request authorization from one ``auth.test`` per process.
+
+        Bolt's own single-workspace cache is filled by the first answer, so a burst of
+        requests before it would each call ``auth.test``; here they wait for one call.
+        """
+        async with self._identity_lock:
+            if self._identity is None:
+                self._identity = await self.client.auth_test()
+        return AuthorizeResult.from_auth_test_response(
+            bot_token=self.client.token, auth_test_response=self._identity
+        )
 
     # ----------------------------------------------------------------- commands
 

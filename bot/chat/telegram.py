@@ -9,10 +9,12 @@ retry layers of our own here), so a send is attempted exactly once per call.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import warnings
 from collections import OrderedDict
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +45,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
+    BaseUpdateProcessor,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -84,7 +87,8 @@ log = logging.getLogger(__name__)
 # Bot API limits (python-telegram-bot constants MessageLimit / BotCommandLimit).
 TELEGRAM_MAX_TEXT = 4096  # UTF-16 code units after entity parsing
 TELEGRAM_MAX_COMMAND_DESCRIPTION = 256
-# Updates handled at once: a slow reply to one chat does not hold up the others.
+# Updates handled at once, at most one per sender: a slow reply to one user, or a
+# user's flood of commands, does not hold up the others.
 CONCURRENT_UPDATES = 16
 
 ALLOWED_UPDATES = ["message", "channel_post", "my_chat_member"]
@@ -156,6 +160,49 @@ def classify_error(exc: TelegramError) -> ChatError:
     return TransientError(text)
 
 
+class FairUpdateProcessor(BaseUpdateProcessor):
+    """Each sender's updates one after another; different senders' side by side.
+
+    PTB takes its own slot before handing us an update, so its bound is set out of the
+    way and ours is taken after the sender's turn comes: a user with 300 queued
+    commands holds one slot, and anyone else's update starts at once.
+    """
+
+    def __init__(self, max_concurrent: int, max_queued: int = 100_000) -> None:
+        super().__init__(max_concurrent_updates=max_queued)
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._turns: dict[str, tuple[asyncio.Lock, int]] = {}  # sender → (turn, users)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _sender_key(update)
+        turn, users = self._turns.get(key, (asyncio.Lock(), 0))
+        self._turns[key] = (turn, users + 1)
+        try:
+            async with turn, self._slots:
+                await coroutine
+        finally:
+            turn, users = self._turns[key]
+            if users <= 1:
+                del self._turns[key]
+            else:
+                self._turns[key] = (turn, users - 1)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+def _sender_key(update: object) -> str:
+    if isinstance(update, Update):
+        if update.effective_user is not None:
+            return f"user:{update.effective_user.id}"
+        if update.effective_chat is not None:
+            return f"chat:{update.effective_chat.id}"
+    return "other"
+
+
 def _chat_id(chat_id: str) -> int | str:
     try:
         return int(chat_id)
@@ -217,7 +264,7 @@ class TelegramPlatform:
             .base_url(settings.api_base_url)
             .request(request)
             .get_updates_request(updates_request)
-            .concurrent_updates(CONCURRENT_UPDATES)
+            .concurrent_updates(FairUpdateProcessor(CONCURRENT_UPDATES))
         )
         if settings.mode == "webhook":
             builder = builder.updater(None)

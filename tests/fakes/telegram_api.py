@@ -84,6 +84,8 @@ class FakeTelegram:
     username: str = "talkwatch_test_bot"
     calls: list[Call] = field(default_factory=list)
     admins: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # seconds before answering, per method: the round trip of the real Bot API
+    latency: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._script: dict[str, deque[Scripted]] = defaultdict(deque)
@@ -188,6 +190,8 @@ class FakeTelegram:
         if method != "getUpdates":
             self.calls.append(Call(method, params))
             await self._notify()
+        if self.latency.get(method):
+            await asyncio.sleep(self.latency[method])
         script = self._script[method].popleft() if self._script[method] else None
         if script is not None and script.slow:
             await self._closing.wait()  # recorded (maybe delivered), answer withheld
