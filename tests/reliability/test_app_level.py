@@ -231,9 +231,13 @@ async def test_non_admin_flooding_admin_commands_in_a_telegram_group(
                 await asyncio.sleep(1.0)  # what is left of the flood has its chance
             finally:
                 await platform.stop()
-        caused = [c for c in tg.calls[startup:] if str(c.params.get("chat_id")) != str(CALM_USER)]
+        caused = [
+            c
+            for c in tg.calls[startup:]
+            if c.method != "getUpdates" and str(c.params.get("chat_id")) != str(CALM_USER)
+        ]
         assert answered and waited < 1.0, f"the other user waited {waited:.1f} s"
-        assert len(caused) <= 10, [c.method for c in caused]
+        assert len(caused) <= 10, [c.method for c in caused]  # was 300 getChatMember
         assert sum(c.method == "getChatMember" for c in caused) == 1  # then cached
         flood_replies = [c["text"] for c in tg.sent if str(c["chat_id"]) == str(FLOODED_GROUP)]
         assert sum("Too many" in t for t in flood_replies) == 1  # warned once, then quiet
@@ -272,7 +276,9 @@ async def test_non_admin_flooding_admin_commands_in_a_slack_channel(
                 await platform.stop()
         caused = [c for c in slack.calls if c.params.get("_response_id") != "calm"]
         assert answered and waited < 1.0, f"the other user waited {waited:.1f} s"
+        # was 100 auth.test, 200 users.info and 200 conversations.info
         assert len(caused) <= 10, [c.method for c in caused]
+        assert [c.method for c in caused].count("auth.test") == 1
     finally:
         await slack.close()
 
