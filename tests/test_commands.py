@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from memports import MemMeetings, MemSubscriptions
 
+from bot.command_registry import CommandRegistry
 from bot.commands import (
     COMMANDS,
     CommandContext,
@@ -292,3 +294,37 @@ async def test_subscription_replies_say_what_changed(
         assert everything_line not in reply  # never claims everything when it is not so
     if reply.startswith("✅ Subscribed to ") and everything_line in reply:
         assert reply.startswith("✅ Subscribed to every")  # never "X" and then "everything"
+
+
+async def _noop(cmd: IncomingCommand, c: object) -> Message:
+    return Message(headline="ok")
+
+
+@pytest.mark.parametrize(
+    ("name", "aliases", "error"),
+    [
+        ("next-meeting", (), "is not [a-z0-9_]"),
+        ("x" * 33, (), "is not [a-z0-9_]"),
+        ("meetings", (), "declared twice"),  # a second handler for one name
+        ("agenda", ("upcoming",), "declared twice"),  # an alias already taken
+        ("next", (), "declared twice"),  # a name that is already an alias
+    ],
+)
+def test_registry_refuses_ambiguous_declarations(
+    name: str, aliases: tuple[str, ...], error: str
+) -> None:
+    registry = CommandRegistry()
+    registry.command("meetings", description="List", aliases=("upcoming",))(_noop)
+    registry.command("next_meeting", description="Next", aliases=("next",))(_noop)
+    with pytest.raises(ValueError, match=re.escape(error)):
+        registry.command(name, description="Another", aliases=aliases)(_noop)
+
+
+def test_every_declared_command_is_complete() -> None:
+    for command in COMMANDS:
+        assert 3 <= len(command.description) <= 256  # Telegram's menu bounds
+        assert command.usage(CommandStyle.HYPHEN).startswith("/")
+        for alias in command.aliases:
+            assert COMMANDS.canonical(alias) == command.name
+    assert [c.name for c in COMMANDS.listed()][:3] == ["next_meeting", "meetings", "meeting"]
+    assert "start" in COMMANDS and "start" not in {c.name for c in COMMANDS.listed()}

@@ -291,3 +291,43 @@ def test_classify_missing_scope_names_scope() -> None:
 
     err = classify_error(SlackApiError("x", Resp()))
     assert isinstance(err, FatalPlatformError) and "chat:write" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("command", "visibility"),
+    [("/next-meeting", "in_channel"), ("/meetings", "in_channel"), ("/help", "ephemeral"),
+     ("/subscriptions", "ephemeral")],
+)  # fmt: skip
+async def test_reply_visibility_comes_from_the_command_table(
+    slack: SlackPlatform, fake: FakeSlack, command: str, visibility: str
+) -> None:
+    body = slash(fake, command)
+    await post(slack, body, headers(body), FORM)
+    reply = (await fake.wait_for("response"))[0]
+    assert reply["response_type"] == visibility
+
+
+@pytest.mark.parametrize("command", ["/help", "/start", "/nxt-meeting"])
+async def test_help_uses_slack_spelling(
+    slack: SlackPlatform, fake: FakeSlack, command: str
+) -> None:
+    body = slash(fake, command, channel="D123")
+    await post(slack, body, headers(body), FORM)
+    reply = json.dumps((await fake.wait_for("response"))[0], ensure_ascii=False)
+    assert "/next-meeting" in reply
+    assert "/next_meeting" not in reply
+
+
+async def test_admin_answer_is_cached_per_channel_and_user(
+    slack: SlackPlatform, fake: FakeSlack
+) -> None:
+    for i, text in enumerate(["witkoff", "miami", "abu-dhabi"], 1):
+        body = slash(fake, "/subscribe", text, user=MEMBER)
+        await post(slack, body, headers(body), FORM)
+        await fake.wait_for("response", i)
+    assert len(fake.calls_to("users.info")) == 1
+    assert len(fake.calls_to("conversations.info")) == 1
+    body = slash(fake, "/subscribe", "witkoff", user=MEMBER, channel="C2")
+    await post(slack, body, headers(body), FORM)
+    await fake.wait_for("response", 4)
+    assert len(fake.calls_to("users.info")) == 2  # another channel: asked again

@@ -299,3 +299,26 @@ async def test_webhook_secret(
         assert len(fake.sent) == 1
     else:
         assert fake.sent == []
+
+
+async def test_help_and_start_use_telegram_spelling(
+    tg: TelegramPlatform, fake: FakeTelegram
+) -> None:
+    await tg.process_update({"update_id": 1, **command_update("/help", 42)})
+    await tg.process_update({"update_id": 2, **command_update("/start", 42)})
+    help_text, start_text = (c["text"] for c in fake.sent)
+    assert "/next_meeting [actor|venue]" in help_text and "/next-meeting" not in help_text
+    assert "Three commands to try" in start_text and "/next_meeting" in start_text
+    assert "Three commands to try" not in help_text
+
+
+async def test_admin_answer_is_cached_and_asked_only_when_needed(
+    tg: TelegramPlatform, fake: FakeTelegram, core: Core
+) -> None:
+    for update_id, text in enumerate(
+        ["/meetings", "/timezone", "/subscribe witkoff", "/subscribe miami", "/unsubscribe"], 1
+    ):
+        await tg.process_update({"update_id": update_id, **command_update(text, GROUP, MEMBER)})
+    assert len(fake.sent) == 5
+    # reading commands never ask; the three changing ones share one answer
+    assert [c["user_id"] for c in fake.calls_to("getChatMember")] == [MEMBER]
