@@ -448,6 +448,8 @@ async def _unsubscribe(cmd: IncomingCommand, ctx: CommandContext) -> Message:
     if not cmd.args:
         return _unsubscribe_bare(current, ctx)
     if _asks_for_everything(cmd.args):
+        if current is None:
+            return _reply("This chat has no subscription.", "/subscribe to get alerts.")
         await ctx.subscriptions.unsubscribe(cmd.target, None)
         return _reply(
             "🔕 Unsubscribed: no more alerts in this chat.", footer="/subscribe to start again"

@@ -274,6 +274,7 @@ NOT_SUBSCRIBED = None
         ({"witkoff"}, cmd("unsubscribe"), "about: Steve Witkoff", {"witkoff"}),
         (NOT_SUBSCRIBED, cmd("unsubscribe"), "no subscription", NOT_SUBSCRIBED),
         (EVERYTHING, cmd("unsubscribe", "all"), "no more alerts", NOT_SUBSCRIBED),
+        (NOT_SUBSCRIBED, cmd("unsubscribe", "all"), "no subscription", NOT_SUBSCRIBED),
         (EVERYTHING, cmd("unsubscribe", "miami"), "/subscribe only NAME", EVERYTHING),
         ({"witkoff", "miami"}, cmd("unsubscribe", "miami"), "Unsubscribed from Miami", {"witkoff"}),
     ],
