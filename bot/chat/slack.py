@@ -203,8 +203,13 @@ class SlackPlatform:
         async def authorize() -> AuthorizeResult:  # Bolt passes only the arguments named
             return await self._authorize()
 
+        # Bolt's own client carries no token (each request gets ours from authorize), so
+        # Bolt does not warn at start that the token is ignored.
+        bolt_client = AsyncWebClient(
+            base_url=settings.api_base_url, timeout=timeout, retry_handlers=[]
+        )
         self.app = AsyncApp(
-            client=self.client,
+            client=bolt_client,
             signing_secret=signing_secret or "socket-mode",
             request_verification_enabled=False,  # done in _http_events with our clock
             authorize=authorize,
