@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -10,8 +11,9 @@ import aiohttp
 import pytest
 from chatkit import Core
 from fakes.telegram_api import FakeTelegram, command_update, migrate_update, my_chat_member_update
+from telegram import Update
 
-from bot.chat.telegram import TelegramPlatform
+from bot.chat.telegram import FairUpdateProcessor, TelegramPlatform
 from bot.commands import COMMANDS
 from bot.config import TelegramSettings
 from bot.models import ChatTarget, Message, Platform
@@ -322,3 +324,26 @@ async def test_admin_answer_is_cached_and_asked_only_when_needed(
     assert len(fake.sent) == 5
     # reading commands never ask; the three changing ones share one answer
     assert [c["user_id"] for c in fake.calls_to("getChatMember")] == [MEMBER]
+
+
+async def test_fair_processor_keeps_each_senders_order_and_lets_others_pass() -> None:
+    processor = FairUpdateProcessor(max_concurrent=4)
+    done: list[str] = []
+
+    async def work(label: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        done.append(label)
+
+    def update(user: int, update_id: int) -> Update:
+        data = {"update_id": update_id, **command_update("/help", user, user)}
+        parsed = Update.de_json(data, None)
+        assert parsed is not None
+        return parsed
+
+    flood = [
+        processor.process_update(update(500, i), work(f"flood{i}", 0.01)) for i in range(20)
+    ]
+    calm = processor.process_update(update(600, 99), work("calm", 0.0))
+    await asyncio.gather(*flood, calm)
+    assert done.index("calm") < 3  # not queued behind the flood
+    assert [d for d in done if d != "calm"] == [f"flood{i}" for i in range(20)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import inspect
 import logging
 import warnings
 from collections import OrderedDict
@@ -180,6 +181,10 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         try:
             async with turn, self._slots:
                 await coroutine
+        except asyncio.CancelledError:
+            if inspect.iscoroutine(coroutine):
+                coroutine.close()  # cancelled while waiting its turn: never started
+            raise
         finally:
             turn, users = self._turns[key]
             if users <= 1:
