@@ -72,11 +72,17 @@ async def tg(fake: FakeTelegram, core: Core) -> AsyncIterator[TelegramPlatform]:
 
 
 async def test_setup_publishes_commands(tg: TelegramPlatform, fake: FakeTelegram) -> None:
-    published = (await fake.wait_for("setMyCommands"))[0]["commands"]
+    menus = await fake.wait_for("setMyCommands", 3)
+    by_scope = {str((m.get("scope") or {}).get("type")): m["commands"] for m in menus}
+    published = by_scope["None"]
     names = [c["command"] for c in published]
     assert names == [c.name for c in COMMANDS.listed()]
     assert "start" not in names and "next_meeting" in names
     assert all(1 <= len(c["description"]) <= 256 for c in published)
+    # group members are not offered what only admins may run; admins see it all
+    members = [c["command"] for c in by_scope["all_group_chats"]]
+    assert "meetings" in members and "subscribe" not in members and "unsubscribe" not in members
+    assert by_scope["all_chat_administrators"] == published
     assert tg.bot_username == fake.username
 
 

@@ -24,6 +24,9 @@ import httpx
 from aiohttp import web
 from telegram import (
     BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
     ChatMember,
     LinkPreviewOptions,
     Update,
@@ -58,6 +61,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.chat.base import AdminCache, InboundDedup, MemoryDedup
+from bot.command_registry import Access, Command
 from bot.commands import COMMANDS, parse_command
 from bot.config import TelegramSettings
 from bot.models import (
@@ -208,6 +212,10 @@ def _sender_key(update: object) -> str:
     return "other"
 
 
+def _menu_entry(command: Command) -> BotCommand:
+    return BotCommand(command.name, shorten(command.description, TELEGRAM_MAX_COMMAND_DESCRIPTION))
+
+
 def _chat_id(chat_id: str) -> int | str:
     try:
         return int(chat_id)
@@ -317,14 +325,21 @@ class TelegramPlatform:
         await self.publish_commands()
 
     async def publish_commands(self) -> None:
-        commands = [
-            BotCommand(c.name, shorten(c.description, TELEGRAM_MAX_COMMAND_DESCRIPTION))
-            for c in COMMANDS.listed()
+        """The command menu from the command table: in groups, members see only what
+        they may run; the chats' administrators (and private chats) see everything."""
+        everything = [_menu_entry(c) for c in COMMANDS.listed()]
+        for_members = [_menu_entry(c) for c in COMMANDS.listed() if c.access is not Access.ADMINS]
+        menus: list[tuple[list[BotCommand], BotCommandScope | None]] = [
+            (everything, None),
+            (for_members, BotCommandScopeAllGroupChats()),
+            (everything, BotCommandScopeAllChatAdministrators()),
         ]
-        try:
-            await self.application.bot.set_my_commands(commands)
-        except TelegramError as exc:  # the menu is a nicety; commands work without it
-            log.warning("setMyCommands failed: %s", exc)
+        for commands, scope in menus:
+            try:
+                await self.application.bot.set_my_commands(commands, scope=scope)
+            except TelegramError as exc:  # the menu is a nicety; commands work without it
+                log.warning("setMyCommands failed: %s", exc)
+                return
 
     async def start(self, on_command: CommandCallback) -> None:
         await self.setup(on_command)
