@@ -23,6 +23,7 @@ from bot.models import (
     CommandStyle,
     IncomingCommand,
     Message,
+    MessageAction,
     Subscription,
     WatchEntity,
     Watchlist,
@@ -205,8 +206,10 @@ ABOUT = (
 NAMES_HINT = "Names work as ids, names or aliases: witkoff, “Steve Witkoff”, abu-dhabi."
 
 
-def _reply(headline: str, *lines: str, footer: str = "") -> Message:
-    return Message(headline=headline, lines=tuple(lines), footer=footer)
+def _reply(
+    headline: str, *lines: str, footer: str = "", actions: tuple[MessageAction, ...] = ()
+) -> Message:
+    return Message(headline=headline, lines=tuple(lines), footer=footer, actions=actions)
 
 
 def help_message(style: CommandStyle = CommandStyle.UNDERSCORE) -> Message:
@@ -386,6 +389,7 @@ async def _subscribe_bare(
         "This chat gets alerts only about: " + _names(current.entity_ids, ctx) + ".",
         "/subscribe all would add every other tracked actor and venue.",
         "Send /subscribe all to confirm, or /subscribe NAME to add one name.",
+        actions=(MessageAction("Yes, alerts about everything", "subscribe", ("all",)),),
     )
 
 
@@ -483,6 +487,7 @@ def _unsubscribe_bare(current: Subscription | None, ctx: CommandContext) -> Mess
         "❓ Stop every alert in this chat?",
         _describe_filter(current.entity_ids, ctx),
         "Send /unsubscribe all to confirm, or /unsubscribe NAME to drop one name.",
+        actions=(MessageAction("Yes, stop all alerts", "unsubscribe", ("all",)),),
     )
 
 

@@ -304,6 +304,24 @@ class Message:
     links: tuple[MessageLink, ...] = ()
     quotes: tuple[str, ...] = ()  # evidence sentences, original language
     footer: str = ""
+    actions: tuple[MessageAction, ...] = ()  # buttons, where the platform offers them
+
+
+@dataclass(frozen=True)
+class MessageAction:
+    """A button that runs a command for whoever presses it, as if they had typed it.
+
+    Only an offer: the same command typed works everywhere (``/unsubscribe all``).
+    """
+
+    label: str
+    command: str  # canonical name
+    args: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The command as words: ``unsubscribe all``."""
+        return " ".join((self.command, *self.args))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,15 @@ from bot.commands import (
     parse_mention,
     resolve_entities,
 )
-from bot.models import ChatTarget, ChatType, CommandStyle, IncomingCommand, Message, Platform
+from bot.models import (
+    ChatTarget,
+    ChatType,
+    CommandStyle,
+    IncomingCommand,
+    Message,
+    MessageAction,
+    Platform,
+)
 from bot.ports import MeetingHistory
 
 WL = watchlist()
@@ -329,3 +337,24 @@ def test_every_declared_command_is_complete() -> None:
             assert COMMANDS.canonical(alias) == command.name
     assert [c.name for c in COMMANDS.listed()][:3] == ["next_meeting", "meetings", "meeting"]
     assert "start" in COMMANDS and "start" not in {c.name for c in COMMANDS.listed()}
+
+
+@pytest.mark.parametrize(
+    ("before", "command", "button"),
+    [
+        ({"witkoff"}, cmd("subscribe"), MessageAction("Yes, alerts about everything", "subscribe", ("all",))),  # noqa: E501
+        (EVERYTHING, cmd("unsubscribe"), MessageAction("Yes, stop all alerts", "unsubscribe", ("all",))),  # noqa: E501
+        (EVERYTHING, cmd("subscribe"), None),
+        ({"witkoff"}, cmd("subscribe", "all"), None),
+        (EVERYTHING, cmd("unsubscribe", "all"), None),
+    ],
+)
+async def test_questions_offer_the_confirming_command_as_a_button(
+    before: set[str], command: IncomingCommand, button: MessageAction | None
+) -> None:
+    c = ctx()
+    await c.subscriptions.subscribe(TARGET, frozenset(before))
+    reply = await handle(command, c)
+    assert reply.actions == ((button,) if button else ())
+    if button:
+        assert f"/{button.text}" in text(reply)  # the same words work typed

@@ -331,3 +331,47 @@ async def test_admin_answer_is_cached_per_channel_and_user(
     await post(slack, body, headers(body), FORM)
     await fake.wait_for("response", 4)
     assert len(fake.calls_to("users.info")) == 2  # another channel: asked again
+
+
+def button_press(fake: FakeSlack, value: str, user: str, channel: str = "C1") -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": user},
+        "channel": {"id": channel, "name": "general"},
+        "container": {"type": "message", "is_ephemeral": True},
+        "response_url": fake.response_url(f"press-{user}"),
+        "trigger_id": "1.2.3",
+        "actions": [
+            {"type": "button", "action_id": "command:0", "block_id": "b1", "value": value}
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+async def test_confirmation_button_runs_the_command_for_whoever_presses_it(
+    slack: SlackPlatform, fake: FakeSlack, core: Core
+) -> None:
+    target = ChatTarget(Platform.SLACK, "C1")
+    await core.subscriptions.subscribe(target, frozenset({"witkoff"}))
+    body = slash(fake, "/subscribe", user=ADMIN)
+    await post(slack, body, headers(body), FORM)
+    question = (await fake.wait_for("response"))[0]
+    assert "Send /subscribe all to confirm" in json.dumps(question, ensure_ascii=False)
+    (actions,) = [b for b in question["blocks"] if b["type"] == "actions"]
+    value = actions["elements"][0]["value"]
+    assert value == "subscribe all"
+    for count, user in enumerate((MEMBER, ADMIN), 2):
+        press = button_press(fake, value, user)
+        status, _ = await post(slack, press, headers(press), FORM)
+        assert status == 200
+        answer = (await fake.wait_for("response", count))[-1]
+        assert answer["_response_id"] == f"press-{user}"
+        sub = await core.subscriptions.get(target)
+        assert sub is not None
+        if user == MEMBER:
+            assert "Only chat admins" in json.dumps(answer)
+            assert sub.entity_ids == {"witkoff"}
+        else:
+            assert "Subscribed to every tracked meeting" in json.dumps(answer)
+            assert sub.entity_ids == frozenset()

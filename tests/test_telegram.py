@@ -10,7 +10,13 @@ from typing import Any
 import aiohttp
 import pytest
 from chatkit import Core
-from fakes.telegram_api import FakeTelegram, command_update, migrate_update, my_chat_member_update
+from fakes.telegram_api import (
+    FakeTelegram,
+    button_update,
+    command_update,
+    migrate_update,
+    my_chat_member_update,
+)
 from telegram import Update
 
 from bot.chat.telegram import FairUpdateProcessor, TelegramPlatform
@@ -353,3 +359,27 @@ async def test_fair_processor_keeps_each_senders_order_and_lets_others_pass() ->
     await asyncio.gather(*flood, calm)
     assert done.index("calm") < 3  # not queued behind the flood
     assert [d for d in done if d != "calm"] == [f"flood{i}" for i in range(20)]
+
+
+async def test_confirmation_button_runs_the_command_for_whoever_presses_it(
+    tg: TelegramPlatform, fake: FakeTelegram, core: Core
+) -> None:
+    target = ChatTarget(Platform.TELEGRAM, str(GROUP))
+    await core.subscriptions.subscribe(target, frozenset())
+    await tg.process_update({"update_id": 1, **command_update("/unsubscribe", GROUP, ADMIN)})
+    question = fake.sent[-1]
+    assert "Send /unsubscribe all to confirm" in question["text"]
+    (row,) = question["reply_markup"]["inline_keyboard"]
+    assert row[0]["callback_data"] == "cmd:unsubscribe all"
+    sub = await core.subscriptions.get(target)
+    assert sub is not None and sub.active  # asking changed nothing
+    # a member's press is refused; the admin's ends the subscription
+    data = row[0]["callback_data"]
+    await tg.process_update({"update_id": 2, **button_update(data, GROUP, MEMBER)})
+    assert "Only chat admins" in fake.sent[-1]["text"]
+    sub = await core.subscriptions.get(target)
+    assert sub is not None and sub.active
+    await tg.process_update({"update_id": 3, **button_update(data, GROUP, ADMIN)})
+    assert "no more alerts" in fake.sent[-1]["text"]
+    assert await core.subscriptions.active() == []
+    assert len(fake.calls_to("answerCallbackQuery")) == 2

@@ -46,6 +46,7 @@ from bot.models import (
     CommandStyle,
     IncomingCommand,
     Message,
+    MessageAction,
     Platform,
     SentRef,
 )
@@ -60,7 +61,7 @@ from bot.ports import (
     SubscriptionRepository,
     TransientError,
 )
-from bot.render import outdated_message, slack_payload, slack_plain
+from bot.render import SLACK_MAX_BLOCKS, outdated_message, shorten, slack_payload, slack_plain
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,9 @@ DEFAULT_RETRY_AFTER = 30.0  # when Retry-After is missing or unreadable
 MAX_RETRY_AFTER = 3600.0
 # Our budget for one message's text (Slack truncates at 40,000; long ones read badly).
 SLACK_MAX_MESSAGE_TEXT = 4000
+SLACK_MAX_BUTTON_LABEL = 75  # Block Kit: a button's plain_text
+SLACK_MAX_BUTTONS = 25  # Block Kit: elements of one actions block
+ACTION_PREFIX = "command:"  # action_id of our buttons; the value is the command's words
 
 PERMANENT_CODES = {
     "channel_not_found": "the channel does not exist or the bot cannot see it (private?)",
@@ -160,6 +164,29 @@ class _Clock(Clock):
         return self._now()
 
 
+def _visibility(name: str) -> str:
+    """Answers everyone may see go to the channel; the rest only to the one who asked."""
+    declared = COMMANDS.get(name)
+    return "in_channel" if declared is not None and declared.answer_in_channel else "ephemeral"
+
+
+def _with_buttons(
+    blocks: list[dict[str, Any]], actions: tuple[MessageAction, ...]
+) -> list[dict[str, Any]]:
+    if not actions or len(blocks) >= SLACK_MAX_BLOCKS:
+        return blocks
+    buttons = [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": shorten(a.label, SLACK_MAX_BUTTON_LABEL)},
+            "value": a.text,
+            "action_id": f"{ACTION_PREFIX}{i}",
+        }
+        for i, a in enumerate(actions[:SLACK_MAX_BUTTONS])
+    ]
+    return [*blocks, {"type": "actions", "elements": buttons}]
+
+
 def _chat_type(channel_id: str, channel_name: str = "") -> ChatType:
     if channel_id.startswith("D") or channel_name == "directmessage":
         return ChatType.PRIVATE
@@ -216,6 +243,7 @@ class SlackPlatform:
         )
         self.app.command(re.compile(r"^/[\w-]+$"))(self._on_slash_command)
         self.app.event("app_mention")(self._on_mention)
+        self.app.action(re.compile(f"^{ACTION_PREFIX}"))(self._on_button)
         self._on_command: CommandCallback | None = None
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
@@ -351,11 +379,34 @@ class SlackPlatform:
         if result is None:
             return
         cmd, reply = result
-        payload = slack_payload(reply, SLACK_MAX_MESSAGE_TEXT)
-        declared = COMMANDS.get(cmd.name)
-        shared = declared is not None and declared.answer_in_channel
-        visibility = "in_channel" if shared else "ephemeral"
-        await respond(text=payload.text, blocks=payload.blocks, response_type=visibility)
+        await respond(**self._content(reply, False), response_type=_visibility(cmd.name))
+
+    async def _on_button(
+        self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
+    ) -> None:
+        """A button of ours pressed: its command runs for the presser, as if typed."""
+        await ack()
+        value = str(action.get("value", ""))
+        parsed = parse_mention(value)
+        if parsed is None:
+            return
+        channel = body.get("channel") or {}
+        user = body.get("user") or {}
+        result = await self._run(
+            parsed,
+            str(channel.get("id", "")),
+            str(channel.get("name", "")),
+            str(user.get("id", "")),
+            value,
+        )
+        if result is None:
+            return
+        cmd, reply = result
+        await respond(
+            **self._content(reply, False),
+            response_type=_visibility(cmd.name),
+            replace_original=False,
+        )
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], say: Any) -> None:
         event_id = str(body.get("event_id") or "")
@@ -372,8 +423,7 @@ class SlackPlatform:
             result = await self._run(parsed, channel, "", str(event.get("user", "")), text)
             if result is None:
                 return
-            payload = slack_payload(result[1], SLACK_MAX_MESSAGE_TEXT)
-            await say(text=payload.text, blocks=payload.blocks, thread_ts=event.get("thread_ts"))
+            await say(**self._content(result[1], False), thread_ts=event.get("thread_ts"))
         except BaseException:
             if event_id:
                 await self.dedup.release(key)  # let Slack's retry do the work
@@ -385,7 +435,7 @@ class SlackPlatform:
         if plain:
             return {"text": slack_plain(message, SLACK_MAX_MESSAGE_TEXT)}
         payload = slack_payload(message, SLACK_MAX_MESSAGE_TEXT)
-        return {"text": payload.text, "blocks": payload.blocks}
+        return {"text": payload.text, "blocks": _with_buttons(payload.blocks, message.actions)}
 
     async def send(self, target: ChatTarget, message: Message, *, plain: bool = False) -> SentRef:
         try:

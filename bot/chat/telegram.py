@@ -27,7 +27,10 @@ from telegram import (
     BotCommandScope,
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
+    Chat,
     ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
     LinkPreviewOptions,
     Update,
 )
@@ -50,6 +53,7 @@ from telegram.ext import (
     ApplicationBuilder,
     ApplicationHandlerStop,
     BaseUpdateProcessor,
+    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -62,7 +66,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.chat.base import AdminCache, InboundDedup, MemoryDedup
 from bot.command_registry import Access, Command
-from bot.commands import COMMANDS, parse_command
+from bot.commands import COMMANDS, parse_command, parse_mention
 from bot.config import TelegramSettings
 from bot.models import (
     ChatTarget,
@@ -70,6 +74,7 @@ from bot.models import (
     CommandStyle,
     IncomingCommand,
     Message,
+    MessageAction,
     Platform,
     SentRef,
 )
@@ -96,7 +101,8 @@ TELEGRAM_MAX_COMMAND_DESCRIPTION = 256
 # user's flood of commands, does not hold up the others.
 CONCURRENT_UPDATES = 16
 
-ALLOWED_UPDATES = ["message", "channel_post", "my_chat_member"]
+ALLOWED_UPDATES = ["message", "channel_post", "my_chat_member", "callback_query"]
+BUTTON_PREFIX = "cmd:"  # callback_data of our buttons: "cmd:unsubscribe all" (≤ 64 bytes)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 GONE_STATUSES = {ChatMember.LEFT, ChatMember.BANNED}
@@ -212,6 +218,16 @@ def _sender_key(update: object) -> str:
     return "other"
 
 
+def _buttons(actions: tuple[MessageAction, ...]) -> InlineKeyboardMarkup | None:
+    """One button per row; an action whose callback data would not fit is left out."""
+    rows = [
+        [InlineKeyboardButton(a.label, callback_data=BUTTON_PREFIX + a.text)]
+        for a in actions
+        if len((BUTTON_PREFIX + a.text).encode()) <= 64
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
 def _menu_entry(command: Command) -> BotCommand:
     return BotCommand(command.name, shorten(command.description, TELEGRAM_MAX_COMMAND_DESCRIPTION))
 
@@ -312,6 +328,7 @@ class TelegramPlatform:
         app.add_handler(
             MessageHandler(messages & filters.Regex(r"^/[A-Za-z0-9_-]"), self._on_command_update)
         )
+        app.add_handler(CallbackQueryHandler(self._on_button, pattern=f"^{BUTTON_PREFIX}"))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_handler(
             ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -433,19 +450,25 @@ class TelegramPlatform:
             return True  # in channels only admins can post at all
         if message.sender_chat is not None and message.sender_chat.id == chat.id:
             return True  # an anonymous group admin
-        user = message.from_user
-        if user is None:
+        if message.from_user is None:
             return False
+        return await self._is_member_admin(chat, message.from_user.id)
+
+    async def _is_member_admin(self, chat: Chat, user_id: int) -> bool:
+        """Does this user administer the chat? (Anyone who can see a channel's button can
+        press it, so for a button press in a channel Telegram is asked too.)"""
+        if chat.type == TgChatType.PRIVATE:
+            return True
 
         async def ask() -> bool | None:
             try:
-                member = await self.application.bot.get_chat_member(chat.id, user.id)
+                member = await self.application.bot.get_chat_member(chat.id, user_id)
             except TelegramError as exc:
                 log.warning("telegram: getChatMember failed (%s); treating user as non-admin", exc)
                 return None
             return member.status in ADMIN_STATUSES
 
-        return await self.admins.is_admin(str(chat.id), str(user.id), ask)
+        return await self.admins.is_admin(str(chat.id), str(user_id), ask)
 
     async def _on_command_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -471,14 +494,45 @@ class TelegramPlatform:
             admin_check=lambda: self._is_admin(message),
         )
         reply = await self._on_command(cmd)
+        await self._answer(cmd.target, reply)
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button of ours pressed: its command runs for the presser, as if typed."""
+        query = update.callback_query
+        if query is None or query.message is None or self._on_command is None:
+            return
+        parsed = parse_mention((query.data or "").removeprefix(BUTTON_PREFIX))
+        if parsed is None:
+            return
+        chat, user_id = query.message.chat, query.from_user.id
+        cmd = IncomingCommand(
+            target=ChatTarget(Platform.TELEGRAM, str(chat.id)),
+            user_id=str(user_id),
+            name=parsed.name,
+            args=parsed.args,
+            chat_type=_chat_type(chat.type),
+            raw_text=query.data or "",
+            style=CommandStyle.UNDERSCORE,
+            admin_check=lambda: self._is_member_admin(chat, user_id),
+        )
+        reply = await self._on_command(cmd)
+        if not reply.headline and not reply.lines:
+            return  # a flooding user: not even the button's spinner is answered
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            log.info("telegram: could not answer a button press: %s", exc)
+        await self._answer(cmd.target, reply)
+
+    async def _answer(self, target: ChatTarget, reply: Message) -> None:
         if not reply.headline and not reply.lines:
             return  # the core chose silence (e.g. a flooding user)
         try:
-            await self.send(cmd.target, reply)
+            await self.send(target, reply)
         except FormattingError:
-            await self.send(cmd.target, reply, plain=True)
+            await self.send(target, reply, plain=True)
         except ChatError as exc:
-            log.warning("telegram: could not reply in %s: %s", chat.id, exc)
+            log.warning("telegram: could not reply in %s: %s", target.chat_id, exc)
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -520,13 +574,15 @@ class TelegramPlatform:
         else:
             parts = telegram_html(message, TELEGRAM_MAX_TEXT)
         first: str | None = None
-        for part in parts:
+        buttons = None if plain else _buttons(message.actions)
+        for index, part in enumerate(parts):
             try:
                 sent = await self.application.bot.send_message(
                     chat_id=_chat_id(target.chat_id),
                     text=part,
                     parse_mode=None if plain else ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    reply_markup=buttons if index == len(parts) - 1 else None,
                 )
             except TelegramError as exc:
                 raise classify_error(exc) from exc

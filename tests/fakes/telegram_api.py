@@ -334,3 +334,23 @@ def migrate_update(old_chat_id: int, new_chat_id: int) -> dict[str, Any]:
             "migrate_to_chat_id": new_chat_id,
         }
     }
+
+
+def button_update(data: str, chat_id: int, user_id: int, message_id: int = 1) -> dict[str, Any]:
+    """A press on an inline button of one of the bot's messages."""
+    chat = chat_dict(chat_id)
+    return {
+        "callback_query": {
+            "id": f"cb{user_id}-{message_id}",
+            "from": _user(user_id),
+            "chat_instance": "ci1",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": _user(123456, "Talkwatch", True, "talkwatch_test_bot"),
+                "text": "…",
+            },
+        }
+    }
