@@ -150,7 +150,7 @@ def test_core_imports_no_platform_library() -> None:
 def test_core_does_not_reach_into_the_adapters() -> None:
     """Commands and rendering own the command table; adapters name their own limits."""
     code = (
-        "import sys, bot.render, bot.commands, bot.command_registry\n"
+        "import sys, bot.render, bot.commands\n"
         "up = sorted(m for m in sys.modules if m.startswith('bot.chat'))\n"
         "assert not up, up\n"
     )

@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from memports import MemMeetings, MemSubscriptions
 
-from bot.command_registry import CommandRegistry
 from bot.commands import (
     COMMANDS,
     CommandContext,
@@ -21,6 +20,7 @@ from bot.commands import (
     parse_mention,
     resolve_entities,
 )
+from bot.commands.registry import CommandRegistry
 from bot.models import (
     ChatTarget,
     ChatType,

@@ -65,8 +65,8 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.chat.base import AdminCache, InboundDedup, MemoryDedup
-from bot.command_registry import Access, Command
 from bot.commands import COMMANDS, parse_command, parse_mention
+from bot.commands.registry import Access, Command
 from bot.config import TelegramSettings
 from bot.models import (
     ChatTarget,

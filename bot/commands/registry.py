@@ -2,8 +2,8 @@
 
 A ``Command`` carries everything the rest of the bot derives from it: the canonical
 name, other spellings people type, the argument hint, who may run it, the help text
-and whether its answer is meant for the whole channel. The dispatch in
-``bot.commands``, Telegram's command menu and both platforms' help are built from it.
+and whether its answer is meant for the whole channel. The dispatch (``dispatch``),
+Telegram's command menus, both platforms' help and Slack's reply visibility come from it.
 Pure module: no chat library, no I/O.
 """
 
@@ -42,6 +42,7 @@ class Command:
     access: Access = Access.EVERYONE
     answer_in_channel: bool = False  # a read-only answer everyone in the channel may see
     listed: bool = True  # shown in menus and /help
+    menu_order: int = 1000  # place in menus and /help, smallest first
 
     def needs_admin(self, args: tuple[str, ...]) -> bool:
         """Does running it with these arguments need a chat admin (outside private chats)?"""
@@ -64,7 +65,7 @@ def slash(name: str, style: CommandStyle) -> str:
 
 
 class CommandRegistry:
-    """Commands by canonical name and alias, in declaration order (the order of menus)."""
+    """Commands by canonical name and alias, in menu order (``menu_order``)."""
 
     def __init__(self) -> None:
         self._commands: dict[str, Command] = {}
@@ -80,13 +81,22 @@ class CommandRegistry:
         access: Access = Access.EVERYONE,
         answer_in_channel: bool = False,
         listed: bool = True,
+        menu_order: int = 1000,
     ) -> Callable[[Handler], Handler]:
         """Decorator: declare the decorated coroutine as the command ``name``."""
 
         def register(handler: Handler) -> Handler:
             self.add(
                 Command(
-                    name, handler, description, args, aliases, access, answer_in_channel, listed
+                    name,
+                    handler,
+                    description,
+                    args,
+                    aliases,
+                    access,
+                    answer_in_channel,
+                    listed,
+                    menu_order,
                 )
             )
             return handler
@@ -115,10 +125,13 @@ class CommandRegistry:
         return frozenset(self._commands)
 
     def listed(self) -> tuple[Command, ...]:
-        return tuple(c for c in self._commands.values() if c.listed)
+        return tuple(c for c in self if c.listed)
 
     def __iter__(self) -> Iterator[Command]:
-        return iter(tuple(self._commands.values()))
+        return iter(sorted(self._commands.values(), key=lambda c: c.menu_order))
 
     def __contains__(self, name: object) -> bool:
         return name in self._commands
+
+
+COMMANDS = CommandRegistry()  # filled by the @COMMANDS.command declarations of the handlers
