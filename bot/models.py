@@ -6,6 +6,7 @@ always timezone-aware (UTC inside the bot); calendar days are plain ``date``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -257,6 +258,17 @@ class ChatType(StrEnum):
     CHANNEL = "channel"
 
 
+class CommandStyle(StrEnum):
+    """How a platform spells multi-word commands in what users type and read."""
+
+    UNDERSCORE = "underscore"  # /next_meeting (Telegram)
+    HYPHEN = "hyphen"  # /next-meeting (Slack slash commands)
+
+
+# Asks the platform whether the sender administers the chat; called only when needed.
+AdminCheck = Callable[[], Awaitable[bool]]
+
+
 @dataclass(frozen=True)
 class IncomingCommand:
     """A command as a platform adapter hands it to the platform-free core."""
@@ -266,8 +278,12 @@ class IncomingCommand:
     name: str  # canonical name: "next_meeting", "subscribe", ...
     args: tuple[str, ...]
     chat_type: ChatType = ChatType.PRIVATE
-    is_admin: bool = True  # may this user manage the chat's subscriptions
+    is_admin: bool = True  # may this user manage the chat's subscriptions (no admin_check)
     raw_text: str = ""
+    style: CommandStyle = CommandStyle.UNDERSCORE
+    # When set, the core calls it instead of reading is_admin: after the rate limit, and
+    # only for a command that needs an admin, so a flood causes no platform calls.
+    admin_check: AdminCheck | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -288,6 +304,24 @@ class Message:
     links: tuple[MessageLink, ...] = ()
     quotes: tuple[str, ...] = ()  # evidence sentences, original language
     footer: str = ""
+    actions: tuple[MessageAction, ...] = ()  # buttons, where the platform offers them
+
+
+@dataclass(frozen=True)
+class MessageAction:
+    """A button that runs a command for whoever presses it, as if they had typed it.
+
+    Only an offer: the same command typed works everywhere (``/unsubscribe all``).
+    """
+
+    label: str
+    command: str  # canonical name
+    args: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The command as words: ``unsubscribe all``."""
+        return " ".join((self.command, *self.args))
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.chat.base import (
-    SLACK_MAX_BLOCKS,
-    SLACK_MAX_MESSAGE_TEXT,
-    SLACK_MAX_SECTION_TEXT,
-    TELEGRAM_MAX_TEXT,
-)
 from bot.models import (
     Change,
     ChangeKind,
@@ -62,6 +56,9 @@ STATUS_LABELS: dict[MeetingStatus, str] = {
 MAX_EVIDENCE_CHARS = 300
 MAX_LINKS = 5
 MAX_URL_CHARS = 2000
+# Block Kit's own format limits; each message's length budget comes from its adapter.
+SLACK_MAX_SECTION_TEXT = 3000
+SLACK_MAX_BLOCKS = 50
 
 # C0/C1 controls (except tab/newline), bidi overrides/isolates, zero-width and BOM.
 _UNSAFE_CHARS = re.compile(
@@ -601,12 +598,12 @@ def _pack(
     return [p for p in parts if p]
 
 
-def telegram_html(message: Message, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
+def telegram_html(message: Message, limit: int) -> list[str]:
     """Telegram ``parse_mode=HTML`` parts, each ≤ ``limit`` UTF-16 units, tags balanced."""
     return _pack(_units(message, True), limit, _tg_escape, _tg_char_cost, utf16_len)
 
 
-def telegram_plain(message: Message, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
+def telegram_plain(message: Message, limit: int) -> list[str]:
     """Plain-text parts (no ``parse_mode``): the fallback when markup was rejected."""
     return _pack(_units(message, False), limit, lambda s: s, utf16_len, utf16_len)
 
@@ -653,7 +650,7 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def slack_payload(message: Message, limit: int = SLACK_MAX_MESSAGE_TEXT) -> SlackPayload:
+def slack_payload(message: Message, limit: int) -> SlackPayload:
     """Block Kit blocks (each section ≤ 3000 chars, all text ≤ ``limit``) + fallback text."""
     budget = limit
     blocks: list[dict[str, Any]] = []
@@ -716,7 +713,7 @@ def _texts(blocks: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def slack_plain(message: Message, limit: int = SLACK_MAX_MESSAGE_TEXT) -> str:
+def slack_plain(message: Message, limit: int) -> str:
     """Escaped text only (no blocks): the fallback after ``invalid_blocks``."""
     text = console_text(message)
     return _slack_fit(text, limit)

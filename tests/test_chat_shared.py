@@ -145,3 +145,13 @@ def test_core_imports_no_platform_library() -> None:
         "assert not bad & set(sys.modules), bad & set(sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_core_does_not_reach_into_the_adapters() -> None:
+    """Commands and rendering own the command table; adapters name their own limits."""
+    code = (
+        "import sys, bot.render, bot.commands\n"
+        "up = sorted(m for m in sys.modules if m.startswith('bot.chat'))\n"
+        "assert not up, up\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

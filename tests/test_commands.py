@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from memports import MemMeetings, MemSubscriptions
 
-from bot.chat.base import COMMAND_NAMES
 from bot.commands import (
+    COMMANDS,
     CommandContext,
     CommandRateLimiter,
     handle,
@@ -19,7 +20,16 @@ from bot.commands import (
     parse_mention,
     resolve_entities,
 )
-from bot.models import ChatTarget, ChatType, IncomingCommand, Message, Platform
+from bot.commands.registry import CommandRegistry
+from bot.models import (
+    ChatTarget,
+    ChatType,
+    CommandStyle,
+    IncomingCommand,
+    Message,
+    MessageAction,
+    Platform,
+)
 from bot.ports import MeetingHistory
 
 WL = watchlist()
@@ -66,7 +76,7 @@ def test_parse_mention(text: str, expected: tuple[str, tuple[str, ...]]) -> None
 
 
 @given(
-    name=st.sampled_from(sorted(COMMAND_NAMES)),
+    name=st.sampled_from(sorted(COMMANDS.names())),
     upper=st.lists(st.booleans(), min_size=40, max_size=40),
     hyphen=st.booleans(),
     tail=st.text(max_size=50),
@@ -116,9 +126,14 @@ def ctx(**kw: object) -> CommandContext:
 
 
 def cmd(
-    name: str, *args: str, chat: ChatType = ChatType.PRIVATE, admin: bool = True, user: str = "u"
+    name: str,
+    *args: str,
+    chat: ChatType = ChatType.PRIVATE,
+    admin: bool = True,
+    user: str = "u",
+    style: CommandStyle = CommandStyle.UNDERSCORE,
 ) -> IncomingCommand:
-    return IncomingCommand(TARGET, user, name, args, chat_type=chat, is_admin=admin)
+    return IncomingCommand(TARGET, user, name, args, chat_type=chat, is_admin=admin, style=style)
 
 
 def text(msg: Message) -> str:
@@ -128,8 +143,8 @@ def text(msg: Message) -> str:
 @pytest.mark.parametrize(
     ("command", "expect"),
     [
-        (cmd("start"), "/next_meeting"),
-        (cmd("help"), "/subscribe [actor|venue …]"),
+        (cmd("start"), "not subscribed yet"),
+        (cmd("help"), "/subscribe [actor|venue … | all]"),
         (cmd("next_meeting"), "Next meeting: US–Russia–Ukraine talks, Abu Dhabi — 4–5 Feb"),
         (cmd("next_meeting", "miami"), "No upcoming meeting is known for miami"),
         (cmd("next_meeting", "witkof"), "Did you mean Steve Witkoff (witkoff)?"),
@@ -208,3 +223,138 @@ async def test_rate_limit_is_per_user() -> None:
     assert (await handle(cmd("help", user="calm"), c)).lines  # others unaffected
     c.now = NOW + timedelta(seconds=2)
     assert (await handle(cmd("help", user="flood"), c)).lines  # refilled
+
+
+SLACK = CommandStyle.HYPHEN
+TG = CommandStyle.UNDERSCORE
+
+
+@pytest.mark.parametrize(
+    ("command", "present", "absent"),
+    [
+        (cmd("help", style=SLACK), "/next-meeting [actor|venue] — Show the next", "/next_meeting"),
+        (cmd("help", style=TG), "/next_meeting [actor|venue] — Show the next", "/next-meeting"),
+        (cmd("start", style=SLACK), "• /next-meeting — the next scheduled meeting", "/next_meeting"),  # noqa: E501
+        (cmd("start", style=TG), "• /next_meeting — the next scheduled meeting", "/next-meeting"),
+        (cmd("nxt-meeting", style=SLACK), "Did you mean /next-meeting?", "/next_meeting"),
+        (cmd("nxt_meeting", style=TG), "Did you mean /next_meeting?", "/next-meeting"),
+        (cmd("subscribe", "witkoff", chat=ChatType.GROUP, admin=False, style=SLACK), "/subscribe (get alerts", "_"),  # noqa: E501
+    ],
+)  # fmt: skip
+async def test_each_platform_reads_its_own_spelling(
+    command: IncomingCommand, present: str, absent: str
+) -> None:
+    reply = text(await handle(command, ctx()))
+    assert present in reply
+    assert absent not in reply
+
+
+async def test_start_is_onboarding_not_help() -> None:
+    c = ctx()
+    start = text(await handle(cmd("start"), c))
+    assert start != text(await handle(cmd("help"), c))
+    assert "Three commands to try" in start and "/subscribe only" in start
+    assert "not subscribed yet" in start
+    await handle(cmd("subscribe", "witkoff"), c)
+    assert "This chat gets alerts about: Steve Witkoff" in text(await handle(cmd("start"), c))
+
+
+EVERYTHING: frozenset[str] = frozenset()
+NOT_SUBSCRIBED = None
+
+
+@pytest.mark.parametrize(
+    ("before", "command", "says", "after"),
+    [
+        # bare /subscribe: starts a subscription, never widens a filter without "all"
+        (NOT_SUBSCRIBED, cmd("subscribe"), "Subscribed to every tracked meeting", EVERYTHING),
+        (EVERYTHING, cmd("subscribe"), "already gets alerts about every", EVERYTHING),
+        ({"witkoff"}, cmd("subscribe"), "Send /subscribe all to confirm", {"witkoff"}),
+        ({"witkoff"}, cmd("subscribe", "all"), "Before, only: Steve Witkoff", EVERYTHING),
+        ({"witkoff"}, cmd("subscribe", "miami"), "Subscribed to Miami (miami)", {"witkoff", "miami"}),  # noqa: E501
+        # a name in a chat that gets everything: no false "Subscribed to …"
+        (EVERYTHING, cmd("subscribe", "miami"), "send /subscribe only miami", EVERYTHING),
+        (EVERYTHING, cmd("subscribe", "only", "miami"), "Now only Miami (miami)", {"miami"}),
+        ({"witkoff", "miami"}, cmd("subscribe", "only", "miami"), "Alerts about anything else stop", {"miami"}),  # noqa: E501
+        (NOT_SUBSCRIBED, cmd("subscribe", "only", "miami"), "Now only Miami", {"miami"}),
+        # bare /unsubscribe explains and asks; "all" ends it
+        (EVERYTHING, cmd("unsubscribe"), "Send /unsubscribe all to confirm", EVERYTHING),
+        ({"witkoff"}, cmd("unsubscribe"), "about: Steve Witkoff", {"witkoff"}),
+        (NOT_SUBSCRIBED, cmd("unsubscribe"), "no subscription", NOT_SUBSCRIBED),
+        (EVERYTHING, cmd("unsubscribe", "all"), "no more alerts", NOT_SUBSCRIBED),
+        (NOT_SUBSCRIBED, cmd("unsubscribe", "all"), "no subscription", NOT_SUBSCRIBED),
+        (EVERYTHING, cmd("unsubscribe", "miami"), "/subscribe only NAME", EVERYTHING),
+        ({"witkoff", "miami"}, cmd("unsubscribe", "miami"), "Unsubscribed from Miami", {"witkoff"}),
+    ],
+)  # fmt: skip
+async def test_subscription_replies_say_what_changed(
+    before: set[str] | None, command: IncomingCommand, says: str, after: set[str] | None
+) -> None:
+    c = ctx()
+    if before is not None:
+        await c.subscriptions.subscribe(TARGET, frozenset(before))
+    reply = text(await handle(command, c))
+    assert says in reply
+    sub = await c.subscriptions.get(TARGET)
+    now = frozenset(sub.entity_ids) if sub is not None and sub.active else None
+    assert now == (None if after is None else frozenset(after))
+    everything_line = "gets alerts about every tracked actor and venue"
+    if now != EVERYTHING:
+        assert everything_line not in reply  # never claims everything when it is not so
+    if reply.startswith("✅ Subscribed to ") and everything_line in reply:
+        assert reply.startswith("✅ Subscribed to every")  # never "X" and then "everything"
+
+
+async def _noop(cmd: IncomingCommand, c: object) -> Message:
+    return Message(headline="ok")
+
+
+@pytest.mark.parametrize(
+    ("name", "aliases", "error"),
+    [
+        ("next-meeting", (), "is not [a-z0-9_]"),
+        ("x" * 33, (), "is not [a-z0-9_]"),
+        ("meetings", (), "declared twice"),  # a second handler for one name
+        ("agenda", ("upcoming",), "declared twice"),  # an alias already taken
+        ("next", (), "declared twice"),  # a name that is already an alias
+    ],
+)
+def test_registry_refuses_ambiguous_declarations(
+    name: str, aliases: tuple[str, ...], error: str
+) -> None:
+    registry = CommandRegistry()
+    registry.command("meetings", description="List", aliases=("upcoming",))(_noop)
+    registry.command("next_meeting", description="Next", aliases=("next",))(_noop)
+    with pytest.raises(ValueError, match=re.escape(error)):
+        registry.command(name, description="Another", aliases=aliases)(_noop)
+
+
+def test_every_declared_command_is_complete() -> None:
+    for command in COMMANDS:
+        assert 3 <= len(command.description) <= 256  # Telegram's menu bounds
+        assert command.usage(CommandStyle.HYPHEN).startswith("/")
+        for alias in command.aliases:
+            assert COMMANDS.canonical(alias) == command.name
+    assert [c.name for c in COMMANDS.listed()][:3] == ["next_meeting", "meetings", "meeting"]
+    assert "start" in COMMANDS and "start" not in {c.name for c in COMMANDS.listed()}
+
+
+@pytest.mark.parametrize(
+    ("before", "command", "button"),
+    [
+        ({"witkoff"}, cmd("subscribe"), MessageAction("Yes, alerts about everything", "subscribe", ("all",))),  # noqa: E501
+        (EVERYTHING, cmd("unsubscribe"), MessageAction("Yes, stop all alerts", "unsubscribe", ("all",))),  # noqa: E501
+        (EVERYTHING, cmd("subscribe"), None),
+        ({"witkoff"}, cmd("subscribe", "all"), None),
+        (EVERYTHING, cmd("unsubscribe", "all"), None),
+    ],
+)
+async def test_questions_offer_the_confirming_command_as_a_button(
+    before: set[str], command: IncomingCommand, button: MessageAction | None
+) -> None:
+    c = ctx()
+    await c.subscriptions.subscribe(TARGET, frozenset(before))
+    reply = await handle(command, c)
+    assert reply.actions == ((button,) if button else ())
+    if button:
+        assert f"/{button.text}" in text(reply)  # the same words work typed

@@ -14,6 +14,8 @@ from chatkit import source, state, view, watchlist
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.chat.slack import SLACK_MAX_MESSAGE_TEXT
+from bot.chat.telegram import TELEGRAM_MAX_TEXT
 from bot.models import Change, ChangeKind, MeetingStatus, Message, MessageLink
 from bot.render import (
     clean_text,
@@ -190,7 +192,7 @@ def test_injection_is_shown_literally() -> None:
         ),
         footer=NASTY,
     )
-    (part,) = telegram_html(msg)
+    (part,) = telegram_html(msg, TELEGRAM_MAX_TEXT)
     text = StrictTelegramHTML().check(part)
     assert NASTY in text
     assert "javascript:" not in re.sub(r">[^<]*<", "><", part).replace(NASTY, "")
@@ -200,7 +202,7 @@ def test_injection_is_shown_literally() -> None:
 def test_long_escaped_text_splits_below_limit() -> None:
     body = ("a & b < c > d 🙂 " * 700)[:10_000]
     msg = Message(headline="Head", lines=(body,), quotes=(body,), footer="f")
-    parts = telegram_html(msg)
+    parts = telegram_html(msg, TELEGRAM_MAX_TEXT)
     assert len(parts) > 2
     visible = ""
     for part in parts:
@@ -214,13 +216,13 @@ def test_boundary(size: int, parts: int) -> None:
     # headline "<b>x</b>" (8) + "\n\n" (2) + line: total exactly `size` UTF-16 units
     line = "🙂" * ((size - 10) // 2) + "y" * ((size - 10) % 2)
     msg = Message(headline="x", lines=(line,))
-    out = telegram_html(msg)
+    out = telegram_html(msg, TELEGRAM_MAX_TEXT)
     assert len(out) == parts
     assert all(utf16_len(p) <= 4096 for p in out)
 
 
 def test_plain_parts_have_no_markup() -> None:
-    parts = telegram_plain(Message(headline="<b>", lines=("a & b",)))
+    parts = telegram_plain(Message(headline="<b>", lines=("a & b",)), TELEGRAM_MAX_TEXT)
     assert parts == ["<b>\n\na & b"]
 
 
@@ -285,7 +287,7 @@ def test_slack_injection_escaped() -> None:
         links=(MessageLink(SLACK_NASTY, "https://ok.example/a|b>c"),),
         footer=SLACK_NASTY,
     )
-    payload = slack_payload(msg)
+    payload = slack_payload(msg, SLACK_MAX_MESSAGE_TEXT)
     for text in [*_block_texts(payload.blocks), payload.text]:
         assert "<!" not in text and "<@" not in text and "<https://evil" not in text
     links = [t for t in _block_texts(payload.blocks) if t.startswith("• <")]
@@ -296,7 +298,9 @@ def test_slack_injection_escaped() -> None:
 
 def test_slack_limits() -> None:
     big = "&<>" * 5000
-    payload = slack_payload(Message(headline=big, lines=(big, big), quotes=(big,), footer=big))
+    payload = slack_payload(
+        Message(headline=big, lines=(big, big), quotes=(big,), footer=big), SLACK_MAX_MESSAGE_TEXT
+    )
     texts = _block_texts(payload.blocks)
     assert all(len(t) <= 3000 for t in texts)
     assert sum(len(t) for t in texts) <= 4000
@@ -309,7 +313,9 @@ def test_slack_limits() -> None:
 def test_property_slack_never_emits_raw_angle_brackets(
     headline: str, lines: list[str], quote: str
 ) -> None:
-    payload = slack_payload(Message(headline=headline, lines=tuple(lines), quotes=(quote,)))
+    payload = slack_payload(
+        Message(headline=headline, lines=tuple(lines), quotes=(quote,)), SLACK_MAX_MESSAGE_TEXT
+    )
     texts = _block_texts(payload.blocks)
     assert sum(len(t) for t in texts) <= 4000
     for text in [*texts, payload.text]:

@@ -291,3 +291,96 @@ def test_classify_missing_scope_names_scope() -> None:
 
     err = classify_error(SlackApiError("x", Resp()))
     assert isinstance(err, FatalPlatformError) and "chat:write" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("command", "visibility"),
+    [("/next-meeting", "in_channel"), ("/meetings", "in_channel"), ("/help", "ephemeral"),
+     ("/subscriptions", "ephemeral")],
+)  # fmt: skip
+async def test_reply_visibility_comes_from_the_command_table(
+    slack: SlackPlatform, fake: FakeSlack, command: str, visibility: str
+) -> None:
+    body = slash(fake, command)
+    await post(slack, body, headers(body), FORM)
+    reply = (await fake.wait_for("response"))[0]
+    assert reply["response_type"] == visibility
+
+
+async def test_help_uses_slack_spelling(slack: SlackPlatform, fake: FakeSlack) -> None:
+    body = slash(fake, "/help", channel="D123")
+    await post(slack, body, headers(body), FORM)
+    reply = json.dumps((await fake.wait_for("response"))[0], ensure_ascii=False)
+    assert "/next-meeting" in reply
+    assert "/next_meeting" not in reply
+
+
+# Slack delivers only the slash commands the app declares; other words arrive as mentions.
+@pytest.mark.parametrize("words", ["start", "nxt-meeting"])
+async def test_mentioned_words_answer_in_slack_spelling(
+    slack: SlackPlatform, fake: FakeSlack, words: str
+) -> None:
+    body = mention(f"<@UBOT> {words}")
+    await post(slack, body, headers(body), "application/json")
+    reply = json.dumps((await fake.wait_for("chat.postMessage"))[0], ensure_ascii=False)
+    assert "/next-meeting" in reply
+    assert "/next_meeting" not in reply
+
+
+async def test_admin_answer_is_cached_per_channel_and_user(
+    slack: SlackPlatform, fake: FakeSlack
+) -> None:
+    for i, text in enumerate(["witkoff", "miami", "abu-dhabi"], 1):
+        body = slash(fake, "/subscribe", text, user=MEMBER)
+        await post(slack, body, headers(body), FORM)
+        await fake.wait_for("response", i)
+    assert len(fake.calls_to("users.info")) == 1
+    assert len(fake.calls_to("conversations.info")) == 1
+    body = slash(fake, "/subscribe", "witkoff", user=MEMBER, channel="C2")
+    await post(slack, body, headers(body), FORM)
+    await fake.wait_for("response", 4)
+    assert len(fake.calls_to("users.info")) == 2  # another channel: asked again
+
+
+def button_press(fake: FakeSlack, value: str, user: str, channel: str = "C1") -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": user},
+        "channel": {"id": channel, "name": "general"},
+        "container": {"type": "message", "is_ephemeral": True},
+        "response_url": fake.response_url(f"press-{user}"),
+        "trigger_id": "1.2.3",
+        "actions": [
+            {"type": "button", "action_id": "command:0", "block_id": "b1", "value": value}
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+async def test_confirmation_button_runs_the_command_for_whoever_presses_it(
+    slack: SlackPlatform, fake: FakeSlack, core: Core
+) -> None:
+    target = ChatTarget(Platform.SLACK, "C1")
+    await core.subscriptions.subscribe(target, frozenset({"witkoff"}))
+    body = slash(fake, "/subscribe", user=ADMIN)
+    await post(slack, body, headers(body), FORM)
+    question = (await fake.wait_for("response"))[0]
+    assert "Send /subscribe all to confirm" in json.dumps(question, ensure_ascii=False)
+    (actions,) = [b for b in question["blocks"] if b["type"] == "actions"]
+    value = actions["elements"][0]["value"]
+    assert value == "subscribe all"
+    for count, user in enumerate((MEMBER, ADMIN), 2):
+        press = button_press(fake, value, user)
+        status, _ = await post(slack, press, headers(press), FORM)
+        assert status == 200
+        answer = (await fake.wait_for("response", count))[-1]
+        assert answer["_response_id"] == f"press-{user}"
+        sub = await core.subscriptions.get(target)
+        assert sub is not None
+        if user == MEMBER:
+            assert "Only chat admins" in json.dumps(answer)
+            assert sub.entity_ids == {"witkoff"}
+        else:
+            assert "Subscribed to every tracked meeting" in json.dumps(answer)
+            assert sub.entity_ids == frozenset()

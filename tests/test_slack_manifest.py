@@ -17,7 +17,7 @@ from fakes.slack_api import FakeSlack
 from slack_sdk.signature import SignatureVerifier
 
 import bot.chat.slack as slack_module
-from bot.chat.slack import EVENTS_PATH, SlackPlatform, slash_commands
+from bot.chat.slack import EVENTS_PATH, SlackPlatform, slack_name, slash_commands
 from bot.config import SlackSettings
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
@@ -34,6 +34,7 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "chat_update": frozenset({"chat:write"}),
     "users_info": frozenset({"users:read"}),
     "conversations_info": frozenset({"channels:read", "groups:read", "mpim:read"}),
+    "auth_test": frozenset(),  # who the bot is: needs no scope
 }
 EVENT_SCOPES: dict[str, frozenset[str]] = {"app_mention": frozenset({"app_mentions:read"})}
 
@@ -80,11 +81,11 @@ def events_subscribed() -> set[str]:
 
 @pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.name)
 def test_manifest_lists_exactly_the_served_slash_commands(path: Path) -> None:
-    served = [spec.slack_name for spec in slash_commands()]
+    served = [slack_name(command) for command in slash_commands()]
     listed = manifest_commands(load(path))
     assert sorted(listed) == sorted(served)
     assert len(listed) == len(set(listed))
-    usage = {spec.slack_name: spec.args for spec in slash_commands()}
+    usage = {slack_name(command): command.args for command in slash_commands()}
     for command in load(path)["features"]["slash_commands"]:
         assert command["description"].strip()
         assert command.get("usage_hint", "") == usage[command["command"]]
@@ -170,3 +171,12 @@ async def test_adapter_answers_every_manifest_command_and_no_other(
         assert await _slash(platform, fake, command) == 200, command
     assert await _slash(platform, fake, "/start") == 404  # not declared: not served
 
+
+
+@pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.name)
+def test_manifest_enables_the_buttons_the_adapter_answers(path: Path) -> None:
+    # /subscribe and /unsubscribe ask to confirm with buttons (Slack "interactivity")
+    interactivity = load(path)["settings"]["interactivity"]
+    assert interactivity["is_enabled"] is True
+    if path == HTTP_MANIFEST:
+        assert interactivity["request_url"].endswith(EVENTS_PATH)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -9,10 +10,17 @@ from typing import Any
 import aiohttp
 import pytest
 from chatkit import Core
-from fakes.telegram_api import FakeTelegram, command_update, migrate_update, my_chat_member_update
+from fakes.telegram_api import (
+    FakeTelegram,
+    button_update,
+    command_update,
+    migrate_update,
+    my_chat_member_update,
+)
+from telegram import Update
 
-from bot.chat.base import COMMANDS
-from bot.chat.telegram import TelegramPlatform
+from bot.chat.telegram import FairUpdateProcessor, TelegramPlatform
+from bot.commands import COMMANDS
 from bot.config import TelegramSettings
 from bot.models import ChatTarget, Message, Platform
 from bot.ports import (
@@ -70,10 +78,17 @@ async def tg(fake: FakeTelegram, core: Core) -> AsyncIterator[TelegramPlatform]:
 
 
 async def test_setup_publishes_commands(tg: TelegramPlatform, fake: FakeTelegram) -> None:
-    published = (await fake.wait_for("setMyCommands"))[0]["commands"]
+    menus = await fake.wait_for("setMyCommands", 3)
+    by_scope = {str((m.get("scope") or {}).get("type")): m["commands"] for m in menus}
+    published = by_scope["None"]
     names = [c["command"] for c in published]
-    assert names == [c.name for c in COMMANDS if c.name != "start"]
+    assert names == [c.name for c in COMMANDS.listed()]
+    assert "start" not in names and "next_meeting" in names
     assert all(1 <= len(c["description"]) <= 256 for c in published)
+    # group members are not offered what only admins may run; admins see it all
+    members = [c["command"] for c in by_scope["all_group_chats"]]
+    assert "meetings" in members and "subscribe" not in members and "unsubscribe" not in members
+    assert by_scope["all_chat_administrators"] == published
     assert tg.bot_username == fake.username
 
 
@@ -298,3 +313,73 @@ async def test_webhook_secret(
         assert len(fake.sent) == 1
     else:
         assert fake.sent == []
+
+
+async def test_help_and_start_use_telegram_spelling(
+    tg: TelegramPlatform, fake: FakeTelegram
+) -> None:
+    await tg.process_update({"update_id": 1, **command_update("/help", 42)})
+    await tg.process_update({"update_id": 2, **command_update("/start", 42)})
+    help_text, start_text = (c["text"] for c in fake.sent)
+    assert "/next_meeting [actor|venue]" in help_text and "/next-meeting" not in help_text
+    assert "Three commands to try" in start_text and "/next_meeting" in start_text
+    assert "Three commands to try" not in help_text
+
+
+async def test_admin_answer_is_cached_and_asked_only_when_needed(
+    tg: TelegramPlatform, fake: FakeTelegram, core: Core
+) -> None:
+    for update_id, text in enumerate(
+        ["/meetings", "/timezone", "/subscribe witkoff", "/subscribe miami", "/unsubscribe"], 1
+    ):
+        await tg.process_update({"update_id": update_id, **command_update(text, GROUP, MEMBER)})
+    assert len(fake.sent) == 5
+    # reading commands never ask; the three changing ones share one answer
+    assert [c["user_id"] for c in fake.calls_to("getChatMember")] == [MEMBER]
+
+
+async def test_fair_processor_keeps_each_senders_order_and_lets_others_pass() -> None:
+    processor = FairUpdateProcessor(max_concurrent=4)
+    done: list[str] = []
+
+    async def work(label: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        done.append(label)
+
+    def update(user: int, update_id: int) -> Update:
+        data = {"update_id": update_id, **command_update("/help", user, user)}
+        parsed = Update.de_json(data, None)
+        assert parsed is not None
+        return parsed
+
+    flood = [
+        processor.process_update(update(500, i), work(f"flood{i}", 0.01)) for i in range(20)
+    ]
+    calm = processor.process_update(update(600, 99), work("calm", 0.0))
+    await asyncio.gather(*flood, calm)
+    assert done.index("calm") < 3  # not queued behind the flood
+    assert [d for d in done if d != "calm"] == [f"flood{i}" for i in range(20)]
+
+
+async def test_confirmation_button_runs_the_command_for_whoever_presses_it(
+    tg: TelegramPlatform, fake: FakeTelegram, core: Core
+) -> None:
+    target = ChatTarget(Platform.TELEGRAM, str(GROUP))
+    await core.subscriptions.subscribe(target, frozenset())
+    await tg.process_update({"update_id": 1, **command_update("/unsubscribe", GROUP, ADMIN)})
+    question = fake.sent[-1]
+    assert "Send /unsubscribe all to confirm" in question["text"]
+    (row,) = question["reply_markup"]["inline_keyboard"]
+    assert row[0]["callback_data"] == "cmd:unsubscribe all"
+    sub = await core.subscriptions.get(target)
+    assert sub is not None and sub.active  # asking changed nothing
+    # a member's press is refused; the admin's ends the subscription
+    data = row[0]["callback_data"]
+    await tg.process_update({"update_id": 2, **button_update(data, GROUP, MEMBER)})
+    assert "Only chat admins" in fake.sent[-1]["text"]
+    sub = await core.subscriptions.get(target)
+    assert sub is not None and sub.active
+    await tg.process_update({"update_id": 3, **button_update(data, GROUP, ADMIN)})
+    assert "no more alerts" in fake.sent[-1]["text"]
+    assert await core.subscriptions.active() == []
+    assert len(fake.calls_to("answerCallbackQuery")) == 2

@@ -1,80 +1,16 @@
-"""What every chat adapter shares: canonical command names, platform limits, inbound dedup.
+"""What every chat adapter shares: inbound dedup and the cache of admin answers.
 
-Pure module (no chat library imports) so the core and the adapters can both use it.
+No chat library imports here; each adapter names its own platform's limits. The
+command table lives in the core (``bot.commands``); adapters derive from it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Protocol
-
-# --------------------------------------------------------------------------- commands
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str  # canonical: [a-z0-9_]{1,32}, the Telegram spelling
-    args: str  # usage hint for the arguments, "" when none
-    description: str  # one line, shown in menus and /help (Telegram: 3-256 chars)
-    mutating: bool = False  # changes the chat's settings: admins only in groups
-
-    @property
-    def slack_name(self) -> str:
-        """Slack slash commands are conventionally hyphenated: ``/next-meeting``."""
-        return "/" + self.name.replace("_", "-")
-
-
-COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("next_meeting", "[actor|venue]", "Show the next scheduled meeting"),
-    CommandSpec("meetings", "", "List upcoming meetings"),
-    CommandSpec("meeting", "ID", "History and sources of one meeting"),
-    CommandSpec(
-        "subscribe", "[actor|venue …]", "Get alerts (everything, or only these)", mutating=True
-    ),
-    CommandSpec("unsubscribe", "[actor|venue … | all]", "Stop alerts", mutating=True),
-    CommandSpec("subscriptions", "", "Show what this chat is subscribed to"),
-    CommandSpec("watchlist", "", "List tracked actors and venues"),
-    CommandSpec("timezone", "[Area/City]", "Show or set this chat's time zone", mutating=True),
-    CommandSpec("help", "", "How to use this bot"),
-    CommandSpec("start", "", "Start and show help"),
-)
-
-COMMAND_NAMES: frozenset[str] = frozenset(c.name for c in COMMANDS)
-MUTATING_COMMANDS: frozenset[str] = frozenset(c.name for c in COMMANDS if c.mutating)
-
-# Other spellings people type (after lower-casing and '-' → '_').
-COMMAND_ALIASES: dict[str, str] = {
-    "next": "next_meeting",
-    "nextmeeting": "next_meeting",
-    "upcoming": "meetings",
-    "sub": "subscribe",
-    "unsub": "unsubscribe",
-    "subs": "subscriptions",
-    "tz": "timezone",
-}
-
-
-def command_spec(name: str) -> CommandSpec | None:
-    for spec in COMMANDS:
-        if spec.name == name:
-            return spec
-    return None
-
-
-# --------------------------------------------------------------------------- limits
-
-# Telegram (python-telegram-bot constants MessageLimit / FloodLimit).
-TELEGRAM_MAX_TEXT = 4096  # UTF-16 code units after entity parsing
-TELEGRAM_MAX_COMMAND_DESCRIPTION = 256
-TELEGRAM_COMMAND_PATTERN = r"[a-z0-9_]{1,32}"
-
-# Slack (Block Kit and chat.postMessage guidance).
-SLACK_MAX_SECTION_TEXT = 3000
-SLACK_MAX_MESSAGE_TEXT = 4000  # our own budget; Slack truncates at 40,000
-SLACK_MAX_BLOCKS = 50
-SLACK_SIGNATURE_MAX_AGE_SECONDS = 300
-
 
 # --------------------------------------------------------------------------- inbound dedup
 
@@ -108,3 +44,58 @@ class MemoryDedup:
 
     async def release(self, key: str) -> None:
         self._seen.pop(key, None)
+
+
+# --------------------------------------------------------------------------- admin status
+
+ADMIN_CACHE_SECONDS = 60.0  # a promotion or demotion takes effect within a minute
+
+
+class AdminCache:
+    """Admin answers per (chat, user) for ``ttl`` seconds, one platform call per key.
+
+    Concurrent checks for one key share a single call, so a burst from one user costs
+    one ``getChatMember`` (Telegram) or one ``users.info`` + ``conversations.info``
+    (Slack). A failed check is not remembered. ``clock`` is monotonic seconds.
+    """
+
+    def __init__(
+        self,
+        ttl: float = ADMIN_CACHE_SECONDS,
+        capacity: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl
+        self._capacity = capacity
+        self._clock = clock
+        self._known: OrderedDict[tuple[str, str], tuple[bool, float]] = OrderedDict()
+        self._pending: dict[tuple[str, str], asyncio.Future[bool]] = {}
+
+    async def is_admin(
+        self, chat_id: str, user_id: str, ask: Callable[[], Awaitable[bool | None]]
+    ) -> bool:
+        """The cached answer, or ``ask()``'s (None: could not tell, treated as not admin)."""
+        key = (chat_id, user_id)
+        known = self._known.get(key)
+        if known is not None and self._clock() - known[1] < self._ttl:
+            return known[0]
+        pending = self._pending.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        answer: bool | None = None
+        try:
+            answer = await ask()
+            if answer is not None:
+                self._remember(key, answer)
+        finally:
+            del self._pending[key]
+            future.set_result(bool(answer))  # waiters of a failed check: not admin
+        return bool(answer)
+
+    def _remember(self, key: tuple[str, str], answer: bool) -> None:
+        self._known.pop(key, None)
+        self._known[key] = (answer, self._clock())
+        while len(self._known) > self._capacity:
+            self._known.popitem(last=False)

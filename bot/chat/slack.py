@@ -16,6 +16,7 @@ retry handlers are switched off: bot.delivery owns retries, so none are stacked.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import math
@@ -29,21 +30,26 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.chat.base import (
-    COMMANDS,
-    MUTATING_COMMANDS,
-    CommandSpec,
-    InboundDedup,
-    MemoryDedup,
-)
-from bot.commands import ParsedCommand, parse_command, parse_mention
+from bot.chat.base import AdminCache, InboundDedup, MemoryDedup
+from bot.commands import COMMANDS, Command, ParsedCommand, parse_command, parse_mention
 from bot.config import SlackSettings
-from bot.models import ChatTarget, ChatType, IncomingCommand, Message, Platform, SentRef
+from bot.models import (
+    ChatTarget,
+    ChatType,
+    CommandStyle,
+    IncomingCommand,
+    Message,
+    MessageAction,
+    Platform,
+    SentRef,
+)
 from bot.ports import (
     AmbiguousSendError,
     ChatError,
@@ -55,14 +61,18 @@ from bot.ports import (
     SubscriptionRepository,
     TransientError,
 )
-from bot.render import outdated_message, slack_payload, slack_plain
+from bot.render import SLACK_MAX_BLOCKS, outdated_message, shorten, slack_payload, slack_plain
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 DEFAULT_RETRY_AFTER = 30.0  # when Retry-After is missing or unreadable
 MAX_RETRY_AFTER = 3600.0
-READ_COMMANDS = frozenset({"next_meeting", "meetings", "meeting"})
+# Our budget for one message's text (Slack truncates at 40,000; long ones read badly).
+SLACK_MAX_MESSAGE_TEXT = 4000
+SLACK_MAX_BUTTON_LABEL = 75  # Block Kit: a button's plain_text
+SLACK_MAX_BUTTONS = 25  # Block Kit: elements of one actions block
+ACTION_PREFIX = "command:"  # action_id of our buttons; the value is the command's words
 
 PERMANENT_CODES = {
     "channel_not_found": "the channel does not exist or the bot cannot see it (private?)",
@@ -146,12 +156,18 @@ def classify_error(exc: BaseException, now: float | None = None) -> ChatError:
     return TransientError(repr(exc))
 
 
-def slash_commands() -> tuple[CommandSpec, ...]:
-    """The slash commands served (``spec.slack_name``); the app manifests in deploy/ match.
+def slash_commands() -> tuple[Command, ...]:
+    """The slash commands served (spelled ``slack_name(command)``); the app manifests in
+    deploy/ match.
 
     ``/start`` is Telegram's opening of a bot chat; Slack has no such step.
     """
-    return tuple(spec for spec in COMMANDS if spec.name != "start")
+    return tuple(command for command in COMMANDS if command.name != "start")
+
+
+def slack_name(command: Command) -> str:
+    """``/next-meeting``: how the command is declared in the Slack app and typed there."""
+    return command.spelled(CommandStyle.HYPHEN)
 
 
 class _Clock(Clock):
@@ -160,6 +176,29 @@ class _Clock(Clock):
 
     def now(self) -> float:
         return self._now()
+
+
+def _visibility(name: str) -> str:
+    """Answers everyone may see go to the channel; the rest only to the one who asked."""
+    declared = COMMANDS.get(name)
+    return "in_channel" if declared is not None and declared.answer_in_channel else "ephemeral"
+
+
+def _with_buttons(
+    blocks: list[dict[str, Any]], actions: tuple[MessageAction, ...]
+) -> list[dict[str, Any]]:
+    if not actions or len(blocks) >= SLACK_MAX_BLOCKS:
+        return blocks
+    buttons = [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": shorten(a.label, SLACK_MAX_BUTTON_LABEL)},
+            "value": a.text,
+            "action_id": f"{ACTION_PREFIX}{i}",
+        }
+        for i, a in enumerate(actions[:SLACK_MAX_BUTTONS])
+    ]
+    return [*blocks, {"type": "actions", "elements": buttons}]
 
 
 def _chat_type(channel_id: str, channel_name: str = "") -> ChatType:
@@ -193,19 +232,33 @@ class SlackPlatform:
         self.subscriptions = subscriptions
         self.app_token = app_token
         self.dedup = dedup or MemoryDedup()
+        self.admins = AdminCache()
         self.clock = clock
         self.verifier = SignatureVerifier(signing_secret or "", clock=_Clock(clock))
         self.client = AsyncWebClient(
             token=bot_token, base_url=settings.api_base_url, timeout=timeout, retry_handlers=[]
         )
+        self._identity: AsyncSlackResponse | None = None
+        self._identity_lock = asyncio.Lock()
+
+        async def authorize() -> AuthorizeResult:  # Bolt passes only the arguments named
+            return await self._authorize()
+
+        # Bolt's own client carries no token (each request gets ours from authorize), so
+        # Bolt does not warn at start that the token is ignored.
+        bolt_client = AsyncWebClient(
+            base_url=settings.api_base_url, timeout=timeout, retry_handlers=[]
+        )
         self.app = AsyncApp(
-            client=self.client,
+            client=bolt_client,
             signing_secret=signing_secret or "socket-mode",
             request_verification_enabled=False,  # done in _http_events with our clock
+            authorize=authorize,
         )
-        for spec in slash_commands():
-            self.app.command(spec.slack_name)(self._on_slash_command)
+        for command in slash_commands():
+            self.app.command(slack_name(command))(self._on_slash_command)
         self.app.event("app_mention")(self._on_mention)
+        self.app.action(re.compile(f"^{ACTION_PREFIX}"))(self._on_button)
         self._on_command: CommandCallback | None = None
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
@@ -272,34 +325,53 @@ class SlackPlatform:
         bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
+    async def _authorize(self) -> AuthorizeResult:
+        """Bolt's per-request authorization from one ``auth.test`` per process.
+
+        Bolt's own single-workspace cache is filled by the first answer, so a burst of
+        requests before it would each call ``auth.test``; here they wait for one call.
+        """
+        async with self._identity_lock:
+            if self._identity is None:
+                self._identity = await self.client.auth_test()
+        return AuthorizeResult.from_auth_test_response(
+            bot_token=self.client.token, auth_test_response=self._identity
+        )
+
     # ----------------------------------------------------------------- commands
 
     async def _is_admin(self, user_id: str, channel_id: str) -> bool:
-        try:
-            user = (await self.client.users_info(user=user_id)).get("user") or {}
-            if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
-                return True
-            channel = (await self.client.conversations_info(channel=channel_id)).get("channel")
-            return bool(channel and channel.get("creator") == user_id)
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("slack: cannot check admin rights (%s); treating as non-admin", exc)
-            return False
+        """Called by the core only after the rate limit, and answered from a cache."""
+
+        async def ask() -> bool | None:
+            try:
+                user = (await self.client.users_info(user=user_id)).get("user") or {}
+                if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
+                    return True
+                channel = (await self.client.conversations_info(channel=channel_id)).get(
+                    "channel"
+                )
+                return bool(channel and channel.get("creator") == user_id)
+            except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("slack: cannot check admin rights (%s); treating as non-admin", exc)
+                return None
+
+        return await self.admins.is_admin(channel_id, user_id, ask)
 
     async def _run(
         self, parsed: ParsedCommand, channel_id: str, channel_name: str, user_id: str, raw: str
     ) -> tuple[IncomingCommand, Message] | None:
         if self._on_command is None:
             return None
-        chat_type = _chat_type(channel_id, channel_name)
-        needs_check = parsed.name in MUTATING_COMMANDS and chat_type is not ChatType.PRIVATE
         cmd = IncomingCommand(
             target=ChatTarget(Platform.SLACK, channel_id),
             user_id=user_id,
             name=parsed.name,
             args=parsed.args,
-            chat_type=chat_type,
-            is_admin=await self._is_admin(user_id, channel_id) if needs_check else True,
+            chat_type=_chat_type(channel_id, channel_name),
             raw_text=raw,
+            style=CommandStyle.HYPHEN,
+            admin_check=lambda: self._is_admin(user_id, channel_id),
         )
         reply = await self._on_command(cmd)
         if not reply.headline and not reply.lines:
@@ -322,9 +394,34 @@ class SlackPlatform:
         if result is None:
             return
         cmd, reply = result
-        payload = slack_payload(reply)
-        visibility = "in_channel" if cmd.name in READ_COMMANDS else "ephemeral"
-        await respond(text=payload.text, blocks=payload.blocks, response_type=visibility)
+        await respond(**self._content(reply, False), response_type=_visibility(cmd.name))
+
+    async def _on_button(
+        self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
+    ) -> None:
+        """A button of ours pressed: its command runs for the presser, as if typed."""
+        await ack()
+        value = str(action.get("value", ""))
+        parsed = parse_mention(value)
+        if parsed is None:
+            return
+        channel = body.get("channel") or {}
+        user = body.get("user") or {}
+        result = await self._run(
+            parsed,
+            str(channel.get("id", "")),
+            str(channel.get("name", "")),
+            str(user.get("id", "")),
+            value,
+        )
+        if result is None:
+            return
+        cmd, reply = result
+        await respond(
+            **self._content(reply, False),
+            response_type=_visibility(cmd.name),
+            replace_original=False,
+        )
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any], say: Any) -> None:
         event_id = str(body.get("event_id") or "")
@@ -341,8 +438,7 @@ class SlackPlatform:
             result = await self._run(parsed, channel, "", str(event.get("user", "")), text)
             if result is None:
                 return
-            payload = slack_payload(result[1])
-            await say(text=payload.text, blocks=payload.blocks, thread_ts=event.get("thread_ts"))
+            await say(**self._content(result[1], False), thread_ts=event.get("thread_ts"))
         except BaseException:
             if event_id:
                 await self.dedup.release(key)  # let Slack's retry do the work
@@ -352,9 +448,9 @@ class SlackPlatform:
 
     def _content(self, message: Message, plain: bool) -> dict[str, Any]:
         if plain:
-            return {"text": slack_plain(message)}
-        payload = slack_payload(message)
-        return {"text": payload.text, "blocks": payload.blocks}
+            return {"text": slack_plain(message, SLACK_MAX_MESSAGE_TEXT)}
+        payload = slack_payload(message, SLACK_MAX_MESSAGE_TEXT)
+        return {"text": payload.text, "blocks": _with_buttons(payload.blocks, message.actions)}
 
     async def send(self, target: ChatTarget, message: Message, *, plain: bool = False) -> SentRef:
         try:

@@ -9,10 +9,13 @@ retry layers of our own here), so a send is attempted exactly once per call.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import inspect
 import logging
 import warnings
 from collections import OrderedDict
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +24,13 @@ import httpx
 from aiohttp import web
 from telegram import (
     BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    Chat,
     ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
     LinkPreviewOptions,
     Update,
 )
@@ -43,6 +52,8 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -53,10 +64,20 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.chat.base import COMMANDS, MUTATING_COMMANDS, InboundDedup, MemoryDedup
-from bot.commands import parse_command
+from bot.chat.base import AdminCache, InboundDedup, MemoryDedup
+from bot.commands import COMMANDS, parse_command, parse_mention
+from bot.commands.registry import Access, Command
 from bot.config import TelegramSettings
-from bot.models import ChatTarget, ChatType, IncomingCommand, Message, Platform, SentRef
+from bot.models import (
+    ChatTarget,
+    ChatType,
+    CommandStyle,
+    IncomingCommand,
+    Message,
+    MessageAction,
+    Platform,
+    SentRef,
+)
 from bot.ports import (
     AmbiguousSendError,
     ChatError,
@@ -69,11 +90,19 @@ from bot.ports import (
     SubscriptionRepository,
     TransientError,
 )
-from bot.render import outdated_message, telegram_html, telegram_plain
+from bot.render import outdated_message, shorten, telegram_html, telegram_plain
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "channel_post", "my_chat_member"]
+# Bot API limits (python-telegram-bot constants MessageLimit / BotCommandLimit).
+TELEGRAM_MAX_TEXT = 4096  # UTF-16 code units after entity parsing
+TELEGRAM_MAX_COMMAND_DESCRIPTION = 256
+# Updates handled at once, at most one per sender: a slow reply to one user, or a
+# user's flood of commands, does not hold up the others.
+CONCURRENT_UPDATES = 16
+
+ALLOWED_UPDATES = ["message", "channel_post", "my_chat_member", "callback_query"]
+BUTTON_PREFIX = "cmd:"  # callback_data of our buttons: "cmd:unsubscribe all" (≤ 64 bytes)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 GONE_STATUSES = {ChatMember.LEFT, ChatMember.BANNED}
@@ -142,6 +171,67 @@ def classify_error(exc: TelegramError) -> ChatError:
     return TransientError(text)
 
 
+class FairUpdateProcessor(BaseUpdateProcessor):
+    """Each sender's updates one after another; different senders' side by side.
+
+    PTB takes its own slot before handing us an update, so its bound is set out of the
+    way and ours is taken after the sender's turn comes: a user with 300 queued
+    commands holds one slot, and anyone else's update starts at once.
+    """
+
+    def __init__(self, max_concurrent: int, max_queued: int = 100_000) -> None:
+        super().__init__(max_concurrent_updates=max_queued)
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._turns: dict[str, tuple[asyncio.Lock, int]] = {}  # sender → (turn, users)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _sender_key(update)
+        turn, users = self._turns.get(key, (asyncio.Lock(), 0))
+        self._turns[key] = (turn, users + 1)
+        try:
+            async with turn, self._slots:
+                await coroutine
+        except asyncio.CancelledError:
+            if inspect.iscoroutine(coroutine):
+                coroutine.close()  # cancelled while waiting its turn: never started
+            raise
+        finally:
+            turn, users = self._turns[key]
+            if users <= 1:
+                del self._turns[key]
+            else:
+                self._turns[key] = (turn, users - 1)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+def _sender_key(update: object) -> str:
+    if isinstance(update, Update):
+        if update.effective_user is not None:
+            return f"user:{update.effective_user.id}"
+        if update.effective_chat is not None:
+            return f"chat:{update.effective_chat.id}"
+    return "other"
+
+
+def _buttons(actions: tuple[MessageAction, ...]) -> InlineKeyboardMarkup | None:
+    """One button per row; an action whose callback data would not fit is left out."""
+    rows = [
+        [InlineKeyboardButton(a.label, callback_data=BUTTON_PREFIX + a.text)]
+        for a in actions
+        if len((BUTTON_PREFIX + a.text).encode()) <= 64
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _menu_entry(command: Command) -> BotCommand:
+    return BotCommand(command.name, shorten(command.description, TELEGRAM_MAX_COMMAND_DESCRIPTION))
+
+
 def _chat_id(chat_id: str) -> int | str:
     try:
         return int(chat_id)
@@ -181,6 +271,7 @@ class TelegramPlatform:
         self.settings = settings
         self.subscriptions = subscriptions
         self.dedup = dedup or MemoryDedup()
+        self.admins = AdminCache()
         self.webhook_secret = webhook_secret
         self.poll_timeout = poll_timeout
         request = HTTPXRequest(
@@ -202,6 +293,7 @@ class TelegramPlatform:
             .base_url(settings.api_base_url)
             .request(request)
             .get_updates_request(updates_request)
+            .concurrent_updates(FairUpdateProcessor(CONCURRENT_UPDATES))
         )
         if settings.mode == "webhook":
             builder = builder.updater(None)
@@ -211,7 +303,6 @@ class TelegramPlatform:
         self._requests = (request, updates_request)
         self._on_command: CommandCallback | None = None
         self._set_up = False
-        self._receiving = False
         self._runner: web.AppRunner | None = None
         self.webhook_port: int | None = None
         self._sent: OrderedDict[tuple[str, str], Message] = OrderedDict()
@@ -230,11 +321,14 @@ class TelegramPlatform:
         app = self.application
         app.add_handler(TypeHandler(Update, self._dedup_update), group=-1)
         messages = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
-        for spec in COMMANDS:
-            app.add_handler(CommandHandler(spec.name, self._on_command_update, filters=messages))
+        for command in COMMANDS:
+            app.add_handler(
+                CommandHandler(command.name, self._on_command_update, filters=messages)
+            )
         app.add_handler(
             MessageHandler(messages & filters.Regex(r"^/[A-Za-z0-9_-]"), self._on_command_update)
         )
+        app.add_handler(CallbackQueryHandler(self._on_button, pattern=f"^{BUTTON_PREFIX}"))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_handler(
             ChatMemberHandler(self._on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -248,11 +342,21 @@ class TelegramPlatform:
         await self.publish_commands()
 
     async def publish_commands(self) -> None:
-        commands = [BotCommand(c.name, c.description) for c in COMMANDS if c.name != "start"]
-        try:
-            await self.application.bot.set_my_commands(commands)
-        except TelegramError as exc:  # the menu is a nicety; commands work without it
-            log.warning("setMyCommands failed: %s", exc)
+        """The command menu from the command table: in groups, members see only what
+        they may run; the chats' administrators (and private chats) see everything."""
+        everything = [_menu_entry(c) for c in COMMANDS.listed()]
+        for_members = [_menu_entry(c) for c in COMMANDS.listed() if c.access is not Access.ADMINS]
+        menus: list[tuple[list[BotCommand], BotCommandScope | None]] = [
+            (everything, None),
+            (for_members, BotCommandScopeAllGroupChats()),
+            (everything, BotCommandScopeAllChatAdministrators()),
+        ]
+        for commands, scope in menus:
+            try:
+                await self.application.bot.set_my_commands(commands, scope=scope)
+            except TelegramError as exc:  # the menu is a nicety; commands work without it
+                log.warning("setMyCommands failed: %s", exc)
+                return
 
     async def start(self, on_command: CommandCallback) -> None:
         await self.setup(on_command)
@@ -268,7 +372,6 @@ class TelegramPlatform:
                 error_callback=self._on_polling_error,
             )
         await app.start()
-        self._receiving = True
         log.info("telegram: receiving via %s as @%s", self.settings.mode, self.bot_username)
 
     async def stop(self) -> None:
@@ -285,7 +388,6 @@ class TelegramPlatform:
             self._set_up = False
         for request in self._requests:  # no-op when already closed by shutdown()
             await request.shutdown()
-        self._receiving = False
 
     def _on_polling_error(self, exc: TelegramError) -> None:
         if isinstance(exc, Conflict):
@@ -342,6 +444,7 @@ class TelegramPlatform:
             raise ApplicationHandlerStop
 
     async def _is_admin(self, message: TgMessage) -> bool:
+        """Called by the core only after the rate limit, and answered from a cache."""
         chat = message.chat
         if chat.type in (TgChatType.PRIVATE, TgChatType.CHANNEL):
             return True  # in channels only admins can post at all
@@ -349,12 +452,23 @@ class TelegramPlatform:
             return True  # an anonymous group admin
         if message.from_user is None:
             return False
-        try:
-            member = await self.application.bot.get_chat_member(chat.id, message.from_user.id)
-        except TelegramError as exc:
-            log.warning("telegram: getChatMember failed (%s); treating user as non-admin", exc)
-            return False
-        return member.status in ADMIN_STATUSES
+        return await self._is_member_admin(chat, message.from_user.id)
+
+    async def _is_member_admin(self, chat: Chat, user_id: int) -> bool:
+        """Does this user administer the chat? (Anyone who can see a channel's button can
+        press it, so for a button press in a channel Telegram is asked too.)"""
+        if chat.type == TgChatType.PRIVATE:
+            return True
+
+        async def ask() -> bool | None:
+            try:
+                member = await self.application.bot.get_chat_member(chat.id, user_id)
+            except TelegramError as exc:
+                log.warning("telegram: getChatMember failed (%s); treating user as non-admin", exc)
+                return None
+            return member.status in ADMIN_STATUSES
+
+        return await self.admins.is_admin(str(chat.id), str(user_id), ask)
 
     async def _on_command_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -363,7 +477,7 @@ class TelegramPlatform:
         parsed = parse_command(message.text, self.bot_username)
         if parsed is None:
             return  # addressed to another bot
-        known = any(c.name == parsed.name for c in COMMANDS)
+        known = parsed.name in COMMANDS
         addressed = f"@{(self.bot_username or '').lower()}" in message.text.split()[0].lower()
         if not known and message.chat.type != TgChatType.PRIVATE and not addressed:
             return  # an unknown /word in a group is probably for another bot
@@ -375,18 +489,50 @@ class TelegramPlatform:
             name=parsed.name,
             args=parsed.args,
             chat_type=_chat_type(chat.type),
-            is_admin=await self._is_admin(message) if parsed.name in MUTATING_COMMANDS else True,
             raw_text=message.text,
+            style=CommandStyle.UNDERSCORE,
+            admin_check=lambda: self._is_admin(message),
+        )
+        reply = await self._on_command(cmd)
+        await self._answer(cmd.target, reply)
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button of ours pressed: its command runs for the presser, as if typed."""
+        query = update.callback_query
+        if query is None or query.message is None or self._on_command is None:
+            return
+        parsed = parse_mention((query.data or "").removeprefix(BUTTON_PREFIX))
+        if parsed is None:
+            return
+        chat, user_id = query.message.chat, query.from_user.id
+        cmd = IncomingCommand(
+            target=ChatTarget(Platform.TELEGRAM, str(chat.id)),
+            user_id=str(user_id),
+            name=parsed.name,
+            args=parsed.args,
+            chat_type=_chat_type(chat.type),
+            raw_text=query.data or "",
+            style=CommandStyle.UNDERSCORE,
+            admin_check=lambda: self._is_member_admin(chat, user_id),
         )
         reply = await self._on_command(cmd)
         if not reply.headline and not reply.lines:
+            return  # a flooding user: not even the button's spinner is answered
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            log.info("telegram: could not answer a button press: %s", exc)
+        await self._answer(cmd.target, reply)
+
+    async def _answer(self, target: ChatTarget, reply: Message) -> None:
+        if not reply.headline and not reply.lines:
             return  # the core chose silence (e.g. a flooding user)
         try:
-            await self.send(cmd.target, reply)
+            await self.send(target, reply)
         except FormattingError:
-            await self.send(cmd.target, reply, plain=True)
+            await self.send(target, reply, plain=True)
         except ChatError as exc:
-            log.warning("telegram: could not reply in %s: %s", chat.id, exc)
+            log.warning("telegram: could not reply in %s: %s", target.chat_id, exc)
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -423,15 +569,20 @@ class TelegramPlatform:
     # ----------------------------------------------------------------- outbound
 
     async def send(self, target: ChatTarget, message: Message, *, plain: bool = False) -> SentRef:
-        parts = telegram_plain(message) if plain else telegram_html(message)
+        if plain:
+            parts = telegram_plain(message, TELEGRAM_MAX_TEXT)
+        else:
+            parts = telegram_html(message, TELEGRAM_MAX_TEXT)
         first: str | None = None
-        for part in parts:
+        buttons = None if plain else _buttons(message.actions)
+        for index, part in enumerate(parts):
             try:
                 sent = await self.application.bot.send_message(
                     chat_id=_chat_id(target.chat_id),
                     text=part,
                     parse_mode=None if plain else ParseMode.HTML,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    reply_markup=buttons if index == len(parts) - 1 else None,
                 )
             except TelegramError as exc:
                 raise classify_error(exc) from exc
@@ -448,7 +599,7 @@ class TelegramPlatform:
 
     async def mark_outdated(self, ref: SentRef, note: str) -> None:
         original = self._sent.get((ref.target.chat_id, ref.message_id))
-        text = telegram_html(outdated_message(original, note))[0]
+        text = telegram_html(outdated_message(original, note), TELEGRAM_MAX_TEXT)[0]
         try:
             await self.application.bot.edit_message_text(
                 text=text,

@@ -32,6 +32,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.admins: set[str] = set()
         self.creators: dict[str, str] = {}  # channel → creator user id
+        self.latency: dict[str, float] = {}  # seconds before answering, per method
         self._script: dict[str, deque[Scripted]] = defaultdict(deque)
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -113,13 +114,19 @@ class FakeSlack:
         return params
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        await self._record("response", await request.json())
+        params = await request.json()
+        params["_response_id"] = request.match_info["rid"]  # which command it answers
+        await self._record("response", params)
+        if self.latency.get("response"):
+            await asyncio.sleep(self.latency["response"])
         return web.Response(text="ok")
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
         await self._record(method, params)
+        if self.latency.get(method):
+            await asyncio.sleep(self.latency[method])
         script = self._script[method].popleft() if self._script[method] else None
         if script is not None and script.slow:
             await self._closing.wait()

@@ -84,6 +84,8 @@ class FakeTelegram:
     username: str = "talkwatch_test_bot"
     calls: list[Call] = field(default_factory=list)
     admins: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # seconds before answering, per method: the round trip of the real Bot API
+    latency: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._script: dict[str, deque[Scripted]] = defaultdict(deque)
@@ -188,6 +190,8 @@ class FakeTelegram:
         if method != "getUpdates":
             self.calls.append(Call(method, params))
             await self._notify()
+        if self.latency.get(method):
+            await asyncio.sleep(self.latency[method])
         script = self._script[method].popleft() if self._script[method] else None
         if script is not None and script.slow:
             await self._closing.wait()  # recorded (maybe delivered), answer withheld
@@ -328,5 +332,25 @@ def migrate_update(old_chat_id: int, new_chat_id: int) -> dict[str, Any]:
             "chat": {"id": old_chat_id, "type": "group", "title": "G"},
             "from": _user(7),
             "migrate_to_chat_id": new_chat_id,
+        }
+    }
+
+
+def button_update(data: str, chat_id: int, user_id: int, message_id: int = 1) -> dict[str, Any]:
+    """A press on an inline button of one of the bot's messages."""
+    chat = chat_dict(chat_id)
+    return {
+        "callback_query": {
+            "id": f"cb{user_id}-{message_id}",
+            "from": _user(user_id),
+            "chat_instance": "ci1",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": _user(123456, "Talkwatch", True, "talkwatch_test_bot"),
+                "text": "…",
+            },
         }
     }

@@ -1,6 +1,7 @@
 """Whole-app behaviours: secrets never reach logs (the real `bot run` process at DEBUG,
 fake tokens, against the fakes), a busy SQLite database is waited out and retried
-inside a poll, and one user flooding commands cannot starve another."""
+inside a poll, and one user flooding commands (admin-only ones included) cannot starve
+another or make the bot hammer the platform's API."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import socket
 import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 from fakes.telegram_api import command_update
 from feedserver import FeedServer, static
@@ -31,6 +35,7 @@ from relkit import (
     rss,
     write_config,
 )
+from slack_sdk.signature import SignatureVerifier
 from strictfakes import CountingSlack, StrictTelegram, telegram_delivered
 
 from bot.store import Store
@@ -197,3 +202,128 @@ async def test_one_user_flooding_commands_cannot_starve_another(
         assert "Too many" in flood[-1]["text"]
     finally:
         await tg.close()
+
+
+# A Bot API / Web API answer as a server far from the platform sees it: what makes 300
+# admin checks in a row take a minute.
+ROUND_TRIP = 0.2
+FLOODED_GROUP = -100777
+FLOODER, CALM_USER = 500, 600
+
+
+async def _first_call(
+    calls: Callable[[], list[dict[str, Any]]], matches: Callable[[dict[str, Any]], bool]
+) -> bool:
+    for _ in range(100):  # up to 5 s
+        if any(matches(c) for c in calls()):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_non_admin_flooding_admin_commands_in_a_telegram_group(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    tg = StrictTelegram()
+    tg.latency.update(getChatMember=ROUND_TRIP, sendMessage=ROUND_TRIP)
+    await tg.start()
+    try:
+        async with Rig(tmp_path, {"wire": server.url("/feed")}, tg=tg) as rig:
+            platform = rig.app.platforms["telegram"]
+            await platform.start(rig.app.handle_command)
+            try:
+                startup = len(tg.calls)
+                for _ in range(300):
+                    tg.push_update(command_update("/subscribe", FLOODED_GROUP, FLOODER))
+                tg.push_update(command_update("/help", chat_id=CALM_USER, user_id=CALM_USER))
+                pushed = time.monotonic()
+                answered = await _first_call(
+                    lambda: tg.sent, lambda c: str(c["chat_id"]) == str(CALM_USER)
+                )
+                waited = time.monotonic() - pushed
+                await asyncio.sleep(1.0)  # what is left of the flood has its chance
+            finally:
+                await platform.stop()
+        caused = [
+            c
+            for c in tg.calls[startup:]
+            if c.method != "getUpdates" and str(c.params.get("chat_id")) != str(CALM_USER)
+        ]
+        assert answered and waited < 1.0, f"the other user waited {waited:.1f} s"
+        assert len(caused) <= 10, [c.method for c in caused]  # was 300 getChatMember
+        assert sum(c.method == "getChatMember" for c in caused) == 1  # then cached
+        flood_replies = [c["text"] for c in tg.sent if str(c["chat_id"]) == str(FLOODED_GROUP)]
+        assert sum("Too many" in t for t in flood_replies) == 1  # warned once, then quiet
+        assert all("Only chat admins" in t for t in flood_replies if "Too many" not in t)
+    finally:
+        await tg.close()
+
+
+async def test_non_admin_flooding_admin_commands_in_a_slack_channel(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    slack = CountingSlack()
+    slack.latency.update({"users.info": ROUND_TRIP, "conversations.info": ROUND_TRIP})
+    await slack.start()
+    port = free_port()
+    env = {"SLACK_HTTP_PORT": str(port), "BOT_SLACK_HTTP_HOST": "127.0.0.1"}
+    try:
+        async with Rig(tmp_path, {"wire": server.url("/feed")}, slack=slack, env=env) as rig:
+            platform = rig.app.platforms["slack"]
+            await platform.start(rig.app.handle_command)
+            try:
+                async with aiohttp.ClientSession() as session:
+                    flood = [
+                        _slash(session, port, slack, "/subscribe", "UFLOOD", "CREL1", f"f{i}")
+                        for i in range(200)
+                    ]
+                    assert set(await asyncio.gather(*flood)) == {200}
+                    pushed = time.monotonic()
+                    assert await _slash(session, port, slack, "/help", "UCALM", "DCALM", "calm")
+                answered = await _first_call(
+                    lambda: slack.calls_to("response"), lambda c: c["_response_id"] == "calm"
+                )
+                waited = time.monotonic() - pushed
+                await asyncio.sleep(1.0)
+            finally:
+                await platform.stop()
+        caused = [c for c in slack.calls if c.params.get("_response_id") != "calm"]
+        assert answered and waited < 1.0, f"the other user waited {waited:.1f} s"
+        # was 100 auth.test, 200 users.info and 200 conversations.info
+        assert len(caused) <= 10, [c.method for c in caused]
+        assert [c.method for c in caused].count("auth.test") == 1
+    finally:
+        await slack.close()
+
+
+async def _slash(
+    session: aiohttp.ClientSession,
+    port: int,
+    slack: CountingSlack,
+    command: str,
+    user: str,
+    channel: str,
+    response_id: str,
+) -> int:
+    body = urlencode(
+        {
+            "team_id": "T1",
+            "channel_id": channel,
+            "channel_name": "directmessage" if channel.startswith("D") else "general",
+            "user_id": user,
+            "command": command,
+            "text": "",
+            "response_url": slack.response_url(response_id),
+            "trigger_id": "1.2.3",
+        }
+    )
+    stamp = str(int(time.time()))  # the adapter in the rig checks against the real clock
+    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=stamp, body=body)
+    headers = {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    url = f"http://127.0.0.1:{port}/slack/events"
+    async with session.post(url, data=body, headers=headers) as response:
+        return response.status

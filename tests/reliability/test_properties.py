@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from relkit import REPO_CONFIG
 from strictfakes import UNSAFE_CHARS, check_telegram_html, utf16_len
 
-from bot.chat.base import COMMAND_NAMES
-from bot.commands import parse_command, parse_mention
+from bot.chat.slack import SLACK_MAX_MESSAGE_TEXT
+from bot.chat.telegram import TELEGRAM_MAX_TEXT
+from bot.commands import COMMANDS, parse_command, parse_mention
 from bot.config import load_config
 from bot.models import Change, ChangeKind, MeetingState, MeetingStatus, SourceRef
 from bot.render import render_change, slack_payload, telegram_html, telegram_plain
@@ -38,7 +39,7 @@ HOSTILE = st.one_of(
 )
 
 
-@given(name=st.sampled_from(sorted(COMMAND_NAMES)), args=st.lists(ARG, max_size=6))
+@given(name=st.sampled_from(sorted(COMMANDS.names())), args=st.lists(ARG, max_size=6))
 def test_property_command_arguments_survive_parsing(name: str, args: list[str]) -> None:
     parsed = parse_command(f"/{name} {' '.join(args)}".rstrip())
     assert parsed is not None and parsed.name == name
@@ -102,14 +103,14 @@ def test_property_rendered_alerts_are_safe_on_every_platform(
         reason=reason,
     )
     message = render_change(change, WATCHLIST, now=when)
-    for part in telegram_html(message):
+    for part in telegram_html(message, TELEGRAM_MAX_TEXT):
         assert utf16_len(part) <= 4096
         visible, hrefs = check_telegram_html(part)
         assert not UNSAFE_CHARS.search(visible), repr(visible)
         assert all(re.match(r"https?://", h) for h in hrefs), hrefs
-    for part in telegram_plain(message):
+    for part in telegram_plain(message, TELEGRAM_MAX_TEXT):
         assert utf16_len(part) <= 4096 and not UNSAFE_CHARS.search(part)
-    payload = slack_payload(message)
+    payload = slack_payload(message, SLACK_MAX_MESSAGE_TEXT)
     texts = [payload.text] + [
         b["text"]["text"] if b["type"] == "section" else e["text"]
         for b in payload.blocks
