@@ -1,13 +1,17 @@
 """The transactional outbox (``bot.ports.Outbox``): leased claims, per-chat FIFO.
 
 Rows are written by ``MeetingStore.record_item`` in the same transaction as the item.
-A sender claims due rows under a lease; a lease that expires (the sender died) puts
-the row back in play. A chat's rows go out in order: a row is never claimed while an
+A sender claims due rows under a lease; a lease that expires (the sender died, or is
+too slow to reach the row) puts the row back in play. Each claim writes its own lease
+token, and a send goes out only after a conditional write under that token
+(``mark_attempting``) succeeds: a sender that lost a row to another never sends it.
+A chat's rows go out in order: a row is never claimed while an
 earlier row of the same chat is unfinished (head-of-line blocking per chat only).
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, exists, or_, select, update
@@ -25,6 +29,7 @@ FINISHED = (
     DeliveryState.SENT.value,
     DeliveryState.FAILED_PERMANENT.value,
     DeliveryState.DEAD.value,
+    DeliveryState.UNDELIVERED.value,
 )
 WAITING = (DeliveryState.PENDING.value, DeliveryState.RETRY.value, DeliveryState.UNCERTAIN.value)
 
@@ -100,6 +105,7 @@ class OutboxStore:
             if not rows:
                 return []
             ids = [r[outbox.c.id] for r in rows]
+            lease = uuid.uuid4().hex
             # A lease that expired with a send under way: that send may have arrived.
             crashed_mid_send = and_(
                 outbox.c.state == DeliveryState.SENDING.value,
@@ -111,6 +117,7 @@ class OutboxStore:
                 .values(
                     state=DeliveryState.SENDING.value,
                     lease_until=now + timedelta(seconds=lease_seconds),
+                    lease_token=lease,
                     unknown_outcomes=outbox.c.unknown_outcomes
                     + case((crashed_mid_send, 1), else_=0),
                     attempt_started_at=None,
@@ -147,6 +154,7 @@ class OutboxStore:
                         state=DeliveryState(r[outbox.c.state]),
                         previous_message=SentRef(target, prev) if prev else None,
                         unknown_outcomes=unknown,
+                        lease=lease,
                     )
                 )
             return out
@@ -169,6 +177,7 @@ class OutboxStore:
                     state=DeliveryState.SENT.value,
                     sent_message_id=ref.message_id,
                     lease_until=None,
+                    lease_token=None,
                     attempt_started_at=None,
                     attempts=outbox.c.attempts + 1,
                     last_error=None,
@@ -193,45 +202,108 @@ class OutboxStore:
 
         await self.db.write(work)
 
-    async def _set(self, entry_id: int, **values: object) -> None:
-        async def work(conn: AsyncConnection) -> None:
-            await conn.execute(update(outbox).where(outbox.c.id == entry_id).values(**values))
+    async def _set(self, entry_id: int, lease: str | None, **values: object) -> bool:
+        """Update one row; with ``lease``, only while that lease still holds it."""
+        conditions = [outbox.c.id == entry_id]
+        if lease is not None:
+            conditions += [
+                outbox.c.state == DeliveryState.SENDING.value,
+                outbox.c.lease_token == lease,
+            ]
 
-        await self.db.write(work)
+        async def work(conn: AsyncConnection) -> bool:
+            result = await conn.execute(update(outbox).where(*conditions).values(**values))
+            return bool(result.rowcount)
 
-    async def mark_attempting(self, entry_id: int, now: datetime) -> None:
-        await self._set(entry_id, attempt_started_at=now)
+        return await self.db.write(work)
+
+    async def mark_attempting(
+        self, entry_id: int, now: datetime, *, lease: str | None = None, hold_seconds: float = 0
+    ) -> bool:
+        values: dict[str, object] = {"attempt_started_at": now}
+        if hold_seconds > 0:
+            values["lease_until"] = now + timedelta(seconds=hold_seconds)
+        if lease is None:
+            return await self._set(entry_id, None, **values)
+        conditions = (
+            outbox.c.id == entry_id,
+            outbox.c.state == DeliveryState.SENDING.value,
+            outbox.c.lease_token == lease,
+            outbox.c.lease_until > now,  # an expired lease is gone even if nobody took it
+        )
+
+        async def work(conn: AsyncConnection) -> bool:
+            result = await conn.execute(update(outbox).where(*conditions).values(**values))
+            return bool(result.rowcount)
+
+        return await self.db.write(work)
 
     async def mark_retry(
-        self, entry_id: int, next_attempt_at: datetime, error: str, *, count_attempt: bool = True
+        self,
+        entry_id: int,
+        next_attempt_at: datetime,
+        error: str,
+        *,
+        count_attempt: bool = True,
+        lease: str | None = None,
     ) -> None:
         await self._set(
             entry_id,
+            lease,
             state=DeliveryState.RETRY.value,
             next_attempt_at=next_attempt_at,
             lease_until=None,
+            lease_token=None,
             attempt_started_at=None,
             last_error=error,
             attempts=outbox.c.attempts + (1 if count_attempt else 0),
         )
 
-    async def mark_uncertain(self, entry_id: int, next_attempt_at: datetime, error: str) -> None:
+    async def mark_uncertain(
+        self, entry_id: int, next_attempt_at: datetime, error: str, *, lease: str | None = None
+    ) -> None:
         await self._set(
             entry_id,
+            lease,
             state=DeliveryState.UNCERTAIN.value,
             next_attempt_at=next_attempt_at,
             lease_until=None,
+            lease_token=None,
             attempt_started_at=None,
             last_error=error,
             attempts=outbox.c.attempts + 1,
             unknown_outcomes=outbox.c.unknown_outcomes + 1,
         )
 
-    async def mark_failed(self, entry_id: int, state: DeliveryState, reason: str) -> None:
+    async def forget_unknown_outcome(self, entry_id: int) -> None:
+        only_one = outbox.c.unknown_outcomes <= 1
+
+        async def work(conn: AsyncConnection) -> None:
+            await conn.execute(
+                update(outbox)
+                .where(
+                    outbox.c.id == entry_id,
+                    outbox.c.state == DeliveryState.UNCERTAIN.value,
+                    outbox.c.unknown_outcomes > 0,
+                )
+                .values(
+                    unknown_outcomes=outbox.c.unknown_outcomes - 1,
+                    # nothing may have arrived any more: an ordinary retry
+                    state=case((only_one, DeliveryState.RETRY.value), else_=outbox.c.state),
+                )
+            )
+
+        await self.db.write(work)
+
+    async def mark_failed(
+        self, entry_id: int, state: DeliveryState, reason: str, *, lease: str | None = None
+    ) -> None:
         await self._set(
             entry_id,
+            lease,
             state=state.value,
             lease_until=None,
+            lease_token=None,
             attempt_started_at=None,
             last_error=reason,
         )
