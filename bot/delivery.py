@@ -70,7 +70,6 @@ Renderer = Callable[[OutboxEntry, str, datetime], Message]
 UndeliveredListener = Callable[[OutboxEntry, str], Awaitable[None]]
 
 FATAL_PAUSE_SECONDS = 300.0
-UNCERTAIN_RETRY_SECONDS = 60.0
 # after the last moment a late answer could come, before an uncertain row is retried
 LATE_ANSWER_MARGIN_SECONDS = 5.0
 DEFAULT_RETRY_AFTER = 5.0
@@ -203,7 +202,7 @@ class Delivery:
         batch_size: int = 20,
         idle_seconds: float = 1.0,
         fatal_pause_seconds: float = FATAL_PAUSE_SECONDS,
-        uncertain_retry_seconds: float = UNCERTAIN_RETRY_SECONDS,
+        uncertain_retry_seconds: float = 0.0,
         render: Renderer | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_undelivered: Sequence[UndeliveredListener] = (),

@@ -32,6 +32,7 @@ async def run(args: argparse.Namespace) -> int:
         store = await Store.open(database_url(config, args.db))
         try:
             states = await store.feeds.all()
+            outbox = await store.outbox.counts()
         finally:
             await store.close()
     except Exception as exc:
@@ -46,4 +47,11 @@ async def run(args: argparse.Namespace) -> int:
             print(f"unhealthy: no feed fetched since {latest.isoformat()}", file=sys.stderr)
             return 1
     print("healthy")
+    # Parked alerts do not make the process unhealthy (a restart would not help),
+    # but they need a person: say so on every health check.
+    from bot.cli.outbox import attention_line
+
+    attention = attention_line(outbox)
+    if attention:
+        print(attention)
     return 0

@@ -12,6 +12,8 @@ earlier row of the same chat is unfinished (head-of-line blocking per chat only)
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, exists, or_, select, update
@@ -58,6 +60,23 @@ async def retarget_rows(conn: AsyncConnection, old: ChatTarget, new: ChatTarget)
         )
         .values(platform=new_p, chat_id=new.chat_id)
     )
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One outbox row as ``bot outbox`` lists it."""
+
+    id: int
+    platform: str
+    chat_id: str
+    state: str
+    attempts: int
+    unknown_outcomes: int
+    next_attempt_at: datetime
+    updated_at: datetime
+    meeting_id: int
+    kind: str
+    last_error: str | None
 
 
 class OutboxStore:
@@ -313,6 +332,58 @@ class OutboxStore:
             await retarget_rows(conn, old, new)
 
         await self.db.write(work)
+
+    async def listing(self, states: Sequence[str] | None, limit: int) -> list[OutboxRow]:
+        """Rows in these states (all when None), newest first."""
+        query = (
+            select(outbox, changes.c.meeting_id, changes.c.kind)
+            .join(changes, changes.c.id == outbox.c.change_id)
+            .order_by(outbox.c.id.desc())
+            .limit(limit)
+        )
+        if states is not None:
+            query = query.where(outbox.c.state.in_(list(states)))
+
+        async def work(conn: AsyncConnection) -> list[OutboxRow]:
+            found = (await conn.execute(query)).mappings().all()
+            return [
+                OutboxRow(
+                    id=r[outbox.c.id],
+                    platform=r[outbox.c.platform],
+                    chat_id=r[outbox.c.chat_id],
+                    state=r[outbox.c.state],
+                    attempts=r[outbox.c.attempts],
+                    unknown_outcomes=r[outbox.c.unknown_outcomes],
+                    next_attempt_at=r[outbox.c.next_attempt_at],
+                    updated_at=r[outbox.c.updated_at],
+                    meeting_id=r[changes.c.meeting_id],
+                    kind=r[changes.c.kind],
+                    last_error=r[outbox.c.last_error],
+                )
+                for r in found
+            ]
+
+        return await self.db.read(work)
+
+    async def resend_undelivered(self, entry_id: int, now: datetime) -> bool:
+        """A person checked the chat and the alert is not there: send it again (once more
+        under the two-copy bound). False when the row is not parked as undelivered."""
+
+        async def work(conn: AsyncConnection) -> bool:
+            result = await conn.execute(
+                update(outbox)
+                .where(outbox.c.id == entry_id, outbox.c.state == DeliveryState.UNDELIVERED.value)
+                .values(
+                    state=DeliveryState.RETRY.value,
+                    unknown_outcomes=0,
+                    next_attempt_at=now,
+                    last_error="resent by an operator after checking the chat",
+                    updated_at=now,
+                )
+            )
+            return bool(result.rowcount)
+
+        return await self.db.write(work)
 
     async def counts(self) -> dict[str, int]:
         """Rows per state (health output)."""

@@ -13,12 +13,12 @@ import sqlite3
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from feedserver import FeedServer, static
-from relkit import Item, base_env, rss, write_config
+from relkit import base_env, rss, upcoming_item, write_config
 from strictfakes import StrictTelegram, telegram_delivered
 
 from bot.models import ChatTarget, Platform
@@ -30,19 +30,6 @@ SEND_SECONDS = 0.5  # every sendMessage is answered this late (no timeout)
 LEASE_SECONDS = 2  # 20 rows x 0.5 s = 10 s: a batch outlasts its lease five times
 
 
-def upcoming_item(now: datetime) -> Item:
-    """An article announcing a meeting ten days after the real today (the child runs on
-    the wall clock), published an hour ago."""
-    day = (now + timedelta(days=10)).date()
-    when = f"{day:%B} {day.day}"
-    return Item(
-        "two-senders-1",
-        f"Witkoff and Dmitriev to meet in Geneva on {when}",
-        f"US envoy Steve Witkoff will meet Kirill Dmitriev in Geneva on {when}, officials said.",
-        now - timedelta(hours=1),
-    )
-
-
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[tuple[StrictTelegram, Path, Path]]:
     tg = StrictTelegram()
@@ -50,7 +37,7 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[StrictTelegram, Path, Pat
     await tg.start()
     try:
         async with FeedServer() as server:
-            server.route("/feed", static(rss(upcoming_item(datetime.now(UTC)))))
+            server.route("/feed", static(rss(upcoming_item("two-senders-1", datetime.now(UTC)))))
             config_dir = write_config(tmp_path, {"wire": server.url("/feed")})
             db_path = tmp_path / "shared.sqlite3"
             store = await Store.open(f"sqlite+aiosqlite:///{db_path}")
