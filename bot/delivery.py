@@ -71,7 +71,7 @@ UndeliveredListener = Callable[[OutboxEntry, str], Awaitable[None]]
 
 FATAL_PAUSE_SECONDS = 300.0
 # after the last moment a late answer could come, before an uncertain row is retried
-LATE_ANSWER_MARGIN_SECONDS = 5.0
+LATE_ANSWER_MARGIN_SECONDS = 1.0
 DEFAULT_RETRY_AFTER = 5.0
 
 
@@ -202,7 +202,7 @@ class Delivery:
         batch_size: int = 20,
         idle_seconds: float = 1.0,
         fatal_pause_seconds: float = FATAL_PAUSE_SECONDS,
-        uncertain_retry_seconds: float = 0.0,
+        uncertain_retry_seconds: float = 0.0,  # at least until a late answer could come
         render: Renderer | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_undelivered: Sequence[UndeliveredListener] = (),
@@ -219,10 +219,9 @@ class Delivery:
         self.fatal_pause = timedelta(seconds=fatal_pause_seconds)
         self.send_timeout = settings.send_timeout_seconds
         # An uncertain row is retried only once its late answer can no longer come.
+        last_answer = max(settings.late_answer_seconds - self.send_timeout, 0.0)
         self.uncertain_retry = timedelta(
-            seconds=max(
-                uncertain_retry_seconds, settings.late_answer_seconds + LATE_ANSWER_MARGIN_SECONDS
-            )
+            seconds=max(uncertain_retry_seconds, last_answer + LATE_ANSWER_MARGIN_SECONDS)
         )
         self._undelivered_listeners: list[UndeliveredListener] = list(on_undelivered)
         self._late: set[asyncio.Task[None]] = set()  # sends whose answer is still awaited
