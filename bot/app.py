@@ -238,6 +238,8 @@ class BotApp:
                 f" ({report.error})" if report.error else "",
             )
         await self.drain()
+        # A one-off run settles the sends it stopped waiting for before it exits.
+        await self.delivery.wait_for_late_answers()
         return 0
 
     async def drain(self, max_rounds: int = 1000) -> None:

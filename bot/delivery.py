@@ -169,6 +169,20 @@ def pacer_for(platform: str, settings: DeliverySettings) -> Pacer:
 # --------------------------------------------------------------------------- delivery
 
 
+def undelivered_notice(entry: OutboxEntry, reason: str, watchlist: Watchlist) -> Message:
+    """What an admin chat is told about an alert parked as undelivered."""
+    alert = render_change(entry.change, watchlist)
+    target = entry.target
+    return Message(
+        headline=f"⚠️ An alert may not have reached {target.platform} chat {target.chat_id}",
+        lines=(
+            alert.headline,
+            reason,
+            f"If it is not there, `bot outbox --resend {entry.id}` sends it again.",
+        ),
+    )
+
+
 def _had_unknown_outcome(entry: OutboxEntry) -> bool:
     """Has an earlier send of this row possibly arrived (timeout, crash mid-send)?"""
     return entry.unknown_outcomes >= 1 or entry.state is DeliveryState.UNCERTAIN
@@ -262,8 +276,14 @@ class Delivery:
                 await task
 
     def add_undelivered_listener(self, listener: UndeliveredListener) -> None:
-        """Call ``listener(entry, reason)`` whenever a row is parked as undelivered."""
+        """Call ``listener(entry, reason)`` whenever a row is parked as undelivered
+        (``undelivered_notice`` words it for an admin chat)."""
         self._undelivered_listeners.append(listener)
+
+    async def wait_for_late_answers(self) -> None:
+        """Until every send still awaiting its answer has one (or its client gave up)."""
+        while self._late:
+            await asyncio.wait(set(self._late))
 
     async def _loop(self, platform: str) -> None:
         while not self._stopping.is_set():

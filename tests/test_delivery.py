@@ -387,3 +387,13 @@ async def test_two_unanswered_sends_park_the_row_and_tell_the_listeners() -> Non
     assert [entry_id for entry_id, _ in told] == [row]
     assert "not confirmed" in told[0][1] and "twice" not in told[0][1]
     assert rig.delivery.health[TG].undelivered == 1
+
+
+def test_the_admin_notice_for_an_undelivered_alert_says_what_and_what_to_do() -> None:
+    from bot.delivery import undelivered_notice
+
+    entry = OutboxEntry(7, ChatTarget(TG, "42"), change(), 2, DeliveryState.UNCERTAIN)
+    notice = undelivered_notice(entry, "not confirmed after 2 sends", watchlist())
+    assert "telegram chat 42" in notice.headline
+    assert notice.lines[0].startswith("🆕 Announced")
+    assert "bot outbox --resend 7" in notice.lines[-1]
