@@ -613,7 +613,12 @@ class Delivery:
             )
             return until
 
-        # Transient (and anything unclassified).
+        return await self._transient(platform, entry, exc, target, now)
+
+    async def _transient(
+        self, platform: str, entry: OutboxEntry, exc: ChatError, target: ChatTarget, now: datetime
+    ) -> datetime | None:
+        """Transient (and anything unclassified): back off, or give up after max_attempts."""
         attempts = entry.attempts + 1
         if attempts >= self.settings.max_attempts:
             await self.outbox.mark_failed(
@@ -622,7 +627,7 @@ class Delivery:
                 f"gave up after {attempts} attempts: {exc}",
                 lease=entry.lease,
             )
-            health.failed += 1
+            self.health[platform].failed += 1
             log.error(
                 "row %s to %s %s is dead after %d attempts: %s",
                 entry.id,
@@ -634,6 +639,7 @@ class Delivery:
             return None
         until = now + self.backoff(attempts)
         # The row keeps its count of unknown outcomes, so one is never retried twice.
+        reason = f"{type(exc).__name__}: {exc}"
         await self.outbox.mark_retry(entry.id, until, reason, lease=entry.lease)
         log.info(
             "row %s to %s: transient error, retry at %s: %s", entry.id, target.chat_id, until, exc

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import alias
 
@@ -59,6 +60,38 @@ async def retarget_rows(conn: AsyncConnection, old: ChatTarget, new: ChatTarget)
             sent_messages.c.meeting_id.not_in(taken),
         )
         .values(platform=new_p, chat_id=new.chat_id)
+    )
+
+
+async def claimed_entry(
+    conn: AsyncConnection, platform: str, r: RowMapping, lease: str
+) -> OutboxEntry:
+    """The entry a claim hands out for one row read before the claim's update."""
+    change = codec.change_from_row({c.name: r[c] for c in changes.c})
+    chat_id = r[outbox.c.chat_id]
+    prev = (
+        await conn.execute(
+            select(sent_messages.c.message_id).where(
+                sent_messages.c.platform == platform,
+                sent_messages.c.chat_id == chat_id,
+                sent_messages.c.meeting_id == change.meeting_id,
+            )
+        )
+    ).scalar_one_or_none()
+    target = codec.target(platform, chat_id)
+    crashed_mid_send = (
+        r[outbox.c.state] == DeliveryState.SENDING.value
+        and r[outbox.c.attempt_started_at] is not None
+    )
+    return OutboxEntry(
+        id=r[outbox.c.id],
+        target=target,
+        change=change,
+        attempts=r[outbox.c.attempts],
+        state=DeliveryState(r[outbox.c.state]),
+        previous_message=SentRef(target, prev) if prev else None,
+        unknown_outcomes=r[outbox.c.unknown_outcomes] + (1 if crashed_mid_send else 0),
+        lease=lease,
     )
 
 
@@ -143,40 +176,7 @@ class OutboxStore:
                     updated_at=now,
                 )
             )
-            out = []
-            for r in rows:
-                change_row = {c.name: r[c] for c in changes.c}
-                change = codec.change_from_row(change_row)
-                chat_id = r[outbox.c.chat_id]
-                prev = (
-                    await conn.execute(
-                        select(sent_messages.c.message_id).where(
-                            sent_messages.c.platform == platform,
-                            sent_messages.c.chat_id == chat_id,
-                            sent_messages.c.meeting_id == change.meeting_id,
-                        )
-                    )
-                ).scalar_one_or_none()
-                target = codec.target(platform, chat_id)
-                unknown = r[outbox.c.unknown_outcomes] + (
-                    1
-                    if r[outbox.c.state] == DeliveryState.SENDING.value
-                    and r[outbox.c.attempt_started_at] is not None
-                    else 0
-                )
-                out.append(
-                    OutboxEntry(
-                        id=r[outbox.c.id],
-                        target=target,
-                        change=change,
-                        attempts=r[outbox.c.attempts],
-                        state=DeliveryState(r[outbox.c.state]),
-                        previous_message=SentRef(target, prev) if prev else None,
-                        unknown_outcomes=unknown,
-                        lease=lease,
-                    )
-                )
-            return out
+            return [await claimed_entry(conn, platform, r, lease) for r in rows]
 
         return await self.db.write(work)
 
