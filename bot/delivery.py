@@ -467,7 +467,7 @@ class Delivery:
                 exc,
             )
             return
-        except Exception as exc:  # the platform answered: this send did not take effect
+        except ChatError as exc:  # the platform answered: this send did not take effect
             log.info(
                 "row %s to %s: late answer: not sent (%s); it will be sent again",
                 entry.id,
@@ -475,6 +475,9 @@ class Delivery:
                 exc,
             )
             await self.outbox.forget_unknown_outcome(entry.id)
+            return
+        except Exception:  # an adapter bug: nothing learnt, the outcome stays unknown
+            log.exception("row %s: reading a late answer failed", entry.id)
             return
         log.info(
             "row %s to %s: late answer: sent as message %s; not sent again",
