@@ -11,6 +11,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from bot.cli.common import add_config_option, add_db_option, database_url, load_config_or_exit
+from bot.cli.outbox import attention_line
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,6 +39,11 @@ async def run(args: argparse.Namespace) -> int:
     except Exception as exc:
         print(f"unhealthy: database: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    # Parked alerts do not make the process unhealthy (a restart would not help),
+    # but they need a person: say so on every health check.
+    attention = attention_line(outbox)
+    if attention:
+        print(attention)
     fetched = [s.last_fetch_at for s in states.values() if s.last_fetch_at is not None]
     if fetched and config.feeds:
         longest = max(config.feed_interval(feed) for feed in config.feeds)
@@ -47,11 +53,4 @@ async def run(args: argparse.Namespace) -> int:
             print(f"unhealthy: no feed fetched since {latest.isoformat()}", file=sys.stderr)
             return 1
     print("healthy")
-    # Parked alerts do not make the process unhealthy (a restart would not help),
-    # but they need a person: say so on every health check.
-    from bot.cli.outbox import attention_line
-
-    attention = attention_line(outbox)
-    if attention:
-        print(attention)
     return 0
