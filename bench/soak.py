@@ -24,9 +24,9 @@ fake recorded the message, and sends the fake accepted while the database had no
 recorded them when the process was killed), counted separately. It exits 1 when an
 alert is lost silently (never delivered and not given up) or a duplicate is not
 explained by an ambiguous send of the same alert. An alert whose sends twice ended in an
-unknown outcome is given up (``dead``, logged as an error for the operator) by design, to
-cap copies at two; if neither send had reached the chat it is lost, and is counted and
-listed as such; ``--strict`` makes that fail the run too.
+unknown outcome is parked (``undelivered``, logged as an error for the operator, listed by
+``bot outbox``) by design, to cap copies at two; if neither send had reached the chat
+it is lost, and is counted and listed as such; ``--strict`` makes that fail the run too.
 
 Scaled-down settings (printed in the output): pacing 20 messages/s per chat, 500/s per
 platform; client timeouts 0.5 s; retry backoff from 0.2 s; lease 2 s; the one retry
@@ -63,7 +63,8 @@ BASE = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 TG_TOKEN = "4242:soak-fake-token"
 VENUES = ("abu-dhabi", "geneva", "istanbul", "riyadh", "jeddah", "berlin", "doha", "paris",
           "budapest", "miami", "davos", "brussels", "moscow", "washington")  # fmt: skip
-FINISHED = ("sent", "failed_permanent", "dead")
+FINISHED = ("sent", "failed_permanent", "dead", "undelivered")
+GIVEN_UP = ("dead", "undelivered")
 ROW_TAG = re.compile(r"soak-row (\d+)")
 SCALED = {
     "telegram_per_chat_per_second": 20.0,
@@ -73,6 +74,8 @@ SCALED = {
     "retry_base_seconds": 0.2,
     "retry_max_seconds": 2.0,
     "lease_seconds": 2.0,
+    "send_timeout_seconds": 0.5,  # the clients' own timeout: no answer is awaited later
+    "late_answer_seconds": 0.5,
     "max_attempts": 12,
 }
 CLIENT_TIMEOUT = 0.5
@@ -467,7 +470,7 @@ async def parent(args: argparse.Namespace) -> int:
         if n - 1 <= chaos.timeouts_recorded[row] + ambiguous_kill[row] + chaos.late_answers[row]
     }
     unexplained = {row: n for row, n in dup.items() if row not in explained}
-    dead = sorted(row for row, s in states.items() if s == "dead")
+    dead = sorted(row for row, s in states.items() if s in GIVEN_UP)
     unfinished = sorted(row for row, s in states.items() if s not in FINISHED)
     over_two = {row: n for row, n in dup.items() if n > 2}
 
@@ -477,8 +480,8 @@ async def parent(args: argparse.Namespace) -> int:
     print(f"delivered (at least once):      {len(delivered)}")
     print(
         f"lost (never delivered):         {len(lost)}  (of which given up after two "
-        f"unknown outcomes, dead with an error log: "
-        f"{sum(1 for r in lost if states[r] == 'dead')})"
+        f"unknown outcomes, parked with an error log: "
+        f"{sum(1 for r in lost if states[r] in GIVEN_UP)})"
     )
     print(
         f"duplicated (more than once):    {len(dup)}"
@@ -498,7 +501,8 @@ async def parent(args: argparse.Namespace) -> int:
     )
     print(f"timeouts before the fake recorded (nothing delivered):   {chaos.timeouts_unrecorded}")
     print(
-        f"rows given up (dead, operator alerted): {len(dead)}" + (f" {dead[:10]}" if dead else "")
+        f"rows given up (dead or undelivered, operator alerted): {len(dead)}"
+        + (f" {dead[:10]}" if dead else "")
     )
     print(f"rows unfinished: {len(unfinished)}")
     if lost:
@@ -507,7 +511,7 @@ async def parent(args: argparse.Namespace) -> int:
         print(f"UNEXPLAINED duplicates: {dict(list(unexplained.items())[:20])}")
         for row in list(unexplained)[:5]:
             print(f"  row {row} ({states[row]}): " + "; ".join(chaos.events[row]))
-    given_up = [row for row in lost if states[row] == "dead"]
+    given_up = [row for row in lost if states[row] in GIVEN_UP]
     silent = [row for row in lost if row not in given_up]
     ok = (
         not silent

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import math
 import os
 import random
 import signal
@@ -149,6 +150,8 @@ class BotApp:
                     self.store.subscriptions,
                     dedup=StoredDedup(self.store.updates, Platform.TELEGRAM, self.clock),
                     webhook_secret=secrets.telegram_webhook_secret,
+                    # a late answer still settles a send the sender stopped waiting for
+                    read_timeout=settings.delivery.late_answer_seconds,
                 )
             except ValueError as exc:
                 log.error("Telegram not started: %s", exc)
@@ -163,6 +166,7 @@ class BotApp:
                     signing_secret=secrets.slack_signing_secret,
                     app_token=secrets.slack_app_token,
                     dedup=StoredDedup(self.store.updates, Platform.SLACK, self.clock),
+                    timeout=math.ceil(settings.delivery.late_answer_seconds),
                 )
             except ValueError as exc:
                 log.error("Slack not started: %s", exc)
@@ -234,6 +238,8 @@ class BotApp:
                 f" ({report.error})" if report.error else "",
             )
         await self.drain()
+        # A one-off run settles the sends it stopped waiting for before it exits.
+        await self.delivery.wait_for_late_answers()
         return 0
 
     async def drain(self, max_rounds: int = 1000) -> None:

@@ -93,6 +93,10 @@ class DeliverySettings(_Strict):
     retry_base_seconds: float = Field(2, gt=0)
     retry_max_seconds: float = Field(600, gt=0)
     lease_seconds: float = Field(60, gt=0)
+    # a sender waits this long for a send's answer, then moves on (outcome unknown)...
+    send_timeout_seconds: float = Field(10, gt=0)
+    # ...while the answer is still awaited this long (the chat clients' read timeout)
+    late_answer_seconds: float = Field(50, gt=0)
     telegram_per_chat_per_second: float = Field(1, gt=0)
     telegram_per_group_per_minute: float = Field(20, gt=0)
     telegram_global_per_second: float = Field(30, gt=0)

@@ -10,11 +10,25 @@ What each error class does (reliability notes, A4):
 
 * RateLimited   → retry at now + retry_after, attempt not counted
 * TransientError→ exponential backoff with jitter; after max_attempts → DEAD + error log
-* Ambiguous     → UNCERTAIN, retried once; a second unknown outcome → DEAD (never a 3rd copy)
+* Ambiguous     → UNCERTAIN: a late answer is still awaited (see below); retried once when
+                  nothing says it arrived; after a second unknown outcome → UNDELIVERED,
+                  parked for a person (never a 3rd copy), listeners told
 * Permanent     → FAILED_PERMANENT and the subscription deactivated with the reason
 * ChatMigrated  → subscription + pending rows re-keyed, then resent to the new chat
 * Formatting    → one plain-text resend; if that is rejected too → FAILED_PERMANENT
 * Fatal         → platform paused, rows stay pending, a clear error log
+
+Leases (issue 14, several senders on one database): each claim holds its rows under
+its own lease token, and a row is sent only after ``mark_attempting`` succeeded under
+that token, which also extends the lease over the send. A row whose lease expired
+while earlier rows of the batch were being sent, or that another sender re-claimed,
+is skipped here: it is the other sender's to send.
+
+Evidence over counting: a send not answered within ``send_timeout_seconds`` frees the
+sender (the row becomes UNCERTAIN) but its answer is still awaited in the background,
+up to the adapter's own timeout. An answer that arrives with a message id marks the
+row sent (it arrived: no resend); an answer that says the send failed takes back the
+unknown outcome. Only sends that nobody answered count towards the two-copy bound.
 """
 
 from __future__ import annotations
@@ -25,7 +39,7 @@ import logging
 import math
 import random
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -52,9 +66,12 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Renderer = Callable[[OutboxEntry, str, datetime], Message]
+# Told about every row parked as undelivered (e.g. to notify an admin chat).
+UndeliveredListener = Callable[[OutboxEntry, str], Awaitable[None]]
 
 FATAL_PAUSE_SECONDS = 300.0
-UNCERTAIN_RETRY_SECONDS = 60.0
+# after the last moment a late answer could come, before an uncertain row is retried
+LATE_ANSWER_MARGIN_SECONDS = 1.0
 DEFAULT_RETRY_AFTER = 5.0
 
 
@@ -152,6 +169,20 @@ def pacer_for(platform: str, settings: DeliverySettings) -> Pacer:
 # --------------------------------------------------------------------------- delivery
 
 
+def undelivered_notice(entry: OutboxEntry, reason: str, watchlist: Watchlist) -> Message:
+    """What an admin chat is told about an alert parked as undelivered."""
+    alert = render_change(entry.change, watchlist)
+    target = entry.target
+    return Message(
+        headline=f"⚠️ An alert may not have reached {target.platform} chat {target.chat_id}",
+        lines=(
+            alert.headline,
+            reason,
+            f"If it is not there, `bot outbox --resend {entry.id}` sends it again.",
+        ),
+    )
+
+
 def _had_unknown_outcome(entry: OutboxEntry) -> bool:
     """Has an earlier send of this row possibly arrived (timeout, crash mid-send)?"""
     return entry.unknown_outcomes >= 1 or entry.state is DeliveryState.UNCERTAIN
@@ -163,6 +194,7 @@ class PlatformHealth:
     last_error: str = ""
     sent: int = 0
     failed: int = 0
+    undelivered: int = 0  # parked in this process's lifetime
 
     def healthy(self, now: datetime) -> bool:
         return self.paused_until is None or self.paused_until <= now
@@ -184,9 +216,10 @@ class Delivery:
         batch_size: int = 20,
         idle_seconds: float = 1.0,
         fatal_pause_seconds: float = FATAL_PAUSE_SECONDS,
-        uncertain_retry_seconds: float = UNCERTAIN_RETRY_SECONDS,
+        uncertain_retry_seconds: float = 0.0,  # at least until a late answer could come
         render: Renderer | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_undelivered: Sequence[UndeliveredListener] = (),
     ) -> None:
         self.platforms = dict(platforms)
         self.outbox = outbox
@@ -198,7 +231,14 @@ class Delivery:
         self.batch_size = batch_size
         self.idle_seconds = idle_seconds
         self.fatal_pause = timedelta(seconds=fatal_pause_seconds)
-        self.uncertain_retry = timedelta(seconds=uncertain_retry_seconds)
+        self.send_timeout = settings.send_timeout_seconds
+        # An uncertain row is retried only once its late answer can no longer come.
+        last_answer = max(settings.late_answer_seconds - self.send_timeout, 0.0)
+        self.uncertain_retry = timedelta(
+            seconds=max(uncertain_retry_seconds, last_answer + LATE_ANSWER_MARGIN_SECONDS)
+        )
+        self._undelivered_listeners: list[UndeliveredListener] = list(on_undelivered)
+        self._late: set[asyncio.Task[None]] = set()  # sends whose answer is still awaited
         self._render = render or self._default_render
         self._sleep = sleep
         self.pacers = {name: pacer_for(name, settings) for name in self.platforms}
@@ -224,6 +264,26 @@ class Delivery:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self.stop_listening()
+
+    async def stop_listening(self) -> None:
+        """Stop awaiting late answers (their rows stay UNCERTAIN: retried or parked)."""
+        late = list(self._late)
+        for task in late:
+            task.cancel()
+        for task in late:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def add_undelivered_listener(self, listener: UndeliveredListener) -> None:
+        """Call ``listener(entry, reason)`` whenever a row is parked as undelivered
+        (``undelivered_notice`` words it for an admin chat)."""
+        self._undelivered_listeners.append(listener)
+
+    async def wait_for_late_answers(self) -> None:
+        """Until every send still awaiting its answer has one (or its client gave up)."""
+        while self._late:
+            await asyncio.wait(set(self._late))
 
     async def _loop(self, platform: str) -> None:
         while not self._stopping.is_set():
@@ -259,9 +319,7 @@ class Delivery:
         self._claimed_up_to[platform] = limit
         if limit <= 0:
             return 0
-        entries = await self.outbox.claim_due(
-            platform, now, limit, self.settings.lease_seconds
-        )
+        entries = await self.outbox.claim_due(platform, now, limit, self.settings.lease_seconds)
         held: dict[ChatTarget, datetime] = {}  # chats put off in this batch → until when
         for index, entry in enumerate(entries):
             now = self.clock()
@@ -273,12 +331,15 @@ class Delivery:
                     held[entry.target],
                     "waiting for an earlier message",
                     count_attempt=False,
+                    lease=entry.lease,
                 )
                 continue
             allowed = self.pacers[platform].next_allowed(entry.target.chat_id, now)
             if allowed > now:
                 held[entry.target] = allowed
-                await self.outbox.mark_retry(entry.id, allowed, "paced", count_attempt=False)
+                await self.outbox.mark_retry(
+                    entry.id, allowed, "paced", count_attempt=False, lease=entry.lease
+                )
                 continue
             later = await self._deliver(platform, entry, now)
             if later is not None:
@@ -288,7 +349,7 @@ class Delivery:
                 resume = self.health[platform].paused_until or now
                 for rest in entries[index + 1 :]:
                     await self.outbox.mark_retry(
-                        rest.id, resume, "platform paused", count_attempt=False
+                        rest.id, resume, "platform paused", count_attempt=False, lease=rest.lease
                     )
                 break
         return len(entries)
@@ -303,29 +364,30 @@ class Delivery:
         if sub is not None and not sub.active:
             # Blocked, removed or unsubscribed since the row was queued: never send there.
             await self.outbox.mark_failed(
-                entry.id, DeliveryState.FAILED_PERMANENT, "subscription inactive"
+                entry.id, DeliveryState.FAILED_PERMANENT, "subscription inactive", lease=entry.lease
             )
             return None
         if entry.unknown_outcomes >= 2:
-            # Two sends may each have arrived (timeouts, or a crash mid-send): a third
-            # could be a third copy. Give up loudly instead.
-            await self.outbox.mark_failed(
-                entry.id, DeliveryState.DEAD, "outcome unknown twice, not sent again"
-            )
-            self.health[platform].failed += 1
-            log.error(
-                "row %s to %s: outcome unknown twice (may have arrived twice); giving up",
-                entry.id,
-                entry.target.chat_id,
-            )
+            await self._park(platform, entry)
             return None
         message = self._render(entry, sub.timezone if sub else "UTC", now)
         target = entry.target
         plain = entry.id in self._plain_only
-        # From here a crash leaves the outcome unknown; the store counts it on re-claim.
-        await self.outbox.mark_attempting(entry.id, now)
+        # The conditional write that makes a lost lease stop the send; from here a crash
+        # leaves the outcome unknown (the store counts it on re-claim).
+        hold = max(self.settings.lease_seconds, self.send_timeout + LATE_ANSWER_MARGIN_SECONDS)
+        if not await self.outbox.mark_attempting(
+            entry.id, now, lease=entry.lease, hold_seconds=hold
+        ):
+            log.info(
+                "row %s to %s: lease lost before sending (another sender has it); not sent here",
+                entry.id,
+                entry.target.chat_id,
+            )
+            return None
+        send = self._sender(platform, entry, chat)
         try:
-            ref = await self._send(chat, target, message, plain)
+            ref = await send(target, message, plain)
         except ChatMigratedError as exc:
             new = exc.new_target
             log.info("chat %s migrated to %s; re-keying and resending", target, new.chat_id)
@@ -333,7 +395,7 @@ class Delivery:
             await self.outbox.retarget(target, new)
             self._migrated[target] = new
             try:
-                ref = await self._send(chat, new, message, plain)
+                ref = await send(new, message, plain)
             except ChatError as again:
                 return await self._failed(platform, entry, again, new, now)
             target = new
@@ -348,7 +410,7 @@ class Delivery:
             )
             self._plain_only.add(entry.id)
             try:
-                ref = await self._send(chat, target, message, True)
+                ref = await send(target, message, True)
             except ChatError as again:
                 return await self._failed(platform, entry, again, target, now)
         except ChatError as exc:
@@ -359,10 +421,97 @@ class Delivery:
         await self._succeeded(platform, entry, ref, now)
         return None
 
-    async def _send(
-        self, chat: ChatPlatform, target: ChatTarget, message: Message, plain: bool
+    def _sender(
+        self, platform: str, entry: OutboxEntry, chat: ChatPlatform
+    ) -> Callable[[ChatTarget, Message, bool], Awaitable[SentRef]]:
+        async def send(target: ChatTarget, message: Message, plain: bool) -> SentRef:
+            sending = chat.send(target, message, plain=plain)
+            return await self._send_or_listen(platform, entry, sending)
+
+        return send
+
+    async def _send_or_listen(
+        self, platform: str, entry: OutboxEntry, sending: Awaitable[SentRef]
     ) -> SentRef:
-        return await chat.send(target, message, plain=plain)
+        """The send's answer, if it comes within ``send_timeout``; else AmbiguousSendError
+        while the answer is still awaited in the background (``_late_answer``)."""
+        task = asyncio.ensure_future(sending)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self.send_timeout)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        if task in done:
+            return task.result()
+        late = asyncio.create_task(self._late_answer(platform, entry, task))
+        self._late.add(late)
+        late.add_done_callback(self._late.discard)
+        raise AmbiguousSendError(
+            f"no answer within {self.send_timeout:g}s; its answer is still awaited"
+        )
+
+    async def _late_answer(
+        self, platform: str, entry: OutboxEntry, task: asyncio.Future[SentRef]
+    ) -> None:
+        """Decide a timed-out send from its answer, if one comes before the adapter gives up."""
+        try:
+            ref = await task
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        except AmbiguousSendError as exc:
+            log.warning(
+                "row %s to %s: still no answer (%s); its outcome stays unknown",
+                entry.id,
+                entry.target.chat_id,
+                exc,
+            )
+            return
+        except ChatError as exc:  # the platform answered: this send did not take effect
+            log.info(
+                "row %s to %s: late answer: not sent (%s); it will be sent again",
+                entry.id,
+                entry.target.chat_id,
+                exc,
+            )
+            await self.outbox.forget_unknown_outcome(entry.id)
+            return
+        except Exception:  # an adapter bug: nothing learnt, the outcome stays unknown
+            log.exception("row %s: reading a late answer failed", entry.id)
+            return
+        log.info(
+            "row %s to %s: late answer: sent as message %s; not sent again",
+            entry.id,
+            ref.target.chat_id,
+            ref.message_id,
+        )
+        await self._succeeded(platform, entry, ref, self.clock())
+
+    async def _park(self, platform: str, entry: OutboxEntry) -> None:
+        """Two sends of this row may have arrived, or neither: never risk a third copy.
+        Parked for a person to check, and every listener (e.g. an admin chat) told."""
+        reason = (
+            f"not confirmed after {entry.unknown_outcomes} sends that got no answer; "
+            "not sent again (that could be a third copy): check the chat"
+        )
+        await self.outbox.mark_failed(
+            entry.id, DeliveryState.UNDELIVERED, reason, lease=entry.lease
+        )
+        health = self.health[platform]
+        health.failed += 1
+        health.undelivered += 1
+        log.error(
+            "row %s to %s %s is undelivered and needs attention: %s (see `bot outbox`)",
+            entry.id,
+            platform,
+            entry.target.chat_id,
+            reason,
+        )
+        for listener in self._undelivered_listeners:
+            try:
+                await listener(entry, reason)
+            except Exception:
+                log.exception("an undelivered-alert listener failed for row %s", entry.id)
 
     async def _succeeded(
         self, platform: str, entry: OutboxEntry, ref: SentRef, now: datetime
@@ -409,12 +558,16 @@ class Delivery:
             wait = exc.retry_after if exc.retry_after is not None else DEFAULT_RETRY_AFTER
             until = now + timedelta(seconds=max(wait, 0.0) + self.rng.random() * 0.5)
             # the row keeps its count of unknown outcomes: this send surely did not land
-            await self.outbox.mark_retry(entry.id, until, reason, count_attempt=False)
+            await self.outbox.mark_retry(
+                entry.id, until, reason, count_attempt=False, lease=entry.lease
+            )
             log.info("%s rate limited for %s; retry at %s", platform, target.chat_id, until)
             return until
 
         if isinstance(exc, PermanentChatError):
-            await self.outbox.mark_failed(entry.id, DeliveryState.FAILED_PERMANENT, reason)
+            await self.outbox.mark_failed(
+                entry.id, DeliveryState.FAILED_PERMANENT, reason, lease=entry.lease
+            )
             await self.subscriptions.deactivate(target, str(exc))
             health.failed += 1
             log.warning(
@@ -423,7 +576,9 @@ class Delivery:
             return None
 
         if isinstance(exc, FormattingError):
-            await self.outbox.mark_failed(entry.id, DeliveryState.FAILED_PERMANENT, reason)
+            await self.outbox.mark_failed(
+                entry.id, DeliveryState.FAILED_PERMANENT, reason, lease=entry.lease
+            )
             self._plain_only.discard(entry.id)
             health.failed += 1
             log.error("row %s rejected even as plain text: %s", entry.id, exc)
@@ -434,7 +589,9 @@ class Delivery:
 
         if isinstance(exc, FatalPlatformError):
             health.paused_until = now + self.fatal_pause
-            await self.outbox.mark_retry(entry.id, health.paused_until, reason, count_attempt=False)
+            await self.outbox.mark_retry(
+                entry.id, health.paused_until, reason, count_attempt=False, lease=entry.lease
+            )
             log.error(
                 "%s is paused until %s: %s. Check the token and the app's scopes; "
                 "pending alerts are kept and will be sent once it works.",
@@ -445,35 +602,35 @@ class Delivery:
             return health.paused_until
 
         if isinstance(exc, AmbiguousSendError):
-            if uncertain_before:
-                await self.outbox.mark_failed(
-                    entry.id, DeliveryState.DEAD, f"outcome unknown twice, not retried: {exc}"
-                )
-                health.failed += 1
-                log.error(
-                    "row %s to %s: outcome unknown twice (may have arrived twice); giving up",
-                    entry.id,
-                    target.chat_id,
-                )
-                return None
+            # Decided at the next claim, after any late answer: sent, resent once, or parked.
             until = now + self.uncertain_retry
-            await self.outbox.mark_uncertain(entry.id, until, reason)
+            await self.outbox.mark_uncertain(entry.id, until, reason, lease=entry.lease)
             log.warning(
-                "row %s to %s: send timed out after leaving; will retry once at %s "
-                "(possible duplicate)",
+                "row %s to %s: no answer to a send that left (%s); %s at %s unless an answer "
+                "confirms it",
                 entry.id,
                 target.chat_id,
+                exc,
+                "parked as undelivered" if uncertain_before else "retried once",
                 until,
             )
             return until
 
-        # Transient (and anything unclassified).
+        return await self._transient(platform, entry, exc, target, now)
+
+    async def _transient(
+        self, platform: str, entry: OutboxEntry, exc: ChatError, target: ChatTarget, now: datetime
+    ) -> datetime | None:
+        """Transient (and anything unclassified): back off, or give up after max_attempts."""
         attempts = entry.attempts + 1
         if attempts >= self.settings.max_attempts:
             await self.outbox.mark_failed(
-                entry.id, DeliveryState.DEAD, f"gave up after {attempts} attempts: {exc}"
+                entry.id,
+                DeliveryState.DEAD,
+                f"gave up after {attempts} attempts: {exc}",
+                lease=entry.lease,
             )
-            health.failed += 1
+            self.health[platform].failed += 1
             log.error(
                 "row %s to %s %s is dead after %d attempts: %s",
                 entry.id,
@@ -485,7 +642,8 @@ class Delivery:
             return None
         until = now + self.backoff(attempts)
         # The row keeps its count of unknown outcomes, so one is never retried twice.
-        await self.outbox.mark_retry(entry.id, until, reason)
+        reason = f"{type(exc).__name__}: {exc}"
+        await self.outbox.mark_retry(entry.id, until, reason, lease=entry.lease)
         log.info(
             "row %s to %s: transient error, retry at %s: %s", entry.id, target.chat_id, until, exc
         )

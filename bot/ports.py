@@ -92,6 +92,9 @@ class DeliveryState(StrEnum):
     UNCERTAIN = "uncertain"  # outcome unknown: retried at most once
     FAILED_PERMANENT = "failed_permanent"
     DEAD = "dead"
+    # not confirmed after two sends whose outcome is unknown: never sent a third time,
+    # kept for a person to check (``bot outbox``, ``bot health``)
+    UNDELIVERED = "undelivered"
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ class OutboxEntry:
     # sends of this row whose outcome is unknown: timed out after leaving, or in flight
     # when the sender died. One such send may be retried; after two, never again.
     unknown_outcomes: int = 0
+    # this claim's lease on the row; writes made under a lost lease do nothing
+    lease: str | None = None
 
 
 class Outbox(Protocol):
@@ -115,21 +120,39 @@ class Outbox(Protocol):
         """Lease due rows (pending/retry/uncertain whose time has come, expired leases)."""
         ...
 
-    async def mark_attempting(self, entry_id: int, now: datetime) -> None:
-        """Record that a send is about to leave: if the sender dies now, the outcome
-        of this row is unknown (its other leased rows were never attempted)."""
+    async def mark_attempting(
+        self, entry_id: int, now: datetime, *, lease: str | None = None, hold_seconds: float = 0
+    ) -> bool:
+        """Record that a send is about to leave, if ``lease`` still holds the row (and
+        extend it by ``hold_seconds``): if the sender dies now, the outcome of this row is
+        unknown. False: the lease is gone (expired or taken), so the send must not go."""
         ...
 
-    async def mark_sent(self, entry_id: int, ref: SentRef, now: datetime) -> None: ...
+    async def mark_sent(self, entry_id: int, ref: SentRef, now: datetime) -> None:
+        """The platform answered with a message id: sent, whoever holds the lease."""
+        ...
 
     async def mark_retry(
-        self, entry_id: int, next_attempt_at: datetime, error: str, *, count_attempt: bool = True
+        self,
+        entry_id: int,
+        next_attempt_at: datetime,
+        error: str,
+        *,
+        count_attempt: bool = True,
+        lease: str | None = None,
     ) -> None: ...
 
-    async def mark_uncertain(self, entry_id: int, next_attempt_at: datetime, error: str) -> None:
+    async def mark_uncertain(
+        self, entry_id: int, next_attempt_at: datetime, error: str, *, lease: str | None = None
+    ) -> None: ...
+
+    async def forget_unknown_outcome(self, entry_id: int) -> None:
+        """A late answer said the send did not take effect: one unknown outcome fewer."""
         ...
 
-    async def mark_failed(self, entry_id: int, state: DeliveryState, reason: str) -> None: ...
+    async def mark_failed(
+        self, entry_id: int, state: DeliveryState, reason: str, *, lease: str | None = None
+    ) -> None: ...
 
     async def retarget(self, old: ChatTarget, new: ChatTarget) -> None: ...
 

@@ -620,8 +620,25 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# Slack has no escape for its formatting marks, so a mark from the news that could open
+# or close bold, italics, strike-through or code becomes its look-alike. A mark between
+# two letters or digits (``next_meeting``) formats nothing in Slack and is kept.
+_SLACK_MARK_LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
+_SLACK_ACTIVE_MARK = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
+
+
+def slack_inert_marks(text: str) -> str:
+    """``*bold*``, ``_it_``, ``~x~`` and backticks from the news shown, not applied."""
+    return _SLACK_ACTIVE_MARK.sub(lambda m: _SLACK_MARK_LOOKALIKES[m.group()], text)
+
+
+def slack_text(text: str) -> str:
+    """Text from anywhere (the news included) as inert Slack mrkdwn."""
+    return slack_escape(slack_inert_marks(text))
+
+
 def _slack_cost(ch: str) -> int:
-    return len(slack_escape(ch))
+    return len(slack_escape(ch))  # a look-alike mark is one character, like the mark
 
 
 def _slack_url(url: str) -> str:
@@ -633,11 +650,11 @@ def _slack_fit(text: str, budget: int) -> str:
     """Escape ``text``, cutting the plain text first so the result fits ``budget``."""
     if budget <= 0:
         return ""
-    escaped = slack_escape(text)
+    escaped = slack_text(text)
     if len(escaped) <= budget:
         return escaped
     pieces = _split_text(text, max(budget - 1, 1), _slack_cost)
-    return slack_escape(pieces[0].rstrip()) + "…" if pieces else ""
+    return slack_text(pieces[0].rstrip()) + "…" if pieces else ""
 
 
 @dataclass(frozen=True)
@@ -646,8 +663,13 @@ class SlackPayload:
     blocks: list[dict[str, Any]]
 
 
+def _mrkdwn(text: str) -> dict[str, Any]:
+    # verbatim: Slack must not turn names, channels or URLs in the text into links
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": _mrkdwn(text)}
 
 
 def slack_payload(message: Message, limit: int) -> SlackPayload:
@@ -695,7 +717,7 @@ def slack_payload(message: Message, limit: int) -> SlackPayload:
         blocks.append(_section("\n".join(links)))
     if message.footer and budget > 10:
         blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": take(message.footer)}]}
+            {"type": "context", "elements": [_mrkdwn(take(message.footer))]}
         )
     blocks = blocks[:SLACK_MAX_BLOCKS]
     while len(blocks) > 1 and sum(len(t) for t in _texts(blocks)) > limit:

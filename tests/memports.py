@@ -15,7 +15,12 @@ from bot.models import (
 )
 from bot.ports import DeliveryState, MeetingHistory, OutboxEntry
 
-FINISHED = {DeliveryState.SENT, DeliveryState.FAILED_PERMANENT, DeliveryState.DEAD}
+FINISHED = {
+    DeliveryState.SENT,
+    DeliveryState.FAILED_PERMANENT,
+    DeliveryState.DEAD,
+    DeliveryState.UNDELIVERED,
+}
 NOT_UPCOMING = {MeetingStatus.CANCELLED, MeetingStatus.HELD, MeetingStatus.DENIED}
 
 
@@ -141,6 +146,7 @@ class Row:
     reason: str = ""
     unknown_outcomes: int = 0
     attempting: bool = False
+    lease: str | None = None
 
 
 class MemOutbox:
@@ -150,6 +156,7 @@ class MemOutbox:
         self.rows: dict[int, Row] = {}
         self._next_id = 1
         self.claims = 0
+        self._leases = 0
 
     def add(
         self,
@@ -168,6 +175,8 @@ class MemOutbox:
     ) -> list[OutboxEntry]:
         self.claims += 1
         claimed: list[OutboxEntry] = []
+        self._leases += 1
+        lease = f"lease-{self._leases}"
         blocked: set[ChatTarget] = set()
         for row in sorted(self.rows.values(), key=lambda r: r.id):
             if row.target.platform != platform or row.state in FINISHED:
@@ -188,6 +197,7 @@ class MemOutbox:
             row.attempting = False
             row.state = DeliveryState.SENDING
             row.lease_until = now + timedelta(seconds=lease_seconds)
+            row.lease = lease
             claimed.append(
                 OutboxEntry(
                     id=row.id,
@@ -197,12 +207,27 @@ class MemOutbox:
                     state=before,
                     previous_message=row.previous_message,
                     unknown_outcomes=row.unknown_outcomes,
+                    lease=lease,
                 )
             )
         return claimed
 
-    async def mark_attempting(self, entry_id: int, now: datetime) -> None:
-        self.rows[entry_id].attempting = True
+    def _held(self, entry_id: int, lease: str | None) -> bool:
+        row = self.rows[entry_id]
+        return lease is None or (row.state is DeliveryState.SENDING and row.lease == lease)
+
+    async def mark_attempting(
+        self, entry_id: int, now: datetime, *, lease: str | None = None, hold_seconds: float = 0
+    ) -> bool:
+        row = self.rows[entry_id]
+        if not self._held(entry_id, lease) or (
+            lease is not None and (row.lease_until is None or row.lease_until <= now)
+        ):
+            return False
+        row.attempting = True
+        if hold_seconds > 0:
+            row.lease_until = now + timedelta(seconds=hold_seconds)
+        return True
 
     async def mark_sent(self, entry_id: int, ref: SentRef, now: datetime) -> None:
         row = self.rows[entry_id]
@@ -210,8 +235,16 @@ class MemOutbox:
         row.attempting = False
 
     async def mark_retry(
-        self, entry_id: int, next_attempt_at: datetime, error: str, *, count_attempt: bool = True
+        self,
+        entry_id: int,
+        next_attempt_at: datetime,
+        error: str,
+        *,
+        count_attempt: bool = True,
+        lease: str | None = None,
     ) -> None:
+        if not self._held(entry_id, lease):
+            return
         row = self.rows[entry_id]
         row.state, row.due, row.lease_until = DeliveryState.RETRY, next_attempt_at, None
         row.attempting = False
@@ -219,7 +252,11 @@ class MemOutbox:
         if count_attempt:
             row.attempts += 1
 
-    async def mark_uncertain(self, entry_id: int, next_attempt_at: datetime, error: str) -> None:
+    async def mark_uncertain(
+        self, entry_id: int, next_attempt_at: datetime, error: str, *, lease: str | None = None
+    ) -> None:
+        if not self._held(entry_id, lease):
+            return
         row = self.rows[entry_id]
         row.state, row.due, row.lease_until = DeliveryState.UNCERTAIN, next_attempt_at, None
         row.attempting = False
@@ -227,7 +264,18 @@ class MemOutbox:
         row.errors.append(error)
         row.attempts += 1
 
-    async def mark_failed(self, entry_id: int, state: DeliveryState, reason: str) -> None:
+    async def forget_unknown_outcome(self, entry_id: int) -> None:
+        row = self.rows[entry_id]
+        if row.state is DeliveryState.UNCERTAIN and row.unknown_outcomes > 0:
+            row.unknown_outcomes -= 1
+            if row.unknown_outcomes == 0:
+                row.state = DeliveryState.RETRY
+
+    async def mark_failed(
+        self, entry_id: int, state: DeliveryState, reason: str, *, lease: str | None = None
+    ) -> None:
+        if not self._held(entry_id, lease):
+            return
         row = self.rows[entry_id]
         row.state, row.reason, row.lease_until = state, reason, None
         row.attempting = False

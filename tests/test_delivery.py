@@ -27,6 +27,7 @@ from bot.ports import (
     DeliveryState,
     FatalPlatformError,
     FormattingError,
+    OutboxEntry,
     PermanentChatError,
     RateLimited,
     TransientError,
@@ -186,9 +187,10 @@ async def test_ambiguous_at_most_two_deliveries(script: list[ChatError]) -> None
     rig.tg.script = list(script)
     await rig.drain(ticks=400, step=5)
     assert len(rig.tg.delivered) <= 2
-    assert rig.outbox.rows[row].state in (DeliveryState.SENT, DeliveryState.DEAD)
-    if len([s for s in script if isinstance(s, AmbiguousSendError)]) == 1:
-        assert rig.outbox.rows[row].state is DeliveryState.SENT
+    unknown = len([s for s in script if isinstance(s, AmbiguousSendError)])
+    # two sends nobody answered: parked for a person, never silently dead
+    expected = DeliveryState.SENT if unknown == 1 else DeliveryState.UNDELIVERED
+    assert rig.outbox.rows[row].state is expected
 
 
 async def test_permanent_deactivates_and_stops() -> None:
@@ -311,3 +313,87 @@ def test_global_budget_and_wait_for_a_batch() -> None:
     assert pacer.global_wait(now, 20) == pytest.approx(0.89)  # the 20th oldest leaves
     assert pacer.budget(T0 + timedelta(seconds=1, milliseconds=95)) == 10
     assert Pacer(1.0).budget(T0) >= 1 << 30  # no overall limit
+
+
+# --------------------------------------------------------------------------- leases, evidence
+
+
+async def test_a_row_whose_lease_was_lost_is_never_sent_by_its_old_sender() -> None:
+    rig = Rig(lease_seconds=30, send_timeout_seconds=1000)
+    first, second = rig.add("42"), rig.add("43")
+    rig.tg.block = asyncio.Event()  # the first send hangs; both rows are leased by then
+    slow = asyncio.create_task(rig.delivery.run_once(TG))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    rig.clock.advance(31)  # the second row's lease runs out before its sender reaches it
+    other = ScriptedPlatform(TG)
+    other_sender = Delivery(
+        {TG: other},
+        rig.outbox,
+        rig.subs,
+        watchlist(),
+        DeliverySettings(lease_seconds=30),
+        clock=rig.clock,
+    )
+    await other_sender.run_once(TG)  # re-claims and sends the second row only
+    rig.tg.block.set()
+    await slow
+    assert [chat for chat, _, _ in rig.tg.attempts] == ["42"]
+    assert [chat for chat, _, _ in other.attempts] == ["43"]
+    assert rig.outbox.rows[first].state is rig.outbox.rows[second].state is DeliveryState.SENT
+
+
+@pytest.mark.parametrize(
+    ("late", "state_after_answer", "sends"),
+    [
+        (None, DeliveryState.SENT, 1),  # answered with a message id: it arrived
+        (TransientError("502"), DeliveryState.RETRY, 2),  # answered: it did not
+        (AmbiguousSendError("read timeout"), DeliveryState.UNCERTAIN, 2),  # never answered
+    ],
+)
+async def test_a_late_answer_decides_a_send_the_sender_stopped_waiting_for(
+    late: ChatError | None, state_after_answer: DeliveryState, sends: int
+) -> None:
+    rig = Rig(send_timeout_seconds=0.05)
+    row = rig.add()
+    rig.tg.block = asyncio.Event()
+    rig.tg.script = [late] if late is not None else []
+    await rig.delivery.run_once(TG)
+    assert rig.outbox.rows[row].state is DeliveryState.UNCERTAIN
+    rig.tg.block.set()  # the answer comes
+    await asyncio.gather(*rig.delivery._late)
+    assert rig.outbox.rows[row].state is state_after_answer
+    if state_after_answer is not DeliveryState.SENT:
+        still_unknown = state_after_answer is DeliveryState.UNCERTAIN
+        assert rig.outbox.rows[row].unknown_outcomes == (1 if still_unknown else 0)
+    await rig.drain(ticks=30, step=5)
+    assert rig.outbox.rows[row].state is DeliveryState.SENT
+    assert len(rig.tg.attempts) == sends
+
+
+async def test_two_unanswered_sends_park_the_row_and_tell_the_listeners() -> None:
+    rig = Rig()
+    row = rig.add()
+    told: list[tuple[int, str]] = []
+
+    async def listener(entry: OutboxEntry, reason: str) -> None:
+        told.append((entry.id, reason))
+
+    rig.delivery.add_undelivered_listener(listener)
+    rig.tg.script = [AmbiguousSendError("t1"), AmbiguousSendError("t2")]
+    await rig.drain(ticks=60, step=5)
+    assert rig.outbox.rows[row].state is DeliveryState.UNDELIVERED
+    assert len(rig.tg.attempts) == 2  # never a third copy
+    assert [entry_id for entry_id, _ in told] == [row]
+    assert "not confirmed" in told[0][1] and "twice" not in told[0][1]
+    assert rig.delivery.health[TG].undelivered == 1
+
+
+def test_the_admin_notice_for_an_undelivered_alert_says_what_and_what_to_do() -> None:
+    from bot.delivery import undelivered_notice
+
+    entry = OutboxEntry(7, ChatTarget(TG, "42"), change(), 2, DeliveryState.UNCERTAIN)
+    notice = undelivered_notice(entry, "not confirmed after 2 sends", watchlist())
+    assert "telegram chat 42" in notice.headline
+    assert notice.lines[0].startswith("🆕 Announced")
+    assert "bot outbox --resend 7" in notice.lines[-1]

@@ -334,3 +334,36 @@ def test_console_text() -> None:
 def test_statuses_have_labels() -> None:
     for status in MeetingStatus:
         render_meeting(view(status=status), WL, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("news", "shown"),
+    [
+        ("*Breaking* talks", "\u2217Breaking\u2217 talks"),  # bold
+        ("_quietly_ moved", "\u02cdquietly\u02cd moved"),  # italics
+        ("~cancelled~ on", "\u223ccancelled\u223c on"),  # strike-through
+        ("`code` and ```block```", "\u02cbcode\u02cb and \u02cb\u02cb\u02cbblock\u02cb\u02cb\u02cb"),
+        ("/next_meeting snake_case a*b", "/next_meeting snake_case a*b"),  # inside words: inert
+        ("<b> & *x*", "&lt;b&gt; &amp; \u2217x\u2217"),
+    ],
+)
+def test_slack_formatting_marks_from_the_news_are_shown_not_applied(
+    news: str, shown: str
+) -> None:
+    payload = slack_payload(
+        Message(headline=news, lines=(news,), quotes=(news,), footer=news), SLACK_MAX_MESSAGE_TEXT
+    )
+    texts = _block_texts(payload.blocks)
+    assert texts[0] == f"*{shown}*"  # our own bold around the headline only
+    assert shown in texts[1] and f"> {shown}" in texts[2] and texts[-1] == shown
+    assert payload.text == shown
+
+
+def test_slack_text_objects_are_verbatim() -> None:
+    payload = slack_payload(
+        Message(headline="Witkoff in #general", lines=("@here",), footer="f"),
+        SLACK_MAX_MESSAGE_TEXT,
+    )
+    objects = [b["text"] for b in payload.blocks if "text" in b]
+    objects += [e for b in payload.blocks for e in b.get("elements", ())]
+    assert objects and all(o["type"] == "mrkdwn" and o["verbatim"] is True for o in objects)

@@ -134,6 +134,31 @@ async def test_rejected_requests(
     assert core.commands == []
 
 
+@pytest.mark.parametrize("later", [0, 1, 299])
+async def test_a_replayed_signed_command_is_refused(
+    fake: FakeSlack, core: Core, later: float
+) -> None:
+    now = [NOW]
+    settings = SlackSettings(api_base_url=fake.base_url, http_host="127.0.0.1").model_copy(
+        update={"http_port": 0}
+    )
+    platform = SlackPlatform(
+        settings, "xoxb-test", core.subscriptions, signing_secret=SECRET, clock=lambda: now[0]
+    )
+    await platform.start(core.on_command)
+    try:
+        body = slash(fake, "/subscribe", "witkoff", channel="D9")
+        hdrs = headers(body)
+        assert (await post(platform, body, hdrs, FORM))[0] == 200
+        await fake.wait_for("response")
+        now[0] = NOW + later  # still inside the five minutes the timestamp check allows
+        status, text = await post(platform, body, hdrs, FORM)
+        assert status == 401 and json.loads(text) == {"error": "replayed request"}
+        assert [c.name for c in core.commands] == ["subscribe"]  # run once only
+    finally:
+        await platform.stop()
+
+
 async def test_timestamp_within_window_accepted(slack: SlackPlatform, fake: FakeSlack) -> None:
     body = slash(fake, "/help")
     status, _ = await post(slack, body, headers(body, ts=NOW - 299), FORM)

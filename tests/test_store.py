@@ -357,3 +357,26 @@ async def test_upgrade_from_the_first_schema_keeps_pending_rows(tmp_path: Path) 
         assert row == ("uncertain", 1)
     finally:
         await store.close()
+
+
+async def test_a_send_goes_out_only_under_the_lease_that_still_holds_the_row(
+    store: Store,
+) -> None:
+    await _three_rows(store)
+    first = await store.outbox.claim_due("telegram", NOW, 1, 60)
+    (mine,) = first
+    later = NOW + timedelta(seconds=61)  # expired before its sender reached it
+    assert not await store.outbox.mark_attempting(mine.id, later, lease=mine.lease)
+    (theirs,) = await store.outbox.claim_due("telegram", later, 1, 60)
+    assert theirs.id == mine.id and theirs.lease != mine.lease
+    assert not await store.outbox.mark_attempting(mine.id, later, lease=mine.lease)
+    # the old sender's outcome writes are ignored too; the new holder's go through
+    await store.outbox.mark_retry(mine.id, later, "stale", lease=mine.lease)
+    assert await store.outbox.mark_attempting(
+        theirs.id, later, lease=theirs.lease, hold_seconds=120
+    )
+    # the attempt extended the lease over the send: nobody else may claim it meanwhile
+    meanwhile = await store.outbox.claim_due("telegram", later + timedelta(seconds=90), 10, 60)
+    assert theirs.id not in [e.id for e in meanwhile]
+    (row,) = [r for r in await store.outbox.listing(None, 10) if r.id == theirs.id]
+    assert row.state == "sending" and row.last_error is None

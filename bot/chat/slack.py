@@ -3,6 +3,9 @@
 Receiving: Socket Mode when an app token (``xapp-…``) is given, otherwise HTTP mode on
 ``/slack/events``. In HTTP mode the signature and timestamp are checked here, on the raw
 body and with an injectable clock, before Bolt sees the request (bad → 401).
+A signed request seen before (same signature: same timestamp and body) is a replay and
+is never run again; its signature is remembered (in the inbound dedup store) for the
+five minutes it could pass the timestamp check.
 Slash commands are acknowledged first (Slack wants an answer within 3 s), then run.
 Event redeliveries (``X-Slack-Retry-Num``) are deduplicated by ``event_id``; a failed
 first attempt releases its claim so the retry is processed.
@@ -170,6 +173,15 @@ def slack_name(command: Command) -> str:
     return command.spelled(CommandStyle.HYPHEN)
 
 
+def replayed_request_refused(retry: str | None) -> web.Response:
+    """A signed request received before is not run again. Slack's own redelivery of it is
+    acknowledged (so Slack stops); anything else is refused."""
+    log.warning("slack: a signed request was replayed; not run again")
+    if retry:
+        return web.json_response({"ok": True, "replayed": True})
+    return web.json_response({"error": "replayed request"}, status=401)
+
+
 class _Clock(Clock):
     def __init__(self, now: Callable[[], float]) -> None:
         self._now = now
@@ -313,6 +325,8 @@ class SlackPlatform:
             log.warning("slack: request with a bad signature or stale timestamp rejected")
             return web.json_response({"error": "invalid request"}, status=401)
         retry = request.headers.get("X-Slack-Retry-Num")
+        if not await self.dedup.claim(f"slack-request:{signature}"):
+            return replayed_request_refused(retry)
         if retry:
             log.info(
                 "slack: redelivery #%s (%s)", retry, request.headers.get("X-Slack-Retry-Reason")

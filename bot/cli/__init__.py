@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "evaluate",
     "replay",
     "meeting",
+    "outbox",
     "health",
 )
 

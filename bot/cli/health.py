@@ -11,6 +11,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from bot.cli.common import add_config_option, add_db_option, database_url, load_config_or_exit
+from bot.cli.outbox import attention_line
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,11 +33,17 @@ async def run(args: argparse.Namespace) -> int:
         store = await Store.open(database_url(config, args.db))
         try:
             states = await store.feeds.all()
+            outbox = await store.outbox.counts()
         finally:
             await store.close()
     except Exception as exc:
         print(f"unhealthy: database: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    # Parked alerts do not make the process unhealthy (a restart would not help),
+    # but they need a person: say so on every health check.
+    attention = attention_line(outbox)
+    if attention:
+        print(attention)
     fetched = [s.last_fetch_at for s in states.values() if s.last_fetch_at is not None]
     if fetched and config.feeds:
         longest = max(config.feed_interval(feed) for feed in config.feeds)

@@ -219,6 +219,8 @@ outbox = Table(
     Column("unknown_outcomes", Integer, nullable=False, default=0, server_default="0"),
     # set just before a send leaves, cleared by its outcome: still set after a crash
     Column("attempt_started_at", UTCDateTime),
+    # who holds the lease: set by each claim; a send goes out only while it still matches
+    Column("lease_token", String(64)),
     Index(None, "platform", "state", "next_attempt_at"),
     Index(None, "platform", "chat_id", "id"),
 )

@@ -41,6 +41,7 @@ class Scripted:
     description: str = ""
     parameters: dict[str, Any] | None = None
     slow: bool = False  # record the call, then never answer (until the fake closes)
+    late: float = 0.0  # record the call, answer it normally this many seconds later
 
 
 @dataclass
@@ -86,6 +87,8 @@ class FakeTelegram:
     admins: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     # seconds before answering, per method: the round trip of the real Bot API
     latency: dict[str, float] = field(default_factory=dict)
+    # seconds every call of a method waits before its (normal) answer: a slow platform
+    answer_delay: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._script: dict[str, deque[Scripted]] = defaultdict(deque)
@@ -129,6 +132,10 @@ class FakeTelegram:
 
     def slow_next(self, method: str) -> None:
         self._script[method].append(Scripted(slow=True))
+
+    def late_next(self, method: str, seconds: float) -> None:
+        """The next call takes effect at once; its success answer comes ``seconds`` later."""
+        self._script[method].append(Scripted(late=seconds))
 
     def push_update(self, update: dict[str, Any]) -> int:
         update = dict(update)
@@ -198,6 +205,11 @@ class FakeTelegram:
             return web.json_response(
                 {"ok": False, "error_code": 502, "description": "closing"}, status=502
             )
+        if script is not None and script.late:
+            await asyncio.sleep(script.late)
+            script = None
+        elif script is None and self.answer_delay.get(method):
+            await asyncio.sleep(self.answer_delay[method])
         if script is not None:
             body: dict[str, Any] = {
                 "ok": False,

@@ -105,6 +105,20 @@ def meeting_item_ahead(guid: str, now: datetime, days_ahead: int, venue: str) ->
     )
 
 
+def upcoming_item(guid: str, now: datetime) -> Item:
+    """An article announcing a meeting ten days after ``now`` (a child ``bot run`` runs on
+    the wall clock: pass the real now), published an hour before it."""
+    day = (now + timedelta(days=10)).date()
+    when = f"{day:%B} {day.day}"
+    return Item(
+        guid,
+        f"Witkoff and Dmitriev to meet in Geneva on {when}",
+        f"US envoy Steve Witkoff will meet Kirill Dmitriev in Geneva on {when}, "
+        "officials said.",
+        now - timedelta(hours=1),
+    )
+
+
 def rss(*items: Item, channel_title: str = "Test Wire", encoding: str = "utf-8") -> bytes:
     entries = "".join(
         f"<item><guid>{escape(i.guid)}</guid><title>{escape(i.title)}</title>"
