@@ -435,7 +435,7 @@ def _sentence_events(
         vague = next((d for d in dates if d.kind == VAGUE), None)
         evidence = evidence or _WS.sub(" ", original).strip()
         if commentators is None:
-            commentators = _commentators(actors, all_reporting, analysed, s)
+            commentators = _commentators(actors, all_reporting, analysed, s, lex)
         time = _clause_time(original, max(c0, skip_to - s.start), c1, lex.language)
         venue_options: list[str | None] = list(chosen) or [None]
         date_options: list[DateMention | None] = list(picked) or [vague]
@@ -483,39 +483,54 @@ def _commentators(
     reporting: list[tuple[int, int]],
     analysed: list[tuple[int, int, ClauseSignals]],
     s: _Sentence,
+    lex: Lexicon,
 ) -> frozenset[str]:
     """Actors who speak about the meeting rather than take part in it: the subject of a
     reporting verb or a denial right beside their name ("Peskov said", "Peskov on
-    Wednesday denied", "according to Peskov")."""
+    Wednesday denied"), or a name that closes the clause after one ("..., said Peskov.",
+    "according to Peskov")."""
+    if not actors:
+        return frozenset()
     speech = list(reporting)
     speech.extend(
         (s.start + c0 + sig.cue.start, s.start + c0 + sig.cue.end)
         for c0, _, sig in analysed
         if sig.cue is not None and sig.group == "denied"
     )
-    if not speech or not actors:
-        return frozenset()
+    sources = list(reporting)
+    if lex.hedge is not None:
+        sources.extend(m.span() for m in lex.hedge.finditer(s.folded, s.start, s.end))
     return frozenset(
-        m.entity_id for m in actors if any(_speaks(m, span, s.folded) for span in speech)
+        m.entity_id
+        for m in actors
+        if any(_speaks_before(m, span, s.folded) for span in speech)
+        or any(_quoted_after(m, span, s.folded, s.end) for span in sources)
     )
 
 
 _APPOSITION = re.compile(r"^\s*,[^,;.:()«»“”\"]{1,60},")
 _SPEAKER_GAP_BEFORE = 2  # words between a name and its verb: "Peskov on Wednesday denied"
 _SPEAKER_GAP_AFTER = 3  # "according to Kremlin spokesman Dmitry Peskov"
+_CLAUSE_END = re.compile(r"^(?:\s*\w+){0,2}\s*(?:[,;.:!?)»“”\"]|$)")
 
 
-def _speaks(mention: Mention, span: tuple[int, int], folded: str) -> bool:
-    if mention.end <= span[0]:
-        # an apposition may stand between: "Peskov, the Kremlin spokesman, said"
-        gap = _APPOSITION.sub(" ", folded[mention.end : span[0]], count=1)
-        limit = _SPEAKER_GAP_BEFORE
-    elif span[1] <= mention.start:
-        gap = folded[span[1] : mention.start]
-        limit = _SPEAKER_GAP_AFTER
-    else:
+def _speaks_before(mention: Mention, span: tuple[int, int], folded: str) -> bool:
+    if mention.end > span[0]:
         return False
-    return not _CLAUSE_PUNCT.search(gap) and len(_WORD.findall(gap)) <= limit
+    # an apposition may stand between: "Peskov, the Kremlin spokesman, said"
+    gap = _APPOSITION.sub(" ", folded[mention.end : span[0]], count=1)
+    return not _CLAUSE_PUNCT.search(gap) and len(_WORD.findall(gap)) <= _SPEAKER_GAP_BEFORE
+
+
+def _quoted_after(mention: Mention, span: tuple[int, int], folded: str, end: int) -> bool:
+    if span[1] > mention.start:
+        return False
+    gap = folded[span[1] : mention.start]
+    return (
+        not _CLAUSE_PUNCT.search(gap)
+        and len(_WORD.findall(gap)) <= _SPEAKER_GAP_AFTER
+        and _CLAUSE_END.match(folded[mention.end : min(end, mention.end + 40)]) is not None
+    )
 
 
 def _names_the_talks(
