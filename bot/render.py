@@ -329,6 +329,8 @@ def evidence_quotes(sources: Iterable[SourceRef], limit: int = 2) -> tuple[str, 
     quotes: list[str] = []
     for src in sources:
         text = shorten(clean_text(src.evidence), MAX_EVIDENCE_CHARS)
+        if text and " ".join(clean_text(src.title).split()) == text:
+            continue  # the headline already names the link below
         if text and text not in quotes:
             quotes.append(text)
         if len(quotes) >= limit:

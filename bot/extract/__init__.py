@@ -245,11 +245,7 @@ def _analyse(
     for index, (start, end) in enumerate(sentences):
         end = min(end, start + MAX_SENTENCE_CHARS)
         entities = _count_in(mention_at, start, end)
-        if not (
-            _any_in(meeting_at, start, end)
-            or entities >= 2
-            or _any_in(denied_at, start, end)
-        ):
+        if not (_any_in(meeting_at, start, end) or entities >= 2 or _any_in(denied_at, start, end)):
             continue  # no meeting word, fewer than two entities, no denial
         sentence = _Sentence(
             index=index,
@@ -427,16 +423,14 @@ def _sentence_events(
             picked = [d for d in picked if d in fresh] or _pick_dates(fresh, None)
             # "moved from 28 November to 2 December", "planned for Wednesday, moved to
             # 20 April": a day that is not the new one (a weekday counts too)
-            stale = [
-                d for d in dates if d.date is not None and d.kind != VAGUE and d not in fresh
-            ]
+            stale = [d for d in dates if d.date is not None and d.kind != VAGUE and d not in fresh]
             replaced = [d for d in stale if d.kind == ABSOLUTE] or stale
             previous_date = replaced[0].date if replaced else None
         vague = next((d for d in dates if d.kind == VAGUE), None)
         evidence = evidence or _WS.sub(" ", original).strip()
         if commentators is None:
             commentators = _commentators(actors, all_reporting, analysed, s, lex)
-        time = _clause_time(original, max(c0, skip_to - s.start), c1, lex.language)
+        time = _clause_time(original, sentence, max(c0, skip_to - s.start), c1, lex.language)
         venue_options: list[str | None] = list(chosen) or [None]
         date_options: list[DateMention | None] = list(picked) or [vague]
         for venue in venue_options:
@@ -470,11 +464,11 @@ def _sentence_events(
     return events
 
 
-def _clause_time(original: str, c0: int, c1: int, language: str) -> TimeOfDay | None:
+def _clause_time(original: str, folded: str, c0: int, c1: int, language: str) -> TimeOfDay | None:
     """The time of day a clause states ("at 10:00 local time"), if any."""
     if c0 >= c1:
         return None
-    found = find_time_of_day(original[c0:c1], language)
+    found = find_time_of_day(original[c0:c1], language, folded[c0:c1])
     return found[1] if found else None
 
 
@@ -489,23 +483,32 @@ def _commentators(
     reporting verb or a denial right beside their name ("Peskov said", "Peskov on
     Wednesday denied"), or a name that closes the clause after one ("..., said Peskov.",
     "according to Peskov")."""
-    if not actors:
-        return frozenset()
+    denial = any(sig.group == "denied" for _, _, sig in analysed)
+    hedged = any(sig.tentative for _, _, sig in analysed)
+    if not actors or not (reporting or denial or hedged):
+        return frozenset()  # nobody is quoted: everyone named takes part
     speech = list(reporting)
     speech.extend(
         (s.start + c0 + sig.cue.start, s.start + c0 + sig.cue.end)
         for c0, _, sig in analysed
         if sig.cue is not None and sig.group == "denied"
     )
-    sources = list(reporting)
-    if lex.hedge is not None:
-        sources.extend(m.span() for m in lex.hedge.finditer(s.folded, s.start, s.end))
-    return frozenset(
-        m.entity_id
+    found = {m.entity_id for m in actors if any(_speaks_before(m, sp, s.folded) for sp in speech)}
+    # a name closing its clause is rare: only then are the attributions looked for
+    closing = [
+        m
         for m in actors
-        if any(_speaks_before(m, span, s.folded) for span in speech)
-        or any(_quoted_after(m, span, s.folded, s.end) for span in sources)
-    )
+        if m.entity_id not in found
+        and _CLAUSE_END.match(s.folded[m.end : min(s.end, m.end + 40)]) is not None
+    ]
+    if closing:
+        sources = list(reporting)
+        if hedged and lex.hedge is not None:
+            sources.extend(h.span() for h in lex.hedge.finditer(s.folded, s.start, s.end))
+        found.update(
+            m.entity_id for m in closing if any(_quoted_after(m, sp, s.folded) for sp in sources)
+        )
+    return frozenset(found)
 
 
 _APPOSITION = re.compile(r"^\s*,[^,;.:()«»“”\"]{1,60},")
@@ -522,15 +525,11 @@ def _speaks_before(mention: Mention, span: tuple[int, int], folded: str) -> bool
     return not _CLAUSE_PUNCT.search(gap) and len(_WORD.findall(gap)) <= _SPEAKER_GAP_BEFORE
 
 
-def _quoted_after(mention: Mention, span: tuple[int, int], folded: str, end: int) -> bool:
+def _quoted_after(mention: Mention, span: tuple[int, int], folded: str) -> bool:
     if span[1] > mention.start:
         return False
     gap = folded[span[1] : mention.start]
-    return (
-        not _CLAUSE_PUNCT.search(gap)
-        and len(_WORD.findall(gap)) <= _SPEAKER_GAP_AFTER
-        and _CLAUSE_END.match(folded[mention.end : min(end, mention.end + 40)]) is not None
-    )
+    return not _CLAUSE_PUNCT.search(gap) and len(_WORD.findall(gap)) <= _SPEAKER_GAP_AFTER
 
 
 def _names_the_talks(
@@ -544,7 +543,7 @@ def _names_the_talks(
 
 
 def _previous_marker(mention: DateMention, sentence: int, order: int) -> _Event:
-    """"Originally planned for <day>": the day a later change moves away from (the
+    """ "Originally planned for <day>": the day a later change moves away from (the
     range and words are kept for a postponement that names no new day)."""
     return _Event(
         order=order,
@@ -585,9 +584,7 @@ def _starts(lex: Lexicon, name: str, text: str) -> list[int]:
     fast = lex.word_start.get(name)
     if fast is not None:
         return [start for start, _ in word_start_spans(fast, text)]
-    pattern: re.Pattern[str] | None = (
-        lex.status[name] if name in lex.status else getattr(lex, name)
-    )
+    pattern: re.Pattern[str] | None = lex.status[name] if name in lex.status else getattr(lex, name)
     return [m.start() for m in pattern.finditer(text)] if pattern is not None else []
 
 

@@ -597,6 +597,7 @@ def _relative_span(key: str, published: date) -> tuple[date, date] | None:
     return span
 
 
+@lru_cache(maxsize=4096)  # feeds repeat the same few phrases on the same days
 def vague_period(text: str, language: str, published: date | None) -> Period:
     """A vague time expression as a readable period ("Mitte Dezember" → mid-December,
     11–20 Dec). A phrase the language's ``periods`` table does not know is kept as
@@ -621,10 +622,13 @@ def vague_period(text: str, language: str, published: date | None) -> Period:
 
 # --------------------------------------------------------------------------- time of day
 
-# "10:00", "10.30", "14h30", "14 Uhr", "10 a.m.", "15 часов"; a bare "10.30" or
-# "14h" needs a time word before it ("at", "um", "o godz.", "в", "à", "alle", "a las").
+# "10:00", "10.30", "14h30", "14 Uhr", "10 a.m.", "15 часов"; a bare "10.30" needs a
+# time word before it ("at", "um", "o godz.", "в", "à", "alle", "a las"). The hour is
+# written to start with a digit (its look-behind after it), so the scan skips ahead
+# to the next digit instead of trying every character.
 _CLOCK = re.compile(
-    r"(?<![\w.:,/-])(?P<h>[01]?\d|2[0-3])(?:(?P<sep>[:.h])(?P<m>[0-5]\d))?(?![\d:]|\.\d)"
+    r"(?P<h>\d(?<![\w.:,/-]\d)(?:(?<=[01])\d|(?<=2)[0-3])?)"
+    r"(?:(?P<sep>[:.h])(?P<m>[0-5]\d))?(?![\d:]|\.\d)"
     r"(?:\s*(?P<unit>[ap]\.\s?m\.|[ap]m(?!\w)|uhr(?!\w)|h(?!\w)|ч\.|час(?:ов|а)?(?!\w)))?"
 )
 _TIME_MARKER = re.compile(
@@ -653,12 +657,15 @@ def _zone_phrases(language: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     )
 
 
-def find_time_of_day(text: str, language: str) -> tuple[int, TimeOfDay] | None:
+def find_time_of_day(
+    text: str, language: str, folded: str | None = None
+) -> tuple[int, TimeOfDay] | None:
     """The first stated time of day in ``text`` (its offset and value), with its zone
-    when one follows it ("10:00 local time", "um 14 Uhr MEZ", "12:00 czasu polskiego")."""
+    when one follows it ("10:00 local time", "um 14 Uhr MEZ", "12:00 czasu polskiego").
+    ``folded`` may pass ``fold(text)`` when the caller already has it."""
     if not _DIGIT.search(text):
         return None
-    folded = fold(text)
+    folded = fold(text) if folded is None else folded
     for match in _CLOCK.finditer(folded):
         sep, unit = match.group("sep"), match.group("unit")
         if not (
