@@ -250,7 +250,13 @@ def test_commentators_are_not_participants(
 )
 def test_alerts_carry_no_engine_line(kind: ChangeKind) -> None:
     change = Change(
-        7, kind, None, state(), NOW, source(), reason="new meeting: no day, budapest, upcoming (tentative)"
+        7,
+        kind,
+        None,
+        state(),
+        NOW,
+        source(),
+        reason="new meeting: no day, budapest, upcoming (tentative)",
     )
     lines = render_change(change, WL, now=NOW).lines
     assert not [line for line in lines if line.startswith("Why") or "upcoming (tentative)" in line]
@@ -259,11 +265,21 @@ def test_alerts_carry_no_engine_line(kind: ChangeKind) -> None:
 def _src(outlet: str, day: int, title: str = "") -> object:
     published = datetime(2026, 12, day, 8, tzinfo=UTC)
     return replace(
-        source(), outlet=outlet, published=published, link=f"https://{outlet}.example/{day}", title=title
+        source(),
+        outlet=outlet,
+        published=published,
+        link=f"https://{outlet}.example/{day}",
+        title=title,
     )
 
 
-MOVED = state(date=date(2026, 12, 2), date_end=None, previous_date=date(2026, 11, 28), status=MeetingStatus.RESCHEDULED, tentative=False)
+MOVED = state(
+    date=date(2026, 12, 2),
+    date_end=None,
+    previous_date=date(2026, 11, 28),
+    status=MeetingStatus.RESCHEDULED,
+    tentative=False,
+)
 
 
 @pytest.mark.parametrize(
@@ -287,7 +303,9 @@ def test_meeting_explains_itself_in_plain_words(
 ) -> None:
     refs = [_src(str(sources[i]), int(str(sources[i + 1]))) for i in range(0, len(sources), 2)]
     by_day = {r.published.day: r for r in refs}  # type: ignore[attr-defined]
-    history = [Change(7, kind, None, MOVED, by_day[day].published, by_day[day]) for kind, day in changes]  # type: ignore[arg-type]
+    history = [
+        Change(7, kind, None, MOVED, by_day[day].published, by_day[day]) for kind, day in changes
+    ]  # type: ignore[arg-type]
     message = render_history(
         MeetingView(7, MOVED, tuple(refs)),  # type: ignore[arg-type]
         history,

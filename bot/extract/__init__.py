@@ -1038,9 +1038,19 @@ def _combine(meeting: _Meeting, event: _Event) -> None:
         _set_status(meeting, event)  # "moved; the new date is 2 December"
 
 
+def _only_vague(when_text: str, lang: str, published: date | None) -> bool:
+    """The words name a vague time ("next week"), not a day that was set aside."""
+    found = scan_dates(when_text, lang, published)
+    return bool(found) and all(d.kind == VAGUE for d in found)
+
+
 def _report(meeting: _Meeting, lang: str, published: date | None) -> MeetingReport:
     period = None
-    if meeting.date is None and meeting.when_text:
+    if (
+        meeting.date is None
+        and meeting.when_text
+        and _only_vague(meeting.when_text, lang, published)
+    ):
         period = vague_period(meeting.when_text, lang, published)
     return MeetingReport(
         venue=meeting.venue,
