@@ -445,6 +445,22 @@ def _what_it_says(change: Change, watchlist: Watchlist) -> str:
             return "its day has passed with no further report"
 
 
+_STATE_SAYS = {
+    MeetingStatus.POSTPONED: "it is postponed",
+    MeetingStatus.CANCELLED: "it is cancelled",
+    MeetingStatus.DENIED: "no such meeting is planned",
+    MeetingStatus.HELD: "it took place",
+}
+
+
+def _state_says(state: MeetingState) -> str:
+    """The current state as a report would put it: "it is planned for 4–5 Feb"."""
+    if state.status in _STATE_SAYS:
+        return _STATE_SAYS[state.status]
+    days = days_or_period(state) if state.date or state.period else ""
+    return f"it is planned for {days}" if days else "it is planned, with no day yet"
+
+
 def plain_explanation(
     view: MeetingView, changes: Sequence[Change], watchlist: Watchlist
 ) -> list[str]:
@@ -455,7 +471,10 @@ def plain_explanation(
     if not sources:
         return []
     outlets = list(dict.fromkeys(outlet_name(s) for s in sources))
-    count = f"{len(outlets)} outlet{'' if len(outlets) == 1 else 's'} reported it"
+    count = f"{len(outlets)} outlet{'' if len(outlets) == 1 else 's'}"
+    if len(sources) > len(outlets):
+        count += f" ({len(sources)} articles)"
+    count += " reported it"
     latest = sources[0]
     latest_name = outlet_name(latest)
     said = next(
@@ -474,7 +493,7 @@ def plain_explanation(
     elif said is not None:
         line = f"{count}; the latest, {latest_name}, says {_what_it_says(said, watchlist)}."
     else:
-        line = f"{count}; the latest, {latest_name}, repeats what was already known."
+        line = f"{count}; the latest, {latest_name}, also says {_state_says(view.state)}."
     lines = ["Why: " + line]
     state = view.state
     if state.tentative:

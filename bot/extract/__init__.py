@@ -429,7 +429,9 @@ def _sentence_events(
         vague = next((d for d in dates if d.kind == VAGUE), None)
         evidence = evidence or _WS.sub(" ", original).strip()
         if commentators is None:
-            commentators = _commentators(actors, all_reporting, analysed, s, lex)
+            commentators = (
+                _commentators(actors, all_reporting, analysed, s, lex) if actors else frozenset()
+            )
         time = _clause_time(original, sentence, max(c0, skip_to - s.start), c1, lex.language)
         venue_options: list[str | None] = list(chosen) or [None]
         date_options: list[DateMention | None] = list(picked) or [vague]
@@ -493,7 +495,10 @@ def _commentators(
         for c0, _, sig in analysed
         if sig.cue is not None and sig.group == "denied"
     )
-    found = {m.entity_id for m in actors if any(_speaks_before(m, sp, s.folded) for sp in speech)}
+    starts = [m.start for m in actors]
+    found = {
+        m.entity_id for m in actors if any(_speaks_before(m, sp, s.folded, starts) for sp in speech)
+    }
     # a name closing its clause is rare: only then are the attributions looked for
     closing = [
         m
@@ -511,16 +516,17 @@ def _commentators(
     return frozenset(found)
 
 
-_APPOSITION = re.compile(r"^\s*,[^,;.:()«»“”\"]{1,60},")
+# "Peskov, the Kremlin spokesman, said" / "Peskov, a démenti": an apposition, or the
+# comma that closes one opened before the name ("le porte-parole du Kremlin, Peskov,")
+_APPOSITION = re.compile(r"^\s*,(?:[^,;.:()«»“”\"]{1,60},)?")
 _SPEAKER_GAP_BEFORE = 2  # words between a name and its verb: "Peskov on Wednesday denied"
 _SPEAKER_GAP_AFTER = 3  # "according to Kremlin spokesman Dmitry Peskov"
 _CLAUSE_END = re.compile(r"^(?:\s*\w+){0,2}\s*(?:[,;.:!?)»“”\"]|$)")
 
 
-def _speaks_before(mention: Mention, span: tuple[int, int], folded: str) -> bool:
-    if mention.end > span[0]:
-        return False
-    # an apposition may stand between: "Peskov, the Kremlin spokesman, said"
+def _speaks_before(mention: Mention, span: tuple[int, int], folded: str, starts: list[int]) -> bool:
+    if mention.end > span[0] or any(mention.end <= at < span[0] for at in starts):
+        return False  # after the verb, or another name is nearer to it
     gap = _APPOSITION.sub(" ", folded[mention.end : span[0]], count=1)
     return not _CLAUSE_PUNCT.search(gap) and len(_WORD.findall(gap)) <= _SPEAKER_GAP_BEFORE
 
