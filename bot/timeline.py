@@ -641,10 +641,8 @@ def candidate_filter(
     venues = {v for v in (report.venue, report.previous_venue) if v}
     days = [d for d in (report.date, report.date_end, report.previous_date) if d]
     pad = timedelta(days=max(rules.date_window_days, 1))
-    unnamed_change = (
-        not venues
-        and not days
-        and (report.status in OFF_STATUSES or report.status == MeetingStatus.RESCHEDULED)
+    unnamed_change = not venues and not days and (
+        report.status in OFF_STATUSES or report.status == MeetingStatus.RESCHEDULED
     )
     pub = published.date()
     return CandidateFilter(

@@ -32,7 +32,7 @@ from bot.models import (
 )
 from bot.render import render_change, render_history, render_meeting, render_meeting_list
 from bot.store import Store
-from bot.timeline import ReportEntry, derive_state, next_meeting, upcoming
+from bot.timeline import ReportEntry, TimelineMeeting, derive_state, next_meeting, upcoming
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 PUBLISHED = date(2026, 12, 6)
@@ -195,8 +195,6 @@ def test_a_period_is_kept_only_while_no_day_is_known(
 
 
 def test_a_period_is_never_the_next_meeting() -> None:
-    from bot.timeline import TimelineMeeting
-
     entries = (_entry(_report(period=MID_DECEMBER), 5),)
     derived, _ = derive_state(entries, NOW)
     meeting = TimelineMeeting(1, entries, derived, NOW, NOW)
