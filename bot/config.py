@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -155,6 +156,19 @@ class EntityConfig(_Strict):
     ambiguous: bool = False
     exclude: list[str] = []
     side: str = ""  # an actor's side ("US", "Russia", "Ukraine"): names meetings in alerts
+    timezone: str = ""  # a venue's IANA time zone: what "local time" means there
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if value:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"unknown time zone {value!r}: use an IANA name such as 'Europe/Budapest'"
+                ) from None
+        return value
 
 
 class WatchlistFile(_Strict):
@@ -315,6 +329,7 @@ def _entity(entity_id: str, kind: EntityKind, cfg: EntityConfig) -> WatchEntity:
         ambiguous=cfg.ambiguous,
         exclude=tuple(cfg.exclude),
         side=cfg.side,
+        timezone=cfg.timezone,
     )
 
 

@@ -61,6 +61,8 @@ class WatchEntity:
     exclude: tuple[str, ...] = ()
     # the side an actor speaks for ("US", "Russia", "Ukraine"); names meetings in alerts
     side: str = ""
+    # a venue's IANA time zone ("Europe/Budapest"): what "local time" means there
+    timezone: str = ""
 
     def all_aliases(self) -> tuple[str, ...]:
         seen: dict[str, None] = {self.name: None}
@@ -132,6 +134,34 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class Period:
+    """A vague time as an article gave it ("mid-December", "next week"): a readable
+    label and, when it can be worked out, the days it spans. Never a meeting day."""
+
+    label: str
+    start: Day | None = None
+    end: Day | None = None
+
+
+@dataclass(frozen=True)
+class TimeOfDay:
+    """A stated time of day ("10:00") and its zone: an IANA name, or ``LOCAL_TIME``
+    for the venue's own time, or None when the article named none."""
+
+    hour: int
+    minute: int
+    zone: str | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{self.hour:02d}:{self.minute:02d}"
+
+
+# TimeOfDay.zone for "local time": the venue's time zone, where the watchlist knows it
+LOCAL_TIME = "local"
+
+
+@dataclass(frozen=True)
 class MeetingReport:
     """One meeting (or talks event) as a single article states it."""
 
@@ -147,6 +177,8 @@ class MeetingReport:
     evidence: str = ""
     # True when the evidence attributes it to an official statement (spokesman, ministry)
     official: bool = False
+    time: TimeOfDay | None = None
+    period: Period | None = None  # a vague time, kept only when no day is known
 
 
 @dataclass(frozen=True)
@@ -188,6 +220,7 @@ class SourceRef:
     published: datetime
     evidence: str
     item_key: str = ""
+    title: str = ""  # the article's headline
 
 
 @dataclass(frozen=True)
@@ -203,6 +236,8 @@ class MeetingState:
     presumed_held: bool = False
     previous_date: Day | None = None
     previous_venue: str | None = None
+    time: TimeOfDay | None = None
+    period: Period | None = None  # only while no day is known
 
 
 @dataclass(frozen=True)

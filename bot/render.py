@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.models import (
+    LOCAL_TIME,
     Change,
     ChangeKind,
     MeetingState,
@@ -27,6 +28,7 @@ from bot.models import (
     Message,
     MessageLink,
     SourceRef,
+    TimeOfDay,
     Watchlist,
 )
 
@@ -208,17 +210,81 @@ def timestamp(at: datetime, tz: tzinfo) -> str:
     return f"{day_short(local.date(), year=True)}, {local:%H:%M}"
 
 
-def when_line(state: MeetingState, now: datetime | None, tz: tzinfo) -> str:
-    text = days_long(state.date, state.date_end)
+def when_line(
+    state: MeetingState, now: datetime | None, tz: tzinfo, watchlist: Watchlist | None = None
+) -> str:
+    """The day (or the vague period the articles gave), then the stated time of day."""
+    if state.date is None and state.period is not None:
+        text = f"{clean_text(state.period.label)} (day not announced yet)"
+    else:
+        text = days_long(state.date, state.date_end)
     if state.date is not None and now is not None:
         text += f" ({relative_day(state.date, now, tz)})"
+    if state.time is not None:
+        text += f", {time_phrase(state, tz, watchlist)}"
     return text
+
+
+def days_or_period(state: MeetingState) -> str:
+    """``4–5 Feb``; with no day, the article's vague period ("mid-Dec"); else "date not set"."""
+    if state.date is None and state.period is not None:
+        return clean_text(state.period.label)
+    return days_short(state.date, state.date_end)
+
+
+def _venue_zone(watchlist: Watchlist | None, venue: str | None) -> str | None:
+    entity = watchlist.get(venue) if watchlist is not None and venue else None
+    return entity.timezone if entity is not None and entity.timezone else None
+
+
+def _zone_abbreviation(at: datetime) -> str:
+    name = at.tzname() or ""
+    if name and name[0] in "+-":  # zones without a letter abbreviation: "+04" → UTC+04
+        return f"UTC{name}"
+    return name
+
+
+def time_phrase(state: MeetingState, tz: tzinfo, watchlist: Watchlist | None = None) -> str:
+    """ "10:00 local time (CET; 09:00 UTC)", "14:00 CET", "10:00 (time zone not stated)".
+
+    "Local time" is the venue's zone when the watchlist gives one. With a day and a
+    zone known, the time is also given in the chat's zone when that differs.
+    """
+    time = state.time
+    assert time is not None
+    local = time.zone == LOCAL_TIME
+    zone_name = _venue_zone(watchlist, state.venue) if local else time.zone
+    stated = time.text + (" local time" if local else "")
+    zone = _zone(zone_name) if zone_name else None
+    if zone is None or state.date is None:
+        if local:
+            return stated
+        return f"{stated} {zone_name}" if zone_name else f"{stated} (time zone not stated)"
+    at = _at(state.date, time, zone)
+    label = _zone_abbreviation(at)
+    text = f"{stated} ({label}" if local else f"{stated} {label}"
+    there = at.astimezone(tz)
+    if there.utcoffset() != at.utcoffset():
+        other_day = f"{day_short(there.date())}, " if there.date() != at.date() else ""
+        text += f"{'; ' if local else ' ('}{other_day}{there:%H:%M} {tz_name_of(tz)}"
+        text += ")"
+    elif local:
+        text += ")"
+    return text
+
+
+def _at(day: date, time: TimeOfDay, zone: tzinfo) -> datetime:
+    return datetime(day.year, day.month, day.day, time.hour, time.minute, tzinfo=zone)
 
 
 # --------------------------------------------------------------------------- sources
 
 
-def source_label(source: SourceRef) -> str:
+MAX_HEADLINE_CHARS = 80
+
+
+def outlet_name(source: SourceRef) -> str:
+    """The outlet as its feed names it, else the link's host, else "source"."""
     if source.outlet and clean_text(source.outlet).strip():
         return shorten(clean_text(source.outlet), 60)
     url = safe_url(source.link)
@@ -228,15 +294,29 @@ def source_label(source: SourceRef) -> str:
     return "source"
 
 
+def source_label(source: SourceRef) -> str:
+    """Headline (shortened) and outlet: "Talks move to Geneva — Reuters"."""
+    headline = shorten(clean_text(source.title), MAX_HEADLINE_CHARS) if source.title else ""
+    outlet = outlet_name(source)
+    return f"{headline} — {outlet}" if headline else outlet
+
+
 def source_links(sources: Iterable[SourceRef], limit: int = MAX_LINKS) -> tuple[MessageLink, ...]:
+    """One link per article; two from one outlet are told apart by their headlines,
+    and, failing those, by a number."""
     links: list[MessageLink] = []
     seen: set[str] = set()
+    labels: dict[str, int] = {}
     for src in sources:
         url = safe_url(src.link)
         if url is None or url in seen:
             continue
         seen.add(url)
-        links.append(MessageLink(label=source_label(src), url=url))
+        label = source_label(src)
+        labels[label] = labels.get(label, 0) + 1
+        if labels[label] > 1:
+            label = f"{label} ({labels[label]})"
+        links.append(MessageLink(label=label, url=url))
         if len(links) >= limit:
             break
     return tuple(links)
@@ -246,6 +326,8 @@ def evidence_quotes(sources: Iterable[SourceRef], limit: int = 2) -> tuple[str, 
     quotes: list[str] = []
     for src in sources:
         text = shorten(clean_text(src.evidence), MAX_EVIDENCE_CHARS)
+        if text and " ".join(clean_text(src.title).split()) == text:
+            continue  # the headline already names the link below
         if text and text not in quotes:
             quotes.append(text)
         if len(quotes) >= limit:
@@ -276,7 +358,7 @@ def change_headline(change: Change, watchlist: Watchlist, title: str = "") -> st
     title = clean_text(title) or meeting_title(after.participants, watchlist)
     icon, label = CHANGE_LABELS[change.kind]
     venue = venue_name(watchlist, after.venue)
-    new_days = days_short(after.date, after.date_end)
+    new_days = days_or_period(after)
     if change.kind is ChangeKind.RESCHEDULED:
         old_start = before.date if before else after.previous_date
         old_end = before.date_end if before else None
@@ -313,6 +395,115 @@ def change_headline(change: Change, watchlist: Watchlist, title: str = "") -> st
     return f"{icon} {label}: {body}"
 
 
+_UNCONFIRMED_CHANGE = {
+    MeetingStatus.CANCELLED: "cancellation not confirmed by the parties",
+    MeetingStatus.POSTPONED: "postponement not confirmed by the parties",
+    MeetingStatus.DENIED: "the denial answers a report nobody confirmed",
+    MeetingStatus.HELD: "not confirmed that it took place",
+}
+
+
+def unconfirmed(state: MeetingState, kind: ChangeKind | None = None) -> str:
+    """What a tentative meeting leaves unconfirmed, in a reader's words."""
+    if state.status in _UNCONFIRMED_CHANGE:
+        return _UNCONFIRMED_CHANGE[state.status]
+    moved = state.status is MeetingStatus.RESCHEDULED or kind is ChangeKind.RESCHEDULED
+    if state.date is not None:
+        return "new day not confirmed" if moved else "day not confirmed"
+    if state.venue is not None:
+        return "new venue not confirmed" if moved else "meeting not confirmed"
+    return "not confirmed by the parties"
+
+
+def _what_it_says(change: Change, watchlist: Watchlist) -> str:
+    """A change as what an article says: "it moved to 2 Dec", "it is cancelled"."""
+    state = change.after
+    days = days_or_period(state) if state.date or state.period else ""
+    venue = venue_name(watchlist, state.venue)
+    where = f" in {venue}" if venue else ""
+    on = f" on {days}" if state.date else (f" {days}" if days else "")
+    match change.kind:
+        case ChangeKind.ANNOUNCED:
+            return f"it is planned{on}{where}"
+        case ChangeKind.RESCHEDULED:
+            target = days if state.date else (venue or days or "a new date")
+            return f"it moved to {target}" + (where if state.date else "")
+        case ChangeKind.POSTPONED:
+            return "it is postponed" + ("" if state.date else " with no new date")
+        case ChangeKind.CANCELLED:
+            return "it is cancelled"
+        case ChangeKind.DENIED:
+            return "no such meeting is planned"
+        case ChangeKind.CONFIRMED:
+            return f"it is confirmed{on}{where}"
+        case ChangeKind.HELD:
+            return "it took place"
+        case _:
+            return "its day has passed with no further report"
+
+
+_STATE_SAYS = {
+    MeetingStatus.POSTPONED: "it is postponed",
+    MeetingStatus.CANCELLED: "it is cancelled",
+    MeetingStatus.DENIED: "no such meeting is planned",
+    MeetingStatus.HELD: "it took place",
+}
+
+
+def _state_says(state: MeetingState) -> str:
+    """The current state as a report would put it: "it is planned for 4–5 Feb"."""
+    if state.status in _STATE_SAYS:
+        return _STATE_SAYS[state.status]
+    days = days_or_period(state) if state.date or state.period else ""
+    return f"it is planned for {days}" if days else "it is planned, with no day yet"
+
+
+def plain_explanation(
+    view: MeetingView, changes: Sequence[Change], watchlist: Watchlist
+) -> list[str]:
+    """Why the meeting stands as it does, in words: who reported it, what the latest
+    says, and what is still unconfirmed ("3 outlets reported it; the latest, X, says it
+    moved to 2 Dec")."""
+    sources = _newest_first(view.sources)
+    if not sources:
+        return []
+    outlets = list(dict.fromkeys(outlet_name(s) for s in sources))
+    count = f"{len(outlets)} outlet{'' if len(outlets) == 1 else 's'}"
+    if len(sources) > len(outlets):
+        count += f" ({len(sources)} articles)"
+    count += " reported it"
+    latest = sources[0]
+    latest_name = outlet_name(latest)
+    said = next(
+        (
+            c
+            for c in sorted(changes, key=lambda c: c.at, reverse=True)
+            if c.source is not None
+            and (c.source.link, c.source.item_key) == (latest.link, latest.item_key)
+        ),
+        None,
+    )
+    if len(sources) == 1:
+        line = f"{count}: {latest_name}" + (
+            f", saying {_what_it_says(said, watchlist)}." if said else "."
+        )
+    elif said is not None:
+        line = f"{count}; the latest, {latest_name}, says {_what_it_says(said, watchlist)}."
+    else:
+        line = f"{count}; the latest, {latest_name}, also says {_state_says(view.state)}."
+    lines = ["Why: " + line]
+    state = view.state
+    if state.tentative:
+        unsure = unconfirmed(state)
+        if state.status in (MeetingStatus.UPCOMING, MeetingStatus.RESCHEDULED):
+            lines.append(f"Tentative ({unsure}): no report states it firmly yet.")
+        else:
+            lines.append(f"Tentative ({unsure}): every report of it hedges.")
+    if state.presumed_held:
+        lines.append("Its day has passed with no further report, so it is presumed held.")
+    return lines
+
+
 def render_change(
     change: Change,
     watchlist: Watchlist,
@@ -324,7 +515,7 @@ def render_change(
     """An alert about one change, in the chat's time zone."""
     tz = _zone(tz_name)
     after, before = change.after, change.before
-    lines = [f"When: {when_line(after, now, tz)}"]
+    lines = [f"When: {when_line(after, now, tz, watchlist)}"]
     old_start = before.date if before else after.previous_date
     if change.kind is ChangeKind.RESCHEDULED and old_start and old_start != after.date:
         lines.append(f"Was: {days_long(old_start, before.date_end if before else None)}")
@@ -336,11 +527,9 @@ def render_change(
     if after.participants:
         lines.append(f"Who: {people(watchlist, after.participants)}")
     if after.tentative:
-        lines.append("⚠️ Tentative: not confirmed yet")
+        lines.append(f"⚠️ Tentative: {unconfirmed(after, change.kind)}")
     if change.kind is ChangeKind.PRESUMED_HELD:
         lines.append("Its day has passed with no report of a change.")
-    if change.reason:
-        lines.append(f"Why: {shorten(clean_text(change.reason), 300)}")
     sources = (change.source,) if change.source else ()
     if change.source:
         lines.append(f"Reported: {timestamp(change.source.published, tz)} ({tz_name_of(tz)})")
@@ -365,7 +554,7 @@ def meeting_summary(view: MeetingView, watchlist: Watchlist) -> str:
     """One line: ``#12 · 4–5 Feb · Abu Dhabi · US–Russia talks (tentative)``."""
     state = view.state
     title = clean_text(view.title) or meeting_title(state.participants, watchlist)
-    parts = [f"#{view.id}", days_short(state.date, state.date_end)]
+    parts = [f"#{view.id}", days_or_period(state)]
     venue = venue_name(watchlist, state.venue)
     if venue:
         parts.append(venue)
@@ -390,17 +579,18 @@ def render_meeting(
     state = view.state
     title = clean_text(view.title) or meeting_title(state.participants, watchlist)
     venue = venue_name(watchlist, state.venue)
-    headline = f"{heading}: " + _place_and_days(
-        title, venue, days_short(state.date, state.date_end)
-    )
-    lines = [f"When: {when_line(state, now, tz)}", f"Where: {venue or 'not announced yet'}"]
+    headline = f"{heading}: " + _place_and_days(title, venue, days_or_period(state))
+    lines = [
+        f"When: {when_line(state, now, tz, watchlist)}",
+        f"Where: {venue or 'not announced yet'}",
+    ]
     if state.participants:
         lines.append(f"Who: {people(watchlist, state.participants)}")
     status = STATUS_LABELS[state.status]
     if state.presumed_held:
         status = "presumed held (its day passed with no further report)"
     if state.tentative:
-        status += " · ⚠️ tentative, not confirmed"
+        status += f" · ⚠️ tentative: {unconfirmed(state)}"
     lines.append(f"Status: {status}")
     sources = _newest_first(view.sources)
     footer = f"Meeting #{view.id}"
@@ -449,13 +639,12 @@ def render_history(
         lines.append("History:")
         for change in sorted(changes, key=lambda c: c.at):
             icon, label = CHANGE_LABELS[change.kind]
-            days = days_short(change.after.date, change.after.date_end)
+            days = days_or_period(change.after)
             place = venue_name(watchlist, change.after.venue)
             what = f"{days}, {place}" if place else days
             lines.append(f"• {timestamp(change.at, tz)} {icon} {label.lower()} — {what}")
-    if explanation:
-        lines.append("Why this state:")
-        lines.extend(f"• {shorten(clean_text(e), 300)}" for e in explanation)
+    # the engine's rule-by-rule ``explanation`` stays for `bot meeting`; chats get words
+    lines.extend(plain_explanation(view, changes, watchlist))
     sources = _newest_first(view.sources)
     return Message(
         headline=base.headline,

@@ -71,7 +71,9 @@ from bot.models import (
     MeetingState,
     MeetingStatus,
     MeetingView,
+    Period,
     SourceRef,
+    TimeOfDay,
 )
 
 PLAN_STATUSES = frozenset({MeetingStatus.UPCOMING, MeetingStatus.RESCHEDULED})
@@ -500,6 +502,7 @@ def derive_state(
         for p in e.report.participants:
             participants.setdefault(p, None)
 
+    time, period = _time_and_period(ordered, crange, movers)
     presumed = _presumed(status, crange[1] if crange else None, now, rules)
     if presumed:
         why.append(
@@ -516,8 +519,31 @@ def derive_state(
         presumed_held=presumed,
         previous_date=prev_date,
         previous_venue=prev_venue,
+        time=time,
+        period=period,
     )
     return state, tuple(why)
+
+
+def _time_and_period(
+    ordered: Sequence[ReportEntry],
+    crange: tuple[date, date] | None,
+    movers: Sequence[ReportEntry],
+) -> tuple[TimeOfDay | None, Period | None]:
+    """The stated time of day, from the newest report that backs the chosen day (or any
+    report while no day is known); the vague period, only while no day is known, from
+    the newest report giving one."""
+    time: TimeOfDay | None = None
+    for entry in reversed(ordered):
+        rng = _report_range(entry.report)
+        backs = crange is None or (rng is not None and _gap(rng, crange) <= 0)
+        if entry.report.time is not None and backs and not _voided(entry, movers, venue=False):
+            time = entry.report.time
+            break
+    if crange is not None:
+        return time, None
+    period = next((e.report.period for e in reversed(ordered) if e.report.period), None)
+    return time, period
 
 
 def _moved(before: tuple[date, date] | None, after: tuple[date, date] | None) -> bool:

@@ -209,7 +209,8 @@ async def test_meeting_history() -> None:
     c = ctx(meetings=MemMeetings([view()], [history]))
     reply = await handle(cmd("meeting", "#7"), c)
     assert reply.headline.startswith("🗂 Meeting #7")
-    assert "• Two outlets agree." in reply.lines
+    assert "Why: 1 outlet reported it: Example News." in reply.lines
+    assert "• Two outlets agree." not in reply.lines  # the engine's own words stay out
     assert reply.links[0].url == "https://news.example/a"
 
 

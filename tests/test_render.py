@@ -92,7 +92,7 @@ def test_alert_body_in_chat_time_zone() -> None:
     assert msg.lines[0] == "When: Wed 4 Feb – Thu 5 Feb 2026 (in 5 days)"
     assert "Where: Abu Dhabi" in msg.lines
     assert "Who: Steve Witkoff, Kirill Dmitriev, Rustem Umerov" in msg.lines
-    assert "⚠️ Tentative: not confirmed yet" in msg.lines
+    assert "⚠️ Tentative: day not confirmed" in msg.lines
     assert "Reported: 30 Jan 2026, 03:30 (Asia/Tokyo)" in msg.lines  # 18:30 UTC the day before
     assert msg.quotes == ("The next round is planned for 4 February in Abu Dhabi.",)
     assert msg.links == (MessageLink("Example News", "https://news.example/a"),)

@@ -28,9 +28,11 @@ from bot.extract.dates import (
     VAGUE,
     WEEKDAY,
     DateMention,
+    find_time_of_day,
     month_names,
     resolve_weekdays,
     scan_dates,
+    vague_period,
 )
 from bot.extract.lexicons import Lexicon, fold, load_lexicon, word_start_spans
 from bot.extract.sentences import split_clauses, split_sentences
@@ -44,6 +46,7 @@ from bot.models import (
     MeetingReport,
     MeetingStatus,
     Mention,
+    TimeOfDay,
     Watchlist,
 )
 
@@ -107,6 +110,9 @@ class _Event:
     reaffirm: bool = False
     previous_date: dt.date | None = None
     previous_venue: str | None = None
+    time: TimeOfDay | None = None
+    # actors who only speak about the meeting here ("Peskov denied ...")
+    commentators: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -126,6 +132,9 @@ class _Meeting:
     participants: dict[str, None] = field(default_factory=dict)
     previous_date: dt.date | None = None
     previous_venue: str | None = None
+    time: TimeOfDay | None = None
+    # participants named as more than commentators somewhere in the article
+    named: dict[str, None] = field(default_factory=dict)
 
     published: dt.date | None = None
 
@@ -259,7 +268,7 @@ def _analyse(
         actors=_ids(mentions, EntityKind.ACTOR),
         venues=_ids(mentions, EntityKind.VENUE),
         mentions=mentions,
-        meetings=tuple(_report(m) for m in meetings),
+        meetings=tuple(_report(m, lang, day) for m in meetings),
     )
 
 
@@ -324,6 +333,7 @@ def _sentence_events(
         for a, b in sig.meeting_spans
     ]
     meeting_word = bool(meeting_spans)
+    commentators: frozenset[str] | None = None  # worked out when an event needs them
     venues: list[tuple[int, str, int]] | None = None  # worked out when a clause needs them
     entity_count = len({m.entity_id for m in s.mentions})
     events: list[_Event] = []
@@ -424,6 +434,11 @@ def _sentence_events(
             previous_date = replaced[0].date if replaced else None
         vague = next((d for d in dates if d.kind == VAGUE), None)
         evidence = evidence or _WS.sub(" ", original).strip()
+        if commentators is None:
+            commentators = (
+                _commentators(actors, all_reporting, analysed, s, lex) if actors else frozenset()
+            )
+        time = _clause_time(original, sentence, max(c0, skip_to - s.start), c1, lex.language)
         venue_options: list[str | None] = list(chosen) or [None]
         date_options: list[DateMention | None] = list(picked) or [vague]
         for venue in venue_options:
@@ -450,9 +465,83 @@ def _sentence_events(
                         reaffirm=signals.reaffirm,
                         previous_venue=previous_venue,
                         previous_date=previous_date,
+                        time=time,
+                        commentators=commentators,
                     )
                 )
     return events
+
+
+def _clause_time(original: str, folded: str, c0: int, c1: int, language: str) -> TimeOfDay | None:
+    """The time of day a clause states ("at 10:00 local time"), if any."""
+    if c0 >= c1:
+        return None
+    found = find_time_of_day(original[c0:c1], language, folded[c0:c1])
+    return found[1] if found else None
+
+
+def _commentators(
+    actors: list[Mention],
+    reporting: list[tuple[int, int]],
+    analysed: list[tuple[int, int, ClauseSignals]],
+    s: _Sentence,
+    lex: Lexicon,
+) -> frozenset[str]:
+    """Actors who speak about the meeting rather than take part in it: the subject of a
+    reporting verb or a denial right beside their name ("Peskov said", "Peskov on
+    Wednesday denied"), or a name that closes the clause after one ("..., said Peskov.",
+    "according to Peskov")."""
+    denial = any(sig.group == "denied" for _, _, sig in analysed)
+    hedged = any(sig.tentative for _, _, sig in analysed)
+    if not actors or not (reporting or denial or hedged):
+        return frozenset()  # nobody is quoted: everyone named takes part
+    speech = list(reporting)
+    speech.extend(
+        (s.start + c0 + sig.cue.start, s.start + c0 + sig.cue.end)
+        for c0, _, sig in analysed
+        if sig.cue is not None and sig.group == "denied"
+    )
+    starts = [m.start for m in actors]
+    found = {
+        m.entity_id for m in actors if any(_speaks_before(m, sp, s.folded, starts) for sp in speech)
+    }
+    # a name closing its clause is rare: only then are the attributions looked for
+    closing = [
+        m
+        for m in actors
+        if m.entity_id not in found
+        and _CLAUSE_END.match(s.folded[m.end : min(s.end, m.end + 40)]) is not None
+    ]
+    if closing:
+        sources = list(reporting)
+        if hedged and lex.hedge is not None:
+            sources.extend(h.span() for h in lex.hedge.finditer(s.folded, s.start, s.end))
+        found.update(
+            m.entity_id for m in closing if any(_quoted_after(m, sp, s.folded) for sp in sources)
+        )
+    return frozenset(found)
+
+
+# "Peskov, the Kremlin spokesman, said" / "Peskov, a démenti": an apposition, or the
+# comma that closes one opened before the name ("le porte-parole du Kremlin, Peskov,")
+_APPOSITION = re.compile(r"^\s*,(?:[^,;.:()«»“”\"]{1,60},)?")
+_SPEAKER_GAP_BEFORE = 2  # words between a name and its verb: "Peskov on Wednesday denied"
+_SPEAKER_GAP_AFTER = 3  # "according to Kremlin spokesman Dmitry Peskov"
+_CLAUSE_END = re.compile(r"^(?:\s*\w+){0,2}\s*(?:[,;.:!?)»“”\"]|$)")
+
+
+def _speaks_before(mention: Mention, span: tuple[int, int], folded: str, starts: list[int]) -> bool:
+    if mention.end > span[0] or any(mention.end <= at < span[0] for at in starts):
+        return False  # after the verb, or another name is nearer to it
+    gap = _APPOSITION.sub(" ", folded[mention.end : span[0]], count=1)
+    return not _CLAUSE_PUNCT.search(gap) and len(_WORD.findall(gap)) <= _SPEAKER_GAP_BEFORE
+
+
+def _quoted_after(mention: Mention, span: tuple[int, int], folded: str) -> bool:
+    if span[1] > mention.start:
+        return False
+    gap = folded[span[1] : mention.start]
+    return not _CLAUSE_PUNCT.search(gap) and len(_WORD.findall(gap)) <= _SPEAKER_GAP_AFTER
 
 
 def _names_the_talks(
@@ -804,6 +893,10 @@ def _merge(events: list[_Event], published: date | None) -> list[_Meeting]:
         target.official = target.official or event.official
         for actor in event.participants:
             target.participants.setdefault(actor)
+            if actor not in event.commentators:
+                target.named.setdefault(actor)
+        if event.time is not None and (target.time is None or target.date == event.date):
+            target.time = event.time
         target.last_sentence = event.sentence
         if planned is None or planned.previous_date is None:
             continue
@@ -851,6 +944,9 @@ def _fold_placeless(meetings: list[_Meeting]) -> list[_Meeting]:
         ):
             for actor in meeting.participants:
                 host.participants.setdefault(actor)
+            for actor in meeting.named:
+                host.named.setdefault(actor)
+            host.time = host.time or meeting.time
             host.tentative = host.tentative or meeting.tentative
             host.confirmed = host.confirmed or meeting.confirmed
             host.official = host.official or meeting.official
@@ -956,17 +1052,32 @@ def _combine(meeting: _Meeting, event: _Event) -> None:
         _set_status(meeting, event)  # "moved; the new date is 2 December"
 
 
-def _report(meeting: _Meeting) -> MeetingReport:
+def _only_vague(when_text: str, lang: str, published: date | None) -> bool:
+    """The words name a vague time ("next week"), not a day that was set aside."""
+    found = scan_dates(when_text, lang, published)
+    return bool(found) and all(d.kind == VAGUE for d in found)
+
+
+def _report(meeting: _Meeting, lang: str, published: date | None) -> MeetingReport:
+    period = None
+    if (
+        meeting.date is None
+        and meeting.when_text
+        and _only_vague(meeting.when_text, lang, published)
+    ):
+        period = vague_period(meeting.when_text, lang, published)
     return MeetingReport(
         venue=meeting.venue,
         date=meeting.date,
         date_end=meeting.date_end,
         status=meeting.status,
         tentative=meeting.tentative and not meeting.confirmed,
-        participants=tuple(meeting.participants),
+        participants=tuple(p for p in meeting.participants if p in meeting.named),
         previous_date=meeting.previous_date,
         previous_venue=meeting.previous_venue,
         when_text=meeting.when_text,
         evidence=meeting.evidence,
         official=meeting.official,
+        time=meeting.time,
+        period=period,
     )

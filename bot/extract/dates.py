@@ -37,6 +37,7 @@ from bot.extract.lexicons import (
     fold,
     load_lexicon,
 )
+from bot.models import Period, TimeOfDay
 
 ABSOLUTE = "absolute"
 RELATIVE = "relative"
@@ -506,3 +507,194 @@ def _settle(found: list[DateMention], text: str) -> list[DateMention]:
         else:
             result.append(mention)
     return result
+
+
+# --------------------------------------------------------------------------- vague periods
+
+# Readable English labels of the period keys a lexicon's optional ``periods`` table
+# may use; month parts ("early", "mid", "late") need a month name beside them.
+PERIOD_LABELS = {
+    "end_of_month": "end of the month",
+    "end_of_week": "end of the week",
+    "next_week": "next week",
+    "this_week": "this week",
+    "later_this_month": "later this month",
+    "weekend": "the weekend",
+    "coming_days": "in the coming days",
+    "coming_weeks": "in the coming weeks",
+    "next_month": "next month",
+    "this_month": "this month",
+    "soon": "soon",
+}
+_MONTH_PARTS = ("early", "mid", "late")
+_MONTH_NAMES_EN = (
+    "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December",
+)  # fmt: skip
+_WORD_RE = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=16)
+def _period_patterns(language: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The language's ``periods`` table (optional) as (key, pattern), checked in order."""
+    table = load_lexicon(language).raw.get("periods") or {}
+    order = ("end_of_month", "end_of_week", *_MONTH_PARTS, *tuple(PERIOD_LABELS)[2:])
+    found = []
+    for key in order:
+        pattern = alternation(table.get(key) or [])
+        if pattern is not None:
+            found.append((key, pattern))
+    return tuple(found)
+
+
+def _month_in(folded: str, tables: _Tables) -> int | None:
+    for word in _WORD_RE.findall(folded):
+        if word in tables.full_months:
+            return tables.months[word]
+    return None
+
+
+def _month_end(year: int, month: int) -> date:
+    return (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+
+
+def _month_period(part: str | None, month: int, published: date | None) -> Period:
+    name = _MONTH_NAMES_EN[month - 1]
+    label = {"early": f"early {name}", "mid": f"mid-{name}", "late": f"late {name}"}.get(
+        part or "", name
+    )
+    anchor = infer_year(month, 15, published)
+    if anchor is None:
+        return Period(label)
+    first, last = date(anchor.year, month, 1), _month_end(anchor.year, month)
+    spans = {"early": (1, 10), "mid": (11, 20), "late": (21, last.day)}
+    if part in spans:
+        low, high = spans[part]
+        first, last = date(anchor.year, month, low), date(anchor.year, month, high)
+    return Period(label, first, last)
+
+
+def _relative_span(key: str, published: date) -> tuple[date, date] | None:
+    """The days a period relative to the publication day covers."""
+    monday = published - timedelta(days=published.weekday())
+    month_last = _month_end(published.year, published.month)
+    next_first = month_last + timedelta(days=1)
+    spans = {
+        "end_of_month": (max(published, month_last - timedelta(days=9)), month_last),
+        "end_of_week": (max(published, monday + timedelta(days=3)), monday + timedelta(days=6)),
+        "next_week": (monday + timedelta(days=7), monday + timedelta(days=13)),
+        "this_week": (published, monday + timedelta(days=6)),
+        "weekend": (monday + timedelta(days=5), monday + timedelta(days=6)),
+        "coming_days": (published + timedelta(days=1), published + timedelta(days=7)),
+        "coming_weeks": (published + timedelta(days=1), published + timedelta(days=28)),
+        "next_month": (next_first, _month_end(next_first.year, next_first.month)),
+        "this_month": (published, month_last),
+        "later_this_month": (published + timedelta(days=1), month_last),
+    }
+    span = spans.get(key)
+    if span is None or span[1] < span[0]:
+        return None
+    return span
+
+
+@lru_cache(maxsize=4096)  # feeds repeat the same few phrases on the same days
+def vague_period(text: str, language: str, published: date | None) -> Period:
+    """A vague time expression as a readable period ("Mitte Dezember" → mid-December,
+    11–20 Dec). A phrase the language's ``periods`` table does not know is kept as
+    written, with no days."""
+    folded = fold(text)
+    tables = _tables(language)
+    month = _month_in(folded, tables)
+    for key, pattern in _period_patterns(language):
+        if pattern.search(folded) is None:
+            continue
+        if key in _MONTH_PARTS:
+            if month is not None:
+                return _month_period(key, month, published)
+            continue
+        span = _relative_span(key, published) if published is not None else None
+        label = PERIOD_LABELS[key]
+        return Period(label, *span) if span else Period(label)
+    if month is not None:
+        return _month_period(None, month, published)
+    return Period(" ".join(text.split()))
+
+
+# --------------------------------------------------------------------------- time of day
+
+# "10:00", "10.30", "14h30", "14 Uhr", "10 a.m.", "15 часов"; a bare "10.30" needs a
+# time word before it ("at", "um", "o godz.", "в", "à", "alle", "a las"). The hour is
+# written to start with a digit (its look-behind after it), so the scan skips ahead
+# to the next digit instead of trying every character.
+_CLOCK = re.compile(
+    r"(?P<h>\d(?<![\w.:,/-]\d)(?:(?<=[01])\d|(?<=2)[0-3])?)"
+    r"(?:(?P<sep>[:.h])(?P<m>[0-5]\d))?(?![\d:]|\.\d)"
+    r"(?:\s*(?P<unit>[ap]\.\s?m\.|[ap]m(?!\w)|uhr(?!\w)|h(?!\w)|ч\.|час(?:ов|а)?(?!\w)))?"
+)
+_TIME_MARKER = re.compile(
+    r"(?:(?<!\w)(?:at|around|um|gegen|ab|godz\.?|godzinie|godzina|o|в|о|об|à|a|alle|ore|"
+    r"las|la|vers|к|до|від|з)\s+)$"
+)
+# Zone abbreviations, matched in the original text's case (so French "et" is not ET).
+_ZONE_ABBREVIATIONS = {
+    "UTC": "UTC", "GMT": "UTC", "CET": "CET", "CEST": "CET", "MEZ": "CET", "MESZ": "CET",
+    "EET": "EET", "EEST": "EET", "OEZ": "EET", "MSK": "Europe/Moscow", "МСК": "Europe/Moscow",
+    "EST": "America/New_York", "EDT": "America/New_York", "ET": "America/New_York",
+    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles", "GST": "Asia/Dubai",
+}  # fmt: skip
+_ZONE_ABBREVIATION = re.compile(r"(?<!\w)(" + "|".join(_ZONE_ABBREVIATIONS) + r")(?!\w)")
+_ZONE_REACH = 40  # characters after the time where its zone may be named
+
+
+@lru_cache(maxsize=16)
+def _zone_phrases(language: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The language's ``time_zones`` table (optional): zone → phrases ("local" too)."""
+    table = load_lexicon(language).raw.get("time_zones") or {}
+    return tuple(
+        (zone, pattern)
+        for zone, phrases in table.items()
+        if (pattern := alternation(phrases or [])) is not None
+    )
+
+
+def find_time_of_day(
+    text: str, language: str, folded: str | None = None
+) -> tuple[int, TimeOfDay] | None:
+    """The first stated time of day in ``text`` (its offset and value), with its zone
+    when one follows it ("10:00 local time", "um 14 Uhr MEZ", "12:00 czasu polskiego").
+    ``folded`` may pass ``fold(text)`` when the caller already has it."""
+    if not _DIGIT.search(text):
+        return None
+    folded = fold(text) if folded is None else folded
+    for match in _CLOCK.finditer(folded):
+        sep, unit = match.group("sep"), match.group("unit")
+        if not (
+            sep == ":"
+            or unit
+            or (sep and _TIME_MARKER.search(folded[max(0, match.start() - 12) : match.start()]))
+        ):
+            continue
+        hour, minute = int(match.group("h")), int(match.group("m") or 0)
+        if unit and unit[0] == "p" and hour < 12:
+            hour += 12
+        elif unit and unit[0] == "a" and hour == 12:
+            hour = 0
+        return match.start(), TimeOfDay(
+            hour, minute, _zone_after(text, folded, match.end(), language)
+        )
+    return None
+
+
+def _zone_after(text: str, folded: str, at: int, language: str) -> str | None:
+    window = folded[at : at + _ZONE_REACH]
+    abbreviation = _ZONE_ABBREVIATION.match(text[at : at + _ZONE_REACH].lstrip())
+    if abbreviation:
+        return _ZONE_ABBREVIATIONS[abbreviation.group(1)]
+    best: tuple[int, str] | None = None
+    for zone, pattern in _zone_phrases(language):
+        found = pattern.search(window)
+        if found and (best is None or found.start() < best[0]):
+            best = (found.start(), zone)
+    if best is None or window[: best[0]].count(" ") > 3:
+        return None  # a zone named further on belongs to something else
+    return best[1]

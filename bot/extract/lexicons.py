@@ -68,6 +68,8 @@ MAPPING_KEYS = (
     "numbers",
     "places",
 )
+# Keys a language file may leave out: zone → phrases, period key → phrases.
+OPTIONAL_MAPPING_KEYS = ("time_zones", "periods")
 
 # One-to-one character folds (offsets stay valid): typographic apostrophes and ё.
 _FOLD = str.maketrans(
@@ -599,6 +601,12 @@ def validate(name: str, data: Any) -> dict[str, Any]:
             raise LexiconError(f"{name}: numbers must map words to integers")
     for key in data["places"]:
         _require_list(name, data["places"], key)
+    for optional in OPTIONAL_MAPPING_KEYS:
+        table = data.get(optional, {})
+        if not isinstance(table, dict):
+            raise LexiconError(f"{name}: '{optional}' must be a mapping when given")
+        for key in table:
+            _require_list(name, table, key)
     return data
 
 

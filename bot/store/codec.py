@@ -13,9 +13,11 @@ from bot.models import (
     MeetingReport,
     MeetingState,
     MeetingStatus,
+    Period,
     Platform,
     SourceRef,
     Subscription,
+    TimeOfDay,
 )
 from bot.timeline import PLAN_STATUSES, ReportEntry, TimelineMeeting, last_day
 
@@ -32,6 +34,32 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
+def time_columns(time: TimeOfDay | None, period: Period | None) -> dict[str, Any]:
+    """A stated time of day and a vague period as the columns that hold them."""
+    return {
+        "time_of_day": time.text if time else None,
+        "time_zone": time.zone if time else None,
+        "period_label": period.label if period else None,
+        "period_start": period.start if period else None,
+        "period_end": period.end if period else None,
+    }
+
+
+def time_from(row: Mapping[Any, Any]) -> TimeOfDay | None:
+    text = row.get("time_of_day")
+    if not text:
+        return None
+    hour, _, minute = str(text).partition(":")
+    return TimeOfDay(int(hour), int(minute or 0), row.get("time_zone") or None)
+
+
+def period_from(row: Mapping[Any, Any]) -> Period | None:
+    label = row.get("period_label")
+    if not label:
+        return None
+    return Period(str(label), _day(row.get("period_start")), _day(row.get("period_end")))
+
+
 def state_to_json(state: MeetingState | None) -> dict[str, Any] | None:
     if state is None:
         return None
@@ -45,6 +73,10 @@ def state_to_json(state: MeetingState | None) -> dict[str, Any] | None:
         "presumed_held": state.presumed_held,
         "previous_date": _iso(state.previous_date),
         "previous_venue": state.previous_venue,
+        **{
+            k: _iso(v) if isinstance(v, date) else v
+            for k, v in time_columns(state.time, state.period).items()
+        },
     }
 
 
@@ -61,6 +93,8 @@ def state_from_json(data: Mapping[str, Any] | None) -> MeetingState | None:
         presumed_held=bool(data.get("presumed_held")),
         previous_date=_day(data.get("previous_date")),
         previous_venue=data.get("previous_venue"),
+        time=time_from(data),
+        period=period_from(data),
     )
 
 
@@ -77,6 +111,7 @@ def meeting_columns(state: MeetingState) -> dict[str, Any]:
         "previous_date": state.previous_date,
         "previous_venue": state.previous_venue,
         "participants": list(state.participants),
+        **time_columns(state.time, state.period),
     }
 
 
@@ -91,6 +126,8 @@ def meeting_state_from_row(row: Mapping[Any, Any]) -> MeetingState:
         presumed_held=bool(row["presumed_held"]),
         previous_date=_day(row["previous_date"]),
         previous_venue=row["previous_venue"],
+        time=time_from(row),
+        period=period_from(row),
     )
 
 
@@ -107,12 +144,14 @@ def report_columns(entry: ReportEntry) -> dict[str, Any]:
         "previous_date": r.previous_date,
         "previous_venue": r.previous_venue,
         "when_text": r.when_text,
+        **time_columns(r.time, r.period),
         "evidence": r.evidence,
         "source_link": s.link,
         "source_outlet": s.outlet,
         "source_lang": s.lang,
         "source_published": s.published,
         "source_item_key": s.item_key,
+        "source_title": s.title or None,
         "received_at": entry.received_at,
     }
 
@@ -130,6 +169,8 @@ def report_entry_from_row(row: Mapping[Any, Any]) -> ReportEntry:
         when_text=row["when_text"],
         evidence=row["evidence"] or "",
         official=bool(row["official"]),
+        time=time_from(row),
+        period=period_from(row),
     )
     source = SourceRef(
         link=row["source_link"],
@@ -138,6 +179,7 @@ def report_entry_from_row(row: Mapping[Any, Any]) -> ReportEntry:
         published=row["source_published"],
         evidence=row["evidence"] or "",
         item_key=row["source_item_key"] or "",
+        title=row["source_title"] or "",
     )
     return ReportEntry(report=report, source=source, received_at=row["received_at"], seq=row["id"])
 
@@ -167,6 +209,7 @@ def change_columns(change: Change) -> dict[str, Any]:
         "source_published": src.published if src else None,
         "source_evidence": src.evidence if src else None,
         "source_item_key": src.item_key if src else None,
+        "source_title": (src.title or None) if src else None,
     }
 
 
@@ -180,6 +223,7 @@ def change_from_row(row: Mapping[Any, Any]) -> Change:
             published=row["source_published"],
             evidence=row["source_evidence"] or "",
             item_key=row["source_item_key"] or "",
+            title=row["source_title"] or "",
         )
     after = state_from_json(row["after"])
     assert after is not None

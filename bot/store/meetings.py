@@ -107,6 +107,7 @@ class MeetingStore:
                     published=item.published,
                     evidence=report.evidence,
                     item_key=item.key,
+                    title=item.title[:2000],
                 )
                 candidates = await self._candidates(conn, report, item.published)
                 result = timeline.merge(candidates, report, source, now, self.rules, seq=_NEW_SEQ)

@@ -112,6 +112,11 @@ meetings = Table(
     Column("previous_date", Date),
     Column("previous_venue", String(128)),
     Column("participants", JSON, nullable=False),
+    Column("time_of_day", String(5)),  # "10:00" as the article stated it
+    Column("time_zone", String(64)),  # IANA name, or "local" (the venue's)
+    Column("period_label", Text),  # a vague time while no day is known: "mid-December"
+    Column("period_start", Date),
+    Column("period_end", Date),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("last_published", UTCDateTime, nullable=False),
@@ -150,12 +155,18 @@ reports = Table(
     Column("previous_date", Date),
     Column("previous_venue", String(128)),
     Column("when_text", Text),
+    Column("time_of_day", String(5)),
+    Column("time_zone", String(64)),
+    Column("period_label", Text),
+    Column("period_start", Date),
+    Column("period_end", Date),
     Column("evidence", Text, nullable=False, default=""),
     Column("source_link", Text),
     Column("source_outlet", Text),
     Column("source_lang", String(16), nullable=False),
     Column("source_published", UTCDateTime, nullable=False),
     Column("source_item_key", String(512), nullable=False, default=""),
+    Column("source_title", Text),
     Column("received_at", UTCDateTime, nullable=False),
     Index(None, "meeting_id"),
     Index(None, "venue"),
@@ -179,6 +190,7 @@ changes = Table(
     Column("source_published", UTCDateTime),
     Column("source_evidence", Text),
     Column("source_item_key", String(512)),
+    Column("source_title", Text),
     Index(None, "at"),
     Index(None, "meeting_id"),
 )
