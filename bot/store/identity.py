@@ -17,6 +17,7 @@ error instead of writing on into a deleted file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from enum import StrEnum
@@ -194,6 +195,14 @@ async def _has_tables(db: Database) -> bool:
     return await db.read(work)
 
 
+def leave_tombstone(db_file: Path, instance_id: str) -> None:
+    """After the database (or its whole folder) vanished: put the marker back, so the
+    next start refuses instead of creating an empty database in its place."""
+    with contextlib.suppress(OSError):
+        db_file.parent.mkdir(parents=True, exist_ok=True)
+        write_marker(db_file, instance_id)
+
+
 @dataclass
 class IdentityWatch:
     """Re-checks, while running, that the database opened at start is still there."""
@@ -218,10 +227,12 @@ class IdentityWatch:
         if db_file is not None:
             try:
                 stat = db_file.stat()
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):
+                leave_tombstone(db_file, self.identity.instance_id)
                 raise StorageError(
                     f"database {db_file} was deleted while the bot was running; stopping so "
-                    "nothing is written into a deleted file: restore it and start again"
+                    "nothing is written into a deleted file: restore it (or its folder) and "
+                    f"start again, or {INIT_HINT}"
                 ) from None
             if (stat.st_dev, stat.st_ino) != self.inode or stat.st_size == 0:
                 raise StorageError(

@@ -1,6 +1,6 @@
 """Database identity (an instance id) and the running bot's status rows.
 
-Revision ID: 0003
+Revision ID: 0003_identity
 Revises: 0002
 """
 
@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
+revision: str = "0003_identity"
 down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
