@@ -215,6 +215,9 @@ class BotApp:
             log.exception("pruning processed update ids failed")
 
     async def close(self) -> None:
+        if self.scheduler is not None and self.store is not None and self.failure is None:
+            with contextlib.suppress(Exception):  # best effort: health then says "stopped"
+                await self.store.status.report(HEARTBEAT, False, "stopped", self.clock())
         if self.scheduler is not None and self.scheduler.running:
             # Start no new poll, let the ones under way finish their transactions
             # (cancelling one mid-write would leave its connection half-used), then stop.

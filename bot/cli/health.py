@@ -100,6 +100,8 @@ def chat_problems(
     if heartbeat is None:
         return []  # `bot run` has not run in the long-running mode here
     period = config.settings.general.status_interval_seconds
+    if not heartbeat.ok:
+        return [f"`bot run` stopped at {heartbeat.updated_at.isoformat(timespec='seconds')}"]
     if now - heartbeat.updated_at > timedelta(seconds=STALE_HEARTBEAT_PERIODS * period + 60):
         return [f"`bot run` is not running (last heartbeat {heartbeat.updated_at.isoformat()})"]
     return [

@@ -34,7 +34,9 @@ def clean_env(**extra: str) -> dict[str, str]:
         if not k.startswith(("TELEGRAM_", "SLACK_", "BOT_", "DATABASE_URL"))
     }
     env.update(base_env())
-    env.update(PTB_TIMEDELTA="true", PYTHONUNBUFFERED="1", BOT_GENERAL_STATUS_INTERVAL_SECONDS="0.5")
+    env.update(
+        PTB_TIMEDELTA="true", PYTHONUNBUFFERED="1", BOT_GENERAL_STATUS_INTERVAL_SECONDS="0.5"
+    )
     env.update(extra)
     return env
 
@@ -101,7 +103,7 @@ async def test_data_folder_deleted_while_running_stops_the_bot_and_blocks_a_fres
         shutil.rmtree(data)
         await asyncio.wait_for(proc.wait(), 20)  # it notices by itself, and stops
     finally:
-        out, err = await stop(proc)
+        _, err = await stop(proc)
     assert proc.returncode == 1, err
     assert "Traceback" not in err
     assert "was deleted while the bot was running" in err.strip().splitlines()[-1]
@@ -169,10 +171,10 @@ async def test_health_reports_a_dead_chat_connection_and_a_failing_feed(
         assert code == 1 and "telegram connection is down" in err, err
     finally:
         await tg.close()
-        out, err = await stop(proc)
+        await stop(proc)
     # once the bot has stopped, health says so
     code, _, err = await bot_command(*health_args, env=env)
-    assert code == 1
+    assert code == 1 and "`bot run` stopped" in err, err
 
 
 async def test_start_up_log_is_a_handful_of_the_bots_own_lines(
