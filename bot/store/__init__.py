@@ -1,4 +1,5 @@
-"""Storage: SQLAlchemy 2 (async) over SQLite by default, PostgreSQL by URL.
+"""Storage: SQLAlchemy 2 (async) over SQLite; PostgreSQL by URL with the optional
+``postgres`` extra (asyncpg), not yet covered by the tests.
 
 ``Store.open(url)`` creates the SQLite file (and its directory) if needed, runs the
 Alembic migrations shipped in ``bot/migrations`` and returns the repositories:
