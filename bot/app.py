@@ -42,7 +42,8 @@ from bot.pipeline import FeedJob, Pipeline, PollReport
 from bot.ports import ChatPlatform, FatalPlatformError
 from bot.sources import BackoffPolicy, FetchLimiter, FetchPolicy, make_client
 from bot.store import OpenMode, StorageError, Store
-from bot.store.errors import describe_storage_error
+from bot.store.engine import is_busy
+from bot.store.errors import describe_storage_error, redacted_url
 from bot.store.feeds import StoredDedup
 from bot.store.identity import IdentityWatch
 from bot.store.status import HEARTBEAT
@@ -89,6 +90,7 @@ class BotApp:
         self._stop: asyncio.Event | None = None
         self._cycle = PollCycle()
         self.started: dict[str, str] = {}  # platform → "" when started, else the error
+        self._status_lock = asyncio.Lock()  # close() waits for a tick under way
 
     # ----------------------------------------------------------------- wiring
 
@@ -222,6 +224,8 @@ class BotApp:
             # Start no new poll, let the ones under way finish their transactions
             # (cancelling one mid-write would leave its connection half-used), then stop.
             self.scheduler.pause()
+            async with self._status_lock:  # shutdown would cancel a tick mid-probe
+                pass
             if self.pipeline is not None:
                 grace = self.config.settings.polling.fetch_deadline_seconds + 10
                 try:
@@ -371,18 +375,24 @@ class BotApp:
     async def status_tick(self) -> None:
         """Check the database is still ours, probe the chats, write the heartbeat."""
         assert self.store is not None and self.identity_watch is not None
+        async with self._status_lock:
+            await self._status_tick(self.store, self.identity_watch)
+
+    async def _status_tick(self, store: Store, watch: IdentityWatch) -> None:
         now = self.clock()
         try:
-            await self.identity_watch.verify()
+            await watch.verify()
             for name, platform in self.platforms.items():
                 ok, detail = await self._chat_status(name, platform)
-                await self.store.status.report(f"chat:{name}", ok, detail, now)
-            await self.store.status.report(HEARTBEAT, True, f"pid {os.getpid()}", now)
+                await store.status.report(f"chat:{name}", ok, detail, now)
+            await store.status.report(HEARTBEAT, True, f"pid {os.getpid()}", now)
         except StorageError as exc:
             self._fail(exc)
         except Exception as exc:
-            where = str(self.identity_watch.url)
-            self._fail(StorageError(describe_storage_error(exc, where)))
+            if is_busy(exc):  # another writer held the lock too long: try next tick
+                log.warning("status check skipped: the database is busy")
+                return
+            self._fail(StorageError(describe_storage_error(exc, redacted_url(watch.url))))
 
     async def _chat_status(self, name: str, platform: ChatPlatform) -> tuple[bool, str]:
         """(connected, what is wrong): start-up outcome, delivery pauses, a live probe."""
