@@ -62,7 +62,8 @@ def checked_url(url: str) -> str:
             "talkwatch stores its data in SQLite (sqlite:///PATH) or, with the optional "
             "driver, PostgreSQL"
         )
-    driver = parsed.get_driver_name()
+    # the named driver, if any (asking SQLAlchemy would load the dialect)
+    driver = parsed.drivername.partition("+")[2]
     if driver not in DRIVER_PACKAGES.values():
         driver = ASYNC_DRIVERS[backend]
     if importlib.util.find_spec(DRIVER_PACKAGES.get(driver, driver)) is None:

@@ -239,7 +239,13 @@ class IdentityWatch:
                     f"database {db_file} was replaced or emptied while the bot was running; "
                     "stopping: restore the right file and start again"
                 )
-        _, instance_id = await read_identity(self.db)
+        revision, instance_id = await read_identity(self.db)
+        if revision != self.identity.revision:
+            raise StorageError(
+                f"database {db_file or ''} schema changed from {self.identity.revision} to "
+                f"{revision or 'none'} while the bot was running (another version "
+                "migrated it?); stopping: start the matching version"
+            )
         if instance_id != self.identity.instance_id:
             raise StorageError(
                 f"database {db_file or ''} changed identity while the bot was running "
