@@ -31,7 +31,7 @@ def bot(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProc
 
 @pytest.mark.parametrize(
     "command",
-    ["", "run", "check-config", "feeds", "extract", "eval", "replay", "meeting", "health"],
+    ["", "run", "init", "check-config", "feeds", "extract", "eval", "replay", "meeting", "health"],
 )
 def test_every_command_has_help(tmp_path: Path, command: str) -> None:
     result = bot(*([command] if command else []), "--help", cwd=tmp_path)

@@ -315,3 +315,9 @@ def test_run_once_exits_non_zero_when_every_feed_failed(tmp_path: Path) -> None:
     result = bot("run", "--once", "--config", str(config), "--db", "bot.sqlite3", cwd=tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "every feed failed" in result.stderr
+    health = bot(
+        "health", "--config", str(config), "--db", "bot.sqlite3", cwd=tmp_path,
+        env={"BOT_POLLING_FAILING_AFTER_ERRORS": "1"},
+    )
+    assert health.returncode == 1 and "every feed is failing" in health.stderr
+    assert "warning: feed gone is failing" in health.stdout

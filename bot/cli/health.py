@@ -1,8 +1,9 @@
 """``bot health``: exit 0 when the bot is working (used by the Docker HEALTHCHECK).
 
 Healthy means: the configuration loads; the database is there and answers (opened
-read-only: never created or migrated here); no feed is failing (as many errors in a row
-as ``failing_after_errors``); once the bot has polled at all, some feed was fetched
+read-only: never created or migrated here); not every feed is failing (a feed fails
+after ``failing_after_errors`` errors in a row; some failing is reported as a warning,
+all failing is unhealthy); once the bot has polled at all, some feed was fetched
 recently (within three of the longest intervals); and, when ``bot run`` is running, its
 heartbeat is fresh and every chat connection it reports is up. The running bot writes
 the heartbeat and one row per chat connection (Telegram getMe, Slack auth.test, and
@@ -48,6 +49,9 @@ async def run(args: argparse.Namespace) -> int:
     except StorageError as exc:
         print(f"unhealthy: {exc}", file=sys.stderr)
         return 1
+    failing = failing_feeds(config, states)
+    for line in failing:
+        print(f"warning: {line}")
     problems = health_problems(config, states, statuses, datetime.now(UTC))
     for problem in problems:
         print(f"unhealthy: {problem}", file=sys.stderr)
@@ -64,8 +68,10 @@ def health_problems(
     now: datetime,
 ) -> list[str]:
     """Every reason the bot is not healthy (none: healthy)."""
+    failing = failing_feeds(config, states)
+    every_feed_failing = bool(config.feeds) and len(failing) == len(config.feeds)
     return [
-        *failing_feeds(config, states),
+        *(["every feed is failing (`bot feeds` has details)"] if every_feed_failing else []),
         *stale_polling(config, states, now),
         *chat_problems(config, statuses, now),
     ]

@@ -160,9 +160,10 @@ async def test_health_reports_a_dead_chat_connection_and_a_failing_feed(
         assert proc.stderr is not None
         await wait_for_line(proc.stderr, "poll cycle", within=60)
         await asyncio.sleep(1.0)  # a status tick with the chat up
-        code, _, err = await bot_command(*health_args, env=env)
-        assert code == 1 and "feed broken is failing" in err, err
-        assert "telegram" not in err
+        code, out, err = await bot_command(*health_args, env=env)
+        # one failing feed of two: reported, still healthy
+        assert code == 0 and "warning: feed broken is failing" in out, out + err
+        assert "telegram" not in out + err
         await tg.close()  # the chat API goes away
         for _ in range(40):
             code, _, err = await bot_command(*health_args, env=env)
