@@ -285,6 +285,23 @@ class BotApp:
     async def run_forever(self, stop: asyncio.Event) -> int:
         assert self.pipeline is not None and self.delivery is not None
         self._stop = stop
+        await self._start_platforms()
+        self._schedule()
+        await self.status_tick()
+        assert self.scheduler is not None
+        self.scheduler.start()
+        await self.delivery.start()
+        log.info(
+            "running: %d feeds, outputs: %s", len(self.jobs), ", ".join(sorted(self.platforms))
+        )
+        await stop.wait()
+        if self.failure is not None:
+            raise self.failure
+        log.info("stopping")
+        return 0
+
+    async def _start_platforms(self) -> None:
+        """Start receiving; a refused token is fatal, any other failure is reported."""
         for name, platform in self.platforms.items():
             try:
                 await platform.start(self.handle_command)
@@ -297,6 +314,10 @@ class BotApp:
             except Exception as exc:
                 self.started[name] = f"failed to start: {type(exc).__name__}: {exc}"
                 log.exception("%s failed to start; alerts for it stay queued", name)
+
+    def _schedule(self) -> None:
+        """First polls now, then every feed on its interval; upkeep and the status tick."""
+        assert self.pipeline is not None
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         jitter = self.config.settings.polling.jitter_seconds
         now = self.clock()
@@ -349,17 +370,6 @@ class BotApp:
             max_instances=1,
             coalesce=True,
         )
-        await self.status_tick()
-        self.scheduler.start()
-        await self.delivery.start()
-        log.info(
-            "running: %d feeds, outputs: %s", len(self.jobs), ", ".join(sorted(self.platforms))
-        )
-        await stop.wait()
-        if self.failure is not None:
-            raise self.failure
-        log.info("stopping")
-        return 0
 
     # ----------------------------------------------------------------- watching itself
 
