@@ -455,9 +455,10 @@ class PollCycle:
         if len(self.polled) < feeds:
             return None
         counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items()))
+        polls = sum(self.outcomes.values())
         line = (
-            f"poll cycle: {len(self.polled)} feeds ({counts}), {self.new_items} new items, "
-            f"{self.changes} changes"
+            f"poll cycle: {len(self.polled)} feeds, {polls} polls ({counts}), "
+            f"{self.new_items} new items, {self.changes} changes"
         )
         self.polled.clear()
         self.outcomes.clear()
