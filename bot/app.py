@@ -4,6 +4,12 @@ The only module that knows every part. ``BotApp`` owns the long-lived resources
 (database, HTTP client, chat platforms, scheduler) and the two ways to run:
 ``run_once`` (poll every feed once, deliver, exit) and ``run_forever`` (until
 SIGINT/SIGTERM or the stop event).
+
+Failures that must show: ``run_once`` exits 1 when every feed failed; a chat platform
+that refuses its token stops the bot (exit 1, one line); while running, a status tick
+re-checks the database identity (a deleted or replaced database stops the bot), probes
+each chat connection and writes a heartbeat and one row per connection for
+``bot health``; one INFO line sums up each full poll cycle.
 """
 
 from __future__ import annotations
@@ -30,13 +36,18 @@ from bot.chat.console import ConsolePlatform
 from bot.config import AppConfig
 from bot.delivery import Delivery
 from bot.extract import Extractor
+from bot.failures import FatalError
 from bot.match import Matcher
 from bot.models import ChatTarget, IncomingCommand, Message, Platform
-from bot.pipeline import FeedJob, Pipeline
-from bot.ports import ChatPlatform
+from bot.pipeline import FeedJob, Pipeline, PollReport
+from bot.ports import ChatPlatform, FatalPlatformError
 from bot.sources import BackoffPolicy, FetchLimiter, FetchPolicy, make_client
-from bot.store import Store
+from bot.store import OpenMode, StorageError, Store
+from bot.store.engine import is_busy
+from bot.store.errors import describe_storage_error, redacted_url
 from bot.store.feeds import StoredDedup
+from bot.store.identity import IdentityWatch
+from bot.store.status import HEARTBEAT
 from bot.timeline import TimelineRules
 
 log = logging.getLogger(__name__)
@@ -46,6 +57,7 @@ CONSOLE_TARGET = ChatTarget(Platform.CONSOLE, "stdout")
 AGEING_INTERVAL_SECONDS = 600.0
 # Platforms redeliver within minutes (Slack retries for ~5 min); a week is ample.
 UPDATE_ID_RETENTION = timedelta(days=7)
+PROBE_TIMEOUT_SECONDS = 10.0
 
 
 def utc_now() -> datetime:
@@ -74,6 +86,12 @@ class BotApp:
         self.scheduler: AsyncIOScheduler | None = None
         self.jobs: list[FeedJob] = self._feed_jobs()
         self.command_limiter = commands.CommandRateLimiter()
+        self.identity_watch: IdentityWatch | None = None
+        self.failure: Exception | None = None  # set by a running job that must stop the bot
+        self._stop: asyncio.Event | None = None
+        self._cycle = PollCycle()
+        self.started: dict[str, str] = {}  # platform → "" when started, else the error
+        self._status_lock = asyncio.Lock()  # close() waits for a tick under way
 
     # ----------------------------------------------------------------- wiring
 
@@ -96,8 +114,14 @@ class BotApp:
     async def open(self) -> None:
         settings = self.config.settings
         rules = TimelineRules(presumed_held_after_days=settings.timeline.presumed_held_after_days)
-        self.store = await Store.open(
-            self.options.database_url, rules=rules, default_timezone=settings.general.timezone
+        self.store, identity = await Store.open_checked(
+            self.options.database_url,
+            OpenMode.RUN,
+            rules=rules,
+            default_timezone=settings.general.timezone,
+        )
+        self.identity_watch = IdentityWatch.start(
+            self.store.db, self.options.database_url, identity
         )
         policy = FetchPolicy.from_settings(settings.polling)
         self.client = make_client(policy)
@@ -197,10 +221,15 @@ class BotApp:
             log.exception("pruning processed update ids failed")
 
     async def close(self) -> None:
+        if self.scheduler is not None and self.store is not None and self.failure is None:
+            with contextlib.suppress(Exception):  # best effort: health then says "stopped"
+                await self.store.status.report(HEARTBEAT, False, "stopped", self.clock())
         if self.scheduler is not None and self.scheduler.running:
             # Start no new poll, let the ones under way finish their transactions
             # (cancelling one mid-write would leave its connection half-used), then stop.
             self.scheduler.pause()
+            async with self._status_lock:  # shutdown would cancel a tick mid-probe
+                pass
             if self.pipeline is not None:
                 grace = self.config.settings.polling.fetch_deadline_seconds + 10
                 try:
@@ -240,6 +269,15 @@ class BotApp:
         await self.drain()
         # A one-off run settles the sends it stopped waiting for before it exits.
         await self.delivery.wait_for_late_answers()
+        failed = [r for r in reports if r.outcome == "failed"]
+        if reports and len(failed) == len(reports):
+            log.error(
+                "every feed failed (%d of %d): check the feed URLs and the network "
+                "(`bot feeds` shows each feed's last error)",
+                len(failed),
+                len(reports),
+            )
+            return 1
         return 0
 
     async def drain(self, max_rounds: int = 1000) -> None:
@@ -252,11 +290,40 @@ class BotApp:
 
     async def run_forever(self, stop: asyncio.Event) -> int:
         assert self.pipeline is not None and self.delivery is not None
+        self._stop = stop
+        await self._start_platforms()
+        self._schedule()
+        await self.status_tick()
+        assert self.scheduler is not None
+        self.scheduler.start()
+        await self.delivery.start()
+        log.info(
+            "running: %d feeds, outputs: %s", len(self.jobs), ", ".join(sorted(self.platforms))
+        )
+        await stop.wait()
+        if self.failure is not None:
+            raise self.failure
+        log.info("stopping")
+        return 0
+
+    async def _start_platforms(self) -> None:
+        """Start receiving; a refused token is fatal, any other failure is reported."""
         for name, platform in self.platforms.items():
             try:
                 await platform.start(self.handle_command)
-            except Exception:
+                self.started[name] = ""
+            except FatalPlatformError as exc:
+                raise FatalError(
+                    f"{name} refused the bot's credentials ({exc}): check the token "
+                    f"(and, for Slack, the app's scopes) and start again"
+                ) from None
+            except Exception as exc:
+                self.started[name] = f"failed to start: {type(exc).__name__}: {exc}"
                 log.exception("%s failed to start; alerts for it stay queued", name)
+
+    def _schedule(self) -> None:
+        """First polls now, then every feed on its interval; upkeep and the status tick."""
+        assert self.pipeline is not None
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         jitter = self.config.settings.polling.jitter_seconds
         now = self.clock()
@@ -267,7 +334,7 @@ class BotApp:
             # seconds of each round (jitter adds at most jitter_seconds): a burst that
             # queues in the fetch limiter and the database and delays alerts by seconds.
             self.scheduler.add_job(
-                self.pipeline.poll,
+                self.poll,
                 DateTrigger(run_date=now, timezone=UTC),
                 args=[job],
                 id=f"first-poll:{job.id}",
@@ -276,7 +343,7 @@ class BotApp:
             )
             phase = timedelta(seconds=job.interval * (1 + index / count))
             self.scheduler.add_job(
-                self.pipeline.poll,
+                self.poll,
                 IntervalTrigger(
                     # APScheduler adds the jitter (0..j) after every run, from the
                     # jittered time: shorten the base by j/2 so the mean period is
@@ -300,14 +367,109 @@ class BotApp:
             max_instances=1,
             coalesce=True,
         )
-        self.scheduler.start()
-        await self.delivery.start()
-        log.info(
-            "running: %d feeds, outputs: %s", len(self.jobs), ", ".join(sorted(self.platforms))
+        self.scheduler.add_job(
+            self.status_tick,
+            IntervalTrigger(
+                seconds=self.config.settings.general.status_interval_seconds, timezone=UTC
+            ),
+            id="status",
+            max_instances=1,
+            coalesce=True,
         )
-        await stop.wait()
-        log.info("stopping")
-        return 0
+
+    # ----------------------------------------------------------------- watching itself
+
+    async def poll(self, job: FeedJob) -> PollReport:
+        """One scheduled poll; a full cycle over every feed is summed up in one line."""
+        assert self.pipeline is not None
+        report = await self.pipeline.poll(job)
+        summary = self._cycle.add(report, len(self.jobs))
+        if summary:
+            log.info("%s", summary)
+        return report
+
+    async def status_tick(self) -> None:
+        """Check the database is still ours, probe the chats, write the heartbeat."""
+        assert self.store is not None and self.identity_watch is not None
+        async with self._status_lock:
+            await self._status_tick(self.store, self.identity_watch)
+
+    async def _status_tick(self, store: Store, watch: IdentityWatch) -> None:
+        now = self.clock()
+        try:
+            await watch.verify()
+            for name, platform in self.platforms.items():
+                ok, detail = await self._chat_status(name, platform)
+                await store.status.report(f"chat:{name}", ok, detail, now)
+            await store.status.report(HEARTBEAT, True, f"pid {os.getpid()}", now)
+        except StorageError as exc:
+            self._fail(exc)
+        except Exception as exc:
+            if is_busy(exc):  # another writer held the lock too long: try next tick
+                log.warning("status check skipped: the database is busy")
+                return
+            self._fail(StorageError(describe_storage_error(exc, redacted_url(watch.url))))
+
+    async def _chat_status(self, name: str, platform: ChatPlatform) -> tuple[bool, str]:
+        """(connected, what is wrong): start-up outcome, delivery pauses, a live probe."""
+        error = self.started.get(name, "")
+        if error:
+            return False, error
+        health = self.delivery.health.get(name) if self.delivery else None
+        if health is not None and not health.healthy(self.clock()):
+            return False, f"sending paused: {health.last_error}"
+        try:
+            await probe_chat(platform)
+        except Exception as exc:
+            return False, f"connection check failed: {type(exc).__name__}: {exc}"
+        return True, ""
+
+    def _fail(self, exc: Exception) -> None:
+        if self.failure is None:
+            self.failure = exc
+        if self._stop is not None:
+            self._stop.set()
+
+
+async def probe_chat(platform: ChatPlatform) -> None:
+    """One cheap authenticated call (Telegram getMe, Slack auth.test); raises when the
+    platform cannot be reached or refuses the token. The console has nothing to probe."""
+    async with asyncio.timeout(PROBE_TIMEOUT_SECONDS):
+        application = getattr(platform, "application", None)
+        if application is not None:
+            await application.bot.get_me()
+            return
+        client = getattr(platform, "client", None)
+        if client is not None and hasattr(client, "auth_test"):
+            await client.auth_test()
+
+
+@dataclass
+class PollCycle:
+    """Counts polls until every feed was polled once, then gives one summary line."""
+
+    polled: set[str] = field(default_factory=set)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    new_items: int = 0
+    changes: int = 0
+
+    def add(self, report: PollReport, feeds: int) -> str | None:
+        self.polled.add(report.feed_id)
+        self.outcomes[report.outcome] = self.outcomes.get(report.outcome, 0) + 1
+        self.new_items += report.new_items
+        self.changes += len(report.changes)
+        if len(self.polled) < feeds:
+            return None
+        counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items()))
+        polls = sum(self.outcomes.values())
+        line = (
+            f"poll cycle: {len(self.polled)} feeds, {polls} polls ({counts}), "
+            f"{self.new_items} new items, {self.changes} changes"
+        )
+        self.polled.clear()
+        self.outcomes.clear()
+        self.new_items = self.changes = 0
+        return line
 
 
 async def run_app(config: AppConfig, options: RunOptions, *, once: bool) -> int:

@@ -49,9 +49,14 @@ class _Strict(BaseModel):
 
 
 class GeneralSettings(_Strict):
-    database: str = "data/talkwatch.sqlite3"  # path (relative to the working dir) or URL
+    # a SQLite file (a relative path is relative to the configuration directory, never
+    # the working directory) or a SQLAlchemy URL
+    database: str = "data/talkwatch.sqlite3"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     timezone: str = "UTC"  # default display time zone for new chats
+    # how often the running bot checks that its database is still the one it opened,
+    # and writes its heartbeat for `bot health`
+    status_interval_seconds: float = Field(30, gt=0)
 
 
 class PollingSettings(_Strict):
@@ -249,7 +254,7 @@ class AppConfig:
         db = self.settings.general.database
         if "://" in db:
             return db
-        return f"sqlite+aiosqlite:///{Path(db).expanduser()}"
+        return f"sqlite+aiosqlite:///{database_path_in(self.config_dir, db)}"
 
     def feed_location(self, feed: FeedConfig) -> str:
         """A feed's URL, with relative local paths resolved against the config dir."""
@@ -268,6 +273,31 @@ class AppConfig:
 
     def feed_interval(self, feed: FeedConfig) -> float:
         return feed.interval_seconds or self.settings.polling.default_interval_seconds
+
+
+def database_path_in(config_dir: Path, database: str) -> Path:
+    """A configured database path: relative ones live under the configuration folder, so
+    a command run from another directory finds the same database."""
+    path = Path(database).expanduser()
+    return path if path.is_absolute() else config_dir / path
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key repeated in one mapping (YAML would silently
+    keep the last one: a second `witkoff:` would replace the first)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                line = key_node.start_mark.line + 1
+                raise ConfigError(
+                    f"line {line}: {key!r} is listed twice in the same block; ids and "
+                    "keys must be unique (merge the two entries)"
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _format_validation_error(file: Path, exc: ValidationError) -> str:
@@ -337,9 +367,13 @@ def load_watchlist(path: Path) -> Watchlist:
     if not path.exists():
         raise ConfigError(f"{path}: file not found")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
     try:
         parsed = WatchlistFile.model_validate(raw or {})
     except ValidationError as exc:

@@ -18,6 +18,18 @@ _TOKEN_SHAPES = (
     re.compile(r"\bxapp-[A-Za-z0-9-]{8,}\b"),  # Slack app-level token
 )
 REDACTED = "[REDACTED]"
+# Libraries whose INFO lines (scheduler jobs added and run, connections, migrations)
+# would drown the bot's own: they log at WARNING and above unless DEBUG is asked for.
+LIBRARY_LOGGERS = (
+    "apscheduler",
+    "telegram",
+    "slack_bolt",
+    "slack_sdk",
+    "aiohttp",
+    "aiosqlite",
+    "alembic",
+    "asyncio",
+)
 
 
 class RedactingFilter(logging.Filter):
@@ -58,6 +70,9 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> RedactingFilte
     root.addHandler(handler)
     root.setLevel(level.upper())
     # httpx logs every request URL at INFO, and Telegram URLs contain the token.
-    for noisy in ("httpx", "httpcore", "apscheduler.executors.default", "aiosqlite", "alembic"):
+    for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if logging.getLogger().level > logging.DEBUG:  # DEBUG asks for everything
+        for library in LIBRARY_LOGGERS:
+            logging.getLogger(library).setLevel(logging.WARNING)
     return redactor

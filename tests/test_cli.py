@@ -34,6 +34,7 @@ def bot(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProc
     [
         "",
         "run",
+        "init",
         "check-config",
         "feeds",
         "extract",

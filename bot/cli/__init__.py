@@ -16,10 +16,12 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
+from bot.failures import FatalError
 
 # Explicit registry (no discovery magic): module names under bot.cli, in --help order.
 COMMAND_MODULES = (
     "run",
+    "init",
     "check_config",
     "feeds",
     "extract",
@@ -58,7 +60,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = asyncio.run(func(args)) if inspect.iscoroutinefunction(func) else func(args)
     except KeyboardInterrupt:
         return 130
+    except FatalError as exc:  # one sentence, never the driver's traceback
+        print(f"error: {redacted(str(exc))}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return 0
     return int(result or 0)
+
+
+def redacted(text: str) -> str:
+    """``text`` without any secret from the environment (an error may quote a token)."""
+    from bot.config import secrets_from_env
+    from bot.logs import RedactingFilter
+
+    return RedactingFilter(secrets_from_env(os.environ).values()).redact(text)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bot.cli.common import add_config_option, load_config_or_exit
+from bot.store.errors import StorageError, redacted_url
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,6 +25,13 @@ def run(args: argparse.Namespace) -> int:
     secrets = config.secrets
     telegram = bool(secrets.telegram_bot_token) and settings.telegram.enabled
     slack = bool(secrets.slack_bot_token) and settings.slack.enabled
+    from bot.store.engine import checked_url
+
+    try:
+        checked_url(config.database_url)
+    except StorageError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     print(f"configuration: {config.config_dir}  (valid)")
     print(f"database:      {redacted_url(config.database_url)}")
     print(f"feeds:         {len(config.feeds)} enabled")
@@ -47,13 +56,3 @@ def run(args: argparse.Namespace) -> int:
     if telegram and settings.telegram.mode == "webhook" and not secrets.telegram_webhook_secret:
         print("warning: Telegram webhook mode needs TELEGRAM_WEBHOOK_SECRET; it will not start")
     return 0
-
-
-def redacted_url(url: str) -> str:
-    """Hide a password inside a database URL."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}"

@@ -7,11 +7,15 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import AppConfig, ConfigError, default_config_dir, load_config
 
 # The configuration directory when --config is not given (the Docker image sets /config).
 CONFIG_DIR_ENV = "BOT_CONFIG_DIR"
+
+if TYPE_CHECKING:
+    from bot.store import OpenMode, Store
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -58,3 +62,21 @@ def database_url(config: AppConfig, db: str | None) -> str:
     if "://" in db:
         return db
     return f"sqlite+aiosqlite:///{Path(db).expanduser()}"
+
+
+async def open_store(config: AppConfig, args: argparse.Namespace, mode: OpenMode) -> Store:
+    """The configured database opened under ``mode``'s identity rules (StorageError,
+    printed as one line by the command line, when it cannot be used)."""
+    from bot.store import Store
+    from bot.timeline import TimelineRules
+
+    rules = TimelineRules(
+        presumed_held_after_days=config.settings.timeline.presumed_held_after_days
+    )
+    store, _ = await Store.open_checked(
+        database_url(config, getattr(args, "db", None)),
+        mode,
+        rules=rules,
+        default_timezone=config.settings.general.timezone,
+    )
+    return store

@@ -89,6 +89,14 @@ def _batches(items: Iterator[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
+def not_utf8(path: Path, exc: UnicodeDecodeError) -> str:
+    """What is wrong with a file that is not UTF-8, and what to do."""
+    return (
+        f"{path}: not UTF-8 text ({exc.reason}, byte 0x{exc.object[exc.start]:02x}): "
+        "convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+    )
+
+
 def parse_published(value: Any, where: str) -> date | None:
     if value in (None, ""):
         return None
@@ -156,6 +164,9 @@ def run(args: argparse.Namespace) -> int:
                         print(f"extract: {count} articles ({rate:.0f}/s)", file=sys.stderr)
     except InputError as exc:
         print(f"input error: {exc}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:
+        print(f"input error: {not_utf8(args.input, exc)}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)

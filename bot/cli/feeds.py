@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from bot.cli.common import add_config_option, add_db_option, database_url, load_config_or_exit
+from bot.cli.common import add_config_option, add_db_option, load_config_or_exit, open_store
 from bot.sources import FetchState
 
 
@@ -77,9 +77,9 @@ def format_table(
 
 async def run(args: argparse.Namespace) -> int:
     config = load_config_or_exit(args)
-    from bot.store import Store
+    from bot.store import OpenMode
 
-    store = await Store.open(database_url(config, args.db))
+    store = await open_store(config, args, OpenMode.READ)
     try:
         states = await store.feeds.all()
     finally:

@@ -6,8 +6,8 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from bot.cli.common import add_config_option, add_db_option, database_url, load_config_or_exit
-from bot.timeline import TimelineRules, describe
+from bot.cli.common import add_config_option, add_db_option, load_config_or_exit, open_store
+from bot.timeline import describe
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,19 +23,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 async def run(args: argparse.Namespace) -> int:
-    from bot.store import Store
-    from bot.store.engine import sqlite_file
+    from bot.store import OpenMode
 
     config = load_config_or_exit(args)
-    url = database_url(config, args.db)
-    path = sqlite_file(url)
-    if path is not None and not path.exists():
-        print(f"no database at {path}", file=sys.stderr)
-        return 1
-    rules = TimelineRules(
-        presumed_held_after_days=config.settings.timeline.presumed_held_after_days
-    )
-    store = await Store.open(url, rules=rules)
+    store = await open_store(config, args, OpenMode.READ)
     try:
         now = datetime.now(UTC)
         history = await store.meetings.meeting_history(args.id, now)

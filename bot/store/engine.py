@@ -4,12 +4,18 @@ SQLite (the default): WAL journal so readers never block the writer, an explicit
 ``busy_timeout``, foreign keys on, and every write transaction opened with
 ``BEGIN IMMEDIATE`` so it takes the write lock up front (a deferred transaction that
 upgrades from read to write can fail at once with "database is locked"). A busy
-database is retried a few times with backoff. PostgreSQL works through its URL.
+database is retried a few times with backoff.
+
+``checked_url`` checks a URL before anything connects: an unparseable URL, an unknown
+database kind or a missing driver is a StorageError with what to do. PostgreSQL needs
+the optional asyncpg driver (``pip install 'talkwatch-bot[postgres]'``) and is not
+covered by the test suite yet.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -18,16 +24,59 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
+
+from bot.store.errors import StorageError, redacted_url
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 WRITE_MODE = "talkwatch_write"
+
+
+# SQLAlchemy's default (synchronous) driver per database kind → the async one we use
+ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+DRIVER_PACKAGES = {"aiosqlite": "aiosqlite", "asyncpg": "asyncpg"}
+POSTGRES_EXTRA = "pip install 'talkwatch-bot[postgres]'"
+
+
+def checked_url(url: str) -> str:
+    """``url`` with its async driver filled in; a StorageError when it cannot work."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StorageError(
+            f"database URL {redacted_url(url)!r} cannot be parsed: use a file path, "
+            "sqlite:///PATH or postgresql://USER@HOST/DBNAME"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "postgres":  # the spelling some hosting platforms hand out
+        backend = "postgresql"
+    if backend not in ASYNC_DRIVERS:
+        raise StorageError(
+            f"database URL {redacted_url(url)!r}: unknown database kind {backend!r}; "
+            "talkwatch stores its data in SQLite (sqlite:///PATH) or, with the optional "
+            "driver, PostgreSQL"
+        )
+    # the named driver, if any (asking SQLAlchemy would load the dialect)
+    driver = parsed.drivername.partition("+")[2]
+    if driver not in DRIVER_PACKAGES.values():
+        driver = ASYNC_DRIVERS[backend]
+    if importlib.util.find_spec(DRIVER_PACKAGES.get(driver, driver)) is None:
+        hint = POSTGRES_EXTRA if backend == "postgresql" else f"pip install {driver}"
+        raise StorageError(
+            f"database URL {redacted_url(url)!r} needs the {driver} driver, which is not "
+            f"installed: {hint} (PostgreSQL is optional and not yet covered by the tests)"
+        )
+    return _with_driver(parsed, backend, driver).render_as_string(hide_password=False)
+
+
+def _with_driver(parsed: URL, backend: str, driver: str) -> URL:
+    return parsed.set(drivername=f"{backend}+{driver}")
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -41,24 +90,30 @@ def sqlite_file(url: str) -> Path | None:
     return Path(db).expanduser()
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> AsyncEngine:
-    """Create the async engine; a SQLite file's directory is created if missing."""
+def make_engine(
+    url: str, *, busy_timeout_ms: int = 5000, read_only: bool = False
+) -> AsyncEngine:
+    """Create the async engine; a SQLite file's directory is created if missing (unless
+    ``read_only``: then the file is opened read-only and nothing is created)."""
+    url = checked_url(url)
     parsed = make_url(url)
     is_sqlite = parsed.drivername.startswith("sqlite")
     kwargs: dict[str, Any] = {}
     if is_sqlite:
         path = sqlite_file(url)
-        if path is not None:
+        if path is not None and read_only:
+            url = f"sqlite+aiosqlite:///file:{path.resolve().as_posix()}?mode=ro&uri=true"
+        elif path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs["poolclass"] = StaticPool  # one shared in-memory database
     engine = create_async_engine(url, **kwargs)
     if is_sqlite:
-        _configure_sqlite(engine, busy_timeout_ms)
+        _configure_sqlite(engine, busy_timeout_ms, wal=not read_only)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int, *, wal: bool = True) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -67,7 +122,8 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        if wal:  # a read-only connection must not try to change the journal
+            cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()

@@ -255,3 +255,23 @@ processed_updates = Table(
     Column("processed_at", UTCDateTime, nullable=False),
     Index(None, "processed_at"),
 )
+
+# One row: this database's identity, checked at start and while running so a missing,
+# emptied or replaced database is noticed instead of silently started afresh.
+store_identity = Table(
+    "store_identity",
+    metadata,
+    Column("instance_id", String(64), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# What the running bot last knew about itself (heartbeat, each chat connection), for
+# `bot health` in another process.
+runtime_status = Table(
+    "runtime_status",
+    metadata,
+    Column("component", String(64), primary_key=True),
+    Column("ok", Boolean, nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
