@@ -119,13 +119,18 @@ async def test_secrets_never_reach_logs_of_the_real_process(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
+        # Read the log as it comes: DEBUG fills a pipe's buffer in seconds, and a child
+        # whose pipe is full blocks in its next log call.
+        assert proc.stdout is not None
+        reading = asyncio.create_task(proc.stdout.read())
         try:
             # the 502, then the two alerts (the first one retried after its backoff)
             await tg.wait_for("sendMessage", 3, within=25)
             await asyncio.sleep(1.0)  # a few more getUpdates rounds at DEBUG
         finally:
             proc.send_signal(signal.SIGTERM)
-            output, _ = await asyncio.wait_for(proc.communicate(), 20)
+            await asyncio.wait_for(proc.wait(), 20)
+            output = await asyncio.wait_for(reading, 5)
         log = output.decode("utf-8", "replace")
         assert len(telegram_delivered(tg)) == 2, log[-3000:]
         assert " DEBUG " in log and "invalid_auth" in log  # it really logged, and errors
