@@ -162,7 +162,9 @@ def replace_invalid_utf8(body: bytes, headers: Mapping[str, str]) -> bytes:
 # --------------------------------------------------------------------------- links
 
 _LINK_TEXT = re.compile(rb"(<link(?:\s[^<>]*[^<>/])?>)([^<]*)(</link\s*>)")
-_LINK_CDATA = re.compile(rb"(<link(?:\s[^<>]*[^<>/])?>)\s*<!\[CDATA\[(.*?)\]\]>\s*(</link\s*>)", re.S)
+_LINK_CDATA = re.compile(
+    rb"(<link(?:\s[^<>]*[^<>/])?>)\s*<!\[CDATA\[(.*?)\]\]>\s*(</link\s*>)", re.S
+)
 _SPECIAL_REFS = re.compile(rb"&(?:amp|lt|gt|quot|apos|#0*3[89]|#0*6[02]|#0*34|#[xX]0*2[26]|"
                            rb"#[xX]0*3[cCeE]|#[xX]0*27);")  # fmt: skip
 _PLACEHOLDERS = {"&": "\ue000", "<": "\ue001", ">": "\ue002", '"': "\ue003", "'": "\ue004"}

@@ -532,7 +532,8 @@ def _entry_link(entry: Mapping[str, Any]) -> str | None:
         for candidate in links:
             if isinstance(candidate, Mapping) and candidate.get("rel", "alternate") == "alternate":
                 href = candidate.get("href")
-                found = canonical_link(feedprep.restore_link(href) if isinstance(href, str) else None)
+                href = feedprep.restore_link(href) if isinstance(href, str) else None
+                found = canonical_link(href)
                 if found:
                     return found
     guid = _field(entry, "id")

@@ -22,7 +22,8 @@ import httpx
 from bot.config import AppConfig, FeedConfig
 from bot.extract import Extractor
 from bot.models import Article, Change, Extraction, FeedItem
-from bot.parse import ParseError, parse_feed
+from bot.parse import ParsedFeed, ParseError
+from bot.parseworker import ParseWorker
 from bot.sources import (
     BackoffPolicy,
     Failed,
@@ -116,6 +117,7 @@ class Pipeline:
         rng: random.Random | None = None,
         backlog_hours: float = 0.0,
         on_changes: Callable[[Sequence[Change]], None] | None = None,
+        parser: ParseWorker | None = None,
     ) -> None:
         self.store = store
         self.extractor = extractor
@@ -127,6 +129,9 @@ class Pipeline:
         self.rng = rng or random.Random()
         self.backlog = timedelta(hours=backlog_hours)
         self.on_changes = on_changes
+        # Parsing runs in a worker process with memory and time limits (see
+        # bot.parseworker), never on the event loop.
+        self.parser = parser or ParseWorker()
         # Guards against two overlapping polls of one feed in this process.
         self._polling: set[str] = set()
         self._idle = asyncio.Event()  # set while no poll is under way
@@ -206,24 +211,35 @@ class Pipeline:
             result = await fetch_feed(self.client, feed.url, state, self.policy, now)
         fetched = _Fetch(feed, state, now, result, result)
         if isinstance(result, Fetched):
-            try:
-                parsed = parse_feed(
-                    result.body,
-                    feed_id=feed.id,
-                    now=now,
-                    headers=result.headers,
-                    url=result.final_url,
-                    outlet=feed.outlet,
-                    lang=feed.lang,
-                    max_bytes=self.policy.max_body_bytes,
-                )
-            except ParseError as exc:
-                fetched.outcome = Failed(
-                    FetchErrorKind.PARSE, str(exc), result.status, None, feed.url
-                )
+            parsed = await self._parse(feed, result, now)
+            if isinstance(parsed, Failed):
+                fetched.outcome = parsed
             else:
                 fetched.items = await self._unseen(feed, parsed.items)
         return fetched
+
+    async def _parse(self, feed: FeedJob, result: Fetched, now: datetime) -> ParsedFeed | Failed:
+        """The parsed body, or a PARSE failure (backoff, reported once) for any error."""
+        try:
+            return await self.parser.parse(
+                result.body,
+                feed_id=feed.id,
+                now=now,
+                headers=dict(result.headers),
+                url=result.final_url,
+                outlet=feed.outlet,
+                lang=feed.lang,
+                max_bytes=self.policy.max_body_bytes,
+            )
+        except ParseError as exc:
+            message = str(exc)
+        except Exception as exc:  # MemoryError included: a failed poll, never a crash
+            message = f"{type(exc).__name__}: {exc}"[:300]
+        return Failed(FetchErrorKind.PARSE, message, result.status, None, feed.url)
+
+    async def close(self) -> None:
+        """Stop the parser process."""
+        await self.parser.close()
 
     async def _unseen(self, feed: FeedJob, items: Sequence[FeedItem]) -> list[FeedItem]:
         if not items:
