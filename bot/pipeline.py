@@ -234,7 +234,7 @@ class Pipeline:
         except ParseError as exc:
             message = str(exc)
         except Exception as exc:  # MemoryError included: a failed poll, never a crash
-            message = f"{type(exc).__name__}: {exc}"[:300]
+            message = f"{type(exc).__name__}: {exc}".rstrip(": ")[:300]
         return Failed(FetchErrorKind.PARSE, message, result.status, None, feed.url)
 
     async def close(self) -> None:
@@ -242,15 +242,24 @@ class Pipeline:
         await self.parser.close()
 
     async def _unseen(self, feed: FeedJob, items: Sequence[FeedItem]) -> list[FeedItem]:
+        """New items, and known ones updated in place (same key, changed content)."""
         if not items:
             return []
-        seen = await self.store.items.seen_keys(feed.id, [item.key for item in items])
-        link_keys = [item.link_key for item in items if item.link_key]
+        hashes = await self.store.items.content_hashes(feed.id, [item.key for item in items])
+        link_keys = [item.link_key for item in items if item.key not in hashes and item.link_key]
         seen_links = await self.store.items.seen_links(link_keys) if link_keys else set()
+        unhashed = {
+            item.key: item.content_hash
+            for item in items
+            if item.key in hashes and hashes[item.key] is None and item.content_hash
+        }
+        if unhashed:  # rows from before hashes were kept: remember them, no re-examining
+            await self.store.items.store_hashes(feed.id, unhashed)
         return [
             item
             for item in items
-            if item.key not in seen and not (item.link_key and item.link_key in seen_links)
+            if (item.key not in hashes and not (item.link_key and item.link_key in seen_links))
+            or _updated_in_place(item, hashes.get(item.key))
         ]
 
     async def _ingest(self, ready: Sequence[_Fetch]) -> None:
@@ -361,6 +370,11 @@ class Pipeline:
         if changes and self.on_changes is not None:
             self.on_changes(changes)
         return changes
+
+
+def _updated_in_place(item: FeedItem, stored_hash: str | None) -> bool:
+    """A known item whose title or text changed (its facts are examined again)."""
+    return stored_hash is not None and item.content_hash not in (None, stored_hash)
 
 
 def _outcome_name(result: FetchResult) -> str:
