@@ -153,7 +153,7 @@ def replace_invalid_utf8(body: bytes, headers: Mapping[str, str]) -> bytes:
         return body
     text = body.decode("utf-8", "replace")
     invalid = text.count("\ufffd") - body.count("\ufffd".encode())
-    non_ascii_bytes = len(body) - len(body.translate(None, _ASCII_BYTES))
+    non_ascii_bytes = len(body.translate(None, _ASCII_BYTES))
     if non_ascii_bytes - invalid < invalid:  # fewer valid UTF-8 bytes than invalid ones
         return body
     return text.encode("utf-8")

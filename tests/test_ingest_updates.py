@@ -4,6 +4,7 @@ updates in place, parse failures of any kind, invalid bytes, links with '&lt;'."
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -139,5 +140,37 @@ async def test_one_invalid_byte_spoils_one_character_not_the_feed(
         assert texts[1:] == ["Rozmowy w Abu Zabi — żółć, źdźbło"] * 2
         report = await app.pipeline.poll(app.jobs[0])
         assert report.outcome == "fetched" and report.new_items == 3
+    finally:
+        await app.close()
+
+
+async def test_items_stored_before_hashes_are_hashed_silently_then_watched(
+    tmp_path: Path, server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed = ConditionalFeed(rss(OLD_ITEM))
+    server.route("/feed.xml", feed)
+    clock = Clock(NOW)
+    app = make_app(tmp_path, server.url("/feed.xml"), clock)
+    await app.open()
+    try:
+        await app.run_once()
+        feed.update(rss(OLD_ITEM, ANNOUNCE))
+        clock.advance(300)
+        await app.run_once()
+        assert len(alerts(capsys.readouterr().out)) == 1
+        con = sqlite3.connect(tmp_path / "bot.sqlite3")
+        con.execute("update items set content_hash = null")  # as migrated from 0002
+        con.commit()
+        con.close()
+        edited = (POSTPONED[0], POSTPONED[1] + " (updated)", *POSTPONED[2:])
+        for body, expected in ((rss(OLD_ITEM, POSTPONED), 0), (rss(OLD_ITEM, edited), 1)):
+            feed.update(body)
+            clock.advance(300)
+            await app.run_once()
+            assert len(alerts(capsys.readouterr().out)) == expected
+        con = sqlite3.connect(tmp_path / "bot.sqlite3")
+        hashes = [row[0] for row in con.execute("select content_hash from items")]
+        con.close()
+        assert all(hashes) and len(hashes) == 2
     finally:
         await app.close()

@@ -85,7 +85,7 @@ async def test_migrations_create_file_and_schema(tmp_path: Path) -> None:
     s = await Store.open(f"sqlite+aiosqlite:///{path}")
     try:
         assert path.exists()
-        assert await current_revision(s.db) == "0002"
+        assert await current_revision(s.db) == "0003_items_content_hash"
         con = sqlite3.connect(path)
         tables = {r[0] for r in con.execute("select name from sqlite_master where type='table'")}
         mode = con.execute("pragma journal_mode").fetchone()[0]
@@ -350,7 +350,7 @@ async def test_upgrade_from_the_first_schema_keeps_pending_rows(tmp_path: Path) 
     con.close()
     store = await Store.open(url)
     try:
-        assert await current_revision(store.db) == "0002"
+        assert await current_revision(store.db) == "0003_items_content_hash"
         con = sqlite3.connect(path)
         row = con.execute("select state, unknown_outcomes from outbox").fetchone()
         con.close()
