@@ -14,7 +14,7 @@ max_bytes=..., max_items=...) -> ParsedFeed``
 ``ParsedFeed``  ``items: tuple[FeedItem, ...]`` + ``diagnostics: ParseDiagnostics``
     (format, bozo flag and reason, entry count, items dropped, feed title, feed
     language).
-``clean_text(s)``, ``html_to_text(s)``, ``canonical_link(url)``,
+``clean_text(s)``, ``html_to_text(s)``, ``canonical_link(url)``, ``link_identity(url)``,
 ``content_key(title, text)``, ``link_key(url)``  the normalisation helpers,
     reusable by the store and the matcher.
 
@@ -26,8 +26,11 @@ Normalisation
   collapsed. Titles are one line; bodies keep single ``\\n`` between blocks.
 * ``published`` is UTC; missing, future, or absurd (before 1990) dates become ``now``.
 * ``link`` is canonical: http(s) only, lowercase scheme/host, default port,
-  fragment and tracking parameters (``utm_*``, ``fbclid``, ``gclid``...) removed,
-  query sorted.
+  fragment and tracking parameters (``utm_*``, ``fbclid``, ``gclid``...) removed; the
+  other parameters keep their order and text (keys hash ``link_identity``, sorted).
+* The document first goes through ``bot.feedprep`` (entity declarations removed,
+  invalid UTF-8 bytes replaced, item list cut near ``max_items``, links protected).
+* ``content_hash``: a hash of the normalised title and text (spots updates in place).
 * ``key``: ``g:<hash(guid)>``, else ``l:<hash(link)>``, else
   ``c:<hash(title+text)>``. A GUID repeated inside one feed keys its later
   items on ``guid|link`` (then ``guid|link|content``); exact repeats are dropped.
