@@ -2,9 +2,10 @@
 
 ``Pipeline.poll(feed)`` polls one feed once. The body is parsed in a worker process
 (``bot.parseworker``); any parse failure is a failed poll. New items, and known items
-whose text changed, go through language detection, matching and extraction; each item, its meeting reports, the timeline
-changes they cause and the outbox rows for subscribed chats are written in one
-transaction by the store, so a crash anywhere loses nothing and sends nothing twice.
+whose text changed, go through language detection, matching and extraction; each
+item, its meeting reports, the timeline changes they cause and the outbox rows for
+subscribed chats are written in one transaction by the store, so a crash anywhere
+loses nothing and sends nothing twice.
 Delivery happens elsewhere (``bot.delivery``), driven by the outbox.
 """
 
