@@ -46,7 +46,7 @@ from bot.parse import ParsedFeed, ParseError, parse_feed
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT_SECONDS = 20.0
+DEFAULT_TIMEOUT_SECONDS = 60.0  # a 14 MB feed took 9 s on a loaded 2-core machine
 DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024  # on top of the worker's own size at start
 DEFAULT_INLINE_BELOW = 16 * 1024
 # The worker stops itself at the time limit; the event loop kills it a little later.
