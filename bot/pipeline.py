@@ -88,6 +88,7 @@ class PollReport:
     new_items: int = 0
     changes: list[Change] = field(default_factory=list)
     error: str | None = None
+    updated_items: int = 0  # known items whose text changed, examined again
 
 
 @dataclass
@@ -100,7 +101,9 @@ class _Fetch:
     result: FetchResult
     outcome: FetchResult  # the result, or a Failed when parsing or storing failed
     items: list[FeedItem] = field(default_factory=list)  # new items to record
-    recorded: int = 0
+    recorded: int = 0  # new items recorded
+    updated: set[str] = field(default_factory=set)  # keys of known items whose text changed
+    reexamined: int = 0
     changes: list[Change] = field(default_factory=list)
     storage_error: str | None = None
 
@@ -217,7 +220,7 @@ class Pipeline:
             if isinstance(parsed, Failed):
                 fetched.outcome = parsed
             else:
-                fetched.items = await self._unseen(feed, parsed.items)
+                fetched.items = await self._unseen(feed, parsed.items, fetched.updated)
         return fetched
 
     async def _parse(self, feed: FeedJob, result: Fetched, now: datetime) -> ParsedFeed | Failed:
@@ -243,8 +246,10 @@ class Pipeline:
         """Stop the parser process."""
         await self.parser.close()
 
-    async def _unseen(self, feed: FeedJob, items: Sequence[FeedItem]) -> list[FeedItem]:
-        """New items, and known ones updated in place (same key, changed content)."""
+    async def _unseen(
+        self, feed: FeedJob, items: Sequence[FeedItem], updated: set[str]
+    ) -> list[FeedItem]:
+        """New items, and known ones updated in place (their keys added to ``updated``)."""
         if not items:
             return []
         hashes = await self.store.items.content_hashes(feed.id, [item.key for item in items])
@@ -257,11 +262,12 @@ class Pipeline:
         }
         if unhashed:  # rows from before hashes were kept: remember them, no re-examining
             await self.store.items.store_hashes(feed.id, unhashed)
+        updated.update(item.key for item in items if _updated_in_place(item, hashes.get(item.key)))
         return [
             item
             for item in items
             if (item.key not in hashes and not (item.link_key and item.link_key in seen_links))
-            or _updated_in_place(item, hashes.get(item.key))
+            or item.key in updated
         ]
 
     async def _ingest(self, ready: Sequence[_Fetch]) -> None:
@@ -313,7 +319,10 @@ class Pipeline:
             log.exception("storing items of feed %s failed", feed.id)
             fetched.storage_error = f"storage: {type(exc).__name__}: {exc}"
             return
-        fetched.recorded += 1
+        if item.key in fetched.updated:
+            fetched.reexamined += 1
+        else:
+            fetched.recorded += 1
         fetched.changes.extend(changes)
 
     async def _finish(self, fetched: _Fetch) -> PollReport:
@@ -341,6 +350,7 @@ class Pipeline:
         await self.store.feeds.save(feed.id, transition.state, now)
         self._states[feed.id] = transition.state
         report = PollReport(feed.id, _outcome_name(outcome), fetched.recorded, fetched.changes)
+        report.updated_items = fetched.reexamined
         if isinstance(outcome, Failed):
             report.error = f"{outcome.kind}: {outcome.message}"
             if transition.signal is HealthSignal.FAILING:

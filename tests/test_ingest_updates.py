@@ -46,15 +46,18 @@ async def test_an_article_updated_in_place_is_examined_again_and_alerts_only_its
     try:
         await app.run_once()  # backlog, silent
         steps = [
-            (rss(OLD_ITEM, ANNOUNCE), ["Announced"]),
-            (rss(OLD_ITEM, RETOUCHED), []),  # new wording, same facts: nothing to say
-            (rss(OLD_ITEM, POSTPONED), ["Postponed"]),  # same GUID, now postponed
-            (rss(OLD_ITEM, POSTPONED), []),  # unchanged body: 304 / same hash
+            (rss(OLD_ITEM, ANNOUNCE), ["Announced"], (1, 0)),
+            (rss(OLD_ITEM, RETOUCHED), [], (0, 1)),  # new wording, same facts: no alert
+            (rss(OLD_ITEM, POSTPONED), ["Postponed"], (0, 1)),  # same GUID, now postponed
+            (rss(OLD_ITEM, POSTPONED), [], (0, 0)),  # unchanged body: 304
         ]
-        for body, expected in steps:
+        assert app.pipeline is not None
+        for body, expected, (new, updated) in steps:
             feed.update(body)
             clock.advance(300)
-            await app.run_once()
+            report = await app.pipeline.poll(app.jobs[0], force=True)
+            assert (report.new_items, report.updated_items) == (new, updated)
+            await app.drain()
             heads = alerts(capsys.readouterr().out)
             assert [h for h in heads if any(word in h for word in expected)] == heads
             assert len(heads) == len(expected), heads
