@@ -51,6 +51,8 @@ def ascii_compatible(body: bytes) -> bool:
 _PROLOG_TOKEN = re.compile(rb"<!--|<\?|<!DOCTYPE|<!ENTITY|<[A-Za-z_:]", re.I)
 _DOCTYPE_TOKEN = re.compile(rb"\"[^\"]*\"|'[^']*'|\[|>")
 _SUBSET_TOKEN = re.compile(rb"\"[^\"]*\"|'[^']*'|<!--.*?-->|\]\s*>", re.S)
+_ENTITY_TOKEN = re.compile(rb"<!ENTITY", re.I)
+_ANY_START_TAG = re.compile(rb"<\w")
 _STRAY_ENTITY = re.compile(rb"<!ENTITY(?:[^>\"']|\"[^\"]*\"|'[^']*')*>?", re.I)
 
 
@@ -89,17 +91,19 @@ def neutralise_doctype(body: bytes) -> bytes:
         return body
     parts: list[bytes] = []
     pos = 0
+    root = -1
     while True:
         match = _PROLOG_TOKEN.search(body, pos)
         if match is None:
             break
         token = match.group().upper()
         if token == b"<!--" or token == b"<?":
-            end = body.find(b"-->" if token == b"<!--" else b"?>", match.end())
+            closing = b"-->" if token == b"<!--" else b"?>"
+            end = body.find(closing, match.end())
             if end == -1:
                 break
-            parts.append(body[pos : end + (3 if token == b"<!--" else 2)])
-            pos = end + (3 if token == b"<!--" else 2)
+            parts.append(body[pos : end + len(closing)])
+            pos = end + len(closing)
         elif token == b"<!DOCTYPE":
             end, subset = _doctype_end(body, match.end())
             parts.append(body[pos:end] if subset is None else body[pos:subset].rstrip() + b">")
@@ -109,10 +113,24 @@ def neutralise_doctype(body: bytes) -> bytes:
             parts.append(body[pos : match.start()])
             pos = stray.end() if stray else match.end()
         else:  # the root element: declarations end here
+            root = sum(map(len, parts)) + (match.start() - pos)
             break
-    if not parts:
+    result = b"".join(parts) + body[pos:]
+    return _without_entity_tokens(result, root)
+
+
+def _without_entity_tokens(body: bytes, root: int) -> bytes:
+    """No ``<!ENTITY`` left before the root element, not even in a comment or a PI.
+
+    feedparser looks for declarations in everything before the first ``<`` + letter,
+    comments included, and re-inserts the ones it finds into the DOCTYPE.
+    """
+    first_tag = _ANY_START_TAG.search(body)
+    end = max(root, first_tag.start() if first_tag else 0) if root >= 0 else len(body)
+    head = body[:end]
+    if _ENTITY_TOKEN.search(head) is None:
         return body
-    return b"".join(parts) + body[pos:]
+    return _ENTITY_TOKEN.sub(b"", head) + body[end:]
 
 
 # --------------------------------------------------------------------------- encoding

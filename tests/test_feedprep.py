@@ -64,6 +64,27 @@ def test_doctype_loses_its_internal_subset_only(prolog: str, expected: str) -> N
     assert feedprep.neutralise_doctype(body) == rss(item("g"), expected)
 
 
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        '<!DOCTYPE rss>\n<!--\n<!ENTITY big "{value}">\n-->\n',
+        '<!DOCTYPE rss>\n<?pi\n<!ENTITY big "{value}">\n?>\n',
+        '<!DOCTYPE rss>\n<!-- <b> -->\n<!ENTITY big "{value}">\n',
+        '<!DOCTYPE rss>\n<!--\n<!ENTITY big "{value}">\n',  # never closed
+    ],
+    ids=["in-comment", "in-pi", "after-tag-in-comment", "unclosed-comment"],
+)
+def test_declarations_hidden_where_feedparser_still_finds_them_are_removed(prolog: str) -> None:
+    body = rss(item("g", "T", "&big;" * 1_000), prolog.format(value="x" * 100_000))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        for parsed in parse_feed(body, feed_id="f", now=NOW).items:
+            assert "x" * 1000 not in parsed.text
+    except ParseError:
+        pass  # the unclosed comment swallows the document: refused, not expanded
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024
+
+
 def test_an_unclosed_doctype_is_not_a_feed() -> None:
     with pytest.raises(ParseError, match="DOCTYPE"):
         parse_feed(rss(item("g"), '<!DOCTYPE rss [<!ENTITY a "x">'), feed_id="f", now=NOW)
