@@ -176,7 +176,8 @@ def _to_text(value: str, content_type: str | None, limit: int, single_line: bool
     # Plain-typed fields that carry tags are mislabelled HTML (common in titles).
     if is_html or _MARKUP_HINT.search(value):
         value = html_to_text(value)
-    text = clean_text(value, single_line=single_line)
+    # A '<link>' quoted inside HTML content went through protect_links as well.
+    text = clean_text(feedprep.restore_link(value), single_line=single_line)
     if len(text) > limit:
         text = text[:limit].rstrip() + "…"
     return text

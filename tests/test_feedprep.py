@@ -199,6 +199,12 @@ def test_links_keep_their_query(xml_link: str, expected: str) -> None:
         assert parsed.link == expected
 
 
+def test_a_link_element_quoted_in_html_content_reads_as_written() -> None:
+    html = "<![CDATA[<p>See <link>https://n.example/?a=1&amp;b=2</link> & more</p>]]>"
+    (parsed,) = parse_feed(rss(item("g", "T", html)), feed_id="f", now=NOW).items
+    assert parsed.text == "See https://n.example/?a=1&b=2 & more"
+
+
 def test_link_keys_ignore_parameter_order() -> None:
     one = canonical_link("https://n.example/a?b=2&a=1")
     two = canonical_link("https://n.example/a?a=1&b=2")
