@@ -247,6 +247,8 @@ class BotApp:
                 log.exception("stopping %s failed", name)
         if self.client is not None:
             await self.client.aclose()
+        if self.pipeline is not None:
+            await self.pipeline.close()
         if self.store is not None:
             await self.store.close()
 

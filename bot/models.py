@@ -105,6 +105,8 @@ class FeedItem:
     lang_hint: str | None = None  # language declared by the feed, if any
     # secondary dedup key from the canonical link ("l:<hash>"), to spot GUID churn
     link_key: str | None = None
+    # hash of the normalised title and text: a known key with a new hash was updated
+    content_hash: str | None = None
 
 
 # --------------------------------------------------------------------------- understanding

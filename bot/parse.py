@@ -14,7 +14,7 @@ max_bytes=..., max_items=...) -> ParsedFeed``
 ``ParsedFeed``  ``items: tuple[FeedItem, ...]`` + ``diagnostics: ParseDiagnostics``
     (format, bozo flag and reason, entry count, items dropped, feed title, feed
     language).
-``clean_text(s)``, ``html_to_text(s)``, ``canonical_link(url)``,
+``clean_text(s)``, ``html_to_text(s)``, ``canonical_link(url)``, ``link_identity(url)``,
 ``content_key(title, text)``, ``link_key(url)``  the normalisation helpers,
     reusable by the store and the matcher.
 
@@ -26,8 +26,11 @@ Normalisation
   collapsed. Titles are one line; bodies keep single ``\\n`` between blocks.
 * ``published`` is UTC; missing, future, or absurd (before 1990) dates become ``now``.
 * ``link`` is canonical: http(s) only, lowercase scheme/host, default port,
-  fragment and tracking parameters (``utm_*``, ``fbclid``, ``gclid``...) removed,
-  query sorted.
+  fragment and tracking parameters (``utm_*``, ``fbclid``, ``gclid``...) removed; the
+  other parameters keep their order and text (keys hash ``link_identity``, sorted).
+* The document first goes through ``bot.feedprep`` (entity declarations removed,
+  invalid UTF-8 bytes replaced, item list cut near ``max_items``, links protected).
+* ``content_hash``: a hash of the normalised title and text (spots updates in place).
 * ``key``: ``g:<hash(guid)>``, else ``l:<hash(link)>``, else
   ``c:<hash(title+text)>``. A GUID repeated inside one feed keys its later
   items on ``guid|link`` (then ``guid|link|content``); exact repeats are dropped.
@@ -51,6 +54,7 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 import feedparser
 
+from bot import feedprep
 from bot.models import FeedItem
 
 DEFAULT_MAX_BYTES = 15 * 1024 * 1024
@@ -60,6 +64,9 @@ MAX_TEXT_CHARS = 50_000  # enough for any article summary; bounds matcher work
 MAX_LINK_CHARS = 2_048
 MAX_GUID_CHARS = 2_048
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
+# Items kept past the cap before feedparser runs: the cap counts usable items, and a
+# few of the first ones may be empty or repeats.
+CUT_SLACK = 50
 
 
 class ParseError(ValueError):
@@ -169,7 +176,8 @@ def _to_text(value: str, content_type: str | None, limit: int, single_line: bool
     # Plain-typed fields that carry tags are mislabelled HTML (common in titles).
     if is_html or _MARKUP_HINT.search(value):
         value = html_to_text(value)
-    text = clean_text(value, single_line=single_line)
+    # A '<link>' quoted inside HTML content went through protect_links as well.
+    text = clean_text(feedprep.restore_link(value), single_line=single_line)
     if len(text) > limit:
         text = text[:limit].rstrip() + "…"
     return text
@@ -185,8 +193,17 @@ def content_key(title: str, text: str) -> str:
     return "c:" + _short_hash(norm)
 
 
+def link_identity(link: str) -> str:
+    """A canonical link with its query parameters sorted: what dedup keys hash.
+
+    Links are shown with their parameters in the feed's order; keys ignore the order.
+    """
+    base, sep, query = link.partition("?")
+    return base + sep + "&".join(sorted(query.split("&"))) if sep else link
+
+
 def link_key(link: str) -> str:
-    return "l:" + _short_hash(link)
+    return "l:" + _short_hash(link_identity(link))
 
 
 # --------------------------------------------------------------------------- links
@@ -233,9 +250,9 @@ def canonical_link(url: str | None) -> str | None:
     if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
         netloc = f"{host}:{port}"
     path = parts.path or "/"
+    # Parameters keep their order (and text, '&lt;' included); only trackers go.
     params = [p for p in parts.query.split("&") if p and not _is_tracking(p)]
-    query = "&".join(sorted(params))
-    return urlunsplit((scheme, netloc, path, query, ""))
+    return urlunsplit((scheme, netloc, path, "&".join(params), ""))
 
 
 # --------------------------------------------------------------------------- dates
@@ -306,18 +323,19 @@ class _Keyer:
 
     def key(self, item: _RawItem) -> str | None:
         content = content_key(item.title, item.text)
-        signature = (item.guid, item.link, content)
+        signature = (item.guid, link_identity(item.link) if item.link else None, content)
         if signature in self.seen:
             return None  # an exact repeat of an item already in this document
         self.seen.add(signature)
+        link = link_identity(item.link) if item.link else None
         if item.guid:
             candidates = [
                 "g:" + _short_hash(item.guid),
-                "g:" + _short_hash(item.guid, item.link or ""),
-                "g:" + _short_hash(item.guid, item.link or "", content),
+                "g:" + _short_hash(item.guid, link or ""),
+                "g:" + _short_hash(item.guid, link or "", content),
             ]
-        elif item.link:
-            candidates = [link_key(item.link), "l:" + _short_hash(item.link, content)]
+        elif link:
+            candidates = [link_key(link), "l:" + _short_hash(link, content)]
         else:
             candidates = [content]
         for candidate in candidates:
@@ -335,14 +353,16 @@ def _build_items(
     outlet: str | None,
     lang: str | None,
     max_items: int,
+    total: int,
 ) -> tuple[list[FeedItem], int]:
     keyer = _Keyer()
     items: list[FeedItem] = []
     dropped = 0
+    consumed = 0
     for raw in raw_items:
         if len(items) >= max_items:
-            dropped += 1
-            continue
+            break  # the rest is dropped unread: no text conversion for a huge feed
+        consumed += 1
         if not (raw.title or raw.text or raw.link):
             dropped += 1
             continue
@@ -362,9 +382,10 @@ def _build_items(
                 guid=raw.guid,
                 lang_hint=lang or raw.lang,
                 link_key=link_key(raw.link) if raw.link else None,
+                content_hash=content_key(raw.title, raw.text)[2:],
             )
         )
-    return items, dropped
+    return items, dropped + max(total - consumed, 0)
 
 
 def _guid(value: Any) -> str | None:
@@ -404,6 +425,8 @@ def _parse_json(
     body: bytes, *, feed_id: str, now: datetime, outlet: str | None, lang: str | None,
     max_items: int,
 ) -> ParsedFeed:  # fmt: skip
+    if feedprep.ascii_compatible(body):
+        body = body.decode("utf-8", "replace").encode("utf-8")  # invalid bytes → U+FFFD
     try:
         doc = json.loads(body)
     except RecursionError:
@@ -453,6 +476,7 @@ def _parse_json(
         outlet=outlet or feed_title,
         lang=lang,
         max_items=max_items,
+        total=len(items),
     )
     version_tag = "json1" if version.rstrip("/").endswith(("/1", "/1.1")) else "json"
     diagnostics = ParseDiagnostics(
@@ -505,13 +529,15 @@ def _entry_text(entry: Mapping[str, Any]) -> tuple[str, str | None]:
 
 def _entry_link(entry: Mapping[str, Any]) -> str | None:
     link = _field(entry, "link")
-    if isinstance(link, str) and canonical_link(link):
-        return canonical_link(link)
+    if isinstance(link, str) and canonical_link(feedprep.restore_link(link)):
+        return canonical_link(feedprep.restore_link(link))
     links = _field(entry, "links")
     if isinstance(links, list):
         for candidate in links:
             if isinstance(candidate, Mapping) and candidate.get("rel", "alternate") == "alternate":
-                found = canonical_link(candidate.get("href"))
+                href = candidate.get("href")
+                href = feedprep.restore_link(href) if isinstance(href, str) else None
+                found = canonical_link(href)
                 if found:
                     return found
     guid = _field(entry, "id")
@@ -530,10 +556,28 @@ def _entry_lang(entry: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _prepare_xml(body: bytes, headers: Mapping[str, str], max_items: int) -> tuple[bytes, int]:
+    """The document as feedparser may see it (``bot.feedprep``) and its item count."""
+    if not feedprep.ascii_compatible(body):
+        if feedprep.wide_entity_declaration(body):
+            raise ParseError("a UTF-16/32 feed with entity declarations; refused")
+        return body, 0
+    if feedprep.declares_unsafe_encoding(body, headers):
+        raise ParseError("the feed declares UTF-7, which is refused (use UTF-8)")
+    body = feedprep.replace_invalid_utf8(body, headers)
+    try:
+        body = feedprep.neutralise_doctype(body)
+    except feedprep.UnclosedDoctypeError as exc:
+        raise ParseError(f"not XML: {exc}") from None
+    body, total = feedprep.cut_items(body, max_items + CUT_SLACK)
+    return feedprep.protect_links(body), total
+
+
 def _parse_xml(
     body: bytes, *, headers: Mapping[str, str], feed_id: str, now: datetime,
     outlet: str | None, lang: str | None, max_items: int,
 ) -> ParsedFeed:  # fmt: skip
+    body, total = _prepare_xml(body, headers, max_items)
     # A stream, never bytes or str: feedparser treats a str as a URL or file name,
     # and even bytes are tried as a file name first ("open(b'/etc/passwd')").
     result = feedparser.parse(
@@ -587,12 +631,13 @@ def _parse_xml(
         outlet=outlet or feed_title,
         lang=lang,
         max_items=max_items,
+        total=max(total, len(entries)),
     )
     diagnostics = ParseDiagnostics(
         format=version,
         bozo=bozo,
         bozo_reason=reason,
-        entries=len(entries),
+        entries=max(total, len(entries)),
         dropped=dropped,
         feed_title=feed_title,
         feed_lang=feed_lang,

@@ -1,9 +1,11 @@
 """The one place that chains the stages: fetch → parse → extract → timeline/store.
 
-``Pipeline.poll(feed)`` polls one feed once. New items go through language
-detection, matching and extraction; each item, its meeting reports, the timeline
-changes they cause and the outbox rows for subscribed chats are written in one
-transaction by the store, so a crash anywhere loses nothing and sends nothing twice.
+``Pipeline.poll(feed)`` polls one feed once. The body is parsed in a worker process
+(``bot.parseworker``); any parse failure is a failed poll. New items, and known items
+whose text changed, go through language detection, matching and extraction; each
+item, its meeting reports, the timeline changes they cause and the outbox rows for
+subscribed chats are written in one transaction by the store, so a crash anywhere
+loses nothing and sends nothing twice.
 Delivery happens elsewhere (``bot.delivery``), driven by the outbox.
 """
 
@@ -22,7 +24,8 @@ import httpx
 from bot.config import AppConfig, FeedConfig
 from bot.extract import Extractor
 from bot.models import Article, Change, Extraction, FeedItem
-from bot.parse import ParseError, parse_feed
+from bot.parse import ParsedFeed, ParseError
+from bot.parseworker import ParseWorker
 from bot.sources import (
     BackoffPolicy,
     Failed,
@@ -85,6 +88,7 @@ class PollReport:
     new_items: int = 0
     changes: list[Change] = field(default_factory=list)
     error: str | None = None
+    updated_items: int = 0  # known items whose text changed, examined again
 
 
 @dataclass
@@ -97,7 +101,9 @@ class _Fetch:
     result: FetchResult
     outcome: FetchResult  # the result, or a Failed when parsing or storing failed
     items: list[FeedItem] = field(default_factory=list)  # new items to record
-    recorded: int = 0
+    recorded: int = 0  # new items recorded
+    updated: set[str] = field(default_factory=set)  # keys of known items whose text changed
+    reexamined: int = 0
     changes: list[Change] = field(default_factory=list)
     storage_error: str | None = None
 
@@ -116,6 +122,7 @@ class Pipeline:
         rng: random.Random | None = None,
         backlog_hours: float = 0.0,
         on_changes: Callable[[Sequence[Change]], None] | None = None,
+        parser: ParseWorker | None = None,
     ) -> None:
         self.store = store
         self.extractor = extractor
@@ -127,6 +134,9 @@ class Pipeline:
         self.rng = rng or random.Random()
         self.backlog = timedelta(hours=backlog_hours)
         self.on_changes = on_changes
+        # Parsing runs in a worker process with memory and time limits (see
+        # bot.parseworker), never on the event loop.
+        self.parser = parser or ParseWorker()
         # Guards against two overlapping polls of one feed in this process.
         self._polling: set[str] = set()
         self._idle = asyncio.Event()  # set while no poll is under way
@@ -206,35 +216,58 @@ class Pipeline:
             result = await fetch_feed(self.client, feed.url, state, self.policy, now)
         fetched = _Fetch(feed, state, now, result, result)
         if isinstance(result, Fetched):
-            try:
-                parsed = parse_feed(
-                    result.body,
-                    feed_id=feed.id,
-                    now=now,
-                    headers=result.headers,
-                    url=result.final_url,
-                    outlet=feed.outlet,
-                    lang=feed.lang,
-                    max_bytes=self.policy.max_body_bytes,
-                )
-            except ParseError as exc:
-                fetched.outcome = Failed(
-                    FetchErrorKind.PARSE, str(exc), result.status, None, feed.url
-                )
+            parsed = await self._parse(feed, result, now)
+            if isinstance(parsed, Failed):
+                fetched.outcome = parsed
             else:
-                fetched.items = await self._unseen(feed, parsed.items)
+                fetched.items = await self._unseen(feed, parsed.items, fetched.updated)
         return fetched
 
-    async def _unseen(self, feed: FeedJob, items: Sequence[FeedItem]) -> list[FeedItem]:
+    async def _parse(self, feed: FeedJob, result: Fetched, now: datetime) -> ParsedFeed | Failed:
+        """The parsed body, or a PARSE failure (backoff, reported once) for any error."""
+        try:
+            return await self.parser.parse(
+                result.body,
+                feed_id=feed.id,
+                now=now,
+                headers=dict(result.headers),
+                url=result.final_url,
+                outlet=feed.outlet,
+                lang=feed.lang,
+                max_bytes=self.policy.max_body_bytes,
+            )
+        except ParseError as exc:
+            message = str(exc)
+        except Exception as exc:  # MemoryError included: a failed poll, never a crash
+            message = f"{type(exc).__name__}: {exc}".rstrip(": ")[:300]
+        return Failed(FetchErrorKind.PARSE, message, result.status, None, feed.url)
+
+    async def close(self) -> None:
+        """Stop the parser process."""
+        await self.parser.close()
+
+    async def _unseen(
+        self, feed: FeedJob, items: Sequence[FeedItem], updated: set[str]
+    ) -> list[FeedItem]:
+        """New items, and known ones updated in place (their keys added to ``updated``)."""
         if not items:
             return []
-        seen = await self.store.items.seen_keys(feed.id, [item.key for item in items])
-        link_keys = [item.link_key for item in items if item.link_key]
+        hashes = await self.store.items.content_hashes(feed.id, [item.key for item in items])
+        link_keys = [item.link_key for item in items if item.key not in hashes and item.link_key]
         seen_links = await self.store.items.seen_links(link_keys) if link_keys else set()
+        unhashed = {
+            item.key: item.content_hash
+            for item in items
+            if item.key in hashes and hashes[item.key] is None and item.content_hash
+        }
+        if unhashed:  # rows from before hashes were kept: remember them, no re-examining
+            await self.store.items.store_hashes(feed.id, unhashed)
+        updated.update(item.key for item in items if _updated_in_place(item, hashes.get(item.key)))
         return [
             item
             for item in items
-            if item.key not in seen and not (item.link_key and item.link_key in seen_links)
+            if (item.key not in hashes and not (item.link_key and item.link_key in seen_links))
+            or item.key in updated
         ]
 
     async def _ingest(self, ready: Sequence[_Fetch]) -> None:
@@ -286,7 +319,10 @@ class Pipeline:
             log.exception("storing items of feed %s failed", feed.id)
             fetched.storage_error = f"storage: {type(exc).__name__}: {exc}"
             return
-        fetched.recorded += 1
+        if item.key in fetched.updated:
+            fetched.reexamined += 1
+        else:
+            fetched.recorded += 1
         fetched.changes.extend(changes)
 
     async def _finish(self, fetched: _Fetch) -> PollReport:
@@ -314,6 +350,7 @@ class Pipeline:
         await self.store.feeds.save(feed.id, transition.state, now)
         self._states[feed.id] = transition.state
         report = PollReport(feed.id, _outcome_name(outcome), fetched.recorded, fetched.changes)
+        report.updated_items = fetched.reexamined
         if isinstance(outcome, Failed):
             report.error = f"{outcome.kind}: {outcome.message}"
             if transition.signal is HealthSignal.FAILING:
@@ -345,6 +382,11 @@ class Pipeline:
         if changes and self.on_changes is not None:
             self.on_changes(changes)
         return changes
+
+
+def _updated_in_place(item: FeedItem, stored_hash: str | None) -> bool:
+    """A known item whose title or text changed (its facts are examined again)."""
+    return stored_hash is not None and item.content_hash not in (None, stored_hash)
 
 
 def _outcome_name(result: FetchResult) -> str:

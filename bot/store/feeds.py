@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
 from datetime import datetime
 
@@ -87,6 +87,40 @@ class ItemStore:
             return found
 
         return await self.db.read(work)
+
+    async def content_hashes(self, feed_id: str, keys: Iterable[str]) -> dict[str, str | None]:
+        """The stored content hash of each of ``keys`` already seen (None: not stored)."""
+        wanted = list(dict.fromkeys(keys))
+
+        async def work(conn: AsyncConnection) -> dict[str, str | None]:
+            found: dict[str, str | None] = {}
+            for start in range(0, len(wanted), 500):
+                rows = await conn.execute(
+                    select(items.c.key, items.c.content_hash).where(
+                        items.c.feed_id == feed_id, items.c.key.in_(wanted[start : start + 500])
+                    )
+                )
+                found.update((r[0], r[1]) for r in rows)
+            return found
+
+        return await self.db.read(work)
+
+    async def store_hashes(self, feed_id: str, hashes: Mapping[str, str]) -> None:
+        """Record the content hash of items seen before hashes were kept (no re-examining)."""
+
+        async def work(conn: AsyncConnection) -> None:
+            for key, content_hash in hashes.items():
+                await conn.execute(
+                    update(items)
+                    .where(
+                        items.c.feed_id == feed_id,
+                        items.c.key == key,
+                        items.c.content_hash.is_(None),
+                    )
+                    .values(content_hash=content_hash)
+                )
+
+        await self.db.write(work)
 
     async def seen_links(self, link_keys: Iterable[str]) -> set[str]:
         wanted = list(dict.fromkeys(link_keys))

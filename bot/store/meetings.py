@@ -67,11 +67,23 @@ class MeetingStore:
         """Record one item and fold its reports into the timeline, in ONE transaction.
 
         Already seen (same feed and key, or same canonical link anywhere) → returns []
-        and changes nothing. With ``alert=False`` (a new feed's backlog) everything is
-        stored and merged but no outbox rows are written.
+        and changes nothing, unless the item was updated in place (same key, new
+        ``content_hash``): then the reports it did not make before are folded in, so a
+        changed fact alerts and an unchanged one does not. With ``alert=False`` (a new
+        feed's backlog) everything is stored and merged but no outbox rows are written.
         """
 
         async def work(conn: AsyncConnection) -> list[Change]:
+            known = (
+                await conn.execute(
+                    select(items.c.id, items.c.content_hash).where(
+                        items.c.feed_id == feed_id, items.c.key == item.key
+                    )
+                )
+            ).first()
+            if known is not None:
+                fresh = await _revision(conn, int(known[0]), known[1], item, reports_)
+                return await self._fold(conn, item, int(known[0]), lang, fresh, now, alert)
             if item.link_key:
                 dup = await conn.execute(
                     select(items.c.id).where(items.c.link_key == item.link_key).limit(1)
@@ -90,45 +102,61 @@ class MeetingStore:
                 published=item.published,
                 seen_at=now,
                 alerted=alert and not link_seen,
+                content_hash=item.content_hash,
             )
             res = await conn.execute(stmt.returning(items.c.id))
             item_id = res.scalar_one_or_none()
             if item_id is None or link_seen:
                 return []  # seen before: nothing else happens
-            # One article may carry several reports about one meeting: alert its net
-            # change (state before the article → state after it), once.
-            before: dict[int, MeetingState | None] = {}
-            after: dict[int, tuple[MeetingState, SourceRef]] = {}
-            for report in reports_:
-                source = SourceRef(
-                    link=item.link,
-                    outlet=item.outlet,
-                    lang=lang,
-                    published=item.published,
-                    evidence=report.evidence,
-                    item_key=item.key,
-                    title=item.title[:2000],
-                )
-                candidates = await self._candidates(conn, report, item.published)
-                result = timeline.merge(candidates, report, source, now, self.rules, seq=_NEW_SEQ)
-                if result.meeting is None:
-                    continue
-                previous = {m.id: m.state for m in candidates}
-                result = await _save(conn, result, item_id, now)
-                assert result.meeting is not None and result.meeting.id is not None
-                mid = result.meeting.id
-                if mid not in before:
-                    before[mid] = None if result.is_new else previous.get(mid)
-                after[mid] = (result.meeting.state, source)
-            found = [
-                change
-                for mid, (state, source) in after.items()
-                if (change := timeline.change_between(mid, before[mid], state, now, source))
-            ]
-            subs = await _active_subscriptions(conn) if alert and found else []
-            return await _save_changes(conn, found, subs, now, self.rules)
+            return await self._fold(conn, item, item_id, lang, reports_, now, alert)
 
         return await self.db.write(work)
+
+    async def _fold(
+        self,
+        conn: AsyncConnection,
+        item: FeedItem,
+        item_id: int,
+        lang: str,
+        reports_: Sequence[MeetingReport],
+        now: datetime,
+        alert: bool,
+    ) -> list[Change]:
+        """Merge an item's reports into the timeline; its changes and their outbox rows."""
+        if not reports_:
+            return []
+        # One article may carry several reports about one meeting: alert its net
+        # change (state before the article → state after it), once.
+        before: dict[int, MeetingState | None] = {}
+        after: dict[int, tuple[MeetingState, SourceRef]] = {}
+        for report in reports_:
+            source = SourceRef(
+                link=item.link,
+                outlet=item.outlet,
+                lang=lang,
+                published=item.published,
+                evidence=report.evidence,
+                item_key=item.key,
+                title=item.title[:2000],
+            )
+            candidates = await self._candidates(conn, report, item.published)
+            result = timeline.merge(candidates, report, source, now, self.rules, seq=_NEW_SEQ)
+            if result.meeting is None:
+                continue
+            previous = {m.id: m.state for m in candidates}
+            result = await _save(conn, result, item_id, now)
+            assert result.meeting is not None and result.meeting.id is not None
+            mid = result.meeting.id
+            if mid not in before:
+                before[mid] = None if result.is_new else previous.get(mid)
+            after[mid] = (result.meeting.state, source)
+        found = [
+            change
+            for mid, (state, source) in after.items()
+            if (change := timeline.change_between(mid, before[mid], state, now, source))
+        ]
+        subs = await _active_subscriptions(conn) if alert and found else []
+        return await _save_changes(conn, found, subs, now, self.rules)
 
     async def record_ageing(self, now: datetime) -> list[Change]:
         """Presume held the plans whose day has passed; PRESUMED_HELD changes + outbox rows."""
@@ -361,6 +389,44 @@ class MeetingStore:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _facts(report: MeetingReport) -> tuple[Any, ...]:
+    """What a report says, without its wording: equal facts are the same report."""
+    return (
+        report.venue,
+        report.date,
+        report.date_end,
+        report.status,
+        report.tentative,
+        report.official,
+        tuple(sorted(report.participants)),
+        report.previous_date,
+        report.previous_venue,
+    )
+
+
+async def _revision(
+    conn: AsyncConnection,
+    item_id: int,
+    stored_hash: str | None,
+    item: FeedItem,
+    reports_: Sequence[MeetingReport],
+) -> list[MeetingReport]:
+    """The reports of a seen item to fold in again: none unless its content changed,
+    then only those it did not make before (so unchanged facts are not re-alerted)."""
+    if item.content_hash is None or stored_hash == item.content_hash:
+        return []
+    await conn.execute(
+        update(items)
+        .where(items.c.id == item_id)
+        .values(content_hash=item.content_hash, title=item.title[:2000])
+    )
+    if stored_hash is None:
+        return []  # recorded before hashes were kept: remember it, do not re-examine
+    rows = (await conn.execute(select(reports).where(reports.c.item_id == item_id))).mappings()
+    made = {_facts(codec.report_entry_from_row(row).report) for row in rows}
+    return [report for report in reports_ if _facts(report) not in made]
 
 
 def _expected_dated(now: datetime) -> list[Any]:

@@ -93,6 +93,8 @@ items = Table(
     Column("published", UTCDateTime, nullable=False),
     Column("seen_at", UTCDateTime, nullable=False),
     Column("alerted", Boolean, nullable=False, default=True),
+    # hash of the normalised title and text (NULL for rows older than migration 0003)
+    Column("content_hash", String(64)),
     UniqueConstraint("feed_id", "key"),
     Index(None, "link_key"),
 )
