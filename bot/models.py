@@ -146,6 +146,9 @@ class MeetingReport:
     evidence: str = ""
     # True when the evidence attributes it to an official statement (spokesman, ministry)
     official: bool = False
+    # False when the article's language has no lexicon: the report only says that a
+    # tracked actor and a tracked place or a day appear together (unverified)
+    understood: bool = True
 
 
 @dataclass(frozen=True)

@@ -32,12 +32,14 @@ from bot.extract.dates import (
     resolve_weekdays,
     scan_dates,
 )
-from bot.extract.lexicons import Lexicon, fold, load_lexicon, word_start_spans
+from bot.extract.fallback import unverified_meeting
+from bot.extract.lexicons import FALLBACK, Lexicon, fold, load_lexicon, word_start_spans
 from bot.extract.sentences import split_clauses, split_sentences
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
 from bot.langdetect import detect_language
 from bot.match import Matcher
 from bot.models import (
+    ALERT_STATUSES,
     Article,
     EntityKind,
     Extraction,
@@ -232,7 +234,7 @@ def _analyse(
     mention_at = [m.start for m in mentions]
     denied_at = _starts(lex, "denied", folded)
     events: list[_Event] = []
-    sentences = split_sentences(analysed, lex.abbreviations, month_names(lex.language))
+    sentences = split_sentences(analysed, lex.abbreviations, month_names(lex.key))
     for index, (start, end) in enumerate(sentences):
         end = min(end, start + MAX_SENTENCE_CHARS)
         entities = _count_in(mention_at, start, end)
@@ -253,13 +255,17 @@ def _analyse(
             places=_place_phrases(folded, lex, start, end),
         )
         events.extend(_sentence_events(sentence, lex, day, len(events)))
-    meetings = _merge(events, day)
+    reports = tuple(_report(m) for m in _merge(events, day))
+    if lex.language == FALLBACK and not any(r.status in ALERT_STATUSES for r in reports):
+        guess = unverified_meeting(analysed, sentences, mentions, lex.key, day)
+        if guess is not None:
+            reports = (guess,)
     return Extraction(
         lang=lang,
         actors=_ids(mentions, EntityKind.ACTOR),
         venues=_ids(mentions, EntityKind.VENUE),
         mentions=mentions,
-        meetings=tuple(_report(m) for m in meetings),
+        meetings=reports,
     )
 
 
@@ -294,7 +300,7 @@ def _sentence_events(
         # meeting word never ask, and yield no event whatever their dates
         nonlocal scanned
         if not scanned:
-            found_dates.extend(scan_dates(original, lex.language, published, sentence))
+            found_dates.extend(scan_dates(original, lex.key, published, sentence))
             scanned = True
         return any(c0 <= d.start < c1 for d in found_dates if d.weekday is not None)
 
@@ -307,7 +313,7 @@ def _sentence_events(
         # decide_status finds no status in any of them
         return []
     if not scanned:
-        found_dates.extend(scan_dates(original, lex.language, published, sentence))
+        found_dates.extend(scan_dates(original, lex.key, published, sentence))
     sentence_dates = found_dates
     tentative = any(sig.tentative for _, _, sig in analysed)
     all_reporting = [

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
+from babel import Locale
 from babel.dates import get_day_names, get_month_names
 
 from bot.extract.lexicons import (
@@ -66,10 +67,6 @@ class DateMention:
     forward: bool = False
 
 
-def _babel_locale(language: str) -> str:
-    return language if language in {"pl", "en", "ru", "uk", "de", "fr", "it", "es"} else "en"
-
-
 @dataclass(frozen=True)
 class _Tables:
     months: dict[str, int]
@@ -95,17 +92,17 @@ class _Tables:
 
 
 def _month_table(lex: Lexicon) -> tuple[dict[str, int], set[str]]:
-    locale = _babel_locale(lex.language)
     months: dict[str, int] = {}
     full: set[str] = set()
-    for width in ("wide", "abbreviated"):
-        for context in ("format", "stand-alone"):
-            for number, name in get_month_names(width, context, locale).items():
-                key = fold(name).rstrip(".")
-                if len(key) >= 3:
-                    months.setdefault(key, number)
-                    if width == "wide":
-                        full.add(key)
+    for locale in lex.locales:
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, locale).items():
+                    key = fold(name).rstrip(".")
+                    if len(key) >= 3 and not key.isdigit():
+                        months.setdefault(key, number)
+                        if width == "wide":
+                            full.add(key)
     for number, forms in lex.raw["months_extra"].items():
         for form in forms:
             months.setdefault(fold(form), int(number))
@@ -114,13 +111,12 @@ def _month_table(lex: Lexicon) -> tuple[dict[str, int], set[str]]:
 
 
 def _weekday_forms(lex: Lexicon) -> list[list[str]]:
-    locale = _babel_locale(lex.language)
     forms: list[list[str]] = [[] for _ in WEEKDAY_KEYS]
-    keys = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    for context in ("format", "stand-alone"):
-        names = get_day_names("wide", context, locale)
-        for index, _key in enumerate(keys):
-            forms[index].append(re.escape(fold(names[index])))
+    for locale in lex.locales:
+        for context in ("format", "stand-alone"):
+            names = get_day_names("wide", context, locale)
+            for index in range(len(WEEKDAY_KEYS)):
+                forms[index].append(re.escape(fold(names[index])))
     for index, key in enumerate(WEEKDAY_KEYS):
         forms[index].extend(fold(f) for f in lex.raw["weekdays"].get(key, []))
     return forms
@@ -180,6 +176,10 @@ def _tables(language: str) -> _Tables:
         for form in raw["relative_days"][key]:
             rel_forms.append(form)
             relative_offsets[form] = offset
+    for form, offset in cldr_relative_days(lex.locales).items():
+        if form not in relative_offsets:
+            rel_forms.append(form)
+            relative_offsets[form] = offset
     numbers = {fold(k): v for k, v in raw["numbers"].items()}
     number_alt = "|".join(
         [r"\d{1,2}", *sorted((re.escape(n) for n in numbers), key=len, reverse=True)]
@@ -225,6 +225,19 @@ def _tables(language: str) -> _Tables:
         modifiers={g: alternation(mods[g]) for g in ("next", "last", "this")},
         targets=frozenset(fold(t) for t in raw["target_prepositions"]),
     )
+
+
+def cldr_relative_days(locales: Iterable[str]) -> dict[str, int]:
+    """CLDR's words for yesterday, today, tomorrow (and the days either side), as
+    lexicon entries (escaped, folded) with their offsets in days."""
+    found: dict[str, int] = {}
+    for locale in locales:
+        fields = Locale.parse(locale)._data["date_fields"]  # babel has no public accessor
+        relative = fields.get("day", {}).get("relative", {})
+        for offset, word in relative.items():
+            if isinstance(offset, int) and -2 <= offset <= 2 and word:
+                found.setdefault(re.escape(fold(word)).replace("\\ ", " "), offset)
+    return found
 
 
 def month_names(language: str) -> frozenset[str]:

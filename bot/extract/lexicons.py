@@ -18,8 +18,8 @@ from itertools import pairwise
 from typing import Any
 
 import yaml
+from babel import Locale, UnknownLocaleError
 
-LANGUAGES = ("pl", "en", "ru", "uk", "de", "fr", "it", "es")
 FALLBACK = "generic"
 
 STATUS_GROUPS = ("denied", "cancelled", "moved", "held", "upcoming")
@@ -399,7 +399,9 @@ def _category_tests() -> dict[Any, Callable[[str], bool]]:
 class Lexicon:
     """A language's compiled cue groups plus the raw tables the date finder needs."""
 
-    language: str
+    language: str  # the file's language, FALLBACK for the generic one
+    key: str  # the language asked for (tables built from this lexicon are cached by it)
+    locales: tuple[str, ...]  # CLDR locales for month, weekday and relative-day names
     raw: dict[str, Any]
     meeting: re.Pattern[str] | None
     status: dict[str, re.Pattern[str] | None]
@@ -602,6 +604,33 @@ def validate(name: str, data: Any) -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=1)
+def languages() -> tuple[str, ...]:
+    """The language codes that have a lexicon file (a language is its file)."""
+    folder = resources.files("bot").joinpath("lexicons")
+    names = (entry.name for entry in folder.iterdir() if entry.name.endswith(".yaml"))
+    return tuple(sorted(n[: -len(".yaml")] for n in names if n != f"{FALLBACK}.yaml"))
+
+
+def _with_defaults(data: Any) -> Any:
+    """A language file may leave out any group it has no words for: it is empty."""
+    if not isinstance(data, dict):
+        return data
+    filled: dict[Any, Any] = {key: [] for key in LIST_KEYS}
+    filled.update({key: {} for key in MAPPING_KEYS})
+    filled["status"] = {group: [] for group in STATUS_GROUPS}
+    filled["tense"] = {"past": [], "future": []}
+    filled["relative_days"] = {key: [] for key in RELATIVE_DAY_OFFSETS}
+    filled["weekday_modifiers"] = {"next": [], "last": [], "this": []}
+    filled["relative_offsets"] = {"ahead": [], "ago": []}
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(filled.get(key), dict):
+            filled[key] = {**filled[key], **value}
+        else:
+            filled[key] = value
+    return filled
+
+
 def read_raw(language: str) -> dict[str, Any]:
     """The parsed (validated, uncompiled) lexicon file for ``language``."""
     name = f"{language}.yaml"
@@ -611,13 +640,35 @@ def read_raw(language: str) -> dict[str, Any]:
         data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise LexiconError(f"{name}: not valid YAML: {exc}") from exc
-    return validate(name, data)
+    return validate(name, _with_defaults(data))
 
 
-@lru_cache(maxsize=16)
+def cldr_locales(language: str, raw: dict[str, Any]) -> tuple[str, ...]:
+    """The CLDR locales whose month, weekday and relative-day names a language uses:
+    the file's ``locales`` (Serbian reads both scripts), else the language itself when
+    CLDR knows it, else English."""
+    listed = raw.get("locales")
+    wanted = [str(x) for x in listed] if isinstance(listed, list) else [language]
+    known = tuple(code for code in wanted if _cldr_knows(code))
+    return known or ("en",)
+
+
+@lru_cache(maxsize=128)
+def _cldr_knows(code: str) -> bool:
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=64)
 def load_lexicon(language: str) -> Lexicon:
-    """The compiled lexicon for a language code, or the generic one if there is none."""
-    lang = language if language in LANGUAGES else FALLBACK
+    """The compiled lexicon for a language code, or the generic one if there is none.
+
+    The generic one still takes month, weekday and relative-day names from CLDR for
+    ``language``: dates are understood in any language CLDR knows."""
+    lang = language if language in languages() else FALLBACK
     raw = read_raw(lang)
     places = tuple(
         (key, pattern)
@@ -647,6 +698,8 @@ def load_lexicon(language: str) -> Lexicon:
     context = combined([(p, key) for key in context_order for p in raw[key]], context_order)
     lexicon = Lexicon(
         language=lang,
+        key=language,
+        locales=cldr_locales(language, raw) if lang != FALLBACK else _fallback_locales(language),
         raw=raw,
         meeting=alternation(raw["meeting"]),
         status={g: alternation(raw["status"][g]) for g in STATUS_GROUPS},
@@ -687,3 +740,7 @@ def load_lexicon(language: str) -> Lexicon:
         if fast is not None:
             lexicon.word_start[name] = fast
     return lexicon
+
+
+def _fallback_locales(language: str) -> tuple[str, ...]:
+    return (language,) if language and _cldr_knows(language) else ("en",)

@@ -1,0 +1,61 @@
+"""Rule *unverified meeting*: what an article in a language without a lexicon yields.
+
+Without a lexicon the bot cannot read meeting words, tense or status. It still finds
+tracked names (matching works in every script) and dates (CLDR month, weekday and
+relative-day names exist for almost every language). A sentence that names a tracked
+actor together with a tracked venue or a day is the best evidence such an article
+gives that a meeting is being reported; dropping it would miss news that a keyword
+filter sends. So it becomes one report, marked ``understood=False`` and tentative:
+
+- venue: the tracked venue in that sentence, else none;
+- day: the sentence's first day (weekdays read forward);
+- status: held when that day is before publication (no alert: the past is not news),
+  otherwise upcoming.
+
+The first such sentence wins (headline and lead state the news); a later sentence is
+used only when the earlier ones give neither a venue nor a day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.extract.dates import resolve_weekdays, scan_dates
+from bot.models import EntityKind, MeetingReport, MeetingStatus, Mention
+
+MAX_EVIDENCE_CHARS = 400
+
+
+def unverified_meeting(
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    mentions: Sequence[Mention],
+    language: str,
+    published: date | None,
+) -> MeetingReport | None:
+    """The report of the first sentence naming a tracked actor with a venue or a day."""
+    for start, end in sentences:
+        here = [m for m in mentions if start <= m.start < end]
+        actors = [m.entity_id for m in here if m.kind is EntityKind.ACTOR]
+        if not actors:
+            continue
+        venues = [m.entity_id for m in here if m.kind is EntityKind.VENUE]
+        found = scan_dates(text[start:end], language, published)
+        dated = [d for d in resolve_weekdays(found, published, 1) if d.date is not None]
+        if not venues and not dated:
+            continue
+        day = dated[0] if dated else None
+        held = published is not None and day is not None and (day.date or published) < published
+        return MeetingReport(
+            venue=venues[0] if venues else None,
+            date=day.date if day else None,
+            date_end=day.date_end if day else None,
+            status=MeetingStatus.HELD if held else MeetingStatus.UPCOMING,
+            tentative=True,
+            participants=tuple(dict.fromkeys(actors)),
+            when_text=day.text if day else None,
+            evidence=text[start:end][:MAX_EVIDENCE_CHARS],
+            understood=False,
+        )
+    return None
