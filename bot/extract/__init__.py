@@ -33,13 +33,12 @@ from bot.extract.dates import (
     scan_dates,
 )
 from bot.extract.fallback import unverified_meeting
-from bot.extract.lexicons import FALLBACK, Lexicon, fold, load_lexicon, word_start_spans
+from bot.extract.lexicons import Lexicon, fold, load_lexicon, word_start_spans
 from bot.extract.sentences import split_clauses, split_sentences
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
 from bot.langdetect import detect_language
 from bot.match import Matcher
 from bot.models import (
-    ALERT_STATUSES,
     Article,
     EntityKind,
     Extraction,
@@ -256,8 +255,8 @@ def _analyse(
         )
         events.extend(_sentence_events(sentence, lex, day, len(events)))
     reports = tuple(_report(m) for m in _merge(events, day))
-    if lex.language == FALLBACK and not any(r.status in ALERT_STATUSES for r in reports):
-        guess = unverified_meeting(analysed, sentences, mentions, lex.key, day)
+    if lex.partial and not reports:
+        guess = unverified_meeting(analysed, sentences, mentions, lex, day)
         if guess is not None:
             reports = (guess,)
     return Extraction(

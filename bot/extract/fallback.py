@@ -10,7 +10,8 @@ filter sends. So it becomes one report, marked ``understood=False`` and tentativ
 - venue: the tracked venue in that sentence, else none;
 - day: the sentence's first day (weekdays read forward);
 - status: held when that day is before publication (no alert: the past is not news),
-  otherwise upcoming.
+  or when the language's lexicon (if it has a partial one) finds only past-tense cues
+  in the sentence and the day, if any, is not after publication; otherwise upcoming.
 
 The first such sentence wins (headline and lead state the news); a later sentence is
 used only when the earlier ones give neither a venue nor a day.
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.extract.dates import resolve_weekdays, scan_dates
+from bot.extract.lexicons import Lexicon, fold
 from bot.models import EntityKind, MeetingReport, MeetingStatus, Mention
 
 MAX_EVIDENCE_CHARS = 400
@@ -31,7 +33,7 @@ def unverified_meeting(
     text: str,
     sentences: Sequence[tuple[int, int]],
     mentions: Sequence[Mention],
-    language: str,
+    lex: Lexicon,
     published: date | None,
 ) -> MeetingReport | None:
     """The report of the first sentence naming a tracked actor with a venue or a day."""
@@ -41,12 +43,16 @@ def unverified_meeting(
         if not actors:
             continue
         venues = [m.entity_id for m in here if m.kind is EntityKind.VENUE]
-        found = scan_dates(text[start:end], language, published)
-        dated = [d for d in resolve_weekdays(found, published, 1) if d.date is not None]
+        past = _past_only(fold(text[start:end]), lex)
+        found = scan_dates(text[start:end], lex.key, published)
+        direction = -1 if past else 1  # weekdays by tense, as the rules read them
+        dated = [d for d in resolve_weekdays(found, published, direction) if d.date is not None]
         if not venues and not dated:
             continue
         day = dated[0] if dated else None
-        held = published is not None and day is not None and (day.date or published) < published
+        held = past
+        if day is not None and published is not None and day.date is not None:
+            held = day.date < published or (day.date == published and past)
         return MeetingReport(
             venue=venues[0] if venues else None,
             date=day.date if day else None,
@@ -59,3 +65,10 @@ def unverified_meeting(
             understood=False,
         )
     return None
+
+
+def _past_only(sentence: str, lex: Lexicon) -> bool:
+    """The sentence has past-tense cues and no future ones (lexicons with tense only)."""
+    if lex.past is None or lex.future is None:
+        return False
+    return lex.past.search(sentence) is not None and lex.future.search(sentence) is None

@@ -402,6 +402,9 @@ class Lexicon:
     language: str  # the file's language, FALLBACK for the generic one
     key: str  # the language asked for (tables built from this lexicon are cached by it)
     locales: tuple[str, ...]  # CLDR locales for month, weekday and relative-day names
+    # ``coverage: partial`` in the file: the rules may miss what the language says, so an
+    # article they find no news in still gets the unverified report (extract.fallback)
+    partial: bool
     raw: dict[str, Any]
     meeting: re.Pattern[str] | None
     status: dict[str, re.Pattern[str] | None]
@@ -700,6 +703,7 @@ def load_lexicon(language: str) -> Lexicon:
         language=lang,
         key=language,
         locales=cldr_locales(language, raw) if lang != FALLBACK else _fallback_locales(language),
+        partial=lang == FALLBACK or raw.get("coverage") == "partial",
         raw=raw,
         meeting=alternation(raw["meeting"]),
         status={g: alternation(raw["status"][g]) for g in STATUS_GROUPS},
