@@ -118,7 +118,14 @@ def fold(text: str) -> str:
     )
 
 
+def _spaceless(ch: str) -> bool:
+    """Han and kana: words run together, so a cue has no word boundary to ask for."""
+    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
 def _needs_left(pattern: str) -> bool:
+    if _spaceless(pattern[:1] or " "):
+        return False
     return pattern[:1].isalnum() or pattern.startswith(("\\w", "(", "["))
 
 
@@ -126,6 +133,8 @@ def _body_and_right(pattern: str) -> tuple[str, str]:
     """An entry with spaces generalised, and the right word boundary it needs (if any)."""
     pattern = pattern.replace(" ", "\\s+")  # any run of spaces or a line break
     tail = pattern.rstrip()
+    if _spaceless(tail[-1:] or " "):
+        return pattern, ""
     right = "(?![\\w'])" if tail[-1:].isalnum() or tail.endswith(("*", ")", "]", "?")) else ""
     return pattern, right
 
