@@ -13,7 +13,8 @@ filter sends. So it becomes one report, marked ``understood=False`` and tentativ
   or when the language's lexicon (if it has a partial one) finds only past-tense cues
   in the sentence and the day, if any, is not after publication; otherwise upcoming.
 
-The first such sentence wins (headline and lead state the news); a later sentence is
+Sentences about sport, markets or weather (the lexicon's ``non_talks``) are
+skipped. The first such sentence wins (headline and lead state the news); a later sentence is
 used only when the earlier ones give neither a venue nor a day.
 """
 
@@ -42,8 +43,11 @@ def unverified_meeting(
         actors = [m.entity_id for m in here if m.kind is EntityKind.ACTOR]
         if not actors:
             continue
+        folded = fold(text[start:end])
+        if lex.non_talks is not None and lex.non_talks.search(folded):
+            continue  # sport, markets, weather: names together are no meeting
         venues = [m.entity_id for m in here if m.kind is EntityKind.VENUE]
-        past = _past_only(fold(text[start:end]), lex)
+        past = _past_only(folded, lex)
         found = scan_dates(text[start:end], lex.key, published)
         direction = -1 if past else 1  # weekdays by tense, as the rules read them
         dated = [d for d in resolve_weekdays(found, published, direction) if d.date is not None]
