@@ -106,6 +106,15 @@ ROWS: list[tuple[str, str, str, set[str]]] = [
         "威特科夫在莫斯科会见了普京和泽连斯基的代表。",
         {"witkoff", "moscow", "putin", "zelensky"},
     ),
+    ("latin, háček", "cs", "Ušakov a Kušner jednali v Ženevě.", {"ushakov", "kushner", "geneva"}),
+    (
+        "latin, Czech adjective ending",
+        "cs",
+        "Zelenského poradce se sešel s Witkoffem.",
+        {"zelensky", "witkoff"},
+    ),
+    ("latin, Dutch exonym", "nl", "Poetin sprak met Witkoff.", {"putin", "witkoff"}),
+    ("cyrillic, Bulgarian spelling", "bg", "Тръмп и Кушнър говориха.", {"trump", "kushner"}),
     # traps: a name's transliteration inside another word or script
     ("hangul, inside a word", "ko", "그는 협상을 주도하는 역할을 맡았다.", set()),
     ("han vs kana, same sounds", "ja", "経済フォーラムが開かれた。", set()),

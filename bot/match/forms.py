@@ -63,6 +63,14 @@ _RAW_SLAVIC_ENDINGS = (
     "um",
     "ům",
     "ech",
+    # Czech / Slovak adjective-type and other endings (Zelenského, Zelenským)
+    "ého",
+    "ému",
+    "ým",
+    "ých",
+    "ými",
+    "ím",
+    "ová",
     # Russian
     "ом",
     "ым",

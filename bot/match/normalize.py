@@ -3,7 +3,8 @@
 Every token goes through the same steps, so an alias and an inflected or
 transliterated mention meet in the middle:
 
-1. anyascii transliteration and casefold (Дмитриевым -> dmitrievym, Zełenski -> zelenski);
+1. háček letters as digraphs (Ušakov -> Ushakov), anyascii transliteration and
+   casefold (Дмитриевым -> dmitrievym, Zełenski -> zelenski);
 2. drop what is left that is not a letter or digit (soft signs become apostrophes);
 3. folds that erase spelling conventions between languages (Polish sz/cz/w, German
    sch/tsch, Latin j/y, dh, kh);
@@ -64,9 +65,14 @@ def fold(ascii_lower: str) -> str:
     return _DOUBLES.sub(r"\1", s)
 
 
+# Háček letters spelled as the digraphs other alphabets use for the same sound, so that
+# Ušakov, Kušner and Ženeva meet Ushakov, Kushner and Женева (anyascii drops the háček).
+_HACEK = str.maketrans({"š": "sh", "Š": "Sh", "č": "ch", "Č": "Ch", "ž": "zh", "Ž": "Zh"})
+
+
 def normalize_token(token: str) -> str:
     """Normal form of one word (no spaces in the result; may be empty)."""
-    return fold(anyascii(token).casefold())
+    return fold(anyascii(token.translate(_HACEK)).casefold())
 
 
 def normalize_phrase(phrase: str) -> str:
