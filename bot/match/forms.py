@@ -160,6 +160,10 @@ OWN_SCRIPT_ONLY = frozenset({"hebrew", "arabic", "han", "hangul"})
 ADJ_MASC_ENDINGS = frozenset(
     _norm_ending(e)
     for e in (
+        "ého",
+        "ému",
+        "ým",
+        "ém",
         "iego",
         "iemu",
         "im",
