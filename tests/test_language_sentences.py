@@ -65,3 +65,19 @@ def test_every_lexicon_has_a_table() -> None:
     tabled = {lang for lang, _ in ROWS}
     assert {"nl", "pt", "cs", "bg", "el", "hu"} <= tabled
     assert set(languages()) - tabled <= {"pl", "en", "ru", "uk", "de", "fr", "it", "es"}
+
+
+def test_unverified_report_stands_beside_past_meetings_the_rules_found(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "Witkoff en Kushner ontmoetten Poetin gisteren in Moskou. "
+        "Witkoff reist op 10 maart naar Genève."
+    )
+    extraction = extractor.extract_known("", text, dt.date(2026, 3, 2), "nl")
+    found = [(m.status.value, m.venue, m.date, m.understood) for m in extraction.meetings]
+    assert found == [
+        ("held", "moscow", dt.date(2026, 3, 1), True),
+        ("upcoming", "geneva", dt.date(2026, 3, 10), False),
+    ]
+    assert extraction.alert

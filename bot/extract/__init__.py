@@ -39,6 +39,7 @@ from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new
 from bot.langdetect import detect_language
 from bot.match import Matcher
 from bot.models import (
+    ALERT_STATUSES,
     Article,
     EntityKind,
     Extraction,
@@ -264,10 +265,12 @@ def _analyse(
         )
         events.extend(_sentence_events(sentence, lex, day, len(events)))
     reports = tuple(_report(m) for m in _merge(events, day))
-    if lex.partial and not reports:
+    if lex.partial and not any(r.status in ALERT_STATUSES for r in reports):
         guess = unverified_meeting(analysed, sentences, mentions, lex, day)
-        if guess is not None:
-            reports = (guess,)
+        if guess is not None and not any(
+            (r.venue, r.date) == (guess.venue, guess.date) for r in reports
+        ):
+            reports = (*reports, guess)  # the rules' past meetings stand beside it
     return Extraction(
         lang=lang,
         actors=_ids(mentions, EntityKind.ACTOR),

@@ -5,7 +5,9 @@ tracked names (matching works in every script) and dates (CLDR month, weekday an
 relative-day names exist for almost every language). A sentence that names a tracked
 actor together with a tracked venue or a day is the best evidence such an article
 gives that a meeting is being reported; dropping it would miss news that a keyword
-filter sends. So it becomes one report, marked ``understood=False`` and tentative:
+filter sends. So, when the rules find nothing to alert, it becomes one more report (unless the
+rules already have a meeting at that venue and day), marked ``understood=False`` and
+tentative:
 
 - venue: the tracked venue in that sentence, else none;
 - day: the sentence's first day (weekdays read forward);
