@@ -266,10 +266,9 @@ def _analyse(
         events.extend(_sentence_events(sentence, lex, day, len(events)))
     reports = tuple(_report(m) for m in _merge(events, day))
     if lex.partial and not any(r.status in ALERT_STATUSES for r in reports):
-        guess = unverified_meeting(analysed, sentences, mentions, lex, day)
-        if guess is not None and not any(
-            (r.venue, r.date) == (guess.venue, guess.date) for r in reports
-        ):
+        known = {(r.venue, r.date) for r in reports}
+        guess = unverified_meeting(analysed, sentences, mentions, lex, day, known)
+        if guess is not None:
             reports = (*reports, guess)  # the rules' past meetings stand beside it
     return Extraction(
         lang=lang,
