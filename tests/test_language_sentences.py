@@ -1,7 +1,7 @@
 """Each language's table of test sentences (tests/data/sentences/<lang>.yaml, written
 for these tests): a lexicon file plus such a table is all a language needs.
 
-A row gives the sentence, its publication day and what the first meeting must be
+A row gives the sentence (and optionally a headline), its publication day and what the first meeting must be
 (``status``, and ``venue`` / ``date`` / ``understood`` when given), or ``status: none``
 for no meeting at all. ``fallback.yaml`` holds languages without a lexicon.
 """
@@ -44,7 +44,7 @@ def extractor() -> Extractor:
 def test_sentence(extractor: Extractor, lang: str, row: dict[str, Any]) -> None:
     published = row["published"]
     assert isinstance(published, dt.date)
-    extraction = extractor.extract_known("", row["text"], published, lang)
+    extraction = extractor.extract_known(row.get("title", ""), row["text"], published, lang)
     if row["status"] == "none":
         assert extraction.meetings == ()
         return

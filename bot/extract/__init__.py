@@ -264,7 +264,15 @@ def _analyse(
             places=_place_phrases(folded, lex, start, end),
         )
         events.extend(_sentence_events(sentence, lex, day, len(events)))
-    reports = tuple(_report(m) for m in _merge(events, day))
+    meetings = _merge(events, day)
+    if _any_in(meeting_at, 0, title_end):
+        placed = [
+            m
+            for m in mentions
+            if m.start < title_end and _governed(folded[max(0, m.start - 60) : m.start], lex)
+        ]
+        _headline_venue(meetings, placed)
+    reports = tuple(_report(m) for m in meetings)
     if lex.partial and not any(r.status in ALERT_STATUSES for r in reports):
         known = {(r.venue, r.date) for r in reports}
         guess = unverified_meeting(analysed, sentences, mentions, lex, day, known)
@@ -873,6 +881,16 @@ def _fold_placeless(meetings: list[_Meeting]) -> list[_Meeting]:
             continue
         kept.append(meeting)
     return kept
+
+
+def _headline_venue(meetings: list[_Meeting], title_mentions: list[Mention]) -> None:
+    """Rule *headline venue*: a headline about talks that places them in one venue
+    (a locative preposition governs it: "Talks in Geneva") gives it to the article's
+    only meeting when the body names none ("Witkoff and Umerov will meet next week")."""
+    venues = {m.entity_id for m in title_mentions if m.kind is EntityKind.VENUE}
+    if len(venues) != 1 or len(meetings) != 1 or meetings[0].venue is not None:
+        return
+    meetings[0].venue = venues.pop()
 
 
 def _may_open(event: _Event) -> bool:
