@@ -1,8 +1,8 @@
 """Each language's table of test sentences (tests/data/sentences/<lang>.yaml, written
 for these tests): a lexicon file plus such a table is all a language needs.
 
-A row gives the sentence (and optionally a headline), its publication day and what the first meeting must be
-(``status``, and ``venue`` / ``date`` / ``understood`` when given), or ``status: none``
+A row gives the sentence (and optionally a headline), its publication day and what
+the first meeting must be (``status``, and ``venue`` / ``date`` / ``understood`` when given), or ``status: none``
 for no meeting at all. ``fallback.yaml`` holds languages without a lexicon.
 """
 
