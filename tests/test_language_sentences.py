@@ -2,8 +2,9 @@
 for these tests): a lexicon file plus such a table is all a language needs.
 
 A row gives the sentence (and optionally a headline), its publication day and what
-the first meeting must be (``status``, and ``venue`` / ``date`` / ``understood`` when given), or ``status: none``
-for no meeting at all. ``fallback.yaml`` holds languages without a lexicon.
+the first meeting must be (``status``, and ``venue`` / ``date`` / ``understood`` when
+given), or ``status: none`` for no meeting at all. ``fallback.yaml`` holds languages
+without a lexicon.
 """
 
 from __future__ import annotations
