@@ -67,11 +67,7 @@ _DATELINE = re.compile(
     r"^[^\W\d][\w .'’-]{0,30},\s*(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}(?:\.|\s+[^\W\d]{3,9}\.?)?"
     r"(?:[\s,]+\d{4})?\s*(?:\([^)]{1,40}\))?\.?\s*(?:[-–—]+|/[^/]{1,20}/\.?)\s*"
 )
-_ALTERNATIVE = re.compile(r"\s+(?:or|lub|albo|или|либо|або|чи|oder|ou|o|oppure)\s")
-_ALTERNATIVE_BEFORE = re.compile(r"\s(?:or|lub|albo|или|либо|або|чи|oder|ou|o|oppure)\s+\S*\s*$")
 _CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
-_GENITIVE_LINK = re.compile(r"\s+(?:di|de|du|del|della|of)\s+")
-_LIST_GAP = re.compile(r"^[\s,;:–—-]*(?:(?:and|und|et|e|y|i|и|і|та|oraz|или|or|ou|o)\s+)?[\s,]*$")
 _WS = re.compile(r"\s+")
 _START = attrgetter("start")
 
@@ -415,7 +411,9 @@ def _sentence_events(
             ]
             previous_venue = old[-1][1] if old else None
             clause_venues = [v for v in clause_venues if v not in old]
-        chosen = _choose_venues(clause_venues, anchor, anchor_end, s.folded)
+        chosen = _choose_venues(
+            clause_venues, anchor, anchor_end, s.folded, lex.connectives.list_gap
+        )
         if not chosen and signals.cue is not None and previous_venue is None:
             nearby = [v for v in venues if v[2] <= a0]
             if nearby:  # "..., but the meeting was cancelled": venue in another clause
@@ -580,6 +578,7 @@ def _venues(
     only when no watchlist venue is in the sentence.
     """
     folded = s.folded
+    links = lex.connectives
     raw: list[tuple[int, str, int, bool]] = [
         (m.start, m.entity_id, m.end, False)
         for m in s.mentions
@@ -602,15 +601,19 @@ def _venues(
             or _governed(before, lex)
             or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
             or any(
-                _GENITIVE_LINK.fullmatch(folded[c1:start]) for _, c1 in meeting_spans if c1 <= start
+                links.genitive_link.fullmatch(folded[c1:start])
+                for _, c1 in meeting_spans
+                if c1 <= start
             )
-            or (previous_ok is not None and _LIST_GAP.match(folded[previous_ok[2] : start]))
+            or (previous_ok is not None and links.list_gap.match(folded[previous_ok[2] : start]))
         )
         if not ok:
             continue
         if any(0 <= start - r1 <= 45 and not _between(cues, r1, start) for _, r1 in reporting):
             continue
-        if _ALTERNATIVE.match(folded, end) or _ALTERNATIVE_BEFORE.search(before[-24:]):
+        if links.alternative_after.match(folded, end) or links.alternative_before.search(
+            before[-24:]
+        ):
             continue  # "in Switzerland or Turkey": candidates, not the venue
         kept.append(item)
         previous_ok = item
@@ -641,7 +644,11 @@ def _between(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 def _choose_venues(
-    venues: list[tuple[int, str, int]], anchor: int, anchor_end: int, folded: str
+    venues: list[tuple[int, str, int]],
+    anchor: int,
+    anchor_end: int,
+    folded: str,
+    list_gap: re.Pattern[str],
 ) -> list[str]:
     """One venue, or all of them when they form a list ("in Kyiv, Geneva and Abu Dhabi")."""
     if not venues:
@@ -650,7 +657,7 @@ def _choose_venues(
     if len(ids) == 1:
         return ids
     is_list = all(
-        _LIST_GAP.match(folded[a[2] : b[0]]) is not None for a, b in itertools.pairwise(venues)
+        list_gap.match(folded[a[2] : b[0]]) is not None for a, b in itertools.pairwise(venues)
     )
     if is_list:
         return ids

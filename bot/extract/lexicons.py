@@ -56,6 +56,9 @@ LIST_KEYS = (
     "abbreviations",
     "clause_breaks",
     "non_talks",
+    "alternatives",
+    "list_joiners",
+    "genitive_links",
 )
 MAPPING_KEYS = (
     "status",
@@ -446,9 +449,42 @@ class Lexicon:
     abbreviations: frozenset[str]
     locatives: re.Pattern[str] | None
     targets: frozenset[str]
+    connectives: Connectives
     # the patterns above (by field name; "denied" for status["denied"]) that have a
     # faster form for word_start_spans
     word_start: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Connectives:
+    """Small words that link places: "or" (alternatives are not venues), "and" and
+    commas (a list of venues), "of" (a meeting word's genitive: "the talks of Geneva")."""
+
+    alternative_after: re.Pattern[str]  # "… Switzerland or Turkey": matched right after
+    alternative_before: re.Pattern[str]  # searched in the few characters before a place
+    genitive_link: re.Pattern[str]  # the whole gap between a meeting word and a place
+    list_gap: re.Pattern[str]  # the whole gap between two places of one list
+
+
+_NEVER = "(?!)"
+
+
+def connectives(raw: dict[str, Any]) -> Connectives:
+    """The connective patterns of a lexicon's ``alternatives``, ``list_joiners`` and
+    ``genitive_links`` words."""
+
+    def words(key: str) -> str:
+        found = sorted({re.escape(fold(w)) for w in raw[key] if w}, key=len, reverse=True)
+        return "|".join(found) or _NEVER
+
+    alternatives = words("alternatives")
+    joiners = words("list_joiners")
+    return Connectives(
+        alternative_after=re.compile(rf"\s+(?:{alternatives})\s"),
+        alternative_before=re.compile(rf"\s(?:{alternatives})\s+\S*\s*$"),
+        genitive_link=re.compile(rf"\s+(?:{words('genitive_links')})\s+"),
+        list_gap=re.compile(rf"^[\s,;:–—-]*(?:(?:{joiners}|{alternatives})\s+)?[\s,]*$"),
+    )
 
 
 # Among entries of equal length, the earlier kind wins.
@@ -740,6 +776,7 @@ def load_lexicon(language: str) -> Lexicon:
         abbreviations=frozenset(a.replace("\\.", ".") for a in raw["abbreviations"]),
         locatives=alternation(raw["locative_prepositions"]),
         targets=frozenset(fold(w) for w in raw["target_prepositions"]),
+        connectives=connectives(raw),
     )
     scanned = {
         "meeting": lexicon.meeting,
