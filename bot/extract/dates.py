@@ -76,6 +76,8 @@ class _Tables:
     mdy: re.Pattern[str] | None
     numeric: re.Pattern[str]
     iso: re.Pattern[str]
+    # a language's own numeric day formats (lexicon ``date_patterns``: groups m, d1, y)
+    own_numeric: tuple[re.Pattern[str], ...]
     weekday: re.Pattern[str] | None
     weekday_plain: re.Pattern[str] | None
     # relative days, "in N days", vague phrases, weekday and month names: one scan
@@ -212,6 +214,7 @@ def _tables(language: str) -> _Tables:
         mdy=mdy,
         numeric=numeric,
         iso=iso,
+        own_numeric=tuple(re.compile(p) for p in raw["date_patterns"]),
         weekday=weekday,
         weekday_plain=weekday_plain,
         quick=quick,
@@ -413,12 +416,14 @@ def scan_dates(
     # substring tests far cheaper than the scans they spare
     numeric_like = has_digit and _DOT_DIGIT.search(folded) is not None
     iso_like = has_digit and ("-0" in folded or "-1" in folded)
-    for pattern, wanted in ((tables.numeric, numeric_like), (tables.iso, iso_like)):
+    numeric_scans = ((tables.numeric, numeric_like), (tables.iso, iso_like))
+    own_scans = ((p, has_digit) for p in tables.own_numeric)
+    for pattern, wanted in (*numeric_scans, *own_scans):
         for match in pattern.finditer(folded) if wanted else ():
             month, dom = int(match.group("m")), int(match.group("d1"))
             if not (1 <= month <= 12 and 1 <= dom <= 31):
                 continue
-            resolved = _with_year(match.group("y"), month, dom, published)
+            resolved = _with_year(match.groupdict().get("y"), month, dom, published)
             if resolved is not None:
                 add(match.start(), match.end(), ABSOLUTE, resolved)
     has_weekday = has_month = False

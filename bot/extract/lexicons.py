@@ -59,6 +59,7 @@ LIST_KEYS = (
     "alternatives",
     "list_joiners",
     "genitive_links",
+    "date_patterns",
 )
 MAPPING_KEYS = (
     "status",
