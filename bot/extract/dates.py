@@ -145,7 +145,7 @@ def _tables(language: str) -> _Tables:
     year = rf"(?:,?\s+(?:de\s+|del\s+)?(?P<y>(?:19|20)\d\d)(?!\d){_YEAR_TAIL})?"
     dmy = re.compile(rf"{day1}(?:{sep}{day2})?\s*(?:de\s+|of\s+|del\s+)?{mon}{year}")
     mdy = None
-    if lex.language in {"en", "generic"}:
+    if lex.language in {"en", "generic"} or lex.raw.get("month_first") is True:
         mdy = re.compile(
             rf"(?<!\w){mon}\s+(?P<d1>[0-3]?\d){_DAY_SUFFIX}(?:{sep}{day2})?(?![\d:])"
             rf"(?:,?\s+(?P<y>(?:19|20)\d\d)(?!\d))?"
