@@ -3,8 +3,8 @@ for these tests): a lexicon file plus such a table is all a language needs.
 
 A row gives the sentence (and optionally a headline), its publication day and what
 the first meeting must be (``status``, and ``venue`` / ``date`` / ``understood`` when
-given), or ``status: none`` for no meeting at all. ``fallback.yaml`` holds languages
-without a lexicon.
+given; ``count``: how many meetings), or ``status: none`` for no meeting at all.
+``fallback.yaml`` holds languages without a lexicon.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ def test_sentence(extractor: Extractor, lang: str, row: dict[str, Any]) -> None:
         assert meeting.date == row["date"]
     if "understood" in row:
         assert meeting.understood is row["understood"]
+    if "count" in row:
+        assert len(extraction.meetings) == row["count"]
 
 
 def test_every_lexicon_has_a_table() -> None:

@@ -270,7 +270,8 @@ def _analyse(
         _headline_venue(meetings, placed)
     reports = tuple(_report(m) for m in meetings)
     if lex.partial and not any(r.status in ALERT_STATUSES for r in reports):
-        known = {(r.venue, r.date) for r in reports}
+        # a place-less guess for a day the rules already report is that meeting
+        known = {(r.venue, r.date) for r in reports} | {(None, r.date) for r in reports}
         guess = unverified_meeting(analysed, sentences, mentions, lex, day, known)
         if guess is not None:
             reports = (*reports, guess)  # the rules' past meetings stand beside it
