@@ -179,9 +179,25 @@ def evaluate(gold: Iterable[Mapping[str, Any]], pred: Iterable[Mapping[str, Any]
     return Report(overall=overall, by_lang=by_lang, missing=missing)
 
 
+def summary_rows(report: Report) -> list[str]:
+    """One row per language, then overall: the figures the targets are set on."""
+    lines = [
+        f"{'lang':<9}{'articles':>9}{'actors F1':>10}{'venues F1':>10}{'alert P':>8}"
+        f"{'alert R':>8}{'meet F1':>8}{'status':>8}"
+    ]
+    for name, scores in [*sorted(report.by_lang.items()), ("overall", report.overall)]:
+        fields = scores.fields
+        lines.append(
+            f"{name:<9}{scores.articles:>9}{fields['actors'].f1:>10.2f}"
+            f"{fields['venues'].f1:>10.2f}{scores.alert.precision:>8.2f}"
+            f"{scores.alert.recall:>8.2f}{fields['meetings'].f1:>8.2f}{scores.status.value:>8.2f}"
+        )
+    return lines
+
+
 def format_report(report: Report) -> str:
-    """A plain-text table: one block per language, then overall."""
-    lines: list[str] = []
+    """A summary row per language, then the full table per language, then overall."""
+    lines: list[str] = [*summary_rows(report), ""]
     header = f"{'field':<16}{'P':>7}{'R':>7}{'F1':>7}{'tp':>6}{'fp':>6}{'fn':>6}"
     blocks = [*sorted(report.by_lang.items()), ("overall", report.overall)]
     for name, scores in blocks:

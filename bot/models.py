@@ -181,6 +181,9 @@ class MeetingReport:
     official: bool = False
     time: TimeOfDay | None = None
     period: Period | None = None  # a vague time, kept only when no day is known
+    # False when the article's language has no lexicon: the report only says that a
+    # tracked actor and a tracked place or a day appear together (unverified)
+    understood: bool = True
 
 
 @dataclass(frozen=True)

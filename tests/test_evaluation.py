@@ -209,3 +209,10 @@ def test_extract_writes_every_article_in_input_order(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert [p["id"] for p in lines] == [f"n{i}" for i in range(count)]
     assert [p["alert"] for p in lines] == [i % 2 == 0 for i in range(count)]
+
+
+def test_summary_has_one_row_per_language_then_overall() -> None:
+    report = evaluate([*GOLD, {"id": "ru-003", "meetings": [], "alert": False}], PRED)
+    rows = format_report(report).splitlines()
+    assert rows[0].split()[:3] == ["lang", "articles", "actors"]
+    assert [row.split()[0] for row in rows[1:5]] == ["en", "pl", "ru", "overall"]

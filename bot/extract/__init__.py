@@ -34,12 +34,14 @@ from bot.extract.dates import (
     scan_dates,
     vague_period,
 )
+from bot.extract.fallback import unverified_meeting
 from bot.extract.lexicons import Lexicon, fold, load_lexicon, word_start_spans
 from bot.extract.sentences import split_clauses, split_sentences
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
 from bot.langdetect import detect_language
 from bot.match import Matcher
 from bot.models import (
+    ALERT_STATUSES,
     Article,
     EntityKind,
     Extraction,
@@ -68,11 +70,7 @@ _DATELINE = re.compile(
     r"^[^\W\d][\w .'’-]{0,30},\s*(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}(?:\.|\s+[^\W\d]{3,9}\.?)?"
     r"(?:[\s,]+\d{4})?\s*(?:\([^)]{1,40}\))?\.?\s*(?:[-–—]+|/[^/]{1,20}/\.?)\s*"
 )
-_ALTERNATIVE = re.compile(r"\s+(?:or|lub|albo|или|либо|або|чи|oder|ou|o|oppure)\s")
-_ALTERNATIVE_BEFORE = re.compile(r"\s(?:or|lub|albo|или|либо|або|чи|oder|ou|o|oppure)\s+\S*\s*$")
 _CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
-_GENITIVE_LINK = re.compile(r"\s+(?:di|de|du|del|della|of)\s+")
-_LIST_GAP = re.compile(r"^[\s,;:–—-]*(?:(?:and|und|et|e|y|i|и|і|та|oraz|или|or|ou|o)\s+)?[\s,]*$")
 _WS = re.compile(r"\s+")
 _START = attrgetter("start")
 
@@ -193,6 +191,15 @@ class Extractor:
     ) -> Extraction:
         return self.extract_many([Article(title, text, published, lang_hint)])[0]
 
+    def extract_known(
+        self, title: str, text: str, published: date | datetime | None, lang: str
+    ) -> Extraction:
+        """:meth:`extract` for an article whose language is known for sure (a table of
+        test sentences, a feed whose language is trusted): no detection."""
+        analysed, title_end = _compose(title[:MAX_TITLE_CHARS], text[: self._max_text])
+        mentions = self._matcher.find(analysed, lang)
+        return _analyse(analysed, title_end, lang, mentions, _as_date(published))
+
     def extract_many(self, articles: Sequence[Article]) -> list[Extraction]:
         """:meth:`extract` for each article, in order, with identical results.
 
@@ -241,7 +248,7 @@ def _analyse(
     mention_at = [m.start for m in mentions]
     denied_at = _starts(lex, "denied", folded)
     events: list[_Event] = []
-    sentences = split_sentences(analysed, lex.abbreviations, month_names(lex.language))
+    sentences = split_sentences(analysed, lex.abbreviations, month_names(lex.key))
     for index, (start, end) in enumerate(sentences):
         end = min(end, start + MAX_SENTENCE_CHARS)
         entities = _count_in(mention_at, start, end)
@@ -263,12 +270,26 @@ def _analyse(
         )
         events.extend(_sentence_events(sentence, lex, day, len(events)))
     meetings = _merge(events, day)
+    if _any_in(meeting_at, 0, title_end):
+        placed = [
+            m
+            for m in mentions
+            if m.start < title_end and _governed(folded[max(0, m.start - 60) : m.start], lex)
+        ]
+        _headline_venue(meetings, placed)
+    reports = tuple(_report(m, lang, day) for m in meetings)
+    if lex.partial and not any(r.status in ALERT_STATUSES for r in reports):
+        # a place-less guess for a day the rules already report is that meeting
+        known = {(r.venue, r.date) for r in reports} | {(None, r.date) for r in reports}
+        guess = unverified_meeting(analysed, sentences, mentions, lex, day, known)
+        if guess is not None:
+            reports = (*reports, guess)  # the rules' past meetings stand beside it
     return Extraction(
         lang=lang,
         actors=_ids(mentions, EntityKind.ACTOR),
         venues=_ids(mentions, EntityKind.VENUE),
         mentions=mentions,
-        meetings=tuple(_report(m, lang, day) for m in meetings),
+        meetings=reports,
     )
 
 
@@ -303,7 +324,7 @@ def _sentence_events(
         # meeting word never ask, and yield no event whatever their dates
         nonlocal scanned
         if not scanned:
-            found_dates.extend(scan_dates(original, lex.language, published, sentence))
+            found_dates.extend(scan_dates(original, lex.key, published, sentence))
             scanned = True
         return any(c0 <= d.start < c1 for d in found_dates if d.weekday is not None)
 
@@ -316,7 +337,7 @@ def _sentence_events(
         # decide_status finds no status in any of them
         return []
     if not scanned:
-        found_dates.extend(scan_dates(original, lex.language, published, sentence))
+        found_dates.extend(scan_dates(original, lex.key, published, sentence))
     sentence_dates = found_dates
     tentative = any(sig.tentative for _, _, sig in analysed)
     all_reporting = [
@@ -401,7 +422,9 @@ def _sentence_events(
             ]
             previous_venue = old[-1][1] if old else None
             clause_venues = [v for v in clause_venues if v not in old]
-        chosen = _choose_venues(clause_venues, anchor, anchor_end, s.folded)
+        chosen = _choose_venues(
+            clause_venues, anchor, anchor_end, s.folded, lex.connectives.list_gap
+        )
         if not chosen and signals.cue is not None and previous_venue is None:
             nearby = [v for v in venues if v[2] <= a0]
             if nearby:  # "..., but the meeting was cancelled": venue in another clause
@@ -645,6 +668,7 @@ def _venues(
     only when no watchlist venue is in the sentence.
     """
     folded = s.folded
+    links = lex.connectives
     raw: list[tuple[int, str, int, bool]] = [
         (m.start, m.entity_id, m.end, False)
         for m in s.mentions
@@ -667,15 +691,19 @@ def _venues(
             or _governed(before, lex)
             or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
             or any(
-                _GENITIVE_LINK.fullmatch(folded[c1:start]) for _, c1 in meeting_spans if c1 <= start
+                links.genitive_link.fullmatch(folded[c1:start])
+                for _, c1 in meeting_spans
+                if c1 <= start
             )
-            or (previous_ok is not None and _LIST_GAP.match(folded[previous_ok[2] : start]))
+            or (previous_ok is not None and links.list_gap.match(folded[previous_ok[2] : start]))
         )
         if not ok:
             continue
         if any(0 <= start - r1 <= 45 and not _between(cues, r1, start) for _, r1 in reporting):
             continue
-        if _ALTERNATIVE.match(folded, end) or _ALTERNATIVE_BEFORE.search(before[-24:]):
+        if links.alternative_after.match(folded, end) or links.alternative_before.search(
+            before[-24:]
+        ):
             continue  # "in Switzerland or Turkey": candidates, not the venue
         kept.append(item)
         previous_ok = item
@@ -706,7 +734,11 @@ def _between(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 
 def _choose_venues(
-    venues: list[tuple[int, str, int]], anchor: int, anchor_end: int, folded: str
+    venues: list[tuple[int, str, int]],
+    anchor: int,
+    anchor_end: int,
+    folded: str,
+    list_gap: re.Pattern[str],
 ) -> list[str]:
     """One venue, or all of them when they form a list ("in Kyiv, Geneva and Abu Dhabi")."""
     if not venues:
@@ -715,7 +747,7 @@ def _choose_venues(
     if len(ids) == 1:
         return ids
     is_list = all(
-        _LIST_GAP.match(folded[a[2] : b[0]]) is not None for a, b in itertools.pairwise(venues)
+        list_gap.match(folded[a[2] : b[0]]) is not None for a, b in itertools.pairwise(venues)
     )
     if is_list:
         return ids
@@ -953,6 +985,16 @@ def _fold_placeless(meetings: list[_Meeting]) -> list[_Meeting]:
             continue
         kept.append(meeting)
     return kept
+
+
+def _headline_venue(meetings: list[_Meeting], title_mentions: list[Mention]) -> None:
+    """Rule *headline venue*: a headline about talks that places them in one venue
+    (a locative preposition governs it: "Talks in Geneva") gives it to the article's
+    only meeting when the body names none ("Witkoff and Umerov will meet next week")."""
+    venues = {m.entity_id for m in title_mentions if m.kind is EntityKind.VENUE}
+    if len(venues) != 1 or len(meetings) != 1 or meetings[0].venue is not None:
+        return
+    meetings[0].venue = venues.pop()
 
 
 def _may_open(event: _Event) -> bool:

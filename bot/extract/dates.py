@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
+from babel import Locale
 from babel.dates import get_day_names, get_month_names
 
 from bot.extract.lexicons import (
@@ -67,10 +68,6 @@ class DateMention:
     forward: bool = False
 
 
-def _babel_locale(language: str) -> str:
-    return language if language in {"pl", "en", "ru", "uk", "de", "fr", "it", "es"} else "en"
-
-
 @dataclass(frozen=True)
 class _Tables:
     months: dict[str, int]
@@ -80,6 +77,8 @@ class _Tables:
     mdy: re.Pattern[str] | None
     numeric: re.Pattern[str]
     iso: re.Pattern[str]
+    # a language's own numeric day formats (lexicon ``date_patterns``: groups m, d1, y)
+    own_numeric: tuple[re.Pattern[str], ...]
     weekday: re.Pattern[str] | None
     weekday_plain: re.Pattern[str] | None
     # relative days, "in N days", vague phrases, weekday and month names: one scan
@@ -96,17 +95,17 @@ class _Tables:
 
 
 def _month_table(lex: Lexicon) -> tuple[dict[str, int], set[str]]:
-    locale = _babel_locale(lex.language)
     months: dict[str, int] = {}
     full: set[str] = set()
-    for width in ("wide", "abbreviated"):
-        for context in ("format", "stand-alone"):
-            for number, name in get_month_names(width, context, locale).items():
-                key = fold(name).rstrip(".")
-                if len(key) >= 3:
-                    months.setdefault(key, number)
-                    if width == "wide":
-                        full.add(key)
+    for locale in lex.locales:
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, locale).items():
+                    key = fold(name).rstrip(".")
+                    if len(key) >= 3 and not key.isdigit():
+                        months.setdefault(key, number)
+                        if width == "wide":
+                            full.add(key)
     for number, forms in lex.raw["months_extra"].items():
         for form in forms:
             months.setdefault(fold(form), int(number))
@@ -115,13 +114,12 @@ def _month_table(lex: Lexicon) -> tuple[dict[str, int], set[str]]:
 
 
 def _weekday_forms(lex: Lexicon) -> list[list[str]]:
-    locale = _babel_locale(lex.language)
     forms: list[list[str]] = [[] for _ in WEEKDAY_KEYS]
-    keys = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    for context in ("format", "stand-alone"):
-        names = get_day_names("wide", context, locale)
-        for index, _key in enumerate(keys):
-            forms[index].append(re.escape(fold(names[index])))
+    for locale in lex.locales:
+        for context in ("format", "stand-alone"):
+            names = get_day_names("wide", context, locale)
+            for index in range(len(WEEKDAY_KEYS)):
+                forms[index].append(re.escape(fold(names[index])))
     for index, key in enumerate(WEEKDAY_KEYS):
         forms[index].extend(fold(f) for f in lex.raw["weekdays"].get(key, []))
     return forms
@@ -148,7 +146,7 @@ def _tables(language: str) -> _Tables:
     year = rf"(?:,?\s+(?:de\s+|del\s+)?(?P<y>(?:19|20)\d\d)(?!\d){_YEAR_TAIL})?"
     dmy = re.compile(rf"{day1}(?:{sep}{day2})?\s*(?:de\s+|of\s+|del\s+)?{mon}{year}")
     mdy = None
-    if lex.language in {"en", "generic"}:
+    if lex.language in {"en", "generic"} or lex.raw.get("month_first") is True:
         mdy = re.compile(
             rf"(?<!\w){mon}\s+(?P<d1>[0-3]?\d){_DAY_SUFFIX}(?:{sep}{day2})?(?![\d:])"
             rf"(?:,?\s+(?P<y>(?:19|20)\d\d)(?!\d))?"
@@ -179,6 +177,10 @@ def _tables(language: str) -> _Tables:
     rel_forms: list[str] = []
     for key, offset in RELATIVE_DAY_OFFSETS.items():
         for form in raw["relative_days"][key]:
+            rel_forms.append(form)
+            relative_offsets[form] = offset
+    for form, offset in cldr_relative_days(lex.locales).items():
+        if form not in relative_offsets:
             rel_forms.append(form)
             relative_offsets[form] = offset
     numbers = {fold(k): v for k, v in raw["numbers"].items()}
@@ -213,6 +215,7 @@ def _tables(language: str) -> _Tables:
         mdy=mdy,
         numeric=numeric,
         iso=iso,
+        own_numeric=tuple(re.compile(p) for p in raw["date_patterns"]),
         weekday=weekday,
         weekday_plain=weekday_plain,
         quick=quick,
@@ -226,6 +229,19 @@ def _tables(language: str) -> _Tables:
         modifiers={g: alternation(mods[g]) for g in ("next", "last", "this")},
         targets=frozenset(fold(t) for t in raw["target_prepositions"]),
     )
+
+
+def cldr_relative_days(locales: Iterable[str]) -> dict[str, int]:
+    """CLDR's words for yesterday, today, tomorrow (and the days either side), as
+    lexicon entries (escaped, folded) with their offsets in days."""
+    found: dict[str, int] = {}
+    for locale in locales:
+        fields = Locale.parse(locale)._data["date_fields"]  # babel has no public accessor
+        relative = fields.get("day", {}).get("relative", {})
+        for offset, word in relative.items():
+            if isinstance(offset, int) and -2 <= offset <= 2 and word:
+                found.setdefault(re.escape(fold(word)).replace("\\ ", " "), offset)
+    return found
 
 
 def month_names(language: str) -> frozenset[str]:
@@ -401,12 +417,14 @@ def scan_dates(
     # substring tests far cheaper than the scans they spare
     numeric_like = has_digit and _DOT_DIGIT.search(folded) is not None
     iso_like = has_digit and ("-0" in folded or "-1" in folded)
-    for pattern, wanted in ((tables.numeric, numeric_like), (tables.iso, iso_like)):
+    numeric_scans = ((tables.numeric, numeric_like), (tables.iso, iso_like))
+    own_scans = ((p, has_digit) for p in tables.own_numeric)
+    for pattern, wanted in (*numeric_scans, *own_scans):
         for match in pattern.finditer(folded) if wanted else ():
             month, dom = int(match.group("m")), int(match.group("d1"))
             if not (1 <= month <= 12 and 1 <= dom <= 31):
                 continue
-            resolved = _with_year(match.group("y"), month, dom, published)
+            resolved = _with_year(match.groupdict().get("y"), month, dom, published)
             if resolved is not None:
                 add(match.start(), match.end(), ABSOLUTE, resolved)
     has_weekday = has_month = False

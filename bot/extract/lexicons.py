@@ -18,8 +18,8 @@ from itertools import pairwise
 from typing import Any
 
 import yaml
+from babel import Locale, UnknownLocaleError
 
-LANGUAGES = ("pl", "en", "ru", "uk", "de", "fr", "it", "es")
 FALLBACK = "generic"
 
 STATUS_GROUPS = ("denied", "cancelled", "moved", "held", "upcoming")
@@ -56,6 +56,10 @@ LIST_KEYS = (
     "abbreviations",
     "clause_breaks",
     "non_talks",
+    "alternatives",
+    "list_joiners",
+    "genitive_links",
+    "date_patterns",
 )
 MAPPING_KEYS = (
     "status",
@@ -120,7 +124,14 @@ def fold(text: str) -> str:
     )
 
 
+def _spaceless(ch: str) -> bool:
+    """Han and kana: words run together, so a cue has no word boundary to ask for."""
+    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
 def _needs_left(pattern: str) -> bool:
+    if _spaceless(pattern[:1] or " "):
+        return False
     return pattern[:1].isalnum() or pattern.startswith(("\\w", "(", "["))
 
 
@@ -128,6 +139,8 @@ def _body_and_right(pattern: str) -> tuple[str, str]:
     """An entry with spaces generalised, and the right word boundary it needs (if any)."""
     pattern = pattern.replace(" ", "\\s+")  # any run of spaces or a line break
     tail = pattern.rstrip()
+    if _spaceless(tail[-1:] or " "):
+        return pattern, ""
     right = "(?![\\w'])" if tail[-1:].isalnum() or tail.endswith(("*", ")", "]", "?")) else ""
     return pattern, right
 
@@ -401,7 +414,12 @@ def _category_tests() -> dict[Any, Callable[[str], bool]]:
 class Lexicon:
     """A language's compiled cue groups plus the raw tables the date finder needs."""
 
-    language: str
+    language: str  # the file's language, FALLBACK for the generic one
+    key: str  # the language asked for (tables built from this lexicon are cached by it)
+    locales: tuple[str, ...]  # CLDR locales for month, weekday and relative-day names
+    # ``coverage: partial`` in the file: the rules may miss what the language says, so an
+    # article they find no news in still gets the unverified report (extract.fallback)
+    partial: bool
     raw: dict[str, Any]
     meeting: re.Pattern[str] | None
     status: dict[str, re.Pattern[str] | None]
@@ -434,9 +452,42 @@ class Lexicon:
     abbreviations: frozenset[str]
     locatives: re.Pattern[str] | None
     targets: frozenset[str]
+    connectives: Connectives
     # the patterns above (by field name; "denied" for status["denied"]) that have a
     # faster form for word_start_spans
     word_start: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Connectives:
+    """Small words that link places: "or" (alternatives are not venues), "and" and
+    commas (a list of venues), "of" (a meeting word's genitive: "the talks of Geneva")."""
+
+    alternative_after: re.Pattern[str]  # "… Switzerland or Turkey": matched right after
+    alternative_before: re.Pattern[str]  # searched in the few characters before a place
+    genitive_link: re.Pattern[str]  # the whole gap between a meeting word and a place
+    list_gap: re.Pattern[str]  # the whole gap between two places of one list
+
+
+_NEVER = "(?!)"
+
+
+def connectives(raw: dict[str, Any]) -> Connectives:
+    """The connective patterns of a lexicon's ``alternatives``, ``list_joiners`` and
+    ``genitive_links`` words."""
+
+    def words(key: str) -> str:
+        found = sorted({re.escape(fold(w)) for w in raw[key] if w}, key=len, reverse=True)
+        return "|".join(found) or _NEVER
+
+    alternatives = words("alternatives")
+    joiners = words("list_joiners")
+    return Connectives(
+        alternative_after=re.compile(rf"\s+(?:{alternatives})\s"),
+        alternative_before=re.compile(rf"\s(?:{alternatives})\s+\S*\s*$"),
+        genitive_link=re.compile(rf"\s+(?:{words('genitive_links')})\s+"),
+        list_gap=re.compile(rf"^[\s,;:–—-]*(?:(?:{joiners}|{alternatives})\s+)?[\s,]*$"),
+    )
 
 
 # Among entries of equal length, the earlier kind wins.
@@ -610,6 +661,33 @@ def validate(name: str, data: Any) -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=1)
+def languages() -> tuple[str, ...]:
+    """The language codes that have a lexicon file (a language is its file)."""
+    folder = resources.files("bot").joinpath("lexicons")
+    names = (entry.name for entry in folder.iterdir() if entry.name.endswith(".yaml"))
+    return tuple(sorted(n[: -len(".yaml")] for n in names if n != f"{FALLBACK}.yaml"))
+
+
+def _with_defaults(data: Any) -> Any:
+    """A language file may leave out any group it has no words for: it is empty."""
+    if not isinstance(data, dict):
+        return data
+    filled: dict[Any, Any] = {key: [] for key in LIST_KEYS}
+    filled.update({key: {} for key in MAPPING_KEYS})
+    filled["status"] = {group: [] for group in STATUS_GROUPS}
+    filled["tense"] = {"past": [], "future": []}
+    filled["relative_days"] = {key: [] for key in RELATIVE_DAY_OFFSETS}
+    filled["weekday_modifiers"] = {"next": [], "last": [], "this": []}
+    filled["relative_offsets"] = {"ahead": [], "ago": []}
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(filled.get(key), dict):
+            filled[key] = {**filled[key], **value}
+        else:
+            filled[key] = value
+    return filled
+
+
 def read_raw(language: str) -> dict[str, Any]:
     """The parsed (validated, uncompiled) lexicon file for ``language``."""
     name = f"{language}.yaml"
@@ -619,13 +697,35 @@ def read_raw(language: str) -> dict[str, Any]:
         data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise LexiconError(f"{name}: not valid YAML: {exc}") from exc
-    return validate(name, data)
+    return validate(name, _with_defaults(data))
 
 
-@lru_cache(maxsize=16)
+def cldr_locales(language: str, raw: dict[str, Any]) -> tuple[str, ...]:
+    """The CLDR locales whose month, weekday and relative-day names a language uses:
+    the file's ``locales`` (Serbian reads both scripts), else the language itself when
+    CLDR knows it, else English."""
+    listed = raw.get("locales")
+    wanted = [str(x) for x in listed] if isinstance(listed, list) else [language]
+    known = tuple(code for code in wanted if _cldr_knows(code))
+    return known or ("en",)
+
+
+@lru_cache(maxsize=128)
+def _cldr_knows(code: str) -> bool:
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=64)
 def load_lexicon(language: str) -> Lexicon:
-    """The compiled lexicon for a language code, or the generic one if there is none."""
-    lang = language if language in LANGUAGES else FALLBACK
+    """The compiled lexicon for a language code, or the generic one if there is none.
+
+    The generic one still takes month, weekday and relative-day names from CLDR for
+    ``language``: dates are understood in any language CLDR knows."""
+    lang = language if language in languages() else FALLBACK
     raw = read_raw(lang)
     places = tuple(
         (key, pattern)
@@ -655,6 +755,9 @@ def load_lexicon(language: str) -> Lexicon:
     context = combined([(p, key) for key in context_order for p in raw[key]], context_order)
     lexicon = Lexicon(
         language=lang,
+        key=language,
+        locales=cldr_locales(language, raw) if lang != FALLBACK else _fallback_locales(language),
+        partial=lang == FALLBACK or raw.get("coverage") == "partial",
         raw=raw,
         meeting=alternation(raw["meeting"]),
         status={g: alternation(raw["status"][g]) for g in STATUS_GROUPS},
@@ -682,6 +785,7 @@ def load_lexicon(language: str) -> Lexicon:
         abbreviations=frozenset(a.replace("\\.", ".") for a in raw["abbreviations"]),
         locatives=alternation(raw["locative_prepositions"]),
         targets=frozenset(fold(w) for w in raw["target_prepositions"]),
+        connectives=connectives(raw),
     )
     scanned = {
         "meeting": lexicon.meeting,
@@ -695,3 +799,7 @@ def load_lexicon(language: str) -> Lexicon:
         if fast is not None:
             lexicon.word_start[name] = fast
     return lexicon
+
+
+def _fallback_locales(language: str) -> tuple[str, ...]:
+    return (language,) if language and _cldr_knows(language) else ("en",)

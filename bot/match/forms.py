@@ -23,7 +23,7 @@ from enum import Enum
 
 from anyascii import anyascii
 
-from bot.match.normalize import fold, normalize_phrase
+from bot.match.normalize import fold, normalize_phrase, script_block
 
 # Languages whose nouns (and borrowed names) take case endings.
 SLAVIC_LANGS = frozenset(
@@ -63,6 +63,14 @@ _RAW_SLAVIC_ENDINGS = (
     "um",
     "ům",
     "ech",
+    # Czech / Slovak adjective-type and other endings (Zelenského, Zelenským)
+    "ého",
+    "ému",
+    "ým",
+    "ých",
+    "ými",
+    "ím",
+    "ová",
     # Russian
     "ом",
     "ым",
@@ -103,6 +111,13 @@ _RAW_SLAVIC_ENDINGS = (
 )
 # Endings other languages put on a name: nothing, or a possessive/genitive s.
 PLAIN_ENDINGS = frozenset({"", "s"})
+# Georgian attaches case endings and postpositions to a name written as its stem
+# (პუტინ: პუტინი, პუტინის, პუტინმა, მოსკოვში, ვაშინგტონთან); vowel-final names take the
+# short forms (რუბიოს, რუბიომ).
+_RAW_GEORGIAN_ENDINGS = (
+    "ი ის ს მა მ ით თ ად დ ში ზე თან ისთვის სთვის ისგან სგან ისა ისკენ იდან დან მდე ამდე "
+    "ისადმი სადმი ები ების ებმა ებთან ებში ისთან სთან შიც ზეც იც მაც საც ისაც"
+)
 _VOWELS = frozenset("aeiou")
 
 
@@ -111,11 +126,44 @@ def _norm_ending(raw: str) -> str:
 
 
 SLAVIC_ENDINGS = frozenset({""} | {_norm_ending(e) for e in _RAW_SLAVIC_ENDINGS})
+# Case endings that Finnic, Hungarian, Baltic and Turkish text attaches to a foreign
+# name (Witkoffin, Witkoffiga, Washingtonban, Vitkofas, Maskavā, Putin'in); a name
+# token minus one of these is the name.
+_RAW_ATTACHED_ENDINGS = {
+    "et": "i e s st sse l lt le ga ks ni na ta ist isse il ilt ile iga iks ini ina ita is",
+    "fi": "n in a ia ssa ssä sta stä lla llä lta ltä lle ksi iin ille issa issä ista istä "
+    "illa illä ilta iltä ina inä na nä ta tä han hin hon ta iin",
+    "hu": "ot et at t ba be ban ben ból ből hoz hez höz nak nek nál nél val vel al el "
+    "tól től ról ről ra re on en ön n ig kal kel ék é ért",
+    "lt": "as o ui u ą e is io iui į y ai ų ams us oje e ą",
+    "lv": "s a am u ā ai i os ā ā ē e",
+    "tr": "in ın un ün nin nın nun nün a e ya ye da de ta te dan den tan ten i ı u ü yi yı",
+}
+ATTACHED_ENDINGS = {
+    lang: frozenset(_norm_ending(e) for e in raw.split())
+    for lang, raw in _RAW_ATTACHED_ENDINGS.items()
+}
+# Korean particles after a name (푸틴은, 모스크바에서, 위트코프와의).
+_RAW_KOREAN_ENDINGS = (
+    "은 는 이 가 을 를 의 에 에서 에게 와 과 와의 과의 도 로 으로 에서의 이나 나 만 측 까지 부터 "
+    "에서는 에는 과는 와는 으로서 이라고 라고 대통령 특사 장관 대변인"
+)
+SCRIPT_ENDINGS = {
+    "georgian": frozenset({""} | {_norm_ending(e) for e in _RAW_GEORGIAN_ENDINGS.split()}),
+    "hangul": frozenset({""} | {_norm_ending(e) for e in _RAW_KOREAN_ENDINGS.split()}),
+}
+# Scripts whose transliteration is too lossy to compare with Latin or Cyrillic aliases
+# (no vowels, syllables): their text matches only aliases written in the same script.
+OWN_SCRIPT_ONLY = frozenset({"hebrew", "arabic", "han", "hangul"})
 # Masculine endings of adjective-type surnames (Zełenski, Зеленский): the feminine ones
 # (Zełenska, Зеленская, Зеленської) name his wife, not him.
 ADJ_MASC_ENDINGS = frozenset(
     _norm_ending(e)
     for e in (
+        "ého",
+        "ému",
+        "ým",
+        "ém",
         "iego",
         "iemu",
         "im",
@@ -168,6 +216,7 @@ class KeyInfo:
     cyrillic: bool  # the configured alias is written in Cyrillic
     # for STEM keys: the endings this stem takes (None: any Slavic case ending)
     endings: frozenset[str] | None = None
+    block: str = ""  # the alias's script block (normalize.script_block)
 
 
 # --------------------------------------------------------------------------- variants
@@ -297,6 +346,7 @@ def keys_for_alias(alias: str, alias_lang: str, entity: int) -> list[tuple[str, 
     declinable = alias_lang == "*" or alias_lang in SLAVIC_LANGS
     has_given = " " in base
     latin = _is_latin(alias)
+    block = next((script_block(ch) for ch in alias if ch.isalpha()), "")
     keys: dict[tuple[str, Mode, Script], frozenset[str] | None] = {}
 
     def add(key: str, mode: Mode, script: Script, endings: frozenset[str] | None = None) -> None:
@@ -341,6 +391,7 @@ def keys_for_alias(alias: str, alias_lang: str, entity: int) -> list[tuple[str, 
                 length=len(key),
                 cyrillic=not latin,
                 endings=endings,
+                block=block,
             ),
         )
         for (key, mode, script), endings in keys.items()

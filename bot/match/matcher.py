@@ -32,7 +32,10 @@ from typing import Any
 import ahocorasick
 
 from bot.match.forms import (
+    ATTACHED_ENDINGS,
+    OWN_SCRIPT_ONLY,
     PLAIN_ENDINGS,
+    SCRIPT_ENDINGS,
     SLAVIC_ENDINGS,
     SLAVIC_LANGS,
     KeyInfo,
@@ -47,6 +50,7 @@ from bot.match.normalize import (
     is_cyrillic,
     normalize_phrase,
     normalize_token,
+    script_block,
 )
 from bot.models import EntityKind, Mention, WatchEntity, Watchlist
 
@@ -69,6 +73,7 @@ _TITLE_TEXT = (
 _TITLE_WORDS = frozenset(normalize_token(w) for w in _TITLE_TEXT.split())
 # German capitalises every noun; these endings mark a noun, not a given name.
 _DE_NOUN_ENDINGS = ("er", "ung", "chef", "in", "ent", "ant", "te", "ter", "heit", "keit", "schaft")
+_NO_ENDINGS: frozenset[str] = frozenset()
 _CACHE_LIMIT = 50_000  # bounded memory for the per-matcher verdict caches
 _SENTENCE_END = re.compile(r"[.!?\n:;\"«»„“”()\[\]]")
 
@@ -158,7 +163,7 @@ class Matcher:
         }
         self._any_cue = _Cues(frozenset(all_cues), tuple(w for w in all_cues if len(w) >= 5))
         # key hit (text, ending, script, language family) -> accepted readings
-        self._accepted: dict[tuple[str, str, bool, bool], tuple[KeyInfo, ...]] = {}
+        self._accepted: dict[tuple[str, str, str, bool], tuple[KeyInfo, ...]] = {}
 
     @property
     def entities(self) -> tuple[WatchEntity, ...]:
@@ -175,7 +180,8 @@ class Matcher:
         # Names are capitalised in every supported language; requiring it keeps common
         # words out (trumpet, москвич, kiwi). Text with no capitals at all is exempt.
         need_capital = not text.islower()
-        candidates = self._candidates(norm, slavic, need_capital)
+        attached = ATTACHED_ENDINGS.get(_base_lang(lang), _NO_ENDINGS)
+        candidates = self._candidates(norm, slavic, need_capital, attached)
         if not candidates:
             return []
         candidates = _drop_overlaps(candidates)
@@ -208,7 +214,9 @@ class Matcher:
 
     # ----------------------------------------------------------------- key hits
 
-    def _candidates(self, norm: NormText, slavic: bool, need_capital: bool) -> list[_Candidate]:
+    def _candidates(
+        self, norm: NormText, slavic: bool, need_capital: bool, attached: frozenset[str]
+    ) -> list[_Candidate]:
         joined = norm.joined
         starts = norm.starts
         matches = norm.matches
@@ -221,20 +229,30 @@ class Matcher:
                 continue  # not at a word start
             first = bisect_right(starts, begin) - 1
             raw = matches[first].group()  # NormText.capitalized / .cyrillic, inlined
-            if need_capital and not raw[0].isupper():
-                continue
+            if need_capital and raw[0].islower():
+                continue  # (scripts without case, Hebrew to Han, have no capitals to ask for)
             # most keys end inside the token they start in
             last = first if end_index < starts[first + 1] else bisect_right(starts, end_index) - 1
             rest = joined[stop : starts[last + 1] - 1]
             is_cyr = is_cyrillic(raw[0]) or is_cyrillic(raw[-1])
+            block = script_block(raw[0]) if raw[0] >= "\u0370" and not is_cyr else ""
+            if block in SCRIPT_ENDINGS:  # Georgian, Korean: endings of their own
+                if rest not in SCRIPT_ENDINGS[block]:
+                    continue
+                rest = ""
+            elif rest in attached:
+                rest = ""
             # the verdict depends on these four only, and the same names recur
-            memo = (joined[begin:stop], rest, is_cyr, slavic)
+            memo = (joined[begin:stop], rest, block or ("cyrillic" if is_cyr else ""), slavic)
             chosen = accepted.get(memo)
             if chosen is None:
-                chosen = _choose(infos, rest, is_cyr, slavic)
+                chosen = _choose(infos, rest, is_cyr, slavic, block)
                 if len(accepted) >= _CACHE_LIMIT:
                     accepted.clear()
                 accepted[memo] = chosen
+            if block == "han":  # no inflection, no spaces: the alias exactly as written
+                surface = "".join(m.group() for m in matches[first : last + 1])
+                chosen = tuple(i for i in chosen if i.alias.replace(" ", "") == surface)
             for info in chosen:
                 out.append(_Candidate(first, last, info.entity, info))
         return out
@@ -352,7 +370,9 @@ def _prefer(infos: list[KeyInfo]) -> list[KeyInfo]:
     return sorted(infos, key=lambda i: order[i.mode])
 
 
-def _accept(info: KeyInfo, rest: str, is_cyr: bool, slavic_lang: bool) -> bool:
+def _accept(info: KeyInfo, rest: str, is_cyr: bool, slavic_lang: bool, block: str) -> bool:
+    if info.block != block and (block in OWN_SCRIPT_ONLY or info.block):
+        return False  # a Hebrew text against a Latin alias, a Chinese alias in Korean
     if info.script is Script.CYRILLIC and not is_cyr:
         return False
     if info.script is Script.LATIN and is_cyr:
@@ -370,12 +390,12 @@ def _accept(info: KeyInfo, rest: str, is_cyr: bool, slavic_lang: bool) -> bool:
 
 
 def _choose(
-    infos: tuple[KeyInfo, ...], rest: str, is_cyr: bool, slavic: bool
+    infos: tuple[KeyInfo, ...], rest: str, is_cyr: bool, slavic: bool, block: str
 ) -> tuple[KeyInfo, ...]:
     """The accepted readings of one key hit, one per entity."""
     chosen: dict[int, KeyInfo] = {}
     for info in infos:
-        if _accept(info, rest, is_cyr, slavic):
+        if _accept(info, rest, is_cyr, slavic, block):
             prev = chosen.get(info.entity)
             # report the alias written in the text's own script when there is one
             if prev is None or (prev.cyrillic != is_cyr and info.cyrillic == is_cyr):

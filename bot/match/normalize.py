@@ -3,7 +3,8 @@
 Every token goes through the same steps, so an alias and an inflected or
 transliterated mention meet in the middle:
 
-1. anyascii transliteration and casefold (Дмитриевым -> dmitrievym, Zełenski -> zelenski);
+1. háček letters as digraphs (Ušakov -> Ushakov), anyascii transliteration and
+   casefold (Дмитриевым -> dmitrievym, Zełenski -> zelenski);
 2. drop what is left that is not a letter or digit (soft signs become apostrophes);
 3. folds that erase spelling conventions between languages (Polish sz/cz/w, German
    sch/tsch, Latin j/y, dh, kh);
@@ -22,8 +23,22 @@ from itertools import accumulate
 
 from anyascii import anyascii
 
+# Scripts written without spaces between words: every Han character and kana (with its
+# long-vowel marks) is a token of its own, so a name is a run of tokens wherever it
+# stands (プーチン大統領は, 普京表示). Korean puts spaces between words and attaches
+# particles, which are endings (see ``forms``).
+_SPACELESS = "\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_KANA_OR_HAN = "[\u3041-\u3096\u30a1-\u30fa]\u30fc*|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+# Hebrew (ו ה ב ל מ ש כ) and Arabic (و ف ب ل ك, ال) attach prefixes to the next word: each
+# leading prefix letter before two more letters of the script is a token of its own, in
+# aliases and text alike, so בוושינגטון ends in the tokens of וושינגטון and بالرياض in
+# those of الرياض.
+_ATTACHED_PREFIX = "[ובהלמשכ](?=[\u05d0-\u05ea]{2})|(?:ال|[وفبلك])(?=[\u0621-\u064a]{2})"
 # Letters, digits and combining marks (decomposed diacritics stay inside their word).
-TOKEN_RE = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*")
+TOKEN_RE = re.compile(
+    f"{_ATTACHED_PREFIX}|{_KANA_OR_HAN}"
+    f"|[^\\W_{_SPACELESS}]+(?:[\u0300-\u036f]+[^\\W_{_SPACELESS}]*)*"
+)
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _DOUBLES = re.compile(r"(.)\1+")
 # Order matters: longer sequences first (tsch before sch before sz / cz).
@@ -50,9 +65,14 @@ def fold(ascii_lower: str) -> str:
     return _DOUBLES.sub(r"\1", s)
 
 
+# Háček letters spelled as the digraphs other alphabets use for the same sound, so that
+# Ušakov, Kušner and Ženeva meet Ushakov, Kushner and Женева (anyascii drops the háček).
+_HACEK = str.maketrans({"š": "sh", "Š": "Sh", "č": "ch", "Č": "Ch", "ž": "zh", "Ž": "Zh"})
+
+
 def normalize_token(token: str) -> str:
     """Normal form of one word (no spaces in the result; may be empty)."""
-    return fold(anyascii(token).casefold())
+    return fold(anyascii(token.translate(_HACEK)).casefold())
 
 
 def normalize_phrase(phrase: str) -> str:
@@ -132,3 +152,30 @@ _PLUS_ONE = (1).__add__
 
 def is_cyrillic(ch: str) -> bool:
     return "\u0400" <= ch <= "\u052f"
+
+
+# Script blocks whose names are matched by their own aliases (see ``script_block``).
+_BLOCKS: tuple[tuple[str, str, str], ...] = (
+    ("\u0370", "\u03ff", "greek"),
+    ("\u1f00", "\u1fff", "greek"),
+    ("\u0590", "\u05ff", "hebrew"),
+    ("\u0600", "\u06ff", "arabic"),
+    ("\u10a0", "\u10ff", "georgian"),
+    ("\u1c90", "\u1cbf", "georgian"),
+    ("\u3040", "\u30ff", "han"),
+    ("\u3400", "\u9fff", "han"),
+    ("\uf900", "\ufaff", "han"),
+    ("\uac00", "\ud7a3", "hangul"),
+)
+
+
+def script_block(ch: str) -> str:
+    """The script of a character when it is one that transliterates lossily or into
+    syllables (greek, hebrew, arabic, georgian, han incl. kana, hangul); "" for Latin,
+    Cyrillic and the rest."""
+    if ch < "\u0370":
+        return ""
+    for low, high, name in _BLOCKS:
+        if low <= ch <= high:
+            return name
+    return ""

@@ -1,0 +1,86 @@
+"""Each language's table of test sentences (tests/data/sentences/<lang>.yaml, written
+for these tests): a lexicon file plus such a table is all a language needs.
+
+A row gives the sentence (and optionally a headline), its publication day and what
+the first meeting must be (``status``, and ``venue`` / ``date`` / ``understood`` when
+given; ``count``: how many meetings), or ``status: none`` for no meeting at all.
+``fallback.yaml`` holds languages without a lexicon.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.config import load_watchlist
+from bot.extract import Extractor
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TABLES = REPO_ROOT / "tests" / "data" / "sentences"
+
+
+def _rows() -> list[tuple[str, dict[str, Any]]]:
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for path in sorted(TABLES.glob("*.yaml")):
+        for row in yaml.safe_load(path.read_text(encoding="utf-8")):
+            rows.append((row.get("lang", path.stem), row))
+    return rows
+
+
+ROWS = _rows()
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor(load_watchlist(REPO_ROOT / "config" / "watchlist.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "row"), ROWS, ids=[f"{lang}-{r['text'][:30]}" for lang, r in ROWS]
+)
+def test_sentence(extractor: Extractor, lang: str, row: dict[str, Any]) -> None:
+    published = row["published"]
+    assert isinstance(published, dt.date)
+    extraction = extractor.extract_known(row.get("title", ""), row["text"], published, lang)
+    if row["status"] == "none":
+        assert extraction.meetings == ()
+        return
+    assert extraction.meetings, f"no meeting found in {row['text']!r}"
+    meeting = extraction.meetings[0]
+    assert meeting.status.value == row["status"]
+    if "venue" in row:
+        assert meeting.venue == row["venue"]
+    if "date" in row:
+        assert meeting.date == row["date"]
+    if "understood" in row:
+        assert meeting.understood is row["understood"]
+    if "count" in row:
+        assert len(extraction.meetings) == row["count"]
+
+
+def test_every_lexicon_has_a_table() -> None:
+    from bot.extract.lexicons import languages
+
+    tabled = {lang for lang, _ in ROWS}
+    assert {"nl", "pt", "cs", "bg", "el", "hu"} <= tabled
+    assert set(languages()) - tabled <= {"pl", "en", "ru", "uk", "de", "fr", "it", "es"}
+
+
+def test_unverified_report_stands_beside_past_meetings_the_rules_found(
+    extractor: Extractor,
+) -> None:
+    text = (
+        "Witkoff en Kushner ontmoetten Poetin gisteren in Moskou. "
+        "Witkoff reist op 10 maart naar Genève."
+    )
+    extraction = extractor.extract_known("", text, dt.date(2026, 3, 2), "nl")
+    found = [(m.status.value, m.venue, m.date, m.understood) for m in extraction.meetings]
+    assert found == [
+        ("held", "moscow", dt.date(2026, 3, 1), True),
+        ("upcoming", "geneva", dt.date(2026, 3, 10), False),
+    ]
+    assert extraction.alert
