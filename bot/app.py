@@ -32,16 +32,30 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import commands
+from bot.admin import (
+    AdminNotifier,
+    chat_lost_notice,
+    feed_failing_notice,
+    feed_recovered_notice,
+    parse_admin_chat,
+)
 from bot.chat.console import ConsolePlatform
 from bot.config import AppConfig
-from bot.delivery import Delivery
+from bot.delivery import Delivery, undelivered_notice
 from bot.extract import Extractor
 from bot.failures import FatalError
 from bot.match import Matcher
 from bot.models import ChatTarget, IncomingCommand, Message, Platform
 from bot.pipeline import FeedJob, Pipeline, PollReport
-from bot.ports import ChatPlatform, FatalPlatformError
-from bot.sources import BackoffPolicy, FetchLimiter, FetchPolicy, make_client
+from bot.ports import ChatPlatform, FatalPlatformError, OutboxEntry
+from bot.sources import (
+    BackoffPolicy,
+    FetchLimiter,
+    FetchPolicy,
+    FetchState,
+    HealthSignal,
+    make_client,
+)
 from bot.store import OpenMode, StorageError, Store
 from bot.store.engine import is_busy
 from bot.store.errors import describe_storage_error, redacted_url
@@ -82,6 +96,7 @@ class BotApp:
         self.client: httpx.AsyncClient | None = None
         self.pipeline: Pipeline | None = None
         self.delivery: Delivery | None = None
+        self.admin: AdminNotifier | None = None
         self.platforms: dict[str, ChatPlatform] = {}
         self.scheduler: AsyncIOScheduler | None = None
         self.jobs: list[FeedJob] = self._feed_jobs()
@@ -154,9 +169,42 @@ class BotApp:
             clock=self.clock,
             rng=self.options.rng,
         )
+        self.admin = self._admin_notifier()
         # Everything built so far (automata, lexicons, models) lives as long as the
         # process: keep it out of the garbage collector's scans on the hot path.
         gc.freeze()
+
+    def _admin_notifier(self) -> AdminNotifier | None:
+        """Hook the admin chat (when one is set) to feed health, lost chats and parked
+        alerts."""
+        target = parse_admin_chat(self.config.settings.general.admin_chat)
+        if target is None or self.pipeline is None or self.delivery is None:
+            return None
+        notifier = AdminNotifier(target, self.platforms, self.clock)
+        watchlist = self.config.watchlist
+
+        def feed_health(feed_id: str, signal: HealthSignal, state: FetchState) -> None:
+            if signal is HealthSignal.FAILING:
+                notifier.notify_soon(
+                    feed_failing_notice(
+                        feed_id, state.consecutive_errors, state.last_error or "unknown"
+                    )
+                )
+            elif signal is HealthSignal.RECOVERED:
+                notifier.notify_soon(feed_recovered_notice(feed_id))
+
+        async def chat_lost(lost: ChatTarget, reason: str) -> None:
+            if lost != target:  # the admin chat itself cannot be told
+                await notifier.notify(chat_lost_notice(lost, reason))
+
+        async def undelivered(entry: OutboxEntry, reason: str) -> None:
+            await notifier.notify(undelivered_notice(entry, reason, watchlist))
+
+        self.pipeline.on_feed_health = feed_health
+        self.delivery.add_chat_lost_listener(chat_lost)
+        self.delivery.add_undelivered_listener(undelivered)
+        log.info("admin chat: %s:%s", target.platform, target.chat_id)
+        return notifier
 
     def _build_platforms(self) -> dict[str, ChatPlatform]:
         assert self.store is not None
@@ -240,6 +288,8 @@ class BotApp:
             self.scheduler.shutdown(wait=False)
         if self.delivery is not None:
             await self.delivery.stop()
+        if self.admin is not None:
+            await self.admin.drain()
         for name, platform in self.platforms.items():
             try:
                 await platform.stop()

@@ -57,6 +57,20 @@ class GeneralSettings(_Strict):
     # how often the running bot checks that its database is still the one it opened,
     # and writes its heartbeat for `bot health`
     status_interval_seconds: float = Field(30, gt=0)
+    # an operator's chat told when a feed fails or recovers, a chat blocks the bot, or an
+    # alert is parked as undelivered: "telegram:CHAT_ID", "slack:CHANNEL_ID" or "" (none)
+    admin_chat: str = ""
+
+    @field_validator("admin_chat")
+    @classmethod
+    def _admin_chat_names_a_chat(cls, value: str) -> str:
+        from bot.admin import AdminChatError, parse_admin_chat
+
+        try:
+            parse_admin_chat(value)
+        except AdminChatError as exc:
+            raise ValueError(str(exc)) from None
+        return value.strip()
 
 
 class PollingSettings(_Strict):

@@ -68,6 +68,8 @@ Clock = Callable[[], datetime]
 Renderer = Callable[[OutboxEntry, str, datetime], Message]
 # Told about every row parked as undelivered (e.g. to notify an admin chat).
 UndeliveredListener = Callable[[OutboxEntry, str], Awaitable[None]]
+# Told about every chat that blocked or removed the bot (its subscription is paused).
+ChatLostListener = Callable[[ChatTarget, str], Awaitable[None]]
 
 FATAL_PAUSE_SECONDS = 300.0
 # after the last moment a late answer could come, before an uncertain row is retried
@@ -238,6 +240,7 @@ class Delivery:
             seconds=max(uncertain_retry_seconds, last_answer + LATE_ANSWER_MARGIN_SECONDS)
         )
         self._undelivered_listeners: list[UndeliveredListener] = list(on_undelivered)
+        self._chat_lost_listeners: list[ChatLostListener] = []
         self._late: set[asyncio.Task[None]] = set()  # sends whose answer is still awaited
         self._render = render or self._default_render
         self._sleep = sleep
@@ -274,6 +277,17 @@ class Delivery:
         for task in late:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+    def add_chat_lost_listener(self, listener: ChatLostListener) -> None:
+        """Call ``listener(target, reason)`` whenever a chat blocked or removed the bot."""
+        self._chat_lost_listeners.append(listener)
+
+    async def _tell_chat_lost(self, target: ChatTarget, reason: str) -> None:
+        for listener in self._chat_lost_listeners:
+            try:
+                await listener(target, reason)
+            except Exception:  # a listener's failure must not stop delivery
+                log.exception("chat-lost listener failed for %s", target.chat_id)
 
     def add_undelivered_listener(self, listener: UndeliveredListener) -> None:
         """Call ``listener(entry, reason)`` whenever a row is parked as undelivered
@@ -570,6 +584,7 @@ class Delivery:
             )
             await self.subscriptions.deactivate(target, str(exc))
             health.failed += 1
+            await self._tell_chat_lost(target, str(exc))
             log.warning(
                 "%s chat %s: permanent failure, deactivated: %s", platform, target.chat_id, exc
             )

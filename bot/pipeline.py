@@ -122,6 +122,7 @@ class Pipeline:
         rng: random.Random | None = None,
         backlog_hours: float = 0.0,
         on_changes: Callable[[Sequence[Change]], None] | None = None,
+        on_feed_health: Callable[[str, HealthSignal, FetchState], None] | None = None,
         parser: ParseWorker | None = None,
     ) -> None:
         self.store = store
@@ -134,6 +135,8 @@ class Pipeline:
         self.rng = rng or random.Random()
         self.backlog = timedelta(hours=backlog_hours)
         self.on_changes = on_changes
+        # told once when a feed starts failing and once when it works again
+        self.on_feed_health = on_feed_health
         # Parsing runs in a worker process with memory and time limits (see
         # bot.parseworker), never on the event loop.
         self.parser = parser or ParseWorker()
@@ -368,6 +371,8 @@ class Pipeline:
                 )
         elif transition.signal is HealthSignal.RECOVERED:
             log.warning("feed %s recovered", feed.id)
+        if transition.signal is not None and self.on_feed_health is not None:
+            self.on_feed_health(feed.id, transition.signal, transition.state)
         if report.changes and self.on_changes is not None:
             self.on_changes(report.changes)
         return report
