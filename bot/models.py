@@ -243,6 +243,9 @@ class MeetingState:
     previous_venue: str | None = None
     time: TimeOfDay | None = None
     period: Period | None = None  # only while no day is known
+    # True while every report comes from an article in a language the bot has no rules
+    # for: a tracked actor and a place or day named together, nothing more is known
+    unverified: bool = False
 
 
 @dataclass(frozen=True)

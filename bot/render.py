@@ -499,9 +499,19 @@ def plain_explanation(
             lines.append(f"Tentative ({unsure}): no report states it firmly yet.")
         else:
             lines.append(f"Tentative ({unsure}): every report of it hedges.")
+    if state.unverified:
+        lines.append(UNVERIFIED_LINE)
     if state.presumed_held:
         lines.append("Its day has passed with no further report, so it is presumed held.")
     return lines
+
+
+# A meeting known only from articles in languages the bot has no rules for: it found a
+# tracked name with a tracked place or a day, and says so rather than stay silent.
+UNVERIFIED_LINE = (
+    "⚠️ Unverified: read from an article in a language the bot cannot analyse yet; it "
+    "found these names with this place or day, nothing more. Check the source."
+)
 
 
 def render_change(
@@ -528,6 +538,8 @@ def render_change(
         lines.append(f"Who: {people(watchlist, after.participants)}")
     if after.tentative:
         lines.append(f"⚠️ Tentative: {unconfirmed(after, change.kind)}")
+    if after.unverified:
+        lines.append(UNVERIFIED_LINE)
     if change.kind is ChangeKind.PRESUMED_HELD:
         lines.append("Its day has passed with no report of a change.")
     sources = (change.source,) if change.source else ()

@@ -521,6 +521,7 @@ def derive_state(
         previous_venue=prev_venue,
         time=time,
         period=period,
+        unverified=not any(e.report.understood for e in ordered),
     )
     return state, tuple(why)
 

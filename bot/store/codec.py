@@ -73,6 +73,7 @@ def state_to_json(state: MeetingState | None) -> dict[str, Any] | None:
         "presumed_held": state.presumed_held,
         "previous_date": _iso(state.previous_date),
         "previous_venue": state.previous_venue,
+        "unverified": state.unverified,
         **{
             k: _iso(v) if isinstance(v, date) else v
             for k, v in time_columns(state.time, state.period).items()
@@ -95,6 +96,7 @@ def state_from_json(data: Mapping[str, Any] | None) -> MeetingState | None:
         previous_venue=data.get("previous_venue"),
         time=time_from(data),
         period=period_from(data),
+        unverified=bool(data.get("unverified")),
     )
 
 
@@ -111,6 +113,7 @@ def meeting_columns(state: MeetingState) -> dict[str, Any]:
         "previous_date": state.previous_date,
         "previous_venue": state.previous_venue,
         "participants": list(state.participants),
+        "unverified": state.unverified,
         **time_columns(state.time, state.period),
     }
 
@@ -128,6 +131,7 @@ def meeting_state_from_row(row: Mapping[Any, Any]) -> MeetingState:
         previous_venue=row["previous_venue"],
         time=time_from(row),
         period=period_from(row),
+        unverified=bool(row["unverified"]),
     )
 
 
@@ -140,6 +144,7 @@ def report_columns(entry: ReportEntry) -> dict[str, Any]:
         "status": r.status.value,
         "tentative": r.tentative,
         "official": r.official,
+        "understood": r.understood,
         "participants": list(r.participants),
         "previous_date": r.previous_date,
         "previous_venue": r.previous_venue,
@@ -169,6 +174,7 @@ def report_entry_from_row(row: Mapping[Any, Any]) -> ReportEntry:
         when_text=row["when_text"],
         evidence=row["evidence"] or "",
         official=bool(row["official"]),
+        understood=bool(row["understood"]),
         time=time_from(row),
         period=period_from(row),
     )

@@ -110,6 +110,7 @@ meetings = Table(
     Column("status", String(16), nullable=False),
     Column("tentative", Boolean, nullable=False),
     Column("presumed_held", Boolean, nullable=False, default=False),
+    Column("unverified", Boolean, nullable=False, default=False),
     Column("expected", Boolean, nullable=False),  # a plan not presumed held
     Column("previous_date", Date),
     Column("previous_venue", String(128)),
@@ -153,6 +154,7 @@ reports = Table(
     Column("status", String(16), nullable=False),
     Column("tentative", Boolean, nullable=False),
     Column("official", Boolean, nullable=False, default=False),
+    Column("understood", Boolean, nullable=False, default=True),
     Column("participants", JSON, nullable=False),
     Column("previous_date", Date),
     Column("previous_venue", String(128)),
