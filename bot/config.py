@@ -121,6 +121,9 @@ class DeliverySettings(_Strict):
     telegram_per_group_per_minute: float = Field(20, gt=0)
     telegram_global_per_second: float = Field(30, gt=0)
     slack_per_channel_per_second: float = Field(1, gt=0)
+    # sends in flight at once per platform (to different chats): with real round trips
+    # one at a time cannot fill the platform's limit (30/s at 150 ms needs ~5)
+    max_in_flight: int = Field(8, ge=1, le=100)
 
 
 class TimelineSettings(_Strict):

@@ -72,6 +72,8 @@ UndeliveredListener = Callable[[OutboxEntry, str], Awaitable[None]]
 ChatLostListener = Callable[[ChatTarget, str], Awaitable[None]]
 
 FATAL_PAUSE_SECONDS = 300.0
+# how soon a chat put off only by sends still in flight is tried again
+IN_FLIGHT_RECHECK = timedelta(milliseconds=200)
 # after the last moment a late answer could come, before an uncertain row is retried
 LATE_ANSWER_MARGIN_SECONDS = 1.0
 DEFAULT_RETRY_AFTER = 5.0
@@ -99,6 +101,10 @@ class Pacer:
         self.global_per_second = global_per_second
         self.is_group = is_group
         self._last: dict[str, datetime] = {}
+        # sends under way: each counts against the overall limit until it is recorded at
+        # its end, so a send in flight is never counted late (the platform counts it
+        # when it arrives, which is between the two)
+        self.in_flight = 0
         self._group: dict[str, deque[datetime]] = defaultdict(deque)
         self._global: deque[datetime] = deque()
 
@@ -117,8 +123,13 @@ class Pacer:
         if self.global_per_second:
             while self._global and self._global[0] <= now - timedelta(seconds=1):
                 self._global.popleft()
-            if len(self._global) >= self.global_per_second:
-                times.append(self._global[0] + timedelta(seconds=1))
+            if len(self._global) + self.in_flight >= self.global_per_second:
+                # the oldest recorded send leaves the window, or one in flight ends
+                times.append(
+                    self._global[0] + timedelta(seconds=1)
+                    if self._global
+                    else now + IN_FLIGHT_RECHECK
+                )
         return max(times)
 
     @property
@@ -132,7 +143,7 @@ class Pacer:
             return self.global_limit
         while self._global and self._global[0] <= now - timedelta(seconds=1):
             self._global.popleft()
-        return max(0, self.global_limit - len(self._global))
+        return max(0, self.global_limit - len(self._global) - self.in_flight)
 
     def global_wait(self, now: datetime, sends: int = 1) -> float:
         """Seconds until the overall limit allows ``sends`` more sends (0: now)."""
@@ -231,6 +242,7 @@ class Delivery:
         self.clock = clock
         self.rng = rng or random.Random()
         self.batch_size = batch_size
+        self.max_in_flight = settings.max_in_flight
         self.idle_seconds = idle_seconds
         self.fatal_pause = timedelta(seconds=fatal_pause_seconds)
         self.send_timeout = settings.send_timeout_seconds
@@ -334,39 +346,59 @@ class Delivery:
         if limit <= 0:
             return 0
         entries = await self.outbox.claim_due(platform, now, limit, self.settings.lease_seconds)
+        # Chats are served side by side, each chat's rows one after another in order.
+        gate = asyncio.Semaphore(self.max_in_flight)
         held: dict[ChatTarget, datetime] = {}  # chats put off in this batch → until when
-        for index, entry in enumerate(entries):
-            now = self.clock()
-            if entry.target in self._migrated:  # re-keyed earlier in this batch
-                entry = replace(entry, target=self._migrated[entry.target])
-            if entry.target in held:
-                await self.outbox.mark_retry(
-                    entry.id,
-                    held[entry.target],
-                    "waiting for an earlier message",
-                    count_attempt=False,
-                    lease=entry.lease,
-                )
-                continue
-            allowed = self.pacers[platform].next_allowed(entry.target.chat_id, now)
-            if allowed > now:
-                held[entry.target] = allowed
-                await self.outbox.mark_retry(
-                    entry.id, allowed, "paced", count_attempt=False, lease=entry.lease
-                )
-                continue
-            later = await self._deliver(platform, entry, now)
-            if later is not None:
-                held[entry.target] = later
-            if not self.health[platform].healthy(self.clock()):
-                # Fatal: give every other leased row back untouched.
-                resume = self.health[platform].paused_until or now
-                for rest in entries[index + 1 :]:
-                    await self.outbox.mark_retry(
-                        rest.id, resume, "platform paused", count_attempt=False, lease=rest.lease
-                    )
-                break
+        by_chat: dict[ChatTarget, list[OutboxEntry]] = {}
+        for entry in entries:
+            by_chat.setdefault(self._migrated.get(entry.target, entry.target), []).append(entry)
+
+        async def one_chat(rows: list[OutboxEntry]) -> None:
+            for entry in rows:
+                async with gate:
+                    await self._try_row(platform, entry, held)
+
+        await asyncio.gather(*(one_chat(rows) for rows in by_chat.values()))
         return len(entries)
+
+    async def _try_row(
+        self, platform: str, entry: OutboxEntry, held: dict[ChatTarget, datetime]
+    ) -> None:
+        """Pace, send and record one claimed row (or give it back for later)."""
+        now = self.clock()
+        health, pacer = self.health[platform], self.pacers[platform]
+        if not health.healthy(now):
+            # Fatal on another row of this batch: give this one back untouched.
+            resume = health.paused_until or now
+            await self.outbox.mark_retry(
+                entry.id, resume, "platform paused", count_attempt=False, lease=entry.lease
+            )
+            return
+        if entry.target in self._migrated:  # re-keyed earlier in this batch
+            entry = replace(entry, target=self._migrated[entry.target])
+        if entry.target in held:
+            await self.outbox.mark_retry(
+                entry.id,
+                held[entry.target],
+                "waiting for an earlier message",
+                count_attempt=False,
+                lease=entry.lease,
+            )
+            return
+        allowed = pacer.next_allowed(entry.target.chat_id, now)
+        if allowed > now:
+            held[entry.target] = allowed
+            await self.outbox.mark_retry(
+                entry.id, allowed, "paced", count_attempt=False, lease=entry.lease
+            )
+            return
+        pacer.in_flight += 1
+        try:
+            later = await self._deliver(platform, entry, now)
+        finally:
+            pacer.in_flight -= 1
+        if later is not None:
+            held[entry.target] = later
 
     def _default_render(self, entry: OutboxEntry, tz_name: str, now: datetime) -> Message:
         return render_change(entry.change, self.watchlist, tz_name=tz_name, now=now)

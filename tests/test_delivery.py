@@ -235,7 +235,8 @@ async def test_formatting_falls_back_to_plain_once() -> None:
 
 
 async def test_fatal_pauses_platform_keeps_rows_and_other_platform_flows() -> None:
-    rig = Rig(TG, Platform.SLACK)
+    # one send at a time, so the rows behind the fatal answer have not left yet
+    rig = Rig(TG, Platform.SLACK, max_in_flight=1)
     rows = [rig.add("42"), rig.add("43")]
     slack_row = rig.add("C1", Platform.SLACK)
     rig.tg.script = [FatalPlatformError("Unauthorized")]
@@ -251,6 +252,51 @@ async def test_fatal_pauses_platform_keeps_rows_and_other_platform_flows() -> No
     rig.clock.advance(300)
     await rig.drain(ticks=3)
     assert all(rig.outbox.rows[r].state is DeliveryState.SENT for r in rows)
+
+
+class SlowPlatform(ScriptedPlatform):
+    """Answers after a round trip; counts how many sends were in flight at once."""
+
+    def __init__(self, name: str, rtt: float) -> None:
+        super().__init__(name)
+        self.rtt = rtt
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def send(self, target: ChatTarget, message: Message, *, plain: bool = False) -> SentRef:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.rtt)
+            return await super().send(target, message, plain=plain)
+        finally:
+            self.in_flight -= 1
+
+
+@pytest.mark.parametrize(("max_in_flight", "expected_most"), [(1, 1), (4, 4), (8, 8)])
+async def test_sends_to_different_chats_overlap_up_to_the_setting(
+    max_in_flight: int, expected_most: int
+) -> None:
+    rig = Rig(max_in_flight=max_in_flight)
+    slow = SlowPlatform(TG, rtt=0.02)
+    rig.delivery.platforms[TG] = slow
+    ids = [rig.add(str(100 + i)) for i in range(12)]
+    await rig.delivery.run_once(TG)
+    assert slow.most_in_flight == expected_most
+    assert all(rig.outbox.rows[i].state is DeliveryState.SENT for i in ids)
+    # the overall limit counts sends in flight: a batch never exceeds it
+    assert rig.delivery.pacers[TG].in_flight == 0
+
+
+async def test_sends_in_flight_count_against_the_overall_limit() -> None:
+    pacer = Pacer(1000.0, None, 3.0)
+    now = datetime(2026, 1, 30, 9, 0, tzinfo=UTC)
+    pacer.in_flight = 3
+    assert pacer.budget(now) == 0
+    assert pacer.next_allowed("7", now) > now
+    pacer.in_flight = 1
+    pacer.record("5", now)
+    assert pacer.budget(now) == 1 and pacer.next_allowed("7", now) == now
 
 
 async def test_per_chat_fifo_survives_failures() -> None:
@@ -319,7 +365,8 @@ def test_global_budget_and_wait_for_a_batch() -> None:
 
 
 async def test_a_row_whose_lease_was_lost_is_never_sent_by_its_old_sender() -> None:
-    rig = Rig(lease_seconds=30, send_timeout_seconds=1000)
+    # one send at a time: the second row waits behind the first while its lease runs out
+    rig = Rig(lease_seconds=30, send_timeout_seconds=1000, max_in_flight=1)
     first, second = rig.add("42"), rig.add("43")
     rig.tg.block = asyncio.Event()  # the first send hangs; both rows are leased by then
     slow = asyncio.create_task(rig.delivery.run_once(TG))

@@ -214,8 +214,10 @@ async def test_telegram_fatal_pauses_keeps_rows_and_slack_flows(
     await rig.step(SL, 1.0, rounds=3)
     assert state_of(rig, "CA1") == ["sent", "sent"]  # Slack is not held up
     tg_rows = [r for r in rig.rows() if r.platform == "telegram"]
-    # kept (put back, or never claimed behind the first), not failed, attempt not counted
-    assert all(r.state in ("retry", "pending") and r.attempts == 0 for r in tg_rows)
+    # kept (put back, or never claimed behind the first), not failed, attempt not counted;
+    # sends to other chats already in flight when the answer came may have gone out
+    kept = [r for r in tg_rows if r.state != "sent"]
+    assert kept and all(r.state in ("retry", "pending") and r.attempts == 0 for r in kept)
     assert not rig.delivery.health[TG].healthy(rig.clock())
     assert any("paused" in r.getMessage() for r in caplog.records)
     attempts = len(tg.sent)
