@@ -259,9 +259,7 @@ class Delivery:
         self._claimed_up_to[platform] = limit
         if limit <= 0:
             return 0
-        entries = await self.outbox.claim_due(
-            platform, now, limit, self.settings.lease_seconds
-        )
+        entries = await self.outbox.claim_due(platform, now, limit, self.settings.lease_seconds)
         held: dict[ChatTarget, datetime] = {}  # chats put off in this batch → until when
         for index, entry in enumerate(entries):
             now = self.clock()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import JSON, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import timeline
+from bot import tally, timeline
 from bot.models import (
     Change,
     FeedItem,
@@ -109,11 +110,12 @@ class MeetingStore:
                     item_key=item.key,
                 )
                 candidates = await self._candidates(conn, report, item.published)
-                result = timeline.merge(candidates, report, source, now, self.rules, seq=_NEW_SEQ)
-                if result.meeting is None:
+                merged = await self._merge(conn, candidates, report, source, now)
+                if merged is None:
                     continue
+                result, entry, checkpoints = merged
                 previous = {m.id: m.state for m in candidates}
-                result = await _save(conn, result, item_id, now)
+                result = await _save(conn, result, entry, item_id, checkpoints, now)
                 assert result.meeting is not None and result.meeting.id is not None
                 mid = result.meeting.id
                 if mid not in before:
@@ -162,6 +164,39 @@ class MeetingStore:
             return out
 
         return await self.db.write(work)
+
+    async def _merge(
+        self,
+        conn: AsyncConnection,
+        candidates: Sequence[TimelineMeeting],
+        report: MeetingReport,
+        source: SourceRef,
+        now: datetime,
+    ) -> tuple[MergeResult, timeline.ReportEntry, _Checkpoints] | None:
+        """Merge one report; None when it is ignored. Touches only the meeting's tallies,
+        plus, for a report older than the meeting's newest, the reports after it."""
+        target, why = timeline.find_meeting(candidates, report, source.published, self.rules)
+        entry = timeline.ReportEntry(report=report, source=source, received_at=now, seq=_NEW_SEQ)
+        if target is None:
+            if report.venue is None and report.date is None:
+                return None
+            result = timeline.new_meeting(entry, now, self.rules, why)
+            return result, entry, _Checkpoints(own=tally.Content.of(report))
+        placed = await _place(conn, target, entry)
+        if placed is not None:
+            extended = timeline.extend(target, entry, now, self.rules, why, decider=placed.decider)
+            if extended is not None:
+                assert extended.meeting is not None and extended.meeting.tally is not None
+                if placed.own is None:  # in order: the decider after it is the meeting's
+                    placed.own = extended.meeting.tally.decider
+                return extended, entry, placed
+        # no tallies yet, or a late rescheduling: read every report of this meeting once
+        assert target.id is not None
+        loaded = await _load_meetings(conn, select(meetings).where(meetings.c.id == target.id))
+        full = replace(loaded[0], tally=None)
+        rebuilt = timeline.extend(full, entry, now, self.rules, why)
+        assert rebuilt is not None and rebuilt.meeting is not None
+        return rebuilt, entry, _all_checkpoints(rebuilt.meeting.reports)
 
     async def _candidates(
         self, conn: AsyncConnection, report: MeetingReport, published: datetime
@@ -225,7 +260,7 @@ class MeetingStore:
             )
         if not conds:
             return []
-        return await _load_meetings(conn, select(meetings).where(or_(*conds)))
+        return await _load_candidates(conn, select(meetings).where(or_(*conds)))
 
     # ------------------------------------------------------------------ queries
 
@@ -401,6 +436,92 @@ async def _load_meetings(conn: AsyncConnection, query: Any) -> list[TimelineMeet
     return [codec.meeting_from_rows(r, entries[r["id"]]) for r in rows]
 
 
+async def _load_candidates(conn: AsyncConnection, query: Any) -> list[TimelineMeeting]:
+    """Meetings with their tallies but not their reports (loaded only when untallied)."""
+    rows = (await conn.execute(query)).mappings().all()
+    tallied = [codec.meeting_from_rows(r, []) for r in rows if r["tally"] is not None]
+    untallied = [r["id"] for r in rows if r["tally"] is None]
+    if untallied:
+        tallied += await _load_meetings(conn, select(meetings).where(meetings.c.id.in_(untallied)))
+    return tallied
+
+
+@dataclass
+class _Checkpoints:
+    """The status decider after the new report (``own``) and after reports it precedes."""
+
+    own: tally.Content | None = None
+    decider: tally.Content | None = None  # the meeting's decider, for a late report
+    updates: list[tuple[int, tally.Content]] = field(default_factory=list)
+
+
+def _key_before(published: datetime, received_at: datetime, seq: int) -> Any:
+    """Reports read before (published, received_at, seq), in the tallies' order."""
+    pub, rec = reports.c.source_published, reports.c.received_at
+    return or_(
+        pub < published,
+        and_(
+            pub == published,
+            or_(rec < received_at, and_(rec == received_at, reports.c.id < seq)),
+        ),
+    )
+
+
+async def _place(
+    conn: AsyncConnection, target: TimelineMeeting, entry: timeline.ReportEntry
+) -> _Checkpoints | None:
+    """Where the status decider stands around a new report; None: read all reports."""
+    counts = target.tally
+    if counts is None:
+        return None
+    if tally.entry_key(entry, counts.count) > counts.newest:
+        return _Checkpoints()
+    pub, rec = entry.source.published, entry.received_at
+    prev = (
+        await conn.execute(
+            select(reports.c.decider_after)
+            .where(reports.c.meeting_id == target.id, _key_before(pub, rec, _NEW_SEQ))
+            .order_by(
+                reports.c.source_published.desc(), reports.c.received_at.desc(), reports.c.id.desc()
+            )
+            .limit(1)
+        )
+    ).first()
+    if prev is not None and prev[0] is None:
+        return None
+    content = tally.Content.of(entry.report)
+    if prev is not None:
+        content = tally.step_decider(tally.Content.from_json(prev[0]), content)
+    current = content
+    placed = _Checkpoints(own=current)
+    later = await conn.execute(
+        select(reports)
+        .where(reports.c.meeting_id == target.id, ~_key_before(pub, rec, _NEW_SEQ))
+        .order_by(reports.c.source_published, reports.c.received_at, reports.c.id)
+    )
+    for row in later.mappings():
+        current = tally.step_decider(current, codec.report_content(row))
+        stored = row["decider_after"]
+        if stored is not None and tally.Content.from_json(stored) == current:
+            placed.decider = counts.decider  # nothing after this point changes
+            return placed
+        placed.updates.append((row["id"], current))
+    placed.decider = current
+    return placed
+
+
+def _all_checkpoints(entries: Sequence[timeline.ReportEntry]) -> _Checkpoints:
+    ordered = sorted(enumerate(entries), key=lambda ie: tally.entry_key(ie[1], ie[0]))
+    deciders = tally.fold_deciders(None, (tally.Content.of(e.report) for _, e in ordered))
+    out = _Checkpoints()
+    for (_, entry), decider in zip(ordered, deciders, strict=True):
+        if entry.seq == _NEW_SEQ:
+            out.own = decider
+        else:
+            out.updates.append((entry.seq, decider))
+    return out
+
+
 async def _active_subscriptions(conn: AsyncConnection) -> list[Any]:
     rows = (
         (await conn.execute(select(subscriptions).where(subscriptions.c.active.is_(True))))
@@ -411,10 +532,15 @@ async def _active_subscriptions(conn: AsyncConnection) -> list[Any]:
 
 
 async def _save(
-    conn: AsyncConnection, result: MergeResult, item_id: int, now: datetime
+    conn: AsyncConnection,
+    result: MergeResult,
+    entry: timeline.ReportEntry,
+    item_id: int,
+    checkpoints: _Checkpoints,
+    now: datetime,
 ) -> MergeResult:
     meeting = result.meeting
-    assert meeting is not None
+    assert meeting is not None and meeting.tally is not None and checkpoints.own is not None
     cols = codec.meeting_columns(meeting.state)
     last_published = meeting.last_published
     if result.is_new:
@@ -425,19 +551,30 @@ async def _save(
         )
         result = result.with_id(int(res.scalar_one()))
         meeting = result.meeting
-        assert meeting is not None
-    else:
-        await conn.execute(
-            update(meetings)
-            .where(meetings.c.id == meeting.id)
-            .values(**cols, updated_at=now, last_published=last_published)
+    assert meeting is not None and meeting.tally is not None
+    res = await conn.execute(
+        insert(reports)
+        .values(
+            meeting_id=meeting.id,
+            item_id=item_id,
+            decider_after=checkpoints.own.to_json(),
+            **codec.report_columns(entry),
         )
-    newest = meeting.reports[-1]
-    await conn.execute(
-        insert(reports).values(
-            meeting_id=meeting.id, item_id=item_id, **codec.report_columns(newest)
-        )
+        .returning(reports.c.id)
     )
+    counts = meeting.tally.rebind_seq(_NEW_SEQ, int(res.scalar_one()))
+    await conn.execute(
+        update(meetings)
+        .where(meetings.c.id == meeting.id)
+        .values(**cols, updated_at=now, last_published=last_published, tally=counts.to_json())
+    )
+    if checkpoints.updates:
+        await conn.execute(
+            update(reports)
+            .where(reports.c.id == bindparam("report_id"))
+            .values(decider_after=bindparam("decider", type_=JSON)),
+            [{"report_id": rid, "decider": c.to_json()} for rid, c in checkpoints.updates],
+        )
     await _save_entities(conn, meeting)
     return result
 

@@ -115,7 +115,10 @@ meetings = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("last_published", UTCDateTime, nullable=False),
+    # running tallies of the reports (bot.tally), so a new report needs no other report
+    Column("tally", JSON),
     Index(None, "expected", "last_day"),
+    Index(None, "expected", "date", "last_published"),
     Index(None, "venue"),
     Index(None, "last_published"),
 )
@@ -132,6 +135,7 @@ meeting_entities = Table(
     ),
     Column("entity_id", String(128), primary_key=True),
     Index(None, "entity_id"),
+    Index(None, "entity_id", "meeting_id"),
 )
 
 reports = Table(
@@ -157,7 +161,11 @@ reports = Table(
     Column("source_published", UTCDateTime, nullable=False),
     Column("source_item_key", String(512), nullable=False, default=""),
     Column("received_at", UTCDateTime, nullable=False),
+    # the status decider after this report, reading the meeting's reports in order
+    # (bot.tally.Content as JSON): a late report re-reads only the reports after it
+    Column("decider_after", JSON),
     Index(None, "meeting_id"),
+    Index(None, "meeting_id", "source_published", "received_at", "id"),
     Index(None, "venue"),
     Index(None, "date"),
     Index(None, "previous_date"),

@@ -1,0 +1,53 @@
+"""Meetings: running tallies of their reports, the status decider after each report, and
+indexes that serve the upcoming-meeting queries without scanning.
+
+``meetings.tally`` and ``reports.decider_after`` start empty: a meeting's are built from
+its reports the first time a new report reaches it.
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | Sequence[str] | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("meetings") as batch:
+        batch.add_column(sa.Column("tally", sa.JSON(), nullable=True))
+        batch.create_index(
+            batch.f("ix_meetings_expected_date_last_published"),
+            ["expected", "date", "last_published"],
+            unique=False,
+        )
+    with op.batch_alter_table("reports") as batch:
+        batch.add_column(sa.Column("decider_after", sa.JSON(), nullable=True))
+        batch.create_index(
+            batch.f("ix_reports_meeting_id_source_published_received_at_id"),
+            ["meeting_id", "source_published", "received_at", "id"],
+            unique=False,
+        )
+    with op.batch_alter_table("meeting_entities") as batch:
+        batch.create_index(
+            batch.f("ix_meeting_entities_entity_id_meeting_id"),
+            ["entity_id", "meeting_id"],
+            unique=False,
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("meeting_entities") as batch:
+        batch.drop_index(batch.f("ix_meeting_entities_entity_id_meeting_id"))
+    with op.batch_alter_table("reports") as batch:
+        batch.drop_index(batch.f("ix_reports_meeting_id_source_published_received_at_id"))
+        batch.drop_column("decider_after")
+    with op.batch_alter_table("meetings") as batch:
+        batch.drop_index(batch.f("ix_meetings_expected_date_last_published"))
+        batch.drop_column("tally")
