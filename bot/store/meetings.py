@@ -28,6 +28,7 @@ from bot.store.schema import (
     changes,
     items,
     meeting_entities,
+    meeting_report_values,
     meetings,
     outbox,
     reports,
@@ -115,7 +116,10 @@ class MeetingStore:
                     continue
                 result, entry, checkpoints = merged
                 previous = {m.id: m.state for m in candidates}
-                result = await _save(conn, result, entry, item_id, checkpoints, now)
+                prior = None if result.is_new or result.meeting is None else result.meeting.id
+                result = await _save(
+                    conn, result, entry, item_id, checkpoints, now, previous.get(prior)
+                )
                 assert result.meeting is not None and result.meeting.id is not None
                 mid = result.meeting.id
                 if mid not in before:
@@ -206,8 +210,9 @@ class MeetingStore:
         conds: list[Any] = []
         if cf.date_from is not None and cf.date_to is not None:
             lo = cf.date_from - timedelta(days=_MAX_RANGE_DAYS)
-            by_report_day = select(reports.c.meeting_id).where(
-                reports.c.date.between(lo, cf.date_to)
+            by_report_day = select(meeting_report_values.c.meeting_id).where(
+                meeting_report_values.c.kind == "day",
+                meeting_report_values.c.value.between(lo.isoformat(), cf.date_to.isoformat()),
             )
             conds.append(meetings.c.id.in_(by_report_day))
             conds.append(meetings.c.date.between(lo, cf.date_to))
@@ -228,7 +233,10 @@ class MeetingStore:
                     ),
                 )
             )
-            by_report_venue = select(reports.c.meeting_id).where(reports.c.venue.in_(cf.venues))
+            by_report_venue = select(meeting_report_values.c.meeting_id).where(
+                meeting_report_values.c.kind == "venue",
+                meeting_report_values.c.value.in_(sorted(cf.venues)),
+            )
             conds.append(
                 and_(
                     meetings.c.id.in_(by_report_venue),
@@ -538,6 +546,7 @@ async def _save(
     item_id: int,
     checkpoints: _Checkpoints,
     now: datetime,
+    previous: MeetingState | None,
 ) -> MergeResult:
     meeting = result.meeting
     assert meeting is not None and meeting.tally is not None and checkpoints.own is not None
@@ -575,14 +584,37 @@ async def _save(
             .values(decider_after=bindparam("decider", type_=JSON)),
             [{"report_id": rid, "decider": c.to_json()} for rid, c in checkpoints.updates],
         )
-    await _save_entities(conn, meeting)
+    await _save_report_values(conn, meeting.id, entry.report)
+    if previous is None or _entities(previous) != _entities(meeting.state):
+        await _save_entities(conn, meeting)
     return result
+
+
+async def _save_report_values(
+    conn: AsyncConnection, meeting_id: int | None, report: MeetingReport
+) -> None:
+    rows = [
+        {"meeting_id": meeting_id, "kind": kind, "value": value}
+        for kind, value in (
+            ("day", report.date.isoformat() if report.date else None),
+            ("venue", report.venue),
+        )
+        if value is not None
+    ]
+    if rows:
+        stmt = insert_ignore(conn, meeting_report_values, ["meeting_id", "kind", "value"])
+        await conn.execute(stmt, rows)
+
+
+def _entities(state: MeetingState) -> set[str]:
+    ids = set(state.participants)
+    ids.update(v for v in (state.venue, state.previous_venue) if v)
+    return ids
 
 
 async def _save_entities(conn: AsyncConnection, meeting: TimelineMeeting) -> None:
     await conn.execute(delete(meeting_entities).where(meeting_entities.c.meeting_id == meeting.id))
-    ids = set(meeting.state.participants)
-    ids.update(v for v in (meeting.state.venue, meeting.state.previous_venue) if v)
+    ids = _entities(meeting.state)
     if ids:
         await conn.execute(
             insert(meeting_entities),

@@ -138,6 +138,22 @@ meeting_entities = Table(
     Index(None, "entity_id", "meeting_id"),
 )
 
+# The days (start days) and venues a meeting's reports have named, once each: finding
+# candidate meetings by them reads one row per value, not one per report.
+meeting_report_values = Table(
+    "meeting_report_values",
+    metadata,
+    Column(
+        "meeting_id",
+        Integer,
+        ForeignKey("meetings.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(8), primary_key=True),  # "day" (ISO date) or "venue"
+    Column("value", String(128), primary_key=True),
+    Index(None, "kind", "value"),
+)
+
 reports = Table(
     "reports",
     metadata,

@@ -1,5 +1,6 @@
-"""Meetings: running tallies of their reports, the status decider after each report, and
-indexes that serve the upcoming-meeting queries without scanning.
+"""Meetings: running tallies of their reports, the status decider after each report, the
+days and venues their reports named (once each), and indexes that serve the
+upcoming-meeting queries without scanning.
 
 ``meetings.tally`` and ``reports.decider_after`` start empty: a meeting's are built from
 its reports the first time a new report reaches it.
@@ -20,6 +21,34 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "meeting_report_values",
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("value", sa.String(length=128), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["meetings.id"],
+            name=op.f("fk_meeting_report_values_meeting_id_meetings"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "meeting_id", "kind", "value", name=op.f("pk_meeting_report_values")
+        ),
+    )
+    with op.batch_alter_table("meeting_report_values") as batch:
+        batch.create_index(
+            batch.f("ix_meeting_report_values_kind_value"), ["kind", "value"], unique=False
+        )
+    op.execute(
+        "INSERT INTO meeting_report_values (meeting_id, kind, value) "
+        "SELECT DISTINCT meeting_id, 'day', CAST(date AS VARCHAR(10)) FROM reports "
+        "WHERE date IS NOT NULL"
+    )
+    op.execute(
+        "INSERT INTO meeting_report_values (meeting_id, kind, value) "
+        "SELECT DISTINCT meeting_id, 'venue', venue FROM reports WHERE venue IS NOT NULL"
+    )
     with op.batch_alter_table("meetings") as batch:
         batch.add_column(sa.Column("tally", sa.JSON(), nullable=True))
         batch.create_index(
@@ -51,3 +80,6 @@ def downgrade() -> None:
     with op.batch_alter_table("meetings") as batch:
         batch.drop_index(batch.f("ix_meetings_expected_date_last_published"))
         batch.drop_column("tally")
+    with op.batch_alter_table("meeting_report_values") as batch:
+        batch.drop_index(batch.f("ix_meeting_report_values_kind_value"))
+    op.drop_table("meeting_report_values")
