@@ -115,10 +115,11 @@ class MeetingStore:
                 if merged is None:
                     continue
                 result, entry, checkpoints = merged
+                by_id = {m.id: m for m in candidates}
                 previous = {m.id: m.state for m in candidates}
                 prior = None if result.is_new or result.meeting is None else result.meeting.id
                 result = await _save(
-                    conn, result, entry, item_id, checkpoints, now, previous.get(prior)
+                    conn, result, entry, item_id, checkpoints, now, by_id.get(prior)
                 )
                 assert result.meeting is not None and result.meeting.id is not None
                 mid = result.meeting.id
@@ -546,8 +547,9 @@ async def _save(
     item_id: int,
     checkpoints: _Checkpoints,
     now: datetime,
-    previous: MeetingState | None,
+    prior: TimelineMeeting | None,
 ) -> MergeResult:
+    """Store a merge: the meeting row and tallies, the new report, what it names."""
     meeting = result.meeting
     assert meeting is not None and meeting.tally is not None and checkpoints.own is not None
     cols = codec.meeting_columns(meeting.state)
@@ -584,10 +586,19 @@ async def _save(
             .values(decider_after=bindparam("decider", type_=JSON)),
             [{"report_id": rid, "decider": c.to_json()} for rid, c in checkpoints.updates],
         )
-    await _save_report_values(conn, meeting.id, entry.report)
-    if previous is None or _entities(previous) != _entities(meeting.state):
+    if prior is None or not _names_nothing_new(prior, entry.report):
+        await _save_report_values(conn, meeting.id, entry.report)
+    if prior is None or _entities(prior.state) != _entities(meeting.state):
         await _save_entities(conn, meeting)
     return result
+
+
+def _names_nothing_new(meeting: TimelineMeeting, report: MeetingReport) -> bool:
+    """The meeting's reports already named this report's day and venue."""
+    if meeting.tally is None:
+        return False
+    day_known = report.date is None or any(r[0] == report.date for r in meeting.tally.ranges())
+    return day_known and (report.venue is None or report.venue in meeting.tally.venues())
 
 
 async def _save_report_values(
