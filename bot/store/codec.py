@@ -81,6 +81,12 @@ def meeting_columns(state: MeetingState) -> dict[str, Any]:
     }
 
 
+def entity_columns(state: MeetingState) -> dict[str, Any]:
+    """What ``meeting_entities`` mirrors of its meeting (see the schema)."""
+    cols = meeting_columns(state)
+    return {"expected": cols["expected"], "date": cols["date"], "last_day": cols["last_day"]}
+
+
 def meeting_state_from_row(row: Mapping[Any, Any]) -> MeetingState:
     return MeetingState(
         venue=row["venue"],

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import JSON, and_, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import tally, timeline
@@ -145,7 +145,9 @@ class MeetingStore:
                 (
                     await conn.execute(
                         select(meetings).where(
-                            meetings.c.expected.is_(True), meetings.c.last_day <= cutoff
+                            meetings.c.expected.is_(True),
+                            meetings.c.date <= cutoff,  # implied; lets the day index serve
+                            meetings.c.last_day <= cutoff,
                         )
                     )
                 )
@@ -165,6 +167,7 @@ class MeetingStore:
                     .where(meetings.c.id == res.meeting.id)
                     .values(**codec.meeting_columns(res.meeting.state), updated_at=now)
                 )
+                await _mirror_to_entities(conn, res.meeting.id, res.meeting.state)
                 out.extend(await _save_changes(conn, res.changes, subs, now, self.rules))
             return out
 
@@ -287,21 +290,23 @@ class MeetingStore:
         self, now: datetime, entity_ids: frozenset[str] = frozenset()
     ) -> MeetingView | None:
         async def work(conn: AsyncConnection) -> MeetingView | None:
-            first = (
-                await conn.execute(
-                    select(func.min(meetings.c.date)).where(
-                        *_expected_dated(now), *_concerning(entity_ids)
+            if entity_ids:
+                found = await _next_for_entities(conn, now, entity_ids)
+            else:
+                first = (
+                    await conn.execute(
+                        select(meetings.c.date)
+                        .where(*_expected_dated(now))
+                        .order_by(meetings.c.date)
+                        .limit(1)
                     )
+                ).scalar()
+                if first is None:
+                    return None
+                found = await _load_meetings(
+                    conn,
+                    select(meetings).where(*_expected_dated(now), meetings.c.date == first),
                 )
-            ).scalar()
-            if first is None:
-                return None
-            found = await _load_meetings(
-                conn,
-                select(meetings).where(
-                    *_expected_dated(now), meetings.c.date == first, *_concerning(entity_ids)
-                ),
-            )
             best = timeline.next_meeting(found, now, entity_ids, self.rules)
             return best.view() if best else None
 
@@ -311,8 +316,13 @@ class MeetingStore:
         self, now: datetime, entity_ids: frozenset[str] = frozenset(), limit: int = 10
     ) -> list[MeetingView]:
         async def work(conn: AsyncConnection) -> list[MeetingView]:
-            dated = select(meetings).where(*_expected_dated(now), *_concerning(entity_ids))
-            dated = dated.order_by(meetings.c.date, meetings.c.id).limit(limit)
+            if entity_ids:
+                ids = await _upcoming_ids_for_entities(conn, now, entity_ids, limit)
+                found = await _load_meetings(conn, select(meetings).where(meetings.c.id.in_(ids)))
+            else:
+                dated = select(meetings).where(*_expected_dated(now))
+                dated = dated.order_by(meetings.c.date, meetings.c.id).limit(limit)
+                found = await _load_meetings(conn, dated)
             undated = (
                 select(meetings)
                 .where(
@@ -324,7 +334,6 @@ class MeetingStore:
                 .order_by(meetings.c.last_published.desc())
                 .limit(limit)
             )
-            found = await _load_meetings(conn, dated)
             found += await _load_meetings(conn, undated)
             listed = timeline.upcoming(found, now, entity_ids, limit, self.rules)
             return [m.view() for m in listed]
@@ -417,10 +426,60 @@ def _expected_dated(now: datetime) -> list[Any]:
 def _concerning(entity_ids: frozenset[str]) -> list[Any]:
     if not entity_ids:
         return []
-    who = select(meeting_entities.c.meeting_id).where(
-        meeting_entities.c.entity_id.in_(sorted(entity_ids))
-    )
-    return [meetings.c.id.in_(who)]
+    return [
+        exists().where(
+            meeting_entities.c.meeting_id == meetings.c.id,
+            meeting_entities.c.entity_id.in_(sorted(entity_ids)),
+        )
+    ]
+
+
+def _entity_expected_dated(entity_id: str, now: datetime) -> list[Any]:
+    me = meeting_entities.c
+    return [
+        me.entity_id == entity_id,
+        me.expected.is_(True),
+        me.date.is_not(None),
+        me.last_day >= now.date(),
+    ]
+
+
+async def _next_for_entities(
+    conn: AsyncConnection, now: datetime, entity_ids: frozenset[str]
+) -> list[TimelineMeeting]:
+    """The expected meetings on the first day any of these entities has one."""
+    me = meeting_entities.c
+    firsts = []
+    for entity in sorted(entity_ids):
+        query = select(me.date).where(*_entity_expected_dated(entity, now)).order_by(me.date)
+        if (day := (await conn.execute(query.limit(1))).scalar()) is not None:
+            firsts.append(day)
+    if not firsts:
+        return []
+    ids: set[int] = set()
+    for entity in sorted(entity_ids):
+        query = select(me.meeting_id).where(
+            *_entity_expected_dated(entity, now), me.date == min(firsts)
+        )
+        ids.update((await conn.execute(query)).scalars())
+    return await _load_meetings(conn, select(meetings).where(meetings.c.id.in_(sorted(ids))))
+
+
+async def _upcoming_ids_for_entities(
+    conn: AsyncConnection, now: datetime, entity_ids: frozenset[str], limit: int
+) -> list[int]:
+    """The first ``limit`` dated expected meetings (by day, then id) of any of these."""
+    me = meeting_entities.c
+    found: set[tuple[Any, int]] = set()
+    for entity in sorted(entity_ids):
+        query = (
+            select(me.date, me.meeting_id)
+            .where(*_entity_expected_dated(entity, now))
+            .order_by(me.date, me.meeting_id)
+            .limit(limit)
+        )
+        found.update((row[0], row[1]) for row in await conn.execute(query))
+    return [mid for _, mid in sorted(found)[:limit]]
 
 
 async def _load_meetings(conn: AsyncConnection, query: Any) -> list[TimelineMeeting]:
@@ -590,7 +649,19 @@ async def _save(
         await _save_report_values(conn, meeting.id, entry.report)
     if prior is None or _entities(prior.state) != _entities(meeting.state):
         await _save_entities(conn, meeting)
+    elif codec.entity_columns(prior.state) != codec.entity_columns(meeting.state):
+        await _mirror_to_entities(conn, meeting.id, meeting.state)
     return result
+
+
+async def _mirror_to_entities(
+    conn: AsyncConnection, meeting_id: int | None, state: MeetingState
+) -> None:
+    await conn.execute(
+        update(meeting_entities)
+        .where(meeting_entities.c.meeting_id == meeting_id)
+        .values(**codec.entity_columns(state))
+    )
 
 
 def _names_nothing_new(meeting: TimelineMeeting, report: MeetingReport) -> bool:
@@ -629,7 +700,10 @@ async def _save_entities(conn: AsyncConnection, meeting: TimelineMeeting) -> Non
     if ids:
         await conn.execute(
             insert(meeting_entities),
-            [{"meeting_id": meeting.id, "entity_id": e} for e in sorted(ids)],
+            [
+                {"meeting_id": meeting.id, "entity_id": e, **codec.entity_columns(meeting.state)}
+                for e in sorted(ids)
+            ],
         )
 
 

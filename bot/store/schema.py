@@ -117,7 +117,7 @@ meetings = Table(
     Column("last_published", UTCDateTime, nullable=False),
     # running tallies of the reports (bot.tally), so a new report needs no other report
     Column("tally", JSON),
-    Index(None, "expected", "last_day"),
+    # upcoming meetings in day order; undated ones newest first (date IS NULL)
     Index(None, "expected", "date", "last_published"),
     Index(None, "venue"),
     Index(None, "last_published"),
@@ -134,8 +134,13 @@ meeting_entities = Table(
         primary_key=True,
     ),
     Column("entity_id", String(128), primary_key=True),
+    # the meeting's columns that upcoming-meeting queries filter and order by, mirrored
+    # so a query for one actor or venue walks that entity's upcoming meetings in order
+    Column("expected", Boolean),
+    Column("date", Date),
+    Column("last_day", Date),
     Index(None, "entity_id"),
-    Index(None, "entity_id", "meeting_id"),
+    Index(None, "entity_id", "expected", "date", "meeting_id"),
 )
 
 # The days (start days) and venues a meeting's reports have named, once each: finding

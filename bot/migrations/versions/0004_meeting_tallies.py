@@ -1,6 +1,6 @@
 """Meetings: running tallies of their reports, the status decider after each report, the
 days and venues their reports named (once each), and indexes that serve the
-upcoming-meeting queries without scanning.
+upcoming-meeting queries without scanning (the expected-meetings index is by day).
 
 ``meetings.tally`` and ``reports.decider_after`` start empty: a meeting's are built from
 its reports the first time a new report reaches it.
@@ -51,6 +51,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("meetings") as batch:
         batch.add_column(sa.Column("tally", sa.JSON(), nullable=True))
+        # replaced: with it SQLite sorted every meeting still ahead to find the first
+        batch.drop_index(batch.f("ix_meetings_expected_last_day"))
         batch.create_index(
             batch.f("ix_meetings_expected_date_last_published"),
             ["expected", "date", "last_published"],
@@ -64,21 +66,35 @@ def upgrade() -> None:
             unique=False,
         )
     with op.batch_alter_table("meeting_entities") as batch:
+        batch.add_column(sa.Column("expected", sa.Boolean(), nullable=True))
+        batch.add_column(sa.Column("date", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("last_day", sa.Date(), nullable=True))
         batch.create_index(
-            batch.f("ix_meeting_entities_entity_id_meeting_id"),
-            ["entity_id", "meeting_id"],
+            batch.f("ix_meeting_entities_entity_id_expected_date_meeting_id"),
+            ["entity_id", "expected", "date", "meeting_id"],
             unique=False,
+        )
+    for column in ("expected", "date", "last_day"):
+        op.execute(
+            f"UPDATE meeting_entities SET {column} = (SELECT meetings.{column} FROM meetings "
+            "WHERE meetings.id = meeting_entities.meeting_id)"
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("meeting_entities") as batch:
-        batch.drop_index(batch.f("ix_meeting_entities_entity_id_meeting_id"))
+        batch.drop_index(batch.f("ix_meeting_entities_entity_id_expected_date_meeting_id"))
+        batch.drop_column("last_day")
+        batch.drop_column("date")
+        batch.drop_column("expected")
     with op.batch_alter_table("reports") as batch:
         batch.drop_index(batch.f("ix_reports_meeting_id_source_published_received_at_id"))
         batch.drop_column("decider_after")
     with op.batch_alter_table("meetings") as batch:
         batch.drop_index(batch.f("ix_meetings_expected_date_last_published"))
+        batch.create_index(
+            batch.f("ix_meetings_expected_last_day"), ["expected", "last_day"], unique=False
+        )
         batch.drop_column("tally")
     with op.batch_alter_table("meeting_report_values") as batch:
         batch.drop_index(batch.f("ix_meeting_report_values_kind_value"))
