@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from bot.models import FeedItem, MeetingReport, MeetingState
+from bot import timeline
+from bot.models import FeedItem, MeetingReport, MeetingState, MeetingStatus
 from bot.store import Store
 from bot.store.schema import meetings, reports
 from bot.timeline import DEFAULT_RULES, derive_state
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_tally import random_entry  # noqa: E402
+from test_tally import random_entry
 
 NOW = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
 
@@ -77,5 +78,46 @@ async def test_every_recorded_state_equals_the_reference(tmp_path: Path, seed: i
                     assert meeting.state.date == expected.date
                     assert meeting.state.venue == expected.venue
                     assert meeting.state.tentative == expected.tentative
+    finally:
+        await store.close()
+
+
+def plan(rng: random.Random) -> MeetingReport:
+    """Mostly plans, over a few weeks and places, a few undated."""
+    day = NOW.date() + timedelta(days=rng.randint(-5, 25)) if rng.random() < 0.85 else None
+    return MeetingReport(
+        venue=rng.choice(("geneva", "abu-dhabi", "riyadh", "other:Oslo", None)),
+        date=day,
+        date_end=day + timedelta(days=1) if day and rng.random() < 0.2 else None,
+        status=rng.choice([MeetingStatus.UPCOMING] * 6 + list(MeetingStatus)),
+        tentative=rng.random() < 0.2,
+        participants=tuple(rng.sample(("witkoff", "dmitriev", "umerov", "kushner"), 2)),
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+async def test_indexed_queries_answer_as_the_timeline_does(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(100 + seed)
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        for n in range(40):
+            published = NOW - timedelta(hours=rng.randint(0, 240))
+            await store.record_item("f", feed_item(n, published), "en", [plan(rng)], NOW)
+            if n == 30:
+                await store.record_ageing(NOW + timedelta(days=3))
+        every = await store.meetings.all_meetings()
+        filters = [frozenset(), frozenset({"witkoff"}), frozenset({"geneva", "umerov"})]
+        shown = 0
+        for days in (-6, -1, 0, 2, 4, 30):
+            now = NOW + timedelta(days=days)
+            for ids in filters:
+                best = timeline.next_meeting(every, now, ids)
+                found = await store.meetings.next_meeting(now, ids)
+                assert (found.id if found else None) == (best.id if best else None), (days, ids)
+                listed = [m.id for m in timeline.upcoming(every, now, ids, 50)]
+                views = await store.meetings.upcoming(now, ids, limit=50)
+                assert [v.id for v in views] == listed, (days, ids)
+                shown += len(listed)
+        assert shown >= 10  # the comparisons were not all empty
     finally:
         await store.close()
