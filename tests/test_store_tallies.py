@@ -121,3 +121,47 @@ async def test_indexed_queries_answer_as_the_timeline_does(tmp_path: Path, seed:
         assert shown >= 10  # the comparisons were not all empty
     finally:
         await store.close()
+
+
+async def test_a_database_from_before_the_tallies_upgrades_and_keeps_answering(
+    tmp_path: Path,
+) -> None:
+    from alembic import command
+    from sqlalchemy.engine import Connection
+
+    from bot.store.engine import _alembic_config
+
+    rng = random.Random(7)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}"
+    store = await Store.open(url)
+    for n in range(30):
+        published = NOW - timedelta(hours=rng.randint(0, 240))
+        await store.record_item("f", feed_item(n, published), "en", [plan(rng)], NOW)
+    expected_next = await store.meetings.next_meeting(NOW, frozenset({"witkoff"}))
+    expected_list = [v.id for v in await store.meetings.upcoming(NOW, frozenset({"geneva"}))]
+
+    def downgrade(sync_conn: Connection) -> None:
+        cfg = _alembic_config()
+        cfg.attributes["connection"] = sync_conn
+        command.downgrade(cfg, "0003")
+
+    await store.db.write(lambda conn: conn.run_sync(downgrade))
+    await store.close()
+    store = await Store.open(url)  # upgrades again: values and mirrors filled from the rows
+    try:
+        found = await store.meetings.next_meeting(NOW, frozenset({"witkoff"}))
+        assert found is not None and expected_next is not None and found.id == expected_next.id
+        listed = [v.id for v in await store.meetings.upcoming(NOW, frozenset({"geneva"}))]
+        assert listed == expected_list
+        for n in range(30, 45):  # untallied meetings are rebuilt from their reports
+            published = NOW - timedelta(hours=rng.randint(0, 240))
+            before = {m.id: m for m in await store.meetings.all_meetings()}
+            await store.record_item("f", feed_item(n, published), "en", [plan(rng)], NOW)
+            for meeting in await store.meetings.all_meetings():
+                prior = before.get(meeting.id)
+                if prior is None or len(prior.reports) == len(meeting.reports):
+                    continue
+                reference = derive_state(meeting.reports, NOW, DEFAULT_RULES, prior.state)[0]
+                assert meeting.state == reference
+    finally:
+        await store.close()

@@ -82,20 +82,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("meeting_entities") as batch:
-        batch.drop_index(batch.f("ix_meeting_entities_entity_id_expected_date_meeting_id"))
-        batch.drop_column("last_day")
-        batch.drop_column("date")
-        batch.drop_column("expected")
-    with op.batch_alter_table("reports") as batch:
-        batch.drop_index(batch.f("ix_reports_meeting_id_source_published_received_at_id"))
-        batch.drop_column("decider_after")
-    with op.batch_alter_table("meetings") as batch:
-        batch.drop_index(batch.f("ix_meetings_expected_date_last_published"))
-        batch.create_index(
-            batch.f("ix_meetings_expected_last_day"), ["expected", "last_day"], unique=False
-        )
-        batch.drop_column("tally")
-    with op.batch_alter_table("meeting_report_values") as batch:
-        batch.drop_index(batch.f("ix_meeting_report_values_kind_value"))
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): a batch copy of ``meetings``
+    # would drop the old table and cascade to every report, entity and change.
+    op.drop_index(op.f("ix_meeting_entities_entity_id_expected_date_meeting_id"))
+    for column in ("last_day", "date", "expected"):
+        op.drop_column("meeting_entities", column)
+    op.drop_index(op.f("ix_reports_meeting_id_source_published_received_at_id"))
+    op.drop_column("reports", "decider_after")
+    op.drop_index(op.f("ix_meetings_expected_date_last_published"))
+    op.create_index(op.f("ix_meetings_expected_last_day"), "meetings", ["expected", "last_day"])
+    op.drop_column("meetings", "tally")
+    op.drop_index(op.f("ix_meeting_report_values_kind_value"))
     op.drop_table("meeting_report_values")
