@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from bot.models import Day, MeetingReport, MeetingState, MeetingStatus
@@ -89,7 +90,7 @@ class Content:
     def range(self) -> tuple[Day, Day] | None:
         return _range(self.date, self.date_end)
 
-    @property
+    @cached_property
     def strength(self) -> int:
         return strength(self._as_report())
 
@@ -428,8 +429,8 @@ def add(
     else:
         out.decider = decider
     half_life_us = out.half_life_days * _US_PER_DAY
-    if abs(key[0] - out.base_us) / half_life_us > _MAX_EXPONENT:
-        _rebase(out, key[0], half_life_us)
+    if (key[0] - out.base_us) / half_life_us > _MAX_EXPONENT:
+        _rebase(out, key[0], half_life_us)  # older reports only shrink towards 0
     weight = float(2.0 ** ((key[0] - out.base_us) / half_life_us))
     group = out.groups.get(content)
     if group is None:

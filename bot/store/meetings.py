@@ -562,8 +562,10 @@ async def _place(
         content = tally.step_decider(tally.Content.from_json(prev[0]), content)
     current = content
     placed = _Checkpoints(own=current)
+    r = reports.c
     later = await conn.execute(
-        select(reports)
+        select(r.id, r.venue, r.date, r.date_end, r.status, r.tentative, r.official)
+        .add_columns(r.previous_date, r.previous_venue, r.decider_after)
         .where(reports.c.meeting_id == target.id, ~_key_before(pub, rec, _NEW_SEQ))
         .order_by(reports.c.source_published, reports.c.received_at, reports.c.id)
     )
