@@ -162,6 +162,7 @@ async def fill(store: Any, watchlist: Any, n_items: int, n_meetings: int, seed: 
                 "created_at": entries[0].received_at,
                 "updated_at": entries[-1].received_at,
                 "last_published": last,
+                "report_count": len(entries),
             }
         )
         mirrored = codec.entity_columns(state)

@@ -293,19 +293,8 @@ class MeetingStore:
             if entity_ids:
                 found = await _next_for_entities(conn, now, entity_ids)
             else:
-                first = (
-                    await conn.execute(
-                        select(meetings.c.date)
-                        .where(*_expected_dated(now))
-                        .order_by(meetings.c.date)
-                        .limit(1)
-                    )
-                ).scalar()
-                if first is None:
-                    return None
                 found = await _load_meetings(
-                    conn,
-                    select(meetings).where(*_expected_dated(now), meetings.c.date == first),
+                    conn, _most_reported_first(select(meetings).where(*_expected_dated(now)))
                 )
             best = timeline.next_meeting(found, now, entity_ids, self.rules)
             return best.view() if best else None
@@ -462,7 +451,13 @@ async def _next_for_entities(
             *_entity_expected_dated(entity, now), me.date == min(firsts)
         )
         ids.update((await conn.execute(query)).scalars())
-    return await _load_meetings(conn, select(meetings).where(meetings.c.id.in_(sorted(ids))))
+    query = select(meetings).where(meetings.c.id.in_(sorted(ids)))
+    return await _load_meetings(conn, _most_reported_first(query))
+
+
+def _most_reported_first(query: Any) -> Any:
+    """The first of these by day, then most reports, then id (``timeline.next_meeting``)."""
+    return query.order_by(meetings.c.date, meetings.c.report_count.desc(), meetings.c.id).limit(1)
 
 
 async def _upcoming_ids_for_entities(
@@ -638,7 +633,13 @@ async def _save(
     await conn.execute(
         update(meetings)
         .where(meetings.c.id == meeting.id)
-        .values(**cols, updated_at=now, last_published=last_published, tally=counts.to_json())
+        .values(
+            **cols,
+            updated_at=now,
+            last_published=last_published,
+            tally=counts.to_json(),
+            report_count=counts.count,
+        )
     )
     if checkpoints.updates:
         await conn.execute(

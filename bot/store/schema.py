@@ -117,6 +117,8 @@ meetings = Table(
     Column("last_published", UTCDateTime, nullable=False),
     # running tallies of the reports (bot.tally), so a new report needs no other report
     Column("tally", JSON),
+    # how many reports: the next meeting of a day is the most reported one
+    Column("report_count", Integer),
     # upcoming meetings in day order; undated ones newest first (date IS NULL)
     Index(None, "expected", "date", "last_published"),
     Index(None, "venue"),

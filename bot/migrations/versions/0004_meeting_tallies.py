@@ -51,6 +51,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("meetings") as batch:
         batch.add_column(sa.Column("tally", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("report_count", sa.Integer(), nullable=True))
         # replaced: with it SQLite sorted every meeting still ahead to find the first
         batch.drop_index(batch.f("ix_meetings_expected_last_day"))
         batch.create_index(
@@ -74,6 +75,10 @@ def upgrade() -> None:
             ["entity_id", "expected", "date", "meeting_id"],
             unique=False,
         )
+    op.execute(
+        "UPDATE meetings SET report_count = "
+        "(SELECT count(*) FROM reports WHERE reports.meeting_id = meetings.id)"
+    )
     for column in ("expected", "date", "last_day"):
         op.execute(
             f"UPDATE meeting_entities SET {column} = (SELECT meetings.{column} FROM meetings "
@@ -92,5 +97,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_meetings_expected_date_last_published"))
     op.create_index(op.f("ix_meetings_expected_last_day"), "meetings", ["expected", "last_day"])
     op.drop_column("meetings", "tally")
+    op.drop_column("meetings", "report_count")
     op.drop_index(op.f("ix_meeting_report_values_kind_value"))
     op.drop_table("meeting_report_values")
