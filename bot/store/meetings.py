@@ -306,8 +306,7 @@ class MeetingStore:
     ) -> list[MeetingView]:
         async def work(conn: AsyncConnection) -> list[MeetingView]:
             if entity_ids:
-                ids = await _upcoming_ids_for_entities(conn, now, entity_ids, limit)
-                found = await _load_meetings(conn, select(meetings).where(meetings.c.id.in_(ids)))
+                found = await _load_meetings(conn, _upcoming_for_entities(now, entity_ids, limit))
             else:
                 dated = select(meetings).where(*_expected_dated(now))
                 dated = dated.order_by(meetings.c.date, meetings.c.id).limit(limit)
@@ -436,22 +435,29 @@ def _entity_expected_dated(entity_id: str, now: datetime) -> list[Any]:
 async def _next_for_entities(
     conn: AsyncConnection, now: datetime, entity_ids: frozenset[str]
 ) -> list[TimelineMeeting]:
-    """The expected meetings on the first day any of these entities has one."""
+    """The next meeting of any of these entities: their first days in one statement (one
+    index probe each), then the most reported meeting of the earliest."""
     me = meeting_entities.c
-    firsts = []
-    for entity in sorted(entity_ids):
-        query = select(me.date).where(*_entity_expected_dated(entity, now)).order_by(me.date)
-        if (day := (await conn.execute(query.limit(1))).scalar()) is not None:
-            firsts.append(day)
-    if not firsts:
+    firsts = [
+        select(me.date)
+        .where(*_entity_expected_dated(entity, now))
+        .order_by(me.date)
+        .limit(1)
+        .scalar_subquery()
+        for entity in sorted(entity_ids)
+    ]
+    row = (await conn.execute(select(*firsts))).first()
+    days = [day for day in (row or ()) if day is not None]
+    if not days:
         return []
-    ids: set[int] = set()
-    for entity in sorted(entity_ids):
-        query = select(me.meeting_id).where(
-            *_entity_expected_dated(entity, now), me.date == min(firsts)
-        )
-        ids.update((await conn.execute(query)).scalars())
-    query = select(meetings).where(meetings.c.id.in_(sorted(ids)))
+    first = min(days)
+    on_day = select(me.meeting_id).where(
+        me.entity_id.in_(sorted(entity_ids)),
+        me.expected.is_(True),
+        me.date == first,
+        me.last_day >= now.date(),
+    )
+    query = select(meetings).where(meetings.c.id.in_(on_day))
     return await _load_meetings(conn, _most_reported_first(query))
 
 
@@ -460,21 +466,20 @@ def _most_reported_first(query: Any) -> Any:
     return query.order_by(meetings.c.date, meetings.c.report_count.desc(), meetings.c.id).limit(1)
 
 
-async def _upcoming_ids_for_entities(
-    conn: AsyncConnection, now: datetime, entity_ids: frozenset[str], limit: int
-) -> list[int]:
-    """The first ``limit`` dated expected meetings (by day, then id) of any of these."""
+def _upcoming_for_entities(now: datetime, entity_ids: frozenset[str], limit: int) -> Any:
+    """The first ``limit`` dated expected meetings (by day, then id) of any of these:
+    each entity's first ``limit`` through its index, merged in one statement."""
     me = meeting_entities.c
-    found: set[tuple[Any, int]] = set()
-    for entity in sorted(entity_ids):
-        query = (
-            select(me.date, me.meeting_id)
+    each = [
+        meetings.c.id.in_(
+            select(me.meeting_id)
             .where(*_entity_expected_dated(entity, now))
             .order_by(me.date, me.meeting_id)
             .limit(limit)
         )
-        found.update((row[0], row[1]) for row in await conn.execute(query))
-    return [mid for _, mid in sorted(found)[:limit]]
+        for entity in sorted(entity_ids)
+    ]
+    return select(meetings).where(or_(*each)).order_by(meetings.c.date, meetings.c.id).limit(limit)
 
 
 async def _load_meetings(conn: AsyncConnection, query: Any) -> list[TimelineMeeting]:
