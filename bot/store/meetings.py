@@ -144,11 +144,14 @@ class MeetingStore:
             rows = (
                 (
                     await conn.execute(
-                        select(meetings).where(
+                        select(meetings)
+                        .where(
                             meetings.c.expected.is_(True),
                             meetings.c.date <= cutoff,  # implied; lets the day index serve
                             meetings.c.last_day <= cutoff,
                         )
+                        # by last day, then id: the order alerts have always been made in
+                        .order_by(meetings.c.last_day, meetings.c.id)
                     )
                 )
                 .mappings()
@@ -319,7 +322,8 @@ class MeetingStore:
                     meetings.c.last_published >= now - timedelta(days=self.rules.recent_days),
                     *_concerning(entity_ids),
                 )
-                .order_by(meetings.c.last_published.desc())
+                # equal times in id order, as the sort over the former index gave them
+                .order_by(meetings.c.last_published.desc(), meetings.c.id)
                 .limit(limit)
             )
             found += await _load_meetings(conn, undated)
