@@ -86,7 +86,7 @@ class Content:
             r.previous_venue,
         )
 
-    @property
+    @cached_property
     def range(self) -> tuple[Day, Day] | None:
         return _range(self.date, self.date_end)
 
@@ -94,13 +94,13 @@ class Content:
     def strength(self) -> int:
         return strength(self._as_report())
 
-    @property
+    @cached_property
     def vote_factor(self) -> float:
         """strength, doubled for a firm 'held' (facts after the event beat plans)."""
         held = self.status == MeetingStatus.HELD and not self.tentative
         return float(self.strength * (2 if held else 1))
 
-    @property
+    @cached_property
     def is_mover(self) -> bool:
         return (
             self.previous_date is not None
@@ -108,7 +108,7 @@ class Content:
             or (self.status == MeetingStatus.RESCHEDULED and self.date is not None)
         )
 
-    @property
+    @cached_property
     def exempt(self) -> bool:
         """A newer official word or a move back is not voided by older moves."""
         return self.official or self.status == MeetingStatus.RESCHEDULED
@@ -236,11 +236,20 @@ class MeetingTally:
         return {c.venue for c in self.groups if c.venue}
 
     def copy(self) -> MeetingTally:
-        return replace(
-            self,
-            groups={c: g.copy() for c, g in self.groups.items()},
-            participants=dict(self.participants),
-        )
+        """A copy whose groups are shared until :meth:`own` copies one to change it."""
+        return replace(self, groups=dict(self.groups), participants=dict(self.participants))
+
+    def deep_copy(self) -> MeetingTally:
+        out = self.copy()
+        out.groups = {c: g.copy() for c, g in self.groups.items()}
+        return out
+
+    def own(self, content: Content, copied: set[Content]) -> Group:
+        """The group of ``content``, copied once before it changes (see :meth:`copy`)."""
+        if content not in copied:
+            self.groups[content] = self.groups[content].copy()
+            copied.add(content)
+        return self.groups[content]
 
     def rebind_seq(self, placeholder: int, seq: int) -> MeetingTally:
         """Give the report stored under a placeholder arrival number its real one."""
@@ -250,7 +259,7 @@ class MeetingTally:
                 return key
             return (key[0], key[1], seq, key[3])
 
-        out = self.copy()
+        out = self.deep_copy()
         newest = fix(out.newest)
         assert newest is not None
         out.newest = newest
@@ -356,13 +365,40 @@ def _cut(t: MeetingTally, c: Content, *, venue: bool) -> Key | None:
     return max(cuts) if cuts else None
 
 
-def _voided_always(t: MeetingTally, c: Content, *, venue: bool) -> bool:
-    """Another report (not itself) voids every member of the group."""
-    rule = _voids_venue_always if venue else _voids_day_always
-    movers = sum(g.count for m, g in t.groups.items() if m.is_mover and rule(c, m))
-    if c.is_mover and rule(c, c):
-        movers -= 1  # each member is one of those movers, and never voids itself
-    return movers >= 1
+@dataclass
+class _MovedFrom:
+    """How many reports moved the meeting from each day and from each venue."""
+
+    days: dict[date, int]
+    venues: dict[str, int]
+
+    @classmethod
+    def of(cls, t: MeetingTally) -> _MovedFrom:
+        days: dict[date, int] = {}
+        venues: dict[str, int] = {}
+        for m, g in t.groups.items():
+            if m.is_mover and m.previous_date is not None:
+                days[m.previous_date] = days.get(m.previous_date, 0) + g.count
+            if m.is_mover and m.previous_venue is not None:
+                venues[m.previous_venue] = venues.get(m.previous_venue, 0) + g.count
+        return cls(days, venues)
+
+    def voids_always(self, c: Content, *, venue: bool) -> bool:
+        """Another report (not itself) voids every member of the group whatever the order
+        (:func:`_voids_day_always`, :func:`_voids_venue_always`)."""
+        if c.exempt:
+            return False
+        if venue:
+            movers = self.venues.get(c.venue, 0) if c.venue is not None else 0
+        else:
+            rng = c.range
+            if rng is None:
+                return False
+            movers = sum(n for day, n in self.days.items() if rng[0] <= day <= rng[1])
+        rule = _voids_venue_always if venue else _voids_day_always
+        if c.is_mover and rule(c, c):
+            movers -= 1  # each member is one of those movers, and never voids itself
+        return movers >= 1
 
 
 def _move_cut(g: Group, votes: Votes, cut: Key) -> bool:
@@ -432,12 +468,15 @@ def add(
     if (key[0] - out.base_us) / half_life_us > _MAX_EXPONENT:
         _rebase(out, key[0], half_life_us)  # older reports only shrink towards 0
     weight = float(2.0 ** ((key[0] - out.base_us) / half_life_us))
-    group = out.groups.get(content)
-    if group is None:
+    copied: set[Content] = set()
+    if content in out.groups:
+        group = out.own(content, copied)
+    else:
         group = Group(content)
         group.day.cut = _cut(out, content, venue=False)
         group.venue.cut = _cut(out, content, venue=True)
         out.groups[content] = group
+        copied.add(content)
     group.count += 1
     if group.last is None or key > group.last:
         group.last, group.last_weight = key, weight
@@ -451,16 +490,24 @@ def add(
         seen = out.participants.get(who)
         if seen is None or (key, index) < seen:
             out.participants[who] = (key, index)
-    if content.is_mover and not _recut(out):
+    if content.is_mover and not _recut(out, content, copied):
         return None
     return out
 
 
-def _recut(t: MeetingTally) -> bool:
-    for c, g in t.groups.items():
-        for votes, venue in ((g.day, False), (g.venue, True)):
-            cut = _cut(t, c, venue=venue)
-            if cut != votes.cut and (cut is None or not _move_cut(g, votes, cut)):
+def _recut(t: MeetingTally, mover: Content, copied: set[Content]) -> bool:
+    """Move the cuts a (newer) member of the mover group ``mover`` voids: a group's cut is
+    the latest move voiding it, and only this mover group's latest key changed."""
+    moved_at = t.groups[mover].last
+    assert moved_at is not None
+    for c in list(t.groups):
+        for venue in (False, True):
+            rule = _voids_venue_in_order if venue else _voids_day_in_order
+            old = t.groups[c].venue.cut if venue else t.groups[c].day.cut
+            if not rule(c, mover) or (old is not None and moved_at <= old):
+                continue
+            g = t.own(c, copied)
+            if not _move_cut(g, g.venue if venue else g.day, moved_at):
                 return False
     return True
 
@@ -468,6 +515,7 @@ def _recut(t: MeetingTally) -> bool:
 def _rebase(t: MeetingTally, base_us: int, half_life_us: float) -> None:
     factor = float(2.0 ** ((t.base_us - base_us) / half_life_us))
     t.base_us = base_us
+    t.groups = {c: g.copy() for c, g in t.groups.items()}
     for g in t.groups.values():
         g.last_weight *= factor
         g.day.total *= factor
@@ -482,8 +530,9 @@ def derive(
 ) -> MeetingState:
     """The state :func:`bot.timeline.derive_state` gives for the same reports."""
     scale = float(2.0 ** ((t.base_us - t.newest[0]) / (t.half_life_days * _US_PER_DAY)))
-    chosen = _choose_day(t, scale)
-    venue = _choose_venue(t, scale)
+    moved_from = _MovedFrom.of(t)
+    chosen = _choose_day(t, scale, moved_from)
+    venue = _choose_venue(t, scale, moved_from)
     start, end = chosen if chosen else (None, None)
     crange = _range(start, end)
     prev_date, prev_venue = _moved_from(t, prior, crange, start, venue)
@@ -526,19 +575,27 @@ def _supports(c: Content, crange: tuple[date, date] | None) -> bool:
     return crange is None or (rng is not None and _gap(rng, crange) <= 0)
 
 
-def _choose_day(t: MeetingTally, scale: float) -> tuple[date, date | None] | None:
-    voters: list[tuple[tuple[date, date], float, Key]] = []
+def _choose_day(
+    t: MeetingTally, scale: float, moved_from: _MovedFrom
+) -> tuple[date, date | None] | None:
+    # per range: the weight of its voters and its newest voter
+    by_range: dict[tuple[date, date], tuple[float, Key]] = {}
     for c, g in t.groups.items():
         rng = c.range
         if rng is None or g.day.count == 0 or g.day.last is None:
             continue
-        if _voided_always(t, c, venue=False):
+        if moved_from.voids_always(c, venue=False):
             continue
-        voters.append((rng, c.vote_factor * g.day.total * scale, g.day.last))
+        weight = c.vote_factor * g.day.total * scale
+        if rng in by_range:
+            total, last = by_range[rng]
+            by_range[rng] = (total + weight, max(last, g.day.last))
+        else:
+            by_range[rng] = (weight, g.day.last)
     best: tuple[float, int, Key] | None = None
     chosen: tuple[date, date | None] | None = None
-    for crng, _, last in voters:
-        support = sum(w for vrng, w, _ in voters if _gap(vrng, crng) <= 0)
+    for crng, (_, last) in by_range.items():
+        support = sum(w for vrng, (w, _) in by_range.items() if _gap(vrng, crng) <= 0)
         key = (round(support, 6), (crng[1] - crng[0]).days, last)
         if best is None or key > best:
             best = key
@@ -546,14 +603,14 @@ def _choose_day(t: MeetingTally, scale: float) -> tuple[date, date | None] | Non
     return chosen
 
 
-def _choose_venue(t: MeetingTally, scale: float) -> str | None:
+def _choose_venue(t: MeetingTally, scale: float, moved_from: _MovedFrom) -> str | None:
     support: dict[str, float] = {}
     last: dict[str, Key] = {}
     for c, g in t.groups.items():
         v = c.venue
         if v is None or g.venue.count == 0 or g.venue.last is None:
             continue
-        if _voided_always(t, c, venue=True):
+        if moved_from.voids_always(c, venue=True):
             continue
         w = c.vote_factor * g.venue.total * scale * (0.5 if v.startswith("other:") else 1.0)
         support[v] = support.get(v, 0.0) + w
