@@ -120,8 +120,9 @@ class BotApp:
         for feed in self.config.feeds:
             job = FeedJob.from_config(self.config, feed, interval)
             if job.url in jobs:  # one fetch per URL per interval, however it is listed
-                log.warning("feed %s repeats the URL of feed %s; polled once", job.id,
-                            jobs[job.url].id)
+                log.warning(
+                    "feed %s repeats the URL of feed %s; polled once", job.id, jobs[job.url].id
+                )
                 continue
             jobs[job.url] = job
         return list(jobs.values())

@@ -63,6 +63,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.models import (
     Change,
@@ -75,6 +76,9 @@ from bot.models import (
     SourceRef,
     TimeOfDay,
 )
+
+if TYPE_CHECKING:
+    from bot.tally import Content, MeetingTally
 
 PLAN_STATUSES = frozenset({MeetingStatus.UPCOMING, MeetingStatus.RESCHEDULED})
 OFF_STATUSES = frozenset({MeetingStatus.POSTPONED, MeetingStatus.CANCELLED, MeetingStatus.DENIED})
@@ -129,10 +133,19 @@ class TimelineMeeting:
     state: MeetingState
     created_at: datetime
     updated_at: datetime
+    # running tallies of the reports (bot.tally): what merging needs, whether or not
+    # ``reports`` is loaded (the store loads candidates without their reports)
+    tally: MeetingTally | None = None
 
     @property
     def last_published(self) -> datetime:
+        if self.tally is not None:
+            return self.tally.last_published
         return max(e.source.published for e in self.reports)
+
+    @property
+    def report_count(self) -> int:
+        return self.tally.count if self.tally is not None else len(self.reports)
 
     def sources(self) -> tuple[SourceRef, ...]:
         """Distinct sources (by link, else item key), oldest first."""
@@ -607,7 +620,10 @@ def classify(before: MeetingState | None, after: MeetingState) -> tuple[ChangeKi
 
 
 def _ranges(m: TimelineMeeting) -> list[tuple[date, date]]:
-    out = [rng for e in m.reports if (rng := _report_range(e.report)) is not None]
+    if m.tally is not None:
+        out = m.tally.ranges()
+    else:
+        out = [rng for e in m.reports if (rng := _report_range(e.report)) is not None]
     srng = _state_range(m.state)
     if srng is not None:
         out.append(srng)
@@ -615,7 +631,10 @@ def _ranges(m: TimelineMeeting) -> list[tuple[date, date]]:
 
 
 def _venues(m: TimelineMeeting) -> set[str]:
-    out = {e.report.venue for e in m.reports if e.report.venue}
+    if m.tally is not None:
+        out = m.tally.venues()
+    else:
+        out = {e.report.venue for e in m.reports if e.report.venue}
     if m.state.venue:
         out.add(m.state.venue)
     return out
@@ -642,8 +661,10 @@ def candidate_filter(
     venues = {v for v in (report.venue, report.previous_venue) if v}
     days = [d for d in (report.date, report.date_end, report.previous_date) if d]
     pad = timedelta(days=max(rules.date_window_days, 1))
-    unnamed_change = not venues and not days and (
-        report.status in OFF_STATUSES or report.status == MeetingStatus.RESCHEDULED
+    unnamed_change = (
+        not venues
+        and not days
+        and (report.status in OFF_STATUSES or report.status == MeetingStatus.RESCHEDULED)
     )
     pub = published.date()
     return CandidateFilter(
@@ -832,24 +853,66 @@ def merge(
     if target is None:
         if report.venue is None and report.date is None:
             return MergeResult(meeting=None, is_new=False, changes=(), reason=why)
-        state, _ = derive_state([entry], now, rules, None)
-        meeting = TimelineMeeting(
-            id=None, reports=(entry,), state=state, created_at=now, updated_at=now
-        )
-        return MergeResult(
-            meeting=meeting,
-            is_new=True,
-            changes=_changes(0, None, state, now, source),
-            reason=why,
-        )
-    reports = (*target.reports, entry)
-    state, _ = derive_state(reports, now, rules, target.state)
-    updated = replace(target, reports=reports, state=state, updated_at=now)
+        return new_meeting(entry, now, rules, why)
+    result = extend(target, entry, now, rules, why)
+    assert result is not None  # a meeting whose reports are all loaded can always be extended
+    return result
+
+
+def new_meeting(
+    entry: ReportEntry, now: datetime, rules: TimelineRules, reason: str
+) -> MergeResult:
+    """A meeting first reported by ``entry``."""
+    from bot import tally
+
+    counts = tally.build([entry], rules.half_life_days)
+    state = tally.derive(counts, now, rules, None)
+    meeting = TimelineMeeting(
+        id=None, reports=(entry,), state=state, created_at=now, updated_at=now, tally=counts
+    )
+    changes = _changes(0, None, state, now, entry.source)
+    return MergeResult(meeting=meeting, is_new=True, changes=changes, reason=reason)
+
+
+def extend(
+    target: TimelineMeeting,
+    entry: ReportEntry,
+    now: datetime,
+    rules: TimelineRules,
+    reason: str,
+    *,
+    decider: Content | None = None,
+) -> MergeResult | None:
+    """Fold one report into ``target`` through its running tallies.
+
+    ``decider`` is the status decider re-read from the report's place on, needed when the
+    report is older than the meeting's newest. Returns None when the tallies cannot be
+    updated and ``target`` does not carry all its reports (the store then loads them).
+    """
+    from bot import tally
+
+    loaded = target.tally is None or len(target.reports) == target.tally.count
+    counts = target.tally
+    if counts is not None and counts.half_life_days != rules.half_life_days:
+        counts = None
+    updated_counts = tally.add(counts, entry, decider) if counts is not None else None
+    if updated_counts is None and not loaded:
+        return None
+    if updated_counts is None:
+        updated_counts = tally.build((*target.reports, entry), rules.half_life_days)
+    state = tally.derive(updated_counts, now, rules, target.state)
+    updated = replace(
+        target,
+        reports=(*target.reports, entry) if loaded else (),
+        state=state,
+        updated_at=now,
+        tally=updated_counts,
+    )
     return MergeResult(
         meeting=updated,
         is_new=False,
-        changes=_changes(target.id or 0, target.state, state, now, source),
-        reason=why,
+        changes=_changes(target.id or 0, target.state, state, now, entry.source),
+        reason=reason,
     )
 
 
@@ -996,7 +1059,7 @@ def next_meeting(
 
 
 def _order_key(m: TimelineMeeting) -> tuple[date, int, int]:
-    return (m.state.date or date.max, -len(m.reports), m.id or 0)
+    return (m.state.date or date.max, -m.report_count, m.id or 0)
 
 
 def upcoming(

@@ -40,9 +40,7 @@ def _age(when: datetime | None, now: datetime) -> str:
     return f"in {text}" if future else f"{text} ago"
 
 
-def format_table(
-    feed_ids: list[str], states: dict[str, FetchState], now: datetime
-) -> list[str]:
+def format_table(feed_ids: list[str], states: dict[str, FetchState], now: datetime) -> list[str]:
     header = ("feed", "last fetch", "status", "items", "errors", "next poll", "health / last error")
     rows: list[tuple[str, ...]] = [header]
     for feed_id in feed_ids:

@@ -252,11 +252,7 @@ def _analyse(
     for index, (start, end) in enumerate(sentences):
         end = min(end, start + MAX_SENTENCE_CHARS)
         entities = _count_in(mention_at, start, end)
-        if not (
-            _any_in(meeting_at, start, end)
-            or entities >= 2
-            or _any_in(denied_at, start, end)
-        ):
+        if not (_any_in(meeting_at, start, end) or entities >= 2 or _any_in(denied_at, start, end)):
             continue  # no meeting word, fewer than two entities, no denial
         sentence = _Sentence(
             index=index,
@@ -450,9 +446,7 @@ def _sentence_events(
             picked = [d for d in picked if d in fresh] or _pick_dates(fresh, None)
             # "moved from 28 November to 2 December", "planned for Wednesday, moved to
             # 20 April": a day that is not the new one (a weekday counts too)
-            stale = [
-                d for d in dates if d.date is not None and d.kind != VAGUE and d not in fresh
-            ]
+            stale = [d for d in dates if d.date is not None and d.kind != VAGUE and d not in fresh]
             replaced = [d for d in stale if d.kind == ABSOLUTE] or stale
             previous_date = replaced[0].date if replaced else None
         vague = next((d for d in dates if d.kind == VAGUE), None)
@@ -578,7 +572,7 @@ def _names_the_talks(
 
 
 def _previous_marker(mention: DateMention, sentence: int, order: int) -> _Event:
-    """"Originally planned for <day>": the day a later change moves away from (the
+    """ "Originally planned for <day>": the day a later change moves away from (the
     range and words are kept for a postponement that names no new day)."""
     return _Event(
         order=order,
@@ -619,9 +613,7 @@ def _starts(lex: Lexicon, name: str, text: str) -> list[int]:
     fast = lex.word_start.get(name)
     if fast is not None:
         return [start for start, _ in word_start_spans(fast, text)]
-    pattern: re.Pattern[str] | None = (
-        lex.status[name] if name in lex.status else getattr(lex, name)
-    )
+    pattern: re.Pattern[str] | None = lex.status[name] if name in lex.status else getattr(lex, name)
     return [m.start() for m in pattern.finditer(text)] if pattern is not None else []
 
 

@@ -745,9 +745,7 @@ def load_lexicon(language: str) -> Lexicon:
     structure_entries.extend((p, "idiom") for p in raw["idioms"])
     # these flags may overlap status cues ("was planned for"), so they get their own scan
     flag_entries = [
-        (p, key)
-        for key in ("originally", "reaffirm", "indefinite", "habitual")
-        for p in raw[key]
+        (p, key) for key in ("originally", "reaffirm", "indefinite", "habitual") for p in raw[key]
     ]
     structure = combined(structure_entries, STRUCTURE_ORDER)
     flags = combined(flag_entries, STRUCTURE_ORDER)

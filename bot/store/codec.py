@@ -19,6 +19,7 @@ from bot.models import (
     Subscription,
     TimeOfDay,
 )
+from bot.tally import Content, MeetingTally
 from bot.timeline import PLAN_STATUSES, ReportEntry, TimelineMeeting, last_day
 
 
@@ -118,6 +119,12 @@ def meeting_columns(state: MeetingState) -> dict[str, Any]:
     }
 
 
+def entity_columns(state: MeetingState) -> dict[str, Any]:
+    """What ``meeting_entities`` mirrors of its meeting (see the schema)."""
+    cols = meeting_columns(state)
+    return {"expected": cols["expected"], "date": cols["date"], "last_day": cols["last_day"]}
+
+
 def meeting_state_from_row(row: Mapping[Any, Any]) -> MeetingState:
     return MeetingState(
         venue=row["venue"],
@@ -190,13 +197,29 @@ def report_entry_from_row(row: Mapping[Any, Any]) -> ReportEntry:
     return ReportEntry(report=report, source=source, received_at=row["received_at"], seq=row["id"])
 
 
+def report_content(row: Mapping[Any, Any]) -> Content:
+    """What the state rules read of a stored report."""
+    return Content(
+        venue=row["venue"],
+        date=_day(row["date"]),
+        date_end=_day(row["date_end"]),
+        status=MeetingStatus(row["status"]),
+        tentative=bool(row["tentative"]),
+        official=bool(row["official"]),
+        previous_date=_day(row["previous_date"]),
+        previous_venue=row["previous_venue"],
+    )
+
+
 def meeting_from_rows(row: Mapping[Any, Any], entries: list[ReportEntry]) -> TimelineMeeting:
+    data = row.get("tally")
     return TimelineMeeting(
         id=row["id"],
         reports=tuple(entries),
         state=meeting_state_from_row(row),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        tally=MeetingTally.from_json(data) if data is not None else None,
     )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import JSON, and_, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import timeline
+from bot import tally, timeline
 from bot.models import (
     Change,
     FeedItem,
@@ -27,6 +28,7 @@ from bot.store.schema import (
     changes,
     items,
     meeting_entities,
+    meeting_report_values,
     meetings,
     outbox,
     reports,
@@ -140,11 +142,14 @@ class MeetingStore:
                 title=item.title[:2000],
             )
             candidates = await self._candidates(conn, report, item.published)
-            result = timeline.merge(candidates, report, source, now, self.rules, seq=_NEW_SEQ)
-            if result.meeting is None:
+            merged = await self._merge(conn, candidates, report, source, now)
+            if merged is None:
                 continue
+            result, entry, checkpoints = merged
+            by_id = {m.id: m for m in candidates}
             previous = {m.id: m.state for m in candidates}
-            result = await _save(conn, result, item_id, now)
+            prior = None if result.is_new or result.meeting is None else result.meeting.id
+            result = await _save(conn, result, entry, item_id, checkpoints, now, by_id.get(prior))
             assert result.meeting is not None and result.meeting.id is not None
             mid = result.meeting.id
             if mid not in before:
@@ -166,9 +171,14 @@ class MeetingStore:
             rows = (
                 (
                     await conn.execute(
-                        select(meetings).where(
-                            meetings.c.expected.is_(True), meetings.c.last_day <= cutoff
+                        select(meetings)
+                        .where(
+                            meetings.c.expected.is_(True),
+                            meetings.c.date <= cutoff,  # implied; lets the day index serve
+                            meetings.c.last_day <= cutoff,
                         )
+                        # by last day, then id: the order alerts have always been made in
+                        .order_by(meetings.c.last_day, meetings.c.id)
                     )
                 )
                 .mappings()
@@ -187,10 +197,44 @@ class MeetingStore:
                     .where(meetings.c.id == res.meeting.id)
                     .values(**codec.meeting_columns(res.meeting.state), updated_at=now)
                 )
+                await _mirror_to_entities(conn, res.meeting.id, res.meeting.state)
                 out.extend(await _save_changes(conn, res.changes, subs, now, self.rules))
             return out
 
         return await self.db.write(work)
+
+    async def _merge(
+        self,
+        conn: AsyncConnection,
+        candidates: Sequence[TimelineMeeting],
+        report: MeetingReport,
+        source: SourceRef,
+        now: datetime,
+    ) -> tuple[MergeResult, timeline.ReportEntry, _Checkpoints] | None:
+        """Merge one report; None when it is ignored. Touches only the meeting's tallies,
+        plus, for a report older than the meeting's newest, the reports after it."""
+        target, why = timeline.find_meeting(candidates, report, source.published, self.rules)
+        entry = timeline.ReportEntry(report=report, source=source, received_at=now, seq=_NEW_SEQ)
+        if target is None:
+            if report.venue is None and report.date is None:
+                return None
+            result = timeline.new_meeting(entry, now, self.rules, why)
+            return result, entry, _Checkpoints(own=tally.Content.of(report))
+        placed = await _place(conn, target, entry)
+        if placed is not None:
+            extended = timeline.extend(target, entry, now, self.rules, why, decider=placed.decider)
+            if extended is not None:
+                assert extended.meeting is not None and extended.meeting.tally is not None
+                if placed.own is None:  # in order: the decider after it is the meeting's
+                    placed.own = extended.meeting.tally.decider
+                return extended, entry, placed
+        # no tallies yet, or a late rescheduling: read every report of this meeting once
+        assert target.id is not None
+        loaded = await _load_meetings(conn, select(meetings).where(meetings.c.id == target.id))
+        full = replace(loaded[0], tally=None)
+        rebuilt = timeline.extend(full, entry, now, self.rules, why)
+        assert rebuilt is not None and rebuilt.meeting is not None
+        return rebuilt, entry, _all_checkpoints(rebuilt.meeting.reports)
 
     async def _candidates(
         self, conn: AsyncConnection, report: MeetingReport, published: datetime
@@ -200,8 +244,9 @@ class MeetingStore:
         conds: list[Any] = []
         if cf.date_from is not None and cf.date_to is not None:
             lo = cf.date_from - timedelta(days=_MAX_RANGE_DAYS)
-            by_report_day = select(reports.c.meeting_id).where(
-                reports.c.date.between(lo, cf.date_to)
+            by_report_day = select(meeting_report_values.c.meeting_id).where(
+                meeting_report_values.c.kind == "day",
+                meeting_report_values.c.value.between(lo.isoformat(), cf.date_to.isoformat()),
             )
             conds.append(meetings.c.id.in_(by_report_day))
             conds.append(meetings.c.date.between(lo, cf.date_to))
@@ -222,7 +267,10 @@ class MeetingStore:
                     ),
                 )
             )
-            by_report_venue = select(reports.c.meeting_id).where(reports.c.venue.in_(cf.venues))
+            by_report_venue = select(meeting_report_values.c.meeting_id).where(
+                meeting_report_values.c.kind == "venue",
+                meeting_report_values.c.value.in_(sorted(cf.venues)),
+            )
             conds.append(
                 and_(
                     meetings.c.id.in_(by_report_venue),
@@ -254,7 +302,7 @@ class MeetingStore:
             )
         if not conds:
             return []
-        return await _load_meetings(conn, select(meetings).where(or_(*conds)))
+        return await _load_candidates(conn, select(meetings).where(or_(*conds)))
 
     # ------------------------------------------------------------------ queries
 
@@ -272,21 +320,12 @@ class MeetingStore:
         self, now: datetime, entity_ids: frozenset[str] = frozenset()
     ) -> MeetingView | None:
         async def work(conn: AsyncConnection) -> MeetingView | None:
-            first = (
-                await conn.execute(
-                    select(func.min(meetings.c.date)).where(
-                        *_expected_dated(now), *_concerning(entity_ids)
-                    )
+            if entity_ids:
+                found = await _next_for_entities(conn, now, entity_ids)
+            else:
+                found = await _load_meetings(
+                    conn, _most_reported_first(select(meetings).where(*_expected_dated(now)))
                 )
-            ).scalar()
-            if first is None:
-                return None
-            found = await _load_meetings(
-                conn,
-                select(meetings).where(
-                    *_expected_dated(now), meetings.c.date == first, *_concerning(entity_ids)
-                ),
-            )
             best = timeline.next_meeting(found, now, entity_ids, self.rules)
             return best.view() if best else None
 
@@ -296,8 +335,12 @@ class MeetingStore:
         self, now: datetime, entity_ids: frozenset[str] = frozenset(), limit: int = 10
     ) -> list[MeetingView]:
         async def work(conn: AsyncConnection) -> list[MeetingView]:
-            dated = select(meetings).where(*_expected_dated(now), *_concerning(entity_ids))
-            dated = dated.order_by(meetings.c.date, meetings.c.id).limit(limit)
+            if entity_ids:
+                found = await _load_meetings(conn, _upcoming_for_entities(now, entity_ids, limit))
+            else:
+                dated = select(meetings).where(*_expected_dated(now))
+                dated = dated.order_by(meetings.c.date, meetings.c.id).limit(limit)
+                found = await _load_meetings(conn, dated)
             undated = (
                 select(meetings)
                 .where(
@@ -306,10 +349,10 @@ class MeetingStore:
                     meetings.c.last_published >= now - timedelta(days=self.rules.recent_days),
                     *_concerning(entity_ids),
                 )
-                .order_by(meetings.c.last_published.desc())
+                # equal times in id order, as the sort over the former index gave them
+                .order_by(meetings.c.last_published.desc(), meetings.c.id)
                 .limit(limit)
             )
-            found = await _load_meetings(conn, dated)
             found += await _load_meetings(conn, undated)
             listed = timeline.upcoming(found, now, entity_ids, limit, self.rules)
             return [m.view() for m in listed]
@@ -440,10 +483,72 @@ def _expected_dated(now: datetime) -> list[Any]:
 def _concerning(entity_ids: frozenset[str]) -> list[Any]:
     if not entity_ids:
         return []
-    who = select(meeting_entities.c.meeting_id).where(
-        meeting_entities.c.entity_id.in_(sorted(entity_ids))
+    return [
+        exists().where(
+            meeting_entities.c.meeting_id == meetings.c.id,
+            meeting_entities.c.entity_id.in_(sorted(entity_ids)),
+        )
+    ]
+
+
+def _entity_expected_dated(entity_id: str, now: datetime) -> list[Any]:
+    me = meeting_entities.c
+    return [
+        me.entity_id == entity_id,
+        me.expected.is_(True),
+        me.date.is_not(None),
+        me.last_day >= now.date(),
+    ]
+
+
+async def _next_for_entities(
+    conn: AsyncConnection, now: datetime, entity_ids: frozenset[str]
+) -> list[TimelineMeeting]:
+    """The next meeting of any of these entities: their first days in one statement (one
+    index probe each), then the most reported meeting of the earliest."""
+    me = meeting_entities.c
+    firsts = [
+        select(me.date)
+        .where(*_entity_expected_dated(entity, now))
+        .order_by(me.date)
+        .limit(1)
+        .scalar_subquery()
+        for entity in sorted(entity_ids)
+    ]
+    row = (await conn.execute(select(*firsts))).first()
+    days = [day for day in (row or ()) if day is not None]
+    if not days:
+        return []
+    first = min(days)
+    on_day = select(me.meeting_id).where(
+        me.entity_id.in_(sorted(entity_ids)),
+        me.expected.is_(True),
+        me.date == first,
+        me.last_day >= now.date(),
     )
-    return [meetings.c.id.in_(who)]
+    query = select(meetings).where(meetings.c.id.in_(on_day))
+    return await _load_meetings(conn, _most_reported_first(query))
+
+
+def _most_reported_first(query: Any) -> Any:
+    """The first of these by day, then most reports, then id (``timeline.next_meeting``)."""
+    return query.order_by(meetings.c.date, meetings.c.report_count.desc(), meetings.c.id).limit(1)
+
+
+def _upcoming_for_entities(now: datetime, entity_ids: frozenset[str], limit: int) -> Any:
+    """The first ``limit`` dated expected meetings (by day, then id) of any of these:
+    each entity's first ``limit`` through its index, merged in one statement."""
+    me = meeting_entities.c
+    each = [
+        meetings.c.id.in_(
+            select(me.meeting_id)
+            .where(*_entity_expected_dated(entity, now))
+            .order_by(me.date, me.meeting_id)
+            .limit(limit)
+        )
+        for entity in sorted(entity_ids)
+    ]
+    return select(meetings).where(or_(*each)).order_by(meetings.c.date, meetings.c.id).limit(limit)
 
 
 async def _load_meetings(conn: AsyncConnection, query: Any) -> list[TimelineMeeting]:
@@ -468,6 +573,94 @@ async def _load_meetings(conn: AsyncConnection, query: Any) -> list[TimelineMeet
     return [codec.meeting_from_rows(r, entries[r["id"]]) for r in rows]
 
 
+async def _load_candidates(conn: AsyncConnection, query: Any) -> list[TimelineMeeting]:
+    """Meetings with their tallies but not their reports (loaded only when untallied)."""
+    rows = (await conn.execute(query)).mappings().all()
+    tallied = [codec.meeting_from_rows(r, []) for r in rows if r["tally"] is not None]
+    untallied = [r["id"] for r in rows if r["tally"] is None]
+    if untallied:
+        tallied += await _load_meetings(conn, select(meetings).where(meetings.c.id.in_(untallied)))
+    return tallied
+
+
+@dataclass
+class _Checkpoints:
+    """The status decider after the new report (``own``) and after reports it precedes."""
+
+    own: tally.Content | None = None
+    decider: tally.Content | None = None  # the meeting's decider, for a late report
+    updates: list[tuple[int, tally.Content]] = field(default_factory=list)
+
+
+def _key_before(published: datetime, received_at: datetime, seq: int) -> Any:
+    """Reports read before (published, received_at, seq), in the tallies' order."""
+    pub, rec = reports.c.source_published, reports.c.received_at
+    return or_(
+        pub < published,
+        and_(
+            pub == published,
+            or_(rec < received_at, and_(rec == received_at, reports.c.id < seq)),
+        ),
+    )
+
+
+async def _place(
+    conn: AsyncConnection, target: TimelineMeeting, entry: timeline.ReportEntry
+) -> _Checkpoints | None:
+    """Where the status decider stands around a new report; None: read all reports."""
+    counts = target.tally
+    if counts is None:
+        return None
+    if tally.entry_key(entry, counts.count) > counts.newest:
+        return _Checkpoints()
+    pub, rec = entry.source.published, entry.received_at
+    prev = (
+        await conn.execute(
+            select(reports.c.decider_after)
+            .where(reports.c.meeting_id == target.id, _key_before(pub, rec, _NEW_SEQ))
+            .order_by(
+                reports.c.source_published.desc(), reports.c.received_at.desc(), reports.c.id.desc()
+            )
+            .limit(1)
+        )
+    ).first()
+    if prev is not None and prev[0] is None:
+        return None
+    content = tally.Content.of(entry.report)
+    if prev is not None:
+        content = tally.step_decider(tally.Content.from_json(prev[0]), content)
+    current = content
+    placed = _Checkpoints(own=current)
+    r = reports.c
+    later = await conn.execute(
+        select(r.id, r.venue, r.date, r.date_end, r.status, r.tentative, r.official)
+        .add_columns(r.previous_date, r.previous_venue, r.decider_after)
+        .where(reports.c.meeting_id == target.id, ~_key_before(pub, rec, _NEW_SEQ))
+        .order_by(reports.c.source_published, reports.c.received_at, reports.c.id)
+    )
+    for row in later.mappings():
+        current = tally.step_decider(current, codec.report_content(row))
+        stored = row["decider_after"]
+        if stored is not None and tally.Content.from_json(stored) == current:
+            placed.decider = counts.decider  # nothing after this point changes
+            return placed
+        placed.updates.append((row["id"], current))
+    placed.decider = current
+    return placed
+
+
+def _all_checkpoints(entries: Sequence[timeline.ReportEntry]) -> _Checkpoints:
+    ordered = sorted(enumerate(entries), key=lambda ie: tally.entry_key(ie[1], ie[0]))
+    deciders = tally.fold_deciders(None, (tally.Content.of(e.report) for _, e in ordered))
+    out = _Checkpoints()
+    for (_, entry), decider in zip(ordered, deciders, strict=True):
+        if entry.seq == _NEW_SEQ:
+            out.own = decider
+        else:
+            out.updates.append((entry.seq, decider))
+    return out
+
+
 async def _active_subscriptions(conn: AsyncConnection) -> list[Any]:
     rows = (
         (await conn.execute(select(subscriptions).where(subscriptions.c.active.is_(True))))
@@ -478,10 +671,17 @@ async def _active_subscriptions(conn: AsyncConnection) -> list[Any]:
 
 
 async def _save(
-    conn: AsyncConnection, result: MergeResult, item_id: int, now: datetime
+    conn: AsyncConnection,
+    result: MergeResult,
+    entry: timeline.ReportEntry,
+    item_id: int,
+    checkpoints: _Checkpoints,
+    now: datetime,
+    prior: TimelineMeeting | None,
 ) -> MergeResult:
+    """Store a merge: the meeting row and tallies, the new report, what it names."""
     meeting = result.meeting
-    assert meeting is not None
+    assert meeting is not None and meeting.tally is not None and checkpoints.own is not None
     cols = codec.meeting_columns(meeting.state)
     last_published = meeting.last_published
     if result.is_new:
@@ -492,31 +692,95 @@ async def _save(
         )
         result = result.with_id(int(res.scalar_one()))
         meeting = result.meeting
-        assert meeting is not None
-    else:
-        await conn.execute(
-            update(meetings)
-            .where(meetings.c.id == meeting.id)
-            .values(**cols, updated_at=now, last_published=last_published)
+    assert meeting is not None and meeting.tally is not None
+    res = await conn.execute(
+        insert(reports)
+        .values(
+            meeting_id=meeting.id,
+            item_id=item_id,
+            decider_after=checkpoints.own.to_json(),
+            **codec.report_columns(entry),
         )
-    newest = meeting.reports[-1]
+        .returning(reports.c.id)
+    )
+    counts = meeting.tally.rebind_seq(_NEW_SEQ, int(res.scalar_one()))
     await conn.execute(
-        insert(reports).values(
-            meeting_id=meeting.id, item_id=item_id, **codec.report_columns(newest)
+        update(meetings)
+        .where(meetings.c.id == meeting.id)
+        .values(
+            **cols,
+            updated_at=now,
+            last_published=last_published,
+            tally=counts.to_json(),
+            report_count=counts.count,
         )
     )
-    await _save_entities(conn, meeting)
+    if checkpoints.updates:
+        await conn.execute(
+            update(reports)
+            .where(reports.c.id == bindparam("report_id"))
+            .values(decider_after=bindparam("decider", type_=JSON)),
+            [{"report_id": rid, "decider": c.to_json()} for rid, c in checkpoints.updates],
+        )
+    if prior is None or not _names_nothing_new(prior, entry.report):
+        await _save_report_values(conn, meeting.id, entry.report)
+    if prior is None or _entities(prior.state) != _entities(meeting.state):
+        await _save_entities(conn, meeting)
+    elif codec.entity_columns(prior.state) != codec.entity_columns(meeting.state):
+        await _mirror_to_entities(conn, meeting.id, meeting.state)
     return result
+
+
+async def _mirror_to_entities(
+    conn: AsyncConnection, meeting_id: int | None, state: MeetingState
+) -> None:
+    await conn.execute(
+        update(meeting_entities)
+        .where(meeting_entities.c.meeting_id == meeting_id)
+        .values(**codec.entity_columns(state))
+    )
+
+
+def _names_nothing_new(meeting: TimelineMeeting, report: MeetingReport) -> bool:
+    """The meeting's reports already named this report's day and venue."""
+    if meeting.tally is None:
+        return False
+    day_known = report.date is None or any(r[0] == report.date for r in meeting.tally.ranges())
+    return day_known and (report.venue is None or report.venue in meeting.tally.venues())
+
+
+async def _save_report_values(
+    conn: AsyncConnection, meeting_id: int | None, report: MeetingReport
+) -> None:
+    rows = [
+        {"meeting_id": meeting_id, "kind": kind, "value": value}
+        for kind, value in (
+            ("day", report.date.isoformat() if report.date else None),
+            ("venue", report.venue),
+        )
+        if value is not None
+    ]
+    if rows:
+        stmt = insert_ignore(conn, meeting_report_values, ["meeting_id", "kind", "value"])
+        await conn.execute(stmt, rows)
+
+
+def _entities(state: MeetingState) -> set[str]:
+    ids = set(state.participants)
+    ids.update(v for v in (state.venue, state.previous_venue) if v)
+    return ids
 
 
 async def _save_entities(conn: AsyncConnection, meeting: TimelineMeeting) -> None:
     await conn.execute(delete(meeting_entities).where(meeting_entities.c.meeting_id == meeting.id))
-    ids = set(meeting.state.participants)
-    ids.update(v for v in (meeting.state.venue, meeting.state.previous_venue) if v)
+    ids = _entities(meeting.state)
     if ids:
         await conn.execute(
             insert(meeting_entities),
-            [{"meeting_id": meeting.id, "entity_id": e} for e in sorted(ids)],
+            [
+                {"meeting_id": meeting.id, "entity_id": e, **codec.entity_columns(meeting.state)}
+                for e in sorted(ids)
+            ],
         )
 
 

@@ -123,7 +123,12 @@ meetings = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("last_published", UTCDateTime, nullable=False),
-    Index(None, "expected", "last_day"),
+    # running tallies of the reports (bot.tally), so a new report needs no other report
+    Column("tally", JSON),
+    # how many reports: the next meeting of a day is the most reported one
+    Column("report_count", Integer),
+    # upcoming meetings in day order; undated ones newest first (date IS NULL)
+    Index(None, "expected", "date", "last_published"),
     Index(None, "venue"),
     Index(None, "last_published"),
 )
@@ -139,7 +144,29 @@ meeting_entities = Table(
         primary_key=True,
     ),
     Column("entity_id", String(128), primary_key=True),
+    # the meeting's columns that upcoming-meeting queries filter and order by, mirrored
+    # so a query for one actor or venue walks that entity's upcoming meetings in order
+    Column("expected", Boolean),
+    Column("date", Date),
+    Column("last_day", Date),
     Index(None, "entity_id"),
+    Index(None, "entity_id", "expected", "date", "meeting_id"),
+)
+
+# The days (start days) and venues a meeting's reports have named, once each: finding
+# candidate meetings by them reads one row per value, not one per report.
+meeting_report_values = Table(
+    "meeting_report_values",
+    metadata,
+    Column(
+        "meeting_id",
+        Integer,
+        ForeignKey("meetings.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(8), primary_key=True),  # "day" (ISO date) or "venue"
+    Column("value", String(128), primary_key=True),
+    Index(None, "kind", "value"),
 )
 
 reports = Table(
@@ -172,7 +199,11 @@ reports = Table(
     Column("source_item_key", String(512), nullable=False, default=""),
     Column("source_title", Text),
     Column("received_at", UTCDateTime, nullable=False),
+    # the status decider after this report, reading the meeting's reports in order
+    # (bot.tally.Content as JSON): a late report re-reads only the reports after it
+    Column("decider_after", JSON),
     Index(None, "meeting_id"),
+    Index(None, "meeting_id", "source_published", "received_at", "id"),
     Index(None, "venue"),
     Index(None, "date"),
     Index(None, "previous_date"),
