@@ -135,6 +135,9 @@ async def test_telegram_chat_migrated_rekeys_and_delivers_once(
 async def test_telegram_cant_parse_entities_falls_back_to_plain_once(
     rig: ChatRig, tg: StrictTelegram
 ) -> None:
+    # The fake's scripted answers go to whichever send comes next: one send at a time
+    # makes them this chat's (its HTML send, then its plain resend).
+    rig.delivery.max_in_flight = 1
     await rig.subscribe(A, B)
     await enqueue(rig.store, 1)
     tg.fail_next("sendMessage", 400, "Bad Request: can't parse entities: unsupported start tag")
