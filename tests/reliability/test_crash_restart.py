@@ -64,6 +64,10 @@ def child_env(tg: StrictTelegram) -> dict[str, str]:
         TELEGRAM_BOT_TOKEN=tg.token,
         TELEGRAM_API_BASE_URL=tg.base_url,
         BOT_DELIVERY_LEASE_SECONDS="1",
+        # These tests count deliveries at exact commit points: one send at a time. With
+        # several in flight, a crash can leave each of them in the one documented window
+        # (accepted by the platform, not yet marked sent), resent as possible duplicates.
+        BOT_DELIVERY_MAX_IN_FLIGHT="1",
         PTB_TIMEDELTA="true",
         PYTHONPATH=str(REPO_ROOT),
     )
