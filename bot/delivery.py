@@ -577,9 +577,17 @@ class Delivery:
             )
         previous = entry.previous_message
         if previous is not None and previous.target.platform == ref.target.platform:
+            original = None
+            if entry.previous_change is not None:
+                sub = await self.subscriptions.get(entry.target)
+                original = self._render(
+                    replace(entry, change=entry.previous_change),
+                    sub.timezone if sub else "UTC",
+                    now,
+                )
             try:
                 await self.platforms[platform].mark_outdated(
-                    previous, "Superseded by a newer alert below."
+                    previous, "Superseded by a newer alert below.", original
                 )
             except ChatError as exc:  # best effort: the new alert is what matters
                 log.info("could not mark %s outdated: %s", previous.message_id, exc)

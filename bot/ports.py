@@ -104,8 +104,10 @@ class OutboxEntry:
     change: Change
     attempts: int
     state: DeliveryState
-    # the earlier alert about the same meeting in this chat, to mark outdated
+    # the earlier alert about the same meeting in this chat, to mark outdated, and the
+    # change it told of (its words are rebuilt from it: right after a restart too)
     previous_message: SentRef | None = None
+    previous_change: Change | None = None
     # sends of this row whose outcome is unknown: timed out after leaving, or in flight
     # when the sender died. One such send may be retried; after two, never again.
     unknown_outcomes: int = 0
@@ -210,6 +212,10 @@ class ChatPlatform(Protocol):
         self, target: ChatTarget, message: Message, *, plain: bool = False
     ) -> SentRef: ...
 
-    async def mark_outdated(self, ref: SentRef, note: str) -> None: ...
+    async def mark_outdated(
+        self, ref: SentRef, note: str, original: Message | None = None
+    ) -> None:
+        """Edit an earlier alert to say it is outdated, keeping its words (``original``)."""
+        ...
 
     async def stop(self) -> None: ...

@@ -142,6 +142,7 @@ class Row:
     lease_until: datetime | None = None
     ref: SentRef | None = None
     previous_message: SentRef | None = None
+    previous_change: Change | None = None
     errors: list[str] = field(default_factory=list)
     reason: str = ""
     unknown_outcomes: int = 0
@@ -206,6 +207,7 @@ class MemOutbox:
                     attempts=row.attempts,
                     state=before,
                     previous_message=row.previous_message,
+                    previous_change=row.previous_change,
                     unknown_outcomes=row.unknown_outcomes,
                     lease=lease,
                 )

@@ -131,8 +131,9 @@ async def test_feed_text_cannot_inject_markup(driver: Driver) -> None:
 
 
 async def test_mark_outdated_edits_the_message(driver: Driver) -> None:
-    ref = await driver.platform.send(driver.target, Message(headline="old news"))
-    await driver.platform.mark_outdated(ref, "Superseded")
+    old = Message(headline="old news")
+    ref = await driver.platform.send(driver.target, old)
+    await driver.platform.mark_outdated(ref, "Superseded", old)
     method = "editMessageText" if isinstance(driver.fake, FakeTelegram) else "chat.update"
     (edit,) = await driver.fake.wait_for(method)
     assert "OUTDATED" in str(edit) and "old news" in str(edit)

@@ -57,6 +57,7 @@ class ScriptedPlatform:
         self.attempts: list[tuple[str, str, bool]] = []  # (chat, headline, plain)
         self.delivered: list[tuple[str, str]] = []  # attempts that reached the chat (or may have)
         self.outdated: list[SentRef] = []
+        self.originals: list[Message | None] = []
         self.block: asyncio.Event | None = None
         self.sent_event = asyncio.Event()
         self._ids = 0
@@ -80,8 +81,11 @@ class ScriptedPlatform:
         self.sent_event.set()
         return SentRef(target, str(self._ids))
 
-    async def mark_outdated(self, ref: SentRef, note: str) -> None:
+    async def mark_outdated(
+        self, ref: SentRef, note: str, original: Message | None = None
+    ) -> None:
         self.outdated.append(ref)
+        self.originals.append(original)
 
 
 def change(meeting_id: int = 1, day: int = 4) -> Change:
@@ -126,6 +130,17 @@ class Rig:
         for _ in range(ticks):
             await self.delivery.run_once(platform)
             self.clock.advance(step)
+
+
+async def test_the_outdated_edit_carries_the_earlier_alert_rebuilt_from_its_change() -> None:
+    # no memory of the earlier send (a restart): its words come from the change it told of
+    rig = Rig()
+    row = rig.outbox.rows[rig.add(day=5)]
+    row.previous_message = SentRef(ChatTarget(TG, "42"), "99")
+    row.previous_change = change(day=4)
+    await rig.delivery.run_once(TG)
+    (original,) = rig.tg.originals
+    assert original is not None and original.headline.endswith("Abu Dhabi — 4 Feb")
 
 
 async def test_success_marks_sent_and_outdates_previous() -> None:

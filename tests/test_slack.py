@@ -240,9 +240,10 @@ async def test_send_escapes_and_disables_unfurl(slack: SlackPlatform, fake: Fake
         assert bad not in dumped
     assert "&lt;!channel&gt;" in dumped
     assert posted["unfurl_links"] is False
-    await slack.mark_outdated(ref, "Superseded")
+    await slack.mark_outdated(ref, "Superseded", MSG)
     update = (await fake.wait_for("chat.update"))[0]
     assert update["ts"] == ref.message_id and "OUTDATED" in json.dumps(update["blocks"])
+    assert "hello" in json.dumps(update["blocks"])  # the alert's own words, kept
 
 
 @pytest.mark.parametrize(

@@ -239,9 +239,11 @@ async def test_connection_refused_is_transient(core: Core) -> None:
 
 
 async def test_send_and_mark_outdated(tg: TelegramPlatform, fake: FakeTelegram) -> None:
-    ref = await tg.send(TARGET, Message(headline="🆕 Announced: talks", lines=("When: soon",)))
+    alert = Message(headline="🆕 Announced: talks", lines=("When: soon",))
+    ref = await tg.send(TARGET, alert)
     assert fake.sent[0]["link_preview_options"] == {"is_disabled": True}
-    await tg.mark_outdated(ref, "Superseded")
+    # the alert's words come with the edit, not from the adapter's memory (a restart)
+    await tg.mark_outdated(ref, "Superseded", alert)
     edit = (await fake.wait_for("editMessageText"))[0]
     assert edit["message_id"] == int(ref.message_id)
     assert "OUTDATED" in edit["text"] and "Announced: talks" in edit["text"]

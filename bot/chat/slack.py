@@ -25,7 +25,6 @@ import logging
 import math
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -275,7 +274,6 @@ class SlackPlatform:
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self.port: int | None = None
-        self._sent: OrderedDict[tuple[str, str], Message] = OrderedDict()
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -477,13 +475,11 @@ class SlackPlatform:
         except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
             raise classify_error(exc, self.clock()) from exc
         ref = SentRef(target=target, message_id=str(response.get("ts", "")))
-        self._sent[(target.chat_id, ref.message_id)] = message
-        while len(self._sent) > 1000:
-            self._sent.popitem(last=False)
         return ref
 
-    async def mark_outdated(self, ref: SentRef, note: str) -> None:
-        original = self._sent.get((ref.target.chat_id, ref.message_id))
+    async def mark_outdated(
+        self, ref: SentRef, note: str, original: Message | None = None
+    ) -> None:
         try:
             await self.client.chat_update(
                 channel=ref.target.chat_id,

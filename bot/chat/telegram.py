@@ -14,7 +14,6 @@ import hmac
 import inspect
 import logging
 import warnings
-from collections import OrderedDict
 from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
@@ -305,7 +304,6 @@ class TelegramPlatform:
         self._set_up = False
         self._runner: web.AppRunner | None = None
         self.webhook_port: int | None = None
-        self._sent: OrderedDict[tuple[str, str], Message] = OrderedDict()
 
     @property
     def bot_username(self) -> str | None:
@@ -588,17 +586,11 @@ class TelegramPlatform:
                 raise classify_error(exc) from exc
             if first is None:
                 first = str(sent.message_id)
-        ref = SentRef(target=target, message_id=first or "")
-        self._remember(ref, message)
-        return ref
+        return SentRef(target=target, message_id=first or "")
 
-    def _remember(self, ref: SentRef, message: Message) -> None:
-        self._sent[(ref.target.chat_id, ref.message_id)] = message
-        while len(self._sent) > 1000:
-            self._sent.popitem(last=False)
-
-    async def mark_outdated(self, ref: SentRef, note: str) -> None:
-        original = self._sent.get((ref.target.chat_id, ref.message_id))
+    async def mark_outdated(
+        self, ref: SentRef, note: str, original: Message | None = None
+    ) -> None:
         text = telegram_html(outdated_message(original, note), TELEGRAM_MAX_TEXT)[0]
         try:
             await self.application.bot.edit_message_text(

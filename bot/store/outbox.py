@@ -21,7 +21,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import alias
 
-from bot.models import ChatTarget, SentRef
+from bot.models import Change, ChatTarget, SentRef
 from bot.ports import DeliveryState, OutboxEntry
 from bot.store import codec
 from bot.store.engine import Database
@@ -79,6 +79,7 @@ async def claimed_entry(
         )
     ).scalar_one_or_none()
     target = codec.target(platform, chat_id)
+    previous_change = await _change_sent_as(conn, platform, chat_id, prev) if prev else None
     crashed_mid_send = (
         r[outbox.c.state] == DeliveryState.SENDING.value
         and r[outbox.c.attempt_started_at] is not None
@@ -90,9 +91,34 @@ async def claimed_entry(
         attempts=r[outbox.c.attempts],
         state=DeliveryState(r[outbox.c.state]),
         previous_message=SentRef(target, prev) if prev else None,
+        previous_change=previous_change,
         unknown_outcomes=r[outbox.c.unknown_outcomes] + (1 if crashed_mid_send else 0),
         lease=lease,
     )
+
+
+async def _change_sent_as(
+    conn: AsyncConnection, platform: str, chat_id: str, message_id: str
+) -> Change | None:
+    """The change an earlier alert told of (found by the message id it was sent as)."""
+    row = (
+        (
+            await conn.execute(
+                select(changes)
+                .join(outbox, outbox.c.change_id == changes.c.id)
+                .where(
+                    outbox.c.platform == platform,
+                    outbox.c.chat_id == chat_id,
+                    outbox.c.sent_message_id == message_id,
+                )
+                .order_by(outbox.c.id.desc())
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else codec.change_from_row(dict(row))
 
 
 @dataclass(frozen=True)
