@@ -14,20 +14,11 @@ from chatkit import source, state, view, watchlist
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.chat.markup import console_text, slack_payload, telegram_html, telegram_plain
 from bot.chat.slack import SLACK_MAX_MESSAGE_TEXT
 from bot.chat.telegram import TELEGRAM_MAX_TEXT
 from bot.models import Change, ChangeKind, MeetingStatus, Message, MessageLink
-from bot.render import (
-    clean_text,
-    console_text,
-    meeting_title,
-    render_change,
-    render_meeting,
-    slack_payload,
-    telegram_html,
-    telegram_plain,
-    utf16_len,
-)
+from bot.render import clean_text, meeting_title, render_change, render_meeting, utf16_len
 
 WL = watchlist()
 NOW = datetime(2026, 1, 30, 9, 0, tzinfo=UTC)
@@ -342,14 +333,15 @@ def test_statuses_have_labels() -> None:
         ("*Breaking* talks", "\u2217Breaking\u2217 talks"),  # bold
         ("_quietly_ moved", "\u02cdquietly\u02cd moved"),  # italics
         ("~cancelled~ on", "\u223ccancelled\u223c on"),  # strike-through
-        ("`code` and ```block```", "\u02cbcode\u02cb and \u02cb\u02cb\u02cbblock\u02cb\u02cb\u02cb"),
+        (
+            "`code` and ```block```",
+            "\u02cbcode\u02cb and \u02cb\u02cb\u02cbblock\u02cb\u02cb\u02cb",
+        ),
         ("/next_meeting snake_case a*b", "/next_meeting snake_case a*b"),  # inside words: inert
         ("<b> & *x*", "&lt;b&gt; &amp; \u2217x\u2217"),
     ],
 )
-def test_slack_formatting_marks_from_the_news_are_shown_not_applied(
-    news: str, shown: str
-) -> None:
+def test_slack_formatting_marks_from_the_news_are_shown_not_applied(news: str, shown: str) -> None:
     payload = slack_payload(
         Message(headline=news, lines=(news,), quotes=(news,), footer=news), SLACK_MAX_MESSAGE_TEXT
     )

@@ -6,9 +6,9 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
+from bot.chat.markup import console_text
 from bot.models import ChatTarget, Message, SentRef
 from bot.ports import CommandCallback
-from bot.render import console_text
 
 RULE = "─" * 60
 

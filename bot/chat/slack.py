@@ -40,6 +40,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.chat.base import AdminCache, InboundDedup, MemoryDedup
+from bot.chat.markup import SLACK_MAX_BLOCKS, slack_payload, slack_plain
 from bot.commands import COMMANDS, Command, ParsedCommand, parse_command, parse_mention
 from bot.config import SlackSettings
 from bot.models import (
@@ -63,7 +64,7 @@ from bot.ports import (
     SubscriptionRepository,
     TransientError,
 )
-from bot.render import SLACK_MAX_BLOCKS, outdated_message, shorten, slack_payload, slack_plain
+from bot.render import outdated_message, shorten
 
 log = logging.getLogger(__name__)
 

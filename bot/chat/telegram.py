@@ -64,6 +64,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.chat.base import AdminCache, InboundDedup, MemoryDedup
+from bot.chat.markup import telegram_html, telegram_plain
 from bot.commands import COMMANDS, parse_command, parse_mention
 from bot.commands.registry import Access, Command
 from bot.config import TelegramSettings
@@ -89,7 +90,7 @@ from bot.ports import (
     SubscriptionRepository,
     TransientError,
 )
-from bot.render import outdated_message, shorten, telegram_html, telegram_plain
+from bot.render import outdated_message, shorten
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,13 @@ from hypothesis import strategies as st
 from relkit import REPO_CONFIG
 from strictfakes import UNSAFE_CHARS, check_telegram_html, utf16_len
 
+from bot.chat.markup import slack_payload, telegram_html, telegram_plain
 from bot.chat.slack import SLACK_MAX_MESSAGE_TEXT
 from bot.chat.telegram import TELEGRAM_MAX_TEXT
 from bot.commands import COMMANDS, parse_command, parse_mention
 from bot.config import load_config
 from bot.models import Change, ChangeKind, MeetingState, MeetingStatus, SourceRef
-from bot.render import render_change, slack_payload, telegram_html, telegram_plain
+from bot.render import render_change
 
 WATCHLIST = load_config(REPO_CONFIG, env={}).watchlist
 ARG = st.text(
