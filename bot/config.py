@@ -27,16 +27,6 @@ SETTINGS_FILE = "settings.toml"
 FEEDS_FILE = "feeds.toml"
 WATCHLIST_FILE = "watchlist.yaml"
 
-SECRET_ENV_VARS = (
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_WEBHOOK_SECRET",
-    "SLACK_BOT_TOKEN",
-    "SLACK_APP_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "DATABASE_URL",
-)
-
-
 class ConfigError(Exception):
     """A configuration problem, phrased for the person who edits the files."""
 

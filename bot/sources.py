@@ -227,7 +227,6 @@ class FetchState:
         return cls(**values)
 
 
-FeedHealth = FetchState  # the name the design notes use
 
 
 @dataclass(frozen=True)
@@ -774,7 +773,6 @@ async def fetch_feed(
 __all__ = [
     "BackoffPolicy",
     "Failed",
-    "FeedHealth",
     "FetchErrorKind",
     "FetchLimiter",
     "FetchPolicy",

@@ -478,13 +478,6 @@ def _number_word(text: str, numbers: dict[str, int]) -> str | None:
     return None
 
 
-def _lookup_offset(matched: str, offsets: dict[str, int]) -> int | None:
-    for form, offset in offsets.items():
-        if re.fullmatch(form, matched):
-            return offset
-    return None
-
-
 def _weekday_index(word: str, patterns: tuple[re.Pattern[str], ...]) -> int | None:
     for index, pattern in enumerate(patterns):
         if pattern.match(word):

@@ -74,13 +74,6 @@ class ClauseSignals(NamedTuple):
         return self.cue.group if self.cue else None
 
 
-def mask(text: str, pattern: re.Pattern[str] | None) -> str:
-    """``text`` with every match of ``pattern`` blanked out (same length)."""
-    if pattern is None:
-        return text
-    return pattern.sub(lambda m: " " * len(m.group(0)), text)
-
-
 def _spans(pattern: re.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
     if pattern is None:
         return []
