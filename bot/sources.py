@@ -227,8 +227,6 @@ class FetchState:
         return cls(**values)
 
 
-
-
 @dataclass(frozen=True)
 class BackoffPolicy:
     base_seconds: float = 60.0
