@@ -374,6 +374,91 @@ def test_fresh_entities(fresh: Matcher, lang: str, text: str, expected: set[str]
     assert ids(fresh, text, lang) == expected
 
 
+# ------------------------------------------------- work that grows with the input only
+
+# (cue word, given names, is a spelling of one): difflib's ratio >= 0.75 decides, also
+# where a pre-filter on the longest common subsequence would say yes ("mono"/"mnso").
+GIVEN_NAME_SPELLINGS: list[tuple[str, set[str], bool]] = [
+    ("yuri", {"yuri", "kiril"}, True),
+    ("iouri", {"iuri"}, True),  # 2 * 4 / 9
+    ("dimitri", {"dmitri", "steve"}, True),
+    ("mono", {"mnso"}, False),  # common subsequence of 3, difflib blocks of 2: 0.5
+    ("abcd", {"abce"}, True),  # exactly 0.75
+    ("abcd", {"abxy"}, False),
+    ("kremlin", {"yuri", "kiril", "marco"}, False),
+    ("spokesman", set(), False),
+]
+
+
+@pytest.mark.parametrize(("word", "given", "spelling"), GIVEN_NAME_SPELLINGS)
+def test_cue_words_that_spell_a_given_name(word: str, given: set[str], spelling: bool) -> None:
+    from bot.match.matcher import _not_given_names
+
+    assert _not_given_names({word}, given) == (set() if spelling else {word})
+
+
+def _many_actors(count: int) -> Watchlist:
+    """Actors with all-different given names, every other one ambiguous with a cue."""
+    syllables = ["ba", "do", "ki", "lu", "me", "no", "ra", "si", "tu", "vo", "ze", "gra"]
+    names = [a.capitalize() + b + c for a in syllables for b in syllables for c in syllables]
+    actors = tuple(
+        WatchEntity(
+            id=f"a{i}",
+            kind=EntityKind.ACTOR,
+            name=f"{names[i]} {names[-1 - i]}ov",
+            cues=(f"post{names[i].lower()}",),
+            ambiguous=i % 2 == 0,
+        )
+        for i in range(count)
+    )
+    return Watchlist(actors=actors, venues=())
+
+
+def test_building_compares_only_plausible_name_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Telling cue words from given-name spellings asks difflib about a few close pairs,
+    not every cue word against every given name (start-up time was quadratic)."""
+    import bot.match.matcher as matcher_module
+
+    calls = 0
+    similar = matcher_module._similar
+
+    def counted(a: str, b: str) -> bool:
+        nonlocal calls
+        calls += 1
+        return similar(a, b)
+
+    monkeypatch.setattr(matcher_module, "_similar", counted)
+    built = Matcher(_many_actors(400))  # 400 given names, 200 + 200 cue words
+    assert built.entities
+    assert calls < 400 * 10
+
+
+def test_each_line_is_read_once_for_headline_style(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many namesake hits on one long line: the line's style is worked out once, not
+    once per hit (which made newline-free text quadratic)."""
+    import bot.match.matcher as matcher_module
+
+    lines_read: list[int] = []
+    title_case_line = matcher_module._title_case_line
+
+    def counted(*line: str | int) -> bool:
+        lines_read.append(1)
+        return bool(title_case_line(*line))
+
+    monkeypatch.setattr(matcher_module, "_title_case_line", counted)
+    body = " ".join(f"a source said Anton Ushakov spoke and item {i} followed" for i in range(200))
+    headline = "Kremlin Aide Meets Envoy Anton Ushakov In Geneva Today"
+    text = f"{headline}\n{body}\n{body}"
+    found = matcher.find(text, "en")
+    assert len(lines_read) == 3
+    # the body names a namesake (another given name right before the surname), and the
+    # headline's same name is taken to be him
+    assert [m.entity_id for m in found] == ["geneva"]
+    assert matcher.find(headline, "en")[-1].entity_id == "geneva"
+
+
 # ---------------------------------------------------------------- speed and corpus
 
 

@@ -22,7 +22,7 @@ Two further filters keep precision:
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -30,6 +30,7 @@ from functools import partial
 from typing import Any
 
 import ahocorasick
+from rapidfuzz import fuzz, process
 
 from bot.match.forms import (
     ATTACHED_ENDINGS,
@@ -74,7 +75,10 @@ _TITLE_WORDS = frozenset(normalize_token(w) for w in _TITLE_TEXT.split())
 # German capitalises every noun; these endings mark a noun, not a given name.
 _DE_NOUN_ENDINGS = ("er", "ung", "chef", "in", "ent", "ant", "te", "ter", "heit", "keit", "schaft")
 _NO_ENDINGS: frozenset[str] = frozenset()
+# A cue word at least this like a given name (difflib's ratio) is a spelling of it.
+_SIMILAR_RATIO = 0.75
 _CACHE_LIMIT = 50_000  # bounded memory for the per-matcher verdict caches
+_LINE_BREAK = re.compile("\n")
 _SENTENCE_END = re.compile(r"[.!?\n:;\"«»„“”()\[\]]")
 
 
@@ -155,12 +159,7 @@ class Matcher:
         # ("Kremlin aide Ushakov"); other actors' given names are left out on purpose, so
         # "Yuri Dmitriev" still reads as a namesake of Kirill Dmitriev.
         given = {g for e in self._entities for g in _given_names(e)}
-        all_cues = {
-            w
-            for c in self._cues.values()
-            for w in c.words
-            if not any(_similar(w, g) for g in given)  # Yuri/Iouri, Dmitry/Dymitr
-        }
+        all_cues = _not_given_names({w for c in self._cues.values() for w in c.words}, given)
         self._any_cue = _Cues(frozenset(all_cues), tuple(w for w in all_cues if len(w) >= 5))
         # key hit (text, ending, script, language family) -> accepted readings
         self._accepted: dict[tuple[str, str, str, bool], tuple[KeyInfo, ...]] = {}
@@ -268,10 +267,11 @@ class Matcher:
         for c in cands:
             covered.update(range(c.first, c.last + 1))
         verdict: dict[int, str] = {}  # candidate position -> confirm | reject | neutral
+        lines = _Lines(text)
         for pos, c in enumerate(cands):
             if c.entity not in self._cues:
                 continue
-            verdict[pos] = self._local_verdict(c, norm, text, lang, covered)
+            verdict[pos] = self._local_verdict(c, norm, lang, covered, lines)
         accepted_entities = {
             c.entity for pos, c in enumerate(cands) if c.entity not in self._cues
         } | {cands[p].entity for p, v in verdict.items() if v == "confirm"}
@@ -299,8 +299,9 @@ class Matcher:
         return keep
 
     def _local_verdict(
-        self, c: _Candidate, norm: NormText, text: str, lang: str, covered: set[int]
+        self, c: _Candidate, norm: NormText, lang: str, covered: set[int], lines: _Lines
     ) -> str:
+        text = lines.text
         if c.info.has_given_name:
             return "confirm"
         prev = c.first - 1
@@ -324,7 +325,7 @@ class Matcher:
             return "neutral"  # capitalised as the first word of a sentence ("The", "Дочь")
         if lang == "de" and raw.lower().endswith(_DE_NOUN_ENDINGS):
             return "neutral"
-        if _title_case_line(text, norm.span(c.first)[0]):
+        if lines.headline_at(norm.span(c.first)[0]):
             return "neutral"  # headline style: every word capitalised
         return "reject"
 
@@ -486,7 +487,27 @@ def _given_names(entity: WatchEntity) -> set[str]:
 
 
 def _similar(a: str, b: str) -> bool:
-    return SequenceMatcher(None, a, b).ratio() >= 0.75
+    return SequenceMatcher(None, a, b).ratio() >= _SIMILAR_RATIO
+
+
+def _not_given_names(words: set[str], given: set[str]) -> set[str]:
+    """The cue words that are no spelling of a given name (Yuri/Iouri, Dmitry/Dymitr)."""
+    names = sorted(given)
+    return {w for w in words if w not in given and not _similar_to_any(w, names)}
+
+
+def _similar_to_any(word: str, names: list[str]) -> bool:
+    """``_similar(word, name)`` for some name, without asking difflib about every name.
+
+    difflib's matching blocks form a common subsequence, so its ratio (2 * matched /
+    total length) never exceeds rapidfuzz's ``fuzz.ratio`` (the same with the longest
+    common subsequence): the names difflib finds similar are among rapidfuzz's hits at
+    the same threshold, which it finds in C. difflib then decides on those few.
+    """
+    hits = process.extract(
+        word, names, scorer=fuzz.ratio, score_cutoff=_SIMILAR_RATIO * 100 - 0.01, limit=None
+    )
+    return any(_similar(word, name) for name, _, _ in hits)
 
 
 def _cues_for(entity: WatchEntity) -> _Cues:
@@ -528,10 +549,32 @@ def _is_cue_uncached(word: str, cues: _Cues) -> bool:
     return any(len(word) > len(c) and (c in word) for c in cues.long_words)
 
 
-def _title_case_line(text: str, pos: int) -> bool:
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    line = text[start : end if end >= 0 else len(text)]
+class _Lines:
+    """The lines of one text, each looked at once however many hits it holds."""
+
+    __slots__ = ("_breaks", "_headline", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._breaks: list[int] | None = None  # offsets of the line breaks, found on demand
+        self._headline: dict[int, bool] = {}  # line number -> written headline style
+
+    def headline_at(self, pos: int) -> bool:
+        """``_title_case_line`` of the line holding offset ``pos``."""
+        if self._breaks is None:
+            self._breaks = [m.start() for m in _LINE_BREAK.finditer(self.text)]
+        breaks = self._breaks
+        line = bisect_left(breaks, pos)  # breaks before pos
+        known = self._headline.get(line)
+        if known is None:
+            start = breaks[line - 1] + 1 if line else 0
+            end = breaks[line] if line < len(breaks) else len(self.text)
+            known = self._headline[line] = _title_case_line(self.text[start:end])
+        return known
+
+
+def _title_case_line(line: str) -> bool:
+    """A line written headline style: its content words (almost) all capitalised."""
     words = [w for w in TOKEN_RE.findall(line) if len(w) >= 4 and w.isalpha()]
     if len(words) < 3:
         return False
