@@ -381,19 +381,22 @@ class BotApp:
         jitter = self.config.settings.polling.jitter_seconds
         now = self.clock()
         count = max(len(self.jobs), 1)
+        # Every feed's first poll right away, as one round whose new items are recorded
+        # in publication order across feeds (as `bot run --once` does): a backlog read
+        # at start tells the story in the order it happened, whichever server answers
+        # first ("moved to the 16th" never arrives before "to meet on the 12th").
+        self.scheduler.add_job(
+            self.first_round,
+            DateTrigger(run_date=now, timezone=UTC),
+            id="first-round",
+            name="first poll of every feed",
+            misfire_grace_time=None,
+        )
         for index, job in enumerate(self.jobs):
-            # First poll right away (a one-off run), then the regular runs spread evenly
-            # over the interval. Started together, every feed would fire in the same few
-            # seconds of each round (jitter adds at most jitter_seconds): a burst that
-            # queues in the fetch limiter and the database and delays alerts by seconds.
-            self.scheduler.add_job(
-                self.poll,
-                DateTrigger(run_date=now, timezone=UTC),
-                args=[job],
-                id=f"first-poll:{job.id}",
-                name=f"first poll {job.id}",
-                misfire_grace_time=None,
-            )
+            # Then the regular runs spread evenly over the interval. Started together,
+            # every feed would fire in the same few seconds of each round (jitter adds
+            # at most jitter_seconds): a burst that queues in the fetch limiter and the
+            # database and delays alerts by seconds.
             phase = timedelta(seconds=job.interval * (1 + index / count))
             self.scheduler.add_job(
                 self.poll,
@@ -431,6 +434,16 @@ class BotApp:
         )
 
     # ----------------------------------------------------------------- watching itself
+
+    async def first_round(self) -> list[PollReport]:
+        """Every feed's first poll, recorded in one publication order across feeds."""
+        assert self.pipeline is not None
+        reports = await self.pipeline.poll_many(self.jobs)
+        for report in reports:
+            summary = self._cycle.add(report, len(self.jobs))
+            if summary:
+                log.info("%s", summary)
+        return reports
 
     async def poll(self, job: FeedJob) -> PollReport:
         """One scheduled poll; a full cycle over every feed is summed up in one line."""
