@@ -387,7 +387,7 @@ class BotApp:
         # first ("moved to the 16th" never arrives before "to meet on the 12th").
         self.scheduler.add_job(
             self.first_round,
-            DateTrigger(run_date=now, timezone=UTC),
+            DateTrigger(timezone=UTC),  # the scheduler's own now: it runs on real time
             id="first-round",
             name="first poll of every feed",
             misfire_grace_time=None,
