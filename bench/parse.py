@@ -12,7 +12,7 @@ Feeds (built in memory):
 * ``small``: a 15 KB feed (under the worker's 16 KiB threshold: parsed on the loop)
 
 Ways: ``loop`` (parse_feed called on the event loop), ``thread`` (asyncio.to_thread),
-``worker`` (bot.parseworker.ParseWorker, what the bot uses from 16 KiB).
+``worker`` (bot.ingest.parseworker.ParseWorker, what the bot uses from 16 KiB).
 
     .venv/bin/python bench/parse.py [--quick]
 """
@@ -62,8 +62,8 @@ def worker_peak_mb(pid: int | None) -> float:
 
 
 async def measure(feed: str, way: str) -> dict[str, float]:
-    from bot.parse import parse_feed
-    from bot.parseworker import ParseWorker
+    from bot.ingest.parse import parse_feed
+    from bot.ingest.parseworker import ParseWorker
 
     body = build(feed)
     lateness = 0.0

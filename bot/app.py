@@ -44,18 +44,13 @@ from bot.config import AppConfig
 from bot.delivery import Delivery, undelivered_notice
 from bot.extract import Extractor
 from bot.failures import FatalError
+from bot.ingest.fetch import FetchPolicy, make_client
+from bot.ingest.limiter import FetchLimiter
+from bot.ingest.state import BackoffPolicy, FetchState, HealthSignal
 from bot.match import Matcher
 from bot.models import ChatTarget, IncomingCommand, Message, Platform
 from bot.pipeline import FeedJob, Pipeline, PollReport
 from bot.ports import ChatPlatform, FatalPlatformError, OutboxEntry
-from bot.sources import (
-    BackoffPolicy,
-    FetchLimiter,
-    FetchPolicy,
-    FetchState,
-    HealthSignal,
-    make_client,
-)
 from bot.store import OpenMode, StorageError, Store
 from bot.store.engine import is_busy
 from bot.store.errors import describe_storage_error, redacted_url

@@ -1,7 +1,7 @@
 """The one place that chains the stages: fetch → parse → extract → timeline/store.
 
 ``Pipeline.poll(feed)`` polls one feed once. The body is parsed in a worker process
-(``bot.parseworker``); any parse failure is a failed poll. New items, and known items
+(``bot.ingest.parseworker``); any parse failure is a failed poll. New items, and known items
 whose text changed, go through language detection, matching and extraction; each
 item, its meeting reports, the timeline changes they cause and the outbox rows for
 subscribed chats are written in one transaction by the store, so a crash anywhere
@@ -23,22 +23,13 @@ import httpx
 
 from bot.config import AppConfig, FeedConfig
 from bot.extract import Extractor
+from bot.ingest.fetch import FetchPolicy, fetch_feed
+from bot.ingest.limiter import FetchLimiter
+from bot.ingest.parsed import ParsedFeed, ParseError
+from bot.ingest.parseworker import ParseWorker
+from bot.ingest.results import Failed, Fetched, FetchErrorKind, FetchResult
+from bot.ingest.state import BackoffPolicy, FetchState, HealthSignal, next_state
 from bot.models import Article, Change, Extraction, FeedItem
-from bot.parse import ParsedFeed, ParseError
-from bot.parseworker import ParseWorker
-from bot.sources import (
-    BackoffPolicy,
-    Failed,
-    Fetched,
-    FetchErrorKind,
-    FetchLimiter,
-    FetchPolicy,
-    FetchResult,
-    FetchState,
-    HealthSignal,
-    fetch_feed,
-    next_state,
-)
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -138,7 +129,7 @@ class Pipeline:
         # told once when a feed starts failing and once when it works again
         self.on_feed_health = on_feed_health
         # Parsing runs in a worker process with memory and time limits (see
-        # bot.parseworker), never on the event loop.
+        # bot.ingest.parseworker), never on the event loop.
         self.parser = parser or ParseWorker()
         # Guards against two overlapping polls of one feed in this process.
         self._polling: set[str] = set()

@@ -48,7 +48,11 @@ RULES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
         ("bot.chat", "bot.app", "bot.pipeline", "bot.delivery", "bot.cli"),
         "the store knows no caller",
     ),
-    (("bot.parse",), ("bot.store", "bot.chat", "bot.app", "bot.cli"), "ingest knows no caller"),
+    (
+        ("bot.ingest",),
+        ("bot.store", "bot.chat", "bot.app", "bot.cli", "bot.pipeline", "bot.delivery"),
+        "ingest knows no caller",
+    ),
     (("bot.delivery",), ("bot.app", "bot.cli", "bot.pipeline"), "delivery knows no caller"),
     (("bot.pipeline",), ("bot.app", "bot.cli", "bot.chat"), "the pipeline knows no caller"),
 ]

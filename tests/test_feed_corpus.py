@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.parse import ParseError, parse_feed
+from bot.ingest.parse import parse_feed
+from bot.ingest.parsed import ParseError
 
 pytestmark = pytest.mark.corpus
 

@@ -1,4 +1,4 @@
-"""Byte-level preparation of feeds (bot.feedprep) and what parse_feed makes of it:
+"""Byte-level preparation of feeds (bot.ingest.feedprep) and what parse_feed makes of it:
 no entity amplification, HTML entities still decoded, invalid UTF-8 replaced per byte,
 links with '&lt;' intact, huge item lists cut before feedparser."""
 
@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import feedprep
-from bot.parse import ParseError, canonical_link, link_key, parse_feed
+from bot.ingest import feedprep
+from bot.ingest.keys import link_key
+from bot.ingest.links import canonical_link
+from bot.ingest.parse import parse_feed
+from bot.ingest.parsed import ParseError
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 DATA = Path(__file__).resolve().parent / "data"

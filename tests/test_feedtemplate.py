@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.feedtemplate import (
+from bot.ingest.feedtemplate import (
     FeedTemplateError,
     is_feed_template,
     render_feed_template,

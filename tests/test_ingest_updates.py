@@ -12,7 +12,7 @@ import pytest
 from feedserver import ConditionalFeed, FeedServer
 from test_pipeline import ANNOUNCE, NOW, OLD_ITEM, Clock, alerts, make_app, rss
 
-from bot.parse import ParsedFeed, ParseError
+from bot.ingest.parsed import ParsedFeed, ParseError
 
 POSTPONED = (
     ANNOUNCE[0],  # the same GUID: the article was edited

@@ -9,9 +9,11 @@ import httpx
 import pytest
 from feedserver import FeedServer, static
 
-from bot import netguard
-from bot.netguard import UnsafeURLError, check_url, check_url_resolved, is_public_address
-from bot.sources import Failed, Fetched, FetchErrorKind, FetchPolicy, FetchState, fetch_feed
+from bot.ingest import netguard
+from bot.ingest.fetch import FetchPolicy, fetch_feed
+from bot.ingest.netguard import UnsafeURLError, check_url, check_url_resolved, is_public_address
+from bot.ingest.results import Failed, Fetched, FetchErrorKind
+from bot.ingest.state import FetchState
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 RSS = b'<rss version="2.0"><channel><title>t</title><item><title>a</title></item></channel></rss>'

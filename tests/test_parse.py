@@ -14,16 +14,12 @@ import feedparser
 import pytest
 
 from bot.config import load_feeds
-from bot.feedtemplate import render_feed_template
-from bot.parse import (
-    ParseError,
-    canonical_link,
-    clean_text,
-    content_key,
-    html_to_text,
-    link_key,
-    parse_feed,
-)
+from bot.ingest.feedtemplate import render_feed_template
+from bot.ingest.keys import content_key, link_key
+from bot.ingest.links import canonical_link
+from bot.ingest.parse import parse_feed
+from bot.ingest.parsed import ParseError
+from bot.ingest.text import clean_text, html_to_text
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"

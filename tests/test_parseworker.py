@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import parseworker
-from bot.parse import ParseError, parse_feed
-from bot.parseworker import ParseLimitError, ParseWorker
+from bot.ingest import parseworker
+from bot.ingest.parse import parse_feed
+from bot.ingest.parsed import ParseError
+from bot.ingest.parseworker import ParseLimitError, ParseWorker
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

@@ -34,23 +34,10 @@ from feedserver import (
 )
 
 from bot.config import PollingSettings
-from bot.sources import (
-    BackoffPolicy,
-    Failed,
-    Fetched,
-    FetchErrorKind,
-    FetchLimiter,
-    FetchPolicy,
-    FetchState,
-    HealthSignal,
-    NotModified,
-    Unchanged,
-    backoff_delay,
-    fetch_feed,
-    make_client,
-    next_state,
-    parse_retry_after,
-)
+from bot.ingest.fetch import FetchPolicy, fetch_feed, make_client, parse_retry_after
+from bot.ingest.limiter import FetchLimiter
+from bot.ingest.results import Failed, Fetched, FetchErrorKind, NotModified, Unchanged
+from bot.ingest.state import BackoffPolicy, FetchState, HealthSignal, backoff_delay, next_state
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 RSS = (

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.ingest.state import FetchState
 from bot.models import (
     ChangeKind,
     ChatTarget,
@@ -21,7 +22,6 @@ from bot.models import (
     SentRef,
 )
 from bot.ports import DeliveryState
-from bot.sources import FetchState
 from bot.store import Store
 from bot.store.engine import current_revision, head_revision
 from bot.store.schema import changes, items, meetings, outbox, reports

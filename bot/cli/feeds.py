@@ -6,7 +6,7 @@ import argparse
 from datetime import UTC, datetime
 
 from bot.cli.common import add_config_option, add_db_option, load_config_or_exit, open_store
-from bot.sources import FetchState
+from bot.ingest.state import FetchState
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from bot.cli.common import add_config_option, add_db_option, load_config_or_exit, open_store
 from bot.cli.outbox import attention_line
 from bot.config import AppConfig
-from bot.sources import FetchState
+from bot.ingest.state import FetchState
 from bot.store.status import HEARTBEAT, ComponentStatus
 
 STALE_HEARTBEAT_PERIODS = 4  # heartbeats missed before the bot counts as not running

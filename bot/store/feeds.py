@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.sources import FetchState
+from bot.ingest.state import FetchState
 from bot.store.engine import Database
 from bot.store.schema import feeds, items, processed_updates
 from bot.store.upsert import insert_ignore

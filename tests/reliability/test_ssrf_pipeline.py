@@ -14,7 +14,7 @@ import pytest
 from feedserver import FeedServer, static
 from relkit import Rig, meeting_item, rss
 
-from bot.sources import make_client
+from bot.ingest.fetch import make_client
 
 GOOD = rss(meeting_item("s1"))
 PRIVATE_ENV = {"BOT_POLLING_ALLOW_PRIVATE_ADDRESSES": "false"}

@@ -1,6 +1,6 @@
 """Byte-level preparation of an XML feed before feedparser sees it.
 
-Each function is one rule, applied by ``bot.parse`` in this order:
+Each function is one rule, applied by ``bot.ingest.xmlfeed`` in this order:
 
 ``neutralise_doctype(body)``
     The DOCTYPE keeps its name and external id but loses its internal subset, and any

@@ -2,7 +2,7 @@
 
 ``ParseWorker(timeout_seconds=..., memory_bytes=..., inline_below=...)``
     ``await worker.parse(body, feed_id=..., now=..., ...)`` returns what
-    ``bot.parse.parse_feed`` returns. Every failure comes back as ``ParseError`` with a
+    ``bot.ingest.parse.parse_feed`` returns. Every failure comes back as ``ParseError`` with a
     one-line reason: a document that is not a feed, a parser exception of any kind,
     ``MemoryError`` (the worker's address space is capped with ``RLIMIT_AS``), a parse
     running past the time limit, a worker that died. ``await worker.close()`` stops it.
@@ -12,14 +12,14 @@ the GIL and delays every chat reply the event loop owes, and a memory cap can on
 set per process. One worker is enough on a small machine (the loop keeps the other
 core); parses queue for it and the time limit counts from when a parse is sent.
 
-The worker is ``python -m bot.parseworker``, started on the first large document and
+The worker is ``python -m bot.ingest.parseworker``, started on the first large document and
 fed length-prefixed pickles over its stdin/stdout: no ``multiprocessing`` start
 method re-runs the caller's main script, a stuck worker is simply killed, and a worker
 whose parent died reads end-of-file and exits. Replies are unpickled with a whitelist
 of the result classes. The worker gets the environment without chat tokens.
 
 Documents under ``inline_below`` bytes (16 KiB) are parsed on the loop: after
-``bot.feedprep`` has removed entity declarations, parsing is linear in the input and
+``bot.ingest.feedprep`` has removed entity declarations, parsing is linear in the input and
 such a document takes milliseconds (``bench/parse.py``); tiny feeds then cost no
 process. Measured on a loaded 2-core machine (``bench/parse.py``): the largest
 event-loop stall while parsing was 4–38 ms in the worker, 14–46 ms in a thread (GIL
@@ -42,7 +42,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, BinaryIO
 
-from bot.parse import ParsedFeed, ParseError, parse_feed
+from bot.ingest.parse import parse_feed
+from bot.ingest.parsed import ParsedFeed, ParseError
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,8 @@ _WARM_UP = (
 _SECRET_ENV_PREFIXES = ("TELEGRAM_", "SLACK_", "DATABASE_URL", "BOT_")
 _REPLY_CLASSES = frozenset(
     {
-        ("bot.parse", "ParsedFeed"),
-        ("bot.parse", "ParseDiagnostics"),
+        ("bot.ingest.parsed", "ParsedFeed"),
+        ("bot.ingest.parsed", "ParseDiagnostics"),
         ("bot.models", "FeedItem"),
         ("datetime", "datetime"),
         ("datetime", "timezone"),
@@ -240,7 +241,7 @@ class ParseWorker:
     async def _worker(self) -> asyncio.subprocess.Process:
         if self._process is None or self._process.returncode is not None:
             self._process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.parseworker",
+                sys.executable, "-m", "bot.ingest.parseworker",
                 str(self.memory_bytes), str(self.timeout),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 env=_worker_env(),

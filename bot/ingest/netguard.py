@@ -11,7 +11,7 @@ Public API
     ``[::ffff:127.0.0.1]``), a public address unless ``allow_private``.
 ``await check_url_resolved(url, *, allow_private=False, allow_file=False, resolver=None)``
     ``check_url`` plus a DNS lookup: every address the name resolves to must be
-    public. Run it on every redirect hop (``bot.sources`` does).
+    public. Run it on every redirect hop (``bot.ingest.fetch`` does).
 ``is_public_address(ip) -> bool``
     The address test itself (loopback, RFC 1918, link-local incl. the cloud
     metadata address, CGNAT 100.64/10, multicast, unspecified, reserved,

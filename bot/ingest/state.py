@@ -1,0 +1,180 @@
+"""Each feed's memory between polls and its state machine: when it is polled next,
+its backoff after errors, and its health ("failing" reported once, then "recovered").
+
+``next_state(state, outcome, now, *, interval, backoff, rand, items_seen=None) -> Transition``
+    Pure. The state after an outcome plus an optional ``HealthSignal``
+    (``FAILING`` once after ``failing_after_errors`` errors in a row, ``RECOVERED``
+    on the first success after that). Call it with ``Fetched`` only once the body
+    parsed; if parsing failed pass ``Failed(FetchErrorKind.PARSE, ...)`` instead, so
+    the body hash is not remembered and the next poll parses again.
+``BackoffPolicy``  base/max delay, jitter and the failing threshold;
+    ``BackoffPolicy.from_settings(settings.polling)``.
+``FetchState``   what we remember about a feed between polls (validators, body
+    hash, error streak, next poll time). Frozen; persist it with ``to_dict`` /
+    ``FetchState.from_dict``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from bot.ingest.results import Failed, Fetched, FetchErrorKind, FetchResult
+
+if TYPE_CHECKING:  # config imports pydantic; the state only needs the attribute names
+    from bot.config import PollingSettings
+
+
+_DATETIME_FIELDS = ("last_fetch_at", "next_poll_at", "first_fetch_at")
+
+
+@dataclass(frozen=True)
+class FetchState:
+    """Per-feed memory between polls (what ``next_state`` computes)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    consecutive_errors: int = 0
+    last_status: int | None = None
+    last_fetch_at: datetime | None = None
+    next_poll_at: datetime | None = None
+    last_error: str | None = None
+    failing_reported: bool = False
+    items_seen: int = 0
+    # A permanent redirect seen on consecutive successful polls; the caller may
+    # rewrite the stored URL once ``moved_count`` reaches its threshold.
+    moved_to: str | None = None
+    moved_count: int = 0
+    # When the feed was first fetched: the anchor of a dated feed template.
+    first_fetch_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in _DATETIME_FIELDS:
+            value = data[key]
+            data[key] = value.isoformat() if value is not None else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FetchState:
+        known = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in data.items() if k in known}
+        for key in _DATETIME_FIELDS:
+            value = values.get(key)
+            if isinstance(value, str):
+                parsed = datetime.fromisoformat(value)
+                values[key] = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class BackoffPolicy:
+    base_seconds: float = 60.0
+    max_seconds: float = 6 * 3600.0
+    jitter_seconds: float = 15.0  # spread added to the normal interval after a success
+    failing_after_errors: int = 3
+
+    @classmethod
+    def from_settings(cls, polling: PollingSettings) -> BackoffPolicy:
+        return cls(
+            base_seconds=polling.backoff_base_seconds,
+            max_seconds=polling.backoff_max_seconds,
+            jitter_seconds=polling.jitter_seconds,
+            failing_after_errors=polling.failing_after_errors,
+        )
+
+
+class HealthSignal(StrEnum):
+    FAILING = "failing"  # report once: the feed has failed N polls in a row
+    RECOVERED = "recovered"  # report once: a failing feed works again
+
+
+@dataclass(frozen=True)
+class Transition:
+    state: FetchState
+    signal: HealthSignal | None = None
+    delay_seconds: float = 0.0  # next_poll_at - now
+
+
+def backoff_delay(errors: int, backoff: BackoffPolicy, rand: float) -> float:
+    """Exponential delay for the ``errors``-th consecutive error, with equal jitter.
+
+    ``rand`` in [0, 1) is injected so tests are deterministic; the delay lies in
+    [d/2, d) where d = min(max, base * 2**(errors-1)).
+    """
+    exponent = min(max(errors - 1, 0), 30)
+    full = min(backoff.max_seconds, backoff.base_seconds * (2.0**exponent))
+    rand = min(max(rand, 0.0), 1.0)
+    return full / 2 + (full / 2) * rand
+
+
+def next_state(
+    state: FetchState,
+    outcome: FetchResult,
+    now: datetime,
+    *,
+    interval: float,
+    backoff: BackoffPolicy,
+    rand: float,
+    items_seen: int | None = None,
+) -> Transition:
+    """The feed's state after ``outcome`` (pure; ``rand`` in [0, 1) is the jitter)."""
+    if isinstance(outcome, Failed):
+        errors = state.consecutive_errors + 1
+        delay = max(interval, backoff_delay(errors, backoff, rand))
+        if outcome.retry_after is not None:
+            delay = max(delay, outcome.retry_after)
+        delay = min(delay, max(backoff.max_seconds, interval))
+        signal = None
+        failing_reported = state.failing_reported
+        if errors >= backoff.failing_after_errors and not failing_reported:
+            signal = HealthSignal.FAILING
+            failing_reported = True
+        new = replace(
+            state,
+            consecutive_errors=errors,
+            last_status=outcome.status,
+            last_fetch_at=now,
+            first_fetch_at=state.first_fetch_at or now,
+            next_poll_at=now + timedelta(seconds=delay),
+            last_error=f"{outcome.kind}: {outcome.message}",
+            failing_reported=failing_reported,
+        )
+        if outcome.kind is FetchErrorKind.PARSE:
+            # Forget the validators so the next poll fetches and parses again.
+            new = replace(new, etag=None, last_modified=None, body_hash=None)
+        return Transition(new, signal, delay)
+
+    delay = interval + backoff.jitter_seconds * min(max(rand, 0.0), 1.0)
+    signal = HealthSignal.RECOVERED if state.failing_reported else None
+    new = replace(
+        state,
+        consecutive_errors=0,
+        last_status=outcome.status,
+        last_fetch_at=now,
+        first_fetch_at=state.first_fetch_at or now,
+        next_poll_at=now + timedelta(seconds=delay),
+        last_error=None,
+        failing_reported=False,
+        etag=outcome.etag or state.etag,
+        last_modified=outcome.last_modified or state.last_modified,
+    )
+    if isinstance(outcome, Fetched):
+        moved_to, moved_count = None, 0
+        if outcome.permanent_redirect:
+            moved_to = outcome.final_url
+            moved_count = state.moved_count + 1 if state.moved_to == moved_to else 1
+        new = replace(
+            new,
+            etag=outcome.etag,
+            last_modified=outcome.last_modified,
+            body_hash=outcome.body_hash,
+            items_seen=items_seen if items_seen is not None else state.items_seen,
+            moved_to=moved_to,
+            moved_count=moved_count,
+        )
+    return Transition(new, signal, delay)
