@@ -17,7 +17,8 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Protocol
 
 import httpx
 
@@ -39,6 +40,27 @@ log = logging.getLogger(__name__)
 EXTRACT_BATCH = 16
 
 Clock = Callable[[], datetime]
+
+
+class ItemExtractor(Protocol):
+    """What ``record_arrival`` needs of an extractor (``bot.extract.Extractor`` or a stand-in)."""
+
+    def extract(
+        self, title: str, text: str, published: date | datetime | None, lang_hint: str | None = None
+    ) -> Extraction: ...
+
+
+async def record_arrival(
+    store: Store, extractor: ItemExtractor, item: FeedItem, now: datetime
+) -> list[Change]:
+    """One item arriving at ``now`` on a simulated clock (``bot.replay``): the timeline is
+    aged to ``now``, then the item is extracted and recorded as the poller records a new
+    item, alerts included. Returns the timeline changes it caused."""
+    await store.record_ageing(now)
+    extraction = extractor.extract(item.title, item.text, item.published.date(), item.lang_hint)
+    return await store.record_item(
+        item.feed_id, item, extraction.lang, list(extraction.meetings), now
+    )
 
 
 @dataclass(frozen=True)
