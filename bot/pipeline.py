@@ -50,17 +50,24 @@ class ItemExtractor(Protocol):
     ) -> Extraction: ...
 
 
-async def record_arrival(
+async def record_new_item(
     store: Store, extractor: ItemExtractor, item: FeedItem, now: datetime
 ) -> list[Change]:
-    """One item arriving at ``now`` on a simulated clock (``bot.replay``): the timeline is
-    aged to ``now``, then the item is extracted and recorded as the poller records a new
-    item, alerts included. Returns the timeline changes it caused."""
-    await store.record_ageing(now)
+    """One new item extracted and recorded at ``now``, alerts included (the poller's
+    last two stages, one item at a time). Returns the timeline changes it caused."""
     extraction = extractor.extract(item.title, item.text, item.published.date(), item.lang_hint)
     return await store.record_item(
         item.feed_id, item, extraction.lang, list(extraction.meetings), now
     )
+
+
+async def record_arrival(
+    store: Store, extractor: ItemExtractor, item: FeedItem, now: datetime
+) -> list[Change]:
+    """One item arriving at ``now`` on a simulated clock (``bot.replay``): the timeline is
+    aged to ``now``, then the item is recorded by ``record_new_item``."""
+    await store.record_ageing(now)
+    return await record_new_item(store, extractor, item, now)
 
 
 @dataclass(frozen=True)
