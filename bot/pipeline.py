@@ -29,7 +29,14 @@ from bot.ingest.limiter import FetchLimiter
 from bot.ingest.parsed import ParsedFeed, ParseError
 from bot.ingest.parseworker import ParseWorker
 from bot.ingest.results import Failed, Fetched, FetchErrorKind, FetchResult
-from bot.ingest.state import BackoffPolicy, FetchState, HealthSignal, next_state
+from bot.ingest.state import (
+    BackoffPolicy,
+    FetchState,
+    HealthSignal,
+    backing_off,
+    first_poll,
+    next_state,
+)
 from bot.models import Article, Change, Extraction, FeedItem
 from bot.store import Store
 
@@ -226,14 +233,7 @@ class Pipeline:
         state = self._states.get(feed.id)
         if state is None:
             state = await self.store.feeds.load(feed.id) or FetchState()
-        # The scheduler keeps the normal cadence; next_poll_at only matters while
-        # the feed is backing off after errors (or was told to wait by Retry-After).
-        if (
-            not force
-            and state.consecutive_errors
-            and state.next_poll_at is not None
-            and state.next_poll_at > now
-        ):
+        if not force and backing_off(state, now):
             return PollReport(feed.id, "skipped", error="backing off")
         async with self.limiter.slot(feed.url):
             result = await fetch_feed(self.client, feed.url, state, self.policy, now)
@@ -325,9 +325,8 @@ class Pipeline:
         if fetched.storage_error is not None:
             return  # this feed's remaining items wait for its next poll
         feed = fetched.feed
-        first_poll = fetched.state.items_seen == 0 and fetched.state.body_hash is None
         alert = (
-            not first_poll
+            not first_poll(fetched.state)
             or feed.alert_backlog
             or (self.backlog > timedelta(0) and item.published >= fetched.now - self.backlog)
         )
@@ -353,8 +352,7 @@ class Pipeline:
         outcome = fetched.outcome
         if fetched.storage_error is not None:
             outcome = Failed(FetchErrorKind.PARSE, fetched.storage_error, None, None, feed.url)
-        first_poll = state.items_seen == 0 and state.body_hash is None
-        if first_poll and not feed.alert_backlog and fetched.recorded:
+        if first_poll(state) and not feed.alert_backlog and fetched.recorded:
             log.info(
                 "feed %s: first poll, %d existing items recorded without alerts",
                 feed.id,
