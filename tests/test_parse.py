@@ -271,6 +271,9 @@ def test_bozo_feed_keeps_recovered_entries() -> None:
             {"Content-Type": "text/html"},
             "HTML",
         ),
+        # a page that starts at its <head>: the fetcher and the parser agree it is HTML
+        (b"<head><title>Sign in</title></head><body>x</body>", {}, "an HTML page"),
+        (b"\xef\xbb\xbf<!-- x --><html><body>Hi</body></html>", {}, "an HTML page"),
         (b"just some words, not markup", {}, "not a feed"),
         (b"\x00\x01\x02binary\xff\xfe", {}, "not a feed"),
         (b'{"hello": "world"}', {}, "items"),
