@@ -32,7 +32,15 @@ IO_LIBRARIES = frozenset(
 
 # The core: understanding, the timeline, rendering and commands. Pure functions of
 # their inputs, so they run the same in the bot, in replay and in benchmarks.
-CORE = ("bot.models", "bot.timeline", "bot.extract", "bot.match", "bot.render", "bot.commands")
+CORE = (
+    "bot.models",
+    "bot.text",
+    "bot.timeline",
+    "bot.extract",
+    "bot.match",
+    "bot.render",
+    "bot.commands",
+)
 
 # (modules the rule covers, modules or libraries they must not import, why)
 RULES: list[tuple[tuple[str, ...], tuple[str, ...], str]] = [
