@@ -43,6 +43,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from bot.backoff import exponential_backoff
 from bot.config import DeliverySettings
 from bot.models import ChatTarget, Message, Platform, SentRef, Watchlist
 from bot.ports import (
@@ -595,10 +596,13 @@ class Delivery:
                 log.exception("mark_outdated failed for %s", previous.message_id)
 
     def backoff(self, attempts: int) -> timedelta:
-        """Exponential backoff with full jitter, capped: base·2^(n−1) · U(0.5, 1]."""
-        base = self.settings.retry_base_seconds * (2 ** max(attempts - 1, 0))
-        capped = min(base, self.settings.retry_max_seconds)
-        return timedelta(seconds=capped * (0.5 + 0.5 * self.rng.random()))
+        """Exponential backoff with jitter, capped (``bot.backoff.exponential_backoff``)."""
+        settings = self.settings
+        return timedelta(
+            seconds=exponential_backoff(
+                attempts, settings.retry_base_seconds, settings.retry_max_seconds, self.rng.random()
+            )
+        )
 
     async def _failed(
         self, platform: str, entry: OutboxEntry, exc: ChatError, target: ChatTarget, now: datetime

@@ -35,6 +35,7 @@ IO_LIBRARIES = frozenset(
 CORE = (
     "bot.models",
     "bot.text",
+    "bot.backoff",
     "bot.timeline",
     "bot.extract",
     "bot.match",

@@ -26,8 +26,7 @@ import hashlib
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -35,6 +34,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import brotli
 import httpx
 
+from bot.backoff import retry_after_seconds
 from bot.ingest import netguard
 from bot.ingest.decoders import UnsupportedEncodingError, decoder_for
 from bot.ingest.feedtemplate import FeedTemplateError, is_feed_template, render_feed_template
@@ -146,25 +146,12 @@ async def _read_body(response: httpx.Response, cap: int) -> bytes:
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """``Retry-After`` as seconds from ``now``: delta-seconds or an HTTP date.
+    """``Retry-After`` as seconds from ``now`` (``bot.backoff.retry_after_seconds``).
 
     Garbage, negative values and dates in the past give None (use default backoff).
     """
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(min(int(value), 10**9))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    seconds = (when - now).total_seconds()
-    return seconds if seconds > 0 else None
+    seconds = retry_after_seconds(value, now)
+    return None if seconds is None or seconds < 0 else min(seconds, 1e9)
 
 
 def body_hash(body: bytes) -> str:

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from bot.backoff import exponential_backoff
 from bot.ingest.results import (
     Failed,
     Fetched,
@@ -118,10 +119,7 @@ def backoff_delay(errors: int, backoff: BackoffPolicy, rand: float) -> float:
     ``rand`` in [0, 1) is injected so tests are deterministic; the delay lies in
     [d/2, d) where d = min(max, base * 2**(errors-1)).
     """
-    exponent = min(max(errors - 1, 0), 30)
-    full = min(backoff.max_seconds, backoff.base_seconds * (2.0**exponent))
-    rand = min(max(rand, 0.0), 1.0)
-    return full / 2 + (full / 2) * rand
+    return exponential_backoff(errors, backoff.base_seconds, backoff.max_seconds, rand)
 
 
 def backing_off(state: FetchState, now: datetime) -> bool:
