@@ -41,7 +41,7 @@ import random
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.backoff import exponential_backoff
 from bot.config import DeliverySettings
@@ -51,6 +51,7 @@ from bot.ports import (
     ChatError,
     ChatMigratedError,
     ChatPlatform,
+    Clock,
     DeliveryState,
     FatalPlatformError,
     FormattingError,
@@ -60,12 +61,12 @@ from bot.ports import (
     RateLimited,
     SubscriptionRepository,
     TransientError,
+    utc_now,
 )
 from bot.render import render_change
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Renderer = Callable[[OutboxEntry, str, datetime], Message]
 # Told about every row parked as undelivered (e.g. to notify an admin chat).
 UndeliveredListener = Callable[[OutboxEntry, str], Awaitable[None]]
@@ -78,10 +79,6 @@ IN_FLIGHT_RECHECK = timedelta(milliseconds=200)
 # after the last moment a late answer could come, before an uncertain row is retried
 LATE_ANSWER_MARGIN_SECONDS = 1.0
 DEFAULT_RETRY_AFTER = 5.0
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------- pacing

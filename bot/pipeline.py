@@ -38,6 +38,7 @@ from bot.ingest.state import (
     next_state,
 )
 from bot.models import Article, Change, Extraction, FeedItem
+from bot.ports import Clock
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,6 @@ log = logging.getLogger(__name__)
 # New items extracted at once: batches run faster (see Extractor.extract_many), and one
 # of this size takes a few tens of milliseconds, so chat handlers are not held up.
 EXTRACT_BATCH = 16
-
-Clock = Callable[[], datetime]
 
 
 class ItemExtractor(Protocol):
