@@ -6,7 +6,7 @@ Pacing (per chat, per group, overall) is done by rescheduling rows
 kept: once a row of a chat is put off, the later rows of that chat in the same batch
 are put off to the same time (the Outbox also serves each chat head-of-line first).
 
-What each error class does (reliability notes, A4):
+What each error class does:
 
 * RateLimited   → retry at now + retry_after, attempt not counted
 * TransientError→ exponential backoff with jitter; after max_attempts → DEAD + error log

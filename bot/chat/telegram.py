@@ -443,7 +443,8 @@ class TelegramPlatform:
             return web.Response(status=400)
         if update is None:
             return web.Response(status=400)
-        # Answer at once; the Application works through its queue (T15).
+        # Answer at once: Telegram holds back a chat's later updates while one is
+        # slow. The Application works through its queue.
         await self.application.update_queue.put(update)
         return web.Response(status=200)
 
