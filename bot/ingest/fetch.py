@@ -237,6 +237,40 @@ def _headers(response: httpx.Response) -> dict[str, str]:
     return merged
 
 
+def _redirect_target(response: httpx.Response, current: str) -> str | Failed:
+    """Where a redirect points, or why it is not followed (no Location, https → http)."""
+    status = response.status_code
+    location = response.headers.get("location")
+    if not location:
+        return Failed(
+            FetchErrorKind.HTTP_STATUS, f"HTTP {status} without Location", status, url=current
+        )
+    target: str = urljoin(current, location.strip())
+    if current.lower().startswith("https:") and target.lower().startswith("http:"):
+        return Failed(
+            FetchErrorKind.BLOCKED, f"redirect from https to http ({target})", status, url=current
+        )
+    return target
+
+
+def _without_body(
+    status: int, headers: Mapping[str, str], current: str, now: datetime
+) -> NotModified | Failed | None:
+    """The outcome of a final response whose body is not read: 304, rate limits, errors."""
+    if status == 304:
+        return NotModified(current, headers.get("etag"), headers.get("last-modified"))
+    if status == 429 or (status == 503 and "retry-after" in headers):
+        retry = parse_retry_after(headers.get("retry-after"), now)
+        return Failed(FetchErrorKind.RATE_LIMITED, f"HTTP {status}", status, retry, url=current)
+    if status >= 400 or status < 200 or status == 204:
+        retry = parse_retry_after(headers.get("retry-after"), now)
+        kind = FetchErrorKind.HTTP_STATUS
+        if headers.get("cf-mitigated", "").lower() == "challenge":
+            kind = FetchErrorKind.NOT_A_FEED
+        return Failed(kind, f"HTTP {status}", status, retry, url=current)
+    return None
+
+
 async def _fetch_http(
     client: httpx.AsyncClient, url: str, state: FetchState, policy: FetchPolicy, now: datetime
 ) -> FetchResult:
@@ -274,39 +308,16 @@ async def _fetch_http(
         try:
             status = response.status_code
             if status in REDIRECT_STATUSES:
-                location = response.headers.get("location")
-                if not location:
-                    return Failed(
-                        FetchErrorKind.HTTP_STATUS,
-                        f"HTTP {status} without Location",
-                        status,
-                        url=current,
-                    )
-                target = urljoin(current, location.strip())
-                if current.lower().startswith("https:") and target.lower().startswith("http:"):
-                    return Failed(
-                        FetchErrorKind.BLOCKED,
-                        f"redirect from https to http ({target})",
-                        status,
-                        url=current,
-                    )
+                target = _redirect_target(response, current)
+                if isinstance(target, Failed):
+                    return target
                 permanent = permanent and status in PERMANENT_REDIRECTS
                 current = target
                 continue
             headers = _headers(response)
-            if status == 304:
-                return NotModified(current, headers.get("etag"), headers.get("last-modified"))
-            if status == 429 or (status == 503 and "retry-after" in headers):
-                retry = parse_retry_after(headers.get("retry-after"), now)
-                return Failed(
-                    FetchErrorKind.RATE_LIMITED, f"HTTP {status}", status, retry, url=current
-                )
-            if status >= 400 or status < 200 or status == 204:
-                retry = parse_retry_after(headers.get("retry-after"), now)
-                kind = FetchErrorKind.HTTP_STATUS
-                if headers.get("cf-mitigated", "").lower() == "challenge":
-                    kind = FetchErrorKind.NOT_A_FEED
-                return Failed(kind, f"HTTP {status}", status, retry, url=current)
+            answered = _without_body(status, headers, current, now)
+            if answered is not None:
+                return answered
             try:
                 body = await _read_body(response, policy.max_body_bytes)
             except _FetchError as exc:

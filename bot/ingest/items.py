@@ -30,9 +30,6 @@ def language_tag(value: Any) -> str | None:
     return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
 
 
-# --------------------------------------------------------------------------- items
-
-
 @dataclass(frozen=True)
 class RawItem:
     guid: str | None
