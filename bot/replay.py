@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from bot.jsonl import InputError, iter_jsonl
 from bot.models import Change, Extraction, FeedItem, MeetingState, MeetingView, Watchlist
-from bot.timeline import DEFAULT_RULES, TimelineRules
+from bot.timeline.model import DEFAULT_RULES, TimelineRules
 
 REPLAY_FEED = "replay"
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

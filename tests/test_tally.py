@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot import tally
 from bot.models import (
     MeetingReport,
     MeetingState,
@@ -16,7 +15,9 @@ from bot.models import (
     SourceRef,
     TimeOfDay,
 )
-from bot.timeline import DEFAULT_RULES, ReportEntry, derive_state
+from bot.timeline import tally
+from bot.timeline.derive import derive_state
+from bot.timeline.model import DEFAULT_RULES, ReportEntry
 
 NOW = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
 DAY = date(2026, 2, 4)

@@ -10,17 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.models import Change, ChangeKind, MeetingReport, MeetingStatus, SourceRef
-from bot.timeline import (
-    MergeResult,
-    TimelineMeeting,
-    age,
-    change_concerns,
-    explain,
-    merge,
-    next_meeting,
-    recent_changes,
-    upcoming,
-)
+from bot.timeline.changes import change_concerns
+from bot.timeline.derive import explain
+from bot.timeline.model import Meeting
+from bot.timeline.queries import next_meeting, recent_changes, upcoming
+from bot.timeline.record import MergeResult, age, merge
 
 U = MeetingStatus
 
@@ -63,7 +57,7 @@ def rep(
 class Sim:
     """A tiny in-memory timeline driven the way the store drives it."""
 
-    meetings: list[TimelineMeeting]
+    meetings: list[Meeting]
     changes: list[Change]
     next_id: int = 1
     seq: int = 0

@@ -123,7 +123,7 @@ meetings = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("last_published", UTCDateTime, nullable=False),
-    # running tallies of the reports (bot.tally), so a new report needs no other report
+    # running tallies of the reports (bot.timeline.tally), so a new report needs no other report
     Column("tally", JSON),
     # how many reports: the next meeting of a day is the most reported one
     Column("report_count", Integer),
@@ -200,7 +200,7 @@ reports = Table(
     Column("source_title", Text),
     Column("received_at", UTCDateTime, nullable=False),
     # the status decider after this report, reading the meeting's reports in order
-    # (bot.tally.Content as JSON): a late report re-reads only the reports after it
+    # (bot.timeline.tally.Content as JSON): a late report re-reads only the reports after it
     Column("decider_after", JSON),
     Index(None, "meeting_id"),
     Index(None, "meeting_id", "source_published", "received_at", "id"),

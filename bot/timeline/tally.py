@@ -1,8 +1,9 @@
 """Running tallies of a meeting's reports, so that one more report costs the same
 however many a meeting already has.
 
-The rules are those of :func:`bot.timeline.derive_state` (the reference, which also
-explains them); this module only keeps what they need as running sums:
+The rules are those of :func:`bot.timeline.derive.derive_state` (the literal form, which
+also explains them; its deciders have the same names as this module's); this module only
+keeps what they need as running sums:
 
 * Reports with the same vote-relevant content (venue, days, status, tentative, official,
   where moved from) form a *group*. The status, moved-from, tentative and confirmation
@@ -30,16 +31,18 @@ from functools import cached_property
 from typing import Any
 
 from bot.models import Day, MeetingReport, MeetingState, MeetingStatus, Period, TimeOfDay
-from bot.timeline import (
+from bot.timeline.model import (
     OFF_STATUSES,
     PLAN_STATUSES,
+    DayRange,
     ReportEntry,
     TimelineRules,
-    _gap,
-    _moved,
-    _presumed,
-    _range,
-    _state_range,
+    day_range,
+    gap_days,
+    moved,
+    presumed,
+    reading_key,
+    state_range,
     strength,
 )
 
@@ -57,7 +60,9 @@ def _us(moment: datetime) -> int:
 
 
 def entry_key(entry: ReportEntry, arrival: int) -> Key:
-    return (_us(entry.source.published), _us(entry.received_at), entry.seq, arrival)
+    """:func:`bot.timeline.model.reading_key` in integers, then the arrival count."""
+    published, received_at, seq = reading_key(entry)
+    return (_us(published), _us(received_at), seq, arrival)
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class Content:
 
     @cached_property
     def range(self) -> tuple[Day, Day] | None:
-        return _range(self.date, self.date_end)
+        return day_range(self.date, self.date_end)
 
     @cached_property
     def strength(self) -> int:
@@ -357,7 +362,7 @@ def _voids_day_in_order(c: Content, mover: Content) -> bool:
     if mover.previous_date is not None:
         return c.exempt and rng[0] <= mover.previous_date <= rng[1]
     mrng = mover.range
-    return mrng is not None and _gap(rng, mrng) > 0
+    return mrng is not None and gap_days(rng, mrng) > 0
 
 
 def _voids_day_always(c: Content, mover: Content) -> bool:
@@ -553,36 +558,23 @@ def _rebase(t: MeetingTally, base_us: int, half_life_us: float) -> None:
 def derive(
     t: MeetingTally, now: datetime, rules: TimelineRules, prior: MeetingState | None = None
 ) -> MeetingState:
-    """The state :func:`bot.timeline.derive_state` gives for the same reports."""
+    """The state :func:`bot.timeline.derive.derive_state` gives for the same reports."""
     scale = float(2.0 ** ((t.base_us - t.newest[0]) / (t.half_life_days * _US_PER_DAY)))
     moved_from = _MovedFrom.of(t)
-    chosen = _choose_day(t, scale, moved_from)
-    venue = _choose_venue(t, scale, moved_from)
+    chosen = vote_day(t, scale, moved_from)
+    venue = vote_venue(t, scale, moved_from)
     start, end = chosen if chosen else (None, None)
-    crange = _range(start, end)
-    prev_date, prev_venue = _moved_from(t, prior, crange, start, venue)
-    group = t.decider.status
+    crange = day_range(start, end)
+    prev_date, prev_venue = decide_moved_from(t, prior, crange, start, venue)
+    group = decide_status(t).status
     supporting = [c for c in t.groups if _supports(c, crange)]
     if group in PLAN_STATUSES:
-        moved = (
-            prev_date is not None
-            or prev_venue is not None
-            or any(c.status == MeetingStatus.RESCHEDULED for c in supporting)
-        )
-        status = MeetingStatus.RESCHEDULED if moved else MeetingStatus.UPCOMING
-        tentative = not any(
-            not c.tentative
-            and c.status not in OFF_STATUSES
-            and (c.venue is None or venue is None or c.venue == venue)
-            for c in supporting
-        )
+        status = decide_rescheduled(supporting, prev_date, prev_venue)
     else:
         status = group
-        tentative = t.decider.tentative and not any(
-            c.status == group and not c.tentative for c in t.groups
-        )
+    tentative = decide_tentative(t, supporting, venue)
     participants = sorted(t.participants, key=lambda p: t.participants[p])
-    time, period = _time_and_period(t, crange, moved_from)
+    time, period = decide_time_and_period(t, crange, moved_from)
     return MeetingState(
         venue=venue,
         date=start,
@@ -590,7 +582,7 @@ def derive(
         status=status,
         tentative=tentative,
         participants=tuple(participants),
-        presumed_held=_presumed(status, crange[1] if crange else None, now, rules),
+        presumed_held=presumed(status, crange[1] if crange else None, now, rules),
         previous_date=prev_date,
         previous_venue=prev_venue,
         time=time,
@@ -599,10 +591,41 @@ def derive(
     )
 
 
-def _time_and_period(
-    t: MeetingTally, crange: tuple[date, date] | None, moved_from: _MovedFrom
+def decide_status(t: MeetingTally) -> Content:
+    """Status: the decider kept as reports are read (:func:`step_decider`)."""
+    return t.decider
+
+
+def decide_rescheduled(
+    supporting: Iterable[Content], prev_date: date | None, prev_venue: str | None
+) -> MeetingStatus:
+    """A plan is ``rescheduled`` once its day or venue moved, else ``upcoming``."""
+    moved_flag = (
+        prev_date is not None
+        or prev_venue is not None
+        or any(c.status == MeetingStatus.RESCHEDULED for c in supporting)
+    )
+    return MeetingStatus.RESCHEDULED if moved_flag else MeetingStatus.UPCOMING
+
+
+def decide_tentative(t: MeetingTally, supporting: Iterable[Content], venue: str | None) -> bool:
+    """Tentative: a plan until a firm report supports its day (or, undated, its place);
+    any other status while every report saying it hedges."""
+    group = t.decider.status
+    if group in PLAN_STATUSES:
+        return not any(
+            not c.tentative
+            and c.status not in OFF_STATUSES
+            and (c.venue is None or venue is None or c.venue == venue)
+            for c in supporting
+        )
+    return t.decider.tentative and not any(c.status == group and not c.tentative for c in t.groups)
+
+
+def decide_time_and_period(
+    t: MeetingTally, crange: DayRange | None, moved_from: _MovedFrom
 ) -> tuple[TimeOfDay | None, Period | None]:
-    """As ``timeline._time_and_period``: the time from the newest report backing the day
+    """As ``derive.decide_time_and_period``: the time from the newest report backing the day
     that no move voided; the period, while no day is known, from the newest giving one."""
     timed = [
         (g.day.last, c.time)
@@ -619,12 +642,12 @@ def _time_and_period(
     return time, (max(vague, key=lambda kv: kv[0])[1] if vague else None)
 
 
-def _supports(c: Content, crange: tuple[date, date] | None) -> bool:
+def _supports(c: Content, crange: DayRange | None) -> bool:
     rng = c.range
-    return crange is None or (rng is not None and _gap(rng, crange) <= 0)
+    return crange is None or (rng is not None and gap_days(rng, crange) <= 0)
 
 
-def _choose_day(
+def vote_day(
     t: MeetingTally, scale: float, moved_from: _MovedFrom
 ) -> tuple[date, date | None] | None:
     # per range: the weight of its voters and its newest voter
@@ -644,7 +667,7 @@ def _choose_day(
     best: tuple[float, int, Key] | None = None
     chosen: tuple[date, date | None] | None = None
     for crng, (_, last) in by_range.items():
-        support = sum(w for vrng, (w, _) in by_range.items() if _gap(vrng, crng) <= 0)
+        support = sum(w for vrng, (w, _) in by_range.items() if gap_days(vrng, crng) <= 0)
         key = (round(support, 6), (crng[1] - crng[0]).days, last)
         if best is None or key > best:
             best = key
@@ -652,7 +675,7 @@ def _choose_day(
     return chosen
 
 
-def _choose_venue(t: MeetingTally, scale: float, moved_from: _MovedFrom) -> str | None:
+def vote_venue(t: MeetingTally, scale: float, moved_from: _MovedFrom) -> str | None:
     support: dict[str, float] = {}
     last: dict[str, Key] = {}
     for c, g in t.groups.items():
@@ -669,16 +692,16 @@ def _choose_venue(t: MeetingTally, scale: float, moved_from: _MovedFrom) -> str 
     return max(support, key=lambda v: (round(support[v], 6), last[v]))
 
 
-def _moved_from(
+def decide_moved_from(
     t: MeetingTally,
     prior: MeetingState | None,
-    crange: tuple[date, date] | None,
+    crange: DayRange | None,
     start: date | None,
     venue: str | None,
 ) -> tuple[date | None, str | None]:
     prev_date = prior.previous_date if prior else None
     prev_venue = prior.previous_venue if prior else None
-    if prior is not None and _moved(_state_range(prior), crange):
+    if prior is not None and moved(state_range(prior), crange):
         prev_date = prior.date
     if prior is not None and prior.venue and venue and venue != prior.venue:
         prev_venue = prior.venue
