@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, replace
@@ -455,3 +456,16 @@ def test_unnamed_change_of_plan_is_ignored_when_ambiguous() -> None:
     sim.add(rep("geneva", "2026-03-08", who=("umerov",)), "2026-03-02")
     result = sim.add(rep(None, None, U.POSTPONED, who=()), "2026-03-04")
     assert result.meeting is None and result.changes == ()
+
+
+def test_each_documented_assignment_rule_is_a_function_in_the_documented_order() -> None:
+    from pathlib import Path
+
+    from bot.timeline import assign
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "timeline.md").read_text("utf-8")
+    section = doc.split("## Which meeting", 1)[1].split("\n## ", 1)[0]
+    named = re.findall(r"^\d+\. \*\*[^*]+\*\* \(`(\w+)`\)", section, flags=re.MULTILINE)
+    assert named == [rule.__name__ for rule, _ in assign.RULES]
+    for rule, prefilter in assign.RULES:
+        assert prefilter.__name__ == f"{rule.__name__}_prefilter"
