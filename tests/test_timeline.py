@@ -469,3 +469,57 @@ def test_each_documented_assignment_rule_is_a_function_in_the_documented_order()
     assert named == [rule.__name__ for rule, _ in assign.RULES]
     for rule, prefilter in assign.RULES:
         assert prefilter.__name__ == f"{rule.__name__}_prefilter"
+
+
+# Two outlets report one move from the same old day, the newer arriving first (a feed
+# polled sooner); the meeting the first created knows the old day only as where it moved
+# from. (arrivals as (report, published), meetings expected, the day of the first one)
+MOVED_FROM_RECORDED_DAY = [
+    pytest.param(
+        [
+            (rep("geneva", "2026-02-20", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-28"),
+            (rep("geneva", "2026-02-10", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-27"),
+        ],
+        1,
+        "2026-02-20",
+        id="same venue, new days apart",
+    ),
+    pytest.param(
+        [
+            (rep("geneva", "2026-02-20", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-28"),
+            (rep(None, "2026-02-10", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-27"),
+        ],
+        1,
+        "2026-02-20",
+        id="no venue in the late report",
+    ),
+    pytest.param(
+        [
+            (rep("geneva", "2026-02-20", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-28"),
+            (rep("miami", "2026-02-10", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-27"),
+        ],
+        2,
+        "2026-02-20",
+        id="another venue is another meeting",
+    ),
+    pytest.param(
+        [
+            (rep("geneva", "2026-02-20", U.RESCHEDULED, prev_day="2026-02-02"), "2026-01-28"),
+            (rep("geneva", "2026-02-10", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-27"),
+        ],
+        2,
+        "2026-02-20",
+        id="moved from another day",
+    ),
+]
+
+
+@pytest.mark.parametrize(("arrivals", "count", "day"), MOVED_FROM_RECORDED_DAY)
+def test_moved_from_joins_the_meeting_that_records_that_old_day(
+    arrivals: list[tuple[MeetingReport, str]], count: int, day: str
+) -> None:
+    sim = Sim.new()
+    for report, published in arrivals:
+        sim.add(report, published)
+    assert len(sim.meetings) == count
+    assert sim.meetings[0].state.date == d(day)

@@ -495,6 +495,9 @@ def _prefilter_condition(predicate: assign.Prefilter) -> Any:
             values.value.between(predicate.first.isoformat(), predicate.last.isoformat()),
         )
         return or_(m.id.in_(by_report_day), m.date.between(predicate.first, predicate.last))
+    if isinstance(predicate, assign.MovedFromDay):
+        moved_from = select(reports.c.meeting_id).where(reports.c.previous_date == predicate.day)
+        return m.id.in_(moved_from)
     if isinstance(predicate, assign.AtVenue):
         return and_(
             m.venue.in_(sorted(predicate.venues)),

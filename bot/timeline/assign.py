@@ -48,6 +48,13 @@ class NamedDay:
 
 
 @dataclass(frozen=True)
+class MovedFromDay:
+    """A report of the meeting named ``day`` as the day it moved from."""
+
+    day: date
+
+
+@dataclass(frozen=True)
 class AtVenue:
     """The meeting is at one of ``venues`` and ended on or after ``ended_since``, or is
     undated or called off with news since ``since``."""
@@ -84,7 +91,14 @@ class ExpectedBetween:
     until: date
 
 
-Prefilter = NamedDay | AtVenue | ExpectedNamingVenue | LiveSharingParticipant | ExpectedBetween
+Prefilter = (
+    NamedDay
+    | MovedFromDay
+    | AtVenue
+    | ExpectedNamingVenue
+    | LiveSharingParticipant
+    | ExpectedBetween
+)
 
 
 def _named_days(days: Sequence[date], rules: TimelineRules) -> NamedDay:
@@ -136,9 +150,10 @@ def _participants_ok(report: MeetingReport, m: Meeting) -> bool:
 def moved_from_prefilter(
     report: MeetingReport, published: datetime, rules: TimelineRules
 ) -> list[Prefilter]:
-    """Meetings ever reported for the old day, else expected ones named at the old venue."""
+    """Meetings ever reported for the old day or moved from it, else expected ones named
+    at the old venue."""
     if report.previous_date is not None:
-        return [_named_days([report.previous_date], rules)]
+        return [_named_days([report.previous_date], rules), MovedFromDay(report.previous_date)]
     old_venue = report.previous_venue
     if old_venue is None:
         return []
@@ -148,9 +163,9 @@ def moved_from_prefilter(
 def moved_from(
     meetings: Sequence[Meeting], report: MeetingReport, published: datetime, rules: TimelineRules
 ) -> Assignment | None:
-    """A report naming an old day / venue joins the meeting ever reported for that old day
-    at that old venue (or at the report's venue when no old venue is stated); meetings
-    already held are skipped."""
+    """A report naming an old day / venue joins the meeting ever reported for that old day,
+    or recorded as moved from it, at that old venue (or at the report's venue when no old
+    venue is stated); meetings already held are skipped."""
     r = report
     if r.previous_date is None and r.previous_venue is None:
         return None
@@ -163,7 +178,8 @@ def moved_from(
             continue
         if r.previous_date is not None:
             point = (r.previous_date, r.previous_date)
-            if not any(gap_days(rng, point) <= 0 for rng in _ranges(m)):
+            recorded = m.state.previous_date == r.previous_date
+            if not recorded and not any(gap_days(rng, point) <= 0 for rng in _ranges(m)):
                 continue
         elif not (is_expected(m.state) and recent(m, published, rules)):
             continue
