@@ -15,7 +15,7 @@ from bot.models import (
     SourceRef,
     TimeOfDay,
 )
-from bot.timeline import tally
+from bot.timeline import state, tally
 from bot.timeline.derive import derive_state
 from bot.timeline.model import DEFAULT_RULES, ReportEntry
 
@@ -70,7 +70,7 @@ def test_tally_state_equals_the_reference_report_by_report(
     for n in range(2, len(entries) + 1):
         so_far = entries[:n]
         ordered = sorted(so_far, key=lambda e: (e.source.published, e.received_at, e.seq))
-        decider = tally.fold_deciders(None, (tally.Content.of(e.report) for e in ordered))[-1]
+        decider = state.fold_deciders(None, (state.Content.of(e.report) for e in ordered))[-1]
         added = tally.add(running, entries[n - 1], decider)
         running = added or tally.build(so_far, DEFAULT_RULES.half_life_days)
         expected, _ = derive_state(so_far, NOW, DEFAULT_RULES, prior)

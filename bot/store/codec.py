@@ -20,7 +20,8 @@ from bot.models import (
     TimeOfDay,
 )
 from bot.timeline.model import PLAN_STATUSES, Meeting, ReportEntry, last_day
-from bot.timeline.tally import Content, MeetingTally
+from bot.timeline.state import Content
+from bot.timeline.tally import MeetingTally
 
 
 def _iso(value: date | None) -> str | None:

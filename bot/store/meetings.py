@@ -35,7 +35,7 @@ from bot.store.schema import (
     subscriptions,
 )
 from bot.store.upsert import insert_ignore
-from bot.timeline import assign, queries, record, tally
+from bot.timeline import assign, queries, record, state
 from bot.timeline.changes import change_concerns, recipients
 from bot.timeline.derive import explain
 from bot.timeline.model import (
@@ -562,14 +562,14 @@ class _SqlRecords:
             .order_by(r.source_published, r.received_at, r.id)
         )
         return record.DecidersAround(
-            before=tally.Content.from_json(prev[0]) if prev is not None else None,
+            before=state.Content.from_json(prev[0]) if prev is not None else None,
             known=True,
             later=[
                 record.LaterReport(
                     report_id=row["id"],
                     content=codec.report_content(row),
                     decider_after=(
-                        tally.Content.from_json(row["decider_after"])
+                        state.Content.from_json(row["decider_after"])
                         if row["decider_after"] is not None
                         else None
                     ),

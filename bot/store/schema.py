@@ -200,7 +200,7 @@ reports = Table(
     Column("source_title", Text),
     Column("received_at", UTCDateTime, nullable=False),
     # the status decider after this report, reading the meeting's reports in order
-    # (bot.timeline.tally.Content as JSON): a late report re-reads only the reports after it
+    # (bot.timeline.state.Content as JSON): a late report re-reads only the reports after it
     Column("decider_after", JSON),
     Index(None, "meeting_id"),
     Index(None, "meeting_id", "source_published", "received_at", "id"),

@@ -1,9 +1,10 @@
 """The current state, derived literally from all of a meeting's reports, with reasons
 (docs/timeline.md, "The current state"); ``bot meeting ID`` prints them.
 
-Each rule is one decider. Recording a report does not come here: it reads the same rules
-from running tallies (:mod:`bot.timeline.tally`, deciders of the same names), and the
-tests hold both equal.
+Each rule is one decider of :mod:`bot.timeline.state`; this module gathers what each
+reads from all reports and says why. Recording a report does not come here: it gathers
+the same from running tallies (:mod:`bot.timeline.tally`), and the tests hold both
+equal.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.models import MeetingState, MeetingStatus, Period, TimeOfDay
+from bot.models import MeetingState, MeetingStatus
+from bot.timeline import state
 from bot.timeline.model import (
     DEFAULT_RULES,
-    OFF_STATUSES,
     PLAN_STATUSES,
     DayRange,
     Meeting,
@@ -25,14 +26,12 @@ from bot.timeline.model import (
     format_days,
     gap_days,
     in_reading_order,
-    moved,
     presumed,
     reading_key,
     report_range,
-    state_range,
     strength,
 )
-from bot.timeline.tally import Content, step_decider
+from bot.timeline.state import Content, step_decider
 
 Why = list[str]
 
@@ -121,14 +120,26 @@ def derive_state(
     venue = vote_venue(ordered, movers, newest, rules, why)
     start, end = chosen if chosen else (None, None)
     crange = day_range(start, end)
-    prev_date, prev_venue = decide_moved_from(ordered, prior, crange, start, venue)
-    group = decider.report.status
-    if group in PLAN_STATUSES:
-        status = decide_rescheduled(ordered, crange, prev_date, prev_venue)
+    backing = [e for e in ordered if _backs(e, crange)]
+    latest_move = next(
+        (e for e in reversed(backing) if e.report.status == MeetingStatus.RESCHEDULED), None
+    )
+    prev_date, prev_venue = state.decide_moved_from(
+        prior, Content.of(latest_move.report) if latest_move else None, crange, venue
+    )
+    if decider.report.status in PLAN_STATUSES:
+        backing_contents = [Content.of(e.report) for e in backing]
+        status = state.decide_rescheduled(prev_date, prev_venue, backing_contents)
     else:
-        status = group
-    tentative = decide_tentative(ordered, decider, crange, venue, why)
-    time, period = decide_time_and_period(ordered, crange, movers)
+        status = decider.report.status
+    tentative = decide_tentative(ordered, decider, backing, venue, why)
+    timed = [
+        (reading_key(e), e.report.time)
+        for e in backing
+        if e.report.time is not None and not _voided(e, movers, venue=False)
+    ]
+    vague = [(reading_key(e), e.report.period) for e in ordered if e.report.period]
+    time, period = state.decide_time_and_period(timed, vague, crange is not None)
     participants: dict[str, None] = {}
     for e in ordered:
         for p in e.report.participants:
@@ -139,7 +150,7 @@ def derive_state(
             f"presumed held: its last day passed more than "
             f"{rules.presumed_held_after_days} day(s) ago with no report saying otherwise"
         )
-    state = MeetingState(
+    derived = MeetingState(
         venue=venue,
         date=start,
         date_end=end,
@@ -153,12 +164,12 @@ def derive_state(
         period=period,
         unverified=not any(e.report.understood for e in ordered),
     )
-    return state, tuple(why)
+    return derived, tuple(why)
 
 
 def decide_status(ordered: Sequence[ReportEntry], why: Why) -> ReportEntry:
     """Status: the reports in publication order, each taking over from the decider as
-    :func:`bot.timeline.tally.step_decider` says; the report that decides."""
+    :func:`bot.timeline.state.step_decider` says; the report that decides."""
     decider = ordered[0]
     current = Content.of(decider.report)
     for entry in ordered[1:]:
@@ -187,29 +198,22 @@ def vote_day(
     rules: TimelineRules,
     why: Why,
 ) -> tuple[date, date | None] | None:
-    """Day: recency-weighted votes over overlapping ranges; ties to the fuller range,
-    then the newer report. Days a rescheduling voided do not vote."""
-    voters = [
-        e for e in ordered if e.report.date is not None and not _voided(e, movers, venue=False)
-    ]
-    chosen: tuple[date, date | None] | None = None
-    best_key: tuple[float, int, tuple[datetime, datetime, int]] | None = None
-    for cand in voters:
-        crng = report_range(cand.report)
-        assert crng is not None
-        support = 0.0
-        for voter in voters:
-            vrng = report_range(voter.report)
-            if vrng is not None and gap_days(vrng, crng) <= 0:
-                support += _weight(voter, newest, rules)
-        key = (round(support, 6), (crng[1] - crng[0]).days, reading_key(cand))
-        if best_key is None or key > best_key:
-            best_key = key
-            chosen = (crng[0], crng[1] if crng[1] != crng[0] else None)
-    if best_key is not None and chosen is not None:
-        backers = [e for e in voters if _backs(e, (chosen[0], chosen[1] or chosen[0]))]
+    """Day (:func:`bot.timeline.state.vote_day`) over the reports no rescheduling voided."""
+    voters = [e for e in ordered if e.report.date is not None]
+    voters = [e for e in voters if not _voided(e, movers, venue=False)]
+    by_range: dict[DayRange, tuple[float, tuple[datetime, datetime, int]]] = {}
+    for e in voters:
+        rng = report_range(e.report)
+        assert rng is not None
+        total = by_range[rng][0] if rng in by_range else 0.0
+        by_range[rng] = (total + _weight(e, newest, rules), reading_key(e))
+    chosen = state.vote_day(by_range)
+    if chosen is not None:
+        crange = (chosen[0], chosen[1] or chosen[0])
+        support = sum(w for rng, (w, _) in by_range.items() if gap_days(rng, crange) <= 0)
+        backers = [e for e in voters if _backs(e, crange)]
         why.append(
-            f"day {format_days(*chosen)}: support {best_key[0]:.2f} from "
+            f"day {format_days(*chosen)}: support {round(support, 6):.2f} from "
             + "; ".join(_label(e) for e in backers)
         )
         others = {format_days(e.report.date, e.report.date_end) for e in voters if e not in backers}
@@ -231,20 +235,19 @@ def vote_venue(
     rules: TimelineRules,
     why: Why,
 ) -> str | None:
-    """Venue: the same vote; places outside the watchlist count half."""
+    """Venue (:func:`bot.timeline.state.vote_venue`) over the reports no move voided."""
     support: dict[str, float] = {}
     last: dict[str, tuple[datetime, datetime, int]] = {}
     for e in ordered:
         v = e.report.venue
         if v is None or _voided(e, movers, venue=True):
             continue
-        w = _weight(e, newest, rules) * (0.5 if v.startswith("other:") else 1.0)
-        support[v] = support.get(v, 0.0) + w
+        support[v] = support.get(v, 0.0) + state.venue_weight(v, _weight(e, newest, rules))
         last[v] = reading_key(e)
-    if not support:
+    venue = state.vote_venue(support, last)
+    if venue is None:
         why.append("venue unknown: no report names a place")
         return None
-    venue = max(support, key=lambda v: (round(support[v], 6), last[v]))
     why.append(f"venue {venue}: support {support[venue]:.2f}")
     rest = sorted(v for v in support if v != venue)
     if rest:
@@ -252,104 +255,32 @@ def vote_venue(
     return venue
 
 
-def decide_moved_from(
-    ordered: Sequence[ReportEntry],
-    prior: MeetingState | None,
-    crange: DayRange | None,
-    start: date | None,
-    venue: str | None,
-) -> tuple[date | None, str | None]:
-    """Where it moved from: the derived history, else the newest rescheduling report
-    backing the chosen day; never the current day or venue itself."""
-    prev_date = prior.previous_date if prior else None
-    prev_venue = prior.previous_venue if prior else None
-    if prior is not None and moved(state_range(prior), crange):
-        prev_date = prior.date
-    if prior is not None and prior.venue and venue and venue != prior.venue:
-        prev_venue = prior.venue
-    for e in reversed(ordered):
-        r = e.report
-        if r.status == MeetingStatus.RESCHEDULED and _backs(e, crange):
-            if prev_date is None and r.previous_date is not None:
-                prev_date = r.previous_date
-            if prev_venue is None and r.previous_venue is not None:
-                prev_venue = r.previous_venue
-            break
-    if prev_date is not None and prev_date == start:
-        prev_date = None
-    if prev_venue is not None and prev_venue == venue:
-        prev_venue = None
-    return prev_date, prev_venue
-
-
-def decide_rescheduled(
-    ordered: Sequence[ReportEntry],
-    crange: DayRange | None,
-    prev_date: date | None,
-    prev_venue: str | None,
-) -> MeetingStatus:
-    """A plan is ``rescheduled`` once its day or venue moved, else ``upcoming``."""
-    moved_flag = (
-        prev_date is not None
-        or prev_venue is not None
-        or any(e.report.status == MeetingStatus.RESCHEDULED and _backs(e, crange) for e in ordered)
-    )
-    return MeetingStatus.RESCHEDULED if moved_flag else MeetingStatus.UPCOMING
-
-
 def decide_tentative(
     ordered: Sequence[ReportEntry],
     decider: ReportEntry,
-    crange: DayRange | None,
+    backing: Sequence[ReportEntry],
     venue: str | None,
     why: Why,
 ) -> bool:
-    """Tentative: a plan until a firm report supports its day (or, undated, its place);
-    any other status while every report saying it hedges."""
-    group = decider.report.status
-    if group in PLAN_STATUSES:
-        confirmers = [
-            e
-            for e in ordered
-            if not e.report.tentative
-            and e.report.status not in OFF_STATUSES
-            and (e.report.venue is None or venue is None or e.report.venue == venue)
-            and _backs(e, crange)
-        ]
-        if confirmers:
-            why.append(f"confirmed (not tentative) by {_label(confirmers[0])}")
-        else:
-            why.append("tentative: no firm report supports this day and place yet")
-        return not confirmers
-    tentative = decider.report.tentative and not any(
-        e.report.status == group and not e.report.tentative for e in ordered
+    """Tentative (:func:`bot.timeline.state.decide_tentative`), and the report that
+    confirmed it."""
+    decided = Content.of(decider.report)
+    tentative = state.decide_tentative(
+        decided,
+        (Content.of(e.report) for e in ordered),
+        (Content.of(e.report) for e in backing),
+        venue,
     )
+    if decided.status not in PLAN_STATUSES:
+        if tentative:
+            why.append(f"tentative: every report saying {decided.status.value} hedges")
+        return tentative
     if tentative:
-        why.append(f"tentative: every report saying {group.value} hedges")
+        why.append("tentative: no firm report supports this day and place yet")
+    else:
+        first = next(e for e in backing if state.confirms(Content.of(e.report), venue))
+        why.append(f"confirmed (not tentative) by {_label(first)}")
     return tentative
-
-
-def decide_time_and_period(
-    ordered: Sequence[ReportEntry],
-    crange: DayRange | None,
-    movers: Sequence[ReportEntry],
-) -> tuple[TimeOfDay | None, Period | None]:
-    """The stated time of day, from the newest report that backs the chosen day (or any
-    report while no day is known); the vague period, only while no day is known, from
-    the newest report giving one."""
-    time: TimeOfDay | None = None
-    for entry in reversed(ordered):
-        if (
-            entry.report.time is not None
-            and _backs(entry, crange)
-            and not _voided(entry, movers, venue=False)
-        ):
-            time = entry.report.time
-            break
-    if crange is not None:
-        return time, None
-    period = next((e.report.period for e in reversed(ordered) if e.report.period), None)
-    return time, period
 
 
 def explain(

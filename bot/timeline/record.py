@@ -24,7 +24,7 @@ from bot.models import (
     SourceRef,
     Subscription,
 )
-from bot.timeline import tally
+from bot.timeline import state, tally
 from bot.timeline.assign import Prefilter, candidate_filter, find_meeting
 from bot.timeline.changes import changes_between, net_changes, recipients
 from bot.timeline.model import (
@@ -107,7 +107,7 @@ def extend(
     rules: TimelineRules,
     reason: str,
     *,
-    decider: tally.Content | None = None,
+    decider: state.Content | None = None,
 ) -> MergeResult | None:
     """Fold one report into ``target`` through its running tallies.
 
@@ -184,9 +184,9 @@ class Checkpoints:
     """The status decider after the new report (``own``) and after the stored reports it
     precedes (``updates``, by report id); ``decider`` is the meeting's, for a late one."""
 
-    own: tally.Content | None = None
-    decider: tally.Content | None = None
-    updates: list[tuple[int, tally.Content]] = field(default_factory=list)
+    own: state.Content | None = None
+    decider: state.Content | None = None
+    updates: list[tuple[int, state.Content]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -194,8 +194,8 @@ class LaterReport:
     """A stored report read after a new one: its content and the decider stored after it."""
 
     report_id: int
-    content: tally.Content
-    decider_after: tally.Content | None
+    content: state.Content
+    decider_after: state.Content | None
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ class DecidersAround:
     """The stored status deciders around a late report's place in its meeting."""
 
     # the decider after the last report read before it (None: it is read first)
-    before: tally.Content | None
+    before: state.Content | None
     # False when that report was stored before deciders were kept: read all reports
     known: bool
     later: Sequence[LaterReport]
@@ -294,7 +294,7 @@ async def record_report(
         if report.venue is None and report.date is None:
             return None
         result = new_meeting(entry, now, rules, why)
-        return Recorded(result, entry, Checkpoints(own=tally.Content.of(report)), None)
+        return Recorded(result, entry, Checkpoints(own=state.Content.of(report)), None)
     placed = await _place(records, target, entry)
     if placed is not None:
         extended = extend(target, entry, now, rules, why, decider=placed.decider)
@@ -324,13 +324,13 @@ async def _place(
     around = await records.deciders_around(target.id, entry)
     if not around.known:
         return None
-    content = tally.Content.of(entry.report)
+    content = state.Content.of(entry.report)
     if around.before is not None:
-        content = tally.step_decider(around.before, content)
+        content = state.step_decider(around.before, content)
     current = content
     placed = Checkpoints(own=current)
     for later in around.later:
-        current = tally.step_decider(current, later.content)
+        current = state.step_decider(current, later.content)
         if later.decider_after is not None and later.decider_after == current:
             placed.decider = counts.decider  # nothing after this point changes
             return placed
@@ -341,7 +341,7 @@ async def _place(
 
 def _all_checkpoints(entries: Sequence[ReportEntry]) -> Checkpoints:
     ordered = sorted(enumerate(entries), key=lambda ie: tally.entry_key(ie[1], ie[0]))
-    deciders = tally.fold_deciders(None, (tally.Content.of(e.report) for _, e in ordered))
+    deciders = state.fold_deciders(None, (state.Content.of(e.report) for _, e in ordered))
     out = Checkpoints()
     for (_, entry), decider in zip(ordered, deciders, strict=True):
         if entry.seq == NEW_SEQ:
