@@ -1,4 +1,8 @@
-"""The timeline in the database: recording items (the key transaction), ageing, queries."""
+"""The timeline in the database: recording items (the key transaction), ageing, queries.
+
+The timeline's rules run in ``bot.timeline``; this module loads what they ask for
+(``timeline.record.MeetingRecords``, the assignment pre-filters as SQL) and saves what
+they return."""
 
 from __future__ import annotations
 
@@ -36,11 +40,10 @@ from bot.store.schema import (
 )
 from bot.store.upsert import insert_ignore
 from bot.timeline import assign, queries, record, state
-from bot.timeline.changes import change_concerns, recipients
+from bot.timeline.changes import change_concerns
 from bot.timeline.derive import explain
 from bot.timeline.model import (
     DEFAULT_RULES,
-    OFF_STATUSES,
     Meeting,
     ReportEntry,
     TimelineRules,
@@ -185,10 +188,7 @@ class MeetingStore:
                     .values(**codec.meeting_columns(res.meeting.state), updated_at=now)
                 )
                 await _mirror_to_entities(conn, res.meeting.id, res.meeting.state)
-                alerts = [
-                    record.Alert(c, tuple(recipients(c, subs, now, self.rules)))
-                    for c in res.changes
-                ]
+                alerts = record.alerts_for(res.changes, subs, now, self.rules)
                 out.extend(await _save_changes(conn, alerts, now))
             return out
 
@@ -473,14 +473,18 @@ async def _load_candidates(conn: AsyncConnection, query: Any) -> list[Meeting]:
     return tallied
 
 
+# ``model.reading_key`` as columns: the order the state rules read a meeting's reports
+_READING_ORDER = (reports.c.source_published, reports.c.received_at, reports.c.id)
+
+
 def _key_before(published: datetime, received_at: datetime, seq: int) -> Any:
-    """Reports read before (published, received_at, seq): ``model.reading_key`` order."""
-    pub, rec = reports.c.source_published, reports.c.received_at
+    """Reports read before (published, received_at, seq), in :data:`_READING_ORDER`."""
+    pub, rec, seq_column = _READING_ORDER
     return or_(
         pub < published,
         and_(
             pub == published,
-            or_(rec < received_at, and_(rec == received_at, reports.c.id < seq)),
+            or_(rec < received_at, and_(rec == received_at, seq_column < seq)),
         ),
     )
 
@@ -505,7 +509,7 @@ def _prefilter_condition(predicate: assign.Prefilter) -> Any:
                 m.last_day >= predicate.ended_since,
                 and_(
                     m.last_published >= predicate.since,
-                    or_(m.date.is_(None), m.status.in_([s.value for s in OFF_STATUSES])),
+                    or_(m.date.is_(None), m.status.in_(sorted(predicate.statuses))),
                 ),
             ),
         )
@@ -549,7 +553,7 @@ class _SqlRecords:
             await self.conn.execute(
                 select(r.decider_after)
                 .where(r.meeting_id == meeting_id, _key_before(pub, rec, entry.seq))
-                .order_by(r.source_published.desc(), r.received_at.desc(), r.id.desc())
+                .order_by(*(column.desc() for column in _READING_ORDER))
                 .limit(1)
             )
         ).first()
@@ -559,7 +563,7 @@ class _SqlRecords:
             select(r.id, r.venue, r.date, r.date_end, r.status, r.tentative, r.official)
             .add_columns(r.previous_date, r.previous_venue, r.decider_after)
             .where(r.meeting_id == meeting_id, ~_key_before(pub, rec, entry.seq))
-            .order_by(r.source_published, r.received_at, r.id)
+            .order_by(*_READING_ORDER)
         )
         return record.DecidersAround(
             before=state.Content.from_json(prev[0]) if prev is not None else None,

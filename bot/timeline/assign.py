@@ -57,11 +57,12 @@ class MovedFromDay:
 @dataclass(frozen=True)
 class AtVenue:
     """The meeting is at one of ``venues`` and ended on or after ``ended_since``, or is
-    undated or called off with news since ``since``."""
+    undated or in one of ``statuses`` (called off) with news since ``since``."""
 
     venues: frozenset[str]
     ended_since: date
     since: datetime
+    statuses: frozenset[str] = frozenset(s.value for s in OFF_STATUSES)
 
 
 @dataclass(frozen=True)

@@ -275,7 +275,17 @@ async def record_article(
         after[saved.id] = (saved.state, source)
     found = net_changes(before, after, now)
     subs = await records.subscriptions() if alert and found else []
-    return [Alert(c, tuple(recipients(c, subs, now, rules))) for c in found]
+    return alerts_for(found, subs, now, rules)
+
+
+def alerts_for(
+    changes: Iterable[Change],
+    subscriptions: Sequence[Subscription],
+    now: datetime,
+    rules: TimelineRules = DEFAULT_RULES,
+) -> list[Alert]:
+    """Each change with the chats it alerts (:func:`bot.timeline.changes.recipients`)."""
+    return [Alert(c, tuple(recipients(c, subscriptions, now, rules))) for c in changes]
 
 
 async def record_report(
