@@ -169,7 +169,7 @@ def bench_merge(count: int, report: Report) -> None:
             merged += 1
     seconds = time.process_time() - started
     report.figure(
-        "timeline.merge (pure)",
+        "timeline.record.merge (pure)",
         f"{count / seconds:.0f} reports/s ({count} reports: {created} new meetings, "
         f"{merged} merged into existing ones)",
     )

@@ -500,7 +500,9 @@ def _prefilter_condition(predicate: assign.Prefilter) -> Any:
         )
         return or_(m.id.in_(by_report_day), m.date.between(predicate.first, predicate.last))
     if isinstance(predicate, assign.MovedFromDay):
-        moved_from = select(reports.c.meeting_id).where(reports.c.previous_date == predicate.day)
+        moved_from = select(values.meeting_id).where(
+            values.kind == "from-day", values.value == predicate.day.isoformat()
+        )
         return m.id.in_(moved_from)
     if isinstance(predicate, assign.AtVenue):
         return and_(
@@ -568,7 +570,8 @@ class _SqlRecords:
         return record.DecidersAround(
             before=state.Content.from_json(prev[0]) if prev is not None else None,
             known=True,
-            later=[
+            # read lazily: the walk stops where the stored deciders agree again
+            later=(
                 record.LaterReport(
                     report_id=row["id"],
                     content=codec.report_content(row),
@@ -579,7 +582,7 @@ class _SqlRecords:
                     ),
                 )
                 for row in later.mappings()
-            ],
+            ),
         )
 
     async def with_reports(self, meeting_id: int) -> Meeting:
@@ -673,11 +676,15 @@ async def _mirror_to_entities(
 
 
 def _names_nothing_new(meeting: Meeting, report: MeetingReport) -> bool:
-    """The meeting's reports already named this report's day and venue."""
+    """The meeting's reports already named this report's day, venue and day moved from."""
     if meeting.tally is None:
         return False
     day_known = report.date is None or any(r[0] == report.date for r in meeting.tally.ranges())
-    return day_known and (report.venue is None or report.venue in meeting.tally.venues())
+    from_known = report.previous_date is None or any(
+        c.previous_date == report.previous_date for c in meeting.tally.groups
+    )
+    venue_known = report.venue is None or report.venue in meeting.tally.venues()
+    return day_known and from_known and venue_known
 
 
 async def _save_report_values(
@@ -688,6 +695,7 @@ async def _save_report_values(
         for kind, value in (
             ("day", report.date.isoformat() if report.date else None),
             ("venue", report.venue),
+            ("from-day", report.previous_date.isoformat() if report.previous_date else None),
         )
         if value is not None
     ]

@@ -164,7 +164,8 @@ meeting_report_values = Table(
         ForeignKey("meetings.id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    Column("kind", String(8), primary_key=True),  # "day" (ISO date) or "venue"
+    # "day" (ISO date), "venue" or "from-day" (ISO date: where a report says it moved from)
+    Column("kind", String(8), primary_key=True),
     Column("value", String(128), primary_key=True),
     Index(None, "kind", "value"),
 )

@@ -29,7 +29,6 @@ from bot.timeline.model import (
     presumed,
     reading_key,
     report_range,
-    strength,
 )
 from bot.timeline.state import Content, step_decider
 
@@ -49,20 +48,14 @@ def _label(entry: ReportEntry) -> str:
 
 
 def _weight(entry: ReportEntry, newest: datetime, rules: TimelineRules) -> float:
+    """The report's vote (:attr:`~bot.timeline.state.Content.vote_factor`), halving every
+    half-life back from the meeting's newest report."""
     age = max((newest - entry.source.published).total_seconds() / 86400.0, 0.0)
-    w = strength(entry.report) * float(0.5 ** (age / rules.half_life_days))
-    if entry.report.status == MeetingStatus.HELD and not entry.report.tentative:
-        w *= 2
-    return w
+    return Content.of(entry.report).vote_factor * float(0.5 ** (age / rules.half_life_days))
 
 
 def _is_mover(entry: ReportEntry) -> bool:
-    r = entry.report
-    return (
-        r.previous_date is not None
-        or bool(r.previous_venue)
-        or (r.status == MeetingStatus.RESCHEDULED and r.date is not None)
-    )
+    return Content.of(entry.report).is_mover
 
 
 def _voided(entry: ReportEntry, movers: Sequence[ReportEntry], *, venue: bool) -> bool:

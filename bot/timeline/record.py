@@ -90,13 +90,12 @@ def new_meeting(
     entry: ReportEntry, now: datetime, rules: TimelineRules, reason: str
 ) -> MergeResult:
     """A meeting first reported by ``entry``."""
-
     counts = tally.build([entry], rules.half_life_days)
-    state = tally.derive(counts, now, rules, None)
+    derived = tally.derive(counts, now, rules, None)
     meeting = Meeting(
-        id=None, reports=(entry,), state=state, created_at=now, updated_at=now, tally=counts
+        id=None, reports=(entry,), state=derived, created_at=now, updated_at=now, tally=counts
     )
-    changes = changes_between(0, None, state, now, entry.source)
+    changes = changes_between(0, None, derived, now, entry.source)
     return MergeResult(meeting=meeting, is_new=True, changes=changes, reason=reason)
 
 
@@ -115,7 +114,6 @@ def extend(
     report is older than the meeting's newest. Returns None when the tallies cannot be
     updated and ``target`` does not carry all its reports (the store then loads them).
     """
-
     loaded = target.tally is None or len(target.reports) == target.tally.count
     counts = target.tally
     if counts is not None and counts.half_life_days != rules.half_life_days:
@@ -125,18 +123,18 @@ def extend(
         return None
     if updated_counts is None:
         updated_counts = tally.build((*target.reports, entry), rules.half_life_days)
-    state = tally.derive(updated_counts, now, rules, target.state)
+    derived = tally.derive(updated_counts, now, rules, target.state)
     updated = replace(
         target,
         reports=(*target.reports, entry) if loaded else (),
-        state=state,
+        state=derived,
         updated_at=now,
         tally=updated_counts,
     )
     return MergeResult(
         meeting=updated,
         is_new=False,
-        changes=changes_between(target.id or 0, target.state, state, now, entry.source),
+        changes=changes_between(target.id or 0, target.state, derived, now, entry.source),
         reason=reason,
     )
 
@@ -147,18 +145,18 @@ def age(
     """Presume held the plans whose last day has passed; one PRESUMED_HELD each."""
     out = []
     for m in meetings:
-        state = m.state
-        if state.presumed_held or not presumed(state.status, last_day(state), now, rules):
+        current = m.state
+        if current.presumed_held or not presumed(current.status, last_day(current), now, rules):
             continue
-        after = replace(state, presumed_held=True)
+        after = replace(current, presumed_held=True)
         change = Change(
             meeting_id=m.id or 0,
             kind=ChangeKind.PRESUMED_HELD,
-            before=state,
+            before=current,
             after=after,
             at=now,
             source=None,
-            reason=f"its last day {last_day(state)} passed with no further report",
+            reason=f"its last day {last_day(current)} passed with no further report",
         )
         out.append(
             MergeResult(
@@ -206,7 +204,7 @@ class DecidersAround:
     before: state.Content | None
     # False when that report was stored before deciders were kept: read all reports
     known: bool
-    later: Sequence[LaterReport]
+    later: Iterable[LaterReport]  # in reading order
 
 
 @dataclass(frozen=True)
