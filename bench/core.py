@@ -6,7 +6,7 @@ What is measured
    (``bot.extract.Extractor.extract``) on synthetic ~2 KB articles in several languages.
    The articles come from ``bench/extract.py`` (its ``make_articles``) when that script is
    present, else from this module's own English wire stories. CPU time of this process.
-2. ``bot.timeline.merge`` alone (pure, in memory): reports per second, merging each
+2. ``bot.timeline.record.merge`` alone (pure, in memory): reports per second, merging each
    report into a timeline that grows to a few thousand meetings; candidates are the
    meetings at the report's venue, or sharing a participant when it names none (what
    the store's candidate query narrows to).
@@ -141,7 +141,8 @@ def synthetic_reports(count: int, seed: int = 5) -> list[Any]:
 
 
 def bench_merge(count: int, report: Report) -> None:
-    from bot import timeline
+    from bot.timeline import record
+    from bot.timeline.model import DEFAULT_RULES
 
     pairs = synthetic_reports(count)
     meetings: list[Any] = []
@@ -154,9 +155,7 @@ def bench_merge(count: int, report: Report) -> None:
             candidates = [meetings[i] for i in by_venue.get(rep.venue, [])]
         else:
             candidates = [m for m in meetings if set(m.state.participants) & set(rep.participants)]
-        result = timeline.merge(
-            candidates, rep, source, source.published, timeline.DEFAULT_RULES, seq=seq
-        )
+        result = record.merge(candidates, rep, source, source.published, DEFAULT_RULES, seq=seq)
         if result.meeting is None:
             continue
         if result.is_new:
@@ -171,7 +170,7 @@ def bench_merge(count: int, report: Report) -> None:
             merged += 1
     seconds = time.process_time() - started
     report.figure(
-        "timeline.merge (pure)",
+        "timeline.record.merge (pure)",
         f"{count / seconds:.0f} reports/s ({count} reports: {created} new meetings, "
         f"{merged} merged into existing ones)",
     )

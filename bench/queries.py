@@ -64,7 +64,7 @@ async def fill(store: Any, watchlist: Any, n_items: int, n_meetings: int, seed: 
     from bot.models import Change, ChangeKind, MeetingReport, MeetingState, MeetingStatus, SourceRef
     from bot.store import codec
     from bot.store.schema import changes, items, meeting_entities, meetings, reports
-    from bot.timeline import ReportEntry
+    from bot.timeline.model import ReportEntry
 
     rng = random.Random(seed)
     venues = [v.id for v in watchlist.venues] + ["other:Vienna", "other:Oslo", "other:Ankara"]

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from bot.jsonl import InputError, iter_jsonl
 from bot.models import Change, FeedItem, MeetingState, MeetingView, Watchlist
-from bot.timeline import DEFAULT_RULES, TimelineRules
+from bot.timeline.model import DEFAULT_RULES, TimelineRules
 
 if TYPE_CHECKING:  # the pipeline imports httpx and the store; replay loads them when run
     from bot.pipeline import ItemExtractor

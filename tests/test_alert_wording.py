@@ -32,7 +32,9 @@ from bot.models import (
 )
 from bot.render import render_change, render_history, render_meeting, render_meeting_list
 from bot.store import Store
-from bot.timeline import ReportEntry, TimelineMeeting, derive_state, next_meeting, upcoming
+from bot.timeline.derive import derive_state
+from bot.timeline.model import Meeting, ReportEntry
+from bot.timeline.queries import next_meeting, upcoming
 
 NOW = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 PUBLISHED = date(2026, 12, 6)
@@ -197,7 +199,7 @@ def test_a_period_is_kept_only_while_no_day_is_known(
 def test_a_period_is_never_the_next_meeting() -> None:
     entries = (_entry(_report(period=MID_DECEMBER), 5),)
     derived, _ = derive_state(entries, NOW)
-    meeting = TimelineMeeting(1, entries, derived, NOW, NOW)
+    meeting = Meeting(1, entries, derived, NOW, NOW)
     assert next_meeting([meeting], NOW) is None
     assert upcoming([meeting], NOW) == [meeting]  # still listed, as undated
 

@@ -380,3 +380,42 @@ async def test_a_send_goes_out_only_under_the_lease_that_still_holds_the_row(
     assert theirs.id not in [e.id for e in meanwhile]
     (row,) = [r for r in await store.outbox.listing(None, 10) if r.id == theirs.id]
     assert row.state == "sending" and row.last_error is None
+
+
+async def test_moved_from_finds_the_meeting_that_records_that_old_day(store: Store) -> None:
+    # the newer report of the move arrives first; the older one, naming another new day,
+    # still finds the meeting through the day it moved from (only its recorded history)
+    t1 = datetime(2026, 1, 28, 23, 59, tzinfo=UTC)
+    first = report(day=date(2026, 2, 20), status=MeetingStatus.RESCHEDULED, prev=date(2026, 2, 1))
+    await store.record_item("f1", item("a", published=t1), "en", [first], t1)
+    t0 = datetime(2026, 1, 27, 23, 59, tzinfo=UTC)
+    late = report(
+        None, date(2026, 2, 10), MeetingStatus.RESCHEDULED, prev=date(2026, 2, 1)
+    )  # no venue: only the day it moved from leads to the meeting
+    await store.record_item("f1", item("b", published=t0), "en", [late], t1)
+    assert await count(store, meetings) == 1
+
+
+async def test_upgrade_indexes_the_days_meetings_moved_from(tmp_path: Path) -> None:
+    """A database from before the moved-from days were indexed learns them on upgrade,
+    so a late report of the move still finds its meeting."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'moved.sqlite3'}"
+    store = await Store.open(url)
+    t1 = datetime(2026, 1, 28, 23, 59, tzinfo=UTC)
+    first = report(day=date(2026, 2, 20), status=MeetingStatus.RESCHEDULED, prev=date(2026, 2, 1))
+    await store.record_item("f1", item("a", published=t1), "en", [first], t1)
+    await store.close()
+    con = sqlite3.connect(tmp_path / "moved.sqlite3")
+    con.execute("delete from meeting_report_values where kind = 'from-day'")
+    con.execute("update alembic_version set version_num = '0009'")
+    con.commit()
+    con.close()
+    store = await Store.open(url)
+    try:
+        assert await current_revision(store.db) == head_revision()
+        t0 = datetime(2026, 1, 27, 23, 59, tzinfo=UTC)
+        late = report(None, date(2026, 2, 10), MeetingStatus.RESCHEDULED, prev=date(2026, 2, 1))
+        await store.record_item("f1", item("b", published=t0), "en", [late], t1)
+        assert await count(store, meetings) == 1
+    finally:
+        await store.close()

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from bot import timeline
 from bot.models import FeedItem, MeetingReport, MeetingState, MeetingStatus
 from bot.store import Store
 from bot.store.schema import meetings, reports
-from bot.timeline import DEFAULT_RULES, derive_state
+from bot.timeline import queries
+from bot.timeline.derive import derive_state
+from bot.timeline.model import DEFAULT_RULES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_tally import random_entry
@@ -111,10 +112,10 @@ async def test_indexed_queries_answer_as_the_timeline_does(tmp_path: Path, seed:
         for days in (-6, -1, 0, 2, 4, 30):
             now = NOW + timedelta(days=days)
             for ids in filters:
-                best = timeline.next_meeting(every, now, ids)
+                best = queries.next_meeting(every, now, ids)
                 found = await store.meetings.next_meeting(now, ids)
                 assert (found.id if found else None) == (best.id if best else None), (days, ids)
-                listed = [m.id for m in timeline.upcoming(every, now, ids, 50)]
+                listed = [m.id for m in queries.upcoming(every, now, ids, 50)]
                 views = await store.meetings.upcoming(now, ids, limit=50)
                 assert [v.id for v in views] == listed, (days, ids)
                 shown += len(listed)

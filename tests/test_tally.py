@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot import tally
 from bot.models import (
     MeetingReport,
     MeetingState,
@@ -16,7 +15,9 @@ from bot.models import (
     SourceRef,
     TimeOfDay,
 )
-from bot.timeline import DEFAULT_RULES, ReportEntry, derive_state
+from bot.timeline import state, tally
+from bot.timeline.derive import derive_state
+from bot.timeline.model import DEFAULT_RULES, ReportEntry
 
 NOW = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
 DAY = date(2026, 2, 4)
@@ -69,7 +70,7 @@ def test_tally_state_equals_the_reference_report_by_report(
     for n in range(2, len(entries) + 1):
         so_far = entries[:n]
         ordered = sorted(so_far, key=lambda e: (e.source.published, e.received_at, e.seq))
-        decider = tally.fold_deciders(None, (tally.Content.of(e.report) for e in ordered))[-1]
+        decider = state.fold_deciders(None, (state.Content.of(e.report) for e in ordered))[-1]
         added = tally.add(running, entries[n - 1], decider)
         running = added or tally.build(so_far, DEFAULT_RULES.half_life_days)
         expected, _ = derive_state(so_far, NOW, DEFAULT_RULES, prior)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, replace
@@ -10,17 +11,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.models import Change, ChangeKind, MeetingReport, MeetingStatus, SourceRef
-from bot.timeline import (
-    MergeResult,
-    TimelineMeeting,
-    age,
-    change_concerns,
-    explain,
-    merge,
-    next_meeting,
-    recent_changes,
-    upcoming,
-)
+from bot.timeline.changes import change_concerns
+from bot.timeline.derive import explain
+from bot.timeline.model import Meeting
+from bot.timeline.queries import next_meeting, recent_changes, upcoming
+from bot.timeline.record import MergeResult, age, merge
 
 U = MeetingStatus
 
@@ -63,7 +58,7 @@ def rep(
 class Sim:
     """A tiny in-memory timeline driven the way the store drives it."""
 
-    meetings: list[TimelineMeeting]
+    meetings: list[Meeting]
     changes: list[Change]
     next_id: int = 1
     seq: int = 0
@@ -461,3 +456,70 @@ def test_unnamed_change_of_plan_is_ignored_when_ambiguous() -> None:
     sim.add(rep("geneva", "2026-03-08", who=("umerov",)), "2026-03-02")
     result = sim.add(rep(None, None, U.POSTPONED, who=()), "2026-03-04")
     assert result.meeting is None and result.changes == ()
+
+
+def test_each_documented_assignment_rule_is_a_function_in_the_documented_order() -> None:
+    from pathlib import Path
+
+    from bot.timeline import assign
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "timeline.md").read_text("utf-8")
+    section = doc.split("## Which meeting", 1)[1].split("\n## ", 1)[0]
+    named = re.findall(r"^\d+\. \*\*[^*]+\*\* \(`(\w+)`\)", section, flags=re.MULTILINE)
+    assert named == [rule.__name__ for rule, _ in assign.RULES]
+    for rule, prefilter in assign.RULES:
+        assert prefilter.__name__ == f"{rule.__name__}_prefilter"
+
+
+# Two outlets report one move from the same old day, the newer arriving first (a feed
+# polled sooner); the meeting the first created knows the old day only as where it moved
+# from. (arrivals as (report, published), meetings expected, the day of the first one)
+MOVED_FROM_RECORDED_DAY = [
+    pytest.param(
+        [
+            (rep("geneva", "2026-02-20", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-28"),
+            (rep("geneva", "2026-02-10", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-27"),
+        ],
+        1,
+        "2026-02-20",
+        id="same venue, new days apart",
+    ),
+    pytest.param(
+        [
+            (rep("geneva", "2026-02-20", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-28"),
+            (rep(None, "2026-02-10", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-27"),
+        ],
+        1,
+        "2026-02-20",
+        id="no venue in the late report",
+    ),
+    pytest.param(
+        [
+            (rep("geneva", "2026-02-20", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-28"),
+            (rep("miami", "2026-02-10", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-27"),
+        ],
+        2,
+        "2026-02-20",
+        id="another venue is another meeting",
+    ),
+    pytest.param(
+        [
+            (rep("geneva", "2026-02-20", U.RESCHEDULED, prev_day="2026-02-02"), "2026-01-28"),
+            (rep("geneva", "2026-02-10", U.RESCHEDULED, prev_day="2026-02-01"), "2026-01-27"),
+        ],
+        2,
+        "2026-02-20",
+        id="moved from another day",
+    ),
+]
+
+
+@pytest.mark.parametrize(("arrivals", "count", "day"), MOVED_FROM_RECORDED_DAY)
+def test_moved_from_joins_the_meeting_that_records_that_old_day(
+    arrivals: list[tuple[MeetingReport, str]], count: int, day: str
+) -> None:
+    sim = Sim.new()
+    for report, published in arrivals:
+        sim.add(report, published)
+    assert len(sim.meetings) == count
+    assert sim.meetings[0].state.date == d(day)

@@ -68,7 +68,7 @@ async def open_store(config: AppConfig, args: argparse.Namespace, mode: OpenMode
     """The configured database opened under ``mode``'s identity rules (StorageError,
     printed as one line by the command line, when it cannot be used)."""
     from bot.store import Store
-    from bot.timeline import TimelineRules
+    from bot.timeline.model import TimelineRules
 
     rules = TimelineRules(
         presumed_held_after_days=config.settings.timeline.presumed_held_after_days

@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 
 from bot.cli.common import add_config_option, add_db_option, load_config_or_exit, open_store
-from bot.timeline import describe
+from bot.timeline.model import describe
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.cli.common import add_config_option, load_config_or_exit
 from bot.replay import format_snapshot, load_articles, make_extractor, replay
-from bot.timeline import TimelineRules
+from bot.timeline.model import TimelineRules
 
 
 def _day(value: str) -> date:

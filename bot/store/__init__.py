@@ -35,7 +35,7 @@ from bot.store.meetings import MeetingStore
 from bot.store.outbox import OutboxStore
 from bot.store.status import StatusStore
 from bot.store.subscriptions import SubscriptionStore
-from bot.timeline import DEFAULT_RULES, TimelineRules
+from bot.timeline.model import DEFAULT_RULES, TimelineRules
 
 __all__ = [
     "Database",

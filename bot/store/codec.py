@@ -19,8 +19,9 @@ from bot.models import (
     Subscription,
     TimeOfDay,
 )
-from bot.tally import Content, MeetingTally
-from bot.timeline import PLAN_STATUSES, ReportEntry, TimelineMeeting, last_day
+from bot.timeline.model import PLAN_STATUSES, Meeting, ReportEntry, last_day
+from bot.timeline.state import Content
+from bot.timeline.tally import MeetingTally
 
 
 def _iso(value: date | None) -> str | None:
@@ -211,9 +212,9 @@ def report_content(row: Mapping[Any, Any]) -> Content:
     )
 
 
-def meeting_from_rows(row: Mapping[Any, Any], entries: list[ReportEntry]) -> TimelineMeeting:
+def meeting_from_rows(row: Mapping[Any, Any], entries: list[ReportEntry]) -> Meeting:
     data = row.get("tally")
-    return TimelineMeeting(
+    return Meeting(
         id=row["id"],
         reports=tuple(entries),
         state=meeting_state_from_row(row),

@@ -1,17 +1,20 @@
-"""The timeline in the database: recording items (the key transaction), ageing, queries."""
+"""The timeline in the database: recording items (the key transaction), ageing, queries.
+
+The timeline's rules run in ``bot.timeline``; this module loads what they ask for
+(``timeline.record.MeetingRecords``, the assignment pre-filters as SQL) and saves what
+they return."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, and_, bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot import tally, timeline
 from bot.models import (
     Change,
     FeedItem,
@@ -20,6 +23,7 @@ from bot.models import (
     MeetingStatus,
     MeetingView,
     SourceRef,
+    Subscription,
 )
 from bot.ports import DeliveryState, MeetingHistory
 from bot.store import codec
@@ -35,12 +39,15 @@ from bot.store.schema import (
     subscriptions,
 )
 from bot.store.upsert import insert_ignore
-from bot.timeline import DEFAULT_RULES, OFF_STATUSES, MergeResult, TimelineMeeting, TimelineRules
-
-# A new report is the newest of its meeting until the database gives it an id.
-_NEW_SEQ = 2**62
-# Report ranges this long still find their meeting by any of their days.
-_MAX_RANGE_DAYS = 14
+from bot.timeline import assign, queries, record, state
+from bot.timeline.changes import change_concerns
+from bot.timeline.derive import explain
+from bot.timeline.model import (
+    DEFAULT_RULES,
+    Meeting,
+    ReportEntry,
+    TimelineRules,
+)
 
 
 def idem_key(change_id: int, platform: str, chat_id: str) -> str:
@@ -124,50 +131,33 @@ class MeetingStore:
         now: datetime,
         alert: bool,
     ) -> list[Change]:
-        """Merge an item's reports into the timeline; its changes and their outbox rows."""
+        """Record an item's reports in the timeline; its changes and their outbox rows."""
         if not reports_:
             return []
-        # One article may carry several reports about one meeting: alert its net
-        # change (state before the article → state after it), once.
-        before: dict[int, MeetingState | None] = {}
-        after: dict[int, tuple[MeetingState, SourceRef]] = {}
-        for report in reports_:
-            source = SourceRef(
-                link=item.link,
-                outlet=item.outlet,
-                lang=lang,
-                published=item.published,
-                evidence=report.evidence,
-                item_key=item.key,
-                title=item.title[:2000],
+        sourced = [
+            (
+                report,
+                SourceRef(
+                    link=item.link,
+                    outlet=item.outlet,
+                    lang=lang,
+                    published=item.published,
+                    evidence=report.evidence,
+                    item_key=item.key,
+                    title=item.title[:2000],
+                ),
             )
-            candidates = await self._candidates(conn, report, item.published)
-            merged = await self._merge(conn, candidates, report, source, now)
-            if merged is None:
-                continue
-            result, entry, checkpoints = merged
-            by_id = {m.id: m for m in candidates}
-            previous = {m.id: m.state for m in candidates}
-            prior = None if result.is_new or result.meeting is None else result.meeting.id
-            result = await _save(conn, result, entry, item_id, checkpoints, now, by_id.get(prior))
-            assert result.meeting is not None and result.meeting.id is not None
-            mid = result.meeting.id
-            if mid not in before:
-                before[mid] = None if result.is_new else previous.get(mid)
-            after[mid] = (result.meeting.state, source)
-        found = [
-            change
-            for mid, (state, source) in after.items()
-            if (change := timeline.change_between(mid, before[mid], state, now, source))
+            for report in reports_
         ]
-        subs = await _active_subscriptions(conn) if alert and found else []
-        return await _save_changes(conn, found, subs, now, self.rules)
+        records = _SqlRecords(conn, item_id, now)
+        alerts = await record.record_article(records, sourced, now, self.rules, alert=alert)
+        return await _save_changes(conn, alerts, now)
 
     async def record_ageing(self, now: datetime) -> list[Change]:
         """Presume held the plans whose day has passed; PRESUMED_HELD changes + outbox rows."""
 
         async def work(conn: AsyncConnection) -> list[Change]:
-            cutoff = now.date() - timedelta(days=self.rules.presumed_held_after_days + 1)
+            cutoff = record.ageing_cutoff(now, self.rules)
             rows = (
                 (
                     await conn.execute(
@@ -185,7 +175,7 @@ class MeetingStore:
                 .all()
             )
             found = [codec.meeting_from_rows(r, []) for r in rows]
-            results = timeline.age(found, now, self.rules)
+            results = record.age(found, now, self.rules)
             if not results:
                 return []
             subs = await _active_subscriptions(conn)
@@ -198,119 +188,19 @@ class MeetingStore:
                     .values(**codec.meeting_columns(res.meeting.state), updated_at=now)
                 )
                 await _mirror_to_entities(conn, res.meeting.id, res.meeting.state)
-                out.extend(await _save_changes(conn, res.changes, subs, now, self.rules))
+                alerts = record.alerts_for(res.changes, subs, now, self.rules)
+                out.extend(await _save_changes(conn, alerts, now))
             return out
 
         return await self.db.write(work)
 
-    async def _merge(
-        self,
-        conn: AsyncConnection,
-        candidates: Sequence[TimelineMeeting],
-        report: MeetingReport,
-        source: SourceRef,
-        now: datetime,
-    ) -> tuple[MergeResult, timeline.ReportEntry, _Checkpoints] | None:
-        """Merge one report; None when it is ignored. Touches only the meeting's tallies,
-        plus, for a report older than the meeting's newest, the reports after it."""
-        target, why = timeline.find_meeting(candidates, report, source.published, self.rules)
-        entry = timeline.ReportEntry(report=report, source=source, received_at=now, seq=_NEW_SEQ)
-        if target is None:
-            if report.venue is None and report.date is None:
-                return None
-            result = timeline.new_meeting(entry, now, self.rules, why)
-            return result, entry, _Checkpoints(own=tally.Content.of(report))
-        placed = await _place(conn, target, entry)
-        if placed is not None:
-            extended = timeline.extend(target, entry, now, self.rules, why, decider=placed.decider)
-            if extended is not None:
-                assert extended.meeting is not None and extended.meeting.tally is not None
-                if placed.own is None:  # in order: the decider after it is the meeting's
-                    placed.own = extended.meeting.tally.decider
-                return extended, entry, placed
-        # no tallies yet, or a late rescheduling: read every report of this meeting once
-        assert target.id is not None
-        loaded = await _load_meetings(conn, select(meetings).where(meetings.c.id == target.id))
-        full = replace(loaded[0], tally=None)
-        rebuilt = timeline.extend(full, entry, now, self.rules, why)
-        assert rebuilt is not None and rebuilt.meeting is not None
-        return rebuilt, entry, _all_checkpoints(rebuilt.meeting.reports)
-
-    async def _candidates(
-        self, conn: AsyncConnection, report: MeetingReport, published: datetime
-    ) -> list[TimelineMeeting]:
-        """Only the meetings timeline.find_meeting could choose (see CandidateFilter)."""
-        cf = timeline.candidate_filter(report, published, self.rules)
-        conds: list[Any] = []
-        if cf.date_from is not None and cf.date_to is not None:
-            lo = cf.date_from - timedelta(days=_MAX_RANGE_DAYS)
-            by_report_day = select(meeting_report_values.c.meeting_id).where(
-                meeting_report_values.c.kind == "day",
-                meeting_report_values.c.value.between(lo.isoformat(), cf.date_to.isoformat()),
-            )
-            conds.append(meetings.c.id.in_(by_report_day))
-            conds.append(meetings.c.date.between(lo, cf.date_to))
-        if cf.venues:
-            held_from = published.date() - timedelta(days=self.rules.held_window_days + 1)
-            conds.append(
-                and_(
-                    meetings.c.venue.in_(cf.venues),
-                    or_(
-                        meetings.c.last_day >= held_from,
-                        and_(
-                            meetings.c.last_published >= cf.since,
-                            or_(
-                                meetings.c.date.is_(None),
-                                meetings.c.status.in_([s.value for s in OFF_STATUSES]),
-                            ),
-                        ),
-                    ),
-                )
-            )
-            by_report_venue = select(meeting_report_values.c.meeting_id).where(
-                meeting_report_values.c.kind == "venue",
-                meeting_report_values.c.value.in_(sorted(cf.venues)),
-            )
-            conds.append(
-                and_(
-                    meetings.c.id.in_(by_report_venue),
-                    meetings.c.expected.is_(True),
-                    meetings.c.last_published >= cf.since,
-                )
-            )
-        if not cf.venues and cf.date_from is None and report.participants:
-            by_who = select(meeting_entities.c.meeting_id).where(
-                meeting_entities.c.entity_id.in_(report.participants)
-            )
-            conds.append(
-                and_(
-                    meetings.c.id.in_(by_who),
-                    or_(
-                        meetings.c.expected.is_(True),
-                        meetings.c.status == MeetingStatus.POSTPONED.value,
-                    ),
-                    meetings.c.last_published >= cf.since,
-                )
-            )
-        if cf.soon_from is not None and cf.soon_until is not None:
-            conds.append(
-                and_(
-                    meetings.c.expected.is_(True),
-                    meetings.c.date <= cf.soon_until,
-                    meetings.c.last_day >= cf.soon_from,
-                )
-            )
-        if not conds:
-            return []
-        return await _load_candidates(conn, select(meetings).where(or_(*conds)))
-
     # ------------------------------------------------------------------ queries
 
-    async def all_meetings(self) -> list[TimelineMeeting]:
+    async def all_meetings(self) -> list[Meeting]:
         return await self.db.read(lambda conn: _load_meetings(conn, select(meetings)))
 
-    async def get(self, meeting_id: int) -> TimelineMeeting | None:
-        async def work(conn: AsyncConnection) -> TimelineMeeting | None:
+    async def get(self, meeting_id: int) -> Meeting | None:
+        async def work(conn: AsyncConnection) -> Meeting | None:
             found = await _load_meetings(conn, select(meetings).where(meetings.c.id == meeting_id))
             return found[0] if found else None
 
@@ -326,7 +216,7 @@ class MeetingStore:
                 found = await _load_meetings(
                     conn, _most_reported_first(select(meetings).where(*_expected_dated(now)))
                 )
-            best = timeline.next_meeting(found, now, entity_ids, self.rules)
+            best = queries.next_meeting(found, now, entity_ids, self.rules)
             return best.view() if best else None
 
         return await self.db.read(work)
@@ -354,7 +244,7 @@ class MeetingStore:
                 .limit(limit)
             )
             found += await _load_meetings(conn, undated)
-            listed = timeline.upcoming(found, now, entity_ids, limit, self.rules)
+            listed = queries.upcoming(found, now, entity_ids, limit, self.rules)
             return [m.view() for m in listed]
 
         return await self.db.read(work)
@@ -385,7 +275,7 @@ class MeetingStore:
                 offset += len(rows)
                 for row in rows:
                     change = codec.change_from_row(row)
-                    if timeline.change_concerns(change, entity_ids):
+                    if change_concerns(change, entity_ids):
                         out.append(change)
             return out[:limit]
 
@@ -427,7 +317,7 @@ class MeetingStore:
         return MeetingHistory(
             view=meeting.view(),
             changes=tuple(history),
-            explanation=timeline.explain(meeting, now, self.rules),
+            explanation=explain(meeting, now, self.rules),
         )
 
 
@@ -503,7 +393,7 @@ def _entity_expected_dated(entity_id: str, now: datetime) -> list[Any]:
 
 async def _next_for_entities(
     conn: AsyncConnection, now: datetime, entity_ids: frozenset[str]
-) -> list[TimelineMeeting]:
+) -> list[Meeting]:
     """The next meeting of any of these entities: their first days in one statement (one
     index probe each), then the most reported meeting of the earliest."""
     me = meeting_entities.c
@@ -531,7 +421,7 @@ async def _next_for_entities(
 
 
 def _most_reported_first(query: Any) -> Any:
-    """The first of these by day, then most reports, then id (``timeline.next_meeting``)."""
+    """The first of these by day, then most reports, then id (``queries.next_meeting``)."""
     return query.order_by(meetings.c.date, meetings.c.report_count.desc(), meetings.c.id).limit(1)
 
 
@@ -551,12 +441,12 @@ def _upcoming_for_entities(now: datetime, entity_ids: frozenset[str], limit: int
     return select(meetings).where(or_(*each)).order_by(meetings.c.date, meetings.c.id).limit(limit)
 
 
-async def _load_meetings(conn: AsyncConnection, query: Any) -> list[TimelineMeeting]:
+async def _load_meetings(conn: AsyncConnection, query: Any) -> list[Meeting]:
     rows = (await conn.execute(query)).mappings().all()
     if not rows:
         return []
     ids = [r["id"] for r in rows]
-    entries: dict[int, list[timeline.ReportEntry]] = defaultdict(list)
+    entries: dict[int, list[ReportEntry]] = defaultdict(list)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rep_rows = (
@@ -573,7 +463,7 @@ async def _load_meetings(conn: AsyncConnection, query: Any) -> list[TimelineMeet
     return [codec.meeting_from_rows(r, entries[r["id"]]) for r in rows]
 
 
-async def _load_candidates(conn: AsyncConnection, query: Any) -> list[TimelineMeeting]:
+async def _load_candidates(conn: AsyncConnection, query: Any) -> list[Meeting]:
     """Meetings with their tallies but not their reports (loaded only when untallied)."""
     rows = (await conn.execute(query)).mappings().all()
     tallied = [codec.meeting_from_rows(r, []) for r in rows if r["tally"] is not None]
@@ -583,85 +473,130 @@ async def _load_candidates(conn: AsyncConnection, query: Any) -> list[TimelineMe
     return tallied
 
 
-@dataclass
-class _Checkpoints:
-    """The status decider after the new report (``own``) and after reports it precedes."""
-
-    own: tally.Content | None = None
-    decider: tally.Content | None = None  # the meeting's decider, for a late report
-    updates: list[tuple[int, tally.Content]] = field(default_factory=list)
+# ``model.reading_key`` as columns: the order the state rules read a meeting's reports
+_READING_ORDER = (reports.c.source_published, reports.c.received_at, reports.c.id)
 
 
 def _key_before(published: datetime, received_at: datetime, seq: int) -> Any:
-    """Reports read before (published, received_at, seq), in the tallies' order."""
-    pub, rec = reports.c.source_published, reports.c.received_at
+    """Reports read before (published, received_at, seq), in :data:`_READING_ORDER`."""
+    pub, rec, seq_column = _READING_ORDER
     return or_(
         pub < published,
         and_(
             pub == published,
-            or_(rec < received_at, and_(rec == received_at, reports.c.id < seq)),
+            or_(rec < received_at, and_(rec == received_at, seq_column < seq)),
         ),
     )
 
 
-async def _place(
-    conn: AsyncConnection, target: TimelineMeeting, entry: timeline.ReportEntry
-) -> _Checkpoints | None:
-    """Where the status decider stands around a new report; None: read all reports."""
-    counts = target.tally
-    if counts is None:
-        return None
-    if tally.entry_key(entry, counts.count) > counts.newest:
-        return _Checkpoints()
-    pub, rec = entry.source.published, entry.received_at
-    prev = (
-        await conn.execute(
-            select(reports.c.decider_after)
-            .where(reports.c.meeting_id == target.id, _key_before(pub, rec, _NEW_SEQ))
-            .order_by(
-                reports.c.source_published.desc(), reports.c.received_at.desc(), reports.c.id.desc()
-            )
-            .limit(1)
+def _prefilter_condition(predicate: assign.Prefilter) -> Any:
+    """One pre-filter predicate of ``timeline.assign`` as a condition on ``meetings``."""
+    m = meetings.c
+    values = meeting_report_values.c
+    if isinstance(predicate, assign.NamedDay):
+        by_report_day = select(values.meeting_id).where(
+            values.kind == "day",
+            values.value.between(predicate.first.isoformat(), predicate.last.isoformat()),
         )
-    ).first()
-    if prev is not None and prev[0] is None:
-        return None
-    content = tally.Content.of(entry.report)
-    if prev is not None:
-        content = tally.step_decider(tally.Content.from_json(prev[0]), content)
-    current = content
-    placed = _Checkpoints(own=current)
-    r = reports.c
-    later = await conn.execute(
-        select(r.id, r.venue, r.date, r.date_end, r.status, r.tentative, r.official)
-        .add_columns(r.previous_date, r.previous_venue, r.decider_after)
-        .where(reports.c.meeting_id == target.id, ~_key_before(pub, rec, _NEW_SEQ))
-        .order_by(reports.c.source_published, reports.c.received_at, reports.c.id)
-    )
-    for row in later.mappings():
-        current = tally.step_decider(current, codec.report_content(row))
-        stored = row["decider_after"]
-        if stored is not None and tally.Content.from_json(stored) == current:
-            placed.decider = counts.decider  # nothing after this point changes
-            return placed
-        placed.updates.append((row["id"], current))
-    placed.decider = current
-    return placed
+        return or_(m.id.in_(by_report_day), m.date.between(predicate.first, predicate.last))
+    if isinstance(predicate, assign.MovedFromDay):
+        moved_from = select(values.meeting_id).where(
+            values.kind == "from-day", values.value == predicate.day.isoformat()
+        )
+        return m.id.in_(moved_from)
+    if isinstance(predicate, assign.AtVenue):
+        return and_(
+            m.venue.in_(sorted(predicate.venues)),
+            or_(
+                m.last_day >= predicate.ended_since,
+                and_(
+                    m.last_published >= predicate.since,
+                    or_(m.date.is_(None), m.status.in_(sorted(predicate.statuses))),
+                ),
+            ),
+        )
+    if isinstance(predicate, assign.ExpectedNamingVenue):
+        by_report_venue = select(values.meeting_id).where(
+            values.kind == "venue", values.value.in_(sorted(predicate.venues))
+        )
+        return and_(
+            m.id.in_(by_report_venue), m.expected.is_(True), m.last_published >= predicate.since
+        )
+    if isinstance(predicate, assign.LiveSharingParticipant):
+        by_who = select(meeting_entities.c.meeting_id).where(
+            meeting_entities.c.entity_id.in_(sorted(predicate.participants))
+        )
+        return and_(
+            m.id.in_(by_who),
+            or_(m.expected.is_(True), m.status == MeetingStatus.POSTPONED.value),
+            m.last_published >= predicate.since,
+        )
+    return and_(m.expected.is_(True), m.date <= predicate.until, m.last_day >= predicate.start)
 
 
-def _all_checkpoints(entries: Sequence[timeline.ReportEntry]) -> _Checkpoints:
-    ordered = sorted(enumerate(entries), key=lambda ie: tally.entry_key(ie[1], ie[0]))
-    deciders = tally.fold_deciders(None, (tally.Content.of(e.report) for _, e in ordered))
-    out = _Checkpoints()
-    for (_, entry), decider in zip(ordered, deciders, strict=True):
-        if entry.seq == _NEW_SEQ:
-            out.own = decider
-        else:
-            out.updates.append((entry.seq, decider))
-    return out
+@dataclass
+class _SqlRecords:
+    """``timeline.record.MeetingRecords`` in the transaction recording one item."""
+
+    conn: AsyncConnection
+    item_id: int
+    now: datetime
+
+    async def candidates(self, prefilters: Sequence[assign.Prefilter]) -> list[Meeting]:
+        if not prefilters:
+            return []
+        query = select(meetings).where(or_(*(_prefilter_condition(p) for p in prefilters)))
+        return await _load_candidates(self.conn, query)
+
+    async def deciders_around(self, meeting_id: int, entry: ReportEntry) -> record.DecidersAround:
+        pub, rec = entry.source.published, entry.received_at
+        r = reports.c
+        prev = (
+            await self.conn.execute(
+                select(r.decider_after)
+                .where(r.meeting_id == meeting_id, _key_before(pub, rec, entry.seq))
+                .order_by(*(column.desc() for column in _READING_ORDER))
+                .limit(1)
+            )
+        ).first()
+        if prev is not None and prev[0] is None:
+            return record.DecidersAround(before=None, known=False, later=())
+        later = await self.conn.execute(
+            select(r.id, r.venue, r.date, r.date_end, r.status, r.tentative, r.official)
+            .add_columns(r.previous_date, r.previous_venue, r.decider_after)
+            .where(r.meeting_id == meeting_id, ~_key_before(pub, rec, entry.seq))
+            .order_by(*_READING_ORDER)
+        )
+        return record.DecidersAround(
+            before=state.Content.from_json(prev[0]) if prev is not None else None,
+            known=True,
+            # read lazily: the walk stops where the stored deciders agree again
+            later=(
+                record.LaterReport(
+                    report_id=row["id"],
+                    content=codec.report_content(row),
+                    decider_after=(
+                        state.Content.from_json(row["decider_after"])
+                        if row["decider_after"] is not None
+                        else None
+                    ),
+                )
+                for row in later.mappings()
+            ),
+        )
+
+    async def with_reports(self, meeting_id: int) -> Meeting:
+        found = await _load_meetings(self.conn, select(meetings).where(meetings.c.id == meeting_id))
+        return found[0]
+
+    async def save(self, recorded: record.Recorded) -> Meeting:
+        return await _save(self.conn, recorded, self.item_id, self.now)
+
+    async def subscriptions(self) -> list[Subscription]:
+        return await _active_subscriptions(self.conn)
 
 
-async def _active_subscriptions(conn: AsyncConnection) -> list[Any]:
+async def _active_subscriptions(conn: AsyncConnection) -> list[Subscription]:
     rows = (
         (await conn.execute(select(subscriptions).where(subscriptions.c.active.is_(True))))
         .mappings()
@@ -671,15 +606,15 @@ async def _active_subscriptions(conn: AsyncConnection) -> list[Any]:
 
 
 async def _save(
-    conn: AsyncConnection,
-    result: MergeResult,
-    entry: timeline.ReportEntry,
-    item_id: int,
-    checkpoints: _Checkpoints,
-    now: datetime,
-    prior: TimelineMeeting | None,
-) -> MergeResult:
+    conn: AsyncConnection, recorded: record.Recorded, item_id: int, now: datetime
+) -> Meeting:
     """Store a merge: the meeting row and tallies, the new report, what it names."""
+    result, entry, checkpoints, prior = (
+        recorded.result,
+        recorded.entry,
+        recorded.checkpoints,
+        recorded.prior,
+    )
     meeting = result.meeting
     assert meeting is not None and meeting.tally is not None and checkpoints.own is not None
     cols = codec.meeting_columns(meeting.state)
@@ -690,9 +625,8 @@ async def _save(
             .values(**cols, created_at=now, updated_at=now, last_published=last_published)
             .returning(meetings.c.id)
         )
-        result = result.with_id(int(res.scalar_one()))
-        meeting = result.meeting
-    assert meeting is not None and meeting.tally is not None
+        meeting = replace(meeting, id=int(res.scalar_one()))
+    assert meeting.tally is not None
     res = await conn.execute(
         insert(reports)
         .values(
@@ -703,7 +637,7 @@ async def _save(
         )
         .returning(reports.c.id)
     )
-    counts = meeting.tally.rebind_seq(_NEW_SEQ, int(res.scalar_one()))
+    counts = meeting.tally.rebind_seq(record.NEW_SEQ, int(res.scalar_one()))
     await conn.execute(
         update(meetings)
         .where(meetings.c.id == meeting.id)
@@ -728,7 +662,7 @@ async def _save(
         await _save_entities(conn, meeting)
     elif codec.entity_columns(prior.state) != codec.entity_columns(meeting.state):
         await _mirror_to_entities(conn, meeting.id, meeting.state)
-    return result
+    return meeting
 
 
 async def _mirror_to_entities(
@@ -741,12 +675,16 @@ async def _mirror_to_entities(
     )
 
 
-def _names_nothing_new(meeting: TimelineMeeting, report: MeetingReport) -> bool:
-    """The meeting's reports already named this report's day and venue."""
+def _names_nothing_new(meeting: Meeting, report: MeetingReport) -> bool:
+    """The meeting's reports already named this report's day, venue and day moved from."""
     if meeting.tally is None:
         return False
     day_known = report.date is None or any(r[0] == report.date for r in meeting.tally.ranges())
-    return day_known and (report.venue is None or report.venue in meeting.tally.venues())
+    from_known = report.previous_date is None or any(
+        c.previous_date == report.previous_date for c in meeting.tally.groups
+    )
+    venue_known = report.venue is None or report.venue in meeting.tally.venues()
+    return day_known and from_known and venue_known
 
 
 async def _save_report_values(
@@ -757,6 +695,7 @@ async def _save_report_values(
         for kind, value in (
             ("day", report.date.isoformat() if report.date else None),
             ("venue", report.venue),
+            ("from-day", report.previous_date.isoformat() if report.previous_date else None),
         )
         if value is not None
     ]
@@ -771,7 +710,7 @@ def _entities(state: MeetingState) -> set[str]:
     return ids
 
 
-async def _save_entities(conn: AsyncConnection, meeting: TimelineMeeting) -> None:
+async def _save_entities(conn: AsyncConnection, meeting: Meeting) -> None:
     await conn.execute(delete(meeting_entities).where(meeting_entities.c.meeting_id == meeting.id))
     ids = _entities(meeting.state)
     if ids:
@@ -785,22 +724,18 @@ async def _save_entities(conn: AsyncConnection, meeting: TimelineMeeting) -> Non
 
 
 async def _save_changes(
-    conn: AsyncConnection,
-    found: Iterable[Change],
-    subs: Sequence[Any],
-    now: datetime,
-    rules: TimelineRules,
+    conn: AsyncConnection, alerts: Iterable[record.Alert], now: datetime
 ) -> list[Change]:
+    """Store each change, and an outbox row for each chat it alerts."""
     out = []
-    for change in found:
+    for alert in alerts:
+        change = alert.change
         res = await conn.execute(
             insert(changes).values(**codec.change_columns(change)).returning(changes.c.id)
         )
         change_id = int(res.scalar_one())
         rows = []
-        for sub in subs if timeline.alertable(change, now, rules) else ():
-            if not timeline.change_concerns(change, sub.entity_ids):
-                continue
+        for sub in alert.recipients:
             platform = codec.platform_name(sub.target)
             rows.append(
                 {

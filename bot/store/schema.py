@@ -123,7 +123,7 @@ meetings = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("last_published", UTCDateTime, nullable=False),
-    # running tallies of the reports (bot.tally), so a new report needs no other report
+    # running tallies of the reports (bot.timeline.tally), so a new report needs no other report
     Column("tally", JSON),
     # how many reports: the next meeting of a day is the most reported one
     Column("report_count", Integer),
@@ -164,7 +164,8 @@ meeting_report_values = Table(
         ForeignKey("meetings.id", ondelete="CASCADE"),
         primary_key=True,
     ),
-    Column("kind", String(8), primary_key=True),  # "day" (ISO date) or "venue"
+    # "day" (ISO date), "venue" or "from-day" (ISO date: where a report says it moved from)
+    Column("kind", String(8), primary_key=True),
     Column("value", String(128), primary_key=True),
     Index(None, "kind", "value"),
 )
@@ -200,7 +201,7 @@ reports = Table(
     Column("source_title", Text),
     Column("received_at", UTCDateTime, nullable=False),
     # the status decider after this report, reading the meeting's reports in order
-    # (bot.tally.Content as JSON): a late report re-reads only the reports after it
+    # (bot.timeline.state.Content as JSON): a late report re-reads only the reports after it
     Column("decider_after", JSON),
     Index(None, "meeting_id"),
     Index(None, "meeting_id", "source_published", "received_at", "id"),

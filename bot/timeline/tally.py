@@ -1,8 +1,9 @@
 """Running tallies of a meeting's reports, so that one more report costs the same
 however many a meeting already has.
 
-The rules are those of :func:`bot.timeline.derive_state` (the reference, which also
-explains them); this module only keeps what they need as running sums:
+The rules are the deciders of :mod:`bot.timeline.state`, which
+:func:`bot.timeline.derive.derive_state` feeds from all reports (and explains); this
+module keeps what they read as running sums:
 
 * Reports with the same vote-relevant content (venue, days, status, tentative, official,
   where moved from) form a *group*. The status, moved-from, tentative and confirmation
@@ -26,22 +27,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
 from typing import Any
 
-from bot.models import Day, MeetingReport, MeetingState, MeetingStatus, Period, TimeOfDay
-from bot.timeline import (
-    OFF_STATUSES,
+from bot.models import MeetingState, MeetingStatus
+from bot.timeline import state
+from bot.timeline.model import (
     PLAN_STATUSES,
+    DayRange,
     ReportEntry,
     TimelineRules,
-    _gap,
-    _moved,
-    _presumed,
-    _range,
-    _state_range,
-    strength,
+    day_range,
+    gap_days,
+    presumed,
+    reading_key,
 )
+from bot.timeline.state import Content, step_decider
 
 # (published, received_at in microseconds, arrival seq, arrival count): the reading order
 # of reports (the count keeps equal times in the order they came, as a stable sort does).
@@ -57,147 +57,9 @@ def _us(moment: datetime) -> int:
 
 
 def entry_key(entry: ReportEntry, arrival: int) -> Key:
-    return (_us(entry.source.published), _us(entry.received_at), entry.seq, arrival)
-
-
-@dataclass(frozen=True)
-class Content:
-    """What of a report the state rules read (not its words, source or participants)."""
-
-    venue: str | None
-    date: Day | None
-    date_end: Day | None
-    status: MeetingStatus
-    tentative: bool
-    official: bool
-    previous_date: Day | None
-    previous_venue: str | None
-    # not votes, but what the state shows: the stated time, a vague period, and whether
-    # the article's language was understood (see derive_state's display fields)
-    time: TimeOfDay | None = None
-    period: Period | None = None
-    understood: bool = True
-
-    @classmethod
-    def of(cls, r: MeetingReport) -> Content:
-        return cls(
-            r.venue,
-            r.date,
-            r.date_end,
-            r.status,
-            r.tentative,
-            r.official,
-            r.previous_date,
-            r.previous_venue,
-            r.time,
-            r.period,
-            r.understood,
-        )
-
-    @cached_property
-    def range(self) -> tuple[Day, Day] | None:
-        return _range(self.date, self.date_end)
-
-    @cached_property
-    def strength(self) -> int:
-        return strength(self._as_report())
-
-    @cached_property
-    def vote_factor(self) -> float:
-        """strength, doubled for a firm 'held' (facts after the event beat plans)."""
-        held = self.status == MeetingStatus.HELD and not self.tentative
-        return float(self.strength * (2 if held else 1))
-
-    @cached_property
-    def is_mover(self) -> bool:
-        return (
-            self.previous_date is not None
-            or bool(self.previous_venue)
-            or (self.status == MeetingStatus.RESCHEDULED and self.date is not None)
-        )
-
-    @cached_property
-    def exempt(self) -> bool:
-        """A newer official word or a move back is not voided by older moves."""
-        return self.official or self.status == MeetingStatus.RESCHEDULED
-
-    def _as_report(self) -> MeetingReport:
-        return MeetingReport(
-            venue=self.venue,
-            date=self.date,
-            date_end=self.date_end,
-            status=self.status,
-            tentative=self.tentative,
-            official=self.official,
-        )
-
-    def to_json(self) -> list[Any]:
-        return [
-            self.venue,
-            _iso(self.date),
-            _iso(self.date_end),
-            self.status.value,
-            self.tentative,
-            self.official,
-            _iso(self.previous_date),
-            self.previous_venue,
-            [self.time.hour, self.time.minute, self.time.zone] if self.time else None,
-            [self.period.label, _iso(self.period.start), _iso(self.period.end)]
-            if self.period
-            else None,
-            self.understood,
-        ]
-
-    @classmethod
-    def from_json(cls, data: list[Any]) -> Content:
-        v, d, de, s, t, o, pd, pv, tm, pe, und = data
-        return cls(
-            v,
-            _day(d),
-            _day(de),
-            MeetingStatus(s),
-            bool(t),
-            bool(o),
-            _day(pd),
-            pv,
-            TimeOfDay(int(tm[0]), int(tm[1]), tm[2]) if tm else None,
-            Period(str(pe[0]), _day(pe[1]), _day(pe[2])) if pe else None,
-            bool(und),
-        )
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
-def step_decider(current: Content, new: Content) -> Content:
-    """One step of the status rule: does the newer report take over from the decider?"""
-    if current.status == MeetingStatus.HELD and not current.tentative:
-        return new if new.status == MeetingStatus.HELD else current  # a firm "held" is final
-    if new.strength >= min(current.strength, 2):
-        return new
-    if (
-        new.status in PLAN_STATUSES
-        and current.status in OFF_STATUSES
-        and new.date is not None
-        and new.date != current.date
-    ):
-        return new  # weaker, but brings a day the postponement did not name
-    return current
-
-
-def fold_deciders(start: Content | None, contents: Iterable[Content]) -> list[Content]:
-    """The decider after each report, reading ``contents`` in publication order."""
-    out: list[Content] = []
-    current = start
-    for content in contents:
-        current = content if current is None else step_decider(current, content)
-        out.append(current)
-    return out
+    """:func:`bot.timeline.model.reading_key` in integers, then the arrival count."""
+    published, received_at, seq = reading_key(entry)
+    return (_us(published), _us(received_at), seq, arrival)
 
 
 @dataclass
@@ -357,7 +219,7 @@ def _voids_day_in_order(c: Content, mover: Content) -> bool:
     if mover.previous_date is not None:
         return c.exempt and rng[0] <= mover.previous_date <= rng[1]
     mrng = mover.range
-    return mrng is not None and _gap(rng, mrng) > 0
+    return mrng is not None and gap_days(rng, mrng) > 0
 
 
 def _voids_day_always(c: Content, mover: Content) -> bool:
@@ -553,44 +415,39 @@ def _rebase(t: MeetingTally, base_us: int, half_life_us: float) -> None:
 def derive(
     t: MeetingTally, now: datetime, rules: TimelineRules, prior: MeetingState | None = None
 ) -> MeetingState:
-    """The state :func:`bot.timeline.derive_state` gives for the same reports."""
+    """The state :func:`bot.timeline.derive.derive_state` gives for the same reports: the
+    deciders of :mod:`bot.timeline.state` over what the tallies hold."""
     scale = float(2.0 ** ((t.base_us - t.newest[0]) / (t.half_life_days * _US_PER_DAY)))
     moved_from = _MovedFrom.of(t)
-    chosen = _choose_day(t, scale, moved_from)
-    venue = _choose_venue(t, scale, moved_from)
+    chosen = state.vote_day(_day_votes(t, scale, moved_from))
+    venue = state.vote_venue(*_venue_votes(t, scale, moved_from))
     start, end = chosen if chosen else (None, None)
-    crange = _range(start, end)
-    prev_date, prev_venue = _moved_from(t, prior, crange, start, venue)
-    group = t.decider.status
-    supporting = [c for c in t.groups if _supports(c, crange)]
-    if group in PLAN_STATUSES:
-        moved = (
-            prev_date is not None
-            or prev_venue is not None
-            or any(c.status == MeetingStatus.RESCHEDULED for c in supporting)
-        )
-        status = MeetingStatus.RESCHEDULED if moved else MeetingStatus.UPCOMING
-        tentative = not any(
-            not c.tentative
-            and c.status not in OFF_STATUSES
-            and (c.venue is None or venue is None or c.venue == venue)
-            for c in supporting
-        )
+    crange = day_range(start, end)
+    backing = [c for c in t.groups if state.supports(c, crange)]
+    prev_date, prev_venue = state.decide_moved_from(prior, _latest_move(t, backing), crange, venue)
+    decider = t.decider  # the status rule, kept as reports are added (state.step_decider)
+    if decider.status in PLAN_STATUSES:
+        status = state.decide_rescheduled(prev_date, prev_venue, backing)
     else:
-        status = group
-        tentative = t.decider.tentative and not any(
-            c.status == group and not c.tentative for c in t.groups
-        )
-    participants = sorted(t.participants, key=lambda p: t.participants[p])
-    time, period = _time_and_period(t, crange, moved_from)
+        status = decider.status
+    timed = [
+        (g.day.last, c.time)
+        for c, g in t.groups.items()
+        if c.time is not None
+        and state.supports(c, crange)
+        and g.day.last is not None
+        and not moved_from.voids_always(c, venue=False)
+    ]
+    vague = [(g.last, c.period) for c, g in t.groups.items() if c.period and g.last]
+    time, period = state.decide_time_and_period(timed, vague, crange is not None)
     return MeetingState(
         venue=venue,
         date=start,
         date_end=end,
         status=status,
-        tentative=tentative,
-        participants=tuple(participants),
-        presumed_held=_presumed(status, crange[1] if crange else None, now, rules),
+        tentative=state.decide_tentative(decider, t.groups, backing, venue),
+        participants=tuple(sorted(t.participants, key=lambda p: t.participants[p])),
+        presumed_held=presumed(status, crange[1] if crange else None, now, rules),
         previous_date=prev_date,
         previous_venue=prev_venue,
         time=time,
@@ -599,36 +456,11 @@ def derive(
     )
 
 
-def _time_and_period(
-    t: MeetingTally, crange: tuple[date, date] | None, moved_from: _MovedFrom
-) -> tuple[TimeOfDay | None, Period | None]:
-    """As ``timeline._time_and_period``: the time from the newest report backing the day
-    that no move voided; the period, while no day is known, from the newest giving one."""
-    timed = [
-        (g.day.last, c.time)
-        for c, g in t.groups.items()
-        if c.time is not None
-        and _supports(c, crange)
-        and g.day.last is not None
-        and not moved_from.voids_always(c, venue=False)
-    ]
-    time = max(timed, key=lambda kv: kv[0])[1] if timed else None
-    if crange is not None:
-        return time, None
-    vague = [(g.last, c.period) for c, g in t.groups.items() if c.period and g.last]
-    return time, (max(vague, key=lambda kv: kv[0])[1] if vague else None)
-
-
-def _supports(c: Content, crange: tuple[date, date] | None) -> bool:
-    rng = c.range
-    return crange is None or (rng is not None and _gap(rng, crange) <= 0)
-
-
-def _choose_day(
+def _day_votes(
     t: MeetingTally, scale: float, moved_from: _MovedFrom
-) -> tuple[date, date | None] | None:
-    # per range: the weight of its voters and its newest voter
-    by_range: dict[tuple[date, date], tuple[float, Key]] = {}
+) -> dict[DayRange, tuple[float, Key]]:
+    """Per range voted for: the weight of its voters and its newest voter."""
+    by_range: dict[DayRange, tuple[float, Key]] = {}
     for c, g in t.groups.items():
         rng = c.range
         if rng is None or g.day.count == 0 or g.day.last is None:
@@ -641,18 +473,13 @@ def _choose_day(
             by_range[rng] = (total + weight, max(last, g.day.last))
         else:
             by_range[rng] = (weight, g.day.last)
-    best: tuple[float, int, Key] | None = None
-    chosen: tuple[date, date | None] | None = None
-    for crng, (_, last) in by_range.items():
-        support = sum(w for vrng, (w, _) in by_range.items() if _gap(vrng, crng) <= 0)
-        key = (round(support, 6), (crng[1] - crng[0]).days, last)
-        if best is None or key > best:
-            best = key
-            chosen = (crng[0], crng[1] if crng[1] != crng[0] else None)
-    return chosen
+    return by_range
 
 
-def _choose_venue(t: MeetingTally, scale: float, moved_from: _MovedFrom) -> str | None:
+def _venue_votes(
+    t: MeetingTally, scale: float, moved_from: _MovedFrom
+) -> tuple[dict[str, float], dict[str, Key]]:
+    """Per venue: the weight of its voters and its newest voter."""
     support: dict[str, float] = {}
     last: dict[str, Key] = {}
     for c, g in t.groups.items():
@@ -661,41 +488,19 @@ def _choose_venue(t: MeetingTally, scale: float, moved_from: _MovedFrom) -> str 
             continue
         if moved_from.voids_always(c, venue=True):
             continue
-        w = c.vote_factor * g.venue.total * scale * (0.5 if v.startswith("other:") else 1.0)
+        w = state.venue_weight(v, c.vote_factor * g.venue.total * scale)
         support[v] = support.get(v, 0.0) + w
         last[v] = max(last[v], g.venue.last) if v in last else g.venue.last
-    if not support:
-        return None
-    return max(support, key=lambda v: (round(support[v], 6), last[v]))
+    return support, last
 
 
-def _moved_from(
-    t: MeetingTally,
-    prior: MeetingState | None,
-    crange: tuple[date, date] | None,
-    start: date | None,
-    venue: str | None,
-) -> tuple[date | None, str | None]:
-    prev_date = prior.previous_date if prior else None
-    prev_venue = prior.previous_venue if prior else None
-    if prior is not None and _moved(_state_range(prior), crange):
-        prev_date = prior.date
-    if prior is not None and prior.venue and venue and venue != prior.venue:
-        prev_venue = prior.venue
+def _latest_move(t: MeetingTally, backing: Iterable[Content]) -> Content | None:
+    """The newest rescheduling report backing the chosen day."""
     latest: tuple[Key, Content] | None = None
-    for c, g in t.groups.items():
-        if c.status != MeetingStatus.RESCHEDULED or g.last is None or not _supports(c, crange):
+    for c in backing:
+        g = t.groups[c]
+        if c.status != MeetingStatus.RESCHEDULED or g.last is None:
             continue
         if latest is None or g.last > latest[0]:
             latest = (g.last, c)
-    if latest is not None:
-        mover = latest[1]
-        if prev_date is None and mover.previous_date is not None:
-            prev_date = mover.previous_date
-        if prev_venue is None and mover.previous_venue is not None:
-            prev_venue = mover.previous_venue
-    if prev_date is not None and prev_date == start:
-        prev_date = None
-    if prev_venue is not None and prev_venue == venue:
-        prev_venue = None
-    return prev_date, prev_venue
+    return latest[1] if latest is not None else None
