@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, case, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import alias
 
@@ -95,6 +95,22 @@ def _due_ids(platform: str, state: str, now: datetime, limit: int) -> Select[Any
     )
 
 
+async def claim_query_plan(db: Database, platform: str, now: datetime, limit: int) -> list[str]:
+    """SQLite's plan for each query of a claim (``EXPLAIN QUERY PLAN`` details)."""
+
+    async def work(conn: AsyncConnection) -> list[str]:
+        queries = [_due_ids(platform, state, now, limit) for state in CLAIMABLE]
+        queries.append(_claimed_rows([1, 2, 3]))
+        details: list[str] = []
+        for query in queries:
+            compiled = query.compile(conn.sync_connection, compile_kwargs={"literal_binds": True})
+            plan = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+            details.extend(str(row[-1]) for row in plan)
+        return details
+
+    return await db.read(work)
+
+
 def _claimed_rows(ids: Sequence[int]) -> Select[Any]:
     """What a claim hands out per row: the row, its meeting, the earlier alert about that
     meeting in the chat (and the change it told of), the chat's subscription."""
@@ -147,9 +163,9 @@ def _claimed_rows(ids: Sequence[int]) -> Select[Any]:
     )
 
 
-async def _changes_by_id(conn: AsyncConnection, ids: set[int]) -> dict[int, Change]:
+def _changes_by_id(conn: Connection, ids: set[int]) -> dict[int, Change]:
     """Each change once, however many rows of the claim alert it (a fan-out: all)."""
-    found = (await conn.execute(select(changes).where(changes.c.id.in_(ids)))).mappings()
+    found = conn.execute(select(changes).where(changes.c.id.in_(ids))).mappings()
     return {row["id"]: codec.change_from_row(row) for row in found}
 
 
@@ -211,7 +227,7 @@ _MARK_SENT = (
 )
 
 
-def _upsert_sent_message(conn: AsyncConnection) -> Any:
+def _upsert_sent_message(conn: Connection) -> Any:
     """Insert or update the (platform, chat, meeting) → newest message ref, per row."""
     dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
     insert_ = dialect.insert(sent_messages).values(
@@ -238,18 +254,18 @@ class OutboxStore:
         if limit <= 0:
             return []
 
-        async def work(conn: AsyncConnection) -> list[OutboxEntry]:
+        def work(conn: Connection) -> list[OutboxEntry]:
             due: list[int] = []
             for state in CLAIMABLE:
                 query = _due_ids(platform, state, now, limit)
                 if conn.dialect.name == "postgresql":
                     query = query.with_for_update(of=outbox, skip_locked=True)
-                due.extend((await conn.execute(query)).scalars())
+                due.extend(conn.execute(query).scalars())
             # the oldest alerts first among each state's most overdue
             ids = sorted(due)[:limit]
             if not ids:
                 return []
-            rows = (await conn.execute(_claimed_rows(ids))).mappings().all()
+            rows = conn.execute(_claimed_rows(ids)).mappings().all()
             lease = uuid.uuid4().hex
             lease_until = now + timedelta(seconds=lease_seconds)
             # A lease that expired with a send under way: that send may have arrived.
@@ -257,7 +273,7 @@ class OutboxStore:
                 outbox.c.state == DeliveryState.SENDING.value,
                 outbox.c.attempt_started_at.is_not(None),
             )
-            await conn.execute(
+            conn.execute(
                 update(outbox)
                 .where(outbox.c.id.in_(ids))
                 .values(
@@ -273,10 +289,10 @@ class OutboxStore:
             )
             wanted = {r["change_id"] for r in rows}
             wanted |= {r["previous_change_id"] for r in rows if r["previous_change_id"]}
-            found = await _changes_by_id(conn, wanted)
+            found = _changes_by_id(conn, wanted)
             return [claimed_entry(platform, r, found, lease) for r in rows]
 
-        return await self.db.write(work)
+        return await self.db.write_blocking(work)
 
     async def mark_sent(self, entry_id: int, ref: SentRef, now: datetime) -> None:
         async def meeting_of_row(conn: AsyncConnection) -> int | None:
@@ -307,13 +323,13 @@ class OutboxStore:
             for r in records
         ]
 
-        async def work(conn: AsyncConnection) -> None:
-            await conn.execute(_MARK_SENT, rows)
+        def work(conn: Connection) -> None:
+            conn.execute(_MARK_SENT, rows)
             refs = [r for r in rows if r["meeting_id"]]
             if refs:
-                await conn.execute(_upsert_sent_message(conn), refs)
+                conn.execute(_upsert_sent_message(conn), refs)
 
-        await self.db.write(work)
+        await self.db.write_blocking(work)
 
     async def _set(self, entry_id: int, lease: str | None, **values: object) -> bool:
         """Update one row; with ``lease``, only while that lease still holds it."""
@@ -324,11 +340,10 @@ class OutboxStore:
                 outbox.c.lease_token == lease,
             ]
 
-        async def work(conn: AsyncConnection) -> bool:
-            result = await conn.execute(update(outbox).where(*conditions).values(**values))
-            return bool(result.rowcount)
+        def work(conn: Connection) -> bool:
+            return bool(conn.execute(update(outbox).where(*conditions).values(**values)).rowcount)
 
-        return await self.db.write(work)
+        return await self.db.write_blocking(work)
 
     async def mark_attempting(
         self, entry_id: int, now: datetime, *, lease: str | None = None, hold_seconds: float = 0
@@ -346,11 +361,10 @@ class OutboxStore:
             outbox.c.lease_until > now,  # an expired lease is gone even if nobody took it
         )
 
-        async def work(conn: AsyncConnection) -> bool:
-            result = await conn.execute(update(outbox).where(*conditions).values(**values))
-            return bool(result.rowcount)
+        def work(conn: Connection) -> bool:
+            return bool(conn.execute(update(outbox).where(*conditions).values(**values)).rowcount)
 
-        return await self.db.write(work)
+        return await self.db.write_blocking(work)
 
     async def mark_retry(
         self,
