@@ -80,10 +80,11 @@ IN_FLIGHT_RECHECK = timedelta(milliseconds=200)
 # after the last moment a late answer could come, before an uncertain row is retried
 LATE_ANSWER_MARGIN_SECONDS = 1.0
 DEFAULT_RETRY_AFTER = 5.0
-# A send reaches the platform between leaving and its answer; it is counted as arriving
-# half its round trip before the answer (so a window's next sends are not held a whole
-# round trip longer than needed), but never more than this much before the answer...
-ARRIVAL_CREDIT_MAX = timedelta(milliseconds=200)
+# A send is counted in the pacer's windows from its answer less the fastest round trip
+# seen on the platform: the next send then arrives no sooner after it than the window
+# allows (each way takes at least its share of that round trip), and the windows are not
+# held a whole round trip longer than the platform's. Never more than this much less...
+ROUND_TRIP_CREDIT_MAX = timedelta(milliseconds=200)
 # ...and every overall window is this much longer than the platform's, for the part of
 # a round trip that is not symmetric.
 WINDOW_GUARD = timedelta(milliseconds=50)
@@ -184,10 +185,10 @@ def telegram_is_group(chat_id: str) -> bool:
     return chat_id.startswith("-")
 
 
-def arrival_estimate(started: datetime, answered: datetime) -> datetime:
-    """When a send most likely reached the platform: half its round trip before the
-    answer came, at most ``ARRIVAL_CREDIT_MAX`` before it."""
-    return answered - min((answered - started) / 2, ARRIVAL_CREDIT_MAX)
+def counted_at(answered: datetime, fastest_round_trip: timedelta) -> datetime:
+    """When a send counts in the pacer's windows: its answer less the platform's fastest
+    round trip (at most ``ROUND_TRIP_CREDIT_MAX``), as if later sends took that too."""
+    return answered - min(fastest_round_trip, ROUND_TRIP_CREDIT_MAX)
 
 
 def pacer_for(platform: str, settings: DeliverySettings) -> Pacer:
@@ -295,6 +296,7 @@ class Delivery:
         # the running loops' rows claimed ahead, and a signal each time a send ends
         self._queues: dict[str, asyncio.Queue[OutboxEntry]] = {}
         self._taken: dict[str, asyncio.Event] = {}
+        self._fastest_round_trip: dict[str, timedelta] = {}
         self._send_ended: dict[str, asyncio.Event] = {}
 
     # ----------------------------------------------------------------- lifecycle
@@ -685,10 +687,14 @@ class Delivery:
         now: datetime,
         started: datetime | None = None,
     ) -> None:
-        # Paced from when the send most likely arrived (a late answer: when it came).
+        # Paced from the answer less the fastest round trip (a late answer: from itself).
         done = self.clock()
-        arrived = done if started is None else arrival_estimate(started, done)
-        self.pacers[platform].record(ref.target.chat_id, arrived)
+        counted = done
+        if started is not None:
+            fastest = min(self._fastest_round_trip.get(platform, done - started), done - started)
+            self._fastest_round_trip[platform] = fastest
+            counted = counted_at(done, fastest)
+        self.pacers[platform].record(ref.target.chat_id, counted)
         await self.outbox.mark_sent_many(
             [SentRecord(entry.id, entry.change.meeting_id, ref, done)]
         )
