@@ -87,7 +87,7 @@ DEFAULT_RETRY_AFTER = 5.0
 ROUND_TRIP_CREDIT_MAX = timedelta(milliseconds=200)
 # ...and every overall window is this much longer than the platform's, for the part of
 # a round trip that is not symmetric.
-WINDOW_GUARD = timedelta(milliseconds=50)
+WINDOW_GUARD = timedelta(milliseconds=20)
 
 
 def utc_now() -> datetime:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, exists, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, case, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -70,8 +70,9 @@ async def retarget_rows(conn: AsyncConnection, old: ChatTarget, new: ChatTarget)
 CLAIMABLE = (*WAITING, DeliveryState.SENDING.value)
 
 
-def _due_ids(platform: str, state: str, now: datetime, limit: int) -> Select[Any]:
-    """Due rows of one state that head their chat's queue, most overdue first."""
+def _due_ids_query(state: str) -> Select[Any]:
+    """Due rows of one state that head their chat's queue, most overdue first (bound:
+    ``platform``, ``now``, ``limit``)."""
     earlier = alias(outbox, "earlier")
     blocked = exists().where(
         earlier.c.platform == outbox.c.platform,
@@ -79,8 +80,9 @@ def _due_ids(platform: str, state: str, now: datetime, limit: int) -> Select[Any
         earlier.c.state.in_(CLAIMABLE),
         earlier.c.id < outbox.c.id,
     )
+    now = bindparam("now", type_=outbox.c.next_attempt_at.type)
     conditions = [
-        outbox.c.platform == platform,
+        outbox.c.platform == bindparam("platform"),
         outbox.c.state == state,
         outbox.c.next_attempt_at <= now,
         ~blocked,
@@ -91,8 +93,17 @@ def _due_ids(platform: str, state: str, now: datetime, limit: int) -> Select[Any
         select(outbox.c.id)
         .where(*conditions)
         .order_by(outbox.c.next_attempt_at, outbox.c.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer()))
     )
+
+
+# built once: a claim runs them several times a second during a fan-out
+_DUE_IDS = {state: _due_ids_query(state) for state in CLAIMABLE}
+
+
+def _due_ids(platform: str, state: str, now: datetime, limit: int) -> Any:
+    """The due-rows query of one state with its values bound."""
+    return _DUE_IDS[state].params(platform=platform, now=now, limit=limit)
 
 
 async def claim_query_plan(db: Database, platform: str, now: datetime, limit: int) -> list[str]:
@@ -111,9 +122,10 @@ async def claim_query_plan(db: Database, platform: str, now: datetime, limit: in
     return await db.read(work)
 
 
-def _claimed_rows(ids: Sequence[int]) -> Select[Any]:
+def _claimed_rows_query() -> Select[Any]:
     """What a claim hands out per row: the row, its meeting, the earlier alert about that
-    meeting in the chat (and the change it told of), the chat's subscription."""
+    meeting in the chat (and the change it told of), the chat's subscription (bound:
+    ``ids``)."""
     prev = alias(outbox, "prev")
     previous_change_id = (
         select(prev.c.change_id)
@@ -158,9 +170,16 @@ def _claimed_rows(ids: Sequence[int]) -> Select[Any]:
                 ),
             )
         )
-        .where(outbox.c.id.in_(ids))
+        .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
         .order_by(outbox.c.id)
     )
+
+
+_CLAIMED_ROWS = _claimed_rows_query()
+
+
+def _claimed_rows(ids: Sequence[int]) -> Any:
+    return _CLAIMED_ROWS.params(ids=list(ids))
 
 
 def _changes_by_id(conn: Connection, ids: set[int]) -> dict[int, Change]:
@@ -222,25 +241,53 @@ _MARK_SENT = (
         attempt_started_at=None,
         attempts=outbox.c.attempts + 1,
         last_error=None,
-        updated_at=bindparam("at"),
+        updated_at=bindparam("at", type_=outbox.c.updated_at.type),
     )
 )
 
 
+_WHEN = outbox.c.lease_until.type
+# The conditional write before a send: only under the lease that still holds the row
+# (an expired lease is gone even if nobody took it), which it extends over the send.
+_MARK_ATTEMPTING = (
+    update(outbox)
+    .where(
+        outbox.c.id == bindparam("row_id"),
+        outbox.c.state == DeliveryState.SENDING.value,
+        outbox.c.lease_token == bindparam("lease"),
+        outbox.c.lease_until > bindparam("now", type_=_WHEN),
+    )
+    .values(attempt_started_at=bindparam("now", type_=_WHEN))
+)
+_MARK_ATTEMPTING_AND_HOLD = _MARK_ATTEMPTING.values(
+    lease_until=bindparam("hold", type_=_WHEN),
+    next_attempt_at=bindparam("hold", type_=_WHEN),  # due again when it runs out
+)
+
+
 def _upsert_sent_message(conn: Connection) -> Any:
+    return _UPSERT_SENT_MESSAGE[conn.dialect.name == "postgresql"]
+
+
+def _upsert_sent_message_query(dialect: Any) -> Any:
     """Insert or update the (platform, chat, meeting) → newest message ref, per row."""
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
     insert_ = dialect.insert(sent_messages).values(
         platform=bindparam("platform"),
         chat_id=bindparam("chat_id"),
         meeting_id=bindparam("meeting_id"),
         message_id=bindparam("message_id"),
-        sent_at=bindparam("at"),
+        sent_at=bindparam("at", type_=sent_messages.c.sent_at.type),
     )
     return insert_.on_conflict_do_update(
         index_elements=["platform", "chat_id", "meeting_id"],
         set_={"message_id": insert_.excluded.message_id, "sent_at": insert_.excluded.sent_at},
     )
+
+
+_UPSERT_SENT_MESSAGE = {
+    False: _upsert_sent_message_query(sqlite),
+    True: _upsert_sent_message_query(postgresql),
+}
 
 
 class OutboxStore:
@@ -354,15 +401,14 @@ class OutboxStore:
             values["next_attempt_at"] = values["lease_until"]  # due again when it runs out
         if lease is None:
             return await self._set(entry_id, None, **values)
-        conditions = (
-            outbox.c.id == entry_id,
-            outbox.c.state == DeliveryState.SENDING.value,
-            outbox.c.lease_token == lease,
-            outbox.c.lease_until > now,  # an expired lease is gone even if nobody took it
-        )
+        bound = {"row_id": entry_id, "lease": lease, "now": now}
+        statement = _MARK_ATTEMPTING
+        if hold_seconds > 0:
+            bound["hold"] = values["lease_until"]
+            statement = _MARK_ATTEMPTING_AND_HOLD
 
         def work(conn: Connection) -> bool:
-            return bool(conn.execute(update(outbox).where(*conditions).values(**values)).rowcount)
+            return bool(conn.execute(statement, bound).rowcount)
 
         return await self.db.write_blocking(work)
 
