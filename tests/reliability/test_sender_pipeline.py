@@ -126,3 +126,23 @@ async def test_slack_keeps_its_pace_while_telegram_works_through_a_backlog(
         await rig.close()
     assert slack_took < 1.5
     assert telegram_then < 60  # Telegram still had its backlog meanwhile
+
+
+async def test_rows_claimed_ahead_are_given_back_when_the_sender_stops(
+    tmp_path: Path, tg: ConcurrentTelegram
+) -> None:
+    # 2 sends a second: most of the rows claimed ahead are still waiting at the stop
+    rig = await ChatRig(tmp_path, tg, None, telegram_global_per_second=2).open()
+    real_time(rig)
+    try:
+        await rig.subscribe(*(tg_target(3000 + i) for i in range(12)))
+        await enqueue(rig.store, 1)
+        await rig.delivery.start()
+        await until(lambda: [r.state for r in rig.rows()].count("sent") >= 2, within=10)
+        await rig.delivery.stop()
+        states = [row.state for row in rig.rows()]
+    finally:
+        await rig.close()
+    # none left leased until its lease runs out: due again at once for the next start
+    assert "sending" not in states, states
+    assert states.count("retry") >= 8 and states.count("sent") >= 2, states
