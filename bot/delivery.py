@@ -75,6 +75,9 @@ UndeliveredListener = Callable[[OutboxEntry, str], Awaitable[None]]
 ChatLostListener = Callable[[ChatTarget, str], Awaitable[None]]
 
 FATAL_PAUSE_SECONDS = 300.0
+# rows the running sender keeps claimed ahead of its sends: under two seconds of sends at
+# Telegram's overall limit, well inside a lease
+CLAIM_AHEAD = 50
 # how soon a chat put off only by sends still in flight is tried again
 IN_FLIGHT_RECHECK = timedelta(milliseconds=200)
 # after the last moment a late answer could come, before an uncertain row is retried
@@ -87,7 +90,7 @@ DEFAULT_RETRY_AFTER = 5.0
 ROUND_TRIP_CREDIT_MAX = timedelta(milliseconds=200)
 # ...and every overall window is this much longer than the platform's, for the part of
 # a round trip that is not symmetric.
-WINDOW_GUARD = timedelta(milliseconds=20)
+WINDOW_GUARD = timedelta(milliseconds=40)
 
 
 def utc_now() -> datetime:
@@ -364,9 +367,10 @@ class Delivery:
             await self._give_back(platform, queue)
 
     async def _claiming(self, platform: str, queue: asyncio.Queue[OutboxEntry]) -> None:
-        """Keep about a batch of due rows claimed ahead of the sends (one claim per
-        half batch sent, so a claim's cost is shared by many sends)."""
-        low_water = max(1, self.batch_size // 2)
+        """Keep up to ``CLAIM_AHEAD`` due rows claimed ahead of the sends, claiming again
+        when fewer than the send slots wait (a claim's cost is shared by many sends)."""
+        ahead = max(self.batch_size, CLAIM_AHEAD)
+        low_water = self.max_in_flight
         while not self._stopping.is_set():
             now, health = self.clock(), self.health[platform]
             if not health.healthy(now):
@@ -376,7 +380,7 @@ class Delivery:
             if queue.qsize() >= low_water:
                 await _until(self._signal(self._taken, platform), self.idle_seconds)
                 continue
-            room = self.batch_size - queue.qsize()
+            room = ahead - queue.qsize()
             try:
                 entries = await self.outbox.claim_due(
                     platform, now, room, self.settings.lease_seconds
