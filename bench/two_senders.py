@@ -94,7 +94,7 @@ def states(db: Path) -> Counter[str]:
 
 async def run(args: argparse.Namespace, work: Path) -> int:
     tg = FakeTelegram()
-    tg.answer_delay["sendMessage"] = args.send_seconds
+    tg.latency["sendMessage"] = args.send_seconds
     await tg.start()
     chats = [str(5001 + i) for i in range(args.chats)]
     try:

@@ -111,6 +111,9 @@ class DeliverySettings(_Strict):
     telegram_per_group_per_minute: float = Field(20, gt=0)
     telegram_global_per_second: float = Field(30, gt=0)
     slack_per_channel_per_second: float = Field(1, gt=0)
+    # Slack's workspace-wide limit for posting is not published: unset, only the
+    # per-channel one is kept; set it to the rate the workspace is known to allow
+    slack_global_per_second: float | None = Field(None, gt=0)
     # sends in flight at once per platform (to different chats): with real round trips
     # one at a time cannot fill the platform's limit (30/s at 150 ms needs ~5)
     max_in_flight: int = Field(8, ge=1, le=100)

@@ -45,12 +45,13 @@ from datetime import datetime, timedelta
 
 from bot.backoff import exponential_backoff
 from bot.config import DeliverySettings
-from bot.models import ChatTarget, Message, Platform, SentRef, Watchlist
+from bot.models import Change, ChatTarget, Message, Platform, SentRef, Watchlist
 from bot.ports import (
     AmbiguousSendError,
     ChatError,
     ChatMigratedError,
     ChatPlatform,
+    ChatSettings,
     Clock,
     DeliveryState,
     FatalPlatformError,
@@ -59,11 +60,13 @@ from bot.ports import (
     OutboxEntry,
     PermanentChatError,
     RateLimited,
+    SentRecord,
     SubscriptionRepository,
     TransientError,
     utc_now,
 )
 from bot.render import render_change
+from bot.rendercache import AlertCache
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +77,28 @@ UndeliveredListener = Callable[[OutboxEntry, str], Awaitable[None]]
 ChatLostListener = Callable[[ChatTarget, str], Awaitable[None]]
 
 FATAL_PAUSE_SECONDS = 300.0
+# rows the running sender keeps claimed ahead of its sends: under two seconds of sends at
+# Telegram's overall limit, well inside a lease
+CLAIM_AHEAD = 50
 # how soon a chat put off only by sends still in flight is tried again
 IN_FLIGHT_RECHECK = timedelta(milliseconds=200)
 # after the last moment a late answer could come, before an uncertain row is retried
 LATE_ANSWER_MARGIN_SECONDS = 1.0
 DEFAULT_RETRY_AFTER = 5.0
+# A send is counted in the pacer's windows from its answer less the fastest round trip
+# seen on the platform: the next send then arrives no sooner after it than the window
+# allows (each way takes at least its share of that round trip), and the windows are not
+# held a whole round trip longer than the platform's. Never more than this much less...
+ROUND_TRIP_CREDIT_MAX = timedelta(milliseconds=200)
+# ...and every overall window is this much longer than the platform's, for the part of
+# a round trip that is not symmetric.
+WINDOW_GUARD = timedelta(milliseconds=40)
+
+
+async def _until(event: asyncio.Event, seconds: float) -> None:
+    """Until the event is set or ``seconds`` passed."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
 
 
 # --------------------------------------------------------------------------- pacing
@@ -93,8 +113,10 @@ class Pacer:
         per_group_per_minute: float | None = None,
         global_per_second: float | None = None,
         is_group: Callable[[str], bool] = lambda chat_id: False,
+        guard: timedelta = timedelta(0),
     ) -> None:
         self.chat_gap = timedelta(seconds=1.0 / per_chat_per_second)
+        self.window = timedelta(seconds=1) + guard  # the overall limit's window
         self.per_group_per_minute = per_group_per_minute
         self.global_per_second = global_per_second
         self.is_group = is_group
@@ -119,12 +141,12 @@ class Pacer:
             if len(window) >= self.per_group_per_minute:
                 times.append(window[0] + timedelta(minutes=1))
         if self.global_per_second:
-            while self._global and self._global[0] <= now - timedelta(seconds=1):
+            while self._global and self._global[0] <= now - self.window:
                 self._global.popleft()
             if len(self._global) + self.in_flight >= self.global_per_second:
                 # the oldest recorded send leaves the window, or one in flight ends
                 times.append(
-                    self._global[0] + timedelta(seconds=1)
+                    self._global[0] + self.window
                     if self._global
                     else now + IN_FLIGHT_RECHECK
                 )
@@ -139,7 +161,7 @@ class Pacer:
         """Sends the overall limit allows right now (a large number when there is none)."""
         if not self.global_per_second:
             return self.global_limit
-        while self._global and self._global[0] <= now - timedelta(seconds=1):
+        while self._global and self._global[0] <= now - self.window:
             self._global.popleft()
         return max(0, self.global_limit - len(self._global) - self.in_flight)
 
@@ -149,7 +171,7 @@ class Pacer:
         if budget >= sends or not self._global:
             return 0.0
         leaving = self._global[min(sends - budget, len(self._global)) - 1]
-        return max(0.0, (leaving + timedelta(seconds=1) - now).total_seconds())
+        return max(0.0, (leaving + self.window - now).total_seconds())
 
     def record(self, chat_id: str, now: datetime) -> None:
         self._last[chat_id] = now
@@ -164,6 +186,12 @@ def telegram_is_group(chat_id: str) -> bool:
     return chat_id.startswith("-")
 
 
+def counted_at(answered: datetime, fastest_round_trip: timedelta) -> datetime:
+    """When a send counts in the pacer's windows: its answer less the platform's fastest
+    round trip (at most ``ROUND_TRIP_CREDIT_MAX``), as if later sends took that too."""
+    return answered - min(fastest_round_trip, ROUND_TRIP_CREDIT_MAX)
+
+
 def pacer_for(platform: str, settings: DeliverySettings) -> Pacer:
     if platform == Platform.TELEGRAM:
         return Pacer(
@@ -171,9 +199,14 @@ def pacer_for(platform: str, settings: DeliverySettings) -> Pacer:
             settings.telegram_per_group_per_minute,
             settings.telegram_global_per_second,
             telegram_is_group,
+            guard=WINDOW_GUARD,
         )
     if platform == Platform.SLACK:
-        return Pacer(settings.slack_per_channel_per_second)
+        return Pacer(
+            settings.slack_per_channel_per_second,
+            global_per_second=settings.slack_global_per_second,
+            guard=WINDOW_GUARD,
+        )
     return Pacer(float("inf"))  # the console has no rate limit
 
 
@@ -252,6 +285,7 @@ class Delivery:
         self._undelivered_listeners: list[UndeliveredListener] = list(on_undelivered)
         self._chat_lost_listeners: list[ChatLostListener] = []
         self._late: set[asyncio.Task[None]] = set()  # sends whose answer is still awaited
+        self._alerts = AlertCache(self._render_alert)
         self._render = render or self._default_render
         self._sleep = sleep
         self.pacers = {name: pacer_for(name, settings) for name in self.platforms}
@@ -260,7 +294,11 @@ class Delivery:
         self._migrated: dict[ChatTarget, ChatTarget] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
-        self._claimed_up_to: dict[str, int] = {}  # the claim limit of the last pass
+        # the running loops' rows claimed ahead, and a signal each time a send ends
+        self._queues: dict[str, asyncio.Queue[OutboxEntry]] = {}
+        self._taken: dict[str, asyncio.Event] = {}
+        self._fastest_round_trip: dict[str, timedelta] = {}
+        self._send_ended: dict[str, asyncio.Event] = {}
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -310,22 +348,97 @@ class Delivery:
             await asyncio.wait(set(self._late))
 
     async def _loop(self, platform: str) -> None:
+        """One platform's sender: claims rows ahead of its sends and keeps up to
+        ``max_in_flight`` sends going, each as soon as the pacer lets it out (not batch
+        by batch: a batch would wait for its slowest send, and the budget with it)."""
+        queue: asyncio.Queue[OutboxEntry] = asyncio.Queue()
+        self._queues[platform] = queue
+        workers = [
+            asyncio.create_task(self._sending(platform, queue)) for _ in range(self.max_in_flight)
+        ]
+        try:
+            await self._claiming(platform, queue)
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            await self._give_back(platform, queue)
+
+    async def _claiming(self, platform: str, queue: asyncio.Queue[OutboxEntry]) -> None:
+        """Keep up to ``CLAIM_AHEAD`` due rows claimed ahead of the sends, claiming again
+        when fewer than the send slots wait (a claim's cost is shared by many sends)."""
+        ahead = max(self.batch_size, CLAIM_AHEAD)
+        low_water = self.max_in_flight
         while not self._stopping.is_set():
-            try:
-                handled = await self.run_once(platform)
-            except Exception:  # a store hiccup must not kill the loop
-                log.exception("delivery loop for %s failed; continuing", platform)
-                handled = 0
-            pacer, now = self.pacers[platform], self.clock()
-            if pacer.budget(now) == 0:
-                # Sending at the overall limit: wake as soon as a send may go, not a whole
-                # idle period later (the budget would go unused for most of a second).
-                # Waiting for a larger batch costs throughput: every send's slot is
-                # then reused later than it frees (measured: 1.18 x the minimum for a
-                # batch of 20, against 1.03 x for one).
-                await self._sleep(min(pacer.global_wait(now), self.idle_seconds))
-            elif handled < self._claimed_up_to.get(platform, self.batch_size):
+            now, health = self.clock(), self.health[platform]
+            if not health.healthy(now):
                 await self._sleep(self.idle_seconds)
+                continue
+            health.paused_until = None
+            if queue.qsize() >= low_water:
+                await _until(self._signal(self._taken, platform), self.idle_seconds)
+                continue
+            room = ahead - queue.qsize()
+            try:
+                entries = await self.outbox.claim_due(
+                    platform, now, room, self.settings.lease_seconds
+                )
+            except Exception:  # a store hiccup must not kill the loop
+                log.exception("claiming rows for %s failed; continuing", platform)
+                entries = []
+            for entry in entries:
+                queue.put_nowait(entry)
+            if len(entries) < room:  # nothing more is due now
+                await self._sleep(self.idle_seconds)
+
+    async def _sending(self, platform: str, queue: asyncio.Queue[OutboxEntry]) -> None:
+        """One send slot: the next claimed row, once the overall limit lets it out."""
+        while True:
+            entry = await queue.get()
+            self._tell(self._taken, platform)
+            try:
+                await self._wait_for_budget(platform)
+            except asyncio.CancelledError:
+                queue.put_nowait(entry)  # not sent: given back when the loop ends
+                raise
+            try:
+                await self._try_row(platform, entry, {})
+            except Exception:  # a store hiccup must not kill the slot
+                log.exception("sending row %s on %s failed; continuing", entry.id, platform)
+
+    async def _wait_for_budget(self, platform: str) -> None:
+        pacer = self.pacers[platform]
+        while True:
+            now = self.clock()
+            if pacer.budget(now) > 0:
+                return
+            wait = pacer.global_wait(now)
+            if wait > 0:  # the oldest send of the window leaves it then
+                await self._sleep(min(wait, self.idle_seconds))
+            else:  # the window is all sends still in flight: one must end first
+                await _until(self._signal(self._send_ended, platform), self.idle_seconds)
+
+    def _signal(self, signals: dict[str, asyncio.Event], platform: str) -> asyncio.Event:
+        if platform not in signals:
+            signals[platform] = asyncio.Event()
+        return signals[platform]
+
+    def _tell(self, signals: dict[str, asyncio.Event], platform: str) -> None:
+        """Wake everyone waiting on this signal (each wait holds the event it began on)."""
+        self._signal(signals, platform).set()
+        signals[platform] = asyncio.Event()
+
+    async def _give_back(self, platform: str, queue: asyncio.Queue[OutboxEntry]) -> None:
+        """Rows claimed ahead and never tried: due again at once (not at lease end)."""
+        now = self.clock()
+        while not queue.empty():
+            entry = queue.get_nowait()
+            try:
+                await self.outbox.mark_retry(
+                    entry.id, now, "sender stopped", count_attempt=False, lease=entry.lease
+                )
+            except Exception:  # its lease runs out instead
+                log.exception("giving back row %s failed", entry.id)
 
     # ----------------------------------------------------------------- one pass
 
@@ -340,7 +453,6 @@ class Delivery:
         # would only be put off again, one write each, over and over while a large
         # fan-out waits for its turn.
         limit = min(self.batch_size, self.pacers[platform].budget(now))
-        self._claimed_up_to[platform] = limit
         if limit <= 0:
             return 0
         entries = await self.outbox.claim_due(platform, now, limit, self.settings.lease_seconds)
@@ -395,17 +507,28 @@ class Delivery:
             later = await self._deliver(platform, entry, now)
         finally:
             pacer.in_flight -= 1
+            self._tell(self._send_ended, platform)
         if later is not None:
             held[entry.target] = later
 
     def _default_render(self, entry: OutboxEntry, tz_name: str, now: datetime) -> Message:
-        return render_change(entry.change, self.watchlist, tz_name=tz_name, now=now)
+        return self._alerts.message(entry.change, tz_name, now)
+
+    def _render_alert(self, change: Change, tz_name: str, now: datetime) -> Message:
+        return render_change(change, self.watchlist, tz_name=tz_name, now=now)
+
+    async def _chat_settings(self, entry: OutboxEntry) -> ChatSettings:
+        """The chat's subscription as the claim read it, else as it is now."""
+        if entry.chat is not None:
+            return entry.chat
+        sub = await self.subscriptions.get(entry.target)
+        return ChatSettings() if sub is None else ChatSettings(sub.active, sub.timezone)
 
     async def _deliver(self, platform: str, entry: OutboxEntry, now: datetime) -> datetime | None:
         """Send one row and record the outcome. Returns a time the chat is held until."""
         chat = self.platforms[platform]
-        sub = await self.subscriptions.get(entry.target)
-        if sub is not None and not sub.active:
+        settings = await self._chat_settings(entry)
+        if not settings.active:
             # Blocked, removed or unsubscribed since the row was queued: never send there.
             await self.outbox.mark_failed(
                 entry.id, DeliveryState.FAILED_PERMANENT, "subscription inactive", lease=entry.lease
@@ -414,7 +537,7 @@ class Delivery:
         if entry.unknown_outcomes >= 2:
             await self._park(platform, entry)
             return None
-        message = self._render(entry, sub.timezone if sub else "UTC", now)
+        message = self._render(entry, settings.timezone, now)
         target = entry.target
         plain = entry.id in self._plain_only
         # The conditional write that makes a lost lease stop the send; from here a crash
@@ -430,6 +553,7 @@ class Delivery:
             )
             return None
         send = self._sender(platform, entry, chat)
+        started = self.clock()
         try:
             ref = await send(target, message, plain)
         except ChatMigratedError as exc:
@@ -462,7 +586,7 @@ class Delivery:
         except Exception as exc:  # an adapter bug: retry like a transient error, loudly
             log.exception("unexpected error sending row %s on %s", entry.id, platform)
             return await self._failed(platform, entry, TransientError(repr(exc)), target, now)
-        await self._succeeded(platform, entry, ref, now)
+        await self._succeeded(platform, entry, ref, now, started)
         return None
 
     def _sender(
@@ -558,13 +682,24 @@ class Delivery:
                 log.exception("an undelivered-alert listener failed for row %s", entry.id)
 
     async def _succeeded(
-        self, platform: str, entry: OutboxEntry, ref: SentRef, now: datetime
+        self,
+        platform: str,
+        entry: OutboxEntry,
+        ref: SentRef,
+        now: datetime,
+        started: datetime | None = None,
     ) -> None:
-        # Paced from when the send finished, not when it began: the platform saw it no
-        # later than that, so the next window never starts before its own does.
+        # Paced from the answer less the fastest round trip (a late answer: from itself).
         done = self.clock()
-        self.pacers[platform].record(ref.target.chat_id, done)
-        await self.outbox.mark_sent(entry.id, ref, done)
+        counted = done
+        if started is not None:
+            fastest = min(self._fastest_round_trip.get(platform, done - started), done - started)
+            self._fastest_round_trip[platform] = fastest
+            counted = counted_at(done, fastest)
+        self.pacers[platform].record(ref.target.chat_id, counted)
+        await self.outbox.mark_sent_many(
+            [SentRecord(entry.id, entry.change.meeting_id, ref, done)]
+        )
         self._plain_only.discard(entry.id)
         self.health[platform].sent += 1
         if _had_unknown_outcome(entry):
@@ -577,11 +712,9 @@ class Delivery:
         if previous is not None and previous.target.platform == ref.target.platform:
             original = None
             if entry.previous_change is not None:
-                sub = await self.subscriptions.get(entry.target)
+                settings = await self._chat_settings(entry)
                 original = self._render(
-                    replace(entry, change=entry.previous_change),
-                    sub.timezone if sub else "UTC",
-                    now,
+                    replace(entry, change=entry.previous_change), settings.timezone, now
                 )
             try:
                 await self.platforms[platform].mark_outdated(

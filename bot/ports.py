@@ -7,7 +7,7 @@ tested with in-memory implementations and never imports a database or chat libra
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -122,6 +122,27 @@ class OutboxEntry:
     unknown_outcomes: int = 0
     # this claim's lease on the row; writes made under a lost lease do nothing
     lease: str | None = None
+    # the chat's subscription as the claim found it (None: not read with the claim; the
+    # sender asks the subscriptions then). A chat with no subscription row is active, UTC.
+    chat: ChatSettings | None = None
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """What sending to a chat needs from its subscription."""
+
+    active: bool = True
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """A send the platform answered with a message id, to be recorded as sent."""
+
+    entry_id: int
+    meeting_id: int
+    ref: SentRef
+    at: datetime
 
 
 class Outbox(Protocol):
@@ -141,6 +162,10 @@ class Outbox(Protocol):
 
     async def mark_sent(self, entry_id: int, ref: SentRef, now: datetime) -> None:
         """The platform answered with a message id: sent, whoever holds the lease."""
+        ...
+
+    async def mark_sent_many(self, records: Sequence[SentRecord]) -> None:
+        """``mark_sent`` for several rows in one transaction (all or none)."""
         ...
 
     async def mark_retry(

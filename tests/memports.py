@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -13,7 +14,7 @@ from bot.models import (
     SentRef,
     Subscription,
 )
-from bot.ports import DeliveryState, MeetingHistory, OutboxEntry
+from bot.ports import DeliveryState, MeetingHistory, OutboxEntry, SentRecord
 
 FINISHED = {
     DeliveryState.SENT,
@@ -235,6 +236,10 @@ class MemOutbox:
         row = self.rows[entry_id]
         row.state, row.ref, row.lease_until = DeliveryState.SENT, ref, None
         row.attempting = False
+
+    async def mark_sent_many(self, records: Sequence[SentRecord]) -> None:
+        for record in records:
+            await self.mark_sent(record.entry_id, record.ref, record.at)
 
     async def mark_retry(
         self,

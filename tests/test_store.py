@@ -407,6 +407,13 @@ async def test_upgrade_indexes_the_days_meetings_moved_from(tmp_path: Path) -> N
     await store.close()
     con = sqlite3.connect(tmp_path / "moved.sqlite3")
     con.execute("delete from meeting_report_values where kind = 'from-day'")
+    # back to the outbox indexes of 0009, which a later migration replaces
+    con.execute("drop index ix_outbox_platform_chat_id_state_id")
+    con.execute("drop index ix_outbox_platform_state_next_attempt_at_id")
+    con.execute(
+        "create index ix_outbox_platform_state_next_attempt_at"
+        " on outbox (platform, state, next_attempt_at)"
+    )
     con.execute("update alembic_version set version_num = '0009'")
     con.commit()
     con.close()

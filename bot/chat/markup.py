@@ -8,6 +8,7 @@ emitted (Telegram: ``b``, ``i``, ``a`` with http(s) links; Slack: ``*bold*``, qu
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -144,7 +145,13 @@ def _pack(
 
 def telegram_html(message: Message, limit: int) -> list[str]:
     """Telegram ``parse_mode=HTML`` parts, each ≤ ``limit`` UTF-16 units, tags balanced."""
-    return _pack(_units(message, True), limit, _tg_escape, _tg_char_cost, utf16_len)
+    return list(_telegram_html_parts(message, limit))
+
+
+# A fan-out sends one rendered alert to many chats: its markup is built once.
+@functools.lru_cache(maxsize=256)
+def _telegram_html_parts(message: Message, limit: int) -> tuple[str, ...]:
+    return tuple(_pack(_units(message, True), limit, _tg_escape, _tg_char_cost, utf16_len))
 
 
 def telegram_plain(message: Message, limit: int) -> list[str]:

@@ -74,7 +74,11 @@ class Store:
         busy_retries: int = 5,
         default_timezone: str = "UTC",
     ) -> Store:
-        db = Database(make_engine(url, busy_timeout_ms=busy_timeout_ms), busy_retries=busy_retries)
+        db = Database(
+            make_engine(url, busy_timeout_ms=busy_timeout_ms),
+            busy_retries=busy_retries,
+            busy_timeout_ms=busy_timeout_ms,
+        )
         if migrate:
             await upgrade(db)
         return cls.on(db, rules=rules, default_timezone=default_timezone)
@@ -104,7 +108,7 @@ class Store:
             )
         except (OSError, SQLAlchemyError) as exc:
             raise StorageError(describe_storage_error(exc, where)) from exc
-        db = Database(engine, busy_retries=busy_retries)
+        db = Database(engine, busy_retries=busy_retries, busy_timeout_ms=busy_timeout_ms)
         try:
             identity = await establish(db, url, mode)
             if mode is not OpenMode.READ:

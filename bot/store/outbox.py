@@ -15,18 +15,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, case, exists, or_, select, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import Integer, Select, and_, bindparam, case, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import alias
 
 from bot.models import Change, ChatTarget, SentRef
-from bot.ports import DeliveryState, OutboxEntry
+from bot.ports import ChatSettings, DeliveryState, OutboxEntry, SentRecord
 from bot.store import codec
 from bot.store.engine import Database
-from bot.store.schema import changes, outbox, sent_messages
-from bot.store.upsert import insert_ignore
+from bot.store.schema import changes, outbox, sent_messages, subscriptions
 
 FINISHED = (
     DeliveryState.SENT.value,
@@ -63,62 +64,153 @@ async def retarget_rows(conn: AsyncConnection, old: ChatTarget, new: ChatTarget)
     )
 
 
-async def claimed_entry(
-    conn: AsyncConnection, platform: str, r: RowMapping, lease: str
+# Each claim walks the due index (platform, state, next_attempt_at, id) once per
+# unfinished state, in that order, so it reads O(batch) rows however many are pending.
+# A leased row's next_attempt_at is its lease's end: an expired lease is due like a retry.
+CLAIMABLE = (*WAITING, DeliveryState.SENDING.value)
+
+
+def _due_ids_query(state: str) -> Select[Any]:
+    """Due rows of one state that head their chat's queue, most overdue first (bound:
+    ``platform``, ``now``, ``limit``)."""
+    earlier = alias(outbox, "earlier")
+    blocked = exists().where(
+        earlier.c.platform == outbox.c.platform,
+        earlier.c.chat_id == outbox.c.chat_id,
+        earlier.c.state.in_(CLAIMABLE),
+        earlier.c.id < outbox.c.id,
+    )
+    now = bindparam("now", type_=outbox.c.next_attempt_at.type)
+    conditions = [
+        outbox.c.platform == bindparam("platform"),
+        outbox.c.state == state,
+        outbox.c.next_attempt_at <= now,
+        ~blocked,
+    ]
+    if state == DeliveryState.SENDING.value:
+        conditions.append(outbox.c.lease_until <= now)  # rows leased before this rule
+    return (
+        select(outbox.c.id)
+        .where(*conditions)
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+        .limit(bindparam("limit", type_=Integer()))
+    )
+
+
+# built once: a claim runs them several times a second during a fan-out
+_DUE_IDS = {state: _due_ids_query(state) for state in CLAIMABLE}
+
+
+def _due_ids(platform: str, state: str, now: datetime, limit: int) -> Any:
+    """The due-rows query of one state with its values bound."""
+    return _DUE_IDS[state].params(platform=platform, now=now, limit=limit)
+
+
+async def claim_query_plan(db: Database, platform: str, now: datetime, limit: int) -> list[str]:
+    """SQLite's plan for each query of a claim (``EXPLAIN QUERY PLAN`` details)."""
+
+    async def work(conn: AsyncConnection) -> list[str]:
+        queries = [_due_ids(platform, state, now, limit) for state in CLAIMABLE]
+        queries.append(_claimed_rows([1, 2, 3]))
+        details: list[str] = []
+        for query in queries:
+            compiled = query.compile(conn.sync_connection, compile_kwargs={"literal_binds": True})
+            plan = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+            details.extend(str(row[-1]) for row in plan)
+        return details
+
+    return await db.read(work)
+
+
+def _claimed_rows_query() -> Select[Any]:
+    """What a claim hands out per row: the row, its meeting, the earlier alert about that
+    meeting in the chat (and the change it told of), the chat's subscription (bound:
+    ``ids``)."""
+    prev = alias(outbox, "prev")
+    previous_change_id = (
+        select(prev.c.change_id)
+        .where(
+            prev.c.platform == outbox.c.platform,
+            prev.c.chat_id == outbox.c.chat_id,
+            prev.c.sent_message_id == sent_messages.c.message_id,
+        )
+        .order_by(prev.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            outbox.c.id,
+            outbox.c.chat_id,
+            outbox.c.change_id,
+            outbox.c.attempts,
+            outbox.c.state,
+            outbox.c.attempt_started_at,
+            outbox.c.unknown_outcomes,
+            sent_messages.c.message_id.label("previous_message_id"),
+            previous_change_id.label("previous_change_id"),
+            subscriptions.c.active,
+            subscriptions.c.timezone,
+        )
+        .select_from(
+            outbox.join(changes, changes.c.id == outbox.c.change_id)
+            .outerjoin(
+                sent_messages,
+                and_(
+                    sent_messages.c.platform == outbox.c.platform,
+                    sent_messages.c.chat_id == outbox.c.chat_id,
+                    sent_messages.c.meeting_id == changes.c.meeting_id,
+                ),
+            )
+            .outerjoin(
+                subscriptions,
+                and_(
+                    subscriptions.c.platform == outbox.c.platform,
+                    subscriptions.c.chat_id == outbox.c.chat_id,
+                ),
+            )
+        )
+        .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+        .order_by(outbox.c.id)
+    )
+
+
+_CLAIMED_ROWS = _claimed_rows_query()
+
+
+def _claimed_rows(ids: Sequence[int]) -> Any:
+    return _CLAIMED_ROWS.params(ids=list(ids))
+
+
+def _changes_by_id(conn: Connection, ids: set[int]) -> dict[int, Change]:
+    """Each change once, however many rows of the claim alert it (a fan-out: all)."""
+    found = conn.execute(select(changes).where(changes.c.id.in_(ids))).mappings()
+    return {row["id"]: codec.change_from_row(row) for row in found}
+
+
+def claimed_entry(
+    platform: str, r: RowMapping, found: dict[int, Change], lease: str
 ) -> OutboxEntry:
     """The entry a claim hands out for one row read before the claim's update."""
-    change = codec.change_from_row({c.name: r[c] for c in changes.c})
-    chat_id = r[outbox.c.chat_id]
-    prev = (
-        await conn.execute(
-            select(sent_messages.c.message_id).where(
-                sent_messages.c.platform == platform,
-                sent_messages.c.chat_id == chat_id,
-                sent_messages.c.meeting_id == change.meeting_id,
-            )
-        )
-    ).scalar_one_or_none()
-    target = codec.target(platform, chat_id)
-    previous_change = await _change_sent_as(conn, platform, chat_id, prev) if prev else None
+    target = codec.target(platform, r["chat_id"])
+    prev = r["previous_message_id"]
+    previous_change = found.get(r["previous_change_id"]) if prev else None
     crashed_mid_send = (
-        r[outbox.c.state] == DeliveryState.SENDING.value
-        and r[outbox.c.attempt_started_at] is not None
+        r["state"] == DeliveryState.SENDING.value and r["attempt_started_at"] is not None
     )
+    active = True if r["active"] is None else bool(r["active"])
     return OutboxEntry(
-        id=r[outbox.c.id],
+        id=r["id"],
         target=target,
-        change=change,
-        attempts=r[outbox.c.attempts],
-        state=DeliveryState(r[outbox.c.state]),
+        change=found[r["change_id"]],
+        attempts=r["attempts"],
+        state=DeliveryState(r["state"]),
         previous_message=SentRef(target, prev) if prev else None,
         previous_change=previous_change,
-        unknown_outcomes=r[outbox.c.unknown_outcomes] + (1 if crashed_mid_send else 0),
+        unknown_outcomes=r["unknown_outcomes"] + (1 if crashed_mid_send else 0),
         lease=lease,
+        chat=ChatSettings(active=active, timezone=r["timezone"] or "UTC"),
     )
-
-
-async def _change_sent_as(
-    conn: AsyncConnection, platform: str, chat_id: str, message_id: str
-) -> Change | None:
-    """The change an earlier alert told of (found by the message id it was sent as)."""
-    row = (
-        (
-            await conn.execute(
-                select(changes)
-                .join(outbox, outbox.c.change_id == changes.c.id)
-                .where(
-                    outbox.c.platform == platform,
-                    outbox.c.chat_id == chat_id,
-                    outbox.c.sent_message_id == message_id,
-                )
-                .order_by(outbox.c.id.desc())
-                .limit(1)
-            )
-        )
-        .mappings()
-        .first()
-    )
-    return None if row is None else codec.change_from_row(dict(row))
 
 
 @dataclass(frozen=True)
@@ -138,6 +230,66 @@ class OutboxRow:
     last_error: str | None
 
 
+_MARK_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("row_id"))
+    .values(
+        state=DeliveryState.SENT.value,
+        sent_message_id=bindparam("message_id"),
+        lease_until=None,
+        lease_token=None,
+        attempt_started_at=None,
+        attempts=outbox.c.attempts + 1,
+        last_error=None,
+        updated_at=bindparam("at", type_=outbox.c.updated_at.type),
+    )
+)
+
+
+_WHEN = outbox.c.lease_until.type
+# The conditional write before a send: only under the lease that still holds the row
+# (an expired lease is gone even if nobody took it), which it extends over the send.
+_MARK_ATTEMPTING = (
+    update(outbox)
+    .where(
+        outbox.c.id == bindparam("row_id"),
+        outbox.c.state == DeliveryState.SENDING.value,
+        outbox.c.lease_token == bindparam("lease"),
+        outbox.c.lease_until > bindparam("now", type_=_WHEN),
+    )
+    .values(attempt_started_at=bindparam("now", type_=_WHEN))
+)
+_MARK_ATTEMPTING_AND_HOLD = _MARK_ATTEMPTING.values(
+    lease_until=bindparam("hold", type_=_WHEN),
+    next_attempt_at=bindparam("hold", type_=_WHEN),  # due again when it runs out
+)
+
+
+def _upsert_sent_message(conn: Connection) -> Any:
+    return _UPSERT_SENT_MESSAGE[conn.dialect.name == "postgresql"]
+
+
+def _upsert_sent_message_query(dialect: Any) -> Any:
+    """Insert or update the (platform, chat, meeting) → newest message ref, per row."""
+    insert_ = dialect.insert(sent_messages).values(
+        platform=bindparam("platform"),
+        chat_id=bindparam("chat_id"),
+        meeting_id=bindparam("meeting_id"),
+        message_id=bindparam("message_id"),
+        sent_at=bindparam("at", type_=sent_messages.c.sent_at.type),
+    )
+    return insert_.on_conflict_do_update(
+        index_elements=["platform", "chat_id", "meeting_id"],
+        set_={"message_id": insert_.excluded.message_id, "sent_at": insert_.excluded.sent_at},
+    )
+
+
+_UPSERT_SENT_MESSAGE = {
+    False: _upsert_sent_message_query(sqlite),
+    True: _upsert_sent_message_query(postgresql),
+}
+
+
 class OutboxStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -146,55 +298,35 @@ class OutboxStore:
         self, platform: str, now: datetime, limit: int, lease_seconds: float
     ) -> list[OutboxEntry]:
         """Lease due rows (pending/retry/uncertain whose time has come, expired leases)."""
+        if limit <= 0:
+            return []
 
-        async def work(conn: AsyncConnection) -> list[OutboxEntry]:
-            earlier = alias(outbox, "earlier")
-            blocked = exists().where(
-                earlier.c.platform == outbox.c.platform,
-                earlier.c.chat_id == outbox.c.chat_id,
-                earlier.c.id < outbox.c.id,
-                earlier.c.state.not_in(FINISHED),
-            )
-            due = or_(
-                and_(outbox.c.state.in_(WAITING), outbox.c.next_attempt_at <= now),
-                and_(
-                    outbox.c.state == DeliveryState.SENDING.value,
-                    outbox.c.lease_until <= now,
-                ),
-            )
-            query = (
-                select(outbox, changes)
-                .join(changes, changes.c.id == outbox.c.change_id)
-                .where(
-                    outbox.c.platform == platform,
-                    # Implied by ``due``; stated so the (platform, state, ...) index skips
-                    # finished rows: without it every claim read every row the platform
-                    # ever had (1 ms per 10,000 sent rows, each second, forever).
-                    outbox.c.state.in_((*WAITING, DeliveryState.SENDING.value)),
-                    due,
-                    ~blocked,
-                )
-                .order_by(outbox.c.id)
-                .limit(limit)
-            )
-            if conn.dialect.name == "postgresql":
-                query = query.with_for_update(of=outbox, skip_locked=True)
-            rows = (await conn.execute(query)).mappings().all()
-            if not rows:
+        def work(conn: Connection) -> list[OutboxEntry]:
+            due: list[int] = []
+            for state in CLAIMABLE:
+                query = _due_ids(platform, state, now, limit)
+                if conn.dialect.name == "postgresql":
+                    query = query.with_for_update(of=outbox, skip_locked=True)
+                due.extend(conn.execute(query).scalars())
+            # the oldest alerts first among each state's most overdue
+            ids = sorted(due)[:limit]
+            if not ids:
                 return []
-            ids = [r[outbox.c.id] for r in rows]
+            rows = conn.execute(_claimed_rows(ids)).mappings().all()
             lease = uuid.uuid4().hex
+            lease_until = now + timedelta(seconds=lease_seconds)
             # A lease that expired with a send under way: that send may have arrived.
             crashed_mid_send = and_(
                 outbox.c.state == DeliveryState.SENDING.value,
                 outbox.c.attempt_started_at.is_not(None),
             )
-            await conn.execute(
+            conn.execute(
                 update(outbox)
                 .where(outbox.c.id.in_(ids))
                 .values(
                     state=DeliveryState.SENDING.value,
-                    lease_until=now + timedelta(seconds=lease_seconds),
+                    lease_until=lease_until,
+                    next_attempt_at=lease_until,  # due again only if the lease runs out
                     lease_token=lease,
                     unknown_outcomes=outbox.c.unknown_outcomes
                     + case((crashed_mid_send, 1), else_=0),
@@ -202,50 +334,49 @@ class OutboxStore:
                     updated_at=now,
                 )
             )
-            return [await claimed_entry(conn, platform, r, lease) for r in rows]
+            wanted = {r["change_id"] for r in rows}
+            wanted |= {r["previous_change_id"] for r in rows if r["previous_change_id"]}
+            found = _changes_by_id(conn, wanted)
+            return [claimed_entry(platform, r, found, lease) for r in rows]
 
-        return await self.db.write(work)
+        return await self.db.write_blocking(work)
 
     async def mark_sent(self, entry_id: int, ref: SentRef, now: datetime) -> None:
-        async def work(conn: AsyncConnection) -> None:
-            row = (
-                await conn.execute(
-                    select(outbox.c.change_id, changes.c.meeting_id)
-                    .join(changes, changes.c.id == outbox.c.change_id)
-                    .where(outbox.c.id == entry_id)
-                )
-            ).first()
-            await conn.execute(
-                update(outbox)
+        async def meeting_of_row(conn: AsyncConnection) -> int | None:
+            found = await conn.execute(
+                select(changes.c.meeting_id)
+                .join(outbox, outbox.c.change_id == changes.c.id)
                 .where(outbox.c.id == entry_id)
-                .values(
-                    state=DeliveryState.SENT.value,
-                    sent_message_id=ref.message_id,
-                    lease_until=None,
-                    lease_token=None,
-                    attempt_started_at=None,
-                    attempts=outbox.c.attempts + 1,
-                    last_error=None,
-                    updated_at=now,
-                )
             )
-            if row is None:
-                return
-            platform = codec.platform_name(ref.target)
-            key = {"platform": platform, "chat_id": ref.target.chat_id, "meeting_id": row[1]}
-            updated = await conn.execute(
-                update(sent_messages)
-                .where(*(sent_messages.c[k] == v for k, v in key.items()))
-                .values(message_id=ref.message_id, sent_at=now)
-            )
-            if not updated.rowcount:
-                await conn.execute(
-                    insert_ignore(conn, sent_messages, list(key)).values(
-                        **key, message_id=ref.message_id, sent_at=now
-                    )
-                )
+            return found.scalar_one_or_none()
 
-        await self.db.write(work)
+        meeting_id = await self.db.read(meeting_of_row)
+        await self.mark_sent_many([SentRecord(entry_id, meeting_id or 0, ref, now)])
+
+    async def mark_sent_many(self, records: Sequence[SentRecord]) -> None:
+        """Sent, whoever holds the lease; the earlier-alert ref of each (chat, meeting)
+        points at the newest message. One transaction, a statement per table."""
+        if not records:
+            return
+        rows = [
+            {
+                "row_id": r.entry_id,
+                "message_id": r.ref.message_id,
+                "at": r.at,
+                "platform": codec.platform_name(r.ref.target),
+                "chat_id": r.ref.target.chat_id,
+                "meeting_id": r.meeting_id,
+            }
+            for r in records
+        ]
+
+        def work(conn: Connection) -> None:
+            conn.execute(_MARK_SENT, rows)
+            refs = [r for r in rows if r["meeting_id"]]
+            if refs:
+                conn.execute(_upsert_sent_message(conn), refs)
+
+        await self.db.write_blocking(work)
 
     async def _set(self, entry_id: int, lease: str | None, **values: object) -> bool:
         """Update one row; with ``lease``, only while that lease still holds it."""
@@ -256,11 +387,10 @@ class OutboxStore:
                 outbox.c.lease_token == lease,
             ]
 
-        async def work(conn: AsyncConnection) -> bool:
-            result = await conn.execute(update(outbox).where(*conditions).values(**values))
-            return bool(result.rowcount)
+        def work(conn: Connection) -> bool:
+            return bool(conn.execute(update(outbox).where(*conditions).values(**values)).rowcount)
 
-        return await self.db.write(work)
+        return await self.db.write_blocking(work)
 
     async def mark_attempting(
         self, entry_id: int, now: datetime, *, lease: str | None = None, hold_seconds: float = 0
@@ -268,20 +398,19 @@ class OutboxStore:
         values: dict[str, object] = {"attempt_started_at": now}
         if hold_seconds > 0:
             values["lease_until"] = now + timedelta(seconds=hold_seconds)
+            values["next_attempt_at"] = values["lease_until"]  # due again when it runs out
         if lease is None:
             return await self._set(entry_id, None, **values)
-        conditions = (
-            outbox.c.id == entry_id,
-            outbox.c.state == DeliveryState.SENDING.value,
-            outbox.c.lease_token == lease,
-            outbox.c.lease_until > now,  # an expired lease is gone even if nobody took it
-        )
+        bound = {"row_id": entry_id, "lease": lease, "now": now}
+        statement = _MARK_ATTEMPTING
+        if hold_seconds > 0:
+            bound["hold"] = values["lease_until"]
+            statement = _MARK_ATTEMPTING_AND_HOLD
 
-        async def work(conn: AsyncConnection) -> bool:
-            result = await conn.execute(update(outbox).where(*conditions).values(**values))
-            return bool(result.rowcount)
+        def work(conn: Connection) -> bool:
+            return bool(conn.execute(statement, bound).rowcount)
 
-        return await self.db.write(work)
+        return await self.db.write_blocking(work)
 
     async def mark_retry(
         self,

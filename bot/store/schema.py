@@ -269,8 +269,12 @@ outbox = Table(
     Column("attempt_started_at", UTCDateTime),
     # who holds the lease: set by each claim; a send goes out only while it still matches
     Column("lease_token", String(64)),
-    Index(None, "platform", "state", "next_attempt_at"),
+    # the claim's index: due rows of a platform and state in due order (O(batch) reads);
+    # a leased row's next_attempt_at is its lease's end
+    Index(None, "platform", "state", "next_attempt_at", "id"),
     Index(None, "platform", "chat_id", "id"),
+    # "is an earlier row of this chat unfinished?" without reading the chat's history
+    Index(None, "platform", "chat_id", "state", "id"),
 )
 
 sent_messages = Table(

@@ -85,10 +85,9 @@ class FakeTelegram:
     username: str = "talkwatch_test_bot"
     calls: list[Call] = field(default_factory=list)
     admins: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
-    # seconds before answering, per method: the round trip of the real Bot API
+    # seconds every call of a method waits before its answer (scripted or not): the round
+    # trip of the real Bot API, or a slow platform
     latency: dict[str, float] = field(default_factory=dict)
-    # seconds every call of a method waits before its (normal) answer: a slow platform
-    answer_delay: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._script: dict[str, deque[Scripted]] = defaultdict(deque)
@@ -208,8 +207,6 @@ class FakeTelegram:
         if script is not None and script.late:
             await asyncio.sleep(script.late)
             script = None
-        elif script is None and self.answer_delay.get(method):
-            await asyncio.sleep(self.answer_delay[method])
         if script is not None:
             body: dict[str, Any] = {
                 "ok": False,

@@ -8,7 +8,7 @@ POINT is one of:
   in_record_txn   inside the N-th record_item transaction, before its commit
   after_record    after the N-th record_item that produced changes committed (no send yet)
   after_claim     after the N-th non-empty claim_due committed its leases (before sending)
-  after_mark_sent after the N-th mark_sent committed
+  after_mark_sent after the N-th row was recorded as sent (mark_sent_many committed)
 
 On reaching the point it prints ``AT <POINT>`` and waits forever (for the SIGKILL).
 The platform-accepted-but-not-marked point needs no hook: the fake Telegram server in
@@ -54,7 +54,7 @@ def install(app: BotApp, point: str, nth: int) -> None:
     real_record = store.record_item
     real_write = store.db.write
     real_claim = store.outbox.claim_due
-    real_mark_sent = store.outbox.mark_sent
+    real_mark_sent = store.outbox.mark_sent_many
 
     async def record_item(*args: Any, **kwargs: Any) -> Any:
         token = _in_record.set(True)
@@ -84,15 +84,15 @@ def install(app: BotApp, point: str, nth: int) -> None:
             await stop_here(point)
         return entries
 
-    async def mark_sent(*args: Any, **kwargs: Any) -> None:
-        await real_mark_sent(*args, **kwargs)
-        if point == "after_mark_sent" and hit():
+    async def mark_sent_many(records: Any) -> None:
+        await real_mark_sent(records)
+        if point == "after_mark_sent" and any([hit() for _ in records]):
             await stop_here(point)
 
     store.record_item = record_item  # type: ignore[method-assign]
     store.db.write = write  # type: ignore[method-assign]
     store.outbox.claim_due = claim_due  # type: ignore[method-assign]
-    store.outbox.mark_sent = mark_sent  # type: ignore[method-assign]
+    store.outbox.mark_sent_many = mark_sent_many  # type: ignore[method-assign]
 
 
 async def main() -> int:

@@ -53,7 +53,7 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[FeedServer, StrictTelegra
     await tg.close()
 
 
-def child_env(tg: StrictTelegram) -> dict[str, str]:
+def child_env(tg: StrictTelegram, max_in_flight: str = "1") -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -67,7 +67,7 @@ def child_env(tg: StrictTelegram) -> dict[str, str]:
         # These tests count deliveries at exact commit points: one send at a time. With
         # several in flight, a crash can leave each of them in the one documented window
         # (accepted by the platform, not yet marked sent), resent as possible duplicates.
-        BOT_DELIVERY_MAX_IN_FLIGHT="1",
+        BOT_DELIVERY_MAX_IN_FLIGHT=max_in_flight,
         PTB_TIMEDELTA="true",
         PYTHONPATH=str(REPO_ROOT),
     )
@@ -75,7 +75,11 @@ def child_env(tg: StrictTelegram) -> dict[str, str]:
 
 
 async def start(
-    world: tuple[FeedServer, StrictTelegram, Path, Path], crash: str, nth: int, offset: float
+    world: tuple[FeedServer, StrictTelegram, Path, Path],
+    crash: str,
+    nth: int,
+    offset: float,
+    max_in_flight: str = "1",
 ) -> asyncio.subprocess.Process:
     _, tg, config_dir, db_path = world
     return await asyncio.create_subprocess_exec(
@@ -92,7 +96,7 @@ async def start(
         "--offset",
         str(offset),
         cwd=str(REPO_ROOT),
-        env=child_env(tg),
+        env=child_env(tg, max_in_flight),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -164,6 +168,24 @@ async def test_crash_at_a_commit_point_loses_nothing_and_duplicates_nothing(
     counts = deliveries(tg)
     assert len(counts) == ALERTS, counts  # nothing lost
     assert set(counts.values()) == {1}, counts  # nothing duplicated
+    assert outbox_states(db_path) == Counter({"sent": ALERTS})
+
+
+@pytest.mark.parametrize("point", ["in_record_txn", "after_record", "after_claim"])
+async def test_crash_before_any_send_is_exact_with_the_default_sends_in_flight(
+    world: tuple[FeedServer, StrictTelegram, Path, Path], point: str
+) -> None:
+    """Before a send leaves, several in flight change nothing: exactly once each."""
+    _, tg, _, db_path = world
+    proc = await start(world, point, 1, offset=0, max_in_flight="8")
+    await wait_line(proc, f"AT {point}")
+    assert sum(deliveries(tg).values()) == 0
+    await kill(proc)
+    proc = await start(world, "none", 1, offset=100, max_in_flight="8")
+    await wait_line(proc, "DONE")
+    assert await proc.wait() == 0
+    counts = deliveries(tg)
+    assert len(counts) == ALERTS and set(counts.values()) == {1}, counts
     assert outbox_states(db_path) == Counter({"sent": ALERTS})
 
 

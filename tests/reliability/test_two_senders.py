@@ -33,7 +33,7 @@ LEASE_SECONDS = 2  # 20 rows x 0.5 s = 10 s: a batch outlasts its lease five tim
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[tuple[StrictTelegram, Path, Path]]:
     tg = StrictTelegram()
-    tg.answer_delay["sendMessage"] = SEND_SECONDS
+    tg.latency["sendMessage"] = SEND_SECONDS
     await tg.start()
     try:
         async with FeedServer() as server:
