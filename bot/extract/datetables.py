@@ -29,9 +29,25 @@ from bot.extract.lexicons import (
     load_lexicon,
 )
 
-# Ordinal/abbreviation marks that may follow a day number: 9. / 1° / 3rd / 1er / 15-е / 5-го
-_DAY_SUFFIX = r"(?:\.|°|º|ª|-?(?:st|nd|rd|th|er|ère|e|го|е|ое|ого|ме|те|му|м|й|я|ого))?"
-_YEAR_TAIL = r"(?:\s*(?:r\.|roku|року|р\.|года|г\.))?"
+# Marks that may follow a day number in any language: 9. / 1° / 1º / 1ª
+_DAY_MARKS = r"\.|°|º|ª"
+
+
+def _words(raw: dict[str, Any], key: str) -> str:
+    """A lexicon list as one alternation, longest first ("" when empty)."""
+    return "|".join(sorted({w for w in raw[key] if w}, key=len, reverse=True))
+
+
+def _day_suffix(raw: dict[str, Any]) -> str:
+    """The ordinal marks a day number may carry: "3rd", "1er", "15-е", "5-го"
+    (lexicon ``day_suffixes``)."""
+    words = _words(raw, "day_suffixes")
+    return rf"(?:{_DAY_MARKS}|-?(?:{words}))?" if words else rf"(?:{_DAY_MARKS})?"
+
+
+def _optional_words(raw: dict[str, Any], key: str, before: str, after: str) -> str:
+    words = _words(raw, key)
+    return rf"(?:{before}(?:{words}){after})?" if words else ""
 
 
 @dataclass(frozen=True)
@@ -105,14 +121,19 @@ def _day_month_patterns(lex: Lexicon, months: dict[str, int]) -> dict[str, Any]:
     # rather than with the look-behind: the regex engine then skips to the next digit
     # in a tight loop instead of trying a match at every character.
     # "\d(?<![\d.,]\d)(?:(?<=[0-3])\d)?" is "(?<![\d.,])[0-3]?\d".
-    day1 = rf"(?P<d1>\d(?<![\d.,]\d)(?:(?<=[0-3])\d)?){_DAY_SUFFIX}"
-    day2 = rf"(?P<d2>[0-3]?\d){_DAY_SUFFIX}"
-    year = rf"(?:,?\s+(?:de\s+|del\s+)?(?P<y>(?:19|20)\d\d)(?!\d){_YEAR_TAIL})?"
-    dmy = re.compile(rf"{day1}(?:{sep}{day2})?\s*(?:de\s+|of\s+|del\s+)?{mon}{year}")
+    suffix = _day_suffix(raw)
+    day1 = rf"(?P<d1>\d(?<![\d.,]\d)(?:(?<=[0-3])\d)?){suffix}"
+    day2 = rf"(?P<d2>[0-3]?\d){suffix}"
+    # "5 de marzo de 2026", "15 stycznia 2026 r.", "3rd of March"
+    year_link = _optional_words(raw, "year_links", "", r"\s+")
+    year_tail = _optional_words(raw, "year_words", r"\s*", "")
+    year = rf"(?:,?\s+{year_link}(?P<y>(?:19|20)\d\d)(?!\d){year_tail})?"
+    day_link = _optional_words(raw, "day_month_links", "", r"\s+")
+    dmy = re.compile(rf"{day1}(?:{sep}{day2})?\s*{day_link}{mon}{year}")
     mdy = None
-    if lex.language in {"en", "generic"} or lex.raw.get("month_first") is True:
+    if raw.get("month_first") is True:  # "March 5", "February 14-15, 2026"
         mdy = re.compile(
-            rf"(?<!\w){mon}\s+(?P<d1>[0-3]?\d){_DAY_SUFFIX}(?:{sep}{day2})?(?![\d:])"
+            rf"(?<!\w){mon}\s+(?P<d1>[0-3]?\d){suffix}(?:{sep}{day2})?(?![\d:])"
             rf"(?:,?\s+(?P<y>(?:19|20)\d\d)(?!\d))?"
         )
     numeric = re.compile(

@@ -16,16 +16,37 @@ _DIGIT = re.compile(r"\d")
 # "10:00", "10.30", "14h30", "14 Uhr", "10 a.m.", "15 часов"; a bare "10.30" needs a
 # time word before it ("at", "um", "o godz.", "в", "à", "alle", "a las"). The hour is
 # written to start with a digit (its look-behind after it), so the scan skips ahead
-# to the next digit instead of trying every character.
-_CLOCK = re.compile(
+# to the next digit instead of trying every character. The words for "o'clock" are
+# each lexicon's ``hour_words``; a.m./p.m. change the hour, so they are written here.
+_HOUR = (
     r"(?P<h>\d(?<![\w.:,/-]\d)(?:(?<=[01])\d|(?<=2)[0-3])?)"
     r"(?:(?P<sep>[:.h])(?P<m>[0-5]\d))?(?![\d:]|\.\d)"
-    r"(?:\s*(?P<unit>[ap]\.\s?m\.|[ap]m(?!\w)|uhr(?!\w)|h(?!\w)|ч\.|час(?:ов|а)?(?!\w)))?"
 )
-_TIME_MARKER = re.compile(
-    r"(?:(?<!\w)(?:at|around|um|gegen|ab|godz\.?|godzinie|godzina|o|в|о|об|à|a|alle|ore|"
-    r"las|la|vers|к|до|від|з)\s+)$"
-)
+_AM_PM = r"[ap]\.\s?m\.|[ap]m(?!\w)"
+_IS_AM_PM = re.compile(_AM_PM)
+
+
+@lru_cache(maxsize=16)
+def _clock(language: str) -> re.Pattern[str]:
+    words = [_bounded_right(w) for w in load_lexicon(language).raw["hour_words"] if w]
+    units = "|".join([_AM_PM, *words])
+    return re.compile(rf"{_HOUR}(?:\s*(?P<unit>{units}))?")
+
+
+def _bounded_right(word: str) -> str:
+    """An hour word, with a word boundary after it unless it ends in a period."""
+    return word if word.endswith("\\.") else f"(?:{word})(?!\\w)"
+
+
+@lru_cache(maxsize=16)
+def _time_marker(language: str) -> re.Pattern[str] | None:
+    """The language's words before a time of day ("at", "um", "o godz.", "в", "à",
+    "alle", "a las"; lexicon ``time_words``), ending the text they are searched in."""
+    words = load_lexicon(language).raw["time_words"]
+    pattern = "|".join(sorted({w for w in words if w}, key=len, reverse=True))
+    return re.compile(rf"(?:(?<!\w)(?:{pattern})\s+)$") if pattern else None
+
+
 # Zone abbreviations, matched in the original text's case (so French "et" is not ET).
 _ZONE_ABBREVIATIONS = {
     "UTC": "UTC", "GMT": "UTC", "CET": "CET", "CEST": "CET", "MEZ": "CET", "MESZ": "CET",
@@ -57,23 +78,25 @@ def find_time_of_day(
     if not _DIGIT.search(text):
         return None
     folded = fold(text) if folded is None else folded
-    for match in _CLOCK.finditer(folded):
+    for match in _clock(language).finditer(folded):
         sep, unit = match.group("sep"), match.group("unit")
-        if not (
-            sep == ":"
-            or unit
-            or (sep and _TIME_MARKER.search(folded[max(0, match.start() - 12) : match.start()]))
-        ):
+        if not (sep == ":" or unit or (sep and _after_time_word(folded, match.start(), language))):
             continue
         hour, minute = int(match.group("h")), int(match.group("m") or 0)
-        if unit and unit[0] == "p" and hour < 12:
+        half = unit[0] if unit and _IS_AM_PM.fullmatch(unit) else None
+        if half == "p" and hour < 12:
             hour += 12
-        elif unit and unit[0] == "a" and hour == 12:
+        elif half == "a" and hour == 12:
             hour = 0
         return match.start(), TimeOfDay(
             hour, minute, _zone_after(text, folded, match.end(), language)
         )
     return None
+
+
+def _after_time_word(folded: str, at: int, language: str) -> bool:
+    marker = _time_marker(language)
+    return marker is not None and marker.search(folded[max(0, at - 12) : at]) is not None
 
 
 def _zone_after(text: str, folded: str, at: int, language: str) -> str | None:
