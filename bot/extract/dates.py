@@ -189,7 +189,7 @@ def scan_dates(
     if tables.month_only is not None and has_month:
         for match in tables.month_only.finditer(folded):
             add(match.start(), match.end(), VAGUE, None)
-    return _settle(found, text)
+    return _settle(found, text, folded, tables)
 
 
 _Add = Callable[..., None]
@@ -329,29 +329,71 @@ def _modifier(word: str | None, tables: DateTables) -> str | None:
     return None
 
 
-def _settle(found: list[DateMention], text: str) -> list[DateMention]:
+def _settle(
+    found: list[DateMention], text: str, folded: str, tables: DateTables
+) -> list[DateMention]:
+    """Overlaps settled in favour of the more precise kind, then the longer match;
+    appositions and ranges across months joined; a week-long range made a period."""
     if len(found) < 2:
-        return list(found)  # nothing overlaps, nothing to join
+        return [_week_or_longer(m) for m in found]  # nothing overlaps, nothing to join
     kept: list[DateMention] = []
     for mention in sorted(found, key=lambda m: (_RANK[m.kind], -(m.end - m.start), m.start)):
         if all(mention.end <= k.start or mention.start >= k.end for k in kept):
             kept.append(mention)
     ordered = sorted(kept, key=lambda m: m.start)
-    # "on Saturday, December 5" / "w sobotę 5 grudnia": the weekday only names the
-    # day the date gives, so the two read as one expression (with its preposition)
     result: list[DateMention] = []
     for mention in ordered:
         last = result[-1] if result else None
-        if (
-            last is not None
-            and last.kind == WEEKDAY
-            and mention.kind == ABSOLUTE
-            and 0 <= mention.start - last.end <= 4
-        ):
+        if last is not None and _apposition(last, mention):
             result[-1] = replace(mention, start=last.start, text=text[last.start : mention.end])
+        elif last is not None and _range_across_months(last, mention, folded, tables):
+            result[-1] = replace(
+                last,
+                end=mention.end,
+                text=text[last.start : mention.end],
+                date_end=mention.date,
+            )
         else:
             result.append(mention)
-    return result
+    return [_week_or_longer(m) for m in result]
+
+
+def _apposition(last: DateMention, mention: DateMention) -> bool:
+    """Rule *appositions*: "on Saturday, December 5" / "w sobotę 5 grudnia": the
+    weekday only names the day the date gives, so the two read as one expression
+    (with its preposition)."""
+    return last.kind == WEEKDAY and mention.kind == ABSOLUTE and 0 <= mention.start - last.end <= 4
+
+
+_RANGE_DAYS = 14  # the longest range read as the days of one meeting round
+
+
+def _range_across_months(
+    last: DateMention, mention: DateMention, folded: str, tables: DateTables
+) -> bool:
+    """Rule *ranges across months*: "30 November - 1 December", "du 30 novembre au 2
+    décembre": two single days joined by a dash or a range connector, the second a
+    few days after the first, are one range."""
+    if not (last.kind == ABSOLUTE == mention.kind and last.date_end is None):
+        return False
+    if last.date is None or mention.date is None or mention.date_end is not None:
+        return False
+    if not 0 < (mention.date - last.date).days <= _RANGE_DAYS:
+        return False
+    return tables.range_gap.fullmatch(folded[last.end : mention.start]) is not None
+
+
+_PERIOD_DAYS = 6  # a range this long (a week) is when a round may fall, not its days
+
+
+def _week_or_longer(mention: DateMention) -> DateMention:
+    """Rule *week-long ranges*: "16-22 March" after "next week" spans a week: it says
+    when the meeting may fall, not its days, so it is kept as a vague period."""
+    if mention.date is None or mention.date_end is None:
+        return mention
+    if (mention.date_end - mention.date).days < _PERIOD_DAYS:
+        return mention
+    return replace(mention, kind=VAGUE, date=None, date_end=None)
 
 
 # --------------------------------------------------------------------------- a clause's days

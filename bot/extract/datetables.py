@@ -74,6 +74,8 @@ class DateTables:
     month_only: re.Pattern[str] | None
     modifiers: dict[str, re.Pattern[str] | None]
     targets: frozenset[str]
+    # the whole gap between the two days of a range ("30 November - 1 December")
+    range_gap: re.Pattern[str]
 
 
 def _month_table(lex: Lexicon) -> tuple[dict[str, int], set[str]]:
@@ -248,7 +250,14 @@ def date_tables(language: str) -> DateTables:
         vague=alternation(lex.raw["vague"]),
         month_only=month_only,
         targets=frozenset(fold(t) for t in lex.raw["target_prepositions"]),
+        range_gap=_range_gap(lex.raw),
     )
+
+
+def _range_gap(raw: dict[str, Any]) -> re.Pattern[str]:
+    connectors = _words(raw, "range_connectors")
+    words = rf"|\s(?:{connectors})\s" if connectors else ""
+    return re.compile(rf"\s*(?:[-–—]{words})\s*")
 
 
 def cldr_relative_days(locales: Iterable[str]) -> dict[str, int]:
