@@ -208,3 +208,26 @@ def test_ranges_across_months(lang: str, text: str, expected: tuple[date, date])
 def test_a_week_long_range_is_a_period(lang: str, text: str) -> None:
     found = _days(lang, text, WED_28_JAN)
     assert found and all(kind == VAGUE and day is None for kind, day, _ in found)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "The talks resume next week, on Sunday."),
+        ("en", "Next week the envoys meet again on Sunday."),
+        ("pl", "Rozmowy wznowione zostaną w przyszłym tygodniu w niedzielę."),
+        ("ru", "Переговоры продолжатся на следующей неделе, в воскресенье."),
+        ("sr", "Pregovori će biti nastavljeni sledeće nedelje, u nedelju."),
+        ("de", "Die Gespräche gehen nächste Woche am Sonntag weiter."),
+        ("it", "I colloqui riprenderanno domenica della prossima settimana."),
+    ],
+)
+def test_a_weekday_of_next_week(lang: str, text: str) -> None:
+    # published on a Wednesday: the coming Sunday is 1 February, next week's the 8th
+    found = [d for kind, d, _ in _days(lang, text, WED_28_JAN, 1) if kind == WEEKDAY]
+    assert found == [date(2026, 2, 8)]
+
+
+def test_a_weekday_of_next_week_needs_the_same_sentence() -> None:
+    found = _days("en", "They meet on Sunday. Next week is busy.", WED_28_JAN, 1)
+    assert (WEEKDAY, date(2026, 2, 1), None) in found

@@ -76,6 +76,8 @@ class DateTables:
     targets: frozenset[str]
     # the whole gap between the two days of a range ("30 November - 1 December")
     range_gap: re.Pattern[str]
+    # the lexicon's ``periods.next_week`` phrases ("next week", "w przyszłym tygodniu")
+    next_week: re.Pattern[str] | None
 
 
 def _month_table(lex: Lexicon) -> tuple[dict[str, int], set[str]]:
@@ -251,6 +253,7 @@ def date_tables(language: str) -> DateTables:
         month_only=month_only,
         targets=frozenset(fold(t) for t in lex.raw["target_prepositions"]),
         range_gap=_range_gap(lex.raw),
+        next_week=alternation((lex.raw.get("periods") or {}).get("next_week") or []),
     )
 
 
