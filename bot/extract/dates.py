@@ -398,15 +398,19 @@ _RANGE_DAYS = 14  # the longest range read as the days of one meeting round
 def _range_across_months(
     last: DateMention, mention: DateMention, folded: str, tables: DateTables
 ) -> bool:
-    """Rule *ranges across months*: "30 November - 1 December", "du 30 novembre au 2
-    décembre": two single days joined by a dash or a range connector, the second a
-    few days after the first, are one range."""
+    """Rule *ranges across months*: "30 November - 1 December", "30 listopada - 1
+    grudnia": two single days of different months joined by a dash or a range
+    connector (not one that marks a new time, as "to" does), the second a few days
+    after the first, are one range."""
     if not (last.kind == ABSOLUTE == mention.kind and last.date_end is None):
         return False
     if last.date is None or mention.date is None or mention.date_end is not None:
         return False
-    if not 0 < (mention.date - last.date).days <= _RANGE_DAYS:
-        return False
+    if (
+        last.date.month == mention.date.month
+        or not 0 < (mention.date - last.date).days <= _RANGE_DAYS
+    ):
+        return False  # a range within a month is written "4-9 March"
     return tables.range_gap.fullmatch(folded[last.end : mention.start]) is not None
 
 

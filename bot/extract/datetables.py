@@ -258,7 +258,12 @@ def date_tables(language: str) -> DateTables:
 
 
 def _range_gap(raw: dict[str, Any]) -> re.Pattern[str]:
-    connectors = _words(raw, "range_connectors")
+    """A dash, or a range connector that does not also mark a new time ("moved from
+    4 March to 9 March" names two days, not a range)."""
+    targets = {fold(t) for t in raw["target_prepositions"]}
+    connectors = "|".join(
+        sorted({c for c in raw["range_connectors"] if c and fold(c) not in targets}, key=len)[::-1]
+    )
     words = rf"|\s(?:{connectors})\s" if connectors else ""
     return re.compile(rf"\s*(?:[-–—]{words})\s*")
 
