@@ -100,14 +100,16 @@ def hosts_meeting(
     meeting_spans: list[tuple[int, int]],
     previous_ok: tuple[int, str, int] | None,
 ) -> bool:
-    """Rule *venue governed*: a locative preposition governs the place, it stands
-    right before a meeting word ("the Budapest summit") or after one with a genitive
-    link ("the talks of Geneva"), or it continues a list of places that qualify."""
+    """Rule *venue governed*: a locative preposition governs the place, or its own
+    locative case ending does ("Genevessä", "Cenevre'de"), it stands right before a
+    meeting word ("the Budapest summit") or after one with a genitive link ("the talks
+    of Geneva"), or it continues a list of places that qualify."""
     start, _, end = item
     links = lex.connectives
     # each test only when the ones before it fail (all are pure)
     return bool(
         governed(before, lex)
+        or locative_case(folded, start, end, lex)
         or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
         or any(
             links.genitive_link.fullmatch(folded[c1:start])
@@ -142,6 +144,21 @@ def other_places_only_alone(kept: list[tuple[int, str, int]]) -> list[tuple[int,
     if watch:
         return [k for k in kept if k[1] in {w[1] for w in watch} or not k[1].startswith("other:")]
     return kept
+
+
+_WORD_END = re.compile(r"[\w']*")
+
+
+def locative_case(folded: str, start: int, end: int, lex: Lexicon) -> bool:
+    """Rule *locative case*: in a language that marks place with a case ending
+    (lexicon ``locative_endings``: Finnish "-ssa", Turkish "'de", Hungarian "-ban"),
+    a place whose word ends in one is governed as if by "in"."""
+    endings = lex.locative_endings
+    if not endings:
+        return False
+    tail = _WORD_END.match(folded, end)
+    word = folded[start : tail.end() if tail else end]
+    return word.endswith(endings) and len(word) > max(map(len, endings)) + 1
 
 
 def governed(before: str, lex: Lexicon) -> bool:
