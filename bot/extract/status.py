@@ -26,10 +26,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from typing import NamedTuple
 
 from bot.extract.dates import ABSOLUTE, RELATIVE, VAGUE, WEEKDAY, DateMention
-from bot.extract.lexicons import STATUS_GROUPS, Lexicon, word_start_spans
+from bot.extract.lexicons import (
+    STATUS_GROUPS,
+    Lexicon,
+    alternation,
+    load_lexicon,
+    word_start_spans,
+)
 from bot.models import MeetingStatus
 
 PRECEDENCE = {group: rank for rank, group in enumerate(reversed(STATUS_GROUPS))}
@@ -109,66 +116,18 @@ def analyse_clause(
     asked only when the answer matters: a clause with neither a cue nor a meeting word
     returns before (the caller can then skip finding the sentence's dates).
     """
-    cues: list[Cue] = []
-    idioms: list[tuple[int, int]] = []
     found: set[str] = set()
     originally_at: int | None = None
-    if lex.structure is not None:
-        for start, end, matched, kind in lex.structure.scan(folded):
-            if kind in PRECEDENCE:
-                cues.append(Cue(kind, start, end, matched))
-            elif kind == "idiom":
-                idioms.append((start, end))
-    text = _blank(folded, idioms)
-    cues = _longest(cues)
+    cues, text = idioms_and_longest_cues(folded, lex)
 
-    tentative = False
-    kept: list[Cue] = []
-    previous_end = 0
-    for cue in cues:
-        # a negation governs the nearest cue only ("nicht abgesagt und findet statt")
-        scope = text[: cue.start]
-        blanked = previous_end > 0
-        if blanked:
-            scope = " " * previous_end + scope[previous_end:]
-        previous_end = cue.end
-        before = _words_before(scope, cue.start, NEGATION_WINDOW)
-        if before and _has(lex.negation, before) and not _negation_inside(cue, lex):
-            continue
-        if cue.group in ("cancelled", "moved"):
-            # the talk is often a cue itself ("discussed"), so it is read in the whole
-            # clause, not only back to the previous cue as the modal is
-            talk = _words_before(text, cue.start, MODAL_WINDOW)
-            if talk and _has(lex.deliberation, talk):
-                tentative = True  # the change is on the table: reported, as tentative
-            else:
-                wider = _words_before(scope, cue.start, MODAL_WINDOW) if blanked else talk
-                if wider and _has(lex.modal, wider):
-                    tentative = True
-                    continue
-        kept.append(cue)
+    kept, tentative = negation_and_modality(cues, text, lex)
     winner = (
         kept[0]
         if len(kept) == 1
         else max(kept, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=None)
     )
 
-    hedged = False
-    official = False
-    reporting_list: list[tuple[int, int]] = []
-    meeting_list: list[tuple[int, int]] = []
-    if lex.context is not None:
-        for start, end, _, kind in lex.context.scan(text):
-            if kind == "meeting":
-                meeting_list.append((start, end))
-            elif kind == "reporting":
-                reporting_list.append((start, end))
-            elif kind == "hedge":
-                hedged = True
-            else:
-                official = True
-    reporting = tuple(reporting_list)
-    meeting_spans = tuple(meeting_list)
+    hedged, official, reporting, meeting_spans = _context(text, lex)
     if not cues and not meeting_spans:
         # nothing to report about a meeting: only hedges and reporting verbs matter
         # to the rest of the sentence, so skip the remaining scans
@@ -218,7 +177,7 @@ def analyse_clause(
         originally=originally_at is not None,
         originally_at=originally_at,
         direction=(
-            _direction(text, lex, winner, reporting)
+            _direction(text, lex, winner, reporting, meeting_spans)
             if winner is None or (needs_tense() if callable(needs_tense) else needs_tense)
             else _CUE_DIRECTION.get(winner.group, 0)
         ),
@@ -227,6 +186,75 @@ def analyse_clause(
         meeting_spans=meeting_spans,
         planned_spans=planned_spans,
     )
+
+
+def idioms_and_longest_cues(folded: str, lex: Lexicon) -> tuple[list[Cue], str]:
+    """Rules *idioms first* and *longest cue wins*: the clause's status cues outside
+    idioms, the longer of two overlapping ones kept, and the clause with its idioms
+    blanked."""
+    cues: list[Cue] = []
+    idioms: list[tuple[int, int]] = []
+    if lex.structure is not None:
+        for start, end, matched, kind in lex.structure.scan(folded):
+            if kind in PRECEDENCE:
+                cues.append(Cue(kind, start, end, matched))
+            elif kind == "idiom":
+                idioms.append((start, end))
+    return _longest(cues), _blank(folded, idioms)
+
+
+def negation_and_modality(cues: list[Cue], text: str, lex: Lexicon) -> tuple[list[Cue], bool]:
+    """Rules *negation* and *modality*: the cues that stand, and whether the clause is
+    tentative. A negation in the three words before a cue drops it (the window stops
+    at the previous cue); a modal before a cancel/move cue drops it and makes the
+    clause tentative, unless those involved are talking about the change."""
+    tentative = False
+    kept: list[Cue] = []
+    previous_end = 0
+    for cue in cues:
+        # a negation governs the nearest cue only ("nicht abgesagt und findet statt")
+        scope = text[: cue.start]
+        blanked = previous_end > 0
+        if blanked:
+            scope = " " * previous_end + scope[previous_end:]
+        previous_end = cue.end
+        before = _words_before(scope, cue.start, NEGATION_WINDOW)
+        if before and _has(lex.negation, before) and not _negation_inside(cue, lex):
+            continue
+        if cue.group in ("cancelled", "moved"):
+            # the talk is often a cue itself ("discussed"), so it is read in the whole
+            # clause, not only back to the previous cue as the modal is
+            talk = _words_before(text, cue.start, MODAL_WINDOW)
+            if talk and _has(lex.deliberation, talk):
+                tentative = True  # the change is on the table: reported, as tentative
+            else:
+                wider = _words_before(scope, cue.start, MODAL_WINDOW) if blanked else talk
+                if wider and _has(lex.modal, wider):
+                    tentative = True
+                    continue
+        kept.append(cue)
+    return kept, tentative
+
+
+def _context(
+    text: str, lex: Lexicon
+) -> tuple[bool, bool, tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """Hedged, official, the reporting verbs' spans and the meeting words' spans."""
+    hedged = False
+    official = False
+    reporting_list: list[tuple[int, int]] = []
+    meeting_list: list[tuple[int, int]] = []
+    if lex.context is not None:
+        for start, end, _, kind in lex.context.scan(text):
+            if kind == "meeting":
+                meeting_list.append((start, end))
+            elif kind == "reporting":
+                reporting_list.append((start, end))
+            elif kind == "hedge":
+                hedged = True
+            else:
+                official = True
+    return hedged, official, tuple(reporting_list), tuple(meeting_list)
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -266,9 +294,17 @@ def _longest(cues: list[Cue]) -> list[Cue]:
 
 
 def _direction(
-    text: str, lex: Lexicon, winner: Cue | None, reporting: tuple[tuple[int, int], ...]
+    text: str,
+    lex: Lexicon,
+    winner: Cue | None,
+    reporting: tuple[tuple[int, int], ...],
+    meeting_spans: tuple[tuple[int, int], ...] = (),
 ) -> int:
+    reported_from = reported_clause(text, lex, meeting_spans)
+
     def outside_reporting(span: tuple[int, int]) -> bool:
+        if span[0] < reported_from:
+            return False
         return all(span[1] <= r[0] or span[0] >= r[1] for r in reporting)
 
     past = sum(1 for s in _scan(lex, "past", text) if outside_reporting(s))
@@ -283,6 +319,26 @@ def _direction(
     if past > future:
         return -1
     return 0
+
+
+def reported_clause(
+    text: str, lex: Lexicon, meeting_spans: tuple[tuple[int, int], ...] = ()
+) -> int:
+    """Rule *tense of the reporting clause*: where the reported clause starts, after the
+    first complementizer ("confirmed that", "bestätigte, dass", "potwierdził, że",
+    lexicon ``complementizers``) when every meeting word is after it; else 0. The tense
+    before it is the report's ("Russia has confirmed that talks resume on Wednesday"),
+    not the meeting's ("the talks brought nothing; both agreed that ..." keeps it)."""
+    pattern = _complementizers(lex.language)
+    found = pattern.search(text) if pattern is not None and meeting_spans else None
+    if found is None or any(start < found.end() for start, _ in meeting_spans):
+        return 0
+    return found.end()
+
+
+@lru_cache(maxsize=64)
+def _complementizers(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["complementizers"])
 
 
 def new_times(
