@@ -25,8 +25,8 @@ without a lexicon, read in every language, so a text whose language was misjudge
 still has them); or else a tracked venue *and* a day that is not a statement's
 ("travels to Geneva on 10 March"). A held, moved, cancelled or denied cue counts as a
 meeting word; an upcoming cue does not, as the partial lexicons list bare auxiliaries
-and adjectives ("will", "next") among them. Sentences about sport, markets or weather (``non_talks`` of the language's
-lexicon or the generic one) are skipped.
+and adjectives ("will", "next") among them. Sentences about sport, markets or weather
+(``non_talks`` of the language's lexicon or the generic one) are skipped.
 
 The first such sentence about something still ahead wins (headline and lead state the
 news); failing that, the first such sentence at all. A venue and day the rules already
@@ -83,7 +83,7 @@ def _sentence_report(
     lexicons: tuple[Lexicon, Lexicon],
     published: date | None,
 ) -> MeetingReport | None:
-    lex, generic = lexicons
+    lex = lexicons[0]
     here = [m for m in mentions if start <= m.start < end]
     actors = list(dict.fromkeys(m.entity_id for m in here if m.kind is EntityKind.ACTOR))
     if not actors:

@@ -186,11 +186,19 @@ def analyse_clause(
             direction=0,
             reporting=reporting,
         )
+    purpose_spans: list[tuple[int, int]] = []
     if lex.flags is not None:
-        for start, _, _, kind in lex.flags.scan(folded):
+        for start, end, _, kind in lex.flags.scan(folded):
             found.add(kind)
             if kind == "originally" and originally_at is None:
                 originally_at = start
+            elif kind == "purpose":
+                purpose_spans.append((start, end))
+    if purpose_spans and ("habitual" in found or len(_scan(lex, "past", text)) > 1):
+        # "flew to Miami for talks several times", "in recent weeks flew to Miami for
+        # talks": the journey is not the clause's only past marker, so it is long past
+        purpose_spans = []
+    winner = travel_to_meet(winner, kept, purpose_spans)
     reaffirm = "reaffirm" in found
     if "habitual" in found and winner is not None and winner.group == "held":
         # "will meet in Moscow, where they have met six times": the repeated past
@@ -218,7 +226,7 @@ def analyse_clause(
         originally=originally_at is not None,
         originally_at=originally_at,
         direction=(
-            _direction(text, lex, winner, reporting)
+            _direction(text, lex, winner, reporting, meeting_spans, purpose_spans)
             if winner is None or (needs_tense() if callable(needs_tense) else needs_tense)
             else _CUE_DIRECTION.get(winner.group, 0)
         ),
@@ -266,13 +274,23 @@ def _longest(cues: list[Cue]) -> list[Cue]:
 
 
 def _direction(
-    text: str, lex: Lexicon, winner: Cue | None, reporting: tuple[tuple[int, int], ...]
+    text: str,
+    lex: Lexicon,
+    winner: Cue | None,
+    reporting: tuple[tuple[int, int], ...],
+    meeting_spans: tuple[tuple[int, int], ...] = (),
+    purpose_spans: list[tuple[int, int]] | None = None,
 ) -> int:
     def outside_reporting(span: tuple[int, int]) -> bool:
         return all(span[1] <= r[0] or span[0] >= r[1] for r in reporting)
 
-    past = sum(1 for s in _scan(lex, "past", text) if outside_reporting(s))
-    future = sum(1 for s in _scan(lex, "future", text) if outside_reporting(s))
+    past_spans = [s for s in _scan(lex, "past", text) if outside_reporting(s)]
+    future_spans = [s for s in _scan(lex, "future", text) if outside_reporting(s)]
+    future_spans.extend(purpose_spans or ())  # "to meet" after a journey: the meeting is ahead
+    if winner is None and meeting_spans and (past_spans or future_spans):
+        return meeting_clause_tense(past_spans, future_spans, meeting_spans)
+    past = len(past_spans)
+    future = len(future_spans)
     if winner is not None:
         if winner.group == "held":
             past += 2
@@ -281,6 +299,50 @@ def _direction(
     if future > past:
         return 1
     if past > future:
+        return -1
+    return 0
+
+
+def travel_to_meet(
+    winner: Cue | None, kept: list[Cue], purpose: list[tuple[int, int]]
+) -> Cue | None:
+    """Rule *travel to meet*: a held cue (an arrival, a trip) followed by a purpose
+    phrase ("arrived in Moscow to meet Putin", "прибыл в Москву, чтобы встретиться",
+    "ist in Moskau eingetroffen, um Putin zu treffen") reports the journey, not the
+    meeting, which is still ahead of it. The held cue is set aside; another cue, or
+    else the day and the meeting clause's tense (the purpose phrase reads as future),
+    decide."""
+    if winner is None or winner.group != "held":
+        return winner
+    if not any(start >= winner.end for start, _ in purpose):
+        return winner
+    others = [c for c in kept if c.group != "held"]
+    return max(others, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=None)
+
+
+def meeting_clause_tense(
+    past: list[tuple[int, int]],
+    future: list[tuple[int, int]],
+    meetings: tuple[tuple[int, int], ...],
+) -> int:
+    """Rule *meeting clause's tense*: with no status cue, the tense cue nearest the
+    clause's first meeting word decides, not the count of cues in the clause. "Trump
+    said last Thursday that they would hold talks": "would" belongs to the talks, "said
+    last Thursday" to the statement; "arrived on Monday to meet Putin": "to meet" is
+    the meeting's own verb. (The first meeting word: a later one may be another
+    meeting, "the meetings held on Saturday, a round that will go on until Sunday".)"""
+    m_start, m_end = meetings[0]
+
+    def distance(span: tuple[int, int]) -> int:
+        if span[0] < m_end and m_start < span[1]:
+            return 0
+        return min(abs(span[0] - m_end), abs(m_start - span[1]))
+
+    nearest_past = min(map(distance, past), default=None)
+    nearest_future = min(map(distance, future), default=None)
+    if nearest_future is not None and (nearest_past is None or nearest_future < nearest_past):
+        return 1
+    if nearest_past is not None and (nearest_future is None or nearest_past < nearest_future):
         return -1
     return 0
 
