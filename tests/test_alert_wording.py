@@ -15,7 +15,8 @@ from chatkit import source, state, watchlist
 
 from bot.config import load_watchlist
 from bot.extract import Extractor
-from bot.extract.dates import find_time_of_day, vague_period
+from bot.extract.periods import vague_period
+from bot.extract.timeofday import find_time_of_day
 from bot.models import (
     LOCAL_TIME,
     Change,

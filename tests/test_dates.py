@@ -169,3 +169,42 @@ def test_resolve_weekday(
     weekday: int, modifier: str | None, direction: int, expected: date
 ) -> None:
     assert resolve_weekday(weekday, WED_28_JAN, modifier, direction) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "Talks ran from 30 January to 2 February.", (date(2026, 1, 30), date(2026, 2, 2))),
+        ("en", "The round (January 30 - February 1) ended.", (date(2026, 1, 30), date(2026, 2, 1))),
+        (
+            "ro",
+            "Discuțiile (30 ianuarie - 1 februarie) au avut loc.",
+            (date(2026, 1, 30), date(2026, 2, 1)),
+        ),
+        ("ru", "Переговоры прошли 30 января – 1 февраля.", (date(2026, 1, 30), date(2026, 2, 1))),
+        ("pl", "Rozmowy od 31 stycznia do 2 lutego.", (date(2026, 1, 31), date(2026, 2, 2))),
+        (
+            "fr",
+            "Les discussions du 30 janvier au 1er février.",
+            (date(2026, 1, 30), date(2026, 2, 1)),
+        ),
+        ("de", "Gespräche vom 30. Januar bis 1. Februar.", (date(2026, 1, 30), date(2026, 2, 1))),
+    ],
+)
+def test_ranges_across_months(lang: str, text: str, expected: tuple[date, date]) -> None:
+    found = [(d, e) for kind, d, e in _days(lang, text, WED_28_JAN) if kind == ABSOLUTE]
+    assert found == [expected]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("ru", "Переговоры перенесли на следующую неделю — 16-22 февраля."),
+        ("en", "The round moved to the week of February 16-22."),
+        ("uk", "Зустріч перенесли на період 16-22 лютого."),
+        ("de", "Die Gespräche sind für den 9. bis 15. Februar angesetzt."),
+    ],
+)
+def test_a_week_long_range_is_a_period(lang: str, text: str) -> None:
+    found = _days(lang, text, WED_28_JAN)
+    assert found and all(kind == VAGUE and day is None for kind, day, _ in found)

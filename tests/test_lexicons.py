@@ -3,8 +3,10 @@ empty group for the eight supported languages."""
 
 from __future__ import annotations
 
+import ast
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -122,3 +124,54 @@ def test_unknown_language_falls_back() -> None:
     assert load_lexicon("sw").language == FALLBACK
     # ... but still reads dates in that language through CLDR
     assert load_lexicon("sw").locales == ("sw",)
+
+
+CODE_WITHOUT_LANGUAGES = sorted(
+    [
+        *(Path(__file__).resolve().parents[1] / "bot" / "extract").glob("*.py"),
+        Path(__file__).resolve().parents[1] / "bot" / "match" / "matcher.py",
+    ]
+)
+
+
+@pytest.mark.parametrize("path", CODE_WITHOUT_LANGUAGES, ids=lambda p: p.name)
+def test_code_names_no_language(path: Path) -> None:
+    """A language is its lexicon file: the extraction and matching code never
+    compares a language code."""
+    codes = set(languages()) | {FALLBACK}
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    compared = [
+        inner
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        for side in (node.left, *node.comparators)
+        for inner in ast.walk(side)
+    ]
+    named = [
+        (node.lineno, node.value)
+        for node in compared
+        if isinstance(node, ast.Constant) and node.value in codes
+    ]
+    if path.name == "lexicons.py":  # the generic file is the one for other languages
+        named = [(line, code) for line, code in named if code != FALLBACK]
+    assert named == [], f"{path.name} tests for languages: {named}"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "day"),
+    [
+        ("en", "talks on the 3rd of March", "03-03"),
+        ("es", "reunión el 5 de marzo de 2027", "03-05"),
+        ("pl", "spotkanie 15 stycznia 2027 r.", "01-15"),
+        ("ru", "встреча 15-го января 2027 года", "01-15"),
+        ("fr", "réunion le 1er mars", "03-01"),
+    ],
+)
+def test_date_words_come_from_the_lexicon(lang: str, text: str, day: str) -> None:
+    from datetime import date
+
+    from bot.extract.dates import ABSOLUTE, find_dates
+
+    found = [d for d in find_dates(text, lang, date(2027, 1, 10)) if d.kind == ABSOLUTE]
+    assert found and found[0].date is not None
+    assert found[0].date.strftime("%m-%d") == day

@@ -62,6 +62,18 @@ LIST_KEYS = (
     "genitive_links",
     "date_patterns",
 )
+# Lists a language may leave out because it has no such words (most languages put no
+# word between a day and its month, and few capitalise every noun).
+OPTIONAL_LIST_KEYS = (
+    "day_suffixes",
+    "year_words",
+    "day_month_links",
+    "year_links",
+    "time_words",
+    "hour_words",
+    "title_words",
+    "noun_endings",
+)
 MAPPING_KEYS = (
     "status",
     "tense",
@@ -626,7 +638,7 @@ def validate(name: str, data: Any) -> dict[str, Any]:
     """Check a parsed lexicon file's shape; raise LexiconError naming what is wrong."""
     if not isinstance(data, dict):
         raise LexiconError(f"{name}: top level must be a mapping")
-    for key in LIST_KEYS:
+    for key in (*LIST_KEYS, *OPTIONAL_LIST_KEYS):
         _require_list(name, data, key)
     for key in MAPPING_KEYS:
         if not isinstance(data.get(key), dict):
@@ -675,7 +687,7 @@ def _with_defaults(data: Any) -> Any:
     """A language file may leave out any group it has no words for: it is empty."""
     if not isinstance(data, dict):
         return data
-    filled: dict[Any, Any] = {key: [] for key in LIST_KEYS}
+    filled: dict[Any, Any] = {key: [] for key in (*LIST_KEYS, *OPTIONAL_LIST_KEYS)}
     filled.update({key: {} for key in MAPPING_KEYS})
     filled["status"] = {group: [] for group in STATUS_GROUPS}
     filled["tense"] = {"past": [], "future": []}
@@ -719,6 +731,25 @@ def _cldr_knows(code: str) -> bool:
     except (UnknownLocaleError, ValueError):
         return False
     return True
+
+
+@lru_cache(maxsize=1)
+def title_words() -> frozenset[str]:
+    """Every lexicon's ``title_words`` (plain words, not patterns): titles and the
+    capitalised parts of office names ("Secretary of State", "secrétaire d'État"),
+    which stand before a surname in any language's text without being a given name."""
+    words: set[str] = set()
+    for language in (*languages(), FALLBACK):
+        words.update(read_raw(language)["title_words"])
+    return frozenset(words)
+
+
+@lru_cache(maxsize=64)
+def noun_endings(language: str) -> tuple[str, ...]:
+    """Endings that mark a capitalised word as a noun, not a given name, in a language
+    that capitalises every noun (lexicon ``noun_endings``: German "-ung", "-heit")."""
+    lang = language if language in languages() else FALLBACK
+    return tuple(read_raw(lang)["noun_endings"])
 
 
 @lru_cache(maxsize=64)

@@ -1,4 +1,4 @@
-"""Sentence and clause splitting that survives abbreviations and numeric dates.
+"""Stage *sentences*: splitting that survives abbreviations and numeric dates.
 
 A period ends a sentence only when what follows does not start in lower case and
 what precedes it is not an abbreviation ("m.in.", "U.S.", "gen."), an initial
@@ -8,10 +8,17 @@ sentence: headlines, captions and paragraphs are separate statements.
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
+
+from bot.extract.datetables import month_names
+from bot.extract.lexicons import Lexicon, word_start_spans
+from bot.extract.venues import place_phrases
+from bot.models import Mention
 
 # Candidate boundary: sentence punctuation, optional closing quotes, whitespace.
 # (both branches start with a fixed character set, which keeps the scan fast)
@@ -22,6 +29,21 @@ _NEXT_WORD = re.compile(r"\w+")
 _ABBREVIATION_WINDOW = 14  # characters before a period that the abbreviation test reads
 
 Span = tuple[int, int]
+MAX_SENTENCE_CHARS = 1_500  # meetings are stated early in a sentence too
+
+
+@dataclass(slots=True)
+class Sentence:
+    """One sentence worth reading, with what the whole-text scans found in it."""
+
+    index: int
+    start: int
+    end: int
+    text: str  # the whole analysed text (offsets are absolute)
+    folded: str
+    mentions: list[Mention]
+    is_title: bool
+    places: list[tuple[int, str, int]]  # lexicon place phrases in this sentence
 
 
 def _is_abbreviation(
@@ -112,32 +134,61 @@ def _trimmed(text: str, start: int, end: int) -> Span | None:
     return (start, end) if end > start else None
 
 
-def split_clauses(folded_sentence: str, breaks: Iterable[str]) -> list[Span]:
-    """Clause spans inside one (folded, lower-cased) sentence.
+class Selection(NamedTuple):
+    spans: list[Span]  # every sentence
+    sentences: list[Sentence]  # those read further
+    title_has_meeting_word: bool
 
-    A clause starts at a contrastive connective (", but", ", ale", ", но", ";"),
-    so "X was planned, but it was cancelled" yields two clauses whose statuses are
-    judged separately and then combined by the extractor.
+
+def sentences_worth_reading(
+    analysed: str, folded: str, title_end: int, lex: Lexicon, mentions: Sequence[Mention]
+) -> Selection:
+    """Rule *sentence gate*: every sentence span, and the sentences read further.
+
+    Only a sentence with a meeting word, a denial, or two watchlist entities can state
+    a meeting; cheap whole-text scans find them, which keeps the throughput up.
+    ``mentions`` are sorted by start.
     """
-    breaks = tuple(breaks)
-    if not any(char in folded_sentence for char in _first_chars(breaks)):
-        return [(0, len(folded_sentence))] if folded_sentence else []  # no connective
-    cuts: set[int] = set()
-    for marker in breaks:
-        if not marker:
-            continue
-        index = folded_sentence.find(marker)
-        while index != -1:
-            # the connective itself belongs to the following clause
-            cut = index + (1 if marker[0] in ",;" else 0)
-            cuts.add(cut)
-            index = folded_sentence.find(marker, index + len(marker))
-    bounds = [0, *sorted(c for c in cuts if 0 < c < len(folded_sentence)), len(folded_sentence)]
-    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+    meeting_at = word_starts(lex, "meeting", folded)
+    mention_at = [m.start for m in mentions]
+    denied_at = word_starts(lex, "denied", folded)
+    spans = split_sentences(analysed, lex.abbreviations, month_names(lex.key))
+    chosen: list[Sentence] = []
+    for index, (start, end) in enumerate(spans):
+        end = min(end, start + MAX_SENTENCE_CHARS)
+        entities = count_in(mention_at, start, end)
+        if not (any_in(meeting_at, start, end) or entities >= 2 or any_in(denied_at, start, end)):
+            continue  # no meeting word, fewer than two entities, no denial
+        chosen.append(
+            Sentence(
+                index=index,
+                start=start,
+                end=end,
+                text=analysed,
+                folded=folded,
+                mentions=list(
+                    mentions[bisect_left(mention_at, start) : bisect_left(mention_at, end)]
+                ),
+                is_title=start < title_end,
+                places=place_phrases(folded, lex, start, end),
+            )
+        )
+    return Selection(spans, chosen, any_in(meeting_at, 0, title_end))
 
 
-@lru_cache(maxsize=64)
-def _first_chars(breaks: tuple[str, ...]) -> frozenset[str]:
-    """The characters the connectives start with (",", ";"): a sentence with none of
-    them has a single clause."""
-    return frozenset(marker[0] for marker in breaks if marker)
+def word_starts(lex: Lexicon, name: str, text: str) -> list[int]:
+    """Where the lexicon pattern ``name`` (an attribute, or a status group) matches."""
+    fast = lex.word_start.get(name)
+    if fast is not None:
+        return [start for start, _ in word_start_spans(fast, text)]
+    pattern: re.Pattern[str] | None = lex.status[name] if name in lex.status else getattr(lex, name)
+    return [m.start() for m in pattern.finditer(text)] if pattern is not None else []
+
+
+def any_in(positions: list[int], start: int, end: int) -> bool:
+    index = bisect_left(positions, start)
+    return index < len(positions) and positions[index] < end
+
+
+def count_in(positions: list[int], start: int, end: int) -> int:
+    return bisect_left(positions, end) - bisect_left(positions, start)

@@ -109,66 +109,18 @@ def analyse_clause(
     asked only when the answer matters: a clause with neither a cue nor a meeting word
     returns before (the caller can then skip finding the sentence's dates).
     """
-    cues: list[Cue] = []
-    idioms: list[tuple[int, int]] = []
     found: set[str] = set()
     originally_at: int | None = None
-    if lex.structure is not None:
-        for start, end, matched, kind in lex.structure.scan(folded):
-            if kind in PRECEDENCE:
-                cues.append(Cue(kind, start, end, matched))
-            elif kind == "idiom":
-                idioms.append((start, end))
-    text = _blank(folded, idioms)
-    cues = _longest(cues)
+    cues, text = idioms_and_longest_cues(folded, lex)
 
-    tentative = False
-    kept: list[Cue] = []
-    previous_end = 0
-    for cue in cues:
-        # a negation governs the nearest cue only ("nicht abgesagt und findet statt")
-        scope = text[: cue.start]
-        blanked = previous_end > 0
-        if blanked:
-            scope = " " * previous_end + scope[previous_end:]
-        previous_end = cue.end
-        before = _words_before(scope, cue.start, NEGATION_WINDOW)
-        if before and _has(lex.negation, before) and not _negation_inside(cue, lex):
-            continue
-        if cue.group in ("cancelled", "moved"):
-            # the talk is often a cue itself ("discussed"), so it is read in the whole
-            # clause, not only back to the previous cue as the modal is
-            talk = _words_before(text, cue.start, MODAL_WINDOW)
-            if talk and _has(lex.deliberation, talk):
-                tentative = True  # the change is on the table: reported, as tentative
-            else:
-                wider = _words_before(scope, cue.start, MODAL_WINDOW) if blanked else talk
-                if wider and _has(lex.modal, wider):
-                    tentative = True
-                    continue
-        kept.append(cue)
+    kept, tentative = negation_and_modality(cues, text, lex)
     winner = (
         kept[0]
         if len(kept) == 1
         else max(kept, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=None)
     )
 
-    hedged = False
-    official = False
-    reporting_list: list[tuple[int, int]] = []
-    meeting_list: list[tuple[int, int]] = []
-    if lex.context is not None:
-        for start, end, _, kind in lex.context.scan(text):
-            if kind == "meeting":
-                meeting_list.append((start, end))
-            elif kind == "reporting":
-                reporting_list.append((start, end))
-            elif kind == "hedge":
-                hedged = True
-            else:
-                official = True
-    reporting = tuple(reporting_list)
-    meeting_spans = tuple(meeting_list)
+    hedged, official, reporting, meeting_spans = _context(text, lex)
     if not cues and not meeting_spans:
         # nothing to report about a meeting: only hedges and reporting verbs matter
         # to the rest of the sentence, so skip the remaining scans
@@ -235,6 +187,75 @@ def analyse_clause(
         meeting_spans=meeting_spans,
         planned_spans=planned_spans,
     )
+
+
+def idioms_and_longest_cues(folded: str, lex: Lexicon) -> tuple[list[Cue], str]:
+    """Rules *idioms first* and *longest cue wins*: the clause's status cues outside
+    idioms, the longer of two overlapping ones kept, and the clause with its idioms
+    blanked."""
+    cues: list[Cue] = []
+    idioms: list[tuple[int, int]] = []
+    if lex.structure is not None:
+        for start, end, matched, kind in lex.structure.scan(folded):
+            if kind in PRECEDENCE:
+                cues.append(Cue(kind, start, end, matched))
+            elif kind == "idiom":
+                idioms.append((start, end))
+    return _longest(cues), _blank(folded, idioms)
+
+
+def negation_and_modality(cues: list[Cue], text: str, lex: Lexicon) -> tuple[list[Cue], bool]:
+    """Rules *negation* and *modality*: the cues that stand, and whether the clause is
+    tentative. A negation in the three words before a cue drops it (the window stops
+    at the previous cue); a modal before a cancel/move cue drops it and makes the
+    clause tentative, unless those involved are talking about the change."""
+    tentative = False
+    kept: list[Cue] = []
+    previous_end = 0
+    for cue in cues:
+        # a negation governs the nearest cue only ("nicht abgesagt und findet statt")
+        scope = text[: cue.start]
+        blanked = previous_end > 0
+        if blanked:
+            scope = " " * previous_end + scope[previous_end:]
+        previous_end = cue.end
+        before = _words_before(scope, cue.start, NEGATION_WINDOW)
+        if before and _has(lex.negation, before) and not _negation_inside(cue, lex):
+            continue
+        if cue.group in ("cancelled", "moved"):
+            # the talk is often a cue itself ("discussed"), so it is read in the whole
+            # clause, not only back to the previous cue as the modal is
+            talk = _words_before(text, cue.start, MODAL_WINDOW)
+            if talk and _has(lex.deliberation, talk):
+                tentative = True  # the change is on the table: reported, as tentative
+            else:
+                wider = _words_before(scope, cue.start, MODAL_WINDOW) if blanked else talk
+                if wider and _has(lex.modal, wider):
+                    tentative = True
+                    continue
+        kept.append(cue)
+    return kept, tentative
+
+
+def _context(
+    text: str, lex: Lexicon
+) -> tuple[bool, bool, tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]]:
+    """Hedged, official, the reporting verbs' spans and the meeting words' spans."""
+    hedged = False
+    official = False
+    reporting_list: list[tuple[int, int]] = []
+    meeting_list: list[tuple[int, int]] = []
+    if lex.context is not None:
+        for start, end, _, kind in lex.context.scan(text):
+            if kind == "meeting":
+                meeting_list.append((start, end))
+            elif kind == "reporting":
+                reporting_list.append((start, end))
+            elif kind == "hedge":
+                hedged = True
+            else:
+                official = True
+    return hedged, official, tuple(reporting_list), tuple(meeting_list)
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:

@@ -32,6 +32,7 @@ from typing import Any
 import ahocorasick
 from rapidfuzz import fuzz, process
 
+from bot.extract.lexicons import noun_endings, title_words
 from bot.match.forms import (
     ATTACHED_ENDINGS,
     OWN_SCRIPT_ONLY,
@@ -57,23 +58,6 @@ from bot.models import EntityKind, Mention, WatchEntity, Watchlist
 
 CUE_WINDOW = 4  # tokens either side of an ambiguous surname that may hold a cue
 _CUE_EXTRA_ENDINGS = frozenset({"es", "en", "er", "ern", "ens", "n", "r", "ia", "ii"})
-# Words that stand before a surname without being a given name.
-# Capitalised words that stand before a surname without being a given name: titles
-# and the capitalised parts of office names ("secrétaire d'État Rubio").
-_TITLE_TEXT = (
-    "President Prezydent Президент Präsident Président Presidente Vice Vize Wice "
-    "Minister Ministra Министр Міністр Ministre Ministro Secretary Sekretarz "
-    "Secretario Segretario Secrétaire Госсекретарь Держсекретар State Staat Stanu "
-    "État Etat Estado Stato Affairs Affaires Foreign Defense Defence Army Security "
-    "National Special Envoy Senior Chief Deputy Press Ambassador Adviser Advisor "
-    "Mr Mrs Ms Dr Prof Herr Frau Monsieur Madame Mme Sr Sra Señor Signor Pan Pani "
-    "Господин Пан Senator Senador General Генерал Premier Prime Chancellor Kanzler "
-    "Chef Leader Lider Лидер Лідер Sir Lord Saint St Sankt Kremlin Kreml Cremlino "
-    "White House Russia Russian Ukraine Ukrainian America American"
-)
-_TITLE_WORDS = frozenset(normalize_token(w) for w in _TITLE_TEXT.split())
-# German capitalises every noun; these endings mark a noun, not a given name.
-_DE_NOUN_ENDINGS = ("er", "ung", "chef", "in", "ent", "ant", "te", "ter", "heit", "keit", "schaft")
 _NO_ENDINGS: frozenset[str] = frozenset()
 # A cue word at least this like a given name (difflib's ratio) is a spelling of it.
 _SIMILAR_RATIO = 0.75
@@ -129,6 +113,8 @@ class Matcher:
 
     def __init__(self, watchlist: Watchlist) -> None:
         self._entities: tuple[WatchEntity, ...] = watchlist.entities()
+        # titles and office words of every lexicon ("President", "secrétaire d'État")
+        self._title_words = frozenset(normalize_token(w) for w in title_words())
         self._normalizer = Normalizer()
         table: dict[str, list[KeyInfo]] = {}
         for index, entity in enumerate(self._entities):
@@ -314,7 +300,7 @@ class Matcher:
         cues = self._cues[c.entity]
         if _is_cue(word, cues):
             return "confirm"
-        if prev in covered or not norm.capitalized(prev) or word in _TITLE_WORDS:
+        if prev in covered or not norm.capitalized(prev) or word in self._title_words:
             return "neutral"
         if _is_cue(word, self._any_cue):
             return "neutral"
@@ -323,8 +309,9 @@ class Matcher:
             return "neutral"  # an acronym (RDIF, CEO) or a number
         if prev == 0 or _SENTENCE_END.search(text, norm.span(prev - 1)[1], norm.span(prev)[0]):
             return "neutral"  # capitalised as the first word of a sentence ("The", "Дочь")
-        if lang == "de" and raw.lower().endswith(_DE_NOUN_ENDINGS):
-            return "neutral"
+        endings = noun_endings(lang)
+        if endings and raw.lower().endswith(endings):
+            return "neutral"  # a noun in a language that capitalises nouns
         if lines.headline_at(norm.span(c.first)[0]):
             return "neutral"  # headline style: every word capitalised
         return "reject"

@@ -1,0 +1,278 @@
+"""A language's date tables: month, weekday and relative-day names and the date
+patterns built from them, read once per language.
+
+Month and weekday names come from babel's CLDR data (all widths, format and
+stand-alone contexts, which gives e.g. the Polish genitive "lutego"); the lexicon
+files add inflected forms CLDR lacks ("w sobotę", "в субботу", "w grudniu").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from babel import Locale
+from babel.dates import get_day_names, get_month_names
+
+from bot.extract.lexicons import (
+    RELATIVE_DAY_OFFSETS,
+    WEEKDAY_KEYS,
+    Combined,
+    Lexicon,
+    alternation,
+    bounded,
+    combined,
+    fold,
+    load_lexicon,
+)
+
+# Marks that may follow a day number in any language: 9. / 1° / 1º / 1ª
+_DAY_MARKS = r"\.|°|º|ª"
+
+
+def _words(raw: dict[str, Any], key: str) -> str:
+    """A lexicon list as one alternation, longest first ("" when empty)."""
+    return "|".join(sorted({w for w in raw[key] if w}, key=len, reverse=True))
+
+
+def _day_suffix(raw: dict[str, Any]) -> str:
+    """The ordinal marks a day number may carry: "3rd", "1er", "15-е", "5-го"
+    (lexicon ``day_suffixes``)."""
+    words = _words(raw, "day_suffixes")
+    return rf"(?:{_DAY_MARKS}|-?(?:{words}))?" if words else rf"(?:{_DAY_MARKS})?"
+
+
+def _optional_words(raw: dict[str, Any], key: str, before: str, after: str) -> str:
+    words = _words(raw, key)
+    return rf"(?:{before}(?:{words}){after})?" if words else ""
+
+
+@dataclass(frozen=True)
+class DateTables:
+    months: dict[str, int]
+    full_months: frozenset[str]
+    weekday_patterns: tuple[re.Pattern[str], ...]
+    dmy: re.Pattern[str]
+    mdy: re.Pattern[str] | None
+    numeric: re.Pattern[str]
+    iso: re.Pattern[str]
+    # a language's own numeric day formats (lexicon ``date_patterns``: groups m, d1, y)
+    own_numeric: tuple[re.Pattern[str], ...]
+    weekday: re.Pattern[str] | None
+    weekday_plain: re.Pattern[str] | None
+    # relative days, "in N days", vague phrases, weekday and month names: one scan
+    quick: Combined | None
+    relative: re.Pattern[str] | None
+    relative_offsets: dict[str, int]
+    ahead: tuple[re.Pattern[str], ...]
+    ago: tuple[re.Pattern[str], ...]
+    numbers: dict[str, int]
+    vague: re.Pattern[str] | None
+    month_only: re.Pattern[str] | None
+    modifiers: dict[str, re.Pattern[str] | None]
+    targets: frozenset[str]
+    # the whole gap between the two days of a range ("30 November - 1 December")
+    range_gap: re.Pattern[str]
+
+
+def _month_table(lex: Lexicon) -> tuple[dict[str, int], set[str]]:
+    months: dict[str, int] = {}
+    full: set[str] = set()
+    for locale in lex.locales:
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, locale).items():
+                    key = fold(name).rstrip(".")
+                    if len(key) >= 3 and not key.isdigit():
+                        months.setdefault(key, number)
+                        if width == "wide":
+                            full.add(key)
+    for number, forms in lex.raw["months_extra"].items():
+        for form in forms:
+            months.setdefault(fold(form), int(number))
+            full.add(fold(form))
+    return months, full
+
+
+def _weekday_forms(lex: Lexicon) -> list[list[str]]:
+    forms: list[list[str]] = [[] for _ in WEEKDAY_KEYS]
+    for locale in lex.locales:
+        for context in ("format", "stand-alone"):
+            names = get_day_names("wide", context, locale)
+            for index in range(len(WEEKDAY_KEYS)):
+                forms[index].append(re.escape(fold(names[index])))
+    for index, key in enumerate(WEEKDAY_KEYS):
+        forms[index].extend(fold(f) for f in lex.raw["weekdays"].get(key, []))
+    return forms
+
+
+def _names_pattern(names: Iterable[str]) -> str:
+    return "|".join(sorted({re.escape(n) for n in names}, key=len, reverse=True))
+
+
+def _day_month_patterns(lex: Lexicon, months: dict[str, int]) -> dict[str, Any]:
+    """Day-month(-year) and month-day patterns with ranges, numeric and ISO forms."""
+    raw = lex.raw
+    mon = rf"(?P<mon>{_names_pattern(months)})\.?(?!\w)"
+    connectors = "|".join(sorted((c for c in raw["range_connectors"] if c), key=len, reverse=True))
+    sep = rf"(?:\s*[-–—]\s*|\s+(?:{connectors})\s+)" if connectors else r"\s*[-–—]\s*"
+    # The day is written to start with a digit (its look-behind after that digit)
+    # rather than with the look-behind: the regex engine then skips to the next digit
+    # in a tight loop instead of trying a match at every character.
+    # "\d(?<![\d.,]\d)(?:(?<=[0-3])\d)?" is "(?<![\d.,])[0-3]?\d".
+    suffix = _day_suffix(raw)
+    day1 = rf"(?P<d1>\d(?<![\d.,]\d)(?:(?<=[0-3])\d)?){suffix}"
+    day2 = rf"(?P<d2>[0-3]?\d){suffix}"
+    # "5 de marzo de 2026", "15 stycznia 2026 r.", "3rd of March"
+    year_link = _optional_words(raw, "year_links", "", r"\s+")
+    year_tail = _optional_words(raw, "year_words", r"\s*", "")
+    year = rf"(?:,?\s+{year_link}(?P<y>(?:19|20)\d\d)(?!\d){year_tail})?"
+    day_link = _optional_words(raw, "day_month_links", "", r"\s+")
+    dmy = re.compile(rf"{day1}(?:{sep}{day2})?\s*{day_link}{mon}{year}")
+    mdy = None
+    if raw.get("month_first") is True:  # "March 5", "February 14-15, 2026"
+        mdy = re.compile(
+            rf"(?<!\w){mon}\s+(?P<d1>[0-3]?\d){suffix}(?:{sep}{day2})?(?![\d:])"
+            rf"(?:,?\s+(?P<y>(?:19|20)\d\d)(?!\d))?"
+        )
+    numeric = re.compile(
+        r"(?P<d1>\d(?<![\d.]\d)(?:(?<=[0-3])\d)?)\.(?P<m>[01]?\d)\."
+        r"(?:(?P<y>(?:19|20)\d\d)(?!\d)|(?![\d]))"
+    )
+    iso = re.compile(r"(?P<y>(?:19|20)(?<![\d-]\d\d)\d\d)-(?P<m>[01]\d)-(?P<d1>[0-3]\d)(?!\d)")
+    return {
+        "dmy": dmy,
+        "mdy": mdy,
+        "numeric": numeric,
+        "iso": iso,
+        "own_numeric": tuple(re.compile(p) for p in raw["date_patterns"]),
+    }
+
+
+def _weekday_patterns(lex: Lexicon, weekday_forms: list[list[str]]) -> dict[str, Any]:
+    """Weekday names with an optional preposition and "next"/"last" modifier."""
+    mods = lex.raw["weekday_modifiers"]
+    all_weekdays = "|".join(f"(?:{f})" for forms in weekday_forms for f in forms)
+    all_mods = "|".join(
+        sorted(
+            (m for group in ("next", "last", "this") for m in mods[group]), key=len, reverse=True
+        )
+    )
+    return {
+        "weekday_patterns": tuple(
+            re.compile("|".join(f"(?:{f})" for f in forms) + "$") for forms in weekday_forms
+        ),
+        "weekday_plain": re.compile(rf"(?<!\w)(?:{all_weekdays})"),
+        "weekday": re.compile(
+            rf"(?<!\w)(?:(?P<prep>[^\W\d]{{1,3}})\s+)?(?:(?P<pre>{all_mods})\s+)?"
+            rf"(?P<wd>{all_weekdays})(?!\w)(?:\s+(?P<post>{all_mods})(?!\w))?"
+        ),
+        "modifiers": {g: alternation(mods[g]) for g in ("next", "last", "this")},
+    }
+
+
+def _relative_patterns(lex: Lexicon) -> tuple[list[str], dict[str, Any]]:
+    """Relative days (lexicon and CLDR) and "in N days" / "N days ago" offsets."""
+    raw = lex.raw
+    relative_offsets: dict[str, int] = {}
+    rel_forms: list[str] = []
+    for key, offset in RELATIVE_DAY_OFFSETS.items():
+        for form in raw["relative_days"][key]:
+            rel_forms.append(form)
+            relative_offsets[form] = offset
+    for form, offset in cldr_relative_days(lex.locales).items():
+        if form not in relative_offsets:
+            rel_forms.append(form)
+            relative_offsets[form] = offset
+    numbers = {fold(k): v for k, v in raw["numbers"].items()}
+
+    def offsets(key: str) -> tuple[re.Pattern[str], ...]:
+        return tuple(
+            re.compile(bounded(f.replace("{n}", f"(?P<n>{number_alternation(numbers)})")))
+            for f in raw["relative_offsets"][key]
+        )
+
+    return rel_forms, {
+        "relative": alternation(rel_forms),
+        "relative_offsets": relative_offsets,
+        "ahead": offsets("ahead"),
+        "ago": offsets("ago"),
+        "numbers": numbers,
+    }
+
+
+def number_alternation(numbers: dict[str, int]) -> str:
+    return "|".join([r"\d{1,2}", *sorted((re.escape(n) for n in numbers), key=len, reverse=True)])
+
+
+def _quick_scan(
+    lex: Lexicon,
+    rel_forms: list[str],
+    numbers: dict[str, int],
+    weekday_forms: list[list[str]],
+    full: set[str],
+) -> Combined | None:
+    """One scan for relative days, offsets, vague phrases, weekday and month names."""
+    raw = lex.raw
+    number_alt = number_alternation(numbers)
+    quick_entries: list[tuple[str, str]] = [(f, f"rel:{f}") for f in rel_forms]
+    for key, sign in (("ahead", "+"), ("ago", "-")):
+        quick_entries.extend(
+            (f.replace("{n}", f"(?:{number_alt})"), f"off{sign}:{f}")
+            for f in raw["relative_offsets"][key]
+        )
+    quick_entries.extend((f, "vague") for f in raw["vague"])
+    quick_entries.extend((f, "weekday") for forms in weekday_forms for f in forms)
+    quick_entries.extend((re.escape(n), "month") for n in full)
+    return combined(quick_entries)
+
+
+@lru_cache(maxsize=16)
+def date_tables(language: str) -> DateTables:
+    """The date tables of a language (built once, from CLDR and its lexicon)."""
+    lex = load_lexicon(language)
+    months, full = _month_table(lex)
+    weekday_forms = _weekday_forms(lex)
+    rel_forms, relative = _relative_patterns(lex)
+    month_only = None
+    if full:
+        month_only = re.compile(rf"(?<!\w)(?:{_names_pattern(full)})(?!\w)")
+    return DateTables(
+        months=months,
+        full_months=frozenset(full),
+        **_day_month_patterns(lex, months),
+        **_weekday_patterns(lex, weekday_forms),
+        quick=_quick_scan(lex, rel_forms, relative["numbers"], weekday_forms, full),
+        **relative,
+        vague=alternation(lex.raw["vague"]),
+        month_only=month_only,
+        targets=frozenset(fold(t) for t in lex.raw["target_prepositions"]),
+        range_gap=_range_gap(lex.raw),
+    )
+
+
+def _range_gap(raw: dict[str, Any]) -> re.Pattern[str]:
+    connectors = _words(raw, "range_connectors")
+    words = rf"|\s(?:{connectors})\s" if connectors else ""
+    return re.compile(rf"\s*(?:[-–—]{words})\s*")
+
+
+def cldr_relative_days(locales: Iterable[str]) -> dict[str, int]:
+    """CLDR's words for yesterday, today, tomorrow (and the days either side), as
+    lexicon entries (escaped, folded) with their offsets in days."""
+    found: dict[str, int] = {}
+    for locale in locales:
+        fields = Locale.parse(locale)._data["date_fields"]  # babel has no public accessor
+        relative = fields.get("day", {}).get("relative", {})
+        for offset, word in relative.items():
+            if isinstance(offset, int) and -2 <= offset <= 2 and word:
+                found.setdefault(re.escape(fold(word)).replace("\\ ", " "), offset)
+    return found
+
+
+def month_names(language: str) -> frozenset[str]:
+    """Lower-case full month names of a language (every case form known)."""
+    return date_tables(language).full_months

@@ -1,0 +1,355 @@
+"""Stage *merge*: the statements of one article become its meetings.
+
+Statements about the same venue and compatible days, of the same kind (past vs.
+expected), are one meeting; a place-less statement joins the meeting it refers to;
+the status combines by precedence (see docs/extraction.md, step 10).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.extract.dates import VAGUE, scan_dates
+from bot.extract.periods import vague_period
+from bot.extract.statements import Statement
+from bot.models import MeetingReport, MeetingStatus, TimeOfDay
+
+_RANK = {
+    MeetingStatus.UPCOMING: 1,
+    MeetingStatus.HELD: 1,
+    MeetingStatus.POSTPONED: 3,
+    MeetingStatus.RESCHEDULED: 3,
+    MeetingStatus.CANCELLED: 4,
+    MeetingStatus.DENIED: 5,
+}
+
+
+@dataclass
+class Meeting:
+    venue: str | None
+    date: dt.date | None
+    date_end: dt.date | None
+    when_text: str | None
+    status: MeetingStatus
+    from_cue: bool
+    evidence: str
+    last_sentence: int
+    tentative: bool = False
+    from_title: bool = False
+    confirmed: bool = False
+    official: bool = False
+    participants: dict[str, None] = field(default_factory=dict)
+    previous_date: dt.date | None = None
+    previous_venue: str | None = None
+    time: TimeOfDay | None = None
+    # participants named as more than commentators somewhere in the article
+    named: dict[str, None] = field(default_factory=dict)
+
+    published: dt.date | None = None
+
+    @property
+    def past(self) -> bool:
+        return self.status is MeetingStatus.HELD
+
+    def published_near(self, day: dt.date) -> bool:
+        return self.published is not None and abs((day - self.published).days) <= 1
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def _compatible_dates(meeting: Meeting, event: Statement) -> bool:
+    if meeting.date is None or event.date is None:
+        return True
+    if meeting.date == event.date:
+        return True
+    m_end = meeting.date_end or meeting.date
+    e_end = event.date_end or event.date
+    return meeting.date <= e_end and event.date <= m_end
+
+
+def _same_class(meeting: Meeting, event: Statement) -> bool:
+    return meeting.past == (event.status is MeetingStatus.HELD)
+
+
+_CHANGES = frozenset(
+    {
+        MeetingStatus.CANCELLED,
+        MeetingStatus.DENIED,
+        MeetingStatus.POSTPONED,
+        MeetingStatus.RESCHEDULED,
+    }
+)
+
+
+def _target(meetings: list[Meeting], event: Statement) -> Meeting | None:
+    """The meeting an event talks about, if it is one already known."""
+    candidates: list[Meeting] = []
+    for meeting in meetings:
+        if not _same_class(meeting, event):
+            if _restates_title(meeting, event) or (
+                not event.from_cue
+                and event.venue is not None
+                and meeting.venue == event.venue
+                and _compatible_dates(meeting, event)
+            ):
+                # a tense-only statement is too weak to start a second meeting
+                # at a place that already has one
+                candidates.append(meeting)
+            continue
+        if event.venue is not None:
+            if meeting.venue == event.venue and _compatible_dates(meeting, event):
+                candidates.append(meeting)
+            elif (
+                meeting.venue is None
+                and _compatible_dates(meeting, event)
+                and (
+                    (event.date is not None and meeting.date == event.date)
+                    or set(event.participants) & set(meeting.participants)
+                )
+            ):
+                candidates.append(meeting)  # the same meeting, now with its place
+        elif event.status in _CHANGES or _compatible_dates(meeting, event):
+            candidates.append(meeting)
+    if not candidates:
+        return None
+    return max(candidates, key=lambda m: m.last_sentence)
+
+
+def _restates_title(meeting: Meeting, event: Statement) -> bool:
+    """A body statement about the headline's meeting, whose status it corrects
+    ("X to meet in Florida" over a report that the meeting began there today)."""
+    return (
+        meeting.from_title
+        and not event.is_title
+        and event.venue is not None
+        and meeting.venue == event.venue
+        and meeting.date is None
+        and event.date is not None
+        and meeting.published_near(event.date)
+    )
+
+
+def merge_statements(events: list[Statement], published: date | None) -> list[Meeting]:
+    meetings: list[Meeting] = []
+    planned: Statement | None = None  # the last unused "originally planned for <day>" marker
+    for event in events:
+        if event.previous_date is not None and event.evidence == "":
+            planned = event
+            continue
+        target = _target(meetings, event)
+        if target is None:
+            if not _may_open(event):
+                continue
+            target = Meeting(
+                venue=event.venue,
+                date=event.date,
+                date_end=event.date_end,
+                when_text=event.when_text,
+                status=event.status,
+                from_cue=event.from_cue,
+                evidence=event.evidence,
+                last_sentence=event.sentence,
+                tentative=event.tentative,
+                from_title=event.is_title,
+                previous_venue=event.previous_venue,
+                previous_date=event.previous_date,
+                published=published,
+            )
+            meetings.append(target)
+        else:
+            _combine(target, event)
+        target.confirmed = target.confirmed or event.confirmed
+        target.official = target.official or event.official
+        for actor in event.participants:
+            target.participants.setdefault(actor)
+            if actor not in event.commentators:
+                target.named.setdefault(actor)
+        if event.time is not None and (target.time is None or target.date == event.date):
+            target.time = event.time
+        target.last_sentence = event.sentence
+        if planned is None or planned.previous_date is None:
+            continue
+        if event.sentence - planned.sentence > 2 or target.past:
+            continue
+        if target.date is not None and target.date != planned.previous_date:
+            target.previous_date = planned.previous_date
+            if target.status in (MeetingStatus.UPCOMING, MeetingStatus.POSTPONED):
+                target.status = MeetingStatus.RESCHEDULED  # a new day replaces the old
+            planned = None
+        elif (
+            target.date is None
+            and event.sentence > planned.sentence
+            and event.status in (MeetingStatus.POSTPONED, MeetingStatus.CANCELLED)
+        ):
+            # "was planned for 5-9 March ... the meeting is postponed": no new day, so
+            # the meeting keeps the day it was planned for
+            target.date, target.date_end = planned.previous_date, planned.date_end
+            target.when_text = planned.when_text
+            planned = None
+    return _fold_placeless(meetings)
+
+
+def _fold_placeless(meetings: list[Meeting]) -> list[Meeting]:
+    """A meeting without a place joins the article's only meeting with one when both
+    say the same ("talks postponed" in the headline, "the Abu Dhabi talks were
+    postponed" in the body)."""
+    placed = [m for m in meetings if m.venue is not None]
+    if len(placed) != 1 or len(placed) == len(meetings):
+        return meetings
+    host = placed[0]
+    kept: list[Meeting] = []
+    for meeting in meetings:
+        # not people of their own ("before the summit, Lavrov will meet Rubio")
+        other_people = (
+            bool(meeting.participants)
+            and bool(host.participants)
+            and meeting.participants.keys().isdisjoint(host.participants)
+        )
+        if (
+            meeting.venue is None
+            and meeting.status is host.status
+            and (meeting.date is None or (host.date is not None and meeting.date == host.date))
+            and not other_people
+        ):
+            for actor in meeting.participants:
+                host.participants.setdefault(actor)
+            for actor in meeting.named:
+                host.named.setdefault(actor)
+            host.time = host.time or meeting.time
+            host.tentative = host.tentative or meeting.tentative
+            host.confirmed = host.confirmed or meeting.confirmed
+            host.official = host.official or meeting.official
+            continue
+        kept.append(meeting)
+    return kept
+
+
+def _may_open(event: Statement) -> bool:
+    """Whether an event that joins no known meeting starts a new one.
+
+    It needs a meeting word (or a venue and an actor with a cue) and something to
+    hang on: a venue, or - for a place-less meeting - an explicit status cue.
+    """
+    if not event.meeting_word and not (event.venue is not None and event.participants):
+        return False
+    if not event.from_cue:
+        # tense alone is weak evidence: it needs a place plus a day or "talks in <place>"
+        return event.venue is not None and (event.date is not None or event.near_meeting)
+    if event.venue is not None:
+        return True
+    if event.status is MeetingStatus.HELD:
+        return event.anchored and event.date is not None
+    return event.anchored or event.status is not MeetingStatus.UPCOMING
+
+
+def _set_status(meeting: Meeting, event: Statement) -> None:
+    # a denial answers a report: the report's hedging stays with the meeting
+    inherited = meeting.tentative and event.status is MeetingStatus.DENIED
+    meeting.status, meeting.evidence = event.status, event.evidence
+    meeting.tentative = event.tentative or inherited
+    meeting.from_title = event.is_title
+    meeting.from_cue = meeting.from_cue or event.from_cue
+
+
+def _combine(meeting: Meeting, event: Statement) -> None:
+    if not _same_class(meeting, event):
+        if not _restates_title(meeting, event):
+            return  # a weak statement about a meeting of the other kind adds nothing
+        _set_status(meeting, event)
+        meeting.date, meeting.date_end = event.date, event.date_end
+        meeting.when_text = event.when_text or meeting.when_text
+        return
+    if meeting.venue is None and event.venue is not None:
+        meeting.venue = event.venue
+    if meeting.previous_venue is None and event.previous_venue is not None:
+        meeting.previous_venue = event.previous_venue
+    if meeting.previous_date is None and event.previous_date is not None:
+        meeting.previous_date = event.previous_date
+    moved = event.status in (MeetingStatus.RESCHEDULED, MeetingStatus.POSTPONED)
+    if event.date is not None:
+        if meeting.date is None:
+            meeting.date, meeting.date_end = event.date, event.date_end
+            meeting.when_text = event.when_text
+            # the day comes from this statement: its hedging is the meeting's
+            meeting.tentative = meeting.tentative or event.tentative
+        elif meeting.date != event.date and moved:
+            meeting.previous_date = meeting.date
+            meeting.date, meeting.date_end = event.date, event.date_end
+            meeting.when_text = event.when_text
+        elif meeting.date_end is None and event.date_end is not None:
+            meeting.date_end = event.date_end
+    elif meeting.when_text is None and event.when_text:
+        meeting.when_text = event.when_text
+    if event.reaffirm and event.status is MeetingStatus.UPCOMING:
+        if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.POSTPONED):
+            _set_status(meeting, event)
+        return
+    if not event.from_cue:
+        if not meeting.from_cue and event.tentative:
+            meeting.tentative = True
+        return
+    if meeting.from_title and not event.is_title:
+        both_moved = {event.status, meeting.status} == {
+            MeetingStatus.POSTPONED,
+            MeetingStatus.RESCHEDULED,
+        }
+        if event.status is meeting.status or both_moved:
+            meeting.from_title = False  # the body confirms its headline
+            # headlines drop attributions: the body's "according to Axios" hedges it
+            meeting.tentative = meeting.tentative or event.tentative
+            if (
+                meeting.status is MeetingStatus.POSTPONED
+                and event.status is MeetingStatus.RESCHEDULED
+                and event.date is not None
+            ):
+                _set_status(meeting, event)  # ... and names the new day
+            return
+        if event.status in _CHANGES:
+            # the body states a change more precisely than its headline
+            # ("cancelled" over a body saying "postponed indefinitely")
+            _set_status(meeting, event)
+            return
+    if event.is_title and not meeting.from_title and meeting.from_cue:
+        return
+    if _RANK[event.status] > _RANK[meeting.status] or not meeting.from_cue:
+        _set_status(meeting, event)
+    elif (
+        meeting.status is MeetingStatus.POSTPONED
+        and event.status is MeetingStatus.RESCHEDULED
+        and event.date is not None
+    ):
+        _set_status(meeting, event)  # "moved; the new date is 2 December"
+
+
+def _only_vague(when_text: str, lang: str, published: date | None) -> bool:
+    """The words name a vague time ("next week"), not a day that was set aside."""
+    found = scan_dates(when_text, lang, published)
+    return bool(found) and all(d.kind == VAGUE for d in found)
+
+
+def meeting_report(meeting: Meeting, lang: str, published: date | None) -> MeetingReport:
+    period = None
+    if (
+        meeting.date is None
+        and meeting.when_text
+        and _only_vague(meeting.when_text, lang, published)
+    ):
+        period = vague_period(meeting.when_text, lang, published)
+    return MeetingReport(
+        venue=meeting.venue,
+        date=meeting.date,
+        date_end=meeting.date_end,
+        status=meeting.status,
+        tentative=meeting.tentative and not meeting.confirmed,
+        participants=tuple(p for p in meeting.participants if p in meeting.named),
+        previous_date=meeting.previous_date,
+        previous_venue=meeting.previous_venue,
+        when_text=meeting.when_text,
+        evidence=meeting.evidence,
+        official=meeting.official,
+        time=meeting.time,
+        period=period,
+    )

@@ -1,0 +1,416 @@
+"""Stage *statements*: what each clause of a sentence says about a meeting.
+
+A sentence that passed the sentence gate is cut into clauses (``clauses``); each
+clause's cues (``status``), days (``dates``) and places (``venues``) make zero or
+more :class:`Statement` s, which ``merge`` combines into the article's meetings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import partial
+
+from bot.extract.clauses import split_clauses
+from bot.extract.commentators import commentators_of
+from bot.extract.dates import (
+    ABSOLUTE,
+    RELATIVE,
+    VAGUE,
+    WEEKDAY,
+    DateMention,
+    attribution,
+    consistent_days,
+    pick_dates,
+    resolve_weekdays,
+    scan_dates,
+)
+from bot.extract.lexicons import Lexicon
+from bot.extract.sentences import Sentence
+from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
+from bot.extract.timeofday import find_time_of_day
+from bot.extract.venues import choose_venues, dateline_length, names_the_talks, sentence_venues
+from bot.models import EntityKind, MeetingStatus, Mention, TimeOfDay
+
+_NEAR_MEETING = 80  # characters from a meeting word to the venue it governs
+_WS = re.compile(r"\s+")
+
+Span = tuple[int, int]
+Place = tuple[int, str, int]  # (start, venue id, end)
+
+
+@dataclass(slots=True)
+class Statement:
+    """One clause's statement about a meeting."""
+
+    order: int
+    sentence: int
+    venue: str | None
+    date: dt.date | None
+    date_end: dt.date | None
+    when_text: str | None
+    status: MeetingStatus
+    from_cue: bool
+    tentative: bool
+    confirmed: bool
+    official: bool
+    participants: tuple[str, ...]
+    evidence: str
+    anchored: bool  # names a venue or an actor
+    meeting_word: bool = False
+    is_title: bool = False
+    near_meeting: bool = False  # the venue follows a meeting word closely ("talks in Kyiv")
+    reaffirm: bool = False
+    previous_date: dt.date | None = None
+    previous_venue: str | None = None
+    time: TimeOfDay | None = None
+    # actors who only speak about the meeting here ("Peskov denied ...")
+    commentators: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class _SentenceReading:
+    """What every clause of one sentence shares; venues and commentators are worked
+    out when a clause first needs them."""
+
+    s: Sentence
+    lex: Lexicon
+    published: date | None
+    folded: str  # the folded sentence
+    original: str  # the sentence as written
+    skip_to: int  # absolute offset after a dateline
+    actors: list[Mention]
+    analysed: list[tuple[int, int, ClauseSignals]]
+    dates: list[DateMention]
+    reporting: list[Span]
+    cue_spans: list[Span]
+    meeting_spans: list[Span]
+    venues: list[Place] | None = None
+    commentators: frozenset[str] | None = None
+
+    @property
+    def participants(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.entity_id for m in self.actors))
+
+    @property
+    def tentative(self) -> bool:
+        return any(sig.tentative for _, _, sig in self.analysed)
+
+    def sentence_venues(self) -> list[Place]:
+        if self.venues is None:
+            self.venues = sentence_venues(
+                self.s, self.lex, self.skip_to, self.reporting, self.cue_spans, self.meeting_spans
+            )
+        return self.venues
+
+    def speakers(self) -> frozenset[str]:
+        if self.commentators is None:
+            self.commentators = (
+                commentators_of(self.actors, self.reporting, self.analysed, self.s, self.lex)
+                if self.actors
+                else frozenset()
+            )
+        return self.commentators
+
+
+def sentence_statements(
+    s: Sentence, lex: Lexicon, published: date | None, order: int
+) -> list[Statement]:
+    """The statements of one sentence, numbered from ``order``."""
+    reading = _read_sentence(s, lex, published)
+    if reading is None:
+        return []
+    statements: list[Statement] = []
+    for c0, c1, signals in reading.analysed:
+        statements.extend(clause_statements(reading, c0, c1, signals, order + len(statements)))
+    return statements
+
+
+def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _SentenceReading | None:
+    """The sentence's clauses with their cues, and its days; None when no clause has a
+    status cue or a meeting word, or the sentence is about sport, markets or weather."""
+    sentence = s.folded[s.start : s.end]
+    actors = [m for m in s.mentions if m.kind is EntityKind.ACTOR]
+    if not actors and lex.non_talks is not None and lex.non_talks.search(sentence):
+        return None  # sport, markets, weather: a venue name alone is not a meeting
+    original = s.text[s.start : s.end]
+    found_dates: list[DateMention] = []
+    scanned = False
+
+    def weekday_between(c0: int, c1: int) -> bool:
+        # the dates are found on first need: most sentences without a cue or a
+        # meeting word never ask, and yield no event whatever their dates
+        nonlocal scanned
+        if not scanned:
+            found_dates.extend(scan_dates(original, lex.key, published, sentence))
+            scanned = True
+        return any(c0 <= d.start < c1 for d in found_dates if d.weekday is not None)
+
+    analysed = [
+        (c0, c1, analyse_clause(sentence[c0:c1], lex, partial(weekday_between, c0, c1)))
+        for c0, c1 in split_clauses(sentence, lex.clause_breaks)
+    ]
+    if not any(sig.cue_spans for _, _, sig in analysed):
+        # every clause lacks a status cue and a meeting word (cue_spans holds both):
+        # decide_status finds no status in any of them
+        return None
+    if not scanned:
+        found_dates.extend(scan_dates(original, lex.key, published, sentence))
+
+    def absolute(attr: str) -> list[Span]:
+        return [
+            (s.start + c0 + a, s.start + c0 + b)
+            for c0, _, sig in analysed
+            for a, b in getattr(sig, attr)
+        ]
+
+    return _SentenceReading(
+        s=s,
+        lex=lex,
+        published=published,
+        folded=sentence,
+        original=original,
+        skip_to=s.start + dateline_length(original),
+        actors=actors,
+        analysed=analysed,
+        dates=found_dates,
+        reporting=absolute("reporting"),
+        cue_spans=absolute("cue_spans"),
+        meeting_spans=absolute("meeting_spans"),
+    )
+
+
+def clause_statements(
+    r: _SentenceReading, c0: int, c1: int, signals: ClauseSignals, order: int
+) -> list[Statement]:
+    """The statements of one clause (none, one, or one per venue and day)."""
+    clause = r.folded[c0:c1]
+    dates = _clause_dates(r, c0, c1, signals)
+    status, from_cue = decide_status(signals, dates, r.published, clause, r.lex.targets)
+    if status is None or not passes_gate(r, signals, status, from_cue, dates):
+        return []
+    a0, a1 = r.s.start + c0, r.s.start + c1
+    clause_venues = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
+    statements: list[Statement] = []
+    if (
+        signals.originally_at is not None
+        and signals.group in (None, "upcoming")
+        and not signals.reaffirm
+    ):
+        marker, dates = originally_planned(dates, signals.originally_at)
+        if marker is not None:
+            statements.append(previous_marker(marker, r.s.index, order))
+            if not any(d.date for d in dates):
+                return statements
+    dates = consistent_days(dates, status, r.published)
+    if status is MeetingStatus.DENIED:
+        # "Peskov on Wednesday denied ...": the day is the denial's
+        dates = [d for d in dates if d.kind != WEEKDAY and d.kind != RELATIVE]
+    anchor = (signals.cue.start + a0) if signals.cue else a0
+    anchor_end = (signals.cue.end + a0) if signals.cue else a0
+    previous_venue, clause_venues = first_planned_venue(
+        r, clause_venues, signals, status, a0, anchor
+    )
+    chosen = choose_venues(
+        clause_venues, anchor, anchor_end, r.s.folded, r.lex.connectives.list_gap
+    )
+    if not chosen and signals.cue is not None and previous_venue is None:
+        nearby = [v for v in r.sentence_venues() if v[2] <= a0]
+        if nearby:  # "..., but the meeting was cancelled": venue in another clause
+            chosen = [min(nearby, key=lambda v: abs(v[0] - anchor))[1]]
+    near = set() if from_cue else talks_at_place(r, clause_venues, a0)
+    picked, previous_date = _new_and_old_days(signals, dates, status, clause, r.lex)
+    vague = next((d for d in dates if d.kind == VAGUE), None)
+    base = Statement(
+        order=0,
+        sentence=r.s.index,
+        venue=None,
+        date=None,
+        date_end=None,
+        when_text=None,
+        status=status,
+        from_cue=from_cue,
+        tentative=r.tentative,
+        confirmed=signals.confirmed,
+        official=signals.official,
+        participants=r.participants,
+        evidence=_WS.sub(" ", r.original).strip(),
+        anchored=bool(chosen) or bool(r.participants),
+        meeting_word=bool(r.meeting_spans),
+        is_title=r.s.is_title,
+        reaffirm=signals.reaffirm,
+        previous_venue=previous_venue,
+        previous_date=previous_date,
+        time=_clause_time(r, c0, c1),
+        commentators=r.speakers(),
+    )
+    venue_options: list[str | None] = list(chosen) or [None]
+    date_options: list[DateMention | None] = list(picked) or [vague]
+    for venue in venue_options:
+        for mention in date_options:
+            statements.append(
+                replace(
+                    base,
+                    order=order + len(statements),
+                    venue=venue,
+                    date=mention.date if mention and mention.kind != VAGUE else None,
+                    date_end=mention.date_end if mention else None,
+                    when_text=mention.text.strip() if mention else None,
+                    near_meeting=venue in near,
+                )
+            )
+    return statements
+
+
+def _clause_dates(
+    r: _SentenceReading, c0: int, c1: int, signals: ClauseSignals
+) -> list[DateMention]:
+    """The clause's days (offsets relative to the clause), weekdays resolved by its
+    tense, without a dateline's day or the day of a statement (rule *attribution*)."""
+    a0 = r.s.start + c0
+    dates = resolve_weekdays(
+        [d for d in r.dates if c0 <= d.start < c1], r.published, signals.direction
+    )
+    if c0:  # offsets relative to the clause
+        dates = [replace(d, start=d.start - c0, end=d.end - c0) for d in dates]
+    clause = r.folded[c0:c1]
+    return [
+        d for d in dates if a0 + d.start >= r.skip_to and not attribution(d, signals, clause, r.lex)
+    ]
+
+
+def passes_gate(
+    r: _SentenceReading,
+    signals: ClauseSignals,
+    status: MeetingStatus,
+    from_cue: bool,
+    dates: list[DateMention],
+) -> bool:
+    """Rule *gate*: a statement needs a meeting word in its sentence, or a status cue
+    with at least two watchlist entities (or a denial); a past meeting said to recur
+    with no day that pins one down is a series, not a meeting (rule *repetition*)."""
+    if status is MeetingStatus.HELD and signals.habitual and not any(d.date for d in dates):
+        return False  # "has met Putin in Moscow six times": a series, not one meeting
+    # without a meeting word a cue still counts when several watchlist entities
+    # are involved; such an event may update a known meeting, not open one
+    entity_count = len({m.entity_id for m in r.s.mentions})
+    strong = from_cue and (signals.group == "denied" or entity_count >= 2)
+    return bool(r.meeting_spans) or strong
+
+
+def originally_planned(
+    dates: list[DateMention], origin: int
+) -> tuple[DateMention | None, list[DateMention]]:
+    """Rule *originally planned*: in "originally planned for 1 February" / "statt am
+    28. November" the day right after the phrase is the old one; any other day (after
+    it) is the new one. Returns the old day, if any, and the days left."""
+    first = [d for d in pick_dates(dates, None) if 0 <= d.start - origin <= 60][:1]
+    if not first:
+        return None, dates
+    old = first[0]
+    return old, [d for d in dates if d is not old and d.start > old.end]
+
+
+def first_planned_venue(
+    r: _SentenceReading,
+    clause_venues: list[Place],
+    signals: ClauseSignals,
+    status: MeetingStatus,
+    a0: int,
+    anchor: int,
+) -> tuple[str | None, list[Place]]:
+    """Rule *previous venue*: "first set for last week in Riyadh, now moved to next
+    week": the place between the planning phrase and the move cue is the old one.
+    Returns it (or None) and the clause's other venues."""
+    if not (
+        signals.originally_at is not None
+        and signals.cue is not None
+        and signals.originally_at < signals.cue.start
+        and status in (MeetingStatus.RESCHEDULED, MeetingStatus.POSTPONED)
+    ):
+        return None, clause_venues
+    origin = a0 + signals.originally_at
+    # (a place right after a meeting word names the talks, "rozmowy w Genewie", not
+    # where they were first planned)
+    old = [
+        v
+        for v in clause_venues
+        if origin <= v[0] < anchor and not names_the_talks(v, r.meeting_spans, r.s.folded)
+    ]
+    previous_venue = old[-1][1] if old else None
+    return previous_venue, [v for v in clause_venues if v not in old]
+
+
+def talks_at_place(r: _SentenceReading, clause_venues: list[Place], a0: int) -> set[str]:
+    """Rule *talks in a place*: venues right after a meeting word with no verb between
+    ("talks in Kyiv"); a tense-only statement may open a meeting with one."""
+    return {
+        v[1]
+        for v in clause_venues
+        if any(
+            a0 <= m1 <= v[0]
+            and v[0] - m1 <= _NEAR_MEETING
+            and not _has_verb(r.s.folded[m1 : v[0]], r.lex)
+            for _, m1 in r.meeting_spans
+        )
+    }
+
+
+def _new_and_old_days(
+    signals: ClauseSignals,
+    dates: list[DateMention],
+    status: MeetingStatus,
+    clause: str,
+    lex: Lexicon,
+) -> tuple[list[DateMention], dt.date | None]:
+    """The clause's meeting days and, for a rescheduled meeting, the day it moved from
+    ("moved from 28 November to 2 December", "planned for Wednesday, moved to 20
+    April": a day that is not the new one; a weekday counts too)."""
+    picked = pick_dates(dates, signals.cue.start if signals.cue else None)
+    if status is not MeetingStatus.RESCHEDULED:
+        return picked, None
+    fresh = new_times(signals, dates, clause, lex.targets)
+    picked = [d for d in picked if d in fresh] or pick_dates(fresh, None)
+    stale = [d for d in dates if d.date is not None and d.kind != VAGUE and d not in fresh]
+    replaced = [d for d in stale if d.kind == ABSOLUTE] or stale
+    return picked, (replaced[0].date if replaced else None)
+
+
+def _clause_time(r: _SentenceReading, c0: int, c1: int) -> TimeOfDay | None:
+    """Rule *time of day*: the time a clause states ("at 10:00 local time"), if any."""
+    c0 = max(c0, r.skip_to - r.s.start)
+    if c0 >= c1:
+        return None
+    found = find_time_of_day(r.original[c0:c1], r.lex.language, r.folded[c0:c1])
+    return found[1] if found else None
+
+
+def previous_marker(mention: DateMention, sentence: int, order: int) -> Statement:
+    """ "Originally planned for <day>": the day a later change moves away from (the
+    range and words are kept for a postponement that names no new day)."""
+    return Statement(
+        order=order,
+        sentence=sentence,
+        venue=None,
+        date=None,
+        date_end=mention.date_end,
+        when_text=mention.text.strip(),
+        status=MeetingStatus.UPCOMING,
+        from_cue=False,
+        tentative=False,
+        confirmed=False,
+        official=False,
+        participants=(),
+        evidence="",
+        anchored=False,
+        previous_date=mention.date,
+    )
+
+
+def _has_verb(text: str, lex: Lexicon) -> bool:
+    """A status cue or a tensed verb form: the text is more than a noun phrase."""
+    if any(p is not None and p.search(text) for p in lex.status.values()):
+        return True
+    return any(p is not None and p.search(text) for p in (lex.past, lex.future))
