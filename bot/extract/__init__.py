@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from operator import attrgetter
 
-from bot.extract.fallback import unverified_meeting
+from bot.extract.fallback import fallback_applies, unverified_meeting
 from bot.extract.lexicons import fold, load_lexicon
 from bot.extract.merge import meeting_report, merge_statements
 from bot.extract.sentences import sentences_worth_reading
@@ -160,7 +160,9 @@ def _analyse(
         ]
         headline_venue(meetings, placed)
     reports = tuple(meeting_report(m, lang, day) for m in meetings)
-    if lex.partial and not any(r.status in ALERT_STATUSES for r in reports):
+    if not any(r.status in ALERT_STATUSES for r in reports) and fallback_applies(
+        folded, lex, mentions
+    ):
         # a place-less guess for a day the rules already report is that meeting
         known = {(r.venue, r.date) for r in reports} | {(None, r.date) for r in reports}
         guess = unverified_meeting(analysed, selection.spans, mentions, lex, day, known)

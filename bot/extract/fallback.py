@@ -28,6 +28,12 @@ meeting word; an upcoming cue does not, as the partial lexicons list bare auxili
 and adjectives ("will", "next") among them. Sentences about sport, markets or weather
 (``non_talks`` of the language's lexicon or the generic one) are skipped.
 
+Rule *unread language* (:func:`fallback_applies`): the rule serves a language with no
+lexicon or a partial one, and also a text whose language was misjudged: when the
+detected language's full lexicon finds none of its words in the text (no meeting
+word, status cue, tense cue, reporting verb or negation - every real text in that
+language has some), it is not that language, and the rules read nothing in it.
+
 The first such sentence about something still ahead wins (headline and lead state the
 news); failing that, the first such sentence at all. A venue and day the rules already
 report are passed over.
@@ -50,6 +56,24 @@ _WORD = re.compile(r"\w+")
 # status groups whose cues are verbs about a meeting; "upcoming" lists also hold bare
 # auxiliaries and adjectives ("will", "next") that say nothing about one
 SPECIFIC_CUES = ("denied", "cancelled", "moved", "held")
+
+
+# characters of the text checked for the detected language's words
+UNREAD_SAMPLE_CHARS = 3000
+
+
+def fallback_applies(folded: str, lex: Lexicon, mentions: Sequence[Mention]) -> bool:
+    """Rule *unread language*: a lexicon without full coverage, or a full one that
+    finds none of its words in the text (a misjudged language)."""
+    if lex.partial:
+        return True
+    if not any(m.kind is EntityKind.ACTOR for m in mentions):
+        return False  # the report needs a tracked actor: no need to look further
+    sample = folded[:UNREAD_SAMPLE_CHARS]
+    patterns = (lex.meeting, lex.past, lex.future, lex.reporting, lex.negation)
+    if any(_has(pattern, sample) for pattern in patterns):
+        return False
+    return not any(_has(pattern, sample) for pattern in lex.status.values())
 
 
 def unverified_meeting(
