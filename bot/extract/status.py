@@ -400,7 +400,13 @@ def new_times(
             )
         ):
             continue  # "planned for Wednesday, moved to 20 April": the planned day is old
-        marked = bool(before and before[-1] in targets) or bool(own and own[0] in targets)
+        marked = target_marked(
+            before,
+            own,
+            folded[mention.start : mention.end],
+            folded[mention.end : mention.end + 8],
+            targets,
+        )
         # "auf Mittwoch, 2. Dezember": a day in apposition to a marked one is new too
         marked = marked or bool(_APPOSITION.fullmatch(folded[max(0, marked_end) : mention.start]))
         if marked:
@@ -411,6 +417,28 @@ def new_times(
         # "moved from March 4 to March 9": the marked day is the new one
         return [mention for mention, marked in result if marked]
     return [mention for mention, _ in result]
+
+
+def target_marked(
+    before: list[str], own: list[str], mention: str, after: str, targets: frozenset[str]
+) -> bool:
+    """Rule *target time*: a time marked as the new one - by a target preposition right
+    before it ("na 5 lutego", "to March 9"), or with one short article between ("auf den
+    10. März", "go dtí an 10 Márta"), or by a target case ending or postposition
+    written ``-X`` in the lexicon ("március 10-re", "10 Mart'a", "3月10日に", "10일로",
+    "10. märtsile"): the expression's last word ends with it, or it follows directly."""
+    if before and before[-1] in targets:
+        return True
+    if len(before) >= 2 and before[-2] in targets and len(before[-1]) <= 3:
+        return True
+    if own and own[0] in targets:
+        return True
+    last = mention.rsplit(None, 1)[-1] if mention.strip() else ""
+    return any(
+        target.startswith("-")
+        and (last.endswith(target[1:]) or after.startswith((target, target[1:])))
+        for target in targets
+    )
 
 
 def decide_status(
