@@ -182,7 +182,10 @@ def _has(pattern: re.Pattern[str] | None, text: str) -> bool:
 
 
 def _past_only(sentence: str, lex: Lexicon) -> bool:
-    """The sentence has past-tense cues and no future ones (lexicons with tense only)."""
+    """The sentence has past-tense cues and no future ones (lexicons with tense only);
+    a purpose phrase ("arrived on Tuesday to meet Putin") puts the meeting ahead."""
     if lex.past is None or lex.future is None:
         return False
-    return lex.past.search(sentence) is not None and lex.future.search(sentence) is None
+    if lex.past.search(sentence) is None or lex.future.search(sentence) is not None:
+        return False
+    return lex.flags is None or all(kind != "purpose" for *_, kind in lex.flags.scan(sentence))

@@ -146,7 +146,7 @@ def analyse_clause(
                 originally_at = start
             elif kind == "purpose":
                 purpose_spans.append((start, end))
-    if purpose_spans and ("habitual" in found or len(_scan(lex, "past", text)) > 1):
+    if purpose_spans and ("habitual" in found or _past_markers(text, lex, reporting) > 1):
         # "flew to Miami for talks several times", "in recent weeks flew to Miami for
         # talks": the journey is not the clause's only past marker, so it is long past
         purpose_spans = []
@@ -324,19 +324,28 @@ def _direction(
     return 0
 
 
+def _past_markers(text: str, lex: Lexicon, reporting: tuple[tuple[int, int], ...]) -> int:
+    """Past-tense cues outside reporting verbs ("said" dates the statement)."""
+    return sum(
+        1
+        for start, end in _scan(lex, "past", text)
+        if all(end <= r[0] or start >= r[1] for r in reporting)
+    )
+
+
 def travel_to_meet(
     winner: Cue | None, kept: list[Cue], purpose: list[tuple[int, int]]
 ) -> Cue | None:
     """Rule *travel to meet*: a held cue (an arrival, a trip) followed by a purpose
     phrase ("arrived in Moscow to meet Putin", "прибыл в Москву, чтобы встретиться",
     "ist in Moskau eingetroffen, um Putin zu treffen") reports the journey, not the
-    meeting, which is still ahead of it. The held cue is set aside; another cue, or
-    else the day and the meeting clause's tense (the purpose phrase reads as future),
-    decide."""
+    meeting, which is still ahead of it. The held cue is set aside, and so is one inside
+    the purpose phrase ("kako bi razgovarali", so that they talk); another cue, or else
+    the day and the meeting clause's tense (the purpose phrase reads as future), decide."""
     if winner is None or winner.group != "held":
         return winner
-    if not any(start >= winner.end for start, _ in purpose):
-        return winner
+    if not any(start >= winner.end or start <= winner.start < end for start, end in purpose):
+        return winner  # neither a journey before a purpose phrase nor a verb inside one
     others = [c for c in kept if c.group != "held"]
     return max(others, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=None)
 
