@@ -174,7 +174,7 @@ def test_resolve_weekday(
 @pytest.mark.parametrize(
     ("lang", "text", "expected"),
     [
-        ("en", "Talks ran from 30 January to 2 February.", (date(2026, 1, 30), date(2026, 2, 2))),
+        ("en", "Talks ran on 30 January and 2 February.", (date(2026, 1, 30), date(2026, 2, 2))),
         ("en", "The round (January 30 - February 1) ended.", (date(2026, 1, 30), date(2026, 2, 1))),
         (
             "ro",
@@ -182,16 +182,17 @@ def test_resolve_weekday(
             (date(2026, 1, 30), date(2026, 2, 1)),
         ),
         ("ru", "Переговоры прошли 30 января – 1 февраля.", (date(2026, 1, 30), date(2026, 2, 1))),
-        ("pl", "Rozmowy od 31 stycznia do 2 lutego.", (date(2026, 1, 31), date(2026, 2, 2))),
+        ("pl", "Rozmowy 31 stycznia – 2 lutego.", (date(2026, 1, 31), date(2026, 2, 2))),
         (
             "fr",
-            "Les discussions du 30 janvier au 1er février.",
+            "Les discussions des 30 janvier et 1er février.",
             (date(2026, 1, 30), date(2026, 2, 1)),
         ),
-        ("de", "Gespräche vom 30. Januar bis 1. Februar.", (date(2026, 1, 30), date(2026, 2, 1))),
+        ("de", "Gespräche am 30. Januar - 1. Februar.", (date(2026, 1, 30), date(2026, 2, 1))),
     ],
 )
 def test_ranges_across_months(lang: str, text: str, expected: tuple[date, date]) -> None:
+    # ("from 4 March to 9 March" stays two days: "to" also marks a new time)
     found = [(d, e) for kind, d, e in _days(lang, text, WED_28_JAN) if kind == ABSOLUTE]
     assert found == [expected]
 
@@ -208,3 +209,26 @@ def test_ranges_across_months(lang: str, text: str, expected: tuple[date, date])
 def test_a_week_long_range_is_a_period(lang: str, text: str) -> None:
     found = _days(lang, text, WED_28_JAN)
     assert found and all(kind == VAGUE and day is None for kind, day, _ in found)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "The talks resume next week, on Sunday."),
+        ("en", "Next week the envoys meet again on Sunday."),
+        ("pl", "Rozmowy wznowione zostaną w przyszłym tygodniu w niedzielę."),
+        ("ru", "Переговоры продолжатся на следующей неделе, в воскресенье."),
+        ("sr", "Pregovori će biti nastavljeni sledeće nedelje, u nedelju."),
+        ("de", "Die Gespräche gehen nächste Woche am Sonntag weiter."),
+        ("it", "I colloqui riprenderanno domenica della prossima settimana."),
+    ],
+)
+def test_a_weekday_of_next_week(lang: str, text: str) -> None:
+    # published on a Wednesday: the coming Sunday is 1 February, next week's the 8th
+    found = [d for kind, d, _ in _days(lang, text, WED_28_JAN, 1) if kind == WEEKDAY]
+    assert found == [date(2026, 2, 8)]
+
+
+def test_a_weekday_of_next_week_needs_the_same_sentence() -> None:
+    found = _days("en", "They meet on Sunday. Next week is busy.", WED_28_JAN, 1)
+    assert (WEEKDAY, date(2026, 2, 1), None) in found

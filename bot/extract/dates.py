@@ -51,6 +51,7 @@ RELATIVE = "relative"
 WEEKDAY = "weekday"
 VAGUE = "vague"
 _RANK = {ABSOLUTE: 0, RELATIVE: 1, WEEKDAY: 2, VAGUE: 3}
+NEXT_WEEK = "next_week"  # a weekday's modifier: the day of the following week
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,11 @@ def infer_year(month: int, day: int, published: date | None) -> date | None:
 def resolve_weekday(weekday: int, published: date, modifier: str | None, direction: int) -> date:
     """The date of ``weekday`` (0 = Monday) relative to ``published``.
 
-    ``modifier``: "next" / "last" / None; ``direction``: +1 future, -1 past, 0 unknown.
+    ``modifier``: "next" / "last" / "next_week" (that day of the following week) / None;
+    ``direction``: +1 future, -1 past, 0 unknown.
     """
+    if modifier == NEXT_WEEK:
+        return published + timedelta(days=7 - published.weekday() + weekday)
     forward = (weekday - published.weekday()) % 7
     backward = (published.weekday() - weekday) % 7
     if modifier == "next":
@@ -334,8 +338,8 @@ def _settle(
 ) -> list[DateMention]:
     """Overlaps settled in favour of the more precise kind, then the longer match;
     appositions and ranges across months joined; a week-long range made a period."""
-    if len(found) < 2:
-        return [_week_or_longer(m) for m in found]  # nothing overlaps, nothing to join
+    if len(found) < 2:  # nothing overlaps, nothing to join
+        return [_week_or_longer(_in_next_week(m, folded, tables)) for m in found]
     kept: list[DateMention] = []
     for mention in sorted(found, key=lambda m: (_RANK[m.kind], -(m.end - m.start), m.start)):
         if all(mention.end <= k.start or mention.start >= k.end for k in kept):
@@ -355,7 +359,30 @@ def _settle(
             )
         else:
             result.append(mention)
-    return [_week_or_longer(m) for m in result]
+    return [_week_or_longer(_in_next_week(m, folded, tables)) for m in result]
+
+
+_NEXT_WEEK_REACH = 40  # characters either side of a weekday where "next week" qualifies it
+
+
+def _in_next_week(mention: DateMention, folded: str, tables: DateTables) -> DateMention:
+    """Rule *weekday of next week*: "next week, on Sunday", "w przyszłym tygodniu w
+    środę", "sledeće nedelje, u nedelju": a weekday beside the lexicon's next-week
+    phrase is that day of the following week, not the coming one."""
+    if mention.kind != WEEKDAY or mention.modifier is not None or tables.next_week is None:
+        return mention
+    before = folded[max(0, mention.start - _NEXT_WEEK_REACH) : mention.start]
+    after = folded[mention.end : mention.end + _NEXT_WEEK_REACH]
+    for window in (before, after):
+        found = tables.next_week.search(window)
+        if found is not None and not _SENTENCE_STOP.search(
+            window[found.end() :] if window is before else window[: found.start()]
+        ):
+            return replace(mention, modifier=NEXT_WEEK, forward=False)
+    return mention
+
+
+_SENTENCE_STOP = re.compile(r"[.;!?]")
 
 
 def _apposition(last: DateMention, mention: DateMention) -> bool:
@@ -371,15 +398,19 @@ _RANGE_DAYS = 14  # the longest range read as the days of one meeting round
 def _range_across_months(
     last: DateMention, mention: DateMention, folded: str, tables: DateTables
 ) -> bool:
-    """Rule *ranges across months*: "30 November - 1 December", "du 30 novembre au 2
-    décembre": two single days joined by a dash or a range connector, the second a
-    few days after the first, are one range."""
+    """Rule *ranges across months*: "30 November - 1 December", "30 listopada - 1
+    grudnia": two single days of different months joined by a dash or a range
+    connector (not one that marks a new time, as "to" does), the second a few days
+    after the first, are one range."""
     if not (last.kind == ABSOLUTE == mention.kind and last.date_end is None):
         return False
     if last.date is None or mention.date is None or mention.date_end is not None:
         return False
-    if not 0 < (mention.date - last.date).days <= _RANGE_DAYS:
-        return False
+    if (
+        last.date.month == mention.date.month
+        or not 0 < (mention.date - last.date).days <= _RANGE_DAYS
+    ):
+        return False  # a range within a month is written "4-9 March"
     return tables.range_gap.fullmatch(folded[last.end : mention.start]) is not None
 
 

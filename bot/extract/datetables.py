@@ -76,6 +76,8 @@ class DateTables:
     targets: frozenset[str]
     # the whole gap between the two days of a range ("30 November - 1 December")
     range_gap: re.Pattern[str]
+    # the lexicon's ``periods.next_week`` phrases ("next week", "w przyszłym tygodniu")
+    next_week: re.Pattern[str] | None
 
 
 def _month_table(lex: Lexicon) -> tuple[dict[str, int], set[str]]:
@@ -251,11 +253,17 @@ def date_tables(language: str) -> DateTables:
         month_only=month_only,
         targets=frozenset(fold(t) for t in lex.raw["target_prepositions"]),
         range_gap=_range_gap(lex.raw),
+        next_week=alternation((lex.raw.get("periods") or {}).get("next_week") or []),
     )
 
 
 def _range_gap(raw: dict[str, Any]) -> re.Pattern[str]:
-    connectors = _words(raw, "range_connectors")
+    """A dash, or a range connector that does not also mark a new time ("moved from
+    4 March to 9 March" names two days, not a range)."""
+    targets = {fold(t) for t in raw["target_prepositions"]}
+    connectors = "|".join(
+        sorted({c for c in raw["range_connectors"] if c and fold(c) not in targets}, key=len)[::-1]
+    )
     words = rf"|\s(?:{connectors})\s" if connectors else ""
     return re.compile(rf"\s*(?:[-–—]{words})\s*")
 

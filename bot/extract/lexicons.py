@@ -73,6 +73,7 @@ OPTIONAL_LIST_KEYS = (
     "hour_words",
     "title_words",
     "noun_endings",
+    "complementizers",
 )
 MAPPING_KEYS = (
     "status",

@@ -26,10 +26,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from typing import NamedTuple
 
 from bot.extract.dates import ABSOLUTE, RELATIVE, VAGUE, WEEKDAY, DateMention
-from bot.extract.lexicons import STATUS_GROUPS, Lexicon, word_start_spans
+from bot.extract.lexicons import (
+    STATUS_GROUPS,
+    Lexicon,
+    alternation,
+    load_lexicon,
+    word_start_spans,
+)
 from bot.models import MeetingStatus
 
 PRECEDENCE = {group: rank for rank, group in enumerate(reversed(STATUS_GROUPS))}
@@ -302,7 +309,11 @@ def _direction(
     meeting_spans: tuple[tuple[int, int], ...] = (),
     purpose_spans: list[tuple[int, int]] | None = None,
 ) -> int:
+    reported_from = reported_clause(text, lex, meeting_spans)
+
     def outside_reporting(span: tuple[int, int]) -> bool:
+        if span[0] < reported_from:
+            return False
         return all(span[1] <= r[0] or span[0] >= r[1] for r in reporting)
 
     past_spans = [s for s in _scan(lex, "past", text) if outside_reporting(s)]
@@ -375,6 +386,26 @@ def meeting_clause_tense(
     if nearest_past is not None and (nearest_future is None or nearest_past < nearest_future):
         return -1
     return 0
+
+
+def reported_clause(
+    text: str, lex: Lexicon, meeting_spans: tuple[tuple[int, int], ...] = ()
+) -> int:
+    """Rule *tense of the reporting clause*: where the reported clause starts, after the
+    first complementizer ("confirmed that", "bestätigte, dass", "potwierdził, że",
+    lexicon ``complementizers``) when every meeting word is after it; else 0. The tense
+    before it is the report's ("Russia has confirmed that talks resume on Wednesday"),
+    not the meeting's ("the talks brought nothing; both agreed that ..." keeps it)."""
+    pattern = _complementizers(lex.language)
+    found = pattern.search(text) if pattern is not None and meeting_spans else None
+    if found is None or any(start < found.end() for start, _ in meeting_spans):
+        return 0
+    return found.end()
+
+
+@lru_cache(maxsize=64)
+def _complementizers(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["complementizers"])
 
 
 def new_times(
