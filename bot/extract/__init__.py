@@ -30,6 +30,7 @@ from bot.models import (
     Article,
     EntityKind,
     Extraction,
+    MeetingReport,
     Mention,
     Watchlist,
 )
@@ -160,6 +161,7 @@ def _analyse(
         ]
         headline_venue(meetings, placed)
     reports = tuple(meeting_report(m, lang, day) for m in meetings)
+    reports = tracked_only(reports, mentions)
     if not any(r.status in ALERT_STATUSES for r in reports) and fallback_applies(
         folded, lex, mentions
     ):
@@ -175,6 +177,18 @@ def _analyse(
         mentions=mentions,
         meetings=reports,
     )
+
+
+def tracked_only(
+    reports: tuple[MeetingReport, ...], mentions: tuple[Mention, ...]
+) -> tuple[MeetingReport, ...]:
+    """Rule *someone tracked*: an article that names no tracked actor reports no
+    place-less meeting. A denial or cancellation with neither a tracked venue nor a
+    tracked person ("US denies report it nixed meeting" about other envoys) concerns
+    no subscriber."""
+    if any(m.kind is EntityKind.ACTOR for m in mentions):
+        return reports
+    return tuple(r for r in reports if r.venue is not None)
 
 
 def _ids(mentions: tuple[Mention, ...], kind: EntityKind) -> tuple[str, ...]:
