@@ -162,19 +162,26 @@ def meeting_evidence(
 
 def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
     """The day a statement was made, not a meeting's: right after a reporting verb
-    ("said on Monday") or right before one ("on Monday said")."""
+    ("said on Monday"), or right before one with no meeting word or status cue ahead of
+    it ("on Monday Peskov said", but not "talks on Monday, Peskov said")."""
     if lex.reporting is None:
         return False
     for match in lex.reporting.finditer(folded):
         if match.end() <= mention.start:
             gap = folded[match.end() : mention.start]
         elif mention.end <= match.start():
+            if _meeting_cue(folded[: mention.start], lex):
+                continue
             gap = folded[mention.end : match.start()]
         else:
             continue
         if len(_WORD.findall(gap)) <= STATEMENT_DAY_WORDS:
             return True
     return False
+
+
+def _meeting_cue(text: str, lex: Lexicon) -> bool:
+    return _has(lex.meeting, text) or any(_has(p, text) for p in lex.status.values())
 
 
 def _has(pattern: re.Pattern[str] | None, text: str) -> bool:
