@@ -41,6 +41,7 @@ LIST_KEYS = (
     "deliberation",
     "habitual",
     "purpose",
+    "locative_endings",
     "hedge",
     "confirm",
     "indefinite",

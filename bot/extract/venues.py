@@ -108,6 +108,7 @@ def hosts_meeting(
     # each test only when the ones before it fail (all are pure)
     return bool(
         governed(before, lex)
+        or locative_ending(folded, end, lex)
         or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
         or any(
             links.genitive_link.fullmatch(folded[c1:start])
@@ -116,6 +117,23 @@ def hosts_meeting(
         )
         or (previous_ok is not None and links.list_gap.match(folded[previous_ok[2] : start]))
     )
+
+
+def locative_ending(folded: str, end: int, lex: Lexicon) -> bool:
+    """Rule *locative ending*: in a language that marks place by a case ending or a
+    postposition (lexicon ``locative_endings``: Estonian "Genfis", Hungarian "Genfben",
+    Latvian "Ženēvā", Turkish "Cenevre'de", Georgian "ჟენევაში", Japanese "ジュネーブで"),
+    the ending on the place's word, or right after it, governs it as a preposition
+    would."""
+    endings = lex.raw["locative_endings"]
+    if not endings:
+        return False
+    word_end = end
+    while word_end < len(folded) and folded[word_end].isalnum():
+        word_end += 1
+    word = folded[max(0, end - 12) : word_end]
+    after = folded[end : end + 6]
+    return any(word.endswith(e) or after.startswith(e) for e in endings)
 
 
 def place_of_speaking(
