@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from bot.extract.fallback import fallback_applies, unverified_meeting
 from bot.extract.lexicons import fold, load_lexicon
@@ -24,7 +25,6 @@ from bot.extract.sentences import sentences_worth_reading
 from bot.extract.statements import Statement, sentence_statements
 from bot.extract.venues import governed, headline_venue
 from bot.langdetect import detect_language
-from bot.match import Matcher
 from bot.models import (
     ALERT_STATUSES,
     Article,
@@ -34,6 +34,9 @@ from bot.models import (
     Mention,
     Watchlist,
 )
+
+if TYPE_CHECKING:
+    from bot.match import Matcher
 
 __all__ = ["MAX_TEXT_CHARS", "MAX_TITLE_CHARS", "Article", "Extractor"]
 
@@ -82,7 +85,12 @@ class Extractor:
         max_text_chars: int = MAX_TEXT_CHARS,
     ) -> None:
         self._watchlist = watchlist
-        self._matcher = matcher if matcher is not None else Matcher(watchlist)
+        if matcher is None:
+            # imported here: the matcher reads the lexicons' title words from this package
+            from bot.match import Matcher
+
+            matcher = Matcher(watchlist)
+        self._matcher = matcher
         self._max_text = max_text_chars
 
     def extract(
