@@ -59,7 +59,7 @@ SPECIFIC_CUES = ("denied", "cancelled", "moved", "held")
 
 
 # characters of the text checked for the detected language's words
-UNREAD_SAMPLE_CHARS = 3000
+UNREAD_SAMPLE_CHARS = 400
 
 
 def fallback_applies(folded: str, lex: Lexicon, mentions: Sequence[Mention]) -> bool:
@@ -70,7 +70,8 @@ def fallback_applies(folded: str, lex: Lexicon, mentions: Sequence[Mention]) -> 
     if not any(m.kind is EntityKind.ACTOR for m in mentions):
         return False  # the report needs a tracked actor: no need to look further
     sample = folded[:UNREAD_SAMPLE_CHARS]
-    patterns = (lex.meeting, lex.past, lex.future, lex.reporting, lex.negation)
+    # past-tense cues first: nearly every news text has one early, so the scan stops there
+    patterns = (lex.past, lex.negation, lex.reporting, lex.future, lex.meeting)
     if any(_has(pattern, sample) for pattern in patterns):
         return False
     return not any(_has(pattern, sample) for pattern in lex.status.values())
