@@ -87,9 +87,8 @@ def test_scans_stay_linear_on_hostile_text(lang: str) -> None:
 def test_every_group_non_empty(lang: str) -> None:
     raw = read_raw(lang)
     for key in LIST_KEYS:
-        if key in ("genitive_links", "date_patterns", "locative_endings"):
-            continue  # most languages link a place to a noun without a preposition, and
-            # those with full lexicons place it by a preposition, not a case ending
+        if key in ("genitive_links", "date_patterns"):
+            continue  # most languages link a place to a noun without a preposition
         assert raw[key], f"{lang}: '{key}' is empty"
     for group in STATUS_GROUPS:
         assert raw["status"][group], f"{lang}: status.{group} is empty"

@@ -41,7 +41,6 @@ LIST_KEYS = (
     "deliberation",
     "habitual",
     "purpose",
-    "locative_endings",
     "hedge",
     "confirm",
     "indefinite",
@@ -75,6 +74,7 @@ OPTIONAL_LIST_KEYS = (
     "title_words",
     "noun_endings",
     "complementizers",
+    "locative_endings",
 )
 MAPPING_KEYS = (
     "status",
@@ -468,6 +468,7 @@ class Lexicon:
     locatives: re.Pattern[str] | None
     targets: frozenset[str]
     connectives: Connectives
+    locative_endings: tuple[str, ...]  # case endings that mark a place ("-ssa", "'de")
     # the patterns above (by field name; "denied" for status["denied"]) that have a
     # faster form for word_start_spans
     word_start: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
@@ -821,6 +822,7 @@ def load_lexicon(language: str) -> Lexicon:
         locatives=alternation(raw["locative_prepositions"]),
         targets=frozenset(fold(w) for w in raw["target_prepositions"]),
         connectives=connectives(raw),
+        locative_endings=tuple(fold(e) for e in raw["locative_endings"] if e),
     )
     scanned = {
         "meeting": lexicon.meeting,

@@ -100,14 +100,16 @@ def hosts_meeting(
     meeting_spans: list[tuple[int, int]],
     previous_ok: tuple[int, str, int] | None,
 ) -> bool:
-    """Rule *venue governed*: a locative preposition governs the place, it stands
-    right before a meeting word ("the Budapest summit") or after one with a genitive
-    link ("the talks of Geneva"), or it continues a list of places that qualify."""
+    """Rule *venue governed*: a locative preposition governs the place, or its own
+    locative case ending does ("Genevessä", "Cenevre'de"), it stands right before a
+    meeting word ("the Budapest summit") or after one with a genitive link ("the talks
+    of Geneva"), or it continues a list of places that qualify."""
     start, _, end = item
     links = lex.connectives
     # each test only when the ones before it fail (all are pure)
     return bool(
         governed(before, lex)
+        or locative_case(folded, start, end, lex)
         or locative_ending(folded, end, lex)
         or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
         or any(
@@ -120,20 +122,11 @@ def hosts_meeting(
 
 
 def locative_ending(folded: str, end: int, lex: Lexicon) -> bool:
-    """Rule *locative ending*: in a language that marks place by a case ending or a
-    postposition (lexicon ``locative_endings``: Estonian "Genfis", Hungarian "Genfben",
-    Latvian "Ženēvā", Turkish "Cenevre'de", Georgian "ჟენევაში", Japanese "ジュネーブで"),
-    the ending on the place's word, or right after it, governs it as a preposition
-    would."""
-    endings = lex.raw["locative_endings"]
-    if not endings:
-        return False
-    word_end = end
-    while word_end < len(folded) and folded[word_end].isalnum():
-        word_end += 1
-    word = folded[max(0, end - 12) : word_end]
+    """Rule *postposition*: where words run together or the ending is written apart from
+    the name (Japanese "ジュネーブで", Korean "제네바에서", Georgian "ჟენევაში"), a locative
+    ending (lexicon ``locative_endings``) right after the place governs it too."""
     after = folded[end : end + 6]
-    return any(word.endswith(e) or after.startswith(e) for e in endings)
+    return bool(lex.locative_endings) and after.startswith(lex.locative_endings)
 
 
 def place_of_speaking(
@@ -160,6 +153,21 @@ def other_places_only_alone(kept: list[tuple[int, str, int]]) -> list[tuple[int,
     if watch:
         return [k for k in kept if k[1] in {w[1] for w in watch} or not k[1].startswith("other:")]
     return kept
+
+
+_WORD_END = re.compile(r"[\w']*")
+
+
+def locative_case(folded: str, start: int, end: int, lex: Lexicon) -> bool:
+    """Rule *locative case*: in a language that marks place with a case ending
+    (lexicon ``locative_endings``: Finnish "-ssa", Turkish "'de", Hungarian "-ban"),
+    a place whose word ends in one is governed as if by "in"."""
+    endings = lex.locative_endings
+    if not endings:
+        return False
+    tail = _WORD_END.match(folded, end)
+    word = folded[start : tail.end() if tail else end]
+    return word.endswith(endings) and len(word) > max(map(len, endings)) + 1
 
 
 def governed(before: str, lex: Lexicon) -> bool:
