@@ -84,3 +84,35 @@ def test_unverified_report_stands_beside_past_meetings_the_rules_found(
         ("upcoming", "geneva", dt.date(2026, 3, 10), False),
     ]
     assert extraction.alert
+
+
+STATUSES = ("upcoming", "rescheduled", "postponed", "cancelled", "held", "denied")
+
+
+def test_every_language_covers_every_status() -> None:
+    """Each lexicon's table states each status at least once, and each lexicon has the
+    word groups a status needs: meeting words, cues of every status, hedges, tense cues
+    and words for yesterday, today and tomorrow (its own or CLDR's)."""
+    from bot.extract.datetables import cldr_relative_days
+    from bot.extract.lexicons import STATUS_GROUPS, languages, load_lexicon
+
+    missing: list[str] = []
+    for lang in languages():
+        stated = {row["status"] for row_lang, row in ROWS if row_lang == lang}
+        missing += [f"{lang}: no {status} row" for status in STATUSES if status not in stated]
+        lex = load_lexicon(lang)
+        raw = lex.raw
+        for key in ("meeting", "hedge"):
+            if not raw[key]:
+                missing.append(f"{lang}: no {key} words")
+        missing += [f"{lang}: no {g} cue" for g in STATUS_GROUPS if not raw["status"][g]]
+        missing += [f"{lang}: no {g} tense cue" for g in ("past", "future") if not raw["tense"][g]]
+        offsets = set(cldr_relative_days(lex.locales).values())
+        offsets |= {
+            {"yesterday": -1, "today": 0, "tomorrow": 1}[key]
+            for key in ("yesterday", "today", "tomorrow")
+            if raw["relative_days"][key]
+        }
+        if not {-1, 0, 1} <= offsets:
+            missing.append(f"{lang}: no words for yesterday/today/tomorrow")
+    assert missing == []

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from bot.extract.fallback import unverified_meeting
+from bot.extract.fallback import fallback_applies, unverified_meeting
 from bot.extract.lexicons import fold, load_lexicon
 from bot.extract.merge import meeting_report, merge_statements
 from bot.extract.sentences import sentences_worth_reading
@@ -30,6 +30,7 @@ from bot.models import (
     Article,
     EntityKind,
     Extraction,
+    MeetingReport,
     Mention,
     Watchlist,
 )
@@ -168,7 +169,10 @@ def _analyse(
         ]
         headline_venue(meetings, placed)
     reports = tuple(meeting_report(m, lang, day) for m in meetings)
-    if lex.partial and not any(r.status in ALERT_STATUSES for r in reports):
+    reports = tracked_only(reports, mentions)
+    if not any(r.status in ALERT_STATUSES for r in reports) and fallback_applies(
+        folded, lex, mentions
+    ):
         # a place-less guess for a day the rules already report is that meeting
         known = {(r.venue, r.date) for r in reports} | {(None, r.date) for r in reports}
         guess = unverified_meeting(analysed, selection.spans, mentions, lex, day, known)
@@ -181,6 +185,18 @@ def _analyse(
         mentions=mentions,
         meetings=reports,
     )
+
+
+def tracked_only(
+    reports: tuple[MeetingReport, ...], mentions: tuple[Mention, ...]
+) -> tuple[MeetingReport, ...]:
+    """Rule *someone tracked*: an article that names no tracked actor reports no
+    place-less meeting. A denial or cancellation with neither a tracked venue nor a
+    tracked person ("US denies report it nixed meeting" about other envoys) concerns
+    no subscriber."""
+    if any(m.kind is EntityKind.ACTOR for m in mentions):
+        return reports
+    return tuple(r for r in reports if r.venue is not None)
 
 
 def _ids(mentions: tuple[Mention, ...], kind: EntityKind) -> tuple[str, ...]:

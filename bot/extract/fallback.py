@@ -1,36 +1,80 @@
-"""Rule *unverified meeting*: what an article in a language without a lexicon yields.
+"""Rule *unverified meeting*: what an article the rules cannot read yields.
 
-Without a lexicon the bot cannot read meeting words, tense or status. It still finds
+Without a (full) lexicon the bot cannot read status or tense well. It still finds
 tracked names (matching works in every script) and dates (CLDR month, weekday and
 relative-day names exist for almost every language). A sentence that names a tracked
-actor together with a tracked venue or a day is the best evidence such an article
-gives that a meeting is being reported; dropping it would miss news that a keyword
-filter sends. So, when the rules find nothing to alert, it becomes one more report (unless the
-rules already have a meeting at that venue and day), marked ``understood=False`` and
-tentative:
+actor together with a tracked venue or a day, *and* says something about a meeting,
+is the best evidence such an article gives that a meeting is being reported; dropping
+it would miss news that a keyword filter sends. So, when the rules find nothing to
+alert, it becomes one more report (unless the rules already have a meeting at that
+venue and day), marked ``understood=False`` and tentative:
 
 - venue: the tracked venue in that sentence, else none;
-- day: the sentence's first day (weekdays read forward);
+- day: the sentence's first day that is not the day of a statement ("said on
+  Monday"; weekdays read forward);
 - status: held when that day is before publication (no alert: the past is not news),
-  or when the language's lexicon (if it has a partial one) finds only past-tense cues
+  or when the language's lexicon (if it has tense cues) finds only past-tense cues
   in the sentence and the day, if any, is not after publication; otherwise upcoming.
 
-Sentences about sport, markets or weather (the lexicon's ``non_talks``) are
-skipped. The first such sentence about something still ahead wins (headline and lead state
-the news); failing that, the first such sentence at all. A venue and day the rules
-already report are passed over.
+Rule *meeting evidence* (:func:`meeting_evidence`): names with a venue or a day are not
+enough: a spokesman quoted on Monday, a leader criticised with a capital in the
+sentence are no meeting, and neither are two names side by side ("Witkoff and Kushner
+… Moscow's position"). The sentence also needs a meeting word of the language's
+lexicon or one of the generic lexicon's (international words and those of languages
+without a lexicon, read in every language, so a text whose language was misjudged
+still has them); or else a tracked venue *and* a day that is not a statement's
+("travels to Geneva on 10 March"). A held, moved, cancelled or denied cue counts as a
+meeting word; an upcoming cue does not, as the partial lexicons list bare auxiliaries
+and adjectives ("will", "next") among them. Sentences about sport, markets or weather
+(``non_talks`` of the language's lexicon or the generic one) are skipped.
+
+Rule *unread language* (:func:`fallback_applies`): the rule serves a language with no
+lexicon or a partial one, and also a text whose language was misjudged: when the
+detected language's full lexicon finds none of its words in the text (no meeting
+word, status cue, tense cue, reporting verb or negation - every real text in that
+language has some), it is not that language, and the rules read nothing in it.
+
+The first such sentence about something still ahead wins (headline and lead state the
+news); failing that, the first such sentence at all. A venue and day the rules already
+report are passed over.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from bot.extract.dates import resolve_weekdays, scan_dates
-from bot.extract.lexicons import Lexicon, fold
+from bot.extract.dates import DateMention, resolve_weekdays, scan_dates
+from bot.extract.lexicons import FALLBACK, Lexicon, fold, load_lexicon
 from bot.models import EntityKind, MeetingReport, MeetingStatus, Mention
 
 MAX_EVIDENCE_CHARS = 400
+# words between a reporting verb and a day that still make it the statement's day
+STATEMENT_DAY_WORDS = 2
+_WORD = re.compile(r"\w+")
+# status groups whose cues are verbs about a meeting; "upcoming" lists also hold bare
+# auxiliaries and adjectives ("will", "next") that say nothing about one
+SPECIFIC_CUES = ("denied", "cancelled", "moved", "held")
+
+
+# characters of the text checked for the detected language's words
+UNREAD_SAMPLE_CHARS = 400
+
+
+def fallback_applies(folded: str, lex: Lexicon, mentions: Sequence[Mention]) -> bool:
+    """Rule *unread language*: a lexicon without full coverage, or a full one that
+    finds none of its words in the text (a misjudged language)."""
+    if lex.partial:
+        return True
+    if not any(m.kind is EntityKind.ACTOR for m in mentions):
+        return False  # the report needs a tracked actor: no need to look further
+    sample = folded[:UNREAD_SAMPLE_CHARS]
+    # past-tense cues first: nearly every news text has one early, so the scan stops there
+    patterns = (lex.past, lex.negation, lex.reporting, lex.future, lex.meeting)
+    if any(_has(pattern, sample) for pattern in patterns):
+        return False
+    return not any(_has(pattern, sample) for pattern in lex.status.values())
 
 
 def unverified_meeting(
@@ -42,11 +86,12 @@ def unverified_meeting(
     known: Collection[tuple[str | None, date | None]] = (),
 ) -> MeetingReport | None:
     """The report of the first sentence naming a tracked actor with a venue or a day
-    that is still ahead, else of the first such sentence at all; meetings already
-    ``known`` (venue, day) are passed over."""
+    and a meeting cue, still ahead, else of the first such sentence at all; meetings
+    already ``known`` (venue, day) are passed over."""
+    generic = load_lexicon(FALLBACK)
     first: MeetingReport | None = None
     for start, end in sentences:
-        report = _sentence_report(text, start, end, mentions, lex, published)
+        report = _sentence_report(text, start, end, mentions, (lex, generic), published)
         if report is None or (report.venue, report.date) in known:
             continue
         if report.status is MeetingStatus.UPCOMING:
@@ -60,22 +105,29 @@ def _sentence_report(
     start: int,
     end: int,
     mentions: Sequence[Mention],
-    lex: Lexicon,
+    lexicons: tuple[Lexicon, Lexicon],
     published: date | None,
 ) -> MeetingReport | None:
+    lex = lexicons[0]
     here = [m for m in mentions if start <= m.start < end]
-    actors = [m.entity_id for m in here if m.kind is EntityKind.ACTOR]
+    actors = list(dict.fromkeys(m.entity_id for m in here if m.kind is EntityKind.ACTOR))
     if not actors:
         return None
     folded = fold(text[start:end])
-    if lex.non_talks is not None and lex.non_talks.search(folded):
+    if any(_has(x.non_talks, folded) for x in lexicons):
         return None  # sport, markets, weather: names together are no meeting
     venues = [m.entity_id for m in here if m.kind is EntityKind.VENUE]
     past = _past_only(folded, lex)
-    found = scan_dates(text[start:end], lex.key, published)
+    found = [
+        d
+        for d in scan_dates(text[start:end], lex.key, published)
+        if not statement_day(folded, d, lex)
+    ]
     direction = -1 if past else 1  # weekdays by tense, as the rules read them
     dated = [d for d in resolve_weekdays(found, published, direction) if d.date is not None]
     if not venues and not dated:
+        return None
+    if not meeting_evidence(folded, lexicons, bool(venues), bool(dated)):
         return None
     day = dated[0] if dated else None
     held = past
@@ -87,15 +139,61 @@ def _sentence_report(
         date_end=day.date_end if day else None,
         status=MeetingStatus.HELD if held else MeetingStatus.UPCOMING,
         tentative=True,
-        participants=tuple(dict.fromkeys(actors)),
+        participants=tuple(actors),
         when_text=day.text if day else None,
         evidence=text[start:end][:MAX_EVIDENCE_CHARS],
         understood=False,
     )
 
 
+def meeting_evidence(
+    folded: str, lexicons: tuple[Lexicon, Lexicon], venue: bool, day: bool
+) -> bool:
+    """Rule *meeting evidence*: a meeting word of either lexicon or a held, moved,
+    cancelled or denied cue, or a tracked venue together with a day."""
+    if venue and day:
+        return True
+    for lex in lexicons:
+        if _has(lex.meeting, folded):
+            return True
+        if any(_has(lex.status.get(group), folded) for group in SPECIFIC_CUES):
+            return True
+    return False
+
+
+def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
+    """The day a statement was made, not a meeting's: right after a reporting verb
+    ("said on Monday"), or right before one with no meeting word or status cue ahead of
+    it ("on Monday Peskov said", but not "talks on Monday, Peskov said")."""
+    if lex.reporting is None:
+        return False
+    for match in lex.reporting.finditer(folded):
+        if match.end() <= mention.start:
+            gap = folded[match.end() : mention.start]
+        elif mention.end <= match.start():
+            if _meeting_cue(folded[: mention.start], lex):
+                continue
+            gap = folded[mention.end : match.start()]
+        else:
+            continue
+        if len(_WORD.findall(gap)) <= STATEMENT_DAY_WORDS:
+            return True
+    return False
+
+
+def _meeting_cue(text: str, lex: Lexicon) -> bool:
+    return _has(lex.meeting, text) or any(_has(p, text) for p in lex.status.values())
+
+
+def _has(pattern: re.Pattern[str] | None, text: str) -> bool:
+    return pattern is not None and pattern.search(text) is not None
+
+
 def _past_only(sentence: str, lex: Lexicon) -> bool:
-    """The sentence has past-tense cues and no future ones (lexicons with tense only)."""
+    """The sentence has past-tense cues and no future ones (lexicons with tense only);
+    a purpose phrase ("arrived on Tuesday to meet Putin") puts the meeting ahead."""
     if lex.past is None or lex.future is None:
         return False
-    return lex.past.search(sentence) is not None and lex.future.search(sentence) is None
+    if lex.past.search(sentence) is None or lex.future.search(sentence) is not None:
+        return False
+    return lex.flags is None or all(kind != "purpose" for *_, kind in lex.flags.scan(sentence))

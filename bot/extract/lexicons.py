@@ -40,6 +40,7 @@ LIST_KEYS = (
     "modal",
     "deliberation",
     "habitual",
+    "purpose",
     "hedge",
     "confirm",
     "indefinite",
@@ -454,7 +455,7 @@ class Lexicon:
     # status cues, idioms, "originally", reaffirmations and indefinite phrases in one
     # regex (longest entry first); group "s<i>" is an entry of kind structure_kinds[i]
     structure: Combined | None
-    flags: Combined | None  # "originally", "reaffirm", "indefinite" and "habitual" phrases
+    flags: Combined | None  # "originally", "reaffirm", "indefinite", "habitual", "purpose"
     context: Combined | None  # meeting words, hedges, reporting verbs, official sources
     places: tuple[tuple[str, re.Pattern[str]], ...]
     # all place phrases at once (one non-capturing scan, like Combined), and per place
@@ -513,6 +514,7 @@ STRUCTURE_ORDER = (
     "originally",
     "indefinite",
     "habitual",
+    "purpose",
 )
 
 
@@ -779,7 +781,9 @@ def load_lexicon(language: str) -> Lexicon:
     structure_entries.extend((p, "idiom") for p in raw["idioms"])
     # these flags may overlap status cues ("was planned for"), so they get their own scan
     flag_entries = [
-        (p, key) for key in ("originally", "reaffirm", "indefinite", "habitual") for p in raw[key]
+        (p, key)
+        for key in ("originally", "reaffirm", "indefinite", "habitual", "purpose")
+        for p in raw[key]
     ]
     structure = combined(structure_entries, STRUCTURE_ORDER)
     flags = combined(flag_entries, STRUCTURE_ORDER)

@@ -305,12 +305,27 @@ def originally_planned(
 ) -> tuple[DateMention | None, list[DateMention]]:
     """Rule *originally planned*: in "originally planned for 1 February" / "statt am
     28. November" the day right after the phrase is the old one; any other day (after
-    it) is the new one. Returns the old day, if any, and the days left."""
+    it, or before it: "am Mittwoch und nicht wie ursprünglich geplant am Sonntag") is
+    the new one. Returns the old day, if any, and the days left."""
     first = [d for d in pick_dates(dates, None) if 0 <= d.start - origin <= 60][:1]
     if not first:
-        return None, dates
+        return _contrasted_before(dates, origin)
     old = first[0]
-    return old, [d for d in dates if d is not old and d.start > old.end]
+    return old, [d for d in dates if d is not old]
+
+
+def _contrasted_before(
+    dates: list[DateMention], origin: int
+) -> tuple[DateMention | None, list[DateMention]]:
+    """ "Resume on Wednesday, not on Sunday as originally planned" / "w środę, a nie w
+    niedzielę, jak pierwotnie planowano": with no day after the phrase, the day right
+    before it is the old one when another day precedes it (the new one)."""
+    days = [d for d in dates if d.date is not None or d.kind == WEEKDAY]
+    before = [d for d in days if d.end <= origin and origin - d.end <= 30]
+    if not before or before[-1] is days[0]:
+        return None, dates
+    old = before[-1]
+    return old, [d for d in dates if d is not old and d.end <= old.start]
 
 
 def first_planned_venue(

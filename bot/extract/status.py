@@ -145,11 +145,19 @@ def analyse_clause(
             direction=0,
             reporting=reporting,
         )
+    purpose_spans: list[tuple[int, int]] = []
     if lex.flags is not None:
-        for start, _, _, kind in lex.flags.scan(folded):
+        for start, end, _, kind in lex.flags.scan(folded):
             found.add(kind)
             if kind == "originally" and originally_at is None:
                 originally_at = start
+            elif kind == "purpose":
+                purpose_spans.append((start, end))
+    if purpose_spans and ("habitual" in found or _past_markers(text, lex, reporting) > 1):
+        # "flew to Miami for talks several times", "in recent weeks flew to Miami for
+        # talks": the journey is not the clause's only past marker, so it is long past
+        purpose_spans = []
+    winner = travel_to_meet(winner, kept, purpose_spans)
     reaffirm = "reaffirm" in found
     if "habitual" in found and winner is not None and winner.group == "held":
         # "will meet in Moscow, where they have met six times": the repeated past
@@ -177,7 +185,7 @@ def analyse_clause(
         originally=originally_at is not None,
         originally_at=originally_at,
         direction=(
-            _direction(text, lex, winner, reporting, meeting_spans)
+            _direction(text, lex, winner, reporting, meeting_spans, purpose_spans)
             if winner is None or (needs_tense() if callable(needs_tense) else needs_tense)
             else _CUE_DIRECTION.get(winner.group, 0)
         ),
@@ -299,6 +307,7 @@ def _direction(
     winner: Cue | None,
     reporting: tuple[tuple[int, int], ...],
     meeting_spans: tuple[tuple[int, int], ...] = (),
+    purpose_spans: list[tuple[int, int]] | None = None,
 ) -> int:
     reported_from = reported_clause(text, lex, meeting_spans)
 
@@ -307,8 +316,13 @@ def _direction(
             return False
         return all(span[1] <= r[0] or span[0] >= r[1] for r in reporting)
 
-    past = sum(1 for s in _scan(lex, "past", text) if outside_reporting(s))
-    future = sum(1 for s in _scan(lex, "future", text) if outside_reporting(s))
+    past_spans = [s for s in _scan(lex, "past", text) if outside_reporting(s)]
+    future_spans = [s for s in _scan(lex, "future", text) if outside_reporting(s)]
+    future_spans.extend(purpose_spans or ())  # "to meet" after a journey: the meeting is ahead
+    if winner is None and meeting_spans and (past_spans or future_spans):
+        return meeting_clause_tense(past_spans, future_spans, meeting_spans)
+    past = len(past_spans)
+    future = len(future_spans)
     if winner is not None:
         if winner.group == "held":
             past += 2
@@ -317,6 +331,59 @@ def _direction(
     if future > past:
         return 1
     if past > future:
+        return -1
+    return 0
+
+
+def _past_markers(text: str, lex: Lexicon, reporting: tuple[tuple[int, int], ...]) -> int:
+    """Past-tense cues outside reporting verbs ("said" dates the statement)."""
+    return sum(
+        1
+        for start, end in _scan(lex, "past", text)
+        if all(end <= r[0] or start >= r[1] for r in reporting)
+    )
+
+
+def travel_to_meet(
+    winner: Cue | None, kept: list[Cue], purpose: list[tuple[int, int]]
+) -> Cue | None:
+    """Rule *travel to meet*: a held cue (an arrival, a trip) followed by a purpose
+    phrase ("arrived in Moscow to meet Putin", "прибыл в Москву, чтобы встретиться",
+    "ist in Moskau eingetroffen, um Putin zu treffen") reports the journey, not the
+    meeting, which is still ahead of it. The held cue is set aside, and so is one inside
+    the purpose phrase ("kako bi razgovarali", so that they talk); another cue, or else
+    the day and the meeting clause's tense (the purpose phrase reads as future), decide."""
+    if winner is None or winner.group != "held":
+        return winner
+    if not any(start >= winner.end or start <= winner.start < end for start, end in purpose):
+        return winner  # neither a journey before a purpose phrase nor a verb inside one
+    others = [c for c in kept if c.group != "held"]
+    return max(others, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=None)
+
+
+def meeting_clause_tense(
+    past: list[tuple[int, int]],
+    future: list[tuple[int, int]],
+    meetings: tuple[tuple[int, int], ...],
+) -> int:
+    """Rule *meeting clause's tense*: with no status cue, the tense cue nearest the
+    clause's first meeting word decides, not the count of cues in the clause. "Trump
+    said last Thursday that they would hold talks": "would" belongs to the talks, "said
+    last Thursday" to the statement; "arrived on Monday to meet Putin": "to meet" is
+    the meeting's own verb. (The first meeting word: a later one may be another
+    meeting, "the meetings held on Saturday, a round that will go on until Sunday".)"""
+    m_start, m_end = meetings[0]
+
+    def distance(span: tuple[int, int]) -> int:
+        if span[0] < m_end and m_start < span[1]:
+            return 0
+        return min(abs(span[0] - m_end), abs(m_start - span[1]))
+
+    nearest_past = min(map(distance, past), default=None)
+    nearest_future = min(map(distance, future), default=None)
+    if nearest_future is not None and (nearest_past is None or nearest_future < nearest_past):
+        return 1
+    if nearest_past is not None and (nearest_future is None or nearest_past < nearest_future):
         return -1
     return 0
 
@@ -373,7 +440,13 @@ def new_times(
             )
         ):
             continue  # "planned for Wednesday, moved to 20 April": the planned day is old
-        marked = bool(before and before[-1] in targets) or bool(own and own[0] in targets)
+        marked = target_marked(
+            before,
+            own,
+            folded[mention.start : mention.end],
+            folded[mention.end : mention.end + 8],
+            targets,
+        )
         # "auf Mittwoch, 2. Dezember": a day in apposition to a marked one is new too
         marked = marked or bool(_APPOSITION.fullmatch(folded[max(0, marked_end) : mention.start]))
         if marked:
@@ -384,6 +457,28 @@ def new_times(
         # "moved from March 4 to March 9": the marked day is the new one
         return [mention for mention, marked in result if marked]
     return [mention for mention, _ in result]
+
+
+def target_marked(
+    before: list[str], own: list[str], mention: str, after: str, targets: frozenset[str]
+) -> bool:
+    """Rule *target time*: a time marked as the new one - by a target preposition right
+    before it ("na 5 lutego", "to March 9"), or with one short article between ("auf den
+    10. März", "go dtí an 10 Márta"), or by a target case ending or postposition
+    written ``-X`` in the lexicon ("március 10-re", "10 Mart'a", "3月10日に", "10일로",
+    "10. märtsile"): the expression's last word ends with it, or it follows directly."""
+    if before and before[-1] in targets:
+        return True
+    if len(before) >= 2 and before[-2] in targets and len(before[-1]) <= 3:
+        return True
+    if own and own[0] in targets:
+        return True
+    last = mention.rsplit(None, 1)[-1] if mention.strip() else ""
+    return any(
+        target.startswith("-")
+        and (last.endswith(target[1:]) or after.startswith((target, target[1:])))
+        for target in targets
+    )
 
 
 def decide_status(

@@ -110,6 +110,7 @@ def hosts_meeting(
     return bool(
         governed(before, lex)
         or locative_case(folded, start, end, lex)
+        or locative_ending(folded, end, lex)
         or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
         or any(
             links.genitive_link.fullmatch(folded[c1:start])
@@ -118,6 +119,14 @@ def hosts_meeting(
         )
         or (previous_ok is not None and links.list_gap.match(folded[previous_ok[2] : start]))
     )
+
+
+def locative_ending(folded: str, end: int, lex: Lexicon) -> bool:
+    """Rule *postposition*: where words run together or the ending is written apart from
+    the name (Japanese "ジュネーブで", Korean "제네바에서", Georgian "ჟენევაში"), a locative
+    ending (lexicon ``locative_endings``) right after the place governs it too."""
+    after = folded[end : end + 6]
+    return bool(lex.locative_endings) and after.startswith(lex.locative_endings)
 
 
 def place_of_speaking(
