@@ -12,8 +12,9 @@ Public API
     * ``NotModified``  304 for our ``If-None-Match``/``If-Modified-Since``: do not parse
     * ``Unchanged``    200 with the same sha256 as last time: do not parse
     * ``Failed``       ``kind`` (``FetchErrorKind``), ``message``, ``status``, ``retry_after``
-``make_client(policy) -> httpx.AsyncClient``  a client with ``trust_env=False``
-    and the connect-time address guard of ``bot.ingest.netguard``.
+``make_client(policy, per_host=None, keepalive_seconds=5) -> httpx.AsyncClient``
+    a client with ``trust_env=False`` and the connect-time address guard of
+    ``bot.ingest.netguard``; ``per_host`` pools connections per host.
 
 Every redirect hop is checked with ``netguard.check_url_resolved`` before it is
 requested; the guarded transport checks the address actually dialled as well.
@@ -86,14 +87,30 @@ class FetchPolicy:
         return cls(**values)
 
 
-def make_client(policy: FetchPolicy, *, max_connections: int = 100) -> httpx.AsyncClient:
-    """The client ``fetch_feed`` expects: no proxies from the environment, guarded dials."""
+def make_client(
+    policy: FetchPolicy,
+    *,
+    max_connections: int = 100,
+    per_host: int | None = None,
+    keepalive_seconds: float = 5.0,
+    max_hosts: int = 512,
+) -> httpx.AsyncClient:
+    """The client ``fetch_feed`` expects: no proxies from the environment, guarded dials.
+
+    With ``per_host``, connections are pooled per host (at most ``per_host`` each, for
+    the ``max_hosts`` hosts used last) and kept alive ``keepalive_seconds``: the poller
+    sets that beyond its polling interval so a host's next poll reuses the connection.
+    """
     transport = netguard.guarded_transport(
         allow_private=policy.allow_private,
         resolver=policy.resolver,
         limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections // 2
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections // 2,
+            keepalive_expiry=keepalive_seconds,
         ),
+        per_host=per_host,
+        max_hosts=max_hosts,
     )
     return httpx.AsyncClient(
         transport=transport,
