@@ -140,6 +140,7 @@ class Pipeline:
         # database round trip that was a third of a 304 poll's CPU time).
         self._states: dict[str, FetchState] = {}
         self._states_loaded = False  # every stored state read once, in one query
+        self._loading = asyncio.Lock()
         self._reload: set[str] = set()  # feeds whose state failed to save: read it back
         # States of polls done with save_state=False, written together by flush_states.
         self._unsaved: dict[str, tuple[FetchState, datetime]] = {}
@@ -222,13 +223,14 @@ class Pipeline:
         state = self._states.get(feed_id)
         if state is not None:
             return state
-        if not self._states_loaded or feed_id in self._reload:
-            stored = await self.store.feeds.all()
-            for known, saved in stored.items():
-                if known not in self._states or known in self._reload:
-                    self._states[known] = saved
-            self._states_loaded = True
-            self._reload.clear()
+        async with self._loading:  # a round of thousands of feeds reads them once
+            if not self._states_loaded or feed_id in self._reload:
+                stored = await self.store.feeds.all()
+                for known, saved in stored.items():
+                    if known not in self._states or known in self._reload:
+                        self._states[known] = saved
+                self._states_loaded = True
+                self._reload.clear()
         return self._states.get(feed_id) or FetchState()
 
     async def _fetch(self, feed: FeedJob, *, force: bool) -> _Fetch | PollReport:

@@ -54,6 +54,10 @@ FEED_ACCEPT = (
 ACCEPT_ENCODING = "gzip, deflate, br"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
+# An unread response body up to this size is read to its end so the connection can be
+# reused; a longer or slower one gets the connection closed.
+DRAIN_BYTES = 64 * 1024
+DRAIN_SECONDS = 0.5
 
 
 # --------------------------------------------------------------------------- policy
@@ -267,6 +271,23 @@ def _headers(response: httpx.Response) -> dict[str, str]:
     return merged
 
 
+async def _release(response: httpx.Response) -> None:
+    """Close the response, first reading a short unread body (a 304's, an error page's,
+    a redirect's) to its end: httpcore closes a connection whose response was not read
+    to the end, and then a host's next poll pays a new TCP (and TLS) connection."""
+    if not response.is_stream_consumed:
+        try:
+            async with asyncio.timeout(DRAIN_SECONDS):
+                drained = 0
+                async for chunk in response.aiter_raw():
+                    drained += len(chunk)
+                    if drained > DRAIN_BYTES:
+                        break  # a long body: closing the connection is cheaper
+        except (TimeoutError, httpx.HTTPError, httpx.StreamError):
+            pass  # the connection is closed below instead of reused
+    await response.aclose()
+
+
 async def _fetch_http(
     client: httpx.AsyncClient, url: str, state: FetchState, policy: FetchPolicy, now: datetime
 ) -> FetchResult:
@@ -351,7 +372,7 @@ async def _fetch_http(
                 cap=policy.max_body_bytes,
             )
         finally:
-            await response.aclose()
+            await _release(response)
     return Failed(
         FetchErrorKind.TOO_MANY_REDIRECTS,
         f"too many redirects (more than {policy.max_redirects})",
