@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 # New items extracted at once: batches run faster (see Extractor.extract_many), and one
 # of this size takes a few tens of milliseconds, so chat handlers are not held up.
 EXTRACT_BATCH = 16
+DATABASE_CONCURRENCY = 4  # well under the connection pool (5 + 10 overflow)
 
 Clock = Callable[[], datetime]
 
@@ -141,6 +142,10 @@ class Pipeline:
         self._states: dict[str, FetchState] = {}
         self._states_loaded = False  # every stored state read once, in one query
         self._loading = asyncio.Lock()
+        # Database calls of polls under way at once: a round of thousands of feeds would
+        # otherwise ask the connection pool for thousands of connections and time out
+        # (QueuePool limit) instead of waiting its turn; chats and delivery need some too.
+        self._database = asyncio.Semaphore(DATABASE_CONCURRENCY)
         self._reload: set[str] = set()  # feeds whose state failed to save: read it back
         # States of polls done with save_state=False, written together by flush_states.
         self._unsaved: dict[str, tuple[FetchState, datetime]] = {}
@@ -253,7 +258,8 @@ class Pipeline:
             if isinstance(parsed, Failed):
                 fetched.outcome = parsed
             else:
-                fetched.items = await self._unseen(feed, parsed.items, fetched.updated)
+                async with self._database:
+                    fetched.items = await self._unseen(feed, parsed.items, fetched.updated)
         return fetched
 
     async def _parse(self, feed: FeedJob, result: Fetched, now: datetime) -> ParsedFeed | Failed:
@@ -343,9 +349,10 @@ class Pipeline:
             or (self.backlog > timedelta(0) and item.published >= fetched.now - self.backlog)
         )
         try:
-            changes = await self.store.record_item(
-                feed.id, item, extraction.lang, extraction.meetings, fetched.now, alert=alert
-            )
+            async with self._database:
+                changes = await self.store.record_item(
+                    feed.id, item, extraction.lang, extraction.meetings, fetched.now, alert=alert
+                )
         except Exception as exc:
             # Storage failed part-way: the feed's validators are forgotten (PARSE
             # does that) so the next poll re-reads the body; what was recorded is
