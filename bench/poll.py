@@ -291,7 +291,7 @@ class NullSink:
         self.sent += 1
         return SentRef(target=target, message_id=str(self.sent))
 
-    async def mark_outdated(self, ref: Any, note: str) -> None:
+    async def mark_outdated(self, ref: Any, note: str, original: Any = None) -> None:
         return None
 
     async def stop(self) -> None:

@@ -135,6 +135,7 @@ class PollDispatcher:
         self._stopping = False
         self._warned_at: float | None = None
         self._check_late_at = 0.0
+        self._flushing: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         """Dispatch until ``stop``; then wait for the polls under way and flush."""
@@ -143,7 +144,7 @@ class PollDispatcher:
             now = self.monotonic()
             self._start_due(now)
             if now >= next_flush:
-                await self._flush()
+                self._start_flush()
                 next_flush = now + self.flush_seconds
             due = self.schedule.next_due()
             wait = next_flush - now if due is None else min(due - now, next_flush - now)
@@ -158,6 +159,8 @@ class PollDispatcher:
                 await self._wake.wait()  # due feeds wait for a free slot
         if self.running:
             await asyncio.wait(set(self.running))
+        if self._flushing is not None:
+            await self._flushing
         await self._flush()
 
     def stop(self) -> None:
@@ -186,6 +189,11 @@ class PollDispatcher:
             log.exception("poll of feed %s failed", job.id)
         finally:
             self.schedule.done(job, due, started)
+
+    def _start_flush(self) -> None:
+        """Flush beside the dispatching (a write may wait its turn), one at a time."""
+        if self.flush is not None and (self._flushing is None or self._flushing.done()):
+            self._flushing = asyncio.create_task(self._flush(), name="flush feed states")
 
     async def _flush(self) -> None:
         if self.flush is None:

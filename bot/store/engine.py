@@ -18,6 +18,7 @@ import asyncio
 import importlib.util
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 WRITE_MODE = "talkwatch_write"
+_WRITING: ContextVar[bool] = ContextVar("talkwatch_writing", default=False)
 
 
 # SQLAlchemy's default (synchronous) driver per database kind → the async one we use
@@ -152,13 +154,30 @@ class Database:
         self.busy_retries = busy_retries
         self.retry_base_seconds = retry_base_seconds
         self.busy_retried = 0  # how many times a busy database was retried (for health/tests)
+        self._write_turn = asyncio.Lock()
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     async def write(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        """Run ``work`` in one write transaction; all or nothing, retried while busy."""
+        """Run ``work`` in one write transaction; all or nothing, retried while busy.
+
+        This process's write transactions take turns (first come, first served) before
+        asking the database: SQLite lets one writer in at a time, and writers that wait
+        in its busy handler sleep up to 100 ms between tries, so under load they queued
+        for seconds (and timed out as "database is locked") while the lock sat free.
+        """
+        if _WRITING.get():  # a write started inside another write's work: same turn
+            return await self._write(work)
+        async with self._write_turn:
+            token = _WRITING.set(True)
+            try:
+                return await self._write(work)
+            finally:
+                _WRITING.reset(token)
+
+    async def _write(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         attempt = 0
         while True:
             try:
