@@ -397,6 +397,16 @@ def instrument(app: Any, probe: Probe) -> None:
         setattr(db, name, timed())
 
 
+def run_queue_seconds() -> float:
+    """Time the main thread (the event loop) was runnable but not running: how much
+    other processes held it back (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/thread-self/schedstat", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def write_config(directory: Path, ports: dict[str, int], feeds: int, hosts: int) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO_ROOT / "config" / "watchlist.yaml", directory / "watchlist.yaml")
@@ -483,7 +493,7 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
 
             profiler = cProfile.Profile()
             profiler.enable()
-        t0, cpu0 = time.monotonic(), cpu_seconds()
+        t0, cpu0, queued0 = time.monotonic(), cpu_seconds(), run_queue_seconds()
         print(f"  measuring from {warm_wall:.0f} s after start (pid {os.getpid()})", flush=True)
         per_minute = []
         for minute in range(args.minutes):
@@ -499,7 +509,7 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
                 f"CPU {share:.1%} of one core, peak RSS {peak_rss_mb():.0f} MB",
                 flush=True,
             )
-        t1, cpu1 = time.monotonic(), cpu_seconds()
+        t1, cpu1, queued1 = time.monotonic(), cpu_seconds(), run_queue_seconds()
         if profiler is not None:
             import pstats
 
@@ -569,6 +579,11 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
     )
     report.figure("polls per measured minute", ", ".join(str(p) for p in minute_polls))
     report.figure("CPU (this process)", f"{cpu:.1f} s = {share:.1%} of one core")
+    report.figure(
+        "event loop runnable but waiting for a core",
+        f"{queued1 - queued0:.1f} s = {(queued1 - queued0) / wall:.1%} of the window "
+        "(other processes on the machine; /proc/self/schedstat)",
+    )
     report.figure("CPU per 1,000 polls", f"{cpu / max(len(window), 1) * 1000:.2f} s")
     report.figure("per-minute CPU share", ", ".join(f"{s:.1%}" for _, _, s in per_minute))
     report.figure("peak RSS (ru_maxrss)", f"{peak:.0f} MB (now {current_rss_mb() or 0:.0f} MB)")

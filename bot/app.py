@@ -407,6 +407,10 @@ class BotApp:
         assert self.pipeline is not None
         loop = asyncio.get_running_loop()
         round_started = loop.time()
+        # Every feed's first poll right away, as one round whose new items are recorded
+        # in publication order across feeds (as `bot run --once` does): a backlog read
+        # at start tells the story in the order it happened, whichever server answers
+        # first ("moved to the 16th" never arrives before "to meet on the 12th").
         try:
             await self.first_round()
         except Exception:
@@ -467,13 +471,16 @@ class BotApp:
                 log.info("%s", summary)
         return reports
 
-    async def poll(self, job: FeedJob) -> PollReport:
+    async def poll(self, job: FeedJob, fetched: Callable[[], None] | None = None) -> PollReport:
         """One scheduled poll; a full cycle over every feed is summed up in one line.
 
         The feed's new state is written with others by the dispatcher's next flush."""
         assert self.pipeline is not None
-        report = await self.pipeline.poll(job, save_state=False)
+        report = await self.pipeline.poll(job, save_state=False, on_fetched=fetched)
         summary = self._cycle.add(report, len(self.jobs))
+        if summary and self.dispatcher is not None:
+            p95, worst = self.dispatcher.schedule.lag()
+            summary += f"; polls started late by {p95:.1f}s (p95), {worst:.1f}s at most"
         if summary:
             log.info("%s", summary)
         return report

@@ -151,18 +151,32 @@ class Pipeline:
         self._unsaved: dict[str, tuple[FetchState, datetime]] = {}
 
     async def poll(
-        self, feed: FeedJob, *, force: bool = False, save_state: bool = True
+        self,
+        feed: FeedJob,
+        *,
+        force: bool = False,
+        save_state: bool = True,
+        on_fetched: Callable[[], None] | None = None,
     ) -> PollReport:
         """Poll one feed once; never raises for feed or storage trouble (logs it).
 
         With ``save_state=False`` the feed's new state is kept for ``flush_states``,
         which writes the states of many polls in one transaction (the scheduler's
-        way: a 304 then costs no write transaction of its own).
+        way: a 304 then costs no write transaction of its own). ``on_fetched`` is called
+        once the fetch is over, before new items are recorded.
         """
-        return (await self.poll_many([feed], force=force, save_state=save_state))[0]
+        reports = await self.poll_many(
+            [feed], force=force, save_state=save_state, on_fetched=on_fetched
+        )
+        return reports[0]
 
     async def poll_many(
-        self, feeds: Sequence[FeedJob], *, force: bool = False, save_state: bool = True
+        self,
+        feeds: Sequence[FeedJob],
+        *,
+        force: bool = False,
+        save_state: bool = True,
+        on_fetched: Callable[[], None] | None = None,
     ) -> list[PollReport]:
         """Fetch feeds concurrently, then record their new items in publication order.
 
@@ -184,6 +198,8 @@ class Pipeline:
             fetches = await asyncio.gather(
                 *(self._fetch(feed, force=force) for feed in mine), return_exceptions=True
             )
+            if on_fetched is not None:
+                on_fetched()
             ready: list[_Fetch] = []
             for feed, fetched in zip(mine, fetches, strict=True):
                 if isinstance(fetched, BaseException):

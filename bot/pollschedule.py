@@ -110,12 +110,15 @@ class PollSchedule:
 
 
 class PollDispatcher:
-    """Runs the schedule: starts due polls, at most ``max_in_flight`` at once."""
+    """Runs the schedule: starts due polls, at most ``max_in_flight`` fetching at once.
+
+    ``poll(job, fetched)`` polls one feed and calls ``fetched()`` once its fetch is over
+    (before recording new items); a feed is never polled twice at once."""
 
     def __init__(
         self,
         schedule: PollSchedule,
-        poll: Callable[[FeedJob], Awaitable[object]],
+        poll: Callable[[FeedJob, Callable[[], None]], Awaitable[object]],
         *,
         max_in_flight: int,
         flush: Callable[[], Awaitable[object]] | None = None,
@@ -130,7 +133,8 @@ class PollDispatcher:
         self.flush_seconds = flush_seconds
         self.monotonic = monotonic
         self.late_after = late_after  # lag (s) worth a warning: more feeds than capacity
-        self.running: set[asyncio.Task[None]] = set()
+        self.running: set[asyncio.Task[None]] = set()  # polls under way
+        self.fetching = 0  # of which still fetching (bounded by max_in_flight)
         self._wake = asyncio.Event()
         self._stopping = False
         self._warned_at: float | None = None
@@ -169,7 +173,7 @@ class PollDispatcher:
         self._wake.set()
 
     def _start_due(self, now: float) -> None:
-        free = self.max_in_flight - len(self.running)
+        free = self.max_in_flight - self.fetching
         if free <= 0:
             return
         for job, due in self.schedule.take(now, free):
@@ -183,11 +187,25 @@ class PollDispatcher:
         self._wake.set()
 
     async def _poll_one(self, job: FeedJob, due: float, started: float) -> None:
+        self.fetching += 1
+        released = False
+
+        def fetched() -> None:
+            """The fetch is over: its slot may start another poll while this one waits
+            its turn to record new items (so a busy database delays only the feeds with
+            news, never the cadence of the others)."""
+            nonlocal released
+            if not released:
+                released = True
+                self.fetching -= 1
+                self._wake.set()
+
         try:
-            await self.poll(job)
+            await self.poll(job, fetched)
         except Exception:  # the pipeline logs feed trouble; anything else must not stop us
             log.exception("poll of feed %s failed", job.id)
         finally:
+            fetched()
             self.schedule.done(job, due, started)
 
     def _start_flush(self) -> None:

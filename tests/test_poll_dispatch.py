@@ -166,12 +166,12 @@ async def run_dispatcher(
     running: Counter[str] = Counter()
     overlap = 0
 
-    async def poll(job: FeedJob) -> PollReport:
+    async def poll(job: FeedJob, fetched: Callable[[], None]) -> PollReport:
         nonlocal overlap
         running[job.id] += 1
         overlap = max(overlap, running[job.id])
         try:
-            report = await pipeline.poll(job, save_state=False)
+            report = await pipeline.poll(job, save_state=False, on_fetched=fetched)
         finally:
             running[job.id] -= 1
         reports.append(report)
@@ -271,3 +271,32 @@ async def test_the_running_bot_polls_through_the_dispatcher_after_the_first_roun
     hits = [server.hits(f"/f{i}.xml") for i in range(3)]
     await asyncio.sleep(1.5)
     assert [server.hits(f"/f{i}.xml") for i in range(3)] == hits  # stopped for good
+
+
+async def test_a_slow_recording_delays_only_its_own_feed_not_the_others(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    # One slot for fetching; feed f0 gets a new item and recording it takes 2.5 s (a busy
+    # database): the other feeds' 304s go on at their cadence meanwhile.
+    urls = conditional_feeds(server, 4)
+    app = make_app(tmp_path, urls, interval=1)
+    await app.open()
+    try:
+        assert app.pipeline is not None and app.store is not None
+        await app.pipeline.poll_many(app.jobs, force=True)
+        news = ConditionalFeed(BODY.replace(b"a-1", b"a-0"))
+        news.update(BODY.replace(b"a-1", b"a-0-new"))
+        server.route("/f0.xml", news)
+        real_record = app.store.record_item
+
+        async def slow_record(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(2.5)
+            return await real_record(*args, **kwargs)
+
+        app.store.record_item = slow_record  # type: ignore[method-assign]
+        reports, _, _ = await run_dispatcher(app, app.jobs, seconds=3.0, max_in_flight=1)
+        per_feed = Counter(r.feed_id for r in reports)
+        assert per_feed["f0"] <= 2
+        assert all(per_feed[f"f{i}"] >= 2 for i in (1, 2, 3)), per_feed
+    finally:
+        await app.close()
