@@ -308,9 +308,11 @@ class Pipeline:
         """New items, and known ones updated in place (their keys added to ``updated``)."""
         if not items:
             return []
-        hashes = await self.store.items.content_hashes(feed.id, [item.key for item in items])
-        link_keys = [item.link_key for item in items if item.key not in hashes and item.link_key]
-        seen_links = await self.store.items.seen_links(link_keys) if link_keys else set()
+        hashes, seen_links = await self.store.items.lookup(
+            feed.id,
+            [item.key for item in items],
+            {item.key: item.link_key for item in items if item.link_key},
+        )
         unhashed = {
             item.key: item.content_hash
             for item in items

@@ -141,6 +141,26 @@ class ItemStore:
 
         return await self.db.read(work)
 
+    async def lookup(
+        self, feed_id: str, keys: Iterable[str], link_keys: Mapping[str, str]
+    ) -> tuple[dict[str, str | None], set[str]]:
+        """In one read: ``content_hashes(feed_id, keys)``, and which of the link keys
+        (``link_keys``: item key → link key) of the items not seen yet were seen."""
+
+        async def work(conn: AsyncConnection) -> tuple[dict[str, str | None], set[str]]:
+            hashes: dict[str, str | None] = {}
+            for chunk in _chunks(keys):
+                rows = await conn.execute(_KEYS_AND_HASHES, {"feed_id": feed_id, "keys": chunk})
+                hashes.update((r[0], r[1]) for r in rows)
+            seen: set[str] = set()
+            unseen = (link for key, link in link_keys.items() if key not in hashes)
+            for chunk in _chunks(unseen):
+                rows = await conn.execute(_SEEN_LINKS, {"keys": chunk})
+                seen.update(r[0] for r in rows)
+            return hashes, seen
+
+        return await self.db.read(work)
+
     async def store_hashes(self, feed_id: str, hashes: Mapping[str, str]) -> None:
         """Record the content hash of items seen before hashes were kept (no re-examining)."""
         rows = [
