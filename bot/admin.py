@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from bot.models import ChatTarget, Message, Platform
-from bot.ports import ChatError, ChatPlatform
+from bot.ports import ChatError, ChatPlatform, Clock
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 class AdminChatError(ValueError):

@@ -24,7 +24,7 @@ import random
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -50,7 +50,7 @@ from bot.match import Matcher
 from bot.models import ChatTarget, IncomingCommand, Message, Platform
 from bot.pipeline import FeedJob, Pipeline, PollReport
 from bot.pollschedule import PollDispatcher, PollSchedule
-from bot.ports import ChatPlatform, FatalPlatformError, OutboxEntry
+from bot.ports import ChatPlatform, Clock, FatalPlatformError, OutboxEntry, utc_now
 from bot.store import OpenMode, StorageError, Store
 from bot.store.engine import is_busy
 from bot.store.errors import describe_storage_error, redacted_url
@@ -61,7 +61,6 @@ from bot.timeline import TimelineRules
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 CONSOLE_TARGET = ChatTarget(Platform.CONSOLE, "stdout")
 AGEING_INTERVAL_SECONDS = 600.0
 # Platforms redeliver within minutes (Slack retries for ~5 min); a week is ample.
@@ -71,10 +70,6 @@ PROBE_TIMEOUT_SECONDS = 10.0
 # host's next poll reuses it (servers may still close it sooner: then a new one is made).
 KEEPALIVE_MARGIN_SECONDS = 30.0
 STATE_FLUSH_SECONDS = 1.0  # feed states of the polls of the last second: one transaction
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -6,7 +6,7 @@ Pacing (per chat, per group, overall) is done by rescheduling rows
 kept: once a row of a chat is put off, the later rows of that chat in the same batch
 are put off to the same time (the Outbox also serves each chat head-of-line first).
 
-What each error class does (reliability notes, A4):
+What each error class does:
 
 * RateLimited   → retry at now + retry_after, attempt not counted
 * TransientError→ exponential backoff with jitter; after max_attempts → DEAD + error log
@@ -41,8 +41,9 @@ import random
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from bot.backoff import exponential_backoff
 from bot.config import DeliverySettings
 from bot.models import ChatTarget, Message, Platform, SentRef, Watchlist
 from bot.ports import (
@@ -50,6 +51,7 @@ from bot.ports import (
     ChatError,
     ChatMigratedError,
     ChatPlatform,
+    Clock,
     DeliveryState,
     FatalPlatformError,
     FormattingError,
@@ -59,12 +61,12 @@ from bot.ports import (
     RateLimited,
     SubscriptionRepository,
     TransientError,
+    utc_now,
 )
 from bot.render import render_change
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Renderer = Callable[[OutboxEntry, str, datetime], Message]
 # Told about every row parked as undelivered (e.g. to notify an admin chat).
 UndeliveredListener = Callable[[OutboxEntry, str], Awaitable[None]]
@@ -77,10 +79,6 @@ IN_FLIGHT_RECHECK = timedelta(milliseconds=200)
 # after the last moment a late answer could come, before an uncertain row is retried
 LATE_ANSWER_MARGIN_SECONDS = 1.0
 DEFAULT_RETRY_AFTER = 5.0
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------- pacing
@@ -595,10 +593,13 @@ class Delivery:
                 log.exception("mark_outdated failed for %s", previous.message_id)
 
     def backoff(self, attempts: int) -> timedelta:
-        """Exponential backoff with full jitter, capped: base·2^(n−1) · U(0.5, 1]."""
-        base = self.settings.retry_base_seconds * (2 ** max(attempts - 1, 0))
-        capped = min(base, self.settings.retry_max_seconds)
-        return timedelta(seconds=capped * (0.5 + 0.5 * self.rng.random()))
+        """Exponential backoff with jitter, capped (``bot.backoff.exponential_backoff``)."""
+        settings = self.settings
+        return timedelta(
+            seconds=exponential_backoff(
+                attempts, settings.retry_base_seconds, settings.retry_max_seconds, self.rng.random()
+            )
+        )
 
     async def _failed(
         self, platform: str, entry: OutboxEntry, exc: ChatError, target: ChatTarget, now: datetime

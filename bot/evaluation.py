@@ -1,6 +1,6 @@
 """Score predicted extractions against hand-labelled gold records (pure functions).
 
-Records are the JSON objects of the corpus format (see the project docs): ``id``,
+Records are JSON objects (docs/extraction.md, "Measuring"): ``id``,
 ``actors``, ``venues``, ``meetings`` (``venue``, ``date``, ``status``, ``tentative``…)
 and ``alert``. Scores are micro-averaged over articles, overall and per language.
 

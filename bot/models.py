@@ -29,7 +29,7 @@ class MeetingStatus(StrEnum):
     DENIED = "denied"
 
 
-# Statuses that make an article worth an alert on its own (SCHEMA.md `alert`).
+# Statuses that make an article worth an alert on its own (a labelled record's `alert`).
 ALERT_STATUSES = frozenset(
     {
         MeetingStatus.UPCOMING,

@@ -17,7 +17,8 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Protocol
 
 import httpx
 
@@ -28,8 +29,17 @@ from bot.ingest.limiter import FetchLimiter
 from bot.ingest.parsed import ParsedFeed, ParseError
 from bot.ingest.parseworker import ParseWorker
 from bot.ingest.results import Failed, Fetched, FetchErrorKind, FetchResult
-from bot.ingest.state import BackoffPolicy, FetchState, HealthSignal, Transition, next_state
+from bot.ingest.state import (
+    BackoffPolicy,
+    FetchState,
+    HealthSignal,
+    Transition,
+    backing_off,
+    first_poll,
+    next_state,
+)
 from bot.models import Article, Change, Extraction, FeedItem
+from bot.ports import Clock
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -39,7 +49,33 @@ log = logging.getLogger(__name__)
 EXTRACT_BATCH = 16
 DATABASE_CONCURRENCY = 4  # well under the connection pool (5 + 10 overflow)
 
-Clock = Callable[[], datetime]
+
+class ItemExtractor(Protocol):
+    """What ``record_arrival`` needs of an extractor (``bot.extract.Extractor`` or a stand-in)."""
+
+    def extract(
+        self, title: str, text: str, published: date | datetime | None, lang_hint: str | None = None
+    ) -> Extraction: ...
+
+
+async def record_new_item(
+    store: Store, extractor: ItemExtractor, item: FeedItem, now: datetime
+) -> list[Change]:
+    """One new item extracted and recorded at ``now``, alerts included (the poller's
+    last two stages, one item at a time). Returns the timeline changes it caused."""
+    extraction = extractor.extract(item.title, item.text, item.published.date(), item.lang_hint)
+    return await store.record_item(
+        item.feed_id, item, extraction.lang, list(extraction.meetings), now
+    )
+
+
+async def record_arrival(
+    store: Store, extractor: ItemExtractor, item: FeedItem, now: datetime
+) -> list[Change]:
+    """One item arriving at ``now`` on a simulated clock (``bot.replay``): the timeline is
+    aged to ``now``, then the item is recorded by ``record_new_item``."""
+    await store.record_ageing(now)
+    return await record_new_item(store, extractor, item, now)
 
 
 @dataclass(frozen=True)
@@ -257,14 +293,7 @@ class Pipeline:
     async def _fetch(self, feed: FeedJob, *, force: bool) -> _Fetch | PollReport:
         now = self.clock()
         state = await self._state_of(feed.id)
-        # The scheduler keeps the normal cadence; next_poll_at only matters while
-        # the feed is backing off after errors (or was told to wait by Retry-After).
-        if (
-            not force
-            and state.consecutive_errors
-            and state.next_poll_at is not None
-            and state.next_poll_at > now
-        ):
+        if not force and backing_off(state, now):
             return PollReport(feed.id, "skipped", error="backing off")
         async with self.limiter.slot(feed.url):
             result = await fetch_feed(self.client, feed.url, state, self.policy, now)
@@ -360,9 +389,8 @@ class Pipeline:
         if fetched.storage_error is not None:
             return  # this feed's remaining items wait for its next poll
         feed = fetched.feed
-        first_poll = fetched.state.items_seen == 0 and fetched.state.body_hash is None
         alert = (
-            not first_poll
+            not first_poll(fetched.state)
             or feed.alert_backlog
             or (self.backlog > timedelta(0) and item.published >= fetched.now - self.backlog)
         )
@@ -416,8 +444,7 @@ class Pipeline:
         outcome = fetched.outcome
         if fetched.storage_error is not None:
             outcome = Failed(FetchErrorKind.PARSE, fetched.storage_error, None, None, feed.url)
-        first_poll = state.items_seen == 0 and state.body_hash is None
-        if first_poll and not feed.alert_backlog and fetched.recorded:
+        if first_poll(state) and not feed.alert_backlog and fetched.recorded:
             log.info(
                 "feed %s: first poll, %d existing items recorded without alerts",
                 feed.id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -22,6 +22,15 @@ from bot.models import (
     SentRef,
     Subscription,
 )
+
+# What tells the time. Injected everywhere, so tests and replays set it; nothing reads
+# the wall clock except ``utc_now``, the default outside tests.
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
 
 # --------------------------------------------------------------------------- queries
 

@@ -7,8 +7,6 @@ escaping is built beside its adapter (``bot/chat/markup.py``).
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
 from urllib.parse import urlsplit
@@ -27,6 +25,7 @@ from bot.models import (
     TimeOfDay,
     Watchlist,
 )
+from bot.text import INVISIBLE_CHARS, clean_text
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -55,19 +54,8 @@ MAX_EVIDENCE_CHARS = 300
 MAX_LINKS = 5
 MAX_URL_CHARS = 2000
 
-# C0/C1 controls (except tab/newline), bidi overrides/isolates, zero-width and BOM.
-_UNSAFE_CHARS = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-)
 
 # --------------------------------------------------------------------------- text helpers
-
-
-def clean_text(text: str) -> str:
-    """Untrusted text → safe plain text (no controls, bidi overrides or lone surrogates)."""
-    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates → "?"
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return _UNSAFE_CHARS.sub("", text.replace("\t", " "))
 
 
 def utf16_len(text: str) -> int:
@@ -82,7 +70,7 @@ def safe_url(url: str | None) -> str | None:
     url = url.strip()
     if len(url) > MAX_URL_CHARS or any(ch.isspace() or ord(ch) < 32 for ch in url):
         return None
-    if _UNSAFE_CHARS.search(url):
+    if INVISIBLE_CHARS.search(url):
         return None
     try:
         parts = urlsplit(url)

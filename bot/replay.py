@@ -1,11 +1,11 @@
 """Replay an article archive through the real pipeline on a simulated clock.
 
 Articles are extracted (``bot.extract.Extractor``) and recorded into a temporary
-SQLite store in publication order, exactly as the poller would record them. A bare
-``published`` date arrives at 23:59 UTC of that day; each snapshot day D is taken at
-12:00 UTC, so it has seen every article published before D. Ageing (presumed held)
-is applied before every step. Articles without a publication date cannot be placed
-on the clock and are skipped (counted in ``Replay.skipped``).
+SQLite store in publication order by ``bot.pipeline.record_arrival``, as the poller
+records new items. A bare ``published`` date arrives at 23:59 UTC of that day; each
+snapshot day D is taken at 12:00 UTC, so it has seen every article published before D.
+Ageing (presumed held) is applied before every step. Articles without a publication
+date cannot be placed on the clock and are skipped (counted in ``Replay.skipped``).
 """
 
 from __future__ import annotations
@@ -16,21 +16,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bot.jsonl import InputError, iter_jsonl
-from bot.models import Change, Extraction, FeedItem, MeetingState, MeetingView, Watchlist
+from bot.models import Change, FeedItem, MeetingState, MeetingView, Watchlist
 from bot.timeline import DEFAULT_RULES, TimelineRules
+
+if TYPE_CHECKING:  # the pipeline imports httpx and the store; replay loads them when run
+    from bot.pipeline import ItemExtractor
 
 REPLAY_FEED = "replay"
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class ExtractorLike(Protocol):
-    def extract(
-        self, title: str, text: str, published: date | datetime | None, lang_hint: str | None = None
-    ) -> Extraction: ...
 
 
 @dataclass(frozen=True)
@@ -133,12 +130,13 @@ class Replay:
 async def replay(
     articles: Sequence[Article],
     days: Sequence[date],
-    extractor: ExtractorLike,
+    extractor: ItemExtractor,
     *,
     rules: TimelineRules = DEFAULT_RULES,
     workdir: Path | None = None,
 ) -> Replay:
     """Snapshots for each day in ``days`` (in the order given)."""
+    from bot.pipeline import record_arrival  # the stages are chained there
     from bot.store import Store
 
     result = Replay()
@@ -159,8 +157,6 @@ async def replay(
                 while pending and snapshot_time(pending[0]) < arrival:
                     day = pending.pop(0)
                     snaps[day] = await _snapshot(store, day)
-                await store.record_ageing(arrival)
-                extraction = extractor.extract(art.title, art.text, arrival.date(), art.lang)
                 item = FeedItem(
                     feed_id=REPLAY_FEED,
                     key=art.id,
@@ -171,9 +167,7 @@ async def replay(
                     outlet=urlsplit(art.url).hostname if art.url else None,
                     lang_hint=art.lang,
                 )
-                await store.record_item(
-                    REPLAY_FEED, item, extraction.lang, list(extraction.meetings), arrival
-                )
+                await record_arrival(store, extractor, item, arrival)
                 result.processed += 1
             for day in pending:
                 snaps[day] = await _snapshot(store, day)
@@ -230,7 +224,7 @@ def format_snapshot(snap: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def make_extractor(watchlist: Watchlist) -> ExtractorLike:
+def make_extractor(watchlist: Watchlist) -> ItemExtractor:
     from bot.extract import Extractor
 
     return Extractor(watchlist)

@@ -19,7 +19,8 @@ from bot.ingest.keys import content_key, link_key
 from bot.ingest.links import canonical_link
 from bot.ingest.parse import parse_feed
 from bot.ingest.parsed import ParseError
-from bot.ingest.text import clean_text, html_to_text
+from bot.ingest.text import html_to_text
+from bot.text import normalise_text
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
@@ -55,11 +56,11 @@ def parse(body: bytes, **kwargs: object) -> list:  # type: ignore[type-arg]
     ],
 )
 def test_clean_text_single_line(raw: str, expected: str) -> None:
-    assert clean_text(raw, single_line=True) == expected
+    assert normalise_text(raw, single_line=True) == expected
 
 
 def test_clean_text_keeps_paragraphs() -> None:
-    assert clean_text("one  two\n\n\n  three\r\nfour") == "one two\nthree\nfour"
+    assert normalise_text("one  two\n\n\n  three\r\nfour") == "one two\nthree\nfour"
 
 
 @pytest.mark.parametrize(
@@ -271,6 +272,9 @@ def test_bozo_feed_keeps_recovered_entries() -> None:
             {"Content-Type": "text/html"},
             "HTML",
         ),
+        # a page that starts at its <head>: the fetcher and the parser agree it is HTML
+        (b"<head><title>Sign in</title></head><body>x</body>", {}, "an HTML page"),
+        (b"\xef\xbb\xbf<!-- x --><html><body>Hi</body></html>", {}, "an HTML page"),
         (b"just some words, not markup", {}, "not a feed"),
         (b"\x00\x01\x02binary\xff\xfe", {}, "not a feed"),
         (b'{"hello": "world"}', {}, "items"),

@@ -18,7 +18,8 @@ from bot.chat.markup import console_text, slack_payload, telegram_html, telegram
 from bot.chat.slack import SLACK_MAX_MESSAGE_TEXT
 from bot.chat.telegram import TELEGRAM_MAX_TEXT
 from bot.models import Change, ChangeKind, MeetingStatus, Message, MessageLink
-from bot.render import clean_text, meeting_title, render_change, render_meeting, utf16_len
+from bot.render import meeting_title, render_change, render_meeting, utf16_len
+from bot.text import clean_text
 
 WL = watchlist()
 NOW = datetime(2026, 1, 30, 9, 0, tzinfo=UTC)

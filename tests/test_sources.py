@@ -37,7 +37,16 @@ from bot.config import PollingSettings
 from bot.ingest.fetch import FetchPolicy, fetch_feed, make_client, parse_retry_after
 from bot.ingest.limiter import FetchLimiter
 from bot.ingest.results import Failed, Fetched, FetchErrorKind, NotModified, Unchanged
-from bot.ingest.state import BackoffPolicy, FetchState, HealthSignal, backoff_delay, next_state
+from bot.ingest.state import (
+    BackoffPolicy,
+    FetchState,
+    HealthSignal,
+    backing_off,
+    backoff_delay,
+    first_poll,
+    forget_validators,
+    next_state,
+)
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 RSS = (
@@ -576,6 +585,39 @@ def test_permanent_redirect_counted_across_polls() -> None:
     plain = replace(moved, permanent_redirect=False)
     state = next_state(state, plain, NOW, interval=60, backoff=BackoffPolicy(), rand=0).state
     assert (state.moved_to, state.moved_count) == (None, 0)
+
+
+@pytest.mark.parametrize(
+    ("errors", "next_poll_in", "skipped"),
+    [
+        (0, 60.0, False),  # a healthy feed keeps the scheduler's cadence
+        (1, 60.0, True),  # failed and its backoff has not run out
+        (1, 0.0, False),  # the backoff ends now
+        (1, -1.0, False),
+        (3, None, False),  # no time was set
+    ],
+)
+def test_backing_off_skips_only_failed_feeds_still_waiting(
+    errors: int, next_poll_in: float | None, skipped: bool
+) -> None:
+    when = NOW + timedelta(seconds=next_poll_in) if next_poll_in is not None else None
+    state = FetchState(consecutive_errors=errors, next_poll_at=when)
+    assert backing_off(state, NOW) is skipped
+
+
+@pytest.mark.parametrize(
+    ("items_seen", "body_hash", "first"),
+    [(0, None, True), (0, "abc", False), (4, None, False), (4, "abc", False)],
+)
+def test_first_poll_is_a_feed_never_recorded(
+    items_seen: int, body_hash: str | None, first: bool
+) -> None:
+    assert first_poll(FetchState(items_seen=items_seen, body_hash=body_hash)) is first
+
+
+def test_forget_validators_keeps_the_rest() -> None:
+    state = FetchState(etag='"1"', last_modified="x", body_hash="h", items_seen=7)
+    assert forget_validators(state) == FetchState(items_seen=7)
 
 
 def test_state_round_trips_through_dict() -> None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.models import Message
-from bot.render import clean_text, safe_url, utf16_len
+from bot.render import safe_url, utf16_len
+from bot.text import clean_text
 
 # Block Kit's own format limits; each message's length budget comes from its adapter.
 SLACK_MAX_SECTION_TEXT = 3000

@@ -20,12 +20,11 @@ retry handlers are switched off: bot.delivery owns retries, so none are stacked.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import math
 import re
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -39,6 +38,7 @@ from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.backoff import retry_after_seconds
 from bot.chat.base import AdminCache, InboundDedup, MemoryDedup
 from bot.chat.markup import SLACK_MAX_BLOCKS, slack_payload, slack_plain
 from bot.commands import COMMANDS, Command, ParsedCommand, parse_command, parse_mention
@@ -110,23 +110,12 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
 def parse_retry_after(value: str | None, now: float) -> float:
-    """``Retry-After`` as seconds or an HTTP date; anything else → a safe default."""
-    if value is None:
+    """``Retry-After`` as seconds or an HTTP date (``bot.backoff.retry_after_seconds``);
+    anything unreadable → a safe default, a date already past → 0."""
+    seconds = retry_after_seconds(value, datetime.fromtimestamp(now, UTC))
+    if seconds is None:
         return DEFAULT_RETRY_AFTER
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if math.isfinite(seconds) and seconds >= 0:
-        return min(seconds, MAX_RETRY_AFTER)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return DEFAULT_RETRY_AFTER
-    if when.tzinfo is None:
-        return DEFAULT_RETRY_AFTER
-    return min(max(when.timestamp() - now, 0.0), MAX_RETRY_AFTER)
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def classify_error(exc: BaseException, now: float | None = None) -> ChatError:

@@ -65,10 +65,11 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.chat.base import AdminCache, InboundDedup, MemoryDedup
 from bot.chat.markup import telegram_html, telegram_plain
-from bot.commands import COMMANDS, parse_command, parse_mention
+from bot.commands import COMMANDS, ParsedCommand, parse_command, parse_mention
 from bot.commands.registry import Access, Command
 from bot.config import TelegramSettings
 from bot.models import (
+    AdminCheck,
     ChatTarget,
     ChatType,
     CommandStyle,
@@ -245,6 +246,22 @@ def _chat_type(kind: str) -> ChatType:
     if kind == TgChatType.CHANNEL:
         return ChatType.CHANNEL
     return ChatType.GROUP
+
+
+def _incoming(
+    chat: Chat, user_id: str, parsed: ParsedCommand, raw_text: str, admin_check: AdminCheck
+) -> IncomingCommand:
+    """A command as the core sees it, typed in ``chat`` or pressed on one of our buttons."""
+    return IncomingCommand(
+        target=ChatTarget(Platform.TELEGRAM, str(chat.id)),
+        user_id=user_id,
+        name=parsed.name,
+        args=parsed.args,
+        chat_type=_chat_type(chat.type),
+        raw_text=raw_text,
+        style=CommandStyle.UNDERSCORE,
+        admin_check=admin_check,
+    )
 
 
 class TelegramPlatform:
@@ -426,7 +443,8 @@ class TelegramPlatform:
             return web.Response(status=400)
         if update is None:
             return web.Response(status=400)
-        # Answer at once; the Application works through its queue (T15).
+        # Answer at once: Telegram holds back a chat's later updates while one is
+        # slow. The Application works through its queue.
         await self.application.update_queue.put(update)
         return web.Response(status=200)
 
@@ -482,15 +500,12 @@ class TelegramPlatform:
             return  # an unknown /word in a group is probably for another bot
         chat = message.chat
         user = message.from_user
-        cmd = IncomingCommand(
-            target=ChatTarget(Platform.TELEGRAM, str(chat.id)),
-            user_id=str(user.id) if user else f"chat:{chat.id}",
-            name=parsed.name,
-            args=parsed.args,
-            chat_type=_chat_type(chat.type),
-            raw_text=message.text,
-            style=CommandStyle.UNDERSCORE,
-            admin_check=lambda: self._is_admin(message),
+        cmd = _incoming(
+            chat,
+            str(user.id) if user else f"chat:{chat.id}",
+            parsed,
+            message.text,
+            lambda: self._is_admin(message),
         )
         reply = await self._on_command(cmd)
         await self._answer(cmd.target, reply)
@@ -504,15 +519,12 @@ class TelegramPlatform:
         if parsed is None:
             return
         chat, user_id = query.message.chat, query.from_user.id
-        cmd = IncomingCommand(
-            target=ChatTarget(Platform.TELEGRAM, str(chat.id)),
-            user_id=str(user_id),
-            name=parsed.name,
-            args=parsed.args,
-            chat_type=_chat_type(chat.type),
-            raw_text=query.data or "",
-            style=CommandStyle.UNDERSCORE,
-            admin_check=lambda: self._is_member_admin(chat, user_id),
+        cmd = _incoming(
+            chat,
+            str(user_id),
+            parsed,
+            query.data or "",
+            lambda: self._is_member_admin(chat, user_id),
         )
         reply = await self._on_command(cmd)
         if not reply.headline and not reply.lines:

@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.models import WatchEntity, Watchlist
-from bot.render import clean_text
+from bot.text import clean_text
 
 MAX_ARGS = 20  # more words than this is not a real request
 MAX_PHRASE_WORDS = 4  # longest alias in words ("Mar a Lago Palm Beach" is 4+)

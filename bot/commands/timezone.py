@@ -11,7 +11,8 @@ from bot.commands.names import suggest
 from bot.commands.registry import COMMANDS, Access
 from bot.commands.replies import MAX_ARG_CHARS, reply, timezone_of
 from bot.models import IncomingCommand, Message
-from bot.render import clean_text, shorten
+from bot.render import shorten
+from bot.text import clean_text
 
 
 @functools.cache

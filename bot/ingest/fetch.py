@@ -27,8 +27,7 @@ import hashlib
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -36,6 +35,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import brotli
 import httpx
 
+from bot.backoff import retry_after_seconds
 from bot.ingest import netguard
 from bot.ingest.decoders import UnsupportedEncodingError, decoder_for
 from bot.ingest.feedtemplate import FeedTemplateError, is_feed_template, render_feed_template
@@ -167,25 +167,12 @@ async def _read_body(response: httpx.Response, cap: int) -> bytes:
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """``Retry-After`` as seconds from ``now``: delta-seconds or an HTTP date.
+    """``Retry-After`` as seconds from ``now`` (``bot.backoff.retry_after_seconds``).
 
     Garbage, negative values and dates in the past give None (use default backoff).
     """
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(min(int(value), 10**9))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    seconds = (when - now).total_seconds()
-    return seconds if seconds > 0 else None
+    seconds = retry_after_seconds(value, now)
+    return None if seconds is None or seconds < 0 else min(seconds, 1e9)
 
 
 def body_hash(body: bytes) -> str:
@@ -288,6 +275,40 @@ async def _release(response: httpx.Response) -> None:
     await response.aclose()
 
 
+def _redirect_target(response: httpx.Response, current: str) -> str | Failed:
+    """Where a redirect points, or why it is not followed (no Location, https → http)."""
+    status = response.status_code
+    location = response.headers.get("location")
+    if not location:
+        return Failed(
+            FetchErrorKind.HTTP_STATUS, f"HTTP {status} without Location", status, url=current
+        )
+    target: str = urljoin(current, location.strip())
+    if current.lower().startswith("https:") and target.lower().startswith("http:"):
+        return Failed(
+            FetchErrorKind.BLOCKED, f"redirect from https to http ({target})", status, url=current
+        )
+    return target
+
+
+def _without_body(
+    status: int, headers: Mapping[str, str], current: str, now: datetime
+) -> NotModified | Failed | None:
+    """The outcome of a final response whose body is not read: 304, rate limits, errors."""
+    if status == 304:
+        return NotModified(current, headers.get("etag"), headers.get("last-modified"))
+    if status == 429 or (status == 503 and "retry-after" in headers):
+        retry = parse_retry_after(headers.get("retry-after"), now)
+        return Failed(FetchErrorKind.RATE_LIMITED, f"HTTP {status}", status, retry, url=current)
+    if status >= 400 or status < 200 or status == 204:
+        retry = parse_retry_after(headers.get("retry-after"), now)
+        kind = FetchErrorKind.HTTP_STATUS
+        if headers.get("cf-mitigated", "").lower() == "challenge":
+            kind = FetchErrorKind.NOT_A_FEED
+        return Failed(kind, f"HTTP {status}", status, retry, url=current)
+    return None
+
+
 async def _fetch_http(
     client: httpx.AsyncClient, url: str, state: FetchState, policy: FetchPolicy, now: datetime
 ) -> FetchResult:
@@ -325,39 +346,16 @@ async def _fetch_http(
         try:
             status = response.status_code
             if status in REDIRECT_STATUSES:
-                location = response.headers.get("location")
-                if not location:
-                    return Failed(
-                        FetchErrorKind.HTTP_STATUS,
-                        f"HTTP {status} without Location",
-                        status,
-                        url=current,
-                    )
-                target = urljoin(current, location.strip())
-                if current.lower().startswith("https:") and target.lower().startswith("http:"):
-                    return Failed(
-                        FetchErrorKind.BLOCKED,
-                        f"redirect from https to http ({target})",
-                        status,
-                        url=current,
-                    )
+                target = _redirect_target(response, current)
+                if isinstance(target, Failed):
+                    return target
                 permanent = permanent and status in PERMANENT_REDIRECTS
                 current = target
                 continue
             headers = _headers(response)
-            if status == 304:
-                return NotModified(current, headers.get("etag"), headers.get("last-modified"))
-            if status == 429 or (status == 503 and "retry-after" in headers):
-                retry = parse_retry_after(headers.get("retry-after"), now)
-                return Failed(
-                    FetchErrorKind.RATE_LIMITED, f"HTTP {status}", status, retry, url=current
-                )
-            if status >= 400 or status < 200 or status == 204:
-                retry = parse_retry_after(headers.get("retry-after"), now)
-                kind = FetchErrorKind.HTTP_STATUS
-                if headers.get("cf-mitigated", "").lower() == "challenge":
-                    kind = FetchErrorKind.NOT_A_FEED
-                return Failed(kind, f"HTTP {status}", status, retry, url=current)
+            answered = _without_body(status, headers, current, now)
+            if answered is not None:
+                return answered
             try:
                 body = await _read_body(response, policy.max_body_bytes)
             except _FetchError as exc:

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.ingest.keys import content_key, link_identity, link_key, short_hash
-from bot.ingest.text import clean_text
 from bot.models import FeedItem
+from bot.text import normalise_text
 
 MAX_GUID_CHARS = 2_048
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
@@ -28,9 +28,6 @@ def language_tag(value: Any) -> str | None:
         return None
     primary = value.strip().replace("_", "-").split("-", 1)[0].split(",", 1)[0].strip().lower()
     return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
-
-
-# --------------------------------------------------------------------------- items
 
 
 @dataclass(frozen=True)
@@ -124,5 +121,5 @@ def clean_guid(value: Any) -> str | None:
         value = str(value)
     if not isinstance(value, str):
         return None
-    guid = clean_text(value, single_line=True)[:MAX_GUID_CHARS]
+    guid = normalise_text(value, single_line=True)[:MAX_GUID_CHARS]
     return guid or None

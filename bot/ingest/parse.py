@@ -14,9 +14,9 @@ max_bytes=..., max_items=...) -> ParsedFeed``
 ``ParsedFeed``  ``items: tuple[FeedItem, ...]`` + ``diagnostics: ParseDiagnostics``
     (format, bozo flag and reason, entry count, items dropped, feed title, feed
     language).
-``clean_text(s)``, ``html_to_text(s)``, ``canonical_link(url)``, ``link_identity(url)``,
-``content_key(title, text)``, ``link_key(url)``  the normalisation helpers,
-    reusable by the store and the matcher.
+``html_to_text(s)`` (``text``), ``canonical_link(url)`` (``links``), ``link_identity(url)``,
+``content_key(title, text)``, ``link_key(url)`` (``keys``)  the normalisation helpers,
+    reusable by the store and the matcher; text is normalised by ``bot.text``.
 
 Normalisation
 -------------
@@ -46,8 +46,8 @@ from bot.ingest.items import language_tag
 from bot.ingest.jsonfeed import looks_like_json, parse_json
 from bot.ingest.links import canonical_link
 from bot.ingest.parsed import ParsedFeed, ParseError
-from bot.ingest.text import clean_text
 from bot.ingest.xmlfeed import parse_xml
+from bot.text import normalise_text
 
 DEFAULT_MAX_BYTES = 15 * 1024 * 1024
 DEFAULT_MAX_ITEMS = 1000
@@ -79,7 +79,7 @@ def parse_feed(
     if url and "content-location" not in hdrs and canonical_link(url):
         hdrs["content-location"] = url  # base for relative links
     now = now.astimezone(UTC)
-    outlet = clean_text(outlet, single_line=True) or None if outlet else None
+    outlet = normalise_text(outlet, single_line=True) or None if outlet else None
     lang = language_tag(lang)
     if looks_like_json(body, hdrs):
         return parse_json(

@@ -18,16 +18,20 @@ _CHALLENGE_MARKERS = (
 )
 
 
+def looks_like_html(body: bytes) -> bool:
+    """The document starts as an HTML page does (after a BOM, spaces and comments)."""
+    head = body[:4096]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    return bool(_HTML_START.match(head))
+
+
 def not_a_feed(body: bytes, headers: Mapping[str, str]) -> str | None:
     """Why the body is a web page rather than a feed, or None."""
     if headers.get("cf-mitigated", "").lower() == "challenge":
         return "anti-bot challenge page (cf-mitigated)"
-    head = body[:4096]
-    lowered = head.lower()
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
-    if _HTML_START.match(head):
-        if any(marker in lowered for marker in _CHALLENGE_MARKERS):
+    if looks_like_html(body):
+        if any(marker in body[:4096].lower() for marker in _CHALLENGE_MARKERS):
             return "anti-bot challenge page"
         return "HTML page instead of a feed"
     return None

@@ -1,6 +1,11 @@
 """Each feed's memory between polls and its state machine: when it is polled next,
 its backoff after errors, and its health ("failing" reported once, then "recovered").
 
+The transitions, each a named rule: ``after_success``, ``after_failure`` (which calls
+``forget_validators`` for a body that could not be parsed or stored), chosen by
+``next_state``; and the two questions the poller asks of a state: ``backing_off``
+(skip this scheduled poll) and ``first_poll`` (record the backlog without alerts).
+
 ``next_state(state, outcome, now, *, interval, backoff, rand, items_seen=None) -> Transition``
     Pure. The state after an outcome plus an optional ``HealthSignal``
     (``FAILING`` once after ``failing_after_errors`` errors in a row, ``RECOVERED``
@@ -22,7 +27,15 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from bot.ingest.results import Failed, Fetched, FetchErrorKind, FetchResult
+from bot.backoff import exponential_backoff
+from bot.ingest.results import (
+    Failed,
+    Fetched,
+    FetchErrorKind,
+    FetchResult,
+    NotModified,
+    Unchanged,
+)
 
 if TYPE_CHECKING:  # config imports pydantic; the state only needs the attribute names
     from bot.config import PollingSettings
@@ -106,10 +119,21 @@ def backoff_delay(errors: int, backoff: BackoffPolicy, rand: float) -> float:
     ``rand`` in [0, 1) is injected so tests are deterministic; the delay lies in
     [d/2, d) where d = min(max, base * 2**(errors-1)).
     """
-    exponent = min(max(errors - 1, 0), 30)
-    full = min(backoff.max_seconds, backoff.base_seconds * (2.0**exponent))
-    rand = min(max(rand, 0.0), 1.0)
-    return full / 2 + (full / 2) * rand
+    return exponential_backoff(errors, backoff.base_seconds, backoff.max_seconds, rand)
+
+
+def backing_off(state: FetchState, now: datetime) -> bool:
+    """A scheduled poll is skipped: the feed failed and its backoff (or the server's
+    Retry-After) has not run out. The scheduler keeps the normal cadence; ``next_poll_at``
+    only matters while the feed is backing off."""
+    return bool(
+        state.consecutive_errors and state.next_poll_at is not None and state.next_poll_at > now
+    )
+
+
+def first_poll(state: FetchState) -> bool:
+    """Nothing was ever recorded from this feed: its backlog is recorded without alerts."""
+    return state.items_seen == 0 and state.body_hash is None
 
 
 def next_state(
@@ -124,31 +148,63 @@ def next_state(
 ) -> Transition:
     """The feed's state after ``outcome`` (pure; ``rand`` in [0, 1) is the jitter)."""
     if isinstance(outcome, Failed):
-        errors = state.consecutive_errors + 1
-        delay = max(interval, backoff_delay(errors, backoff, rand))
-        if outcome.retry_after is not None:
-            delay = max(delay, outcome.retry_after)
-        delay = min(delay, max(backoff.max_seconds, interval))
-        signal = None
-        failing_reported = state.failing_reported
-        if errors >= backoff.failing_after_errors and not failing_reported:
-            signal = HealthSignal.FAILING
-            failing_reported = True
-        new = replace(
-            state,
-            consecutive_errors=errors,
-            last_status=outcome.status,
-            last_fetch_at=now,
-            first_fetch_at=state.first_fetch_at or now,
-            next_poll_at=now + timedelta(seconds=delay),
-            last_error=f"{outcome.kind}: {outcome.message}",
-            failing_reported=failing_reported,
-        )
-        if outcome.kind is FetchErrorKind.PARSE:
-            # Forget the validators so the next poll fetches and parses again.
-            new = replace(new, etag=None, last_modified=None, body_hash=None)
-        return Transition(new, signal, delay)
+        return after_failure(state, outcome, now, interval=interval, backoff=backoff, rand=rand)
+    return after_success(
+        state, outcome, now, interval=interval, backoff=backoff, rand=rand, items_seen=items_seen
+    )
 
+
+def after_failure(
+    state: FetchState,
+    outcome: Failed,
+    now: datetime,
+    *,
+    interval: float,
+    backoff: BackoffPolicy,
+    rand: float,
+) -> Transition:
+    """One more error in a row: back off (at least the interval, at least Retry-After, at
+    most the longest backoff), and signal FAILING once the streak reaches the threshold."""
+    errors = state.consecutive_errors + 1
+    delay = max(interval, backoff_delay(errors, backoff, rand))
+    if outcome.retry_after is not None:
+        delay = max(delay, outcome.retry_after)
+    delay = min(delay, max(backoff.max_seconds, interval))
+    failing = errors >= backoff.failing_after_errors and not state.failing_reported
+    new = replace(
+        state,
+        consecutive_errors=errors,
+        last_status=outcome.status,
+        last_fetch_at=now,
+        first_fetch_at=state.first_fetch_at or now,
+        next_poll_at=now + timedelta(seconds=delay),
+        last_error=f"{outcome.kind}: {outcome.message}",
+        failing_reported=state.failing_reported or failing,
+    )
+    if outcome.kind is FetchErrorKind.PARSE:
+        new = forget_validators(new)
+    return Transition(new, HealthSignal.FAILING if failing else None, delay)
+
+
+def forget_validators(state: FetchState) -> FetchState:
+    """After a body that could not be parsed or stored: the next poll fetches and parses
+    it again (no conditional GET, no "unchanged" by hash)."""
+    return replace(state, etag=None, last_modified=None, body_hash=None)
+
+
+def after_success(
+    state: FetchState,
+    outcome: Fetched | NotModified | Unchanged,
+    now: datetime,
+    *,
+    interval: float,
+    backoff: BackoffPolicy,
+    rand: float,
+    items_seen: int | None = None,
+) -> Transition:
+    """A poll that worked: the normal interval plus jitter, the error streak cleared,
+    RECOVERED once if the feed had been reported failing; a new body's validators and
+    hash remembered, and a permanent redirect counted (``moved_to``/``moved_count``)."""
     delay = interval + backoff.jitter_seconds * min(max(rand, 0.0), 1.0)
     signal = HealthSignal.RECOVERED if state.failing_reported else None
     new = replace(
@@ -164,17 +220,23 @@ def next_state(
         last_modified=outcome.last_modified or state.last_modified,
     )
     if isinstance(outcome, Fetched):
-        moved_to, moved_count = None, 0
-        if outcome.permanent_redirect:
-            moved_to = outcome.final_url
-            moved_count = state.moved_count + 1 if state.moved_to == moved_to else 1
-        new = replace(
-            new,
-            etag=outcome.etag,
-            last_modified=outcome.last_modified,
-            body_hash=outcome.body_hash,
-            items_seen=items_seen if items_seen is not None else state.items_seen,
-            moved_to=moved_to,
-            moved_count=moved_count,
-        )
+        new = _remember_body(new, state, outcome, items_seen)
     return Transition(new, signal, delay)
+
+
+def _remember_body(
+    new: FetchState, old: FetchState, outcome: Fetched, items_seen: int | None
+) -> FetchState:
+    moved_to, moved_count = None, 0
+    if outcome.permanent_redirect:
+        moved_to = outcome.final_url
+        moved_count = old.moved_count + 1 if old.moved_to == moved_to else 1
+    return replace(
+        new,
+        etag=outcome.etag,
+        last_modified=outcome.last_modified,
+        body_hash=outcome.body_hash,
+        items_seen=items_seen if items_seen is not None else old.items_seen,
+        moved_to=moved_to,
+        moved_count=moved_count,
+    )

@@ -1,27 +1,17 @@
-"""Feed text made plain: HTML to visible text, invisible characters removed, NFC,
-whitespace collapsed, length bounded."""
+"""Feed text made plain: HTML to visible text, then ``bot.text.normalise_text``
+(invisible characters removed, NFC, whitespace collapsed), length bounded."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from html.parser import HTMLParser
 
 from bot.ingest import feedprep
+from bot.text import normalise_text
 
 MAX_TITLE_CHARS = 1_000
 MAX_TEXT_CHARS = 50_000  # enough for any article summary; bounds matcher work
 
-# C0 (except \t \n \r), DEL, C1, zero-width, soft hyphen, bidi embeddings,
-# overrides and isolates, BOM, interlinear annotation and object replacement
-# characters, and lone surrogates.
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffc\ud800-\udfff]"
-)
-_SPACES = re.compile(r"[^\S\n]+")
-_NEWLINES = re.compile(r" *\n[\s]*")
-_ANY_SPACE = re.compile(r"\s+")
 # Tags in a field typed as plain text: it is really HTML (common in titles).
 # Entities alone do not count, so a literal "&amp;" in real plain text survives.
 _MARKUP_HINT = re.compile(r"<(?:[A-Za-z][A-Za-z0-9]*[\s/>]|/[A-Za-z]|!--)")
@@ -77,17 +67,6 @@ def html_to_text(value: str) -> str:
     return "".join(parser.parts)
 
 
-def clean_text(value: str, *, single_line: bool = False) -> str:
-    """Remove invisible/control characters, NFC, collapse whitespace."""
-    value = _INVISIBLE.sub("", value)
-    value = unicodedata.normalize("NFC", value)
-    if single_line:
-        return _ANY_SPACE.sub(" ", value).strip()
-    value = value.replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    value = _SPACES.sub(" ", value)
-    return _NEWLINES.sub("\n", value).strip()
-
-
 def to_text(value: str, content_type: str | None, limit: int, single_line: bool) -> str:
     if not value:
         return ""
@@ -97,7 +76,7 @@ def to_text(value: str, content_type: str | None, limit: int, single_line: bool)
     if is_html or _MARKUP_HINT.search(value):
         value = html_to_text(value)
     # A '<link>' quoted inside HTML content went through protect_links as well.
-    text = clean_text(feedprep.restore_link(value), single_line=single_line)
+    text = normalise_text(feedprep.restore_link(value), single_line=single_line)
     if len(text) > limit:
         text = text[:limit].rstrip() + "…"
     return text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 import io
-import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +14,7 @@ from bot.ingest import feedprep
 from bot.ingest.items import RawItem, build_items, clean_guid, language_tag
 from bot.ingest.links import canonical_link
 from bot.ingest.parsed import ParsedFeed, ParseDiagnostics, ParseError
+from bot.ingest.sniff import looks_like_html
 from bot.ingest.text import MAX_TEXT_CHARS, MAX_TITLE_CHARS, to_text
 
 # Items kept past the cap before feedparser runs: the cap counts usable items, and a
@@ -121,7 +121,7 @@ def parse_xml(
     reason = f"{type(exc).__name__}: {exc}"[:300] if bozo and exc is not None else None
     feed = result.get("feed") or {}
     if not entries and not version:
-        if _looks_like_html(body):
+        if looks_like_html(body):
             raise ParseError("an HTML page, not a feed")
         raise ParseError(f"not a feed ({reason or 'no RSS/Atom/RDF root element'})")
     raw_title = _field(feed, "title")
@@ -173,13 +173,6 @@ def parse_xml(
         feed_lang=feed_lang,
     )
     return ParsedFeed(tuple(built), diagnostics)
-
-
-_HTML_ROOT = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
-
-
-def _looks_like_html(body: bytes) -> bool:
-    return bool(_HTML_ROOT.match(body[:4096].lstrip(b"\xef\xbb\xbf")))
 
 
 def _from_struct(value: Any) -> datetime | None:
