@@ -275,13 +275,14 @@ class BotApp:
         if self.scheduler is not None and self.store is not None and self.failure is None:
             with contextlib.suppress(Exception):  # best effort: health then says "stopped"
                 await self.store.status.report(HEARTBEAT, False, "stopped", self.clock())
+        # Start no new poll, let the ones under way finish their transactions
+        # (cancelling one mid-write would leave its connection half-used), then stop.
         if self.scheduler is not None and self.scheduler.running:
-            # Start no new poll, let the ones under way finish their transactions
-            # (cancelling one mid-write would leave its connection half-used), then stop.
             self.scheduler.pause()
             async with self._status_lock:  # shutdown would cancel a tick mid-probe
                 pass
-            await self._stop_polling()
+        await self._stop_polling()
+        if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.delivery is not None:
             await self.delivery.stop()

@@ -245,8 +245,9 @@ async def test_overload_polls_every_feed_later_and_evenly_never_skipping(
         await app.close()
 
 
+@pytest.mark.parametrize("scheduler_shut_first", [False, True])
 async def test_the_running_bot_polls_through_the_dispatcher_after_the_first_round(
-    tmp_path: Path, server: FeedServer
+    tmp_path: Path, server: FeedServer, scheduler_shut_first: bool
 ) -> None:
     urls = conditional_feeds(server, 3)
     app = make_app(tmp_path, urls, interval=1)
@@ -266,11 +267,15 @@ async def test_the_running_bot_polls_through_the_dispatcher_after_the_first_roun
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+        if scheduler_shut_first:  # as an embedding program might: polling stops all the same
+            app.scheduler.shutdown(wait=False)
         await app.close()
     assert app.dispatcher is not None and not app.dispatcher.running
     hits = [server.hits(f"/f{i}.xml") for i in range(3)]
+    started = app.dispatcher.schedule.started
     await asyncio.sleep(1.5)
     assert [server.hits(f"/f{i}.xml") for i in range(3)] == hits  # stopped for good
+    assert app.dispatcher.schedule.started == started  # no poll even tried
 
 
 async def test_a_slow_recording_delays_only_its_own_feed_not_the_others(
