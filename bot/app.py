@@ -272,15 +272,16 @@ class BotApp:
             log.exception("pruning processed update ids failed")
 
     async def close(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.pause()
+            async with self._status_lock:  # shutdown would cancel a tick mid-probe
+                pass
+        # After the last status tick, which would otherwise write its heartbeat over this.
         if self.scheduler is not None and self.store is not None and self.failure is None:
             with contextlib.suppress(Exception):  # best effort: health then says "stopped"
                 await self.store.status.report(HEARTBEAT, False, "stopped", self.clock())
         # Start no new poll, let the ones under way finish their transactions
         # (cancelling one mid-write would leave its connection half-used), then stop.
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.pause()
-            async with self._status_lock:  # shutdown would cancel a tick mid-probe
-                pass
         await self._stop_polling()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
