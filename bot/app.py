@@ -22,13 +22,12 @@ import math
 import os
 import random
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import commands
@@ -50,6 +49,7 @@ from bot.ingest.state import BackoffPolicy, FetchState, HealthSignal
 from bot.match import Matcher
 from bot.models import ChatTarget, IncomingCommand, Message, Platform
 from bot.pipeline import FeedJob, Pipeline, PollReport
+from bot.pollschedule import PollDispatcher, PollSchedule
 from bot.ports import ChatPlatform, Clock, FatalPlatformError, OutboxEntry, utc_now
 from bot.store import OpenMode, StorageError, Store
 from bot.store.engine import is_busy
@@ -66,6 +66,10 @@ AGEING_INTERVAL_SECONDS = 600.0
 # Platforms redeliver within minutes (Slack retries for ~5 min); a week is ample.
 UPDATE_ID_RETENTION = timedelta(days=7)
 PROBE_TIMEOUT_SECONDS = 10.0
+# A host's connection is kept open this long past the longest polling interval, so the
+# host's next poll reuses it (servers may still close it sooner: then a new one is made).
+KEEPALIVE_MARGIN_SECONDS = 30.0
+STATE_FLUSH_SECONDS = 1.0  # feed states of the polls of the last second: one transaction
 
 
 @dataclass
@@ -89,6 +93,9 @@ class BotApp:
         self.admin: AdminNotifier | None = None
         self.platforms: dict[str, ChatPlatform] = {}
         self.scheduler: AsyncIOScheduler | None = None
+        self.dispatcher: PollDispatcher | None = None
+        self._polling: asyncio.Task[None] | None = None
+        self._polling_stopped = False
         self.jobs: list[FeedJob] = self._feed_jobs()
         self.command_limiter = commands.CommandRateLimiter()
         self.identity_watch: IdentityWatch | None = None
@@ -130,7 +137,12 @@ class BotApp:
             self.store.db, self.options.database_url, identity
         )
         policy = FetchPolicy.from_settings(settings.polling)
-        self.client = make_client(policy)
+        longest = max((job.interval for job in self.jobs), default=0.0)
+        self.client = make_client(
+            policy,
+            per_host=settings.polling.max_per_host,
+            keepalive_seconds=longest + settings.polling.jitter_seconds + KEEPALIVE_MARGIN_SECONDS,
+        )
         matcher = Matcher(self.config.watchlist)
         extractor = Extractor(self.config.watchlist, matcher)
         self.pipeline = Pipeline(
@@ -260,22 +272,18 @@ class BotApp:
             log.exception("pruning processed update ids failed")
 
     async def close(self) -> None:
-        if self.scheduler is not None and self.store is not None and self.failure is None:
-            with contextlib.suppress(Exception):  # best effort: health then says "stopped"
-                await self.store.status.report(HEARTBEAT, False, "stopped", self.clock())
         if self.scheduler is not None and self.scheduler.running:
-            # Start no new poll, let the ones under way finish their transactions
-            # (cancelling one mid-write would leave its connection half-used), then stop.
             self.scheduler.pause()
             async with self._status_lock:  # shutdown would cancel a tick mid-probe
                 pass
-            if self.pipeline is not None:
-                grace = self.config.settings.polling.fetch_deadline_seconds + 10
-                try:
-                    async with asyncio.timeout(grace):
-                        await self.pipeline.wait_idle()
-                except TimeoutError:
-                    log.warning("polls still running after %.0fs; stopping anyway", grace)
+        # After the last status tick, which would otherwise write its heartbeat over this.
+        if self.scheduler is not None and self.store is not None and self.failure is None:
+            with contextlib.suppress(Exception):  # best effort: health then says "stopped"
+                await self.store.status.report(HEARTBEAT, False, "stopped", self.clock())
+        # Start no new poll, let the ones under way finish their transactions
+        # (cancelling one mid-write would leave its connection half-used), then stop.
+        await self._stop_polling()
+        if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.delivery is not None:
             await self.delivery.stop()
@@ -339,6 +347,7 @@ class BotApp:
         await self.status_tick()
         assert self.scheduler is not None
         self.scheduler.start()
+        self._polling = asyncio.create_task(self._poll_forever(), name="polling")
         await self.delivery.start()
         log.info(
             "running: %d feeds, outputs: %s", len(self.jobs), ", ".join(sorted(self.platforms))
@@ -365,47 +374,8 @@ class BotApp:
                 log.exception("%s failed to start; alerts for it stay queued", name)
 
     def _schedule(self) -> None:
-        """First polls now, then every feed on its interval; upkeep and the status tick."""
-        assert self.pipeline is not None
+        """Upkeep and the status tick (polling has its own loop: ``_poll_forever``)."""
         self.scheduler = AsyncIOScheduler(timezone=UTC)
-        jitter = self.config.settings.polling.jitter_seconds
-        now = self.clock()
-        count = max(len(self.jobs), 1)
-        # Every feed's first poll right away, as one round whose new items are recorded
-        # in publication order across feeds (as `bot run --once` does): a backlog read
-        # at start tells the story in the order it happened, whichever server answers
-        # first ("moved to the 16th" never arrives before "to meet on the 12th").
-        self.scheduler.add_job(
-            self.first_round,
-            DateTrigger(timezone=UTC),  # the scheduler's own now: it runs on real time
-            id="first-round",
-            name="first poll of every feed",
-            misfire_grace_time=None,
-        )
-        for index, job in enumerate(self.jobs):
-            # Then the regular runs spread evenly over the interval. Started together,
-            # every feed would fire in the same few seconds of each round (jitter adds
-            # at most jitter_seconds): a burst that queues in the fetch limiter and the
-            # database and delays alerts by seconds.
-            phase = timedelta(seconds=job.interval * (1 + index / count))
-            self.scheduler.add_job(
-                self.poll,
-                IntervalTrigger(
-                    # APScheduler adds the jitter (0..j) after every run, from the
-                    # jittered time: shorten the base by j/2 so the mean period is
-                    # the configured interval.
-                    seconds=max(1.0, job.interval - min(jitter, job.interval) / 2),
-                    jitter=min(jitter, job.interval) or None,
-                    start_date=now + phase,
-                    timezone=UTC,
-                ),
-                args=[job],
-                id=f"poll:{job.id}",
-                name=f"poll {job.id}",
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=max(1, int(job.interval)),
-            )
         self.scheduler.add_job(
             self.maintain,
             IntervalTrigger(seconds=AGEING_INTERVAL_SECONDS, timezone=UTC),
@@ -423,6 +393,69 @@ class BotApp:
             coalesce=True,
         )
 
+    async def _poll_forever(self) -> None:
+        """The first round, then every feed on its interval until ``_stop_polling``.
+
+        One loop dispatches the due polls from an in-memory schedule (see
+        ``bot.pollschedule``) rather than one scheduler job per feed: no per-poll job
+        bookkeeping, the feed states of many polls written in one transaction, and
+        polls that exceed capacity start later instead of being skipped.
+        """
+        assert self.pipeline is not None
+        loop = asyncio.get_running_loop()
+        round_started = loop.time()
+        # Every feed's first poll right away, as one round whose new items are recorded
+        # in publication order across feeds (as `bot run --once` does): a backlog read
+        # at start tells the story in the order it happened, whichever server answers
+        # first ("moved to the 16th" never arrives before "to meet on the 12th").
+        try:
+            await self.first_round()
+        except Exception:
+            log.exception("the first poll round failed; polling goes on")
+        shortest = min((job.interval for job in self.jobs), default=0.0)
+        # Regular polls from one interval after the first round began, spread over
+        # that interval; never before the round ended (a long round shifts them later).
+        start = max(round_started + shortest, loop.time())
+        schedule = PollSchedule(
+            self.jobs,
+            start=start,
+            jitter=self.config.settings.polling.jitter_seconds,
+            rand=self.options.rng.random,
+        )
+        polling = self.config.settings.polling
+        self.dispatcher = PollDispatcher(
+            schedule,
+            self.poll,
+            max_in_flight=2 * polling.max_concurrency,
+            flush=self.pipeline.flush_states,
+            flush_seconds=STATE_FLUSH_SECONDS,
+            monotonic=loop.time,
+        )
+        if self._polling_stopped:
+            return
+        try:
+            await self.dispatcher.run()
+        except Exception as exc:  # a broken polling loop must stop the bot, not go quiet
+            log.exception("the polling loop failed")
+            self._fail(exc)
+
+    async def _stop_polling(self) -> None:
+        """Start no new poll; let those under way finish (within a grace period)."""
+        self._polling_stopped = True
+        if self.dispatcher is not None:
+            self.dispatcher.stop()
+        if self._polling is None:
+            return
+        grace = self.config.settings.polling.fetch_deadline_seconds + 10
+        try:
+            async with asyncio.timeout(grace):
+                await asyncio.shield(self._polling)
+        except TimeoutError:
+            log.warning("polls still running after %.0fs; stopping anyway", grace)
+            self._polling.cancel()
+        except Exception:
+            log.exception("polling stopped with an error")
+
     # ----------------------------------------------------------------- watching itself
 
     async def first_round(self) -> list[PollReport]:
@@ -435,11 +468,16 @@ class BotApp:
                 log.info("%s", summary)
         return reports
 
-    async def poll(self, job: FeedJob) -> PollReport:
-        """One scheduled poll; a full cycle over every feed is summed up in one line."""
+    async def poll(self, job: FeedJob, fetched: Callable[[], None] | None = None) -> PollReport:
+        """One scheduled poll; a full cycle over every feed is summed up in one line.
+
+        The feed's new state is written with others by the dispatcher's next flush."""
         assert self.pipeline is not None
-        report = await self.pipeline.poll(job)
+        report = await self.pipeline.poll(job, save_state=False, on_fetched=fetched)
         summary = self._cycle.add(report, len(self.jobs))
+        if summary and self.dispatcher is not None:
+            p95, worst = self.dispatcher.schedule.lag()
+            summary += f"; polls started late by {p95:.1f}s (p95), {worst:.1f}s at most"
         if summary:
             log.info("%s", summary)
         return report

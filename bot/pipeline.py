@@ -33,6 +33,7 @@ from bot.ingest.state import (
     BackoffPolicy,
     FetchState,
     HealthSignal,
+    Transition,
     backing_off,
     first_poll,
     next_state,
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 # New items extracted at once: batches run faster (see Extractor.extract_many), and one
 # of this size takes a few tens of milliseconds, so chat handlers are not held up.
 EXTRACT_BATCH = 16
+DATABASE_CONCURRENCY = 4  # well under the connection pool (5 + 10 overflow)
 
 
 class ItemExtractor(Protocol):
@@ -174,17 +176,50 @@ class Pipeline:
         # state, so the copy stays true and a poll need not read it back first (a
         # database round trip that was a third of a 304 poll's CPU time).
         self._states: dict[str, FetchState] = {}
+        self._states_loaded = False  # every stored state read once, in one query
+        self._loading = asyncio.Lock()
+        # Database calls of polls under way at once: a round of thousands of feeds would
+        # otherwise ask the connection pool for thousands of connections and time out
+        # (QueuePool limit) instead of waiting its turn; chats and delivery need some too.
+        self._database = asyncio.Semaphore(DATABASE_CONCURRENCY)
+        self._reload: set[str] = set()  # feeds whose state failed to save: read it back
+        # States of polls done with save_state=False, written together by flush_states.
+        self._unsaved: dict[str, tuple[FetchState, datetime]] = {}
 
-    async def poll(self, feed: FeedJob, *, force: bool = False) -> PollReport:
-        """Poll one feed once; never raises for feed or storage trouble (logs it)."""
-        return (await self.poll_many([feed], force=force))[0]
+    async def poll(
+        self,
+        feed: FeedJob,
+        *,
+        force: bool = False,
+        save_state: bool = True,
+        on_fetched: Callable[[], None] | None = None,
+    ) -> PollReport:
+        """Poll one feed once; never raises for feed or storage trouble (logs it).
 
-    async def poll_many(self, feeds: Sequence[FeedJob], *, force: bool = False) -> list[PollReport]:
+        With ``save_state=False`` the feed's new state is kept for ``flush_states``,
+        which writes the states of many polls in one transaction (the scheduler's
+        way: a 304 then costs no write transaction of its own). ``on_fetched`` is called
+        once the fetch is over, before new items are recorded.
+        """
+        reports = await self.poll_many(
+            [feed], force=force, save_state=save_state, on_fetched=on_fetched
+        )
+        return reports[0]
+
+    async def poll_many(
+        self,
+        feeds: Sequence[FeedJob],
+        *,
+        force: bool = False,
+        save_state: bool = True,
+        on_fetched: Callable[[], None] | None = None,
+    ) -> list[PollReport]:
         """Fetch feeds concurrently, then record their new items in publication order.
 
         One global order makes the timeline independent of which server answered
         first: "announced" is recorded before "moved" even when they come from
-        different feeds in the same pass.
+        different feeds in the same pass. The feeds' states are saved in one write
+        transaction at the end (or left for ``flush_states``).
         """
         busy = [feed for feed in feeds if feed.id in self._polling]
         mine = [feed for feed in feeds if feed.id not in self._polling]
@@ -199,6 +234,8 @@ class Pipeline:
             fetches = await asyncio.gather(
                 *(self._fetch(feed, force=force) for feed in mine), return_exceptions=True
             )
+            if on_fetched is not None:
+                on_fetched()
             ready: list[_Fetch] = []
             for feed, fetched in zip(mine, fetches, strict=True):
                 if isinstance(fetched, BaseException):
@@ -209,14 +246,7 @@ class Pipeline:
                 else:
                     ready.append(fetched)
             await self._ingest(ready)
-            for fetched in ready:
-                try:
-                    reports[fetched.feed.id] = await self._finish(fetched)
-                except Exception as exc:  # a storage outage must not kill the scheduler
-                    log.exception("saving the state of feed %s failed", fetched.feed.id)
-                    reports[fetched.feed.id] = PollReport(
-                        fetched.feed.id, "failed", error=f"{type(exc).__name__}: {exc}"
-                    )
+            reports.update(await self._finish_all(ready, save_state=save_state))
             return [reports[feed.id] for feed in feeds]
         finally:
             self._polling.difference_update(feed.id for feed in mine)
@@ -227,11 +257,42 @@ class Pipeline:
         """Return once no poll is under way (for a clean stop)."""
         await self._idle.wait()
 
+    async def flush_states(self) -> int:
+        """Write the states kept by polls with ``save_state=False``, in one transaction.
+
+        Returns how many were written; on a storage error they are kept for the next
+        flush (the copy in memory stays what the next poll uses) and 0 is returned.
+        """
+        if not self._unsaved:
+            return 0
+        pending, self._unsaved = self._unsaved, {}
+        try:
+            await self.store.feeds.save_many(pending)
+        except Exception:
+            log.exception("saving the state of %d feeds failed; retrying later", len(pending))
+            for feed_id, saved in pending.items():
+                self._unsaved.setdefault(feed_id, saved)  # a newer state wins
+            return 0
+        return len(pending)
+
+    async def _state_of(self, feed_id: str) -> FetchState:
+        """The feed's state: from memory, else every stored state read in one query."""
+        state = self._states.get(feed_id)
+        if state is not None:
+            return state
+        async with self._loading:  # a round of thousands of feeds reads them once
+            if not self._states_loaded or feed_id in self._reload:
+                stored = await self.store.feeds.all()
+                for known, saved in stored.items():
+                    if known not in self._states or known in self._reload:
+                        self._states[known] = saved
+                self._states_loaded = True
+                self._reload.clear()
+        return self._states.get(feed_id) or FetchState()
+
     async def _fetch(self, feed: FeedJob, *, force: bool) -> _Fetch | PollReport:
         now = self.clock()
-        state = self._states.get(feed.id)
-        if state is None:
-            state = await self.store.feeds.load(feed.id) or FetchState()
+        state = await self._state_of(feed.id)
         if not force and backing_off(state, now):
             return PollReport(feed.id, "skipped", error="backing off")
         async with self.limiter.slot(feed.url):
@@ -242,7 +303,8 @@ class Pipeline:
             if isinstance(parsed, Failed):
                 fetched.outcome = parsed
             else:
-                fetched.items = await self._unseen(feed, parsed.items, fetched.updated)
+                async with self._database:
+                    fetched.items = await self._unseen(feed, parsed.items, fetched.updated)
         return fetched
 
     async def _parse(self, feed: FeedJob, result: Fetched, now: datetime) -> ParsedFeed | Failed:
@@ -265,7 +327,8 @@ class Pipeline:
         return Failed(FetchErrorKind.PARSE, message, result.status, None, feed.url)
 
     async def close(self) -> None:
-        """Stop the parser process."""
+        """Save the states not yet written, stop the parser process."""
+        await self.flush_states()
         await self.parser.close()
 
     async def _unseen(
@@ -274,9 +337,11 @@ class Pipeline:
         """New items, and known ones updated in place (their keys added to ``updated``)."""
         if not items:
             return []
-        hashes = await self.store.items.content_hashes(feed.id, [item.key for item in items])
-        link_keys = [item.link_key for item in items if item.key not in hashes and item.link_key]
-        seen_links = await self.store.items.seen_links(link_keys) if link_keys else set()
+        hashes, seen_links = await self.store.items.lookup(
+            feed.id,
+            [item.key for item in items],
+            {item.key: item.link_key for item in items if item.link_key},
+        )
         unhashed = {
             item.key: item.content_hash
             for item in items
@@ -330,9 +395,10 @@ class Pipeline:
             or (self.backlog > timedelta(0) and item.published >= fetched.now - self.backlog)
         )
         try:
-            changes = await self.store.record_item(
-                feed.id, item, extraction.lang, extraction.meetings, fetched.now, alert=alert
-            )
+            async with self._database:
+                changes = await self.store.record_item(
+                    feed.id, item, extraction.lang, extraction.meetings, fetched.now, alert=alert
+                )
         except Exception as exc:
             # Storage failed part-way: the feed's validators are forgotten (PARSE
             # does that) so the next poll re-reads the body; what was recorded is
@@ -346,7 +412,34 @@ class Pipeline:
             fetched.recorded += 1
         fetched.changes.extend(changes)
 
-    async def _finish(self, fetched: _Fetch) -> PollReport:
+    async def _finish_all(
+        self, ready: Sequence[_Fetch], *, save_state: bool
+    ) -> dict[str, PollReport]:
+        """Each feed's new state and report; the states saved in one transaction."""
+        concluded = [(fetched, self._conclude(fetched)) for fetched in ready]
+        states = {
+            fetched.feed.id: (transition.state, fetched.now)
+            for fetched, (_, transition) in concluded
+        }
+        self._states.update((feed_id, state) for feed_id, (state, _) in states.items())
+        if not save_state:
+            self._unsaved.update(states)
+        elif states:
+            try:
+                await self.store.feeds.save_many(states)
+            except Exception as exc:  # a storage outage must not kill the scheduler
+                log.exception("saving the state of %d feeds failed", len(states))
+                self._reload.update(states)  # read back from the store next time
+                for feed_id in states:
+                    self._states.pop(feed_id, None)
+                error = f"{type(exc).__name__}: {exc}"
+                return {feed_id: PollReport(feed_id, "failed", error=error) for feed_id in states}
+        for fetched, (report, transition) in concluded:
+            self._announce(fetched.feed, report, transition)
+        return {report.feed_id: report for _, (report, _) in concluded}
+
+    def _conclude(self, fetched: _Fetch) -> tuple[PollReport, Transition]:
+        """The feed's next state after this poll, and the poll's report."""
         feed, state, now = fetched.feed, fetched.state, fetched.now
         outcome = fetched.outcome
         if fetched.storage_error is not None:
@@ -366,13 +459,15 @@ class Pipeline:
             rand=self.rng.random(),
             items_seen=state.items_seen + fetched.recorded,
         )
-        self._states.pop(feed.id, None)  # read back from the store if saving fails
-        await self.store.feeds.save(feed.id, transition.state, now)
-        self._states[feed.id] = transition.state
         report = PollReport(feed.id, _outcome_name(outcome), fetched.recorded, fetched.changes)
         report.updated_items = fetched.reexamined
         if isinstance(outcome, Failed):
             report.error = f"{outcome.kind}: {outcome.message}"
+        return report, transition
+
+    def _announce(self, feed: FeedJob, report: PollReport, transition: Transition) -> None:
+        """Log the outcome; tell the health listener (failing once, recovered once)."""
+        if report.error is not None:
             if transition.signal is HealthSignal.FAILING:
                 log.error(
                     "feed %s is failing (%d errors in a row, last: %s); retrying in %.0fs, "
@@ -392,7 +487,6 @@ class Pipeline:
             self.on_feed_health(feed.id, transition.signal, transition.state)
         if report.changes and self.on_changes is not None:
             self.on_changes(report.changes)
-        return report
 
     async def age(self) -> list[Change]:
         """Turn meetings whose day has passed into 'presumed held' (an alertable change)."""

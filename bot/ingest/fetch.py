@@ -12,8 +12,9 @@ Public API
     * ``NotModified``  304 for our ``If-None-Match``/``If-Modified-Since``: do not parse
     * ``Unchanged``    200 with the same sha256 as last time: do not parse
     * ``Failed``       ``kind`` (``FetchErrorKind``), ``message``, ``status``, ``retry_after``
-``make_client(policy) -> httpx.AsyncClient``  a client with ``trust_env=False``
-    and the connect-time address guard of ``bot.ingest.netguard``.
+``make_client(policy, per_host=None, keepalive_seconds=5) -> httpx.AsyncClient``
+    a client with ``trust_env=False`` and the connect-time address guard of
+    ``bot.ingest.netguard``; ``per_host`` pools connections per host.
 
 Every redirect hop is checked with ``netguard.check_url_resolved`` before it is
 requested; the guarded transport checks the address actually dialled as well.
@@ -53,6 +54,10 @@ FEED_ACCEPT = (
 ACCEPT_ENCODING = "gzip, deflate, br"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
+# An unread response body up to this size is read to its end so the connection can be
+# reused; a longer or slower one gets the connection closed.
+DRAIN_BYTES = 64 * 1024
+DRAIN_SECONDS = 0.5
 
 
 # --------------------------------------------------------------------------- policy
@@ -86,14 +91,30 @@ class FetchPolicy:
         return cls(**values)
 
 
-def make_client(policy: FetchPolicy, *, max_connections: int = 100) -> httpx.AsyncClient:
-    """The client ``fetch_feed`` expects: no proxies from the environment, guarded dials."""
+def make_client(
+    policy: FetchPolicy,
+    *,
+    max_connections: int = 100,
+    per_host: int | None = None,
+    keepalive_seconds: float = 5.0,
+    max_hosts: int = 512,
+) -> httpx.AsyncClient:
+    """The client ``fetch_feed`` expects: no proxies from the environment, guarded dials.
+
+    With ``per_host``, connections are pooled per host (at most ``per_host`` each, for
+    the ``max_hosts`` hosts used last) and kept alive ``keepalive_seconds``: the poller
+    sets that beyond its polling interval so a host's next poll reuses the connection.
+    """
     transport = netguard.guarded_transport(
         allow_private=policy.allow_private,
         resolver=policy.resolver,
         limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections // 2
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections // 2,
+            keepalive_expiry=keepalive_seconds,
         ),
+        per_host=per_host,
+        max_hosts=max_hosts,
     )
     return httpx.AsyncClient(
         transport=transport,
@@ -237,6 +258,23 @@ def _headers(response: httpx.Response) -> dict[str, str]:
     return merged
 
 
+async def _release(response: httpx.Response) -> None:
+    """Close the response, first reading a short unread body (a 304's, an error page's,
+    a redirect's) to its end: httpcore closes a connection whose response was not read
+    to the end, and then a host's next poll pays a new TCP (and TLS) connection."""
+    if not response.is_stream_consumed:
+        try:
+            async with asyncio.timeout(DRAIN_SECONDS):
+                drained = 0
+                async for chunk in response.aiter_raw():
+                    drained += len(chunk)
+                    if drained > DRAIN_BYTES:
+                        break  # a long body: closing the connection is cheaper
+        except (TimeoutError, httpx.HTTPError, httpx.StreamError):
+            pass  # the connection is closed below instead of reused
+    await response.aclose()
+
+
 def _redirect_target(response: httpx.Response, current: str) -> str | Failed:
     """Where a redirect points, or why it is not followed (no Location, https → http)."""
     status = response.status_code
@@ -332,7 +370,7 @@ async def _fetch_http(
                 cap=policy.max_body_bytes,
             )
         finally:
-            await response.aclose()
+            await _release(response)
     return Failed(
         FetchErrorKind.TOO_MANY_REDIRECTS,
         f"too many redirects (more than {policy.max_redirects})",

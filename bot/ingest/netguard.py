@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import itertools
 import re
 import socket
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -297,6 +299,68 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+Origin = tuple[bytes, bytes, int | None]  # scheme, host, port
+
+
+class HostPools:
+    """One small keep-alive pool per origin, the least recently used closed beyond
+    ``max_hosts``.
+
+    A single httpcore pool scans every connection it holds on each request and closes
+    idle ones once it holds more than its keep-alive limit, so with feeds spread over
+    many hosts nearly every poll paid a new TCP (and TLS) connection, however long the
+    keep-alive expiry. Per-host pools keep that scan to a host's own few connections,
+    and a connection can stay open from one poll of its host to the next.
+    """
+
+    def __init__(
+        self, make_pool: Callable[[], httpcore.AsyncConnectionPool], max_hosts: int
+    ) -> None:
+        self._make_pool = make_pool
+        self._max_hosts = max(1, max_hosts)
+        self._pools: OrderedDict[Origin, httpcore.AsyncConnectionPool] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._pools)
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        url = request.url
+        origin: Origin = (url.scheme.lower(), url.host.lower(), url.port)
+        pool = self._pools.get(origin)
+        if pool is None:
+            pool = self._pools[origin] = self._make_pool()
+            await self._close_surplus()
+        else:
+            self._pools.move_to_end(origin)
+        return await pool.handle_async_request(request)
+
+    async def _close_surplus(self) -> None:
+        """Close the least recently used pools with nothing under way, over the cap."""
+        surplus = len(self._pools) - self._max_hosts
+        if surplus <= 0:
+            return
+        idle = [
+            origin
+            for origin, pool in itertools.islice(self._pools.items(), len(self._pools) - 1)
+            if all(c.is_idle() or c.is_closed() for c in pool.connections)
+        ][:surplus]
+        closing = [self._pools.pop(origin) for origin in idle]
+        for pool in closing:
+            await pool.aclose()
+
+    async def aclose(self) -> None:
+        pools = list(self._pools.values())
+        self._pools.clear()
+        for pool in pools:
+            await pool.aclose()
+
+    async def __aenter__(self) -> HostPools:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
 class _GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(
         self,
@@ -306,20 +370,35 @@ class _GuardedTransport(httpx.AsyncHTTPTransport):
         limits: httpx.Limits,
         verify: bool,
         http2: bool,
+        per_host: int | None = None,
+        max_hosts: int = 512,
     ) -> None:
         super().__init__(verify=verify, trust_env=False, limits=limits, http2=http2)
         ssl_context = httpx.create_ssl_context(verify=verify, trust_env=False)
+        backend = GuardedNetworkBackend(allow_private=allow_private, resolver=resolver)
+
+        def make_pool(
+            connections: int | None, keepalive: int | None
+        ) -> httpcore.AsyncConnectionPool:
+            return httpcore.AsyncConnectionPool(
+                ssl_context=ssl_context,
+                max_connections=connections,
+                max_keepalive_connections=keepalive,
+                keepalive_expiry=limits.keepalive_expiry,
+                http1=True,
+                http2=http2,
+                network_backend=backend,
+            )
+
         # httpx has no public hook for the network backend; replacing the pool is
         # the documented httpcore way to supply one (httpx pinned <0.29).
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=True,
-            http2=http2,
-            network_backend=GuardedNetworkBackend(allow_private=allow_private, resolver=resolver),
-        )
+        if per_host is None:
+            self._pool = make_pool(limits.max_connections, limits.max_keepalive_connections)
+        else:
+            # httpx calls only handle_async_request and aclose on its pool
+            self._pool = HostPools(  # type: ignore[assignment]
+                lambda: make_pool(per_host, per_host), max_hosts
+            )
 
 
 def guarded_transport(
@@ -329,11 +408,16 @@ def guarded_transport(
     limits: httpx.Limits | None = None,
     verify: bool = True,
     http2: bool = False,
+    per_host: int | None = None,
+    max_hosts: int = 512,
 ) -> httpx.AsyncBaseTransport:
     """An httpx transport whose every connection passes the address policy.
 
     Use it as ``httpx.AsyncClient(transport=guarded_transport(...), trust_env=False)``;
     no proxy is ever used (a proxy would hide the real peer from the check).
+    With ``per_host``, connections are pooled per host (see ``HostPools``): at most
+    ``per_host`` to one host, kept alive for ``limits.keepalive_expiry`` seconds, for
+    the ``max_hosts`` hosts used last.
     """
     return _GuardedTransport(
         allow_private=allow_private,
@@ -341,4 +425,6 @@ def guarded_transport(
         limits=limits or httpx.Limits(max_connections=100, max_keepalive_connections=20),
         verify=verify,
         http2=http2,
+        per_host=per_host,
+        max_hosts=max_hosts,
     )

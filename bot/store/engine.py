@@ -20,6 +20,7 @@ import importlib.util
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 WRITE_MODE = "talkwatch_write"
+_WRITING: ContextVar[bool] = ContextVar("talkwatch_writing", default=False)
 
 
 # SQLAlchemy's default (synchronous) driver per database kind → the async one we use
@@ -187,7 +189,13 @@ class Database:
         return self.engine.dialect.name
 
     async def write(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        """Run ``work`` in one write transaction; all or nothing, retried while busy."""
+        """Run ``work`` in one write transaction; all or nothing, retried while busy.
+
+        This process's write transactions take turns (first come, first served) before
+        asking the database: SQLite lets one writer in at a time, and writers that wait
+        in its busy handler sleep up to 100 ms between tries, so under load they queued
+        for seconds (and timed out as "database is locked") while the lock sat free.
+        """
         attempt = 0
         while True:
             try:
@@ -234,11 +242,16 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def _writer_turn(self) -> AsyncIterator[None]:
-        if self._one_writer is None:
+        # A write started inside another write's work is in that write's turn already.
+        if self._one_writer is None or _WRITING.get():
             yield
             return
         async with self._one_writer:
-            yield
+            token = _WRITING.set(True)
+            try:
+                yield
+            finally:
+                _WRITING.reset(token)
 
     async def read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         async with self.engine.connect() as conn:
