@@ -338,8 +338,13 @@ def _last_token_forms(base: str, rules: tuple[tuple[str, str], ...]) -> set[str]
     return out
 
 
-def keys_for_alias(alias: str, alias_lang: str, entity: int) -> list[tuple[str, KeyInfo]]:
-    """All (normal-form key, KeyInfo) pairs one configured alias contributes."""
+def keys_for_alias(
+    alias: str, alias_lang: str, entity: int, *, spellings: bool = True
+) -> list[tuple[str, KeyInfo]]:
+    """All (normal-form key, KeyInfo) pairs one configured alias contributes.
+
+    ``spellings=False`` leaves out the spelling variants (Cyrillic transliterations of
+    a Latin name, Russian е as ie): for names listed in each language's own spelling."""
     base = normalize_phrase(alias)
     if not base:
         return []
@@ -354,21 +359,25 @@ def keys_for_alias(alias: str, alias_lang: str, entity: int) -> list[tuple[str, 
             keys.setdefault((key, mode, script), endings)
 
     add(base, Mode.FULL, Script.ANY)
-    for variant in _ie_variants(base):
+    ie_forms = _ie_variants(base) if spellings else {base}
+    for variant in ie_forms:
         add(variant, Mode.FULL, Script.ANY)
     cyr_forms: set[str] = set()
-    if latin:
+    if latin and spellings:
         cyr_forms = _cyrillic_variants(alias, base) - {base}
         for variant in cyr_forms:
             add(variant, Mode.FULL, Script.CYRILLIC)
     if declinable:
-        forms = [(base, Script.ANY)] + [(v, Script.ANY) for v in _ie_variants(base) - {base}]
+        forms = [(base, Script.ANY)] + [(v, Script.ANY) for v in ie_forms - {base}]
         forms += [(v, Script.CYRILLIC) for v in cyr_forms]
         for form, script in forms:
             last = form.rsplit(" ", 1)[-1]
             if last[-1] in _VOWELS and len(last) >= 4:
                 adjective = last.endswith(("ski", "tski", "ckii"))
                 add(form[:-1], Mode.STEM, script, ADJ_MASC_ENDINGS if adjective else None)
+            if last.endswith("ia") and len(last) >= 5:
+                # -ia/-ja/-ия names: Turcja -> Turcji, Турция -> Турции (ii folds to i)
+                add(form[:-1], Mode.EXACT, script)
             if script is Script.ANY:
                 for loc in _last_token_forms(form, _PL_LOCATIVE):
                     add(loc, Mode.EXACT, Script.LATIN)
