@@ -7,13 +7,16 @@ after a reporting verb and places offered as alternatives do not.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from bot.extract.lexicons import Lexicon, languages
+from bot.match.forms import LOCATIVE_ENDINGS
 from bot.match.gazetteer import country_of_zone, gazetteer, is_other_place
+from bot.match.normalize import normalize_phrase, normalize_token
 from bot.models import EntityKind, Mention, Watchlist
 
 if TYPE_CHECKING:
@@ -29,6 +32,7 @@ CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
 # its preposition), or a gazetteer city or country (see ``bot.match.gazetteer``).
 VENUE, PHRASE, CITY, COUNTRY = "venue", "phrase", "city", "country"
 Candidate = tuple[int, str, int, str]  # (start, venue id, end, kind)
+_APOSTROPHE_ENDING = re.compile(r"['’]([^\W\d_]{1,3})\b")
 COUNTRY_REACH = 32  # characters from a meeting word to a country that hosts it
 # Words a locative preposition may stand before the place it governs: four for a
 # watchlist venue ("in the Hungarian capital Budapest"); one for a gazetteer place
@@ -76,12 +80,14 @@ def sentence_venues(
     sentence, and a city beats its country ("in Ankara, Turkey").
     """
     rules = _HostRules(s, lex, reporting, cues, meeting_spans)
+    rules.mark_cases(m for m in s.mentions if m.kind is EntityKind.VENUE)
     candidates = _candidates(s, skip_to)
     kept = rules.kept(candidates)
     if not any(not is_other_place(k[1]) for k in kept):
-        others = gazetteer_candidates(s, lex, skip_to)
-        if others:
-            kept = rules.kept(sorted(candidates + others))
+        found = gazetteer_mentions(s, skip_to, lex)
+        if found:
+            rules.mark_cases(found)
+            kept = rules.kept(sorted(candidates + gazetteer_candidates(found)))
     return city_beats_country(other_places_only_alone(kept), lex)
 
 
@@ -98,6 +104,11 @@ class _HostRules:
     ) -> None:
         self.s, self.lex, self.reporting, self.cues = s, lex, reporting, cues
         self.meeting_spans = meeting_spans
+        self.case_marked: set[int] = set()  # starts of places in a locative case
+
+    def mark_cases(self, mentions: Iterable[Mention]) -> None:
+        text, lang = self.s.text, self.lex.key
+        self.case_marked.update(m.start for m in mentions if in_locative_case(m, text, lang))
 
     def kept(self, candidates: list[Candidate]) -> list[tuple[int, str, int]]:
         folded, lex = self.s.folded, self.lex
@@ -111,8 +122,12 @@ class _HostRules:
             if kind == PHRASE:
                 pass  # a place phrase includes its preposition
             elif kind == COUNTRY:
-                if not country_hosts_meeting(item, folded, lex, previous_ok, self.meeting_spans):
+                if not country_hosts_meeting(
+                    item, folded, lex, previous_ok, self.meeting_spans, start in self.case_marked
+                ):
                     continue
+            elif start in self.case_marked:
+                pass  # "Genevessä", "Ankara'da", "비슈케크에서": the case says "in"
             elif not hosts_meeting(
                 item,
                 before,
@@ -145,23 +160,49 @@ def _candidates(s: Sentence, skip_to: int) -> list[Candidate]:
     return raw
 
 
-def gazetteer_candidates(s: Sentence, lex: Lexicon, skip_to: int) -> list[Candidate]:
+def gazetteer_mentions(s: Sentence, skip_to: int, lex: Lexicon) -> list[Mention]:
     """Places of the gazetteer in the sentence (after the dateline), except where a
-    watchlist name stands ("Washington" is the watchlist's, not the state)."""
+    watchlist name stands ("Washington" is the watchlist's, not the state); offsets
+    into the whole text."""
     start = max(s.start, skip_to)
     if start >= s.end:
         return []
-    places = gazetteer(languages())
     taken = [(m.start, m.end) for m in s.mentions]
-    out: list[Candidate] = []
-    for m in places.find(s.text[start : s.end], lex.key):
+    out: list[Mention] = []
+    for m in gazetteer(languages()).find(s.text[start : s.end], lex.key):
         at, end = start + m.start, start + m.end
-        if any(t0 < end and at < t1 for t0, t1 in taken):
-            continue
+        if not any(t0 < end and at < t1 for t0, t1 in taken):
+            out.append(dataclasses.replace(m, start=at, end=end))
+    return out
+
+
+def gazetteer_candidates(found: list[Mention]) -> list[Candidate]:
+    places = gazetteer(languages())
+    out: list[Candidate] = []
+    for m in found:
         place = places.place(m.entity_id)
         kind = COUNTRY if place is not None and place.is_country else CITY
-        out.append((at, m.entity_id, end, kind))
+        out.append((m.start, m.entity_id, m.end, kind))
     return out
+
+
+def in_locative_case(mention: Mention, text: str, lang: str) -> bool:
+    """Rule *locative case*: in languages that say "in" with an ending (Finnish
+    Floridassa, Hungarian Ankarában, Korean 비슈케크에서, Turkish Ankara'da), the
+    ending after the name (bot.match.forms.LOCATIVE_ENDINGS) governs it like a
+    preposition; Chinese 在 before it, Japanese で after it, likewise."""
+    if lang == "zh":
+        return text[max(0, mention.start - 2) : mention.start].strip().endswith("在")
+    if lang == "ja":
+        return text.startswith("で", mention.end)
+    endings = LOCATIVE_ENDINGS.get(lang)
+    if endings is None:
+        return False
+    apostrophe = _APOSTROPHE_ENDING.match(text, mention.end)
+    if apostrophe is not None:  # Turkish: Ankara'da
+        return normalize_token(apostrophe.group(1)) in endings
+    surface, alias = normalize_token(mention.surface), normalize_phrase(mention.alias)
+    return surface.startswith(alias) and surface[len(alias) :] in endings - {""}
 
 
 def country_hosts_meeting(
@@ -170,6 +211,7 @@ def country_hosts_meeting(
     lex: Lexicon,
     previous_ok: tuple[int, str, int] | None,
     meeting_spans: list[tuple[int, int]],
+    case_marked: bool = False,
 ) -> bool:
     """Rule *country venue*: a country hosts a meeting only under a locative
     preposition ("in Turkey", "w Turcji") with a meeting word a few words away in the
@@ -183,7 +225,7 @@ def country_hosts_meeting(
     if previous_ok is not None and lex.connectives.list_gap.match(folded[previous_ok[2] : start]):
         return True
     before = folded[max(0, start - 60) : start]
-    return governed(before, lex, GAZETTEER_GOVERNED_WORDS) and near_meeting_word(
+    return (case_marked or governed(before, lex, GAZETTEER_GOVERNED_WORDS)) and near_meeting_word(
         start, end, folded, meeting_spans
     )
 
