@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from bot.extract.fallback import unverified_meeting
 from bot.extract.lexicons import fold, load_lexicon
@@ -29,7 +30,6 @@ from bot.extract.venues import (
     venue_countries,
 )
 from bot.langdetect import detect_language
-from bot.match import Matcher
 from bot.models import (
     ALERT_STATUSES,
     Article,
@@ -38,6 +38,9 @@ from bot.models import (
     Mention,
     Watchlist,
 )
+
+if TYPE_CHECKING:
+    from bot.match import Matcher
 
 __all__ = ["MAX_TEXT_CHARS", "MAX_TITLE_CHARS", "Article", "Extractor"]
 
@@ -86,7 +89,12 @@ class Extractor:
         max_text_chars: int = MAX_TEXT_CHARS,
     ) -> None:
         self._watchlist = watchlist
-        self._matcher = matcher if matcher is not None else Matcher(watchlist)
+        if matcher is None:
+            # imported here: the matcher reads the lexicons' title words from this package
+            from bot.match import Matcher
+
+            matcher = Matcher(watchlist)
+        self._matcher = matcher
         self._max_text = max_text_chars
         self._countries = venue_countries(watchlist)
 
