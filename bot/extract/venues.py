@@ -32,6 +32,8 @@ CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
 # its preposition), or a gazetteer city or country (see ``bot.match.gazetteer``).
 VENUE, PHRASE, CITY, COUNTRY = "venue", "phrase", "city", "country"
 Candidate = tuple[int, str, int, str]  # (start, venue id, end, kind)
+# Languages whose places can be governed by an ending or a particle (in_locative_case).
+CASE_MARKING_LANGS = frozenset({*LOCATIVE_ENDINGS, "zh", "ja"})
 _APOSTROPHE_ENDING = re.compile(r"['’]([^\W\d_]{1,3})\b")
 COUNTRY_REACH = 32  # characters from a meeting word to a country that hosts it
 # Words a locative preposition may stand before the place it governs: four for a
@@ -108,7 +110,8 @@ class _HostRules:
 
     def mark_cases(self, mentions: Iterable[Mention]) -> None:
         text, lang = self.s.text, self.lex.key
-        self.case_marked.update(m.start for m in mentions if in_locative_case(m, text, lang))
+        if lang in CASE_MARKING_LANGS:
+            self.case_marked.update(m.start for m in mentions if in_locative_case(m, text, lang))
 
     def kept(self, candidates: list[Candidate]) -> list[tuple[int, str, int]]:
         folded, lex = self.s.folded, self.lex
@@ -249,6 +252,8 @@ def city_beats_country(
 ) -> list[tuple[int, str, int]]:
     """Rule *city beats country*: "in Ankara, Turkey" and "in Muscat in Oman" name one
     venue, the city; a country stays when no city of it is named."""
+    if len(kept) < 2:
+        return kept
     others = [k for k in kept if is_other_place(k[1])]
     if len(others) < 2:
         return kept
