@@ -43,6 +43,8 @@ FOUND = [
     ("el", "Η συνάντηση θα γίνει στο Ισραήλ.", "other:Israel", "Ισραήλ"),
     ("ko", "회담은 비슈케크에서 열린다.", "other:Bishkek", "비슈케크에서"),
     ("zh", "会谈在圣彼得堡举行。", "other:Saint Petersburg", "圣彼得堡"),
+    ("ka", "შეხვედრა ანკარაში გაიმართა.", "other:Ankara", "ანკარაში"),
+    ("mt", "Il-laqgħa saret fl-Albanija.", "other:Albania", "Albanija"),
     ("sk", "Stretnutie sa konalo v New Yorku.", "other:New York", "New Yorku"),
     (
         "en",
@@ -71,7 +73,14 @@ def test_gazetteer_ids_are_english_names(places: Gazetteer) -> None:
 
 @pytest.mark.parametrize(
     ("name", "plausible"),
-    [("Ankara", True), ("앙카라", True), ("ANK", False), ("ankara", False), ("Ankara 2", False)],
+    [
+        ("Ankara", True),
+        ("앙카라", True),
+        ("ანკარა", True),
+        ("ANK", False),
+        ("ankara", False),
+        ("Ankara 2", False),
+    ],
 )
 def test_only_plausible_names_are_searched(name: str, plausible: bool) -> None:
     assert plausible_name(name) is plausible

@@ -64,6 +64,7 @@ _READABLE_SCRIPTS = (
     "HIRAGANA",
     "KATAKANA",
 )
+_LEADING_ARTICLE = re.compile(r"^(?:an|na|l|il|is|in|ir|it|id|iż|ix|l')[-\s](?=[A-ZÁ-ÞĊĠĦŻ])")
 _BRACKETS = re.compile(r"\s*\([^)]*\)")
 _NOT_A_NAME = re.compile(r"[\d,;/()\[\]]")
 
@@ -176,13 +177,16 @@ def _locales(languages: Iterable[str]) -> list[Locale]:
 
 def plausible_name(name: str) -> bool:
     """A place name worth searching for: no digits or lists, capitalised where its
-    script has capitals, not an all-capitals code (ANK, SPb counts as one), not too short."""
+    script has capitals (Georgian writes none), not an all-capitals code (ANK, SPb
+    counts as one), not too short."""
     if not name or _NOT_A_NAME.search(name):
         return False
     letters = [ch for ch in name if ch.isalpha()]
     if not letters:
         return False
-    cased = any(ch.isupper() or ch.islower() for ch in letters)
+    cased = not unicodedata.name(letters[0], "").startswith("GEORGIAN") and any(
+        ch.isupper() or ch.islower() for ch in letters
+    )
     if not cased:
         return len(letters) >= MIN_UNCASED_NAME
     if not letters[0].isupper() or len(letters) < MIN_CASED_NAME:
@@ -211,7 +215,11 @@ def one_name_per_spelling(names: Iterable[str], normal: dict[str, str]) -> tuple
 
 
 def _clean(name: str) -> str:
-    return _BRACKETS.sub("", name).strip()
+    """The name without a bracketed note, nor a leading article (Maltese "l-Albanija",
+    Irish "an Albáin")."""
+    name = _BRACKETS.sub("", name).strip()
+    article = _LEADING_ARTICLE.match(name)
+    return name[article.end() :] if article else name
 
 
 def _countries(locales: list[Locale]) -> list[Place]:
