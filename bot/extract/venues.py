@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from bot.extract.lexicons import Lexicon, languages
-from bot.match.forms import LOCATIVE_ENDINGS
+from bot.match.forms import LOCATIVE_AFTER, LOCATIVE_BEFORE, LOCATIVE_ENDINGS
 from bot.match.gazetteer import country_of_zone, gazetteer, is_other_place
 from bot.match.normalize import normalize_phrase, normalize_token
 from bot.models import EntityKind, Mention, Watchlist
@@ -33,7 +33,7 @@ CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
 VENUE, PHRASE, CITY, COUNTRY = "venue", "phrase", "city", "country"
 Candidate = tuple[int, str, int, str]  # (start, venue id, end, kind)
 # Languages whose places can be governed by an ending or a particle (in_locative_case).
-CASE_MARKING_LANGS = frozenset({*LOCATIVE_ENDINGS, "zh", "ja"})
+CASE_MARKING_LANGS = frozenset({*LOCATIVE_ENDINGS, *LOCATIVE_BEFORE, *LOCATIVE_AFTER})
 _APOSTROPHE_ENDING = re.compile(r"['’]([^\W\d_]{1,3})\b")
 COUNTRY_REACH = 32  # characters from a meeting word to a country that hosts it
 # Words a locative preposition may stand before the place it governs: four for a
@@ -193,11 +193,14 @@ def in_locative_case(mention: Mention, text: str, lang: str) -> bool:
     """Rule *locative case*: in languages that say "in" with an ending (Finnish
     Floridassa, Hungarian Ankarában, Korean 비슈케크에서, Turkish Ankara'da), the
     ending after the name (bot.match.forms.LOCATIVE_ENDINGS) governs it like a
-    preposition; Chinese 在 before it, Japanese で after it, likewise."""
-    if lang == "zh":
-        return text[max(0, mention.start - 2) : mention.start].strip().endswith("在")
-    if lang == "ja":
-        return text.startswith("で", mention.end)
+    preposition; so does a particle written without a space before or after it
+    (Chinese 在, Japanese で: LOCATIVE_BEFORE, LOCATIVE_AFTER)."""
+    before = LOCATIVE_BEFORE.get(lang)
+    if before is not None:
+        return text[max(0, mention.start - 2) : mention.start].strip()[-1:] in before
+    after = LOCATIVE_AFTER.get(lang)
+    if after is not None:
+        return text[mention.end : mention.end + 1] in after
     endings = LOCATIVE_ENDINGS.get(lang)
     if endings is None:
         return False

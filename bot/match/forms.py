@@ -158,6 +158,10 @@ LOCATIVE_ENDINGS = {
     lang: frozenset(_norm_ending(e) for e in raw.split())
     for lang, raw in _RAW_LOCATIVE_ENDINGS.items()
 }
+# Languages written without spaces mark "in/at" with a particle beside the name:
+# Chinese 在 before it (在圣彼得堡), Japanese で after it (アンカラで).
+LOCATIVE_BEFORE = {"zh": frozenset({"在"})}
+LOCATIVE_AFTER = {"ja": frozenset({"で"})}
 # Korean particles after a name (푸틴은, 모스크바에서, 위트코프와의).
 _RAW_KOREAN_ENDINGS = (
     "은 는 이 가 을 를 의 에 에서 에게 와 과 와의 과의 도 로 으로 에서의 이나 나 만 측 까지 부터 "
