@@ -27,6 +27,7 @@ SETTINGS_FILE = "settings.toml"
 FEEDS_FILE = "feeds.toml"
 WATCHLIST_FILE = "watchlist.yaml"
 
+
 class ConfigError(Exception):
     """A configuration problem, phrased for the person who edits the files."""
 

@@ -246,9 +246,7 @@ class ChatPlatform(Protocol):
         self, target: ChatTarget, message: Message, *, plain: bool = False
     ) -> SentRef: ...
 
-    async def mark_outdated(
-        self, ref: SentRef, note: str, original: Message | None = None
-    ) -> None:
+    async def mark_outdated(self, ref: SentRef, note: str, original: Message | None = None) -> None:
         """Edit an earlier alert to say it is outdated, keeping its words (``original``)."""
         ...
 

@@ -39,9 +39,7 @@ class ConsolePlatform:
         self.out.flush()
         return SentRef(target=target, message_id=message_id)
 
-    async def mark_outdated(
-        self, ref: SentRef, note: str, original: Message | None = None
-    ) -> None:
+    async def mark_outdated(self, ref: SentRef, note: str, original: Message | None = None) -> None:
         self.out.write(
             f"{RULE}\n(alert #{ref.message_id} to {ref.target.chat_id} is outdated: {note})\n"
         )

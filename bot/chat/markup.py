@@ -267,9 +267,7 @@ def slack_payload(message: Message, limit: int) -> SlackPayload:
     if links:
         blocks.append(_section("\n".join(links)))
     if message.footer and budget > 10:
-        blocks.append(
-            {"type": "context", "elements": [_mrkdwn(take(message.footer))]}
-        )
+        blocks.append({"type": "context", "elements": [_mrkdwn(take(message.footer))]})
     blocks = blocks[:SLACK_MAX_BLOCKS]
     while len(blocks) > 1 and sum(len(t) for t in _texts(blocks)) > limit:
         blocks.pop()  # belt and braces: the budget above should already hold

@@ -350,9 +350,7 @@ class SlackPlatform:
                 user = (await self.client.users_info(user=user_id)).get("user") or {}
                 if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
                     return True
-                channel = (await self.client.conversations_info(channel=channel_id)).get(
-                    "channel"
-                )
+                channel = (await self.client.conversations_info(channel=channel_id)).get("channel")
                 return bool(channel and channel.get("creator") == user_id)
             except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
                 log.warning("slack: cannot check admin rights (%s); treating as non-admin", exc)
@@ -467,9 +465,7 @@ class SlackPlatform:
         ref = SentRef(target=target, message_id=str(response.get("ts", "")))
         return ref
 
-    async def mark_outdated(
-        self, ref: SentRef, note: str, original: Message | None = None
-    ) -> None:
+    async def mark_outdated(self, ref: SentRef, note: str, original: Message | None = None) -> None:
         try:
             await self.client.chat_update(
                 channel=ref.target.chat_id,

@@ -338,9 +338,7 @@ class TelegramPlatform:
         app.add_handler(TypeHandler(Update, self._dedup_update), group=-1)
         messages = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
         for command in COMMANDS:
-            app.add_handler(
-                CommandHandler(command.name, self._on_command_update, filters=messages)
-            )
+            app.add_handler(CommandHandler(command.name, self._on_command_update, filters=messages))
         app.add_handler(
             MessageHandler(messages & filters.Regex(r"^/[A-Za-z0-9_-]"), self._on_command_update)
         )
@@ -601,9 +599,7 @@ class TelegramPlatform:
                 first = str(sent.message_id)
         return SentRef(target=target, message_id=first or "")
 
-    async def mark_outdated(
-        self, ref: SentRef, note: str, original: Message | None = None
-    ) -> None:
+    async def mark_outdated(self, ref: SentRef, note: str, original: Message | None = None) -> None:
         text = telegram_html(outdated_message(original, note), TELEGRAM_MAX_TEXT)[0]
         try:
             await self.application.bot.edit_message_text(

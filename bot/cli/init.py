@@ -36,7 +36,6 @@ async def run(args: argparse.Namespace) -> int:
     store, identity = await Store.open_checked(url, OpenMode.INIT)
     await store.close()
     print(
-        f"database {redacted_url(url)}: schema {identity.revision}, "
-        f"instance {identity.instance_id}"
+        f"database {redacted_url(url)}: schema {identity.revision}, instance {identity.instance_id}"
     )
     return 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING
@@ -23,7 +23,12 @@ from bot.extract.lexicons import fold, load_lexicon
 from bot.extract.merge import meeting_report, merge_statements
 from bot.extract.sentences import sentences_worth_reading
 from bot.extract.statements import Statement, sentence_statements
-from bot.extract.venues import governed, headline_venue
+from bot.extract.venues import (
+    countries_beaten_by_cities,
+    governed,
+    headline_venue,
+    venue_countries,
+)
 from bot.langdetect import detect_language
 from bot.models import (
     ALERT_STATUSES,
@@ -92,6 +97,7 @@ class Extractor:
             matcher = Matcher(watchlist)
         self._matcher = matcher
         self._max_text = max_text_chars
+        self._countries = venue_countries(watchlist)
 
     def extract(
         self,
@@ -109,7 +115,7 @@ class Extractor:
         test sentences, a feed whose language is trusted): no detection."""
         analysed, title_end = _compose(title[:MAX_TITLE_CHARS], text[: self._max_text])
         mentions = self._matcher.find(analysed, lang)
-        return _analyse(analysed, title_end, lang, mentions, _as_date(published))
+        return _analyse(analysed, title_end, lang, mentions, _as_date(published), self._countries)
 
     def extract_many(self, articles: Sequence[Article]) -> list[Extraction]:
         """:meth:`extract` for each article, in order, with identical results.
@@ -133,7 +139,13 @@ class Extractor:
         find = self._matcher.find
         mentions = {i: find(composed[i][0], langs[i]) for i in order}
         results = {
-            i: _analyse(*composed[i], langs[i], mentions[i], _as_date(articles[i].published))
+            i: _analyse(
+                *composed[i],
+                langs[i],
+                mentions[i],
+                _as_date(articles[i].published),
+                self._countries,
+            )
             for i in order
         }
         return [results[i] for i in range(len(articles))]
@@ -148,7 +160,12 @@ class Extractor:
 
 
 def _analyse(
-    analysed: str, title_end: int, lang: str, found: list[Mention], day: date | None
+    analysed: str,
+    title_end: int,
+    lang: str,
+    found: list[Mention],
+    day: date | None,
+    countries: Mapping[str, str],
 ) -> Extraction:
     """The extraction of one composed text whose language and mentions are known:
     the stages sentences -> clauses -> statements (with their venues, dates and
@@ -160,7 +177,7 @@ def _analyse(
     statements: list[Statement] = []
     for sentence in selection.sentences:
         statements.extend(sentence_statements(sentence, lex, day, len(statements)))
-    meetings = merge_statements(statements, day)
+    meetings = countries_beaten_by_cities(merge_statements(statements, day), countries)
     if selection.title_has_meeting_word:
         placed = [
             m

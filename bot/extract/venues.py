@@ -7,12 +7,17 @@ after a reporting verb and places offered as alternatives do not.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from bot.extract.lexicons import Lexicon
-from bot.models import EntityKind, Mention
+from bot.extract.lexicons import Lexicon, languages
+from bot.match.forms import LOCATIVE_AFTER, LOCATIVE_BEFORE, LOCATIVE_ENDINGS
+from bot.match.gazetteer import country_of_zone, gazetteer, is_other_place
+from bot.match.normalize import normalize_phrase, normalize_token
+from bot.models import EntityKind, Mention, Watchlist
 
 if TYPE_CHECKING:
     from bot.extract.merge import Meeting
@@ -23,6 +28,19 @@ _DATELINE = re.compile(
     r"(?:[\s,]+\d{4})?\s*(?:\([^)]{1,40}\))?\.?\s*(?:[-–—]+|/[^/]{1,20}/\.?)\s*"
 )
 CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
+# What kind of place a candidate is: a watchlist venue, a lexicon place phrase (with
+# its preposition), or a gazetteer city or country (see ``bot.match.gazetteer``).
+VENUE, PHRASE, CITY, COUNTRY = "venue", "phrase", "city", "country"
+Candidate = tuple[int, str, int, str]  # (start, venue id, end, kind)
+# Languages whose places can be governed by an ending or a particle (in_locative_case).
+CASE_MARKING_LANGS = frozenset({*LOCATIVE_ENDINGS, *LOCATIVE_BEFORE, *LOCATIVE_AFTER})
+_APOSTROPHE_ENDING = re.compile(r"['’]([^\W\d_]{1,3})\b")
+COUNTRY_REACH = 32  # characters from a meeting word to a country that hosts it
+# Words a locative preposition may stand before the place it governs: four for a
+# watchlist venue ("in the Hungarian capital Budapest"); one for a gazetteer place
+# ("in der Türkei", "в египетском Шарм-эль-Шейхе"), whose names are far more numerous.
+GOVERNED_WORDS = 4
+GAZETTEER_GOVERNED_WORDS = 1
 
 
 def place_phrases(folded: str, lex: Lexicon, start: int, end: int) -> list[tuple[int, str, int]]:
@@ -59,37 +77,196 @@ def sentence_venues(
     for its government ("Moscow's demand", "mediated by Washington"). A place named
     right after a reporting verb ("told journalists at the White House") is where
     somebody spoke, and a place after a modal ("could be in Switzerland") is only a
-    possibility. Named places outside the watchlist (lexicon ``places``) are used
-    only when no watchlist venue is in the sentence.
+    possibility. Places outside the watchlist (lexicon ``places`` and the gazetteer,
+    see ``bot.match.gazetteer``) are used only when no watchlist venue is in the
+    sentence, and a city beats its country ("in Ankara, Turkey").
     """
-    folded = s.folded
-    kept: list[tuple[int, str, int]] = []
-    previous_ok: tuple[int, str, int] | None = None
-    for start, key, end, phrase in _candidates(s, skip_to):
-        item = (start, key, end)
-        if any(k[0] <= start < k[2] for k in kept):
-            continue
-        before = folded[max(s.start, start - 60) : start]
-        if not (phrase or hosts_meeting(item, before, folded, lex, meeting_spans, previous_ok)):
-            continue
-        if place_of_speaking(start, reporting, cues) or alternative_place(end, before, folded, lex):
-            continue
-        kept.append(item)
-        previous_ok = item
-    return other_places_only_alone(kept)
+    rules = _HostRules(s, lex, reporting, cues, meeting_spans)
+    rules.mark_cases(m for m in s.mentions if m.kind is EntityKind.VENUE)
+    candidates = _candidates(s, skip_to)
+    kept = rules.kept(candidates)
+    if not any(not is_other_place(k[1]) for k in kept):
+        found = gazetteer_mentions(s, skip_to, lex)
+        if found:
+            rules.mark_cases(found)
+            kept = rules.kept(sorted(candidates + gazetteer_candidates(found)))
+    return city_beats_country(other_places_only_alone(kept), lex)
 
 
-def _candidates(s: Sentence, skip_to: int) -> list[tuple[int, str, int, bool]]:
-    """Watchlist venues and lexicon place phrases after the dateline, in order; the
-    flag marks a place phrase (which includes its preposition)."""
-    raw: list[tuple[int, str, int, bool]] = [
-        (m.start, m.entity_id, m.end, False)
+class _HostRules:
+    """The rules a candidate place passes to host the sentence's meeting."""
+
+    def __init__(
+        self,
+        s: Sentence,
+        lex: Lexicon,
+        reporting: list[tuple[int, int]],
+        cues: list[tuple[int, int]],
+        meeting_spans: list[tuple[int, int]],
+    ) -> None:
+        self.s, self.lex, self.reporting, self.cues = s, lex, reporting, cues
+        self.meeting_spans = meeting_spans
+        self.case_marked: set[int] = set()  # starts of places in a locative case
+
+    def mark_cases(self, mentions: Iterable[Mention]) -> None:
+        text, lang = self.s.text, self.lex.key
+        if lang in CASE_MARKING_LANGS:
+            self.case_marked.update(m.start for m in mentions if in_locative_case(m, text, lang))
+
+    def kept(self, candidates: list[Candidate]) -> list[tuple[int, str, int]]:
+        folded, lex = self.s.folded, self.lex
+        kept: list[tuple[int, str, int]] = []
+        previous_ok: tuple[int, str, int] | None = None
+        for start, key, end, kind in candidates:
+            item = (start, key, end)
+            if any(k[0] <= start < k[2] for k in kept):
+                continue
+            before = folded[max(self.s.start, start - 60) : start]
+            if kind == PHRASE:
+                pass  # a place phrase includes its preposition
+            elif kind == COUNTRY:
+                if not country_hosts_meeting(
+                    item, folded, lex, previous_ok, self.meeting_spans, start in self.case_marked
+                ):
+                    continue
+            elif start in self.case_marked:
+                pass  # "Genevessä", "Ankara'da", "비슈케크에서": the case says "in"
+            elif not hosts_meeting(
+                item,
+                before,
+                folded,
+                lex,
+                self.meeting_spans,
+                previous_ok,
+                GOVERNED_WORDS if kind == VENUE else GAZETTEER_GOVERNED_WORDS,
+            ):
+                continue
+            if place_of_speaking(start, self.reporting, self.cues) or alternative_place(
+                end, before, folded, lex
+            ):
+                continue
+            kept.append(item)
+            previous_ok = item
+        return kept
+
+
+def _candidates(s: Sentence, skip_to: int) -> list[Candidate]:
+    """Watchlist venues and lexicon place phrases after the dateline, in order, with
+    their kind (a place phrase includes its preposition)."""
+    raw: list[Candidate] = [
+        (m.start, m.entity_id, m.end, VENUE)
         for m in s.mentions
         if m.kind is EntityKind.VENUE and m.start >= skip_to
     ]
-    raw.extend((start, key, end, True) for start, key, end in s.places if start >= skip_to)
+    raw.extend((start, key, end, PHRASE) for start, key, end in s.places if start >= skip_to)
     raw.sort()
     return raw
+
+
+def gazetteer_mentions(s: Sentence, skip_to: int, lex: Lexicon) -> list[Mention]:
+    """Places of the gazetteer in the sentence (after the dateline), except where a
+    watchlist name stands ("Washington" is the watchlist's, not the state); offsets
+    into the whole text."""
+    start = max(s.start, skip_to)
+    if start >= s.end:
+        return []
+    taken = [(m.start, m.end) for m in s.mentions]
+    out: list[Mention] = []
+    for m in gazetteer(languages()).find(s.text[start : s.end], lex.key):
+        at, end = start + m.start, start + m.end
+        if not any(t0 < end and at < t1 for t0, t1 in taken):
+            out.append(dataclasses.replace(m, start=at, end=end))
+    return out
+
+
+def gazetteer_candidates(found: list[Mention]) -> list[Candidate]:
+    places = gazetteer(languages())
+    out: list[Candidate] = []
+    for m in found:
+        place = places.place(m.entity_id)
+        kind = COUNTRY if place is not None and place.is_country else CITY
+        out.append((m.start, m.entity_id, m.end, kind))
+    return out
+
+
+def in_locative_case(mention: Mention, text: str, lang: str) -> bool:
+    """Rule *locative case*: in languages that say "in" with an ending (Finnish
+    Floridassa, Hungarian Ankarában, Korean 비슈케크에서, Turkish Ankara'da), the
+    ending after the name (bot.match.forms.LOCATIVE_ENDINGS) governs it like a
+    preposition; so does a particle written without a space before or after it
+    (Chinese 在, Japanese で: LOCATIVE_BEFORE, LOCATIVE_AFTER)."""
+    before = LOCATIVE_BEFORE.get(lang)
+    if before is not None:
+        return text[max(0, mention.start - 2) : mention.start].strip()[-1:] in before
+    after = LOCATIVE_AFTER.get(lang)
+    if after is not None:
+        return text[mention.end : mention.end + 1] in after
+    endings = LOCATIVE_ENDINGS.get(lang)
+    if endings is None:
+        return False
+    apostrophe = _APOSTROPHE_ENDING.match(text, mention.end)
+    if apostrophe is not None:  # Turkish: Ankara'da
+        return normalize_token(apostrophe.group(1)) in endings
+    surface, alias = normalize_token(mention.surface), normalize_phrase(mention.alias)
+    return surface.startswith(alias) and surface[len(alias) :] in endings - {""}
+
+
+def country_hosts_meeting(
+    item: tuple[int, str, int],
+    folded: str,
+    lex: Lexicon,
+    previous_ok: tuple[int, str, int] | None,
+    meeting_spans: list[tuple[int, int]],
+    case_marked: bool = False,
+) -> bool:
+    """Rule *country venue*: a country hosts a meeting only under a locative
+    preposition ("in Turkey", "w Turcji") with a meeting word a few words away in the
+    same clause ("talks … in Oman", "in Turkey … talks"), or in a list that does. Next
+    to a meeting word without one it names a side or a topic ("Russia talks",
+    "Turkey's position"); far from one it is where something else happens ("the war
+    in …")."""
+    start, _, end = item
+    if folded.startswith(("'s", "’s"), end):
+        return False
+    if previous_ok is not None and lex.connectives.list_gap.match(folded[previous_ok[2] : start]):
+        return True
+    before = folded[max(0, start - 60) : start]
+    return (case_marked or governed(before, lex, GAZETTEER_GOVERNED_WORDS)) and near_meeting_word(
+        start, end, folded, meeting_spans
+    )
+
+
+def near_meeting_word(
+    start: int, end: int, folded: str, meeting_spans: list[tuple[int, int]]
+) -> bool:
+    """A meeting word ends at most ``COUNTRY_REACH`` characters before the place, or
+    starts at most half that after it, with no clause punctuation between."""
+    for m0, m1 in meeting_spans:
+        if 0 <= start - m1 <= COUNTRY_REACH:
+            if not CLAUSE_PUNCT.search(folded, m1, start):
+                return True
+        elif 0 <= m0 - end <= COUNTRY_REACH // 2 and not CLAUSE_PUNCT.search(folded, end, m0):
+            return True
+    return False
+
+
+def city_beats_country(
+    kept: list[tuple[int, str, int]], lex: Lexicon
+) -> list[tuple[int, str, int]]:
+    """Rule *city beats country*: "in Ankara, Turkey" and "in Muscat in Oman" name one
+    venue, the city; a country stays when no city of it is named."""
+    if len(kept) < 2:
+        return kept
+    others = [k for k in kept if is_other_place(k[1])]
+    if len(others) < 2:
+        return kept
+    places = gazetteer(languages())
+    found = [places.place(k[1]) for k in others]
+    city_countries = {p.country for p in found if p is not None and not p.is_country}
+    dropped = {
+        p.id for p in found if p is not None and p.is_country and p.country in city_countries
+    }
+    return [k for k in kept if k[1] not in dropped]
 
 
 def hosts_meeting(
@@ -99,16 +276,18 @@ def hosts_meeting(
     lex: Lexicon,
     meeting_spans: list[tuple[int, int]],
     previous_ok: tuple[int, str, int] | None,
+    reach: int = GOVERNED_WORDS,
 ) -> bool:
-    """Rule *venue governed*: a locative preposition governs the place, or its own
-    locative case ending does ("Genevessä", "Cenevre'de"), it stands right before a
-    meeting word ("the Budapest summit") or after one with a genitive link ("the talks
-    of Geneva"), or it continues a list of places that qualify."""
+    """Rule *venue governed*: a locative preposition governs the place (at most
+    ``reach`` words before it), or its own locative case ending does ("Genevessä",
+    "Cenevre'de"), it stands right before a meeting word ("the Budapest summit") or after
+    one with a genitive link ("the talks of Geneva"), or it continues a list of places
+    that qualify."""
     start, _, end = item
     links = lex.connectives
     # each test only when the ones before it fail (all are pure)
     return bool(
-        governed(before, lex)
+        governed(before, lex, reach)
         or locative_case(folded, start, end, lex)
         or locative_ending(folded, end, lex)
         or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
@@ -149,9 +328,9 @@ def alternative_place(end: int, before: str, folded: str, lex: Lexicon) -> bool:
 def other_places_only_alone(kept: list[tuple[int, str, int]]) -> list[tuple[int, str, int]]:
     """Rule *place phrases*: a place outside the watchlist ("in Florida") counts only
     when no watchlist venue is in the sentence."""
-    watch = [k for k in kept if not k[1].startswith("other:")]
+    watch = [k for k in kept if not is_other_place(k[1])]
     if watch:
-        return [k for k in kept if k[1] in {w[1] for w in watch} or not k[1].startswith("other:")]
+        return watch
     return kept
 
 
@@ -170,10 +349,10 @@ def locative_case(folded: str, start: int, end: int, lex: Lexicon) -> bool:
     return word.endswith(endings) and len(word) > max(map(len, endings)) + 1
 
 
-def governed(before: str, lex: Lexicon) -> bool:
-    """A locative preposition at most four words before, with no clause punctuation,
-    meeting word or other place in between ("in the Hungarian capital Budapest" yes,
-    "в ОАЭ переговоры Москвы" no)."""
+def governed(before: str, lex: Lexicon, reach: int = GOVERNED_WORDS) -> bool:
+    """A locative preposition at most ``reach`` words before, with no clause
+    punctuation, meeting word or other place in between ("in the Hungarian capital
+    Budapest" yes, "в ОАЭ переговоры Москвы" no)."""
     if lex.locatives is None:
         return False
     tail = CLAUSE_PUNCT.split(before)[-1]
@@ -181,7 +360,7 @@ def governed(before: str, lex: Lexicon) -> bool:
     if not matches:
         return False
     rest = tail[matches[-1].end() :]
-    if len(rest.split()) > 4:
+    if len(rest.split()) > reach:
         return False
     return not (lex.meeting is not None and lex.meeting.search(rest))
 
@@ -234,3 +413,37 @@ def headline_venue(meetings: list[Meeting], title_mentions: list[Mention]) -> No
     if len(venues) != 1 or len(meetings) != 1 or meetings[0].venue is not None:
         return
     meetings[0].venue = venues.pop()
+
+
+def venue_countries(watchlist: Watchlist) -> dict[str, str]:
+    """The country (ISO 3166 code) of each watchlist venue, from its time zone."""
+    out: dict[str, str] = {}
+    for venue in watchlist.venues:
+        country = country_of_zone(venue.timezone) if venue.timezone else None
+        if country is not None:
+            out[venue.id] = country
+    return out
+
+
+def countries_beaten_by_cities(
+    meetings: list[Meeting], countries: Mapping[str, str]
+) -> list[Meeting]:
+    """Rule *city beats country* (article): a meeting placed only in a country that
+    another meeting of the article places in one of its cities ("meeting in Hungary"
+    beside "the Budapest summit") is that meeting, or a vaguer report of it; it is
+    dropped. ``countries``: the watchlist venues' countries."""
+    if not any(m.venue is not None and is_other_place(m.venue) for m in meetings):
+        return meetings
+    places = gazetteer(languages())
+    cities: set[str] = set()
+    countries_of: dict[int, str] = {}  # meeting (by identity) placed in a country -> its code
+    for meeting in meetings:
+        venue = meeting.venue
+        place = places.place(venue) if venue is not None and is_other_place(venue) else None
+        if place is not None and place.is_country:
+            countries_of[id(meeting)] = place.country
+        elif place is not None:
+            cities.add(place.country)
+        elif venue is not None and venue in countries:
+            cities.add(countries[venue])
+    return [m for m in meetings if countries_of.get(id(m)) not in cities]

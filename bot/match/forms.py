@@ -143,6 +143,25 @@ ATTACHED_ENDINGS = {
     lang: frozenset(_norm_ending(e) for e in raw.split())
     for lang, raw in _RAW_ATTACHED_ENDINGS.items()
 }
+# Of those, the endings that say "in/at" (inessive, adessive, locative case; Korean
+# 에서/에): in these languages a place's case, not a preposition, makes it the scene.
+_RAW_LOCATIVE_ENDINGS = {
+    "et": "s l is il",
+    "fi": "ssa ssä lla llä issa issä illa illä",
+    "hu": "ban ben on en ön n",
+    "lt": "e je oje",
+    "lv": "ā",
+    "tr": "da de ta te",
+    "ko": "에서 에 에서의 에서는 에서도",
+}
+LOCATIVE_ENDINGS = {
+    lang: frozenset(_norm_ending(e) for e in raw.split())
+    for lang, raw in _RAW_LOCATIVE_ENDINGS.items()
+}
+# Languages written without spaces mark "in/at" with a particle beside the name:
+# Chinese 在 before it (在圣彼得堡), Japanese で after it (アンカラで).
+LOCATIVE_BEFORE = {"zh": frozenset({"在"})}
+LOCATIVE_AFTER = {"ja": frozenset({"で"})}
 # Korean particles after a name (푸틴은, 모스크바에서, 위트코프와의).
 _RAW_KOREAN_ENDINGS = (
     "은 는 이 가 을 를 의 에 에서 에게 와 과 와의 과의 도 로 으로 에서의 이나 나 만 측 까지 부터 "
@@ -326,6 +345,7 @@ _UK_LOCATIVE: tuple[tuple[str, str], ...] = (
     ("ka", "tsi"),  # Аляска -> Алясці
     ("ga", "zi"),
     ("ha", "zi"),  # Прага -> Празі
+    ("g", "zi"),  # Петербург -> Петербурзі
 )
 
 
@@ -338,8 +358,13 @@ def _last_token_forms(base: str, rules: tuple[tuple[str, str], ...]) -> set[str]
     return out
 
 
-def keys_for_alias(alias: str, alias_lang: str, entity: int) -> list[tuple[str, KeyInfo]]:
-    """All (normal-form key, KeyInfo) pairs one configured alias contributes."""
+def keys_for_alias(
+    alias: str, alias_lang: str, entity: int, *, spellings: bool = True
+) -> list[tuple[str, KeyInfo]]:
+    """All (normal-form key, KeyInfo) pairs one configured alias contributes.
+
+    ``spellings=False`` leaves out the spelling variants (Cyrillic transliterations of
+    a Latin name, Russian е as ie): for names listed in each language's own spelling."""
     base = normalize_phrase(alias)
     if not base:
         return []
@@ -354,21 +379,25 @@ def keys_for_alias(alias: str, alias_lang: str, entity: int) -> list[tuple[str, 
             keys.setdefault((key, mode, script), endings)
 
     add(base, Mode.FULL, Script.ANY)
-    for variant in _ie_variants(base):
+    ie_forms = _ie_variants(base) if spellings else {base}
+    for variant in ie_forms:
         add(variant, Mode.FULL, Script.ANY)
     cyr_forms: set[str] = set()
-    if latin:
+    if latin and spellings:
         cyr_forms = _cyrillic_variants(alias, base) - {base}
         for variant in cyr_forms:
             add(variant, Mode.FULL, Script.CYRILLIC)
     if declinable:
-        forms = [(base, Script.ANY)] + [(v, Script.ANY) for v in _ie_variants(base) - {base}]
+        forms = [(base, Script.ANY)] + [(v, Script.ANY) for v in ie_forms - {base}]
         forms += [(v, Script.CYRILLIC) for v in cyr_forms]
         for form, script in forms:
             last = form.rsplit(" ", 1)[-1]
             if last[-1] in _VOWELS and len(last) >= 4:
                 adjective = last.endswith(("ski", "tski", "ckii"))
                 add(form[:-1], Mode.STEM, script, ADJ_MASC_ENDINGS if adjective else None)
+            if last.endswith("ia") and len(last) >= 5:
+                # -ia/-ja/-ия names: Turcja -> Turcji, Турция -> Турции (ii folds to i)
+                add(form[:-1], Mode.EXACT, script)
             if script is Script.ANY:
                 for loc in _last_token_forms(form, _PL_LOCATIVE):
                     add(loc, Mode.EXACT, Script.LATIN)

@@ -111,7 +111,9 @@ class Matcher:
     apart from shared caches (token forms, key-hit verdicts, cue words), which only
     ever grow or are cleared whole, so a race costs a recomputation at worst."""
 
-    def __init__(self, watchlist: Watchlist) -> None:
+    def __init__(self, watchlist: Watchlist, *, spellings: bool = True) -> None:
+        """``spellings=False``: the aliases are each language's own spelling of a name
+        (a gazetteer's), so no transliteration variants are generated (see ``forms``)."""
         self._entities: tuple[WatchEntity, ...] = watchlist.entities()
         # titles and office words of every lexicon ("President", "secrétaire d'État")
         self._title_words = frozenset(normalize_token(w) for w in title_words())
@@ -124,7 +126,7 @@ class Matcher:
                     if (lang, alias) in seen:
                         continue
                     seen.add((lang, alias))
-                    for key, info in keys_for_alias(alias, lang, index):
+                    for key, info in keys_for_alias(alias, lang, index, spellings=spellings):
                         table.setdefault(key, []).append(info)
         self._automaton: Any = ahocorasick.Automaton()
         for key, infos in table.items():

@@ -94,9 +94,7 @@ def sqlite_file(url: str) -> Path | None:
     return Path(db).expanduser()
 
 
-def make_engine(
-    url: str, *, busy_timeout_ms: int = 5000, read_only: bool = False
-) -> AsyncEngine:
+def make_engine(url: str, *, busy_timeout_ms: int = 5000, read_only: bool = False) -> AsyncEngine:
     """Create the async engine; a SQLite file's directory is created if missing (unless
     ``read_only``: then the file is opened read-only and nothing is created)."""
     url = checked_url(url)

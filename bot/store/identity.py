@@ -178,9 +178,7 @@ async def probe_write(db: Database) -> None:
     at start, not at the first alert."""
 
     async def work(conn: AsyncConnection) -> None:
-        await conn.execute(
-            store_identity.update().values(instance_id=store_identity.c.instance_id)
-        )
+        await conn.execute(store_identity.update().values(instance_id=store_identity.c.instance_id))
 
     await db.write(work)
 
