@@ -242,6 +242,17 @@ async def fetch_stats(port: int) -> dict[str, Any]:
         return dict(response.json())
 
 
+def chat_counts(args: argparse.Namespace) -> tuple[int, int]:
+    """Telegram chats and Slack channels: as given (0 is a count), else by the scale."""
+    tg_chats = max(1, round(10_000 * args.scale))
+    slack_channels = max(1, round(1_000 * args.scale))
+    if args.telegram_chats is not None:
+        tg_chats = args.telegram_chats
+    if args.slack_channels is not None:
+        slack_channels = args.slack_channels
+    return tg_chats, slack_channels
+
+
 async def subscribe_all(store: Any, tg_chats: int, slack_channels: int) -> None:
     """Bulk insert the subscriptions through the store's schema (one transaction)."""
     from sqlalchemy import insert
@@ -304,8 +315,7 @@ async def run_bot(args: argparse.Namespace, port: int, workdir: Path) -> int:
     from bot.store import Store
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    tg_chats = args.telegram_chats or max(1, round(10_000 * args.scale))
-    slack_channels = args.slack_channels or max(1, round(1_000 * args.scale))
+    tg_chats, slack_channels = chat_counts(args)
     store = await Store.open(f"sqlite+aiosqlite:///{workdir / 'fanout.sqlite3'}")
     await subscribe_all(store, tg_chats, slack_channels)
     rows, queue_seconds = await one_change(store)
@@ -433,8 +443,9 @@ async def run_bot(args: argparse.Namespace, port: int, workdir: Path) -> int:
     )
     report.target(
         "fan-out <= 110% of the minimum the limits allow",
-        f"{overall:.1f} s / {minimum:.1f} s = {ratio:.3f}",
-        ratio <= 1.10,
+        f"{overall:.1f} s / {minimum:.1f} s = {ratio:.3f}"
+        + ("" if finished else " (not all delivered: no ratio)"),
+        finished and ratio <= 1.10,
     )
     report.target("no 429 provoked", str(too_many), too_many == 0)
     report.print()
@@ -524,8 +535,8 @@ def main() -> int:
     parser.add_argument("--tg-chat", type=float, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument("--slack-channel", type=float, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument("--slack-workspace-per-second", type=float, default=0.0)
-    parser.add_argument("--telegram-chats", type=int, default=0, help="instead of the scale")
-    parser.add_argument("--slack-channels", type=int, default=0, help="instead of the scale")
+    parser.add_argument("--telegram-chats", type=int, default=None, help="instead of the scale")
+    parser.add_argument("--slack-channels", type=int, default=None, help="instead of the scale")
     parser.add_argument(
         "--window",
         type=float,
@@ -544,7 +555,7 @@ def main() -> int:
         return 0
     args.scale = args.scale or (0.03 if args.quick else 0.1)
     if args.timeout is None:
-        args.timeout = 3 * 10_000 * args.scale / args.tg_global + 60
+        args.timeout = 3 * chat_counts(args)[0] / args.tg_global + 60
     workdir = Path(tempfile.mkdtemp(prefix="talkwatch-bench-fanout-"))
     proc, port = launch_server(args)
     try:
