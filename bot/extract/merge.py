@@ -27,7 +27,9 @@ _RANK = {
 
 
 @dataclass
-class Meeting:
+class MeetingDraft:
+    """A meeting as an article's statements build it up; it becomes a MeetingReport."""
+
     venue: str | None
     date: dt.date | None
     date_end: dt.date | None
@@ -60,7 +62,7 @@ class Meeting:
 # --------------------------------------------------------------------------- merging
 
 
-def _compatible_dates(meeting: Meeting, event: Statement) -> bool:
+def _compatible_dates(meeting: MeetingDraft, event: Statement) -> bool:
     if meeting.date is None or event.date is None:
         return True
     if meeting.date == event.date:
@@ -70,7 +72,7 @@ def _compatible_dates(meeting: Meeting, event: Statement) -> bool:
     return meeting.date <= e_end and event.date <= m_end
 
 
-def _same_class(meeting: Meeting, event: Statement) -> bool:
+def _same_class(meeting: MeetingDraft, event: Statement) -> bool:
     return meeting.past == (event.status is MeetingStatus.HELD)
 
 
@@ -84,9 +86,9 @@ _CHANGES = frozenset(
 )
 
 
-def _target(meetings: list[Meeting], event: Statement) -> Meeting | None:
+def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | None:
     """The meeting an event talks about, if it is one already known."""
-    candidates: list[Meeting] = []
+    candidates: list[MeetingDraft] = []
     for meeting in meetings:
         if not _same_class(meeting, event):
             if _restates_title(meeting, event) or (
@@ -118,7 +120,7 @@ def _target(meetings: list[Meeting], event: Statement) -> Meeting | None:
     return max(candidates, key=lambda m: m.last_sentence)
 
 
-def _restates_title(meeting: Meeting, event: Statement) -> bool:
+def _restates_title(meeting: MeetingDraft, event: Statement) -> bool:
     """A body statement about the headline's meeting, whose status it corrects
     ("X to meet in Florida" over a report that the meeting began there today)."""
     return (
@@ -132,8 +134,8 @@ def _restates_title(meeting: Meeting, event: Statement) -> bool:
     )
 
 
-def merge_statements(events: list[Statement], published: date | None) -> list[Meeting]:
-    meetings: list[Meeting] = []
+def merge_statements(events: list[Statement], published: date | None) -> list[MeetingDraft]:
+    meetings: list[MeetingDraft] = []
     planned: Statement | None = None  # the last unused "originally planned for <day>" marker
     for event in events:
         if event.previous_date is not None and event.evidence == "":
@@ -143,7 +145,7 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
         if target is None:
             if not _may_open(event):
                 continue
-            target = Meeting(
+            target = MeetingDraft(
                 venue=event.venue,
                 date=event.date,
                 date_end=event.date_end,
@@ -192,7 +194,7 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
     return _fold_placeless(meetings)
 
 
-def _fold_placeless(meetings: list[Meeting]) -> list[Meeting]:
+def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
     """A meeting without a place joins the article's only meeting with one when both
     say the same ("talks postponed" in the headline, "the Abu Dhabi talks were
     postponed" in the body)."""
@@ -200,7 +202,7 @@ def _fold_placeless(meetings: list[Meeting]) -> list[Meeting]:
     if len(placed) != 1 or len(placed) == len(meetings):
         return meetings
     host = placed[0]
-    kept: list[Meeting] = []
+    kept: list[MeetingDraft] = []
     for meeting in meetings:
         # not people of their own ("before the summit, Lavrov will meet Rubio")
         other_people = (
@@ -245,7 +247,7 @@ def _may_open(event: Statement) -> bool:
     return event.anchored or event.status is not MeetingStatus.UPCOMING
 
 
-def _set_status(meeting: Meeting, event: Statement) -> None:
+def _set_status(meeting: MeetingDraft, event: Statement) -> None:
     # a denial answers a report: the report's hedging stays with the meeting
     inherited = meeting.tentative and event.status is MeetingStatus.DENIED
     meeting.status, meeting.evidence = event.status, event.evidence
@@ -254,7 +256,7 @@ def _set_status(meeting: Meeting, event: Statement) -> None:
     meeting.from_cue = meeting.from_cue or event.from_cue
 
 
-def _combine(meeting: Meeting, event: Statement) -> None:
+def _combine(meeting: MeetingDraft, event: Statement) -> None:
     if not _same_class(meeting, event):
         if not _restates_title(meeting, event):
             return  # a weak statement about a meeting of the other kind adds nothing
@@ -330,7 +332,7 @@ def _only_vague(when_text: str, lang: str, published: date | None) -> bool:
     return bool(found) and all(d.kind == VAGUE for d in found)
 
 
-def meeting_report(meeting: Meeting, lang: str, published: date | None) -> MeetingReport:
+def meeting_report(meeting: MeetingDraft, lang: str, published: date | None) -> MeetingReport:
     period = None
     if (
         meeting.date is None

@@ -20,7 +20,7 @@ from bot.match.normalize import normalize_phrase, normalize_token
 from bot.models import EntityKind, Mention, Watchlist
 
 if TYPE_CHECKING:
-    from bot.extract.merge import Meeting
+    from bot.extract.merge import MeetingDraft
     from bot.extract.sentences import Sentence
 
 _DATELINE = re.compile(
@@ -405,7 +405,7 @@ def names_the_talks(
     )
 
 
-def headline_venue(meetings: list[Meeting], title_mentions: list[Mention]) -> None:
+def headline_venue(meetings: list[MeetingDraft], title_mentions: list[Mention]) -> None:
     """Rule *headline venue*: a headline about talks that places them in one venue
     (a locative preposition governs it: "Talks in Geneva") gives it to the article's
     only meeting when the body names none ("Witkoff and Umerov will meet next week")."""
@@ -426,8 +426,8 @@ def venue_countries(watchlist: Watchlist) -> dict[str, str]:
 
 
 def countries_beaten_by_cities(
-    meetings: list[Meeting], countries: Mapping[str, str]
-) -> list[Meeting]:
+    meetings: list[MeetingDraft], countries: Mapping[str, str]
+) -> list[MeetingDraft]:
     """Rule *city beats country* (article): a meeting placed only in a country that
     another meeting of the article places in one of its cities ("meeting in Hungary"
     beside "the Budapest summit") is that meeting, or a vaguer report of it; it is
