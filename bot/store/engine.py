@@ -194,19 +194,12 @@ class Database:
         in its busy handler sleep up to 100 ms between tries, so under load they queued
         for seconds (and timed out as "database is locked") while the lock sat free.
         """
-        attempt = 0
-        while True:
-            try:
-                async with self._writer_turn(), self.writer.begin() as conn:
-                    return await work(conn)
-            except OperationalError as exc:
-                if not is_busy(exc) or attempt >= self.busy_retries:
-                    raise
-                attempt += 1
-                self.busy_retried += 1
-                delay = self.retry_base_seconds * (2 ** (attempt - 1))
-                log.warning("database busy; retrying in %.2fs (attempt %d)", delay, attempt)
-                await asyncio.sleep(delay)
+
+        async def transaction() -> T:
+            async with self._writer_turn(), self.writer.begin() as conn:
+                return await work(conn)
+
+        return await self._retried_while_busy(transaction)
 
     async def write_blocking(self, work: Callable[[Connection], T]) -> T:
         """``write`` for short, hot transactions written as plain (blocking) code: on a
@@ -224,11 +217,20 @@ class Database:
         if self._blocking_thread is None:
             self._blocking_thread = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
         loop = asyncio.get_running_loop()
+        thread = self._blocking_thread
+
+        async def in_writer_thread() -> T:
+            async with self._writer_turn():
+                return await loop.run_in_executor(thread, transaction)
+
+        return await self._retried_while_busy(in_writer_thread)
+
+    async def _retried_while_busy(self, transaction: Callable[[], Awaitable[T]]) -> T:
+        """Run ``transaction``, again after a growing pause while the database is busy."""
         attempt = 0
         while True:
             try:
-                async with self._writer_turn():
-                    return await loop.run_in_executor(self._blocking_thread, transaction)
+                return await transaction()
             except OperationalError as exc:
                 if not is_busy(exc) or attempt >= self.busy_retries:
                     raise
