@@ -402,6 +402,9 @@ class BotApp:
         polls that exceed capacity start later instead of being skipped.
         """
         assert self.pipeline is not None
+        # Tables extraction would build on the event loop at the first article that
+        # needs them are built in a thread first: commands are answered meanwhile.
+        await asyncio.to_thread(self.pipeline.extractor.prepare)
         loop = asyncio.get_running_loop()
         round_started = loop.time()
         # Every feed's first poll right away, as one round whose new items are recorded

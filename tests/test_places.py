@@ -151,3 +151,17 @@ def test_a_country_gives_way_to_a_city_of_it_named_for_another_meeting(
     )
     extraction = extractor.extract_known("", text, PUBLISHED, "en")
     assert [m.venue for m in extraction.meetings] == ["budapest"]
+
+
+def test_prepare_builds_the_gazetteer_that_extraction_then_reuses(extractor: Extractor) -> None:
+    """A long-running bot builds the gazetteer before it polls (in a thread): the first
+    article naming a place outside the watchlist then finds it ready."""
+    gazetteer.cache_clear()
+    extractor.prepare()
+    built = gazetteer.cache_info()
+    assert (built.misses, built.currsize) == (1, 1)
+    found = extractor.extract_known(
+        "Talks", "Delegacje spotkają się w Turcji.", PUBLISHED, "pl"
+    ).meetings
+    assert [m.venue for m in found] == ["other:Turkey"]
+    assert gazetteer.cache_info().misses == 1  # reused, not built again

@@ -27,6 +27,7 @@ from bot.extract.venues import (
     countries_beaten_by_cities,
     governed,
     headline_venue,
+    prepare_gazetteer,
     venue_countries,
 )
 from bot.langdetect import detect_language
@@ -98,6 +99,12 @@ class Extractor:
         self._matcher = matcher
         self._max_text = max_text_chars
         self._countries = venue_countries(watchlist)
+
+    def prepare(self) -> None:
+        """Build the tables extraction builds on first need (the gazetteer of places
+        outside the watchlist, ~1.5 s): a long-running bot calls this in a thread before
+        it polls, so the first article that names such a place does not stall it."""
+        prepare_gazetteer()
 
     def extract(
         self,

@@ -163,6 +163,11 @@ def _candidates(s: Sentence, skip_to: int) -> list[Candidate]:
     return raw
 
 
+def prepare_gazetteer() -> None:
+    """Build the gazetteer of every lexicon's language now rather than on first need."""
+    gazetteer(languages())
+
+
 def gazetteer_mentions(s: Sentence, skip_to: int, lex: Lexicon) -> list[Mention]:
     """Places of the gazetteer in the sentence (after the dateline), except where a
     watchlist name stands ("Washington" is the watchlist's, not the state); offsets
