@@ -116,8 +116,6 @@ def analyse_clause(
     asked only when the answer matters: a clause with neither a cue nor a meeting word
     returns before (the caller can then skip finding the sentence's dates).
     """
-    found: set[str] = set()
-    originally_at: int | None = None
     cues, text = idioms_and_longest_cues(folded, lex)
 
     kept, tentative = negation_and_modality(cues, text, lex)
@@ -145,18 +143,7 @@ def analyse_clause(
             direction=0,
             reporting=reporting,
         )
-    purpose_spans: list[tuple[int, int]] = []
-    if lex.flags is not None:
-        for start, end, _, kind in lex.flags.scan(folded):
-            found.add(kind)
-            if kind == "originally" and originally_at is None:
-                originally_at = start
-            elif kind == "purpose":
-                purpose_spans.append((start, end))
-    if purpose_spans and ("habitual" in found or _past_markers(text, lex, reporting) > 1):
-        # "flew to Miami for talks several times", "in recent weeks flew to Miami for
-        # talks": the journey is not the clause's only past marker, so it is long past
-        purpose_spans = []
+    found, originally_at, purpose_spans = clause_flags(folded, text, lex, reporting)
     winner = travel_to_meet(winner, kept, purpose_spans)
     reaffirm = "reaffirm" in found
     if "habitual" in found and winner is not None and winner.group == "held":
@@ -194,6 +181,28 @@ def analyse_clause(
         meeting_spans=meeting_spans,
         planned_spans=planned_spans,
     )
+
+
+def clause_flags(
+    folded: str, text: str, lex: Lexicon, reporting: tuple[tuple[int, int], ...]
+) -> tuple[set[str], int | None, list[tuple[int, int]]]:
+    """The clause's flag words (lexicon ``flags``): which kinds occur, where the first
+    "originally" stands, and the purpose phrases ("to meet") of a journey still ahead."""
+    found: set[str] = set()
+    originally_at: int | None = None
+    purpose_spans: list[tuple[int, int]] = []
+    if lex.flags is not None:
+        for start, end, _, kind in lex.flags.scan(folded):
+            found.add(kind)
+            if kind == "originally" and originally_at is None:
+                originally_at = start
+            elif kind == "purpose":
+                purpose_spans.append((start, end))
+    if purpose_spans and ("habitual" in found or _past_markers(text, lex, reporting) > 1):
+        # "flew to Miami for talks several times", "in recent weeks flew to Miami for
+        # talks": the journey is not the clause's only past marker, so it is long past
+        purpose_spans = []
+    return found, originally_at, purpose_spans
 
 
 def idioms_and_longest_cues(folded: str, lex: Lexicon) -> tuple[list[Cue], str]:
