@@ -23,7 +23,6 @@ Target: claim CPU per message flat from 1,000 to 100,000 pending (the largest wi
 from __future__ import annotations
 
 import argparse
-import asyncio
 import shutil
 import sys
 import tempfile
@@ -33,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import Report, cpu_seconds
+
+from bot import eventloop
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -168,7 +169,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=600)
     parser.add_argument("--batch", type=int, default=20)
     args = parser.parse_args()
-    return asyncio.run(run(args))
+    return eventloop.run(run(args))
 
 
 if __name__ == "__main__":

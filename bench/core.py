@@ -30,7 +30,6 @@ needs ``new items per minute / 60`` of each).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib.util
 import random
 import shutil
@@ -42,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import REPO_ROOT, Report, meeting_story, neutral_story
+
+from bot import eventloop
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 EXTRACT_TARGET = 500.0
@@ -340,8 +341,8 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="talkwatch-bench-core-"))
     try:
         if not args.only_hot:
-            asyncio.run(bench_record(n_reports, report, workdir))
-        asyncio.run(bench_hot_meeting(sizes, report, workdir))
+            eventloop.run(bench_record(n_reports, report, workdir))
+        eventloop.run(bench_hot_meeting(sizes, report, workdir))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     report.print()

@@ -61,6 +61,8 @@ from typing import Any
 
 from benchlib import REPO_ROOT, Report, cpu_seconds, peak_rss_mb, start_server
 
+from bot import eventloop
+
 TG_TOKEN = "123456:BENCH-token"
 
 # --------------------------------------------------------------------------- fake APIs
@@ -559,7 +561,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="talkwatch-bench-fanout-"))
     proc, port = launch_server(args)
     try:
-        return asyncio.run(run_bot(args, port, workdir))
+        return eventloop.run(run_bot(args, port, workdir))
     finally:
         proc.terminate()
         proc.wait(timeout=10)

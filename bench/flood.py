@@ -36,6 +36,8 @@ from urllib.parse import urlencode
 import aiohttp
 from benchlib import REPO_ROOT, Report, ms
 
+from bot import eventloop
+
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 
 from fakes.slack_api import FakeSlack
@@ -192,7 +194,7 @@ def main() -> int:
     parser.add_argument("--slack", type=int, default=200)
     parser.add_argument("--round-trip", type=float, default=0.2)
     args = parser.parse_args()
-    report = asyncio.run(run(args))
+    report = eventloop.run(run(args))
     report.print()
     return 0 if report.passed else 1
 

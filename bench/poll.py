@@ -96,6 +96,8 @@ from benchlib import (
     start_server,
 )
 
+from bot import eventloop
+
 MIXES = {
     "default": (
         ("conditional", 80),
@@ -722,7 +724,7 @@ def main() -> int:
     proc, ports = launch_server(args)
     try:
         print(f"feed server pid {proc.pid}; work directory {workdir}", flush=True)
-        return asyncio.run(run_bot(args, ports, workdir))
+        return eventloop.run(run_bot(args, ports, workdir))
     finally:
         proc.terminate()
         proc.wait(timeout=10)

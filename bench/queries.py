@@ -32,7 +32,6 @@ and changes per meeting shrink to one above 200,000 meetings so the fill stays q
 from __future__ import annotations
 
 import argparse
-import asyncio
 import random
 import shutil
 import sys
@@ -43,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import REPO_ROOT, Report, ms, percentile
+
+from bot import eventloop
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 TARGET_MS = 20.0
@@ -269,7 +270,7 @@ def main() -> int:
     args.runs = args.runs or (50 if args.quick else 200)
     workdir = Path(tempfile.mkdtemp(prefix="talkwatch-bench-queries-"))
     try:
-        return asyncio.run(run(args, workdir))
+        return eventloop.run(run(args, workdir))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

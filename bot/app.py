@@ -389,7 +389,9 @@ class BotApp:
                 seconds=self.config.settings.general.status_interval_seconds, timezone=UTC
             ),
             id="status",
-            max_instances=1,
+            # The tick itself skips while one is still running (a slow database or chat
+            # API): the scheduler would log a warning for each skipped run.
+            max_instances=2,
             coalesce=True,
         )
 
@@ -488,6 +490,8 @@ class BotApp:
     async def status_tick(self) -> None:
         """Check the database is still ours, probe the chats, write the heartbeat."""
         assert self.store is not None and self.identity_watch is not None
+        if self._status_lock.locked():  # the previous tick is still at it
+            return
         async with self._status_lock:
             await self._status_tick(self.store, self.identity_watch)
 

@@ -234,8 +234,11 @@ async def test_connection_refused_is_transient(core: Core) -> None:
     platform = TelegramPlatform(
         TelegramSettings(api_base_url=f"http://127.0.0.1:{port}/bot"), "1:x", core.subscriptions
     )
-    with pytest.raises(TransientError):
-        await platform.send(TARGET, MSG)  # the request never left: safe to retry
+    try:
+        with pytest.raises(TransientError):
+            await platform.send(TARGET, MSG)  # the request never left: safe to retry
+    finally:
+        await platform.stop()
 
 
 async def test_send_and_mark_outdated(tg: TelegramPlatform, fake: FakeTelegram) -> None:

@@ -118,7 +118,18 @@ async def test_transport_failures_say_whether_it_was_sent(
         await runner.cleanup()
 
 
-async def test_requests_after_shutdown_are_refused() -> None:
+async def test_used_without_initialize_and_refused_after_shutdown() -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "result": MESSAGE})
+
+    runner, base_url = await serve(handler)
     request = AiohttpRequest()
-    with pytest.raises(RuntimeError, match="not initialized"):
-        await request.do_request("http://127.0.0.1:9/bot", "POST")
+    bot = Bot(TOKEN, base_url=base_url, request=request)  # a send-only bot: never initialized
+    try:
+        assert (await bot.send_message(chat_id=42, text="hi")).message_id == 7
+        await request.shutdown()
+        with pytest.raises(RuntimeError, match="not initialized"):
+            await request.do_request(f"{base_url}{TOKEN}/sendMessage", "POST")
+    finally:
+        await request.shutdown()
+        await runner.cleanup()

@@ -67,12 +67,14 @@ class AiohttpRequest(BaseRequest):
         self._read_timeout = read_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._shut_down = False
 
     @property
     def read_timeout(self) -> float | None:
         return self._read_timeout
 
     async def initialize(self) -> None:
+        self._shut_down = False
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
@@ -82,6 +84,7 @@ class AiohttpRequest(BaseRequest):
             )
 
     async def shutdown(self) -> None:
+        self._shut_down = True
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -108,8 +111,11 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: Any = _DEFAULT,
         pool_timeout: Any = _DEFAULT,
     ) -> tuple[int, bytes]:
-        if self._session is None or self._session.closed:
+        if self._shut_down:
             raise RuntimeError("This AiohttpRequest is not initialized!")
+        if self._session is None:  # a send-only bot is never initialized (as with httpx)
+            await self.initialize()
+        assert self._session is not None
         timeout = self._timeout(read_timeout, connect_timeout, pool_timeout)
         try:
             async with self._session.request(
@@ -118,10 +124,12 @@ class AiohttpRequest(BaseRequest):
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as err:
             raise NotSentTimeout(
-                _describe("no connection to the Bot API in time", err, url)
+                _describe("Timed out connecting to the Bot API (not sent)", err, url)
             ) from err
         except (TimeoutError, aiohttp.ServerTimeoutError) as err:
-            raise TimedOut(_describe("no answer from the Bot API in time", err, url)) from err
+            raise TimedOut(
+                _describe("Timed out waiting for the Bot API's answer", err, url)
+            ) from err
         except aiohttp.ClientConnectorError as err:
             raise NotSentError(_describe("could not connect to the Bot API", err, url)) from err
         except aiohttp.ClientError as err:

@@ -2,20 +2,19 @@
 
 Each subcommand lives in its own module exposing ``register(subparsers)``; the
 module sets ``func`` on its parser to a callable taking the parsed namespace and
-returning an exit code (a coroutine function is run with ``asyncio.run``).
+returning an exit code (a coroutine function is run with ``bot.eventloop.run``).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import inspect
 import os
 import sys
 from collections.abc import Sequence
 
-from bot import __version__
+from bot import __version__, eventloop
 from bot.failures import FatalError
 
 # Explicit registry (no discovery magic): module names under bot.cli, in --help order.
@@ -57,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        result = asyncio.run(func(args)) if inspect.iscoroutinefunction(func) else func(args)
+        result = eventloop.run(func(args)) if inspect.iscoroutinefunction(func) else func(args)
     except KeyboardInterrupt:
         return 130
     except FatalError as exc:  # one sentence, never the driver's traceback

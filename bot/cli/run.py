@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 
+from bot import eventloop
 from bot.cli.common import add_config_option, add_db_option, database_url, load_config_or_exit
 from bot.config import AppConfig, ConfigError, shipped_config_dir
 from bot.demo_guard import demo_allowed_by_env, demo_to_real_chats_refusal
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         feed_urls=tuple(args.feed),
         poll_interval=args.poll_interval,
     )
-    return asyncio.run(run_app(config, options, once=args.once))
+    return eventloop.run(run_app(config, options, once=args.once))
 
 
 def _demo_refusal(config: AppConfig, args: argparse.Namespace) -> str | None:
