@@ -159,6 +159,42 @@ def is_busy(exc: BaseException) -> bool:
     )
 
 
+class _Failed:
+    """A work's own error, kept apart from values a work may return."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def run_works(
+    blocking: Engine, works: list[Callable[[Connection], Any]]
+) -> tuple[list[Any], OperationalError | None]:
+    """Run ``works`` in one transaction; if one fails, each in its own. Returns each
+    done work's value (or ``_Failed``), in order, and the busy error that stopped the
+    rest, if any (those not done get no outcome)."""
+    if len(works) > 1:
+        try:
+            with blocking.begin() as conn:
+                return [work(conn) for work in works], None
+        except OperationalError as exc:
+            if is_busy(exc):
+                return [], exc
+        except Exception:  # which work failed is found one by one below
+            pass
+    outcomes: list[Any] = []
+    for work in works:
+        try:
+            with blocking.begin() as conn:
+                outcomes.append(work(conn))
+        except OperationalError as exc:
+            if is_busy(exc):
+                return outcomes, exc
+            outcomes.append(_Failed(exc))
+        except Exception as exc:  # handed to the work's own caller
+            outcomes.append(_Failed(exc))
+    return outcomes, None
+
+
 class Database:
     """An engine plus the two ways in: read connections and retried write transactions."""
 
@@ -181,6 +217,8 @@ class Database:
         self._one_writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._blocking = _blocking_writer(engine, busy_timeout_ms)
         self._blocking_thread: ThreadPoolExecutor | None = None
+        self._waiting: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
+        self.group_commits = 0  # transactions that carried several works (for benches)
 
     @property
     def dialect(self) -> str:
@@ -205,25 +243,72 @@ class Database:
         """``write`` for short, hot transactions written as plain (blocking) code: on a
         SQLite file the whole transaction runs in the store's writer thread, one hand-over
         in all (the async driver hands over several times per statement: ~1 ms CPU for
-        an empty transaction). Elsewhere it runs as ``write`` does."""
+        an empty transaction). Elsewhere it runs as ``write`` does.
+
+        Group commit: works that queue while the writer is busy run together in the next
+        transaction (one hand-over and one commit for all; results are given only after
+        it commits). If one of them fails, the others run again one transaction each, so
+        a failing work costs no other its write."""
         blocking = self._blocking
         if blocking is None:
             return await self.write(lambda conn: conn.run_sync(work))
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.append((work, future))
 
-        def transaction() -> T:
-            with blocking.begin() as conn:
-                return work(conn)
+        async def in_writer_turn() -> None:
+            async with self._writer_turn():
+                if not future.done():  # else an earlier turn took it along
+                    await self._write_waiting(blocking)
 
+        try:
+            await self._retried_while_busy(in_writer_turn)
+        except BaseException:
+            if not future.done():  # given up (cancelled, or an error): never run it later
+                future.cancel()
+            raise
+        result: T = future.result()
+        return result
+
+    async def _write_waiting(self, blocking: Engine) -> None:
+        """Every waiting work in the writer thread; the ones not done (a busy database)
+        wait again, in their order, and the busy error goes to the retry."""
+        batch = [(work, future) for work, future in self._waiting if not future.done()]
+        self._waiting = []
         if self._blocking_thread is None:
             self._blocking_thread = ThreadPoolExecutor(1, thread_name_prefix="store-writer")
-        loop = asyncio.get_running_loop()
-        thread = self._blocking_thread
+        job = asyncio.get_running_loop().run_in_executor(
+            self._blocking_thread, run_works, blocking, [work for work, _ in batch]
+        )
+        try:
+            outcomes, busy = await asyncio.shield(job)
+        except asyncio.CancelledError:
+            # The thread runs them anyway: their callers get the outcomes when it ends.
+            job.add_done_callback(lambda done: self._settle(batch, *done.result()))
+            raise
+        except BaseException:
+            self._waiting[:0] = batch  # never ran: each waits for its own turn again
+            raise
+        self._settle(batch, outcomes, busy)
+        if busy is not None:
+            raise busy
 
-        async def in_writer_thread() -> T:
-            async with self._writer_turn():
-                return await loop.run_in_executor(thread, transaction)
-
-        return await self._retried_while_busy(in_writer_thread)
+    def _settle(
+        self,
+        batch: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]],
+        outcomes: list[Any],
+        busy: OperationalError | None,
+    ) -> None:
+        """Each done work's outcome to its caller; the rest wait for a turn again."""
+        self.group_commits += len(batch) > 1
+        for (_, future), outcome in zip(batch, outcomes, strict=False):
+            if future.done():  # its caller gave up meanwhile; the write stands
+                continue
+            if isinstance(outcome, _Failed):
+                future.set_exception(outcome.error)
+            else:
+                future.set_result(outcome)
+        if busy is not None:
+            self._waiting[:0] = batch[len(outcomes) :]
 
     async def _retried_while_busy(self, transaction: Callable[[], Awaitable[T]]) -> T:
         """Run ``transaction``, again after a growing pause while the database is busy."""
