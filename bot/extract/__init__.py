@@ -24,6 +24,7 @@ from bot.extract.merge import meeting_report, merge_statements
 from bot.extract.sentences import sentences_worth_reading
 from bot.extract.statements import Statement, sentence_statements
 from bot.extract.venues import (
+    VenueArea,
     countries_beaten_by_cities,
     governed,
     headline_venue,
@@ -172,7 +173,7 @@ def _analyse(
     lang: str,
     found: list[Mention],
     day: date | None,
-    countries: Mapping[str, str],
+    countries: Mapping[str, VenueArea],
 ) -> Extraction:
     """The extraction of one composed text whose language and mentions are known:
     the stages sentences -> clauses -> statements (with their venues, dates and

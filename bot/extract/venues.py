@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.extract.lexicons import Lexicon, languages
 from bot.match.forms import LOCATIVE_AFTER, LOCATIVE_BEFORE, LOCATIVE_ENDINGS
-from bot.match.gazetteer import country_of_zone, gazetteer, is_other_place
+from bot.match.gazetteer import country_of_zone, gazetteer, is_other_place, region_of_city
 from bot.match.normalize import normalize_phrase, normalize_token
 from bot.models import EntityKind, Mention, Watchlist
 
@@ -420,35 +420,76 @@ def headline_venue(meetings: list[MeetingDraft], title_mentions: list[Mention]) 
     meetings[0].venue = venues.pop()
 
 
-def venue_countries(watchlist: Watchlist) -> dict[str, str]:
-    """The country (ISO 3166 code) of each watchlist venue, from its time zone."""
-    out: dict[str, str] = {}
+@dataclasses.dataclass(frozen=True, slots=True)
+class VenueArea:
+    """Where a watchlist venue lies: its country (ISO 3166 code, from its time zone)
+    and the names to look its first-level division up by (``region``)."""
+
+    country: str
+    names: tuple[str, ...]
+
+    @property
+    def region(self) -> str:
+        return region_of_city(self.country, self.names)
+
+
+def venue_countries(watchlist: Watchlist) -> dict[str, VenueArea]:
+    """The country of each watchlist venue, from its time zone, and its names."""
+    out: dict[str, VenueArea] = {}
     for venue in watchlist.venues:
         country = country_of_zone(venue.timezone) if venue.timezone else None
         if country is not None:
-            out[venue.id] = country
+            names = (venue.name, *(a for aliases in venue.aliases.values() for a in aliases))
+            out[venue.id] = VenueArea(country, tuple(dict.fromkeys(names)))
     return out
 
 
 def countries_beaten_by_cities(
-    meetings: list[MeetingDraft], countries: Mapping[str, str]
+    meetings: list[MeetingDraft], venues: Mapping[str, VenueArea]
 ) -> list[MeetingDraft]:
-    """Rule *city beats country* (article): a meeting placed only in a country that
-    another meeting of the article places in one of its cities ("meeting in Hungary"
-    beside "the Budapest summit") is that meeting, or a vaguer report of it; it is
-    dropped. ``countries``: the watchlist venues' countries."""
+    """Rule *city beats country* (article): a meeting placed only in a country, or in a
+    region of one (a US state), that another meeting of the article of the same kind
+    (past or expected) and compatible days places in one of its cities ("meeting in
+    Hungary" beside "the Budapest summit", "talks in Florida" beside "talks in Miami")
+    is that meeting, or a vaguer report of it; it is dropped. A past meeting in a city
+    does not beat a planned one in its country (held in Istanbul, cancelled in Turkey).
+    ``venues``: where the watchlist venues lie."""
     if not any(m.venue is not None and is_other_place(m.venue) for m in meetings):
         return meetings
     places = gazetteer(languages())
-    cities: set[str] = set()
-    countries_of: dict[int, str] = {}  # meeting (by identity) placed in a country -> its code
+    found = {id(m): places.place(m.venue) for m in meetings if m.venue and is_other_place(m.venue)}
+    areas = {  # meeting (by identity) placed in a country or a region -> (country, region)
+        key: (p.country, p.region if p.is_region else "")
+        for key, p in found.items()
+        if p is not None and (p.is_country or p.is_region)
+    }
+    regional = any(region for _, region in areas.values())
+    cities: list[tuple[MeetingDraft, str, str]] = []  # (meeting, country, region)
     for meeting in meetings:
-        venue = meeting.venue
-        place = places.place(venue) if venue is not None and is_other_place(venue) else None
-        if place is not None and place.is_country:
-            countries_of[id(meeting)] = place.country
-        elif place is not None:
-            cities.add(place.country)
-        elif venue is not None and venue in countries:
-            cities.add(countries[venue])
-    return [m for m in meetings if countries_of.get(id(m)) not in cities]
+        place = found.get(id(meeting))
+        if place is not None:  # a region beats its country, as a city does
+            cities.append((meeting, place.country, place.region))
+        elif meeting.venue is not None and meeting.venue in venues:
+            area = venues[meeting.venue]  # a GeoNames look-up only when a region is named
+            cities.append((meeting, area.country, area.region if regional else ""))
+    return [
+        m
+        for m in meetings
+        if id(m) not in areas
+        or not any(
+            city is not m
+            and areas[id(m)] in ((country, ""), (country, region))
+            and same_meeting(m, city)
+            for city, country, region in cities
+        )
+    ]
+
+
+def same_meeting(a: MeetingDraft, b: MeetingDraft) -> bool:
+    """Two meetings of the same kind (past or expected) with compatible days (equal,
+    overlapping, or one unknown) may be one."""
+    if a.past != b.past:
+        return False
+    if a.date is None or b.date is None:
+        return True
+    return a.date <= (b.date_end or b.date) and b.date <= (a.date_end or a.date)
