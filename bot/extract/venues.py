@@ -356,8 +356,8 @@ def locative_case(folded: str, start: int, end: int, lex: Lexicon) -> bool:
 
 def governed(before: str, lex: Lexicon, reach: int = GOVERNED_WORDS) -> bool:
     """A locative preposition at most ``reach`` words before, with no clause
-    punctuation, meeting word or other place in between ("in the Hungarian capital
-    Budapest" yes, "в ОАЭ переговоры Москвы" no)."""
+    punctuation, meeting word, verb or other place in between ("in the Hungarian
+    capital Budapest" yes, "в ОАЭ переговоры Москвы" no, ``has_verb``)."""
     if lex.locatives is None:
         return False
     tail = CLAUSE_PUNCT.split(before)[-1]
@@ -367,7 +367,18 @@ def governed(before: str, lex: Lexicon, reach: int = GOVERNED_WORDS) -> bool:
     rest = tail[matches[-1].end() :]
     if len(rest.split()) > reach:
         return False
-    return not (lex.meeting is not None and lex.meeting.search(rest))
+    if not rest.strip():
+        return True
+    return not (lex.meeting is not None and lex.meeting.search(rest)) and not has_verb(rest, lex)
+
+
+def has_verb(text: str, lex: Lexicon) -> bool:
+    """Rule *governed through modifiers only*: a status cue or a tensed verb form
+    between a preposition and a place ("в нем приняли участие представители Москвы",
+    "in it took part envoys of Moscow") means the preposition heads another phrase."""
+    if any(p is not None and p.search(text) for p in lex.status.values()):
+        return True
+    return any(p is not None and p.search(text) for p in (lex.past, lex.future))
 
 
 def _between(spans: list[tuple[int, int]], start: int, end: int) -> bool:
