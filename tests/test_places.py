@@ -72,6 +72,21 @@ def test_gazetteer_ids_are_english_names(places: Gazetteer) -> None:
 
 
 @pytest.mark.parametrize(
+    ("lang", "text", "found"),
+    [
+        ("ar", "الذي حضر أيضا الاجتماع", []),  # "also": Jeddah's skeleton
+        ("ar", "اجتماع في جدة", ["other:Jeddah"]),
+        ("he", "הוא אמר כי זה ברור", []),  # "this": Gaza's skeleton
+        ("he", "הפגישה בעזה", ["other:Gaza"]),
+    ],
+)
+def test_short_arabic_and_hebrew_names_only_as_written(
+    places: Gazetteer, lang: str, text: str, found: list[str]
+) -> None:
+    assert [m.entity_id for m in places.find(text, lang)] == found
+
+
+@pytest.mark.parametrize(
     ("place", "region", "is_region"),
     [("other:Florida", "FL", True), ("other:Texas", "TX", True), ("other:Houston", "TX", False)],
 )
