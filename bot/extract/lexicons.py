@@ -75,6 +75,7 @@ OPTIONAL_LIST_KEYS = (
     "noun_endings",
     "complementizers",
     "locative_endings",
+    "locative_particles",
 )
 MAPPING_KEYS = (
     "status",
@@ -469,6 +470,7 @@ class Lexicon:
     targets: frozenset[str]
     connectives: Connectives
     locative_endings: tuple[str, ...]  # case endings that mark a place ("-ssa", "'de")
+    locative_particles: tuple[str, ...]  # "in" written right before a name (Chinese 在)
     # the patterns above (by field name; "denied" for status["denied"]) that have a
     # faster form for word_start_spans
     word_start: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
@@ -823,6 +825,7 @@ def load_lexicon(language: str) -> Lexicon:
         targets=frozenset(fold(w) for w in raw["target_prepositions"]),
         connectives=connectives(raw),
         locative_endings=tuple(fold(e) for e in raw["locative_endings"] if e),
+        locative_particles=tuple(fold(e) for e in raw["locative_particles"] if e),
     )
     scanned = {
         "meeting": lexicon.meeting,

@@ -14,9 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from bot.extract.lexicons import Lexicon, languages
-from bot.match.forms import LOCATIVE_AFTER, LOCATIVE_BEFORE, LOCATIVE_ENDINGS
 from bot.match.gazetteer import country_of_zone, gazetteer, is_other_place, region_of_city
-from bot.match.normalize import normalize_phrase, normalize_token
 from bot.models import EntityKind, Mention, Watchlist
 
 if TYPE_CHECKING:
@@ -32,9 +30,6 @@ CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
 # its preposition), or a gazetteer city or country (see ``bot.match.gazetteer``).
 VENUE, PHRASE, CITY, COUNTRY = "venue", "phrase", "city", "country"
 Candidate = tuple[int, str, int, str]  # (start, venue id, end, kind)
-# Languages whose places can be governed by an ending or a particle (in_locative_case).
-CASE_MARKING_LANGS = frozenset({*LOCATIVE_ENDINGS, *LOCATIVE_BEFORE, *LOCATIVE_AFTER})
-_APOSTROPHE_ENDING = re.compile(r"['’]([^\W\d_]{1,3})\b")
 COUNTRY_REACH = 32  # characters from a meeting word to a country that hosts it
 # Words a locative preposition may stand before the place it governs: four for a
 # watchlist venue ("in the Hungarian capital Budapest"); one for a gazetteer place
@@ -109,9 +104,11 @@ class _HostRules:
         self.case_marked: set[int] = set()  # starts of places in a locative case
 
     def mark_cases(self, mentions: Iterable[Mention]) -> None:
-        text, lang = self.s.text, self.lex.key
-        if lang in CASE_MARKING_LANGS:
-            self.case_marked.update(m.start for m in mentions if in_locative_case(m, text, lang))
+        folded, lex = self.s.folded, self.lex
+        if lex.locative_endings or lex.locative_particles:
+            self.case_marked.update(
+                m.start for m in mentions if locative_case(folded, m.start, m.end, lex)
+            )
 
     def kept(self, candidates: list[Candidate]) -> list[tuple[int, str, int]]:
         folded, lex = self.s.folded, self.lex
@@ -194,28 +191,6 @@ def gazetteer_candidates(found: list[Mention]) -> list[Candidate]:
     return out
 
 
-def in_locative_case(mention: Mention, text: str, lang: str) -> bool:
-    """Rule *locative case*: in languages that say "in" with an ending (Finnish
-    Floridassa, Hungarian Ankarában, Korean 비슈케크에서, Turkish Ankara'da), the
-    ending after the name (bot.match.forms.LOCATIVE_ENDINGS) governs it like a
-    preposition; so does a particle written without a space before or after it
-    (Chinese 在, Japanese で: LOCATIVE_BEFORE, LOCATIVE_AFTER)."""
-    before = LOCATIVE_BEFORE.get(lang)
-    if before is not None:
-        return text[max(0, mention.start - 2) : mention.start].strip()[-1:] in before
-    after = LOCATIVE_AFTER.get(lang)
-    if after is not None:
-        return text[mention.end : mention.end + 1] in after
-    endings = LOCATIVE_ENDINGS.get(lang)
-    if endings is None:
-        return False
-    apostrophe = _APOSTROPHE_ENDING.match(text, mention.end)
-    if apostrophe is not None:  # Turkish: Ankara'da
-        return normalize_token(apostrophe.group(1)) in endings
-    surface, alias = normalize_token(mention.surface), normalize_phrase(mention.alias)
-    return surface.startswith(alias) and surface[len(alias) :] in endings - {""}
-
-
 def country_hosts_meeting(
     item: tuple[int, str, int],
     folded: str,
@@ -294,7 +269,6 @@ def hosts_meeting(
     return bool(
         governed(before, lex, reach)
         or locative_case(folded, start, end, lex)
-        or locative_ending(folded, end, lex)
         or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
         or any(
             links.genitive_link.fullmatch(folded[c1:start])
@@ -303,14 +277,6 @@ def hosts_meeting(
         )
         or (previous_ok is not None and links.list_gap.match(folded[previous_ok[2] : start]))
     )
-
-
-def locative_ending(folded: str, end: int, lex: Lexicon) -> bool:
-    """Rule *postposition*: where words run together or the ending is written apart from
-    the name (Japanese "ジュネーブで", Korean "제네바에서", Georgian "ჟენევაში"), a locative
-    ending (lexicon ``locative_endings``) right after the place governs it too."""
-    after = folded[end : end + 6]
-    return bool(lex.locative_endings) and after.startswith(lex.locative_endings)
 
 
 def place_of_speaking(
@@ -343,15 +309,23 @@ _WORD_END = re.compile(r"[\w']*")
 
 
 def locative_case(folded: str, start: int, end: int, lex: Lexicon) -> bool:
-    """Rule *locative case*: in a language that marks place with a case ending
-    (lexicon ``locative_endings``: Finnish "-ssa", Turkish "'de", Hungarian "-ban"),
-    a place whose word ends in one is governed as if by "in"."""
+    """Rule *locative case*: in a language that says "in" with a case ending, a
+    postposition or a particle (lexicon ``locative_endings``: Finnish "-ssa", Turkish
+    "'de", Hungarian "-ban", Japanese "で", Korean "에서", Georgian "ში"; lexicon
+    ``locative_particles``: Chinese "在"), the place is governed as if by a preposition
+    when its word ends in one ("Genevessä", "Ankara'da"), one follows it right away
+    where words run together or the ending is written apart ("ジュネーブで",
+    "제네바에서"), or a particle stands right before it ("在圣彼得堡")."""
     endings = lex.locative_endings
-    if not endings:
-        return False
-    tail = _WORD_END.match(folded, end)
-    word = folded[start : tail.end() if tail else end]
-    return word.endswith(endings) and len(word) > max(map(len, endings)) + 1
+    if endings:
+        tail = _WORD_END.match(folded, end)
+        word = folded[start : tail.end() if tail else end]
+        if word.endswith(endings) and len(word) > max(map(len, endings)) + 1:
+            return True
+        if folded.startswith(endings, end):
+            return True
+    particles = lex.locative_particles
+    return bool(particles) and folded[max(0, start - 2) : start].strip().endswith(particles)
 
 
 def governed(before: str, lex: Lexicon, reach: int = GOVERNED_WORDS) -> bool:
