@@ -76,6 +76,7 @@ OPTIONAL_LIST_KEYS = (
     "complementizers",
     "locative_endings",
     "locative_particles",
+    "visit_verbs",
 )
 MAPPING_KEYS = (
     "status",
@@ -471,6 +472,7 @@ class Lexicon:
     connectives: Connectives
     locative_endings: tuple[str, ...]  # case endings that mark a place ("-ssa", "'de")
     locative_particles: tuple[str, ...]  # "in" written right before a name (Chinese 在)
+    visits: re.Pattern[str] | None  # verbs whose object is the place visited ("visit")
     # the patterns above (by field name; "denied" for status["denied"]) that have a
     # faster form for word_start_spans
     word_start: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
@@ -826,6 +828,7 @@ def load_lexicon(language: str) -> Lexicon:
         connectives=connectives(raw),
         locative_endings=tuple(fold(e) for e in raw["locative_endings"] if e),
         locative_particles=tuple(fold(e) for e in raw["locative_particles"] if e),
+        visits=alternation(raw["visit_verbs"]),
     )
     scanned = {
         "meeting": lexicon.meeting,

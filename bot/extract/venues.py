@@ -211,9 +211,9 @@ def country_hosts_meeting(
     if previous_ok is not None and lex.connectives.list_gap.match(folded[previous_ok[2] : start]):
         return True
     before = folded[max(0, start - 60) : start]
-    return (case_marked or governed(before, lex, GAZETTEER_GOVERNED_WORDS)) and near_meeting_word(
-        start, end, folded, meeting_spans
-    )
+    return (
+        case_marked or governed(before, lex, GAZETTEER_GOVERNED_WORDS) or visited(before, lex)
+    ) and near_meeting_word(start, end, folded, meeting_spans)
 
 
 def near_meeting_word(
@@ -268,6 +268,7 @@ def hosts_meeting(
     # each test only when the ones before it fail (all are pure)
     return bool(
         governed(before, lex, reach)
+        or visited(before, lex)
         or locative_case(folded, start, end, lex)
         or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
         or any(
@@ -344,6 +345,17 @@ def governed(before: str, lex: Lexicon, reach: int = GOVERNED_WORDS) -> bool:
     if not rest.strip():
         return True
     return not (lex.meeting is not None and lex.meeting.search(rest)) and not has_verb(rest, lex)
+
+
+def visited(before: str, lex: Lexicon) -> bool:
+    """Rule *place visited*: the object of a verb of visiting (lexicon ``visit_verbs``:
+    "will visit Miami", "відвідає Маямі", "odwiedzi Moskwę") is where the visitor's
+    talks are, as if a preposition governed it; at most one word between them."""
+    if lex.visits is None:
+        return False
+    tail = CLAUSE_PUNCT.split(before)[-1]
+    found = list(lex.visits.finditer(tail))
+    return bool(found) and len(tail[found[-1].end() :].split()) <= 1
 
 
 def has_verb(text: str, lex: Lexicon) -> bool:
