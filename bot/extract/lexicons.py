@@ -77,6 +77,7 @@ OPTIONAL_LIST_KEYS = (
     "locative_endings",
     "locative_particles",
     "visit_verbs",
+    "topic_words",
 )
 MAPPING_KEYS = (
     "status",
@@ -473,6 +474,7 @@ class Lexicon:
     locative_endings: tuple[str, ...]  # case endings that mark a place ("-ssa", "'de")
     locative_particles: tuple[str, ...]  # "in" written right before a name (Chinese 在)
     visits: re.Pattern[str] | None  # verbs whose object is the place visited ("visit")
+    topics: re.Pattern[str] | None  # "war", "peace": a place after them is the topic's
     # the patterns above (by field name; "denied" for status["denied"]) that have a
     # faster form for word_start_spans
     word_start: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
@@ -829,6 +831,7 @@ def load_lexicon(language: str) -> Lexicon:
         locative_endings=tuple(fold(e) for e in raw["locative_endings"] if e),
         locative_particles=tuple(fold(e) for e in raw["locative_particles"] if e),
         visits=alternation(raw["visit_verbs"]),
+        topics=alternation(raw["topic_words"]),
     )
     scanned = {
         "meeting": lexicon.meeting,

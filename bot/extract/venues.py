@@ -138,8 +138,10 @@ class _HostRules:
                 GOVERNED_WORDS if kind == VENUE else GAZETTEER_GOVERNED_WORDS,
             ):
                 continue
-            if place_of_speaking(start, self.reporting, self.cues) or alternative_place(
-                end, before, folded, lex
+            if (
+                place_of_speaking(start, self.reporting, self.cues)
+                or alternative_place(end, before, folded, lex)
+                or topic_place(before, lex)
             ):
                 continue
             kept.append(item)
@@ -345,6 +347,25 @@ def governed(before: str, lex: Lexicon, reach: int = GOVERNED_WORDS) -> bool:
     if not rest.strip():
         return True
     return not (lex.meeting is not None and lex.meeting.search(rest)) and not has_verb(rest, lex)
+
+
+def topic_place(before: str, lex: Lexicon) -> bool:
+    """Rule *topic's place*: a place governed right after a word for what the talks are
+    about (lexicon ``topic_words``: "peace in Gaza", "мира в Газе", "útok v Dauhe", "the
+    war in …") is where that happens, not where anyone meets; a meeting word between
+    them ("peace talks in Geneva") makes it the talks' place again."""
+    if lex.topics is None or lex.locatives is None:
+        return False
+    tail = CLAUSE_PUNCT.split(before)[-1]
+    found = list(lex.topics.finditer(tail))
+    if not found:
+        return False
+    rest = tail[found[-1].end() :]
+    return (
+        len(rest.split()) <= 2
+        and lex.locatives.search(rest) is not None
+        and (lex.meeting is None or lex.meeting.search(rest) is None)
+    )
 
 
 def visited(before: str, lex: Lexicon) -> bool:
