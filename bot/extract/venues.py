@@ -271,6 +271,7 @@ def hosts_meeting(
     return bool(
         governed(before, lex, reach)
         or visited(before, lex)
+        or capital_apposition(before, lex)
         or locative_case(folded, start, end, lex)
         or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
         or any(
@@ -366,6 +367,23 @@ def topic_place(before: str, lex: Lexicon) -> bool:
         and lex.locatives.search(rest) is not None
         and (lex.meeting is None or lex.meeting.search(rest) is None)
     )
+
+
+def capital_apposition(before: str, lex: Lexicon) -> bool:
+    """Rule *capital in apposition*: a place named right after a comma that closes
+    "<preposition> the capital of …" (lexicon ``capital_words``: "in the capital of Oman,
+    Muscat", "w stolicy Omanu, Maskacie", "do stolicy ZEA, Abu Zabi") is the city the
+    preposition governs."""
+    if lex.capitals is None:
+        return False
+    pieces = CLAUSE_PUNCT.split(before)
+    if len(pieces) < 2 or pieces[-1].strip():
+        return False
+    found = list(lex.capitals.finditer(pieces[-2]))
+    if not found:
+        return False
+    head = pieces[-2][: found[-1].start()]
+    return len(pieces[-2][found[-1].end() :].split()) <= 3 and governed(head, lex, 2)
 
 
 def visited(before: str, lex: Lexicon) -> bool:
