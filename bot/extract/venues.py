@@ -142,6 +142,7 @@ class _HostRules:
                 place_of_speaking(start, self.reporting, self.cues)
                 or alternative_place(end, before, folded, lex)
                 or topic_place(before, lex)
+                or topic_named_after(folded, end, lex)
             ):
                 continue
             kept.append(item)
@@ -384,6 +385,19 @@ def capital_apposition(before: str, lex: Lexicon) -> bool:
         return False
     head = pieces[-2][: found[-1].start()]
     return len(pieces[-2][found[-1].end() :].split()) <= 3 and governed(head, lex, 2)
+
+
+_JOIN = re.compile(r"[ -]?")
+
+
+def topic_named_after(folded: str, end: int, lex: Lexicon) -> bool:
+    """Rule *topic's place*, the other way round: a place that qualifies a word for
+    what talks are about ("due to the Iran war", "the Gaza ceasefire", "Ukraine-Krieg")
+    names the topic, not a venue."""
+    if lex.topics is None:
+        return False
+    gap = _JOIN.match(folded, end)
+    return lex.topics.match(folded, gap.end() if gap else end) is not None
 
 
 def visited(before: str, lex: Lexicon) -> bool:
