@@ -400,6 +400,14 @@ def topic_named_after(folded: str, end: int, lex: Lexicon) -> bool:
     return lex.topics.match(folded, gap.end() if gap else end) is not None
 
 
+def names_a_topic(folded: str, start: int, end: int, lex: Lexicon) -> bool:
+    """Rule *topic's place* where no statement is read (rule *unverified meeting*): a
+    place right after a topic word or qualifying one ("útok v Dauhe", an attack in
+    Doha) is no venue, whatever else the sentence says."""
+    before = folded[max(0, start - 60) : start]
+    return topic_place(before, lex) or topic_named_after(folded, end, lex)
+
+
 def visited(before: str, lex: Lexicon) -> bool:
     """Rule *place visited*: the object of a verb of visiting (lexicon ``visit_verbs``:
     "will visit Miami", "відвідає Маямі", "odwiedzi Moskwę") is where the visitor's
