@@ -491,6 +491,29 @@ class VenueArea:
         return region_of_city(self.country, self.names)
 
 
+def article_venue(
+    meetings: list[MeetingDraft], mentions: Iterable[Mention], folded: str, lex: Lexicon
+) -> None:
+    """Rule *one place in the article*: when the article's only meeting has no venue and
+    every watchlist venue the article places something in ("will travel to Washington",
+    "the visit in Washington": a preposition, a case ending or a verb of visiting
+    governs it) is one and the same, that is the meeting's venue."""
+    if len(meetings) != 1 or meetings[0].venue is not None:
+        return
+    placed = {
+        m.entity_id
+        for m in mentions
+        if m.kind is EntityKind.VENUE
+        and (
+            governed(folded[max(0, m.start - 60) : m.start], lex)
+            or visited(folded[max(0, m.start - 60) : m.start], lex)
+            or locative_case(folded, m.start, m.end, lex)
+        )
+    }
+    if len(placed) == 1:
+        meetings[0].venue = placed.pop()
+
+
 def venue_countries(watchlist: Watchlist) -> dict[str, VenueArea]:
     """The country of each watchlist venue, from its time zone, and its names."""
     out: dict[str, VenueArea] = {}
