@@ -11,7 +11,7 @@ import pytest
 from bot.config import load_watchlist
 from bot.extract import Extractor
 from bot.extract.lexicons import languages
-from bot.match.gazetteer import Gazetteer, gazetteer, plausible_name
+from bot.match.gazetteer import Gazetteer, gazetteer, plausible_name, region_of_city
 
 WATCHLIST = Path(__file__).resolve().parents[1] / "config" / "watchlist.yaml"
 PUBLISHED = date(2026, 3, 2)  # a Monday
@@ -69,6 +69,40 @@ def test_gazetteer_ids_are_english_names(places: Gazetteer) -> None:
     assert ankara is not None and not ankara.is_country and ankara.country == "TR"
     assert places.place("other:Florida") is not None  # a US state
     assert places.place("other:New York City") is None  # one city, CLDR's name
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "found"),
+    [
+        ("ar", "الذي حضر أيضا الاجتماع", []),  # "also": Jeddah's skeleton
+        ("ar", "اجتماع في جدة", ["other:Jeddah"]),
+        ("he", "הוא אמר כי זה ברור", []),  # "this": Gaza's skeleton
+        ("he", "הפגישה בעזה", ["other:Gaza"]),
+    ],
+)
+def test_short_arabic_and_hebrew_names_only_as_written(
+    places: Gazetteer, lang: str, text: str, found: list[str]
+) -> None:
+    assert [m.entity_id for m in places.find(text, lang)] == found
+
+
+@pytest.mark.parametrize(
+    ("place", "region", "is_region"),
+    [("other:Florida", "FL", True), ("other:Texas", "TX", True), ("other:Houston", "TX", False)],
+)
+def test_us_states_are_regions_that_hold_their_cities(
+    places: Gazetteer, place: str, region: str, is_region: bool
+) -> None:
+    found = places.place(place)
+    assert found is not None and (found.region, found.is_region) == (region, is_region)
+
+
+@pytest.mark.parametrize(
+    ("country", "names", "region"),
+    [("US", ("Miami",), "FL"), ("US", ("Mar-a-Lago", "Anchorage"), "AK"), ("US", ("Nowhere",), "")],
+)
+def test_region_of_a_watchlist_city(country: str, names: tuple[str, ...], region: str) -> None:
+    assert region_of_city(country, names) == region
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,8 @@ from bot.extract.merge import meeting_report, merge_statements
 from bot.extract.sentences import sentences_worth_reading
 from bot.extract.statements import Statement, sentence_statements
 from bot.extract.venues import (
+    VenueArea,
+    article_venue,
     countries_beaten_by_cities,
     governed,
     headline_venue,
@@ -172,7 +174,7 @@ def _analyse(
     lang: str,
     found: list[Mention],
     day: date | None,
-    countries: Mapping[str, str],
+    countries: Mapping[str, VenueArea],
 ) -> Extraction:
     """The extraction of one composed text whose language and mentions are known:
     the stages sentences -> clauses -> statements (with their venues, dates and
@@ -192,6 +194,7 @@ def _analyse(
             if m.start < title_end and governed(folded[max(0, m.start - 60) : m.start], lex)
         ]
         headline_venue(meetings, placed)
+    article_venue(meetings, mentions, folded, lex)
     reports = tuple(meeting_report(m, lang, day) for m in meetings)
     reports = tracked_only(reports, mentions)
     if not any(r.status in ALERT_STATUSES for r in reports) and fallback_applies(

@@ -47,6 +47,7 @@ from datetime import date
 
 from bot.extract.dates import DateMention, resolve_weekdays, scan_dates
 from bot.extract.lexicons import FALLBACK, Lexicon, fold, load_lexicon
+from bot.extract.venues import names_a_topic
 from bot.models import EntityKind, MeetingReport, MeetingStatus, Mention
 
 MAX_EVIDENCE_CHARS = 400
@@ -116,7 +117,12 @@ def _sentence_report(
     folded = fold(text[start:end])
     if any(_has(x.non_talks, folded) for x in lexicons):
         return None  # sport, markets, weather: names together are no meeting
-    venues = [m.entity_id for m in here if m.kind is EntityKind.VENUE]
+    venues = [
+        m.entity_id
+        for m in here
+        if m.kind is EntityKind.VENUE
+        and not names_a_topic(folded, m.start - start, m.end - start, lex)
+    ]
     past = _past_only(folded, lex)
     found = [
         d

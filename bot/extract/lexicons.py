@@ -75,6 +75,10 @@ OPTIONAL_LIST_KEYS = (
     "noun_endings",
     "complementizers",
     "locative_endings",
+    "locative_particles",
+    "visit_verbs",
+    "topic_words",
+    "capital_words",
 )
 MAPPING_KEYS = (
     "status",
@@ -469,6 +473,10 @@ class Lexicon:
     targets: frozenset[str]
     connectives: Connectives
     locative_endings: tuple[str, ...]  # case endings that mark a place ("-ssa", "'de")
+    locative_particles: tuple[str, ...]  # "in" written right before a name (Chinese 在)
+    visits: re.Pattern[str] | None  # verbs whose object is the place visited ("visit")
+    topics: re.Pattern[str] | None  # "war", "peace": a place after them is the topic's
+    capitals: re.Pattern[str] | None  # "capital": "in the capital of Oman, Muscat"
     # the patterns above (by field name; "denied" for status["denied"]) that have a
     # faster form for word_start_spans
     word_start: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
@@ -823,6 +831,10 @@ def load_lexicon(language: str) -> Lexicon:
         targets=frozenset(fold(w) for w in raw["target_prepositions"]),
         connectives=connectives(raw),
         locative_endings=tuple(fold(e) for e in raw["locative_endings"] if e),
+        locative_particles=tuple(fold(e) for e in raw["locative_particles"] if e),
+        visits=alternation(raw["visit_verbs"]),
+        topics=alternation(raw["topic_words"]),
+        capitals=alternation(raw["capital_words"]),
     )
     scanned = {
         "meeting": lexicon.meeting,

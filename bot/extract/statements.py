@@ -31,7 +31,13 @@ from bot.extract.lexicons import Lexicon
 from bot.extract.sentences import Sentence
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
 from bot.extract.timeofday import find_time_of_day
-from bot.extract.venues import choose_venues, dateline_length, names_the_talks, sentence_venues
+from bot.extract.venues import (
+    choose_venues,
+    dateline_length,
+    has_verb,
+    names_the_talks,
+    sentence_venues,
+)
 from bot.models import EntityKind, MeetingStatus, Mention, TimeOfDay
 
 _NEAR_MEETING = 80  # characters from a meeting word to the venue it governs
@@ -367,7 +373,7 @@ def talks_at_place(r: _SentenceReading, clause_venues: list[Place], a0: int) -> 
         if any(
             a0 <= m1 <= v[0]
             and v[0] - m1 <= _NEAR_MEETING
-            and not _has_verb(r.s.folded[m1 : v[0]], r.lex)
+            and not has_verb(r.s.folded[m1 : v[0]], r.lex)
             for _, m1 in r.meeting_spans
         )
     }
@@ -422,10 +428,3 @@ def previous_marker(mention: DateMention, sentence: int, order: int) -> Statemen
         anchored=False,
         previous_date=mention.date,
     )
-
-
-def _has_verb(text: str, lex: Lexicon) -> bool:
-    """A status cue or a tensed verb form: the text is more than a noun phrase."""
-    if any(p is not None and p.search(text) for p in lex.status.values()):
-        return True
-    return any(p is not None and p.search(text) for p in (lex.past, lex.future))

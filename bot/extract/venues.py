@@ -14,9 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from bot.extract.lexicons import Lexicon, languages
-from bot.match.forms import LOCATIVE_AFTER, LOCATIVE_BEFORE, LOCATIVE_ENDINGS
-from bot.match.gazetteer import country_of_zone, gazetteer, is_other_place
-from bot.match.normalize import normalize_phrase, normalize_token
+from bot.match.gazetteer import country_of_zone, gazetteer, is_other_place, region_of_city
 from bot.models import EntityKind, Mention, Watchlist
 
 if TYPE_CHECKING:
@@ -32,9 +30,6 @@ CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
 # its preposition), or a gazetteer city or country (see ``bot.match.gazetteer``).
 VENUE, PHRASE, CITY, COUNTRY = "venue", "phrase", "city", "country"
 Candidate = tuple[int, str, int, str]  # (start, venue id, end, kind)
-# Languages whose places can be governed by an ending or a particle (in_locative_case).
-CASE_MARKING_LANGS = frozenset({*LOCATIVE_ENDINGS, *LOCATIVE_BEFORE, *LOCATIVE_AFTER})
-_APOSTROPHE_ENDING = re.compile(r"['’]([^\W\d_]{1,3})\b")
 COUNTRY_REACH = 32  # characters from a meeting word to a country that hosts it
 # Words a locative preposition may stand before the place it governs: four for a
 # watchlist venue ("in the Hungarian capital Budapest"); one for a gazetteer place
@@ -109,9 +104,11 @@ class _HostRules:
         self.case_marked: set[int] = set()  # starts of places in a locative case
 
     def mark_cases(self, mentions: Iterable[Mention]) -> None:
-        text, lang = self.s.text, self.lex.key
-        if lang in CASE_MARKING_LANGS:
-            self.case_marked.update(m.start for m in mentions if in_locative_case(m, text, lang))
+        folded, lex = self.s.folded, self.lex
+        if lex.locative_endings or lex.locative_particles:
+            self.case_marked.update(
+                m.start for m in mentions if locative_case(folded, m.start, m.end, lex)
+            )
 
     def kept(self, candidates: list[Candidate]) -> list[tuple[int, str, int]]:
         folded, lex = self.s.folded, self.lex
@@ -141,8 +138,11 @@ class _HostRules:
                 GOVERNED_WORDS if kind == VENUE else GAZETTEER_GOVERNED_WORDS,
             ):
                 continue
-            if place_of_speaking(start, self.reporting, self.cues) or alternative_place(
-                end, before, folded, lex
+            if (
+                place_of_speaking(start, self.reporting, self.cues)
+                or alternative_place(end, before, folded, lex)
+                or topic_place(before, lex)
+                or topic_named_after(folded, end, lex)
             ):
                 continue
             kept.append(item)
@@ -194,28 +194,6 @@ def gazetteer_candidates(found: list[Mention]) -> list[Candidate]:
     return out
 
 
-def in_locative_case(mention: Mention, text: str, lang: str) -> bool:
-    """Rule *locative case*: in languages that say "in" with an ending (Finnish
-    Floridassa, Hungarian Ankarában, Korean 비슈케크에서, Turkish Ankara'da), the
-    ending after the name (bot.match.forms.LOCATIVE_ENDINGS) governs it like a
-    preposition; so does a particle written without a space before or after it
-    (Chinese 在, Japanese で: LOCATIVE_BEFORE, LOCATIVE_AFTER)."""
-    before = LOCATIVE_BEFORE.get(lang)
-    if before is not None:
-        return text[max(0, mention.start - 2) : mention.start].strip()[-1:] in before
-    after = LOCATIVE_AFTER.get(lang)
-    if after is not None:
-        return text[mention.end : mention.end + 1] in after
-    endings = LOCATIVE_ENDINGS.get(lang)
-    if endings is None:
-        return False
-    apostrophe = _APOSTROPHE_ENDING.match(text, mention.end)
-    if apostrophe is not None:  # Turkish: Ankara'da
-        return normalize_token(apostrophe.group(1)) in endings
-    surface, alias = normalize_token(mention.surface), normalize_phrase(mention.alias)
-    return surface.startswith(alias) and surface[len(alias) :] in endings - {""}
-
-
 def country_hosts_meeting(
     item: tuple[int, str, int],
     folded: str,
@@ -236,9 +214,9 @@ def country_hosts_meeting(
     if previous_ok is not None and lex.connectives.list_gap.match(folded[previous_ok[2] : start]):
         return True
     before = folded[max(0, start - 60) : start]
-    return (case_marked or governed(before, lex, GAZETTEER_GOVERNED_WORDS)) and near_meeting_word(
-        start, end, folded, meeting_spans
-    )
+    return (
+        case_marked or governed(before, lex, GAZETTEER_GOVERNED_WORDS) or visited(before, lex)
+    ) and near_meeting_word(start, end, folded, meeting_spans)
 
 
 def near_meeting_word(
@@ -293,8 +271,9 @@ def hosts_meeting(
     # each test only when the ones before it fail (all are pure)
     return bool(
         governed(before, lex, reach)
+        or visited(before, lex)
+        or capital_apposition(before, lex)
         or locative_case(folded, start, end, lex)
-        or locative_ending(folded, end, lex)
         or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
         or any(
             links.genitive_link.fullmatch(folded[c1:start])
@@ -303,14 +282,6 @@ def hosts_meeting(
         )
         or (previous_ok is not None and links.list_gap.match(folded[previous_ok[2] : start]))
     )
-
-
-def locative_ending(folded: str, end: int, lex: Lexicon) -> bool:
-    """Rule *postposition*: where words run together or the ending is written apart from
-    the name (Japanese "ジュネーブで", Korean "제네바에서", Georgian "ჟენევაში"), a locative
-    ending (lexicon ``locative_endings``) right after the place governs it too."""
-    after = folded[end : end + 6]
-    return bool(lex.locative_endings) and after.startswith(lex.locative_endings)
 
 
 def place_of_speaking(
@@ -343,21 +314,29 @@ _WORD_END = re.compile(r"[\w']*")
 
 
 def locative_case(folded: str, start: int, end: int, lex: Lexicon) -> bool:
-    """Rule *locative case*: in a language that marks place with a case ending
-    (lexicon ``locative_endings``: Finnish "-ssa", Turkish "'de", Hungarian "-ban"),
-    a place whose word ends in one is governed as if by "in"."""
+    """Rule *locative case*: in a language that says "in" with a case ending, a
+    postposition or a particle (lexicon ``locative_endings``: Finnish "-ssa", Turkish
+    "'de", Hungarian "-ban", Japanese "で", Korean "에서", Georgian "ში"; lexicon
+    ``locative_particles``: Chinese "在"), the place is governed as if by a preposition
+    when its word ends in one ("Genevessä", "Ankara'da"), one follows it right away
+    where words run together or the ending is written apart ("ジュネーブで",
+    "제네바에서"), or a particle stands right before it ("在圣彼得堡")."""
     endings = lex.locative_endings
-    if not endings:
-        return False
-    tail = _WORD_END.match(folded, end)
-    word = folded[start : tail.end() if tail else end]
-    return word.endswith(endings) and len(word) > max(map(len, endings)) + 1
+    if endings:
+        tail = _WORD_END.match(folded, end)
+        word = folded[start : tail.end() if tail else end]
+        if word.endswith(endings) and len(word) > max(map(len, endings)) + 1:
+            return True
+        if folded.startswith(endings, end):
+            return True
+    particles = lex.locative_particles
+    return bool(particles) and folded[max(0, start - 2) : start].strip().endswith(particles)
 
 
 def governed(before: str, lex: Lexicon, reach: int = GOVERNED_WORDS) -> bool:
     """A locative preposition at most ``reach`` words before, with no clause
-    punctuation, meeting word or other place in between ("in the Hungarian capital
-    Budapest" yes, "в ОАЭ переговоры Москвы" no)."""
+    punctuation, meeting word, verb or other place in between ("in the Hungarian
+    capital Budapest" yes, "в ОАЭ переговоры Москвы" no, ``has_verb``)."""
     if lex.locatives is None:
         return False
     tail = CLAUSE_PUNCT.split(before)[-1]
@@ -367,7 +346,86 @@ def governed(before: str, lex: Lexicon, reach: int = GOVERNED_WORDS) -> bool:
     rest = tail[matches[-1].end() :]
     if len(rest.split()) > reach:
         return False
-    return not (lex.meeting is not None and lex.meeting.search(rest))
+    if not rest.strip():
+        return True
+    return not (lex.meeting is not None and lex.meeting.search(rest)) and not has_verb(rest, lex)
+
+
+def topic_place(before: str, lex: Lexicon) -> bool:
+    """Rule *topic's place*: a place governed right after a word for what the talks are
+    about (lexicon ``topic_words``: "peace in Gaza", "мира в Газе", "útok v Dauhe", "the
+    war in …") is where that happens, not where anyone meets; a meeting word between
+    them ("peace talks in Geneva") makes it the talks' place again."""
+    if lex.topics is None or lex.locatives is None:
+        return False
+    tail = CLAUSE_PUNCT.split(before)[-1]
+    found = list(lex.topics.finditer(tail))
+    if not found:
+        return False
+    rest = tail[found[-1].end() :]
+    return (
+        len(rest.split()) <= 2
+        and lex.locatives.search(rest) is not None
+        and (lex.meeting is None or lex.meeting.search(rest) is None)
+    )
+
+
+def capital_apposition(before: str, lex: Lexicon) -> bool:
+    """Rule *capital in apposition*: a place named right after a comma that closes
+    "<preposition> the capital of …" (lexicon ``capital_words``: "in the capital of Oman,
+    Muscat", "w stolicy Omanu, Maskacie", "do stolicy ZEA, Abu Zabi") is the city the
+    preposition governs."""
+    if lex.capitals is None:
+        return False
+    pieces = CLAUSE_PUNCT.split(before)
+    if len(pieces) < 2 or pieces[-1].strip():
+        return False
+    found = list(lex.capitals.finditer(pieces[-2]))
+    if not found:
+        return False
+    head = pieces[-2][: found[-1].start()]
+    return len(pieces[-2][found[-1].end() :].split()) <= 3 and governed(head, lex, 2)
+
+
+_JOIN = re.compile(r"[ -]?")
+
+
+def topic_named_after(folded: str, end: int, lex: Lexicon) -> bool:
+    """Rule *topic's place*, the other way round: a place that qualifies a word for
+    what talks are about ("due to the Iran war", "the Gaza ceasefire", "Ukraine-Krieg")
+    names the topic, not a venue."""
+    if lex.topics is None:
+        return False
+    gap = _JOIN.match(folded, end)
+    return lex.topics.match(folded, gap.end() if gap else end) is not None
+
+
+def names_a_topic(folded: str, start: int, end: int, lex: Lexicon) -> bool:
+    """Rule *topic's place* where no statement is read (rule *unverified meeting*): a
+    place right after a topic word or qualifying one ("útok v Dauhe", an attack in
+    Doha) is no venue, whatever else the sentence says."""
+    before = folded[max(0, start - 60) : start]
+    return topic_place(before, lex) or topic_named_after(folded, end, lex)
+
+
+def visited(before: str, lex: Lexicon) -> bool:
+    """Rule *place visited*: the object of a verb of visiting (lexicon ``visit_verbs``:
+    "will visit Miami", "відвідає Маямі", "odwiedzi Moskwę") is where the visitor's
+    talks are, as if a preposition governed it; at most one word between them."""
+    if lex.visits is None:
+        return False
+    tail = CLAUSE_PUNCT.split(before)[-1]
+    found = list(lex.visits.finditer(tail))
+    return bool(found) and len(tail[found[-1].end() :].split()) <= 1
+
+
+def has_verb(text: str, lex: Lexicon) -> bool:
+    """Rule *governed through modifiers only*: a status cue or a tensed verb form
+    between a preposition and a place ("в нем приняли участие представители Москвы",
+    "in it took part envoys of Moscow") means the preposition heads another phrase."""
+    if any(p is not None and p.search(text) for p in lex.status.values()):
+        return True
+    return any(p is not None and p.search(text) for p in (lex.past, lex.future))
 
 
 def _between(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -420,35 +478,99 @@ def headline_venue(meetings: list[MeetingDraft], title_mentions: list[Mention]) 
     meetings[0].venue = venues.pop()
 
 
-def venue_countries(watchlist: Watchlist) -> dict[str, str]:
-    """The country (ISO 3166 code) of each watchlist venue, from its time zone."""
-    out: dict[str, str] = {}
+@dataclasses.dataclass(frozen=True, slots=True)
+class VenueArea:
+    """Where a watchlist venue lies: its country (ISO 3166 code, from its time zone)
+    and the names to look its first-level division up by (``region``)."""
+
+    country: str
+    names: tuple[str, ...]
+
+    @property
+    def region(self) -> str:
+        return region_of_city(self.country, self.names)
+
+
+def article_venue(
+    meetings: list[MeetingDraft], mentions: Iterable[Mention], folded: str, lex: Lexicon
+) -> None:
+    """Rule *one place in the article*: when the article's only meeting has no venue and
+    every watchlist venue the article places something in ("will travel to Washington",
+    "the visit in Washington": a preposition, a case ending or a verb of visiting
+    governs it) is one and the same, that is the meeting's venue."""
+    if len(meetings) != 1 or meetings[0].venue is not None:
+        return
+    placed = {
+        m.entity_id
+        for m in mentions
+        if m.kind is EntityKind.VENUE
+        and (
+            governed(folded[max(0, m.start - 60) : m.start], lex)
+            or visited(folded[max(0, m.start - 60) : m.start], lex)
+            or locative_case(folded, m.start, m.end, lex)
+        )
+    }
+    if len(placed) == 1:
+        meetings[0].venue = placed.pop()
+
+
+def venue_countries(watchlist: Watchlist) -> dict[str, VenueArea]:
+    """The country of each watchlist venue, from its time zone, and its names."""
+    out: dict[str, VenueArea] = {}
     for venue in watchlist.venues:
         country = country_of_zone(venue.timezone) if venue.timezone else None
         if country is not None:
-            out[venue.id] = country
+            names = (venue.name, *(a for aliases in venue.aliases.values() for a in aliases))
+            out[venue.id] = VenueArea(country, tuple(dict.fromkeys(names)))
     return out
 
 
 def countries_beaten_by_cities(
-    meetings: list[MeetingDraft], countries: Mapping[str, str]
+    meetings: list[MeetingDraft], venues: Mapping[str, VenueArea]
 ) -> list[MeetingDraft]:
-    """Rule *city beats country* (article): a meeting placed only in a country that
-    another meeting of the article places in one of its cities ("meeting in Hungary"
-    beside "the Budapest summit") is that meeting, or a vaguer report of it; it is
-    dropped. ``countries``: the watchlist venues' countries."""
+    """Rule *city beats country* (article): a meeting placed only in a country, or in a
+    region of one (a US state), that another meeting of the article of the same kind
+    (past or expected) and compatible days places in one of its cities ("meeting in
+    Hungary" beside "the Budapest summit", "talks in Florida" beside "talks in Miami")
+    is that meeting, or a vaguer report of it; it is dropped. A past meeting in a city
+    does not beat a planned one in its country (held in Istanbul, cancelled in Turkey).
+    ``venues``: where the watchlist venues lie."""
     if not any(m.venue is not None and is_other_place(m.venue) for m in meetings):
         return meetings
     places = gazetteer(languages())
-    cities: set[str] = set()
-    countries_of: dict[int, str] = {}  # meeting (by identity) placed in a country -> its code
+    found = {id(m): places.place(m.venue) for m in meetings if m.venue and is_other_place(m.venue)}
+    areas = {  # meeting (by identity) placed in a country or a region -> (country, region)
+        key: (p.country, p.region if p.is_region else "")
+        for key, p in found.items()
+        if p is not None and (p.is_country or p.is_region)
+    }
+    regional = any(region for _, region in areas.values())
+    cities: list[tuple[MeetingDraft, str, str]] = []  # (meeting, country, region)
     for meeting in meetings:
-        venue = meeting.venue
-        place = places.place(venue) if venue is not None and is_other_place(venue) else None
-        if place is not None and place.is_country:
-            countries_of[id(meeting)] = place.country
-        elif place is not None:
-            cities.add(place.country)
-        elif venue is not None and venue in countries:
-            cities.add(countries[venue])
-    return [m for m in meetings if countries_of.get(id(m)) not in cities]
+        place = found.get(id(meeting))
+        if place is not None:  # a region beats its country, as a city does
+            cities.append((meeting, place.country, place.region))
+        elif meeting.venue is not None and meeting.venue in venues:
+            area = venues[meeting.venue]  # a GeoNames look-up only when a region is named
+            cities.append((meeting, area.country, area.region if regional else ""))
+    return [
+        m
+        for m in meetings
+        if id(m) not in areas
+        or not any(
+            city is not m
+            and areas[id(m)] in ((country, ""), (country, region))
+            and same_meeting(m, city)
+            for city, country, region in cities
+        )
+    ]
+
+
+def same_meeting(a: MeetingDraft, b: MeetingDraft) -> bool:
+    """Two meetings of the same kind (past or expected) with compatible days (equal,
+    overlapping, or one unknown) may be one."""
+    if a.past != b.past:
+        return False
+    if a.date is None or b.date is None:
+        return True
+    return a.date <= (b.date_end or b.date) and b.date <= (a.date_end or a.date)

@@ -143,25 +143,6 @@ ATTACHED_ENDINGS = {
     lang: frozenset(_norm_ending(e) for e in raw.split())
     for lang, raw in _RAW_ATTACHED_ENDINGS.items()
 }
-# Of those, the endings that say "in/at" (inessive, adessive, locative case; Korean
-# 에서/에): in these languages a place's case, not a preposition, makes it the scene.
-_RAW_LOCATIVE_ENDINGS = {
-    "et": "s l is il",
-    "fi": "ssa ssä lla llä issa issä illa illä",
-    "hu": "ban ben on en ön n",
-    "lt": "e je oje",
-    "lv": "ā",
-    "tr": "da de ta te",
-    "ko": "에서 에 에서의 에서는 에서도",
-}
-LOCATIVE_ENDINGS = {
-    lang: frozenset(_norm_ending(e) for e in raw.split())
-    for lang, raw in _RAW_LOCATIVE_ENDINGS.items()
-}
-# Languages written without spaces mark "in/at" with a particle beside the name:
-# Chinese 在 before it (在圣彼得堡), Japanese で after it (アンカラで).
-LOCATIVE_BEFORE = {"zh": frozenset({"在"})}
-LOCATIVE_AFTER = {"ja": frozenset({"で"})}
 # Korean particles after a name (푸틴은, 모스크바에서, 위트코프와의).
 _RAW_KOREAN_ENDINGS = (
     "은 는 이 가 을 를 의 에 에서 에게 와 과 와의 과의 도 로 으로 에서의 이나 나 만 측 까지 부터 "

