@@ -316,6 +316,9 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
             return
     if event.is_title and not meeting.from_title and meeting.from_cue:
         return
+    if postponement_refines_cancellation(meeting, event):
+        _set_status(meeting, event)
+        return
     if _RANK[event.status] > _RANK[meeting.status] or not meeting.from_cue:
         _set_status(meeting, event)
     elif (
@@ -324,6 +327,21 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
         and event.date is not None
     ):
         _set_status(meeting, event)  # "moved; the new date is 2 December"
+
+
+def postponement_refines_cancellation(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *postponement refines cancellation*: a meeting reported cancelled that a
+    later statement of the body says was postponed or moved (a move cue, not a time-limited
+    cancellation) is postponed (rescheduled):
+    reports loosely write "called off" for talks the parties say were put off, and the
+    postponement says more - the talks are still meant to happen. A cancellation stated
+    after the postponement still wins by precedence."""
+    return (
+        meeting.status is MeetingStatus.CANCELLED
+        and event.moved
+        and event.status in (MeetingStatus.POSTPONED, MeetingStatus.RESCHEDULED)
+        and not event.is_title
+    )
 
 
 def _only_vague(when_text: str, lang: str, published: date | None) -> bool:

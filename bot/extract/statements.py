@@ -68,6 +68,7 @@ class Statement:
     time: TimeOfDay | None = None
     # actors who only speak about the meeting here ("Peskov denied ...")
     commentators: frozenset[str] = frozenset()
+    moved: bool = False  # the status comes from a move cue ("postponed", "przełożone")
 
 
 @dataclass(slots=True)
@@ -245,6 +246,7 @@ def clause_statements(
         previous_date=previous_date,
         time=_clause_time(r, c0, c1),
         commentators=r.speakers(),
+        moved=signals.group == "moved",
     )
     venue_options: list[str | None] = list(chosen) or [None]
     date_options: list[DateMention | None] = list(picked) or [vague]
