@@ -205,6 +205,8 @@ def clause_statements(
             statements.append(previous_marker(marker, r.s.index, order))
             if not any(d.date for d in dates):
                 return statements
+    if plan_for_a_past_day(signals, dates, status, r.published):
+        return statements
     dates = consistent_days(dates, status, r.published)
     if status is MeetingStatus.DENIED:
         # "Peskov on Wednesday denied ...": the day is the denial's
@@ -300,6 +302,27 @@ def passes_gate(
     entity_count = len({m.entity_id for m in r.s.mentions})
     strong = from_cue and (signals.group == "denied" or entity_count >= 2)
     return bool(r.meeting_spans) or strong
+
+
+def plan_for_a_past_day(
+    signals: ClauseSignals, dates: list[DateMention], status: MeetingStatus, published: date | None
+) -> bool:
+    """Rule *plan for a past day*: a planning cue followed only by days before
+    publication ("tiene planeada una reunión el viernes 31 de enero" published on 1
+    February) reports a plan whose day has passed, not a meeting ahead: the clause opens
+    no upcoming meeting (whether it took place, the text does not say)."""
+    cue = signals.cue
+    if status is not MeetingStatus.UPCOMING or cue is None or published is None:
+        return False
+    if cue.group != "upcoming" or signals.originally_at is not None:
+        return False
+    days = [d for d in dates if d.date is not None and d.start >= cue.start]
+    return (
+        bool(days)
+        and all(d.kind == ABSOLUTE for d in days)
+        and all((d.date_end or d.date) < published for d in days if d.date is not None)
+        and not any(d.date >= published for d in dates if d.date is not None)
+    )
 
 
 def originally_planned(
