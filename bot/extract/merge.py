@@ -293,6 +293,10 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
         if not meeting.from_cue and event.tentative:
             meeting.tentative = True
         return
+    if earlier_plan_called_off(meeting, event):
+        meeting.status = MeetingStatus.RESCHEDULED  # the day it has is the new one
+        meeting.from_cue = True
+        return
     if meeting.from_title and not event.is_title:
         both_moved = {event.status, meeting.status} == {
             MeetingStatus.POSTPONED,
@@ -327,6 +331,23 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
         and event.date is not None
     ):
         _set_status(meeting, event)  # "moved; the new date is 2 December"
+
+
+def earlier_plan_called_off(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *earlier plan called off*: a meeting expected on a day after publication,
+    of which the article says that the plan for a past time was cancelled or put off
+    ("talks resume on Wednesday; last weekend's planned round did not go ahead"), is the
+    plan moved to that day: rescheduled, not cancelled. The change must name no day of
+    its own and speak of a past time (the lexicon's "last" words)."""
+    return (
+        meeting.status is MeetingStatus.UPCOMING
+        and meeting.date is not None
+        and meeting.published is not None
+        and meeting.date > meeting.published
+        and event.past_plan
+        and event.date is None
+        and not event.is_title
+    )
 
 
 def postponement_refines_cancellation(meeting: MeetingDraft, event: Statement) -> bool:

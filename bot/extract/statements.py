@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 
 from bot.extract.clauses import split_clauses
 from bot.extract.commentators import commentators_of
@@ -27,7 +27,7 @@ from bot.extract.dates import (
     resolve_weekdays,
     scan_dates,
 )
-from bot.extract.lexicons import Lexicon
+from bot.extract.lexicons import Lexicon, alternation, load_lexicon
 from bot.extract.sentences import Sentence
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
 from bot.extract.timeofday import find_time_of_day
@@ -69,6 +69,7 @@ class Statement:
     # actors who only speak about the meeting here ("Peskov denied ...")
     commentators: frozenset[str] = frozenset()
     moved: bool = False  # the status comes from a move cue ("postponed", "przełożone")
+    past_plan: bool = False  # a change of a plan for a past time ("last weekend's talks")
 
 
 @dataclass(slots=True)
@@ -249,6 +250,7 @@ def clause_statements(
         time=_clause_time(r, c0, c1),
         commentators=r.speakers(),
         moved=signals.group == "moved",
+        past_plan=change_of_past_plan(status, clause, r.lex.language),
     )
     venue_options: list[str | None] = list(chosen) or [None]
     date_options: list[DateMention | None] = list(picked) or [vague]
@@ -323,6 +325,21 @@ def plan_for_a_past_day(
         and all((d.date_end or d.date) < published for d in days if d.date is not None)
         and not any(d.date >= published for d in dates if d.date is not None)
     )
+
+
+def change_of_past_plan(status: MeetingStatus, clause: str, language: str) -> bool:
+    """A cancellation or postponement in a clause that names a past time ("the talks
+    planned for last weekend did not go ahead"): the plan it changes was for a time
+    already gone (see ``merge.earlier_plan_called_off``)."""
+    if status not in (MeetingStatus.CANCELLED, MeetingStatus.POSTPONED):
+        return False
+    pattern = _last_modifiers(language)
+    return pattern is not None and pattern.search(clause) is not None
+
+
+@lru_cache(maxsize=64)
+def _last_modifiers(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["weekday_modifiers"]["last"])
 
 
 def originally_planned(
