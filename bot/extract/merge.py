@@ -243,7 +243,9 @@ def _may_open(event: Statement) -> bool:
     if event.venue is not None:
         return True
     if event.status is MeetingStatus.HELD:
-        return event.anchored and event.date is not None
+        # rule *dated headline*: the headline's talks are the article's, though it names
+        # no one ("Negotiations began on Friday"); elsewhere a venue or an actor anchors
+        return event.date is not None and (event.anchored or event.is_title)
     return event.anchored or event.status is not MeetingStatus.UPCOMING
 
 
