@@ -8,7 +8,7 @@ the status combines by precedence (see docs/extraction.md, step 10).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.extract.dates import VAGUE, scan_dates
@@ -141,6 +141,7 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
         if event.previous_date is not None and event.evidence == "":
             planned = event
             continue
+        event = meet_again(meetings, event)
         target = _target(meetings, event)
         if target is None:
             if not _may_open(event):
@@ -192,6 +193,19 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
             target.when_text = planned.when_text
             planned = None
     return _fold_placeless(meetings)
+
+
+def meet_again(meetings: list[MeetingDraft], event: Statement) -> Statement:
+    """Rule *meet again*: a meeting ahead said to happen again ("plans to meet with them
+    again on Tuesday", "spotkają się ponownie"), naming no place, is at the place of the
+    article's latest meeting that has one."""
+    if not event.again or event.venue is not None or event.status is not MeetingStatus.UPCOMING:
+        return event
+    placed = [m for m in meetings if m.venue is not None]
+    if not placed:
+        return event
+    latest = max(placed, key=lambda m: m.last_sentence)
+    return replace(event, venue=latest.venue)
 
 
 def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:

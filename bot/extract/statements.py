@@ -70,6 +70,7 @@ class Statement:
     commentators: frozenset[str] = frozenset()
     moved: bool = False  # the status comes from a move cue ("postponed", "przełożone")
     past_plan: bool = False  # a change of a plan for a past time ("last weekend's talks")
+    again: bool = False  # the meeting is said to happen again ("meet with them again")
 
 
 @dataclass(slots=True)
@@ -251,6 +252,7 @@ def clause_statements(
         commentators=r.speakers(),
         moved=signals.group == "moved",
         past_plan=change_of_past_plan(status, clause, r.lex.language),
+        again=not chosen and _says_again(clause, r.lex.language),
     )
     venue_options: list[str | None] = list(chosen) or [None]
     date_options: list[DateMention | None] = list(picked) or [vague]
@@ -335,6 +337,16 @@ def change_of_past_plan(status: MeetingStatus, clause: str, language: str) -> bo
         return False
     pattern = _last_modifiers(language)
     return pattern is not None and pattern.search(clause) is not None
+
+
+def _says_again(clause: str, language: str) -> bool:
+    pattern = _again_words(language)
+    return pattern is not None and pattern.search(clause) is not None
+
+
+@lru_cache(maxsize=64)
+def _again_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["again"])
 
 
 @lru_cache(maxsize=64)
