@@ -313,6 +313,8 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
         meeting.status = MeetingStatus.RESCHEDULED  # the day it has is the new one
         meeting.from_cue = True
         return
+    if denial_confirms_change(meeting, event):
+        return
     if meeting.from_title and not event.is_title:
         both_moved = {event.status, meeting.status} == {
             MeetingStatus.POSTPONED,
@@ -363,6 +365,17 @@ def earlier_plan_called_off(meeting: MeetingDraft, event: Statement) -> bool:
         and event.past_plan
         and event.date is None
         and not event.is_title
+    )
+
+
+def denial_confirms_change(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *denial after a change*: once the article reports a meeting cancelled or put
+    off, a later "no meeting is planned" / "no plans to meet" confirms that change rather
+    than denying a report: the plan was real, and the change stands."""
+    return (
+        event.status is MeetingStatus.DENIED
+        and meeting.from_cue
+        and meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.POSTPONED)
     )
 
 
