@@ -207,8 +207,6 @@ def clause_statements(
             statements.append(previous_marker(marker, r.s.index, order))
             if not any(d.date for d in dates):
                 return statements
-    if plan_for_a_past_day(signals, dates, status, r.published):
-        return statements
     dates = consistent_days(dates, status, r.published)
     if status is MeetingStatus.DENIED:
         # "Peskov on Wednesday denied ...": the day is the denial's
@@ -222,9 +220,7 @@ def clause_statements(
         clause_venues, anchor, anchor_end, r.s.folded, r.lex.connectives.list_gap
     )
     if not chosen and signals.cue is not None and previous_venue is None:
-        nearby = [v for v in r.sentence_venues() if v[2] <= a0]
-        if nearby:  # "..., but the meeting was cancelled": venue in another clause
-            chosen = [min(nearby, key=lambda v: abs(v[0] - anchor))[1]]
+        chosen = _venue_of_earlier_clause(r, a0, anchor)
     near = set() if from_cue else talks_at_place(r, clause_venues, a0)
     picked, previous_date = _new_and_old_days(signals, dates, status, clause, r.lex)
     vague = next((d for d in dates if d.kind == VAGUE), None)
@@ -272,6 +268,12 @@ def clause_statements(
     return statements
 
 
+def _venue_of_earlier_clause(r: _SentenceReading, a0: int, anchor: int) -> list[str]:
+    """"..., but the meeting was cancelled": the venue is in an earlier clause."""
+    nearby = [v for v in r.sentence_venues() if v[2] <= a0]
+    return [min(nearby, key=lambda v: abs(v[0] - anchor))[1]] if nearby else []
+
+
 def _clause_dates(
     r: _SentenceReading, c0: int, c1: int, signals: ClauseSignals
 ) -> list[DateMention]:
@@ -298,9 +300,12 @@ def passes_gate(
 ) -> bool:
     """Rule *gate*: a statement needs a meeting word in its sentence, or a status cue
     with at least two watchlist entities (or a denial); a past meeting said to recur
-    with no day that pins one down is a series, not a meeting (rule *repetition*)."""
+    with no day that pins one down is a series, not a meeting (rule *repetition*), and
+    a plan for a past day no meeting ahead (rule *plan for a past day*)."""
     if status is MeetingStatus.HELD and signals.habitual and not any(d.date for d in dates):
         return False  # "has met Putin in Moscow six times": a series, not one meeting
+    if plan_for_a_past_day(signals, dates, status, r.published):
+        return False  # a plan whose day has passed is no meeting ahead
     # without a meeting word a cue still counts when several watchlist entities
     # are involved; such an event may update a known meeting, not open one
     entity_count = len({m.entity_id for m in r.s.mentions})
