@@ -2,8 +2,9 @@
 for these tests): a lexicon file plus such a table is all a language needs.
 
 A row gives the sentence (and optionally a headline), its publication day and what
-the first meeting must be (``status``, and ``venue`` / ``date`` / ``understood`` when
-given; ``count``: how many meetings), or ``status: none`` for no meeting at all.
+the first meeting (or the ``index``-th) must be (``status``, and ``venue`` / ``date`` /
+``understood`` when given; ``count``: how many meetings), or ``status: none`` for no
+meeting at all.
 ``fallback.yaml`` holds languages without a lexicon.
 """
 
@@ -50,7 +51,7 @@ def test_sentence(extractor: Extractor, lang: str, row: dict[str, Any]) -> None:
         assert extraction.meetings == ()
         return
     assert extraction.meetings, f"no meeting found in {row['text']!r}"
-    meeting = extraction.meetings[0]
+    meeting = extraction.meetings[row.get("index", 0)]
     assert meeting.status.value == row["status"]
     if "venue" in row:
         assert meeting.venue == row["venue"]

@@ -98,7 +98,15 @@ def unverified_meeting(
         if report.status is MeetingStatus.UPCOMING:
             return report
         first = first or report
-    return first
+    return None if reads_its_own_past(lex) else first
+
+
+def reads_its_own_past(lex: Lexicon) -> bool:
+    """Rule *own past tense*: a partial lexicon has the language's held and past-tense
+    cues, so the rules read its past meetings themselves; there the unverified guess
+    serves only a meeting still ahead (a past guess alerts no one, and is mostly a name
+    beside a place). Without a lexicon of its own, a past guess still stands."""
+    return lex.partial and lex.language != FALLBACK
 
 
 def _sentence_report(

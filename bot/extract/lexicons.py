@@ -79,6 +79,7 @@ OPTIONAL_LIST_KEYS = (
     "visit_verbs",
     "topic_words",
     "capital_words",
+    "again",
 )
 MAPPING_KEYS = (
     "status",

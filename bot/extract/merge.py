@@ -8,7 +8,7 @@ the status combines by precedence (see docs/extraction.md, step 10).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.extract.dates import VAGUE, scan_dates
@@ -141,6 +141,7 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
         if event.previous_date is not None and event.evidence == "":
             planned = event
             continue
+        event = meet_again(meetings, event)
         target = _target(meetings, event)
         if target is None:
             if not _may_open(event):
@@ -194,6 +195,19 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
     return _fold_placeless(meetings)
 
 
+def meet_again(meetings: list[MeetingDraft], event: Statement) -> Statement:
+    """Rule *meet again*: a meeting ahead said to happen again ("plans to meet with them
+    again on Tuesday", "spotkają się ponownie"), naming no place, is at the place of the
+    article's latest meeting that has one."""
+    if not event.again or event.venue is not None or event.status is not MeetingStatus.UPCOMING:
+        return event
+    placed = [m for m in meetings if m.venue is not None]
+    if not placed:
+        return event
+    latest = max(placed, key=lambda m: m.last_sentence)
+    return replace(event, venue=latest.venue)
+
+
 def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
     """A meeting without a place joins the article's only meeting with one when both
     say the same ("talks postponed" in the headline, "the Abu Dhabi talks were
@@ -243,7 +257,9 @@ def _may_open(event: Statement) -> bool:
     if event.venue is not None:
         return True
     if event.status is MeetingStatus.HELD:
-        return event.anchored and event.date is not None
+        # rule *dated headline*: the headline's talks are the article's, though it names
+        # no one ("Negotiations began on Friday"); elsewhere a venue or an actor anchors
+        return event.date is not None and (event.anchored or event.is_title)
     return event.anchored or event.status is not MeetingStatus.UPCOMING
 
 
@@ -293,6 +309,12 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
         if not meeting.from_cue and event.tentative:
             meeting.tentative = True
         return
+    if earlier_plan_called_off(meeting, event):
+        meeting.status = MeetingStatus.RESCHEDULED  # the day it has is the new one
+        meeting.from_cue = True
+        return
+    if denial_confirms_change(meeting, event):
+        return
     if meeting.from_title and not event.is_title:
         both_moved = {event.status, meeting.status} == {
             MeetingStatus.POSTPONED,
@@ -316,6 +338,9 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
             return
     if event.is_title and not meeting.from_title and meeting.from_cue:
         return
+    if postponement_refines_cancellation(meeting, event):
+        _set_status(meeting, event)
+        return
     if _RANK[event.status] > _RANK[meeting.status] or not meeting.from_cue:
         _set_status(meeting, event)
     elif (
@@ -324,6 +349,49 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
         and event.date is not None
     ):
         _set_status(meeting, event)  # "moved; the new date is 2 December"
+
+
+def earlier_plan_called_off(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *earlier plan called off*: a meeting expected on a day after publication,
+    of which the article says that the plan for a past time was cancelled or put off
+    ("talks resume on Wednesday; last weekend's planned round did not go ahead"), is the
+    plan moved to that day: rescheduled, not cancelled. The change must name no day of
+    its own and speak of a past time (the lexicon's "last" words)."""
+    return (
+        meeting.status is MeetingStatus.UPCOMING
+        and meeting.date is not None
+        and meeting.published is not None
+        and meeting.date > meeting.published
+        and event.past_plan
+        and event.date is None
+        and not event.is_title
+    )
+
+
+def denial_confirms_change(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *denial after a change*: once the article reports a meeting cancelled or put
+    off, a later "no meeting is planned" / "no plans to meet" confirms that change rather
+    than denying a report: the plan was real, and the change stands."""
+    return (
+        event.status is MeetingStatus.DENIED
+        and meeting.from_cue
+        and meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.POSTPONED)
+    )
+
+
+def postponement_refines_cancellation(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *postponement refines cancellation*: a meeting reported cancelled that a
+    later statement of the body says was postponed or moved (a move cue, not a time-limited
+    cancellation) is postponed (rescheduled):
+    reports loosely write "called off" for talks the parties say were put off, and the
+    postponement says more - the talks are still meant to happen. A cancellation stated
+    after the postponement still wins by precedence."""
+    return (
+        meeting.status is MeetingStatus.CANCELLED
+        and event.moved
+        and event.status in (MeetingStatus.POSTPONED, MeetingStatus.RESCHEDULED)
+        and not event.is_title
+    )
 
 
 def _only_vague(when_text: str, lang: str, published: date | None) -> bool:

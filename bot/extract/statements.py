@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 
 from bot.extract.clauses import split_clauses
 from bot.extract.commentators import commentators_of
@@ -27,7 +27,7 @@ from bot.extract.dates import (
     resolve_weekdays,
     scan_dates,
 )
-from bot.extract.lexicons import Lexicon
+from bot.extract.lexicons import Lexicon, alternation, load_lexicon
 from bot.extract.sentences import Sentence
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
 from bot.extract.timeofday import find_time_of_day
@@ -74,6 +74,9 @@ class Statement:
     time: TimeOfDay | None = None
     # actors who only speak about the meeting here ("Peskov denied ...")
     commentators: frozenset[str] = frozenset()
+    moved: bool = False  # the status comes from a move cue ("postponed", "przełożone")
+    past_plan: bool = False  # a change of a plan for a past time ("last weekend's talks")
+    again: bool = False  # the meeting is said to happen again ("meet with them again")
 
 
 @dataclass(slots=True)
@@ -223,9 +226,7 @@ def clause_statements(
         clause_venues, anchor, anchor_end, r.s.folded, r.lex.connectives.list_gap
     )
     if not chosen and signals.cue is not None and previous_venue is None:
-        nearby = [v for v in r.sentence_venues() if v[2] <= a0]
-        if nearby:  # "..., but the meeting was cancelled": venue in another clause
-            chosen = [min(nearby, key=lambda v: abs(v[0] - anchor))[1]]
+        chosen = _venue_of_earlier_clause(r, a0, anchor)
     near = set() if from_cue else talks_at_place(r, clause_venues, a0)
     picked, previous_date = _new_and_old_days(signals, dates, status, clause, r.lex)
     vague = next((d for d in dates if d.kind == VAGUE), None)
@@ -251,6 +252,9 @@ def clause_statements(
         previous_date=previous_date,
         time=_clause_time(r, c0, c1),
         commentators=r.speakers(),
+        moved=signals.group == "moved",
+        past_plan=change_of_past_plan(status, clause, r.lex.language),
+        again=not chosen and _says_again(clause, r.lex.language),
     )
     venue_options: list[str | None] = list(chosen) or [None]
     date_options: list[DateMention | None] = list(picked) or [vague]
@@ -268,6 +272,12 @@ def clause_statements(
                 )
             )
     return statements
+
+
+def _venue_of_earlier_clause(r: _SentenceReading, a0: int, anchor: int) -> list[str]:
+    """"..., but the meeting was cancelled": the venue is in an earlier clause."""
+    nearby = [v for v in r.sentence_venues() if v[2] <= a0]
+    return [min(nearby, key=lambda v: abs(v[0] - anchor))[1]] if nearby else []
 
 
 def _clause_dates(
@@ -296,14 +306,63 @@ def passes_gate(
 ) -> bool:
     """Rule *gate*: a statement needs a meeting word in its sentence, or a status cue
     with at least two watchlist entities (or a denial); a past meeting said to recur
-    with no day that pins one down is a series, not a meeting (rule *repetition*)."""
+    with no day that pins one down is a series, not a meeting (rule *repetition*), and
+    a plan for a past day no meeting ahead (rule *plan for a past day*)."""
     if status is MeetingStatus.HELD and signals.habitual and not any(d.date for d in dates):
         return False  # "has met Putin in Moscow six times": a series, not one meeting
+    if plan_for_a_past_day(signals, dates, status, r.published):
+        return False  # a plan whose day has passed is no meeting ahead
     # without a meeting word a cue still counts when several watchlist entities
     # are involved; such an event may update a known meeting, not open one
     entity_count = len({m.entity_id for m in r.s.mentions})
     strong = from_cue and (signals.group == "denied" or entity_count >= 2)
     return bool(r.meeting_spans) or strong
+
+
+def plan_for_a_past_day(
+    signals: ClauseSignals, dates: list[DateMention], status: MeetingStatus, published: date | None
+) -> bool:
+    """Rule *plan for a past day*: a planning cue followed only by days before
+    publication ("tiene planeada una reunión el viernes 31 de enero" published on 1
+    February) reports a plan whose day has passed, not a meeting ahead: the clause opens
+    no upcoming meeting (whether it took place, the text does not say)."""
+    cue = signals.cue
+    if status is not MeetingStatus.UPCOMING or cue is None or published is None:
+        return False
+    if cue.group != "upcoming" or signals.originally_at is not None:
+        return False
+    days = [d for d in dates if d.date is not None and d.start >= cue.start]
+    return (
+        bool(days)
+        and all(d.kind == ABSOLUTE for d in days)
+        and all((d.date_end or d.date) < published for d in days if d.date is not None)
+        and not any(d.date >= published for d in dates if d.date is not None)
+    )
+
+
+def change_of_past_plan(status: MeetingStatus, clause: str, language: str) -> bool:
+    """A cancellation or postponement in a clause that names a past time ("the talks
+    planned for last weekend did not go ahead"): the plan it changes was for a time
+    already gone (see ``merge.earlier_plan_called_off``)."""
+    if status not in (MeetingStatus.CANCELLED, MeetingStatus.POSTPONED):
+        return False
+    pattern = _last_modifiers(language)
+    return pattern is not None and pattern.search(clause) is not None
+
+
+def _says_again(clause: str, language: str) -> bool:
+    pattern = _again_words(language)
+    return pattern is not None and pattern.search(clause) is not None
+
+
+@lru_cache(maxsize=64)
+def _again_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["again"])
+
+
+@lru_cache(maxsize=64)
+def _last_modifiers(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["weekday_modifiers"]["last"])
 
 
 def originally_planned(

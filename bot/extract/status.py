@@ -75,6 +75,7 @@ class ClauseSignals(NamedTuple):
     cue_spans: tuple[tuple[int, int], ...] = ()  # every status cue and meeting word
     meeting_spans: tuple[tuple[int, int], ...] = ()
     planned_spans: tuple[tuple[int, int], ...] = ()  # upcoming cues ("planned", "zaplanowane")
+    journey_ahead: bool = False  # a journey "to meet": the meeting is still ahead
 
     @property
     def group(self) -> str | None:
@@ -144,7 +145,9 @@ def analyse_clause(
             reporting=reporting,
         )
     found, originally_at, purpose_spans = clause_flags(folded, text, lex, reporting)
+    journey = winner
     winner = travel_to_meet(winner, kept, purpose_spans)
+    journey_ahead = journey is not None and journey.group == "held" and winner is not journey
     reaffirm = "reaffirm" in found
     if "habitual" in found and winner is not None and winner.group == "held":
         # "will meet in Moscow, where they have met six times": the repeated past
@@ -180,6 +183,7 @@ def analyse_clause(
         cue_spans=spans,
         meeting_spans=meeting_spans,
         planned_spans=planned_spans,
+        journey_ahead=journey_ahead,
     )
 
 
@@ -527,7 +531,8 @@ def decide_status(
         return (MeetingStatus.RESCHEDULED if fresh else MeetingStatus.POSTPONED), True
     if group == "held":
         return MeetingStatus.HELD, True
-    if group == "upcoming":
+    if group == "upcoming" or (group is None and signals.journey_ahead):
+        # a journey "to take part in the talks" states them ahead as a plan does
         return MeetingStatus.UPCOMING, True
     if not signals.meeting_word:
         return None, False
