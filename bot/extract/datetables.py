@@ -154,6 +154,14 @@ def _day_month_patterns(lex: Lexicon, months: dict[str, int]) -> dict[str, Any]:
     }
 
 
+# Han and kana run words together ("木曜日に", "将于星期四在"): a weekday or modifier
+# written in them needs no space or word boundary beside it.
+_SPACELESS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"
+_WORD_START = rf"(?:(?<!\w)|(?=[{_SPACELESS}]))"
+_WORD_END = rf"(?:(?!\w)|(?<=[{_SPACELESS}]))"
+_WORD_GAP = rf"(?:\s+|(?<=[{_SPACELESS}])(?=[{_SPACELESS}]))"
+
+
 def _weekday_patterns(lex: Lexicon, weekday_forms: list[list[str]]) -> dict[str, Any]:
     """Weekday names with an optional preposition and "next"/"last" modifier."""
     mods = lex.raw["weekday_modifiers"]
@@ -167,10 +175,10 @@ def _weekday_patterns(lex: Lexicon, weekday_forms: list[list[str]]) -> dict[str,
         "weekday_patterns": tuple(
             re.compile("|".join(f"(?:{f})" for f in forms) + "$") for forms in weekday_forms
         ),
-        "weekday_plain": re.compile(rf"(?<!\w)(?:{all_weekdays})"),
+        "weekday_plain": re.compile(rf"{_WORD_START}(?:{all_weekdays})"),
         "weekday": re.compile(
-            rf"(?<!\w)(?:(?P<prep>[^\W\d]{{1,3}})\s+)?(?:(?P<pre>{all_mods})\s+)?"
-            rf"(?P<wd>{all_weekdays})(?!\w)(?:\s+(?P<post>{all_mods})(?!\w))?"
+            rf"{_WORD_START}(?:(?P<prep>[^\W\d]{{1,3}})\s+)?(?:(?P<pre>{all_mods}){_WORD_GAP})?"
+            rf"(?P<wd>{all_weekdays}){_WORD_END}(?:\s+(?P<post>{all_mods})(?!\w))?"
         ),
         "modifiers": {g: alternation(mods[g]) for g in ("next", "last", "this")},
     }
