@@ -37,6 +37,7 @@ __all__ = [
     "DateMention",
     "attribution",
     "consistent_days",
+    "day_of_month",
     "find_dates",
     "infer_year",
     "month_names",
@@ -258,6 +259,38 @@ def _absolute_days(folded: str, tables: DateTables, published: date | None, add:
             resolved = _with_year(match.groupdict().get("y"), month, dom, published)
             if resolved is not None:
                 add(match.start(), match.end(), ABSOLUTE, resolved)
+    for pattern in tables.own_day:
+        for match in pattern.finditer(folded):
+            alone = day_of_month(int(match.group("d1")), published)
+            if alone is not None:
+                add(match.start(), match.end(), ABSOLUTE, alone)
+
+
+_MONTH_REACH = 20  # days from publication a day of the month alone may lie
+
+
+def day_of_month(dom: int, published: date | None) -> date | None:
+    """Rule *day of the month alone*: "11日", "当地时间11日晚间" (no month) is that day
+    of the month nearest to publication (by the scores of *year inference*), and only
+    within a few weeks of it."""
+    if published is None or not 1 <= dom <= 31:
+        return None
+    months = [(published.year, published.month)]
+    earlier = published.replace(day=1) - timedelta(days=1)
+    later = published.replace(day=28) + timedelta(days=7)
+    months += [(earlier.year, earlier.month), (later.year, later.month)]
+    best: tuple[float, date] | None = None
+    for year, month in months:
+        candidate = _safe_date(year, month, dom)
+        if candidate is None:
+            continue
+        delta = (candidate - published).days
+        if abs(delta) > _MONTH_REACH:
+            continue
+        score = delta * 0.8 if delta >= 0 else -delta * 1.2
+        if best is None or score < best[0]:
+            best = (score, candidate)
+    return best[1] if best else None
 
 
 def _relative_and_vague(

@@ -61,6 +61,8 @@ class DateTables:
     iso: re.Pattern[str]
     # a language's own numeric day formats (lexicon ``date_patterns``: groups m, d1, y)
     own_numeric: tuple[re.Pattern[str], ...]
+    # a day of the month written alone (lexicon ``day_patterns``: group d1, "11日")
+    own_day: tuple[re.Pattern[str], ...]
     weekday: re.Pattern[str] | None
     weekday_plain: re.Pattern[str] | None
     # relative days, "in N days", vague phrases, weekday and month names: one scan
@@ -151,6 +153,7 @@ def _day_month_patterns(lex: Lexicon, months: dict[str, int]) -> dict[str, Any]:
         "numeric": numeric,
         "iso": iso,
         "own_numeric": tuple(re.compile(p) for p in raw["date_patterns"]),
+        "own_day": tuple(re.compile(p) for p in raw["day_patterns"]),
     }
 
 

@@ -75,6 +75,7 @@ OPTIONAL_LIST_KEYS = (
     "noun_endings",
     "complementizers",
     "locative_endings",
+    "day_patterns",
 )
 MAPPING_KEYS = (
     "status",
