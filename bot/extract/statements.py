@@ -30,7 +30,7 @@ from bot.extract.dates import (
 from bot.extract.lexicons import Lexicon
 from bot.extract.sentences import Sentence
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
-from bot.extract.timeofday import find_time_of_day
+from bot.extract.timeofday import find_time_of_day, names_an_hour
 from bot.extract.venues import choose_venues, dateline_length, names_the_talks, sentence_venues
 from bot.models import EntityKind, MeetingStatus, Mention, TimeOfDay
 
@@ -223,6 +223,10 @@ def clause_statements(
     near = set() if from_cue else talks_at_place(r, clause_venues, a0)
     picked, previous_date = _new_and_old_days(signals, dates, status, clause, r.lex)
     vague = next((d for d in dates if d.kind == VAGUE), None)
+    stated = _clause_time(r, c0, c1)
+    time = stated[1] if stated else None
+    if not picked and vague is None and status is not MeetingStatus.DENIED:
+        picked = time_alone(stated, r.published)
     base = Statement(
         order=0,
         sentence=r.s.index,
@@ -243,7 +247,7 @@ def clause_statements(
         reaffirm=signals.reaffirm,
         previous_venue=previous_venue,
         previous_date=previous_date,
-        time=_clause_time(r, c0, c1),
+        time=time,
         commentators=r.speakers(),
     )
     venue_options: list[str | None] = list(chosen) or [None]
@@ -393,13 +397,28 @@ def _new_and_old_days(
     return picked, (replaced[0].date if replaced else None)
 
 
-def _clause_time(r: _SentenceReading, c0: int, c1: int) -> TimeOfDay | None:
-    """Rule *time of day*: the time a clause states ("at 10:00 local time"), if any."""
+def time_alone(stated: tuple[bool, TimeOfDay] | None, published: date | None) -> list[DateMention]:
+    """Rule *time of day alone*: a clause that gives its meeting an hour but no day
+    ("after 15:00", "о 17:00", "um 14 Uhr") speaks of the publication day; a count
+    of hours ("lasted 5 hours") is no hour of a day."""
+    if stated is None or not stated[0] or published is None:
+        return []
+    time = stated[1]
+    text = f"{time.hour:02d}:{time.minute:02d}"
+    return [DateMention(0, 0, text, RELATIVE, published)]
+
+
+def _clause_time(r: _SentenceReading, c0: int, c1: int) -> tuple[bool, TimeOfDay] | None:
+    """Rule *time of day*: the time a clause states ("at 10:00 local time"), if any,
+    and whether it names an hour of a day (not a count of hours)."""
     c0 = max(c0, r.skip_to - r.s.start)
     if c0 >= c1:
         return None
-    found = find_time_of_day(r.original[c0:c1], r.lex.language, r.folded[c0:c1])
-    return found[1] if found else None
+    folded = r.folded[c0:c1]
+    found = find_time_of_day(r.original[c0:c1], r.lex.language, folded)
+    if found is None:
+        return None
+    return names_an_hour(folded, found[0], r.lex.language), found[1]
 
 
 def previous_marker(mention: DateMention, sentence: int, order: int) -> Statement:

@@ -94,6 +94,19 @@ def find_time_of_day(
     return None
 
 
+def names_an_hour(folded: str, at: int, language: str) -> bool:
+    """Whether the time of day found at ``at`` is a point in a day: a clock time
+    ("17:00", "3 p.m.") or an hour after a time word ("um 14 Uhr", "nakon 15 sati"),
+    not a count of hours ("lasted 5 hours", "trajao 4 sata")."""
+    match = _clock(language).match(folded, at)
+    if match is None:
+        return False
+    unit = match.group("unit")
+    if match.group("sep") == ":" or (unit and _IS_AM_PM.fullmatch(unit)):
+        return True
+    return _after_time_word(folded, at, language)
+
+
 def _after_time_word(folded: str, at: int, language: str) -> bool:
     marker = _time_marker(language)
     return marker is not None and marker.search(folded[max(0, at - 12) : at]) is not None
