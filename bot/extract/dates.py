@@ -70,6 +70,8 @@ class DateMention:
     weekday: int | None = None
     modifier: str | None = None
     forward: bool = False
+    # a weekday range's last day ("Thursday and Friday"): days after ``weekday``
+    weekday_span: int = 0
 
 
 # --------------------------------------------------------------------------- resolution
@@ -170,7 +172,8 @@ def resolve_weekdays(
         if mention.weekday is not None:
             step = 1 if mention.forward else direction
             day = resolve_weekday(mention.weekday, published, mention.modifier, step)
-            mention = replace(mention, date=day)
+            last = day + timedelta(days=mention.weekday_span) if mention.weekday_span else None
+            mention = replace(mention, date=day, date_end=last)
         result.append(mention)
     return result
 
@@ -383,6 +386,14 @@ def _settle(
         last = result[-1] if result else None
         if last is not None and _apposition(last, mention):
             result[-1] = replace(mention, start=last.start, text=text[last.start : mention.end])
+        elif last is not None and (span := _consecutive_days(last, mention, folded, tables)):
+            result[-1] = replace(
+                last,
+                end=mention.end,
+                text=text[last.start : mention.end],
+                date_end=mention.date,
+                weekday_span=span if last.weekday is not None else 0,
+            )
         elif last is not None and _range_across_months(last, mention, folded, tables):
             result[-1] = replace(
                 last,
@@ -423,6 +434,37 @@ def _apposition(last: DateMention, mention: DateMention) -> bool:
     weekday only names the day the date gives, so the two read as one expression
     (with its preposition)."""
     return last.kind == WEEKDAY and mention.kind == ABSOLUTE and 0 <= mention.start - last.end <= 4
+
+
+_SPAN_DAYS = 3  # the longest weekday range written with a dash ("Thursday-Saturday")
+
+
+def _consecutive_days(
+    last: DateMention, mention: DateMention, folded: str, tables: DateTables
+) -> int:
+    """Rule *day ranges in words*: "Thursday and Friday", "w czwartek i piątek",
+    "woensdag en donderdag", "dziś i jutro", "сегодня и завтра": two weekdays or two
+    relative days joined by a range connector are one meeting's days when the second
+    is the day after the first (with a dash, up to three days after). Returns the
+    number of days from the first to the last, 0 when they are no range."""
+    if last.kind != mention.kind or last.kind not in (WEEKDAY, RELATIVE) or last.date_end:
+        return 0
+    if last.kind == WEEKDAY:
+        if last.weekday is None or mention.weekday is None or mention.modifier:
+            return 0
+        span = (mention.weekday - last.weekday) % 7
+    elif last.date is not None and mention.date is not None:
+        span = (mention.date - last.date).days
+    else:
+        return 0
+    gap = folded[last.end : mention.start]
+    words = folded[mention.start : mention.end].split()
+    if not gap.strip() and len(words) > 1:  # the connector was read as a preposition
+        gap = f" {words[0]} "
+    if tables.range_gap.fullmatch(gap) is None:
+        return 0
+    dashed = any(c in gap for c in "-–—")
+    return span if span == 1 or (dashed and 1 <= span <= _SPAN_DAYS) else 0
 
 
 _RANGE_DAYS = 14  # the longest range read as the days of one meeting round
