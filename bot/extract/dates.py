@@ -386,6 +386,23 @@ def _settle(
         last = result[-1] if result else None
         if last is not None and _apposition(last, mention):
             result[-1] = replace(mention, start=last.start, text=text[last.start : mention.end])
+        elif last is not None and _alternative_days(last, mention, folded, tables):
+            result[-1] = replace(
+                last,
+                end=mention.end,
+                text=text[last.start : mention.end],
+                kind=VAGUE,
+                date=None,
+                date_end=None,
+                weekday=None,
+                modifier=None,
+                forward=False,
+            )
+        elif (lead := _alternative_day_before(mention, folded, tables)) is not None:
+            start = mention.start - lead
+            result.append(
+                replace(mention, start=start, text=text[start : mention.end], kind=VAGUE, date=None)
+            )
         elif last is not None and (span := _consecutive_days(last, mention, folded, tables)):
             result[-1] = replace(
                 last,
@@ -434,6 +451,33 @@ def _apposition(last: DateMention, mention: DateMention) -> bool:
     weekday only names the day the date gives, so the two read as one expression
     (with its preposition)."""
     return last.kind == WEEKDAY and mention.kind == ABSOLUTE and 0 <= mention.start - last.end <= 4
+
+
+def _alternative_days(
+    last: DateMention, mention: DateMention, folded: str, tables: DateTables
+) -> bool:
+    """Rule *alternative days*: "on Wednesday or Thursday", "w środę lub czwartek",
+    "today or tomorrow", "5 or 6 March": days offered as alternatives say when the
+    meeting may fall, not its day; they are kept as a vague period."""
+    if tables.alternative_gap is None or VAGUE in (last.kind, mention.kind):
+        return False
+    gap = folded[last.end : mention.start]
+    words = folded[mention.start : mention.end].split()
+    if not gap.strip() and len(words) > 1:  # "or" was read as a preposition
+        gap = f" {words[0]} "
+    return tables.alternative_gap.fullmatch(gap) is not None
+
+
+def _alternative_day_before(
+    mention: DateMention, folded: str, tables: DateTables
+) -> int | None:
+    """ "5 or 6 March": a date with a day number and "or" right before it (rule
+    *alternative days*); how many characters that lead takes, or None."""
+    if mention.kind != ABSOLUTE or tables.alternative_day_before is None:
+        return None
+    lead = folded[max(0, mention.start - 12) : mention.start]
+    found = tables.alternative_day_before.search(lead)
+    return None if found is None else len(lead) - found.start()
 
 
 _SPAN_DAYS = 3  # the longest weekday range written with a dash ("Thursday-Saturday")

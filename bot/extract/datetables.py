@@ -80,6 +80,10 @@ class DateTables:
     range_gap: re.Pattern[str]
     # the lexicon's ``periods.next_week`` phrases ("next week", "w przyszłym tygodniu")
     next_week: re.Pattern[str] | None
+    # the words for "or" between two days offered as alternatives ("Wednesday or Thursday")
+    alternative_gap: re.Pattern[str] | None
+    # a day number and "or" right before a date ("5 or 6 March")
+    alternative_day_before: re.Pattern[str] | None
 
 
 def _month_table(lex: Lexicon) -> tuple[dict[str, int], set[str]]:
@@ -265,7 +269,20 @@ def date_tables(language: str) -> DateTables:
         targets=frozenset(fold(t) for t in lex.raw["target_prepositions"]),
         range_gap=_range_gap(lex.raw),
         next_week=alternation((lex.raw.get("periods") or {}).get("next_week") or []),
+        **_alternative_patterns(lex.raw),
     )
+
+
+def _alternative_patterns(raw: dict[str, Any]) -> dict[str, re.Pattern[str] | None]:
+    """The gap of "Wednesday or Thursday" and the lead of "5 or 6 March" (lexicon
+    ``alternatives``)."""
+    words = _words(raw, "alternatives")
+    if not words:
+        return {"alternative_gap": None, "alternative_day_before": None}
+    return {
+        "alternative_gap": re.compile(rf"\s*,?\s*(?:{words})\s+"),
+        "alternative_day_before": re.compile(rf"(?<![\d.])[0-3]?\d\.?\s+(?:{words})\s+$"),
+    }
 
 
 def _range_gap(raw: dict[str, Any]) -> re.Pattern[str]:
