@@ -254,6 +254,7 @@ def date_tables(language: str) -> DateTables:
     months, full = _month_table(lex)
     weekday_forms = _weekday_forms(lex)
     rel_forms, relative = _relative_patterns(lex)
+    alternatives = _alternative_patterns(lex.raw)
     month_only = None
     if full:
         month_only = re.compile(rf"(?<!\w)(?:{_names_pattern(full)})(?!\w)")
@@ -269,20 +270,23 @@ def date_tables(language: str) -> DateTables:
         targets=frozenset(fold(t) for t in lex.raw["target_prepositions"]),
         range_gap=_range_gap(lex.raw),
         next_week=alternation((lex.raw.get("periods") or {}).get("next_week") or []),
-        **_alternative_patterns(lex.raw),
+        alternative_gap=alternatives[0],
+        alternative_day_before=alternatives[1],
     )
 
 
-def _alternative_patterns(raw: dict[str, Any]) -> dict[str, re.Pattern[str] | None]:
+def _alternative_patterns(
+    raw: dict[str, Any],
+) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
     """The gap of "Wednesday or Thursday" and the lead of "5 or 6 March" (lexicon
     ``alternatives``)."""
     words = _words(raw, "alternatives")
     if not words:
-        return {"alternative_gap": None, "alternative_day_before": None}
-    return {
-        "alternative_gap": re.compile(rf"\s*,?\s*(?:{words})\s+"),
-        "alternative_day_before": re.compile(rf"(?<![\d.])[0-3]?\d\.?\s+(?:{words})\s+$"),
-    }
+        return None, None
+    return (
+        re.compile(rf"\s*,?\s*(?:{words})\s+"),
+        re.compile(rf"(?<![\d.])[0-3]?\d\.?\s+(?:{words})\s+$"),
+    )
 
 
 def _range_gap(raw: dict[str, Any]) -> re.Pattern[str]:
