@@ -283,3 +283,19 @@ def test_an_hour_of_the_day_is_not_a_count_of_hours(lang: str, text: str, expect
     found = find_time_of_day(text, lang, folded)
     assert found is not None
     assert names_an_hour(folded, found[0], lang) is expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("it", "Il round, sabato 24, si è tenuto a Roma.", date(2026, 1, 24)),
+        ("es", "La reunión será el jueves 22.", date(2026, 1, 22)),
+        ("pt", "A reunião será na segunda-feira (2).", date(2026, 2, 2)),
+        ("en", "They meet on Thursday 22:00.", date(2026, 1, 29)),  # a time, not a day
+        ("en", "They met on Monday 5 times.", date(2026, 1, 26)),  # a count, not a day
+        ("es", "La reunión será el jueves 23.", date(2026, 1, 29)),  # no Thursday the 23rd
+    ],
+)
+def test_a_weekday_with_its_day(lang: str, text: str, expected: date) -> None:
+    found = [d for _, d, _ in _days(lang, text, WED_28_JAN) if d is not None]
+    assert found[:1] == [expected]

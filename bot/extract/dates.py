@@ -197,7 +197,51 @@ def scan_dates(
     if tables.month_only is not None and has_month:
         for match in tables.month_only.finditer(folded):
             add(match.start(), match.end(), VAGUE, None)
-    return _settle(found, text, folded, tables)
+    settled = _settle(found, text, folded, tables)
+    if published is None or not any(m.kind == WEEKDAY for m in settled):
+        return settled
+    return [weekday_with_its_day(m, text, folded, published) for m in settled]
+
+
+# "sabato 19,", "jueves 22.", "quinta-feira, 22,", "segunda-feira (19)": a day number
+# right after a weekday and closing the phrase; not a time ("Thursday 22:00"), a
+# decimal or a count ("Monday 5 people")
+_DAY_AFTER_WEEKDAY = re.compile(r",?\s*(\()?([0-3]?\d)(?(1)\)|(?=\s*(?:[,;!?)]|[.:](?!\d)|$)))")
+
+
+def weekday_with_its_day(
+    mention: DateMention, text: str, folded: str, published: date
+) -> DateMention:
+    """Rule *weekday with its day*: "sabato 19", "el jueves 22", "nesta quinta-feira,
+    22": a weekday followed by a day number is the day of that number that falls on
+    that weekday, within three weeks of publication (whatever the clause's tense);
+    when no such day exists, the number is something else and the weekday stands."""
+    if mention.kind != WEEKDAY or mention.weekday is None:
+        return mention
+    found = _DAY_AFTER_WEEKDAY.match(folded, mention.end)
+    if found is None:
+        return mention
+    day = _day_on_weekday(int(found.group(2)), mention.weekday, published)
+    if day is None:
+        return mention
+    end = found.end()
+    return replace(
+        mention, end=end, text=text[mention.start : end], kind=ABSOLUTE, date=day, weekday=None
+    )
+
+
+def _day_on_weekday(dom: int, weekday: int, published: date) -> date | None:
+    """The day ``dom`` of a month near ``published`` that falls on ``weekday``."""
+    this_month = published.replace(day=1)
+    months = (this_month - timedelta(days=1), this_month, this_month + timedelta(days=31))
+    candidates = [
+        candidate
+        for month in months
+        if (candidate := _safe_date(month.year, month.month, dom)) is not None
+        and candidate.weekday() == weekday
+        and abs((candidate - published).days) <= _MONTH_REACH
+    ]
+    return min(candidates, key=lambda d: abs((d - published).days), default=None)
 
 
 _Add = Callable[..., None]
