@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.extract.datetables import DateTables, date_tables, month_names
-from bot.extract.lexicons import Lexicon, fold
+from bot.extract.lexicons import Lexicon, alternation, fold, load_lexicon
 from bot.models import MeetingStatus
 
 if TYPE_CHECKING:
@@ -606,7 +606,11 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
     for r_start, r_end in signals.reporting:
         if r_end <= mention.start:
             gap = clause[r_end : mention.start]
-            if len(_WORD.findall(gap)) <= _ATTRIBUTION_WORDS and not _has_cue(gap, lex):
+            if (
+                len(_WORD.findall(gap)) <= _ATTRIBUTION_WORDS
+                and not _has_cue(gap, lex)
+                and not reported_content(clause[r_end : mention.end], lex.language)
+            ):
                 return True
         elif mention.end <= r_start:
             gap = clause[mention.end : r_start]
@@ -614,6 +618,19 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
             if len(_WORD.findall(gap)) <= 3 and not _has_cue(gap, lex) and not _has_cue(lead, lex):
                 return True
     return False
+
+
+def reported_content(gap: str, language: str) -> bool:
+    """A complementizer between the reporting verb and the day ("dodał, że niedzielne
+    spotkanie", "added that Sunday's meeting"): the day is inside what was reported,
+    so it dates the meeting, not the statement (rule *attribution*)."""
+    pattern = _complementizers(language)
+    return pattern is not None and pattern.search(gap) is not None
+
+
+@lru_cache(maxsize=64)
+def _complementizers(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["complementizers"])
 
 
 def consistent_days(
