@@ -259,6 +259,9 @@ def test_a_day_of_the_month_alone(published: date, day: int, expected: date | No
         ("zh", "威特科夫将在3日内抵达。", None),
         ("ja", "ウィトコフ氏は3日間滞在した。", None),
         ("ko", "위트코프는 3일 동안 머물렀다.", None),
+        ("en", "Witkoff arrived on the 11th, officials said.", date(2026, 3, 11)),
+        ("en", "Witkoff arrived for the 5th round of talks.", None),
+        ("en", "They meet on the 5th round of talks.", None),
     ],
 )
 def test_day_of_the_month_written_alone(lang: str, text: str, expected: date | None) -> None:
