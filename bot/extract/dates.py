@@ -476,7 +476,8 @@ def _in_next_week(mention: DateMention, folded: str, tables: DateTables) -> Date
     phrase is that day of the following week, not the coming one."""
     if mention.kind != WEEKDAY or mention.modifier is not None or tables.next_week is None:
         return mention
-    before = folded[max(0, mention.start - _NEXT_WEEK_REACH) : mention.start]
+    # up to the weekday's end: a preposition it took in may close the phrase ("다음 주 목요일")
+    before = folded[max(0, mention.start - _NEXT_WEEK_REACH) : mention.end]
     after = folded[mention.end : mention.end + _NEXT_WEEK_REACH]
     for window in (before, after):
         found = tables.next_week.search(window)
