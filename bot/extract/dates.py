@@ -377,13 +377,21 @@ def _weekdays(folded: str, tables: DateTables, add: _Add) -> None:
         index = _weekday_index(match.group("wd"), tables.weekday_patterns)
         if index is None:
             continue
-        modifier = _modifier(match.group("pre"), tables) or _modifier(match.group("post"), tables)
+        post = match.group("post")
+        end = match.end()
+        if (
+            post
+            and tables.next_week is not None
+            and tables.next_week.match(folded, match.start("post"))
+        ):
+            post, end = None, match.end("wd")  # "Thursday next week": the week's, not "next"
+        modifier = _modifier(match.group("pre"), tables) or _modifier(post, tables)
         prep = match.group("prep")
         forward = bool(prep and prep in tables.targets and modifier is None)
         start = match.start("pre") if match.group("pre") else match.start("wd")
         if prep and not match.group("pre"):
             start = match.start("prep")
-        add(start, match.end(), WEEKDAY, None, None, index, modifier, forward)
+        add(start, end, WEEKDAY, None, None, index, modifier, forward)
 
 
 _NUMBER = re.compile(r"\d{1,2}")
@@ -513,9 +521,7 @@ def _alternative_days(
     return tables.alternative_gap.fullmatch(gap) is not None
 
 
-def _alternative_day_before(
-    mention: DateMention, folded: str, tables: DateTables
-) -> int | None:
+def _alternative_day_before(mention: DateMention, folded: str, tables: DateTables) -> int | None:
     """ "5 or 6 March": a date with a day number and "or" right before it (rule
     *alternative days*); how many characters that lead takes, or None."""
     if mention.kind != ABSOLUTE or tables.alternative_day_before is None:
