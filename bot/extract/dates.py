@@ -53,6 +53,7 @@ WEEKDAY = "weekday"
 VAGUE = "vague"
 _RANK = {ABSOLUTE: 0, RELATIVE: 1, WEEKDAY: 2, VAGUE: 3}
 NEXT_WEEK = "next_week"  # a weekday's modifier: the day of the following week
+LAST_WEEK = "last_week"  # a weekday's modifier: the day of the week before
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ def resolve_weekday(weekday: int, published: date, modifier: str | None, directi
     """
     if modifier == NEXT_WEEK:
         return published + timedelta(days=7 - published.weekday() + weekday)
+    if modifier == LAST_WEEK:
+        return published - timedelta(days=published.weekday() + 7 - weekday)
     forward = (weekday - published.weekday()) % 7
     backward = (published.weekday() - weekday) % 7
     if modifier == "next":
@@ -482,18 +485,33 @@ def _in_next_week(mention: DateMention, folded: str, tables: DateTables) -> Date
     """Rule *weekday of next week*: "next week, on Sunday", "w przyszłym tygodniu w
     środę", "sledeće nedelje, u nedelju": a weekday beside the lexicon's next-week
     phrase is that day of the following week, not the coming one."""
-    if mention.kind != WEEKDAY or mention.modifier is not None or tables.next_week is None:
+    if mention.kind != WEEKDAY or mention.modifier is not None:
         return mention
+    for week, modifier in ((tables.next_week, NEXT_WEEK), (tables.last_week, LAST_WEEK)):
+        if week is not None and _week_phrase_beside(mention, folded, week, tables):
+            return replace(mention, modifier=modifier, forward=False)
+    return mention
+
+
+def _week_phrase_beside(
+    mention: DateMention, folded: str, week: re.Pattern[str], tables: DateTables
+) -> bool:
+    """A next-week or last-week phrase close to the weekday, in the same sentence and
+    not across a complementizer ("said last week that they meet on Thursday": the week
+    is the statement's)."""
     # up to the weekday's end: a preposition it took in may close the phrase ("다음 주 목요일")
     before = folded[max(0, mention.start - _NEXT_WEEK_REACH) : mention.end]
     after = folded[mention.end : mention.end + _NEXT_WEEK_REACH]
     for window in (before, after):
-        found = tables.next_week.search(window)
-        if found is not None and not _SENTENCE_STOP.search(
-            window[found.end() :] if window is before else window[: found.start()]
-        ):
-            return replace(mention, modifier=NEXT_WEEK, forward=False)
-    return mention
+        found = week.search(window)
+        if found is None:
+            continue
+        between = window[found.end() :] if window is before else window[: found.start()]
+        if _SENTENCE_STOP.search(between):
+            continue
+        if tables.complementizers is None or not tables.complementizers.search(between):
+            return True
+    return False
 
 
 _SENTENCE_STOP = re.compile(r"[.;!?]")

@@ -80,6 +80,10 @@ class DateTables:
     range_gap: re.Pattern[str]
     # the lexicon's ``periods.next_week`` phrases ("next week", "w przyszłym tygodniu")
     next_week: re.Pattern[str] | None
+    # and its ``periods.last_week`` phrases ("last week", "w zeszłym tygodniu")
+    last_week: re.Pattern[str] | None
+    # the words for "that" opening a reported clause ("said last week that ... Thursday")
+    complementizers: re.Pattern[str] | None
     # the words for "or" between two days offered as alternatives ("Wednesday or Thursday")
     alternative_gap: re.Pattern[str] | None
     # a day number and "or" right before a date ("5 or 6 March")
@@ -270,6 +274,8 @@ def date_tables(language: str) -> DateTables:
         targets=frozenset(fold(t) for t in lex.raw["target_prepositions"]),
         range_gap=_range_gap(lex.raw),
         next_week=alternation((lex.raw.get("periods") or {}).get("next_week") or []),
+        last_week=alternation((lex.raw.get("periods") or {}).get("last_week") or []),
+        complementizers=alternation(lex.raw["complementizers"]),
         alternative_gap=alternatives[0],
         alternative_day_before=alternatives[1],
     )
