@@ -251,7 +251,7 @@ def _quick_scan(
     return combined(quick_entries)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)  # every lexicon language, so a mixed feed never rebuilds one
 def date_tables(language: str) -> DateTables:
     """The date tables of a language (built once, from CLDR and its lexicon)."""
     lex = load_lexicon(language)

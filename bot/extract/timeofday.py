@@ -26,7 +26,7 @@ _AM_PM = r"[ap]\.\s?m\.|[ap]m(?!\w)"
 _IS_AM_PM = re.compile(_AM_PM)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)  # every lexicon language, so a mixed feed never rebuilds one
 def _clock(language: str) -> re.Pattern[str]:
     words = [_bounded_right(w) for w in load_lexicon(language).raw["hour_words"] if w]
     units = "|".join([_AM_PM, *words])
@@ -38,7 +38,7 @@ def _bounded_right(word: str) -> str:
     return word if word.endswith("\\.") else f"(?:{word})(?!\\w)"
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)  # every lexicon language, so a mixed feed never rebuilds one
 def _time_marker(language: str) -> re.Pattern[str] | None:
     """The language's words before a time of day ("at", "um", "o godz.", "в", "à",
     "alle", "a las"; lexicon ``time_words``), ending the text they are searched in."""
@@ -58,7 +58,7 @@ _ZONE_ABBREVIATION = re.compile(r"(?<!\w)(" + "|".join(_ZONE_ABBREVIATIONS) + r"
 _ZONE_REACH = 40  # characters after the time where its zone may be named
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)  # every lexicon language, so a mixed feed never rebuilds one
 def _zone_phrases(language: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """The language's ``time_zones`` table (optional): zone → phrases ("local" too)."""
     table = load_lexicon(language).raw.get("time_zones") or {}
