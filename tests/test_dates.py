@@ -12,10 +12,13 @@ from bot.extract.dates import (
     RELATIVE,
     VAGUE,
     WEEKDAY,
+    day_of_month,
     find_dates,
     infer_year,
     resolve_weekday,
 )
+from bot.extract.lexicons import fold
+from bot.extract.timeofday import find_time_of_day, names_an_hour
 
 WED_28_JAN = date(2026, 1, 28)  # a Wednesday
 SAT_31_JAN = date(2026, 1, 31)  # a Saturday
@@ -232,3 +235,70 @@ def test_a_weekday_of_next_week(lang: str, text: str) -> None:
 def test_a_weekday_of_next_week_needs_the_same_sentence() -> None:
     found = _days("en", "They meet on Sunday. Next week is busy.", WED_28_JAN, 1)
     assert (WEEKDAY, date(2026, 2, 1), None) in found
+
+
+@pytest.mark.parametrize(
+    ("published", "day", "expected"),
+    [
+        (date(2026, 3, 4), 5, date(2026, 3, 5)),
+        (date(2026, 3, 4), 28, date(2026, 2, 28)),  # the end of the month before
+        (date(2026, 3, 30), 2, date(2026, 4, 2)),  # the start of the month after
+        (date(2026, 3, 4), 31, None),  # no 31st within three weeks
+    ],
+)
+def test_a_day_of_the_month_alone(published: date, day: int, expected: date | None) -> None:
+    assert day_of_month(day, published) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("zh", "威特科夫当地时间11日晚间抵达。", date(2026, 3, 11)),
+        ("ja", "ウィトコフ氏は11日に到着した。", date(2026, 3, 11)),
+        ("ko", "위트코프는 지난 11일 도착했다.", date(2026, 3, 11)),
+        ("zh", "威特科夫将在3日内抵达。", None),
+        ("ja", "ウィトコフ氏は3日間滞在した。", None),
+        ("ko", "위트코프는 3일 동안 머물렀다.", None),
+        ("en", "Witkoff arrived on the 11th, officials said.", date(2026, 3, 11)),
+        ("en", "Witkoff arrived for the 5th round of talks.", None),
+        ("en", "They meet on the 5th round of talks.", None),
+    ],
+)
+def test_day_of_the_month_written_alone(lang: str, text: str, expected: date | None) -> None:
+    found = [d for kind, d, _ in _days(lang, text, date(2026, 3, 12)) if kind == ABSOLUTE]
+    assert found == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("en", "They meet at 17:00.", True),
+        ("en", "They meet around 3 p.m.", True),
+        ("sr", "Sastaće se nakon 15 sati.", True),
+        ("uk", "Зустрінуться після 17 години.", True),
+        ("de", "Sie treffen sich um 14 Uhr.", True),
+        ("ru", "Переговоры длились 5 часов.", False),
+        ("sr", "Razgovori su trajali 5 sati.", False),
+    ],
+)
+def test_an_hour_of_the_day_is_not_a_count_of_hours(lang: str, text: str, expected: bool) -> None:
+    folded = fold(text)
+    found = find_time_of_day(text, lang, folded)
+    assert found is not None
+    assert names_an_hour(folded, found[0], lang) is expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("it", "Il round, sabato 24, si è tenuto a Roma.", date(2026, 1, 24)),
+        ("es", "La reunión será el jueves 22.", date(2026, 1, 22)),
+        ("pt", "A reunião será na segunda-feira (2).", date(2026, 2, 2)),
+        ("en", "They meet on Thursday 22:00.", date(2026, 1, 29)),  # a time, not a day
+        ("en", "They met on Monday 5 times.", date(2026, 1, 26)),  # a count, not a day
+        ("es", "La reunión será el jueves 23.", date(2026, 1, 29)),  # no Thursday the 23rd
+    ],
+)
+def test_a_weekday_with_its_day(lang: str, text: str, expected: date) -> None:
+    found = [d for _, d, _ in _days(lang, text, WED_28_JAN) if d is not None]
+    assert found[:1] == [expected]

@@ -3,8 +3,8 @@ for these tests): a lexicon file plus such a table is all a language needs.
 
 A row gives the sentence (and optionally a headline), its publication day and what
 the first meeting (or the ``index``-th) must be (``status``, and ``venue`` / ``date`` /
-``understood`` when given; ``count``: how many meetings), or ``status: none`` for no
-meeting at all.
+``date_end`` / ``understood`` when given; ``count``: how many meetings), or ``status:
+none`` for no meeting at all.
 ``fallback.yaml`` holds languages without a lexicon.
 """
 
@@ -57,6 +57,8 @@ def test_sentence(extractor: Extractor, lang: str, row: dict[str, Any]) -> None:
         assert meeting.venue == row["venue"]
     if "date" in row:
         assert meeting.date == row["date"]
+    if "date_end" in row:
+        assert meeting.date_end == row["date_end"]
     if "understood" in row:
         assert meeting.understood is row["understood"]
     if "count" in row:

@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.extract.datetables import DateTables, date_tables, month_names
-from bot.extract.lexicons import Lexicon, fold
+from bot.extract.lexicons import Lexicon, alternation, fold, load_lexicon
 from bot.models import MeetingStatus
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ __all__ = [
     "DateMention",
     "attribution",
     "consistent_days",
+    "day_of_month",
     "find_dates",
     "infer_year",
     "month_names",
@@ -52,6 +53,7 @@ WEEKDAY = "weekday"
 VAGUE = "vague"
 _RANK = {ABSOLUTE: 0, RELATIVE: 1, WEEKDAY: 2, VAGUE: 3}
 NEXT_WEEK = "next_week"  # a weekday's modifier: the day of the following week
+LAST_WEEK = "last_week"  # a weekday's modifier: the day of the week before
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class DateMention:
     weekday: int | None = None
     modifier: str | None = None
     forward: bool = False
+    # a weekday range's last day ("Thursday and Friday"): days after ``weekday``
+    weekday_span: int = 0
 
 
 # --------------------------------------------------------------------------- resolution
@@ -100,6 +104,8 @@ def resolve_weekday(weekday: int, published: date, modifier: str | None, directi
     """
     if modifier == NEXT_WEEK:
         return published + timedelta(days=7 - published.weekday() + weekday)
+    if modifier == LAST_WEEK:
+        return published - timedelta(days=published.weekday() + 7 - weekday)
     forward = (weekday - published.weekday()) % 7
     backward = (published.weekday() - weekday) % 7
     if modifier == "next":
@@ -169,7 +175,8 @@ def resolve_weekdays(
         if mention.weekday is not None:
             step = 1 if mention.forward else direction
             day = resolve_weekday(mention.weekday, published, mention.modifier, step)
-            mention = replace(mention, date=day)
+            last = day + timedelta(days=mention.weekday_span) if mention.weekday_span else None
+            mention = replace(mention, date=day, date_end=last)
         result.append(mention)
     return result
 
@@ -193,7 +200,51 @@ def scan_dates(
     if tables.month_only is not None and has_month:
         for match in tables.month_only.finditer(folded):
             add(match.start(), match.end(), VAGUE, None)
-    return _settle(found, text, folded, tables)
+    settled = _settle(found, text, folded, tables)
+    if published is None or not any(m.kind == WEEKDAY for m in settled):
+        return settled
+    return [weekday_with_its_day(m, text, folded, published) for m in settled]
+
+
+# "sabato 19,", "jueves 22.", "quinta-feira, 22,", "segunda-feira (19)": a day number
+# right after a weekday and closing the phrase; not a time ("Thursday 22:00"), a
+# decimal or a count ("Monday 5 people")
+_DAY_AFTER_WEEKDAY = re.compile(r",?\s*(\()?([0-3]?\d)(?(1)\)|(?=\s*(?:[,;!?)]|[.:](?!\d)|$)))")
+
+
+def weekday_with_its_day(
+    mention: DateMention, text: str, folded: str, published: date
+) -> DateMention:
+    """Rule *weekday with its day*: "sabato 19", "el jueves 22", "nesta quinta-feira,
+    22": a weekday followed by a day number is the day of that number that falls on
+    that weekday, within three weeks of publication (whatever the clause's tense);
+    when no such day exists, the number is something else and the weekday stands."""
+    if mention.kind != WEEKDAY or mention.weekday is None:
+        return mention
+    found = _DAY_AFTER_WEEKDAY.match(folded, mention.end)
+    if found is None:
+        return mention
+    day = _day_on_weekday(int(found.group(2)), mention.weekday, published)
+    if day is None:
+        return mention
+    end = found.end()
+    return replace(
+        mention, end=end, text=text[mention.start : end], kind=ABSOLUTE, date=day, weekday=None
+    )
+
+
+def _day_on_weekday(dom: int, weekday: int, published: date) -> date | None:
+    """The day ``dom`` of a month near ``published`` that falls on ``weekday``."""
+    this_month = published.replace(day=1)
+    months = (this_month - timedelta(days=1), this_month, this_month + timedelta(days=31))
+    candidates = [
+        candidate
+        for month in months
+        if (candidate := _safe_date(month.year, month.month, dom)) is not None
+        and candidate.weekday() == weekday
+        and abs((candidate - published).days) <= _MONTH_REACH
+    ]
+    return min(candidates, key=lambda d: abs((d - published).days), default=None)
 
 
 _Add = Callable[..., None]
@@ -258,6 +309,38 @@ def _absolute_days(folded: str, tables: DateTables, published: date | None, add:
             resolved = _with_year(match.groupdict().get("y"), month, dom, published)
             if resolved is not None:
                 add(match.start(), match.end(), ABSOLUTE, resolved)
+    for pattern in tables.own_day:
+        for match in pattern.finditer(folded):
+            alone = day_of_month(int(match.group("d1")), published)
+            if alone is not None:
+                add(match.start(), match.end(), ABSOLUTE, alone)
+
+
+_MONTH_REACH = 20  # days from publication a day of the month alone may lie
+
+
+def day_of_month(dom: int, published: date | None) -> date | None:
+    """Rule *day of the month alone*: "11日", "当地时间11日晚间" (no month) is that day
+    of the month nearest to publication (by the scores of *year inference*), and only
+    within a few weeks of it."""
+    if published is None or not 1 <= dom <= 31:
+        return None
+    months = [(published.year, published.month)]
+    earlier = published.replace(day=1) - timedelta(days=1)
+    later = published.replace(day=28) + timedelta(days=7)
+    months += [(earlier.year, earlier.month), (later.year, later.month)]
+    best: tuple[float, date] | None = None
+    for year, month in months:
+        candidate = _safe_date(year, month, dom)
+        if candidate is None:
+            continue
+        delta = (candidate - published).days
+        if abs(delta) > _MONTH_REACH:
+            continue
+        score = delta * 0.8 if delta >= 0 else -delta * 1.2
+        if best is None or score < best[0]:
+            best = (score, candidate)
+    return best[1] if best else None
 
 
 def _relative_and_vague(
@@ -297,13 +380,21 @@ def _weekdays(folded: str, tables: DateTables, add: _Add) -> None:
         index = _weekday_index(match.group("wd"), tables.weekday_patterns)
         if index is None:
             continue
-        modifier = _modifier(match.group("pre"), tables) or _modifier(match.group("post"), tables)
+        post = match.group("post")
+        end = match.end()
+        if (
+            post
+            and tables.next_week is not None
+            and tables.next_week.match(folded, match.start("post"))
+        ):
+            post, end = None, match.end("wd")  # "Thursday next week": the week's, not "next"
+        modifier = _modifier(match.group("pre"), tables) or _modifier(post, tables)
         prep = match.group("prep")
         forward = bool(prep and prep in tables.targets and modifier is None)
         start = match.start("pre") if match.group("pre") else match.start("wd")
         if prep and not match.group("pre"):
             start = match.start("prep")
-        add(start, match.end(), WEEKDAY, None, None, index, modifier, forward)
+        add(start, end, WEEKDAY, None, None, index, modifier, forward)
 
 
 _NUMBER = re.compile(r"\d{1,2}")
@@ -350,6 +441,31 @@ def _settle(
         last = result[-1] if result else None
         if last is not None and _apposition(last, mention):
             result[-1] = replace(mention, start=last.start, text=text[last.start : mention.end])
+        elif last is not None and _alternative_days(last, mention, folded, tables):
+            result[-1] = replace(
+                last,
+                end=mention.end,
+                text=text[last.start : mention.end],
+                kind=VAGUE,
+                date=None,
+                date_end=None,
+                weekday=None,
+                modifier=None,
+                forward=False,
+            )
+        elif (lead := _alternative_day_before(mention, folded, tables)) is not None:
+            start = mention.start - lead
+            result.append(
+                replace(mention, start=start, text=text[start : mention.end], kind=VAGUE, date=None)
+            )
+        elif last is not None and (span := _consecutive_days(last, mention, folded, tables)):
+            result[-1] = replace(
+                last,
+                end=mention.end,
+                text=text[last.start : mention.end],
+                date_end=mention.date,
+                weekday_span=span if last.weekday is not None else 0,
+            )
         elif last is not None and _range_across_months(last, mention, folded, tables):
             result[-1] = replace(
                 last,
@@ -369,17 +485,33 @@ def _in_next_week(mention: DateMention, folded: str, tables: DateTables) -> Date
     """Rule *weekday of next week*: "next week, on Sunday", "w przyszłym tygodniu w
     środę", "sledeće nedelje, u nedelju": a weekday beside the lexicon's next-week
     phrase is that day of the following week, not the coming one."""
-    if mention.kind != WEEKDAY or mention.modifier is not None or tables.next_week is None:
+    if mention.kind != WEEKDAY or mention.modifier is not None:
         return mention
-    before = folded[max(0, mention.start - _NEXT_WEEK_REACH) : mention.start]
+    for week, modifier in ((tables.next_week, NEXT_WEEK), (tables.last_week, LAST_WEEK)):
+        if week is not None and _week_phrase_beside(mention, folded, week, tables):
+            return replace(mention, modifier=modifier, forward=False)
+    return mention
+
+
+def _week_phrase_beside(
+    mention: DateMention, folded: str, week: re.Pattern[str], tables: DateTables
+) -> bool:
+    """A next-week or last-week phrase close to the weekday, in the same sentence and
+    not across a complementizer ("said last week that they meet on Thursday": the week
+    is the statement's)."""
+    # up to the weekday's end: a preposition it took in may close the phrase ("다음 주 목요일")
+    before = folded[max(0, mention.start - _NEXT_WEEK_REACH) : mention.end]
     after = folded[mention.end : mention.end + _NEXT_WEEK_REACH]
     for window in (before, after):
-        found = tables.next_week.search(window)
-        if found is not None and not _SENTENCE_STOP.search(
-            window[found.end() :] if window is before else window[: found.start()]
-        ):
-            return replace(mention, modifier=NEXT_WEEK, forward=False)
-    return mention
+        found = week.search(window)
+        if found is None:
+            continue
+        between = window[found.end() :] if window is before else window[: found.start()]
+        if _SENTENCE_STOP.search(between):
+            continue
+        if tables.complementizers is None or not tables.complementizers.search(between):
+            return True
+    return False
 
 
 _SENTENCE_STOP = re.compile(r"[.;!?]")
@@ -390,6 +522,62 @@ def _apposition(last: DateMention, mention: DateMention) -> bool:
     weekday only names the day the date gives, so the two read as one expression
     (with its preposition)."""
     return last.kind == WEEKDAY and mention.kind == ABSOLUTE and 0 <= mention.start - last.end <= 4
+
+
+def _alternative_days(
+    last: DateMention, mention: DateMention, folded: str, tables: DateTables
+) -> bool:
+    """Rule *alternative days*: "on Wednesday or Thursday", "w środę lub czwartek",
+    "today or tomorrow", "5 or 6 March": days offered as alternatives say when the
+    meeting may fall, not its day; they are kept as a vague period."""
+    if tables.alternative_gap is None or VAGUE in (last.kind, mention.kind):
+        return False
+    gap = folded[last.end : mention.start]
+    words = folded[mention.start : mention.end].split()
+    if not gap.strip() and len(words) > 1:  # "or" was read as a preposition
+        gap = f" {words[0]} "
+    return tables.alternative_gap.fullmatch(gap) is not None
+
+
+def _alternative_day_before(mention: DateMention, folded: str, tables: DateTables) -> int | None:
+    """ "5 or 6 March": a date with a day number and "or" right before it (rule
+    *alternative days*); how many characters that lead takes, or None."""
+    if mention.kind != ABSOLUTE or tables.alternative_day_before is None:
+        return None
+    lead = folded[max(0, mention.start - 12) : mention.start]
+    found = tables.alternative_day_before.search(lead)
+    return None if found is None else len(lead) - found.start()
+
+
+_SPAN_DAYS = 3  # the longest weekday range written with a dash ("Thursday-Saturday")
+
+
+def _consecutive_days(
+    last: DateMention, mention: DateMention, folded: str, tables: DateTables
+) -> int:
+    """Rule *day ranges in words*: "Thursday and Friday", "w czwartek i piątek",
+    "woensdag en donderdag", "dziś i jutro", "сегодня и завтра": two weekdays or two
+    relative days joined by a range connector are one meeting's days when the second
+    is the day after the first (with a dash, up to three days after). Returns the
+    number of days from the first to the last, 0 when they are no range."""
+    if last.kind != mention.kind or last.kind not in (WEEKDAY, RELATIVE) or last.date_end:
+        return 0
+    if last.kind == WEEKDAY:
+        if last.weekday is None or mention.weekday is None or mention.modifier:
+            return 0
+        span = (mention.weekday - last.weekday) % 7
+    elif last.date is not None and mention.date is not None:
+        span = (mention.date - last.date).days
+    else:
+        return 0
+    gap = folded[last.end : mention.start]
+    words = folded[mention.start : mention.end].split()
+    if not gap.strip() and len(words) > 1:  # the connector was read as a preposition
+        gap = f" {words[0]} "
+    if tables.range_gap.fullmatch(gap) is None:
+        return 0
+    dashed = any(c in gap for c in "-–—")
+    return span if span == 1 or (dashed and 1 <= span <= _SPAN_DAYS) else 0
 
 
 _RANGE_DAYS = 14  # the longest range read as the days of one meeting round
@@ -443,7 +631,11 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
     for r_start, r_end in signals.reporting:
         if r_end <= mention.start:
             gap = clause[r_end : mention.start]
-            if len(_WORD.findall(gap)) <= _ATTRIBUTION_WORDS and not _has_cue(gap, lex):
+            if (
+                len(_WORD.findall(gap)) <= _ATTRIBUTION_WORDS
+                and not _has_cue(gap, lex)
+                and not reported_content(clause[r_end : mention.end], lex.language)
+            ):
                 return True
         elif mention.end <= r_start:
             gap = clause[mention.end : r_start]
@@ -451,6 +643,19 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
             if len(_WORD.findall(gap)) <= 3 and not _has_cue(gap, lex) and not _has_cue(lead, lex):
                 return True
     return False
+
+
+def reported_content(gap: str, language: str) -> bool:
+    """A complementizer between the reporting verb and the day ("dodał, że niedzielne
+    spotkanie", "added that Sunday's meeting"): the day is inside what was reported,
+    so it dates the meeting, not the statement (rule *attribution*)."""
+    pattern = _complementizers(language)
+    return pattern is not None and pattern.search(gap) is not None
+
+
+@lru_cache(maxsize=64)
+def _complementizers(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["complementizers"])
 
 
 def consistent_days(

@@ -61,6 +61,8 @@ class DateTables:
     iso: re.Pattern[str]
     # a language's own numeric day formats (lexicon ``date_patterns``: groups m, d1, y)
     own_numeric: tuple[re.Pattern[str], ...]
+    # a day of the month written alone (lexicon ``day_patterns``: group d1, "11日")
+    own_day: tuple[re.Pattern[str], ...]
     weekday: re.Pattern[str] | None
     weekday_plain: re.Pattern[str] | None
     # relative days, "in N days", vague phrases, weekday and month names: one scan
@@ -78,6 +80,14 @@ class DateTables:
     range_gap: re.Pattern[str]
     # the lexicon's ``periods.next_week`` phrases ("next week", "w przyszłym tygodniu")
     next_week: re.Pattern[str] | None
+    # and its ``periods.last_week`` phrases ("last week", "w zeszłym tygodniu")
+    last_week: re.Pattern[str] | None
+    # the words for "that" opening a reported clause ("said last week that ... Thursday")
+    complementizers: re.Pattern[str] | None
+    # the words for "or" between two days offered as alternatives ("Wednesday or Thursday")
+    alternative_gap: re.Pattern[str] | None
+    # a day number and "or" right before a date ("5 or 6 March")
+    alternative_day_before: re.Pattern[str] | None
 
 
 def _month_table(lex: Lexicon) -> tuple[dict[str, int], set[str]]:
@@ -151,7 +161,16 @@ def _day_month_patterns(lex: Lexicon, months: dict[str, int]) -> dict[str, Any]:
         "numeric": numeric,
         "iso": iso,
         "own_numeric": tuple(re.compile(p) for p in raw["date_patterns"]),
+        "own_day": tuple(re.compile(p) for p in raw["day_patterns"]),
     }
+
+
+# Han and kana run words together ("木曜日に", "将于星期四在"): a weekday or modifier
+# written in them needs no space or word boundary beside it.
+_SPACELESS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"
+_WORD_START = rf"(?:(?<!\w)|(?=[{_SPACELESS}]))"
+_WORD_END = rf"(?:(?!\w)|(?<=[{_SPACELESS}]))"
+_WORD_GAP = rf"(?:\s+|(?<=[{_SPACELESS}])(?=[{_SPACELESS}]))"
 
 
 def _weekday_patterns(lex: Lexicon, weekday_forms: list[list[str]]) -> dict[str, Any]:
@@ -167,10 +186,10 @@ def _weekday_patterns(lex: Lexicon, weekday_forms: list[list[str]]) -> dict[str,
         "weekday_patterns": tuple(
             re.compile("|".join(f"(?:{f})" for f in forms) + "$") for forms in weekday_forms
         ),
-        "weekday_plain": re.compile(rf"(?<!\w)(?:{all_weekdays})"),
+        "weekday_plain": re.compile(rf"{_WORD_START}(?:{all_weekdays})"),
         "weekday": re.compile(
-            rf"(?<!\w)(?:(?P<prep>[^\W\d]{{1,3}})\s+)?(?:(?P<pre>{all_mods})\s+)?"
-            rf"(?P<wd>{all_weekdays})(?!\w)(?:\s+(?P<post>{all_mods})(?!\w))?"
+            rf"{_WORD_START}(?:(?P<prep>[^\W\d]{{1,3}})\s+)?(?:(?P<pre>{all_mods}){_WORD_GAP})?"
+            rf"(?P<wd>{all_weekdays}){_WORD_END}(?:\s+(?P<post>{all_mods})(?!\w))?"
         ),
         "modifiers": {g: alternation(mods[g]) for g in ("next", "last", "this")},
     }
@@ -232,13 +251,14 @@ def _quick_scan(
     return combined(quick_entries)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)  # every lexicon language, so a mixed feed never rebuilds one
 def date_tables(language: str) -> DateTables:
     """The date tables of a language (built once, from CLDR and its lexicon)."""
     lex = load_lexicon(language)
     months, full = _month_table(lex)
     weekday_forms = _weekday_forms(lex)
     rel_forms, relative = _relative_patterns(lex)
+    alternatives = _alternative_patterns(lex.raw)
     month_only = None
     if full:
         month_only = re.compile(rf"(?<!\w)(?:{_names_pattern(full)})(?!\w)")
@@ -254,6 +274,24 @@ def date_tables(language: str) -> DateTables:
         targets=frozenset(fold(t) for t in lex.raw["target_prepositions"]),
         range_gap=_range_gap(lex.raw),
         next_week=alternation((lex.raw.get("periods") or {}).get("next_week") or []),
+        last_week=alternation((lex.raw.get("periods") or {}).get("last_week") or []),
+        complementizers=alternation(lex.raw["complementizers"]),
+        alternative_gap=alternatives[0],
+        alternative_day_before=alternatives[1],
+    )
+
+
+def _alternative_patterns(
+    raw: dict[str, Any],
+) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """The gap of "Wednesday or Thursday" and the lead of "5 or 6 March" (lexicon
+    ``alternatives``)."""
+    words = _words(raw, "alternatives")
+    if not words:
+        return None, None
+    return (
+        re.compile(rf"\s*,?\s*(?:{words})\s+"),
+        re.compile(rf"(?<![\d.])[0-3]?\d\.?\s+(?:{words})\s+$"),
     )
 
 

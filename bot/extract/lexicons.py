@@ -80,6 +80,7 @@ OPTIONAL_LIST_KEYS = (
     "topic_words",
     "capital_words",
     "again",
+    "day_patterns",
 )
 MAPPING_KEYS = (
     "status",

@@ -227,9 +227,12 @@ def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
         if (
             meeting.venue is None
             and meeting.status is host.status
-            and (meeting.date is None or (host.date is not None and meeting.date == host.date))
+            and (meeting.date is None or host.date is None or meeting.date == host.date)
             and not other_people
         ):
+            if host.date is None and meeting.date is not None:  # the day the host lacked
+                host.date, host.date_end = meeting.date, meeting.date_end
+                host.when_text = meeting.when_text
             for actor in meeting.participants:
                 host.participants.setdefault(actor)
             for actor in meeting.named:

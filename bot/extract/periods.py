@@ -40,7 +40,7 @@ _MONTH_NAMES_EN = (
 _WORD_RE = re.compile(r"\w+")
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)  # every lexicon language, so a mixed feed never rebuilds one
 def _period_patterns(language: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """The language's ``periods`` table (optional) as (key, pattern), checked in order."""
     table = load_lexicon(language).raw.get("periods") or {}

@@ -30,7 +30,7 @@ from bot.extract.dates import (
 from bot.extract.lexicons import Lexicon, alternation, load_lexicon
 from bot.extract.sentences import Sentence
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
-from bot.extract.timeofday import find_time_of_day
+from bot.extract.timeofday import find_time_of_day, names_an_hour
 from bot.extract.venues import (
     choose_venues,
     dateline_length,
@@ -196,13 +196,14 @@ def clause_statements(
 ) -> list[Statement]:
     """The statements of one clause (none, one, or one per venue and day)."""
     clause = r.folded[c0:c1]
-    dates = _clause_dates(r, c0, c1, signals)
+    dates, others = _others_days(r, c0, c1, signals, _clause_dates(r, c0, c1, signals))
+    statements = other_place_statements(r, others, order)
+    order += len(statements)
     status, from_cue = decide_status(signals, dates, r.published, clause, r.lex.targets)
     if status is None or not passes_gate(r, signals, status, from_cue, dates):
-        return []
+        return statements
     a0, a1 = r.s.start + c0, r.s.start + c1
     clause_venues = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
-    statements: list[Statement] = []
     if (
         signals.originally_at is not None
         and signals.group in (None, "upcoming")
@@ -230,6 +231,10 @@ def clause_statements(
     near = set() if from_cue else talks_at_place(r, clause_venues, a0)
     picked, previous_date = _new_and_old_days(signals, dates, status, clause, r.lex)
     vague = next((d for d in dates if d.kind == VAGUE), None)
+    stated = _clause_time(r, c0, c1)
+    time = stated[1] if stated else None
+    if not picked and vague is None and status is not MeetingStatus.DENIED:
+        picked = time_alone(stated, r.published)
     base = Statement(
         order=0,
         sentence=r.s.index,
@@ -250,7 +255,7 @@ def clause_statements(
         reaffirm=signals.reaffirm,
         previous_venue=previous_venue,
         previous_date=previous_date,
-        time=_clause_time(r, c0, c1),
+        time=time,
         commentators=r.speakers(),
         moved=signals.group == "moved",
         past_plan=change_of_past_plan(status, clause, r.lex.language),
@@ -278,6 +283,90 @@ def _venue_of_earlier_clause(r: _SentenceReading, a0: int, anchor: int) -> list[
     """"..., but the meeting was cancelled": the venue is in an earlier clause."""
     nearby = [v for v in r.sentence_venues() if v[2] <= a0]
     return [min(nearby, key=lambda v: abs(v[0] - anchor))[1]] if nearby else []
+_PLACE_REACH = 25  # characters between a day and the place it stands beside
+
+
+def _others_days(
+    r: _SentenceReading, c0: int, c1: int, signals: ClauseSignals, dates: list[DateMention]
+) -> tuple[list[DateMention], list[tuple[DateMention, str]]]:
+    """The clause's days apart from those of another place's meeting (rule *day of
+    another place*, judged against the venue the clause's cue points to), and those."""
+    if not dates:
+        return dates, []
+    a0, a1 = r.s.start + c0, r.s.start + c1
+    places = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
+    if len(places) < 2:
+        return dates, []
+    anchor = (signals.cue.start + a0) if signals.cue else a0
+    anchor_end = (signals.cue.end + a0) if signals.cue else a0
+    chosen = choose_venues(places, anchor, anchor_end, r.s.folded, r.lex.connectives.list_gap)
+    kept: list[DateMention] = []
+    others: list[tuple[DateMention, str]] = []
+    for mention in dates:
+        other = day_of_another_place(mention, a0, places, chosen)
+        if other is None:
+            kept.append(mention)
+        elif mention.kind == ABSOLUTE and mention.date is not None:
+            others.append((mention, other))
+    return kept, others
+
+
+def day_of_another_place(
+    mention: DateMention, a0: int, clause_venues: list[Place], chosen: list[str]
+) -> str | None:
+    """Rule *day of another place*: in "the second round in Rome, after the first on 12
+    April in Oman" the day stands right beside Oman, not beside the place the clause's
+    meeting is in: it dates Oman's meeting, not Rome's. Returns that other place."""
+    if not chosen or len(clause_venues) < 2:
+        return None
+    start, end = a0 + mention.start, a0 + mention.end
+
+    def gap(place: Place) -> int:
+        return max(place[0] - end, start - place[2], 0)
+
+    nearest = min(clause_venues, key=gap)
+    if nearest[1] in chosen or gap(nearest) > _PLACE_REACH:
+        return None
+    if all(gap(v) > gap(nearest) for v in clause_venues if v[1] in chosen):
+        return nearest[1]
+    return None
+
+
+def other_place_statements(
+    r: _SentenceReading, others: list[tuple[DateMention, str]], order: int
+) -> list[Statement]:
+    """The meetings that another place's days date (rule *day of another place*): held
+    when the day is past, upcoming when it is ahead, by the day alone (the clause's cues
+    are about its own meeting)."""
+    if r.published is None or not r.meeting_spans:
+        return []
+    statements: list[Statement] = []
+    for mention, venue in others:
+        assert mention.date is not None
+        if mention.date == r.published:
+            continue
+        past = mention.date < r.published
+        statements.append(
+            Statement(
+                order=order + len(statements),
+                sentence=r.s.index,
+                venue=venue,
+                date=mention.date,
+                date_end=mention.date_end,
+                when_text=mention.text.strip(),
+                status=MeetingStatus.HELD if past else MeetingStatus.UPCOMING,
+                from_cue=False,
+                tentative=r.tentative,
+                confirmed=False,
+                official=False,
+                participants=r.participants,
+                evidence=_WS.sub(" ", r.original).strip(),
+                anchored=True,
+                meeting_word=True,
+                is_title=r.s.is_title,
+            )
+        )
+    return statements
 
 
 def _clause_dates(
@@ -458,13 +547,28 @@ def _new_and_old_days(
     return picked, (replaced[0].date if replaced else None)
 
 
-def _clause_time(r: _SentenceReading, c0: int, c1: int) -> TimeOfDay | None:
-    """Rule *time of day*: the time a clause states ("at 10:00 local time"), if any."""
+def time_alone(stated: tuple[bool, TimeOfDay] | None, published: date | None) -> list[DateMention]:
+    """Rule *time of day alone*: a clause that gives its meeting an hour but no day
+    ("after 15:00", "о 17:00", "um 14 Uhr") speaks of the publication day; a count
+    of hours ("lasted 5 hours") is no hour of a day."""
+    if stated is None or not stated[0] or published is None:
+        return []
+    time = stated[1]
+    text = f"{time.hour:02d}:{time.minute:02d}"
+    return [DateMention(0, 0, text, RELATIVE, published)]
+
+
+def _clause_time(r: _SentenceReading, c0: int, c1: int) -> tuple[bool, TimeOfDay] | None:
+    """Rule *time of day*: the time a clause states ("at 10:00 local time"), if any,
+    and whether it names an hour of a day (not a count of hours)."""
     c0 = max(c0, r.skip_to - r.s.start)
     if c0 >= c1:
         return None
-    found = find_time_of_day(r.original[c0:c1], r.lex.language, r.folded[c0:c1])
-    return found[1] if found else None
+    folded = r.folded[c0:c1]
+    found = find_time_of_day(r.original[c0:c1], r.lex.language, folded)
+    if found is None:
+        return None
+    return names_an_hour(folded, found[0], r.lex.language), found[1]
 
 
 def previous_marker(mention: DateMention, sentence: int, order: int) -> Statement:

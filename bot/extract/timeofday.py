@@ -26,7 +26,7 @@ _AM_PM = r"[ap]\.\s?m\.|[ap]m(?!\w)"
 _IS_AM_PM = re.compile(_AM_PM)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)  # every lexicon language, so a mixed feed never rebuilds one
 def _clock(language: str) -> re.Pattern[str]:
     words = [_bounded_right(w) for w in load_lexicon(language).raw["hour_words"] if w]
     units = "|".join([_AM_PM, *words])
@@ -38,7 +38,7 @@ def _bounded_right(word: str) -> str:
     return word if word.endswith("\\.") else f"(?:{word})(?!\\w)"
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)  # every lexicon language, so a mixed feed never rebuilds one
 def _time_marker(language: str) -> re.Pattern[str] | None:
     """The language's words before a time of day ("at", "um", "o godz.", "в", "à",
     "alle", "a las"; lexicon ``time_words``), ending the text they are searched in."""
@@ -58,7 +58,7 @@ _ZONE_ABBREVIATION = re.compile(r"(?<!\w)(" + "|".join(_ZONE_ABBREVIATIONS) + r"
 _ZONE_REACH = 40  # characters after the time where its zone may be named
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)  # every lexicon language, so a mixed feed never rebuilds one
 def _zone_phrases(language: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     """The language's ``time_zones`` table (optional): zone → phrases ("local" too)."""
     table = load_lexicon(language).raw.get("time_zones") or {}
@@ -92,6 +92,19 @@ def find_time_of_day(
             hour, minute, _zone_after(text, folded, match.end(), language)
         )
     return None
+
+
+def names_an_hour(folded: str, at: int, language: str) -> bool:
+    """Whether the time of day found at ``at`` is a point in a day: a clock time
+    ("17:00", "3 p.m.") or an hour after a time word ("um 14 Uhr", "nakon 15 sati"),
+    not a count of hours ("lasted 5 hours", "trajao 4 sata")."""
+    match = _clock(language).match(folded, at)
+    if match is None:
+        return False
+    unit = match.group("unit")
+    if match.group("sep") == ":" or (unit and _IS_AM_PM.fullmatch(unit)):
+        return True
+    return _after_time_word(folded, at, language)
 
 
 def _after_time_word(folded: str, at: int, language: str) -> bool:
