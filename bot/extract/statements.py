@@ -98,6 +98,7 @@ class _SentenceReading:
     meeting_spans: list[Span]
     venues: list[Place] | None = None
     commentators: frozenset[str] | None = None
+    evidence_text: str | None = None
 
     @property
     def participants(self) -> tuple[str, ...]:
@@ -106,6 +107,12 @@ class _SentenceReading:
     @property
     def tentative(self) -> bool:
         return any(sig.tentative for _, _, sig in self.analysed)
+
+    def evidence(self) -> str:
+        """The sentence as written, on one line (the same for each of its statements)."""
+        if self.evidence_text is None:
+            self.evidence_text = _WS.sub(" ", self.original).strip()
+        return self.evidence_text
 
     def sentence_venues(self) -> list[Place]:
         if self.venues is None:
@@ -248,7 +255,7 @@ def clause_statements(
         confirmed=signals.confirmed,
         official=signals.official,
         participants=r.participants,
-        evidence=_WS.sub(" ", r.original).strip(),
+        evidence=r.evidence(),
         anchored=bool(chosen) or bool(r.participants),
         meeting_word=bool(r.meeting_spans),
         is_title=r.s.is_title,
@@ -265,18 +272,44 @@ def clause_statements(
     date_options: list[DateMention | None] = list(picked) or [vague]
     for venue in venue_options:
         for mention in date_options:
-            statements.append(
-                replace(
-                    base,
-                    order=order + len(statements),
-                    venue=venue,
-                    date=mention.date if mention and mention.kind != VAGUE else None,
-                    date_end=mention.date_end if mention else None,
-                    when_text=mention.text.strip() if mention else None,
-                    near_meeting=venue in near,
-                )
-            )
+            statements.append(_placed(base, order + len(statements), venue, mention, near))
     return statements
+
+
+def _placed(
+    base: Statement, order: int, venue: str | None, mention: DateMention | None, near: set[str]
+) -> Statement:
+    """``base`` with its number, one of its venues and one of its days. (Written out:
+    ``dataclasses.replace`` looks the fields up on every call, and this runs for every
+    statement.)"""
+    b = base
+    return Statement(
+        order,
+        b.sentence,
+        venue,
+        mention.date if mention and mention.kind != VAGUE else None,
+        mention.date_end if mention else None,
+        mention.text.strip() if mention else None,
+        b.status,
+        b.from_cue,
+        b.tentative,
+        b.confirmed,
+        b.official,
+        b.participants,
+        b.evidence,
+        b.anchored,
+        b.meeting_word,
+        b.is_title,
+        venue in near,
+        b.reaffirm,
+        b.previous_date,
+        b.previous_venue,
+        b.time,
+        b.commentators,
+        b.moved,
+        b.past_plan,
+        b.again,
+    )
 
 
 def _venue_of_earlier_clause(r: _SentenceReading, a0: int, anchor: int) -> list[str]:
@@ -360,7 +393,7 @@ def other_place_statements(
                 confirmed=False,
                 official=False,
                 participants=r.participants,
-                evidence=_WS.sub(" ", r.original).strip(),
+                evidence=r.evidence(),
                 anchored=True,
                 meeting_word=True,
                 is_title=r.s.is_title,
