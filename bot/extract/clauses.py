@@ -8,6 +8,7 @@ each lexicon's ``clause_breaks``.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -22,7 +23,7 @@ def split_clauses(folded_sentence: str, breaks: Iterable[str]) -> list[Span]:
     judged separately and then combined by the extractor.
     """
     breaks = tuple(breaks)
-    if not any(char in folded_sentence for char in _first_chars(breaks)):
+    if _first_chars(breaks).search(folded_sentence) is None:
         return [(0, len(folded_sentence))] if folded_sentence else []  # no connective
     cuts: set[int] = set()
     for marker in breaks:
@@ -39,7 +40,9 @@ def split_clauses(folded_sentence: str, breaks: Iterable[str]) -> list[Span]:
 
 
 @lru_cache(maxsize=64)
-def _first_chars(breaks: tuple[str, ...]) -> frozenset[str]:
-    """The characters the connectives start with (",", ";"): a sentence with none of
-    them has a single clause."""
-    return frozenset(marker[0] for marker in breaks if marker)
+def _first_chars(breaks: tuple[str, ...]) -> re.Pattern[str]:
+    """The characters the connectives start with (",", ";"), as one character class: a
+    sentence with none of them has a single clause. (One search in C beats a test per
+    character.)"""
+    chars = sorted({marker[0] for marker in breaks if marker})
+    return re.compile(f"[{''.join(map(re.escape, chars))}]" if chars else "(?!)")
