@@ -39,6 +39,10 @@ TOKEN_RE = re.compile(
     f"{_ATTACHED_PREFIX}|{_KANA_OR_HAN}"
     f"|[^\\W_{_SPACELESS}]+(?:[\u0300-\u036f]+[^\\W_{_SPACELESS}]*)*"
 )
+# TOKEN_RE on a text without combining marks, Hebrew, Arabic, kana or Han: its other
+# branches cannot match there, and the plain form scans about a third faster.
+_PLAIN_TOKEN_RE = re.compile(r"[^\W_]+")
+_NOT_PLAIN = re.compile(f"[\u0300-\u036f\u0590-\u06ff{_SPACELESS}]")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _DOUBLES = re.compile(r"(.)\1+")
 # Order matters: longer sequences first (tsch before sch before sz / cz).
@@ -134,7 +138,8 @@ class Normalizer:
 
     def text(self, text: str) -> NormText:
         # Written with map() over C-level callables: this runs for every article.
-        matches = list(TOKEN_RE.finditer(text))
+        tokens = TOKEN_RE if _NOT_PLAIN.search(text) else _PLAIN_TOKEN_RE
+        matches = list(tokens.finditer(text))
         raws = list(map(_GROUP, matches))
         norms: list[str | None] = list(map(self._cache.get, raws))
         if None in norms:
