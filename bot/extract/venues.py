@@ -333,18 +333,22 @@ def locative_case(folded: str, start: int, end: int, lex: Lexicon) -> bool:
     return bool(particles) and folded[max(0, start - 2) : start].strip().endswith(particles)
 
 
+def after_last(pattern: re.Pattern[str], before: str) -> str | None:
+    """What follows the last match of ``pattern`` in the clause that ends ``before``
+    (None when the clause has none)."""
+    tail = CLAUSE_PUNCT.split(before)[-1]
+    ends = [match.end() for match in pattern.finditer(tail)]
+    return tail[ends[-1] :] if ends else None
+
+
 def governed(before: str, lex: Lexicon, reach: int = GOVERNED_WORDS) -> bool:
     """A locative preposition at most ``reach`` words before, with no clause
     punctuation, meeting word, verb or other place in between ("in the Hungarian
     capital Budapest" yes, "в ОАЭ переговоры Москвы" no, ``has_verb``)."""
     if lex.locatives is None:
         return False
-    tail = CLAUSE_PUNCT.split(before)[-1]
-    matches = list(lex.locatives.finditer(tail))
-    if not matches:
-        return False
-    rest = tail[matches[-1].end() :]
-    if len(rest.split()) > reach:
+    rest = after_last(lex.locatives, before)
+    if rest is None or len(rest.split()) > reach:
         return False
     if not rest.strip():
         return True
@@ -358,12 +362,8 @@ def topic_place(before: str, lex: Lexicon) -> bool:
     them ("peace talks in Geneva") makes it the talks' place again."""
     if lex.topics is None or lex.locatives is None:
         return False
-    tail = CLAUSE_PUNCT.split(before)[-1]
-    found = list(lex.topics.finditer(tail))
-    if not found:
-        return False
-    rest = tail[found[-1].end() :]
-    return (
+    rest = after_last(lex.topics, before)
+    return rest is not None and (
         len(rest.split()) <= 2
         and lex.locatives.search(rest) is not None
         and (lex.meeting is None or lex.meeting.search(rest) is None)
