@@ -1,5 +1,25 @@
 # syntax=docker/dockerfile:1
-# Base image pinned to a patch release; Python packages pinned by deploy/constraints.txt.
+# Base images pinned to a patch release; Python packages pinned by deploy/constraints.txt.
+
+# Build stage: the package as a wheel with its extraction core compiled by mypyc
+# (setup.py, TALKWATCH_COMPILE=1); the C compiler and mypy stay in this stage.
+FROM python:3.11.11-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# mypy type-checks the sources against the dependencies, so they are installed here too
+COPY pyproject.toml deploy/constraints.txt ./
+RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; open('requirements.txt', 'w').write('\n'.join(deps) + '\n')" \
+    && pip install -c constraints.txt -r requirements.txt setuptools wheel mypy
+COPY README.md setup.py ./
+COPY config ./config
+COPY bot ./bot
+RUN TALKWATCH_COMPILE=1 pip wheel --no-deps --no-build-isolation -w /wheels .
+
+# The image: the dependencies, then the compiled wheel.
 FROM python:3.11.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,13 +35,11 @@ WORKDIR /src
 #    deploy/constraints.txt (regenerate it with deploy/freeze_constraints.py).
 COPY pyproject.toml deploy/constraints.txt ./
 RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; open('requirements.txt', 'w').write('\n'.join(deps) + '\n')" \
-    && pip install -c constraints.txt -r requirements.txt setuptools wheel
+    && pip install -c constraints.txt -r requirements.txt
 
 # 2. The package itself (with the shipped demo configuration inside it): a small layer.
-COPY README.md ./
-COPY config ./config
-COPY bot ./bot
-RUN pip install --no-deps --no-build-isolation .
+COPY --from=build /wheels /wheels
+RUN pip install --no-deps /wheels/*.whl && rm -rf /wheels
 
 # 3. The configuration in use: /config. The image's own is the demo; mount yours over it
 #    (-v ~/talkwatch-config:/config:ro). With a chat token and the demo, `bot run` refuses

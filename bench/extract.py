@@ -6,12 +6,18 @@ matches the watchlist and extracts meetings), and compares with dateparser's
 ``search_dates`` over the same articles (dev extra; date finding only).
 
     python bench/extract.py [--articles 3000] [--dateparser-sample 150]
+
+It measures the ``bot`` package the interpreter imports: run it with the Python of an
+environment holding the compiled build (``TALKWATCH_COMPILE=1 pip install
+--no-build-isolation .``, see setup.py) for the 1,000 articles/s target, or from a
+checkout's development install (pure Python, floor 500 articles/s).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import random
 import sys
 import time
@@ -20,13 +26,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if importlib.util.find_spec("bot") is None:
+    sys.path.insert(0, str(ROOT))  # a checkout without an install: its sources
+# else the installed package, which may be the compiled build (setup.py)
 
 from bot.config import load_watchlist  # noqa: E402
 from bot.extract import Extractor  # noqa: E402
 from bot.models import Article  # noqa: E402
 
-TARGET_RATE = 500.0
+TARGET_RATE = 1000.0  # the compiled build; the pure-Python build's floor is below
+PURE_FLOOR = 500.0
 TARGET_RATIO = 10.0
 TARGET_WORST_MS = 20.0  # any one 20 KB input
 WORST_SIZE = 20_000
@@ -351,6 +360,13 @@ def worst_case_ms(extractor: Extractor) -> tuple[float, str]:
     return worst, which
 
 
+def is_compiled() -> bool:
+    """Whether the extraction core imported here is the compiled build's."""
+    import bot.extract.statements
+
+    return not bot.extract.statements.__file__.endswith(".py")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=3000)
@@ -362,6 +378,15 @@ def main(argv: list[str] | None = None) -> int:
         f"articles: {len(articles)} synthetic, {size:.0f} chars each on average, "
         f"{len(TEMPLATES)} languages in turn, all about talks; CPU time of one core"
     )
+    compiled = is_compiled()
+    target = TARGET_RATE if compiled else PURE_FLOOR
+    print(
+        "build: compiled extraction core (mypyc)"
+        if compiled
+        else f"build: pure Python (the {TARGET_RATE:.0f}/s target is the compiled build's: "
+        f"TALKWATCH_COMPILE=1 pip install --no-build-isolation .; here the floor is "
+        f"{PURE_FLOOR:.0f}/s)"
+    )
     extractor = _extractor()
     print(f"set-up (lexicons, date tables, detector): {warm_up(extractor, articles):.2f}s")
     gc.freeze()  # as `bot run` and `bot extract` do once their long-lived tables are built
@@ -370,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     single_rate = len(articles) / time_extractor(extractor, articles, batch=None)
     print(
         f"langdetect + match + extract, batches of {BATCH} (bot extract): {rate:8.1f} articles/s"
-        f"   (target >= {TARGET_RATE:.0f})"
+        f"   (target >= {target:.0f})"
     )
     print(f"  batches of {POLL_BATCH} (the poller's ingest):       {poll_rate:8.1f} articles/s")
     print(f"  one extract() call per article:            {single_rate:8.1f} articles/s")
@@ -382,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
         f"slowest 20 KB hostile input: {worst:.1f} ms ({which})   "
         f"(target <= {TARGET_WORST_MS:.0f} ms)"
     )
-    rate_ok = rate >= TARGET_RATE and worst <= TARGET_WORST_MS
+    rate_ok = rate >= target and worst <= TARGET_WORST_MS
     try:
         import dateparser  # noqa: F401
     except ImportError:

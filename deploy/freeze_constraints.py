@@ -18,7 +18,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 PROJECT = "talkwatch-bot"
-BUILD_TOOLS = ("setuptools", "wheel")  # the image installs the package without isolation
+# the image builds its wheel (mypyc, see setup.py) without build isolation
+BUILD_TOOLS = ("setuptools", "wheel", "mypy")
 
 
 def runtime_requirements(name: str, extras: frozenset[str]) -> list[Requirement]:

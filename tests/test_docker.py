@@ -52,30 +52,65 @@ def _index(steps: list[tuple[str, str]], keyword: str, pattern: str) -> int:
 
 
 def _copies(steps: list[tuple[str, str]]) -> list[tuple[list[str], str]]:
+    """The COPY instructions from the build context (not those from another stage)."""
     out = []
     for kw, args in steps:
-        if kw == "COPY":
-            parts = [p for p in shlex.split(args) if not p.startswith("--")]
+        words = shlex.split(args)
+        if kw == "COPY" and not any(w.startswith("--from") for w in words):
+            parts = [p for p in words if not p.startswith("--")]
             out.append((parts[:-1], parts[-1]))
     return out
 
 
-def test_base_image_is_pinned_to_a_patch_release(dockerfile: list[tuple[str, str]]) -> None:
-    (image,) = [args.split()[0] for kw, args in dockerfile if kw == "FROM"]
+def stages(steps: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """The instructions of each build stage (each starts with its FROM)."""
+    result: list[list[tuple[str, str]]] = []
+    for step in steps:
+        if step[0] == "FROM":
+            result.append([])
+        result[-1].append(step)
+    return result
+
+
+def test_base_images_are_one_image_pinned_to_a_patch_release(
+    dockerfile: list[tuple[str, str]],
+) -> None:
+    images = {args.split()[0] for kw, args in dockerfile if kw == "FROM"}
+    (image,) = images  # the build stage compiles for the very Python the image runs
     assert re.fullmatch(r"python:3\.\d+\.\d+-slim(-\w+)?", image), image
 
 
 def test_dependencies_are_a_layer_before_the_code(dockerfile: list[tuple[str, str]]) -> None:
-    copy_manifest = _index(dockerfile, "COPY", r"pyproject\.toml")
-    copy_sources, dest = _copies(dockerfile)[0]
-    assert sorted(copy_sources) == ["deploy/constraints.txt", "pyproject.toml"], (
-        "the first COPY brings only what the dependency layer needs"
+    build, image = stages(dockerfile)
+    for stage in (build, image):
+        copy_manifest = _index(stage, "COPY", r"pyproject\.toml")
+        copy_sources, dest = _copies(stage)[0]
+        assert sorted(copy_sources) == ["deploy/constraints.txt", "pyproject.toml"], (
+            "the first COPY brings only what the dependency layer needs"
+        )
+        assert dest == "./"
+        install_deps = _index(stage, "RUN", r"pip install -c constraints\.txt")
+        assert copy_manifest < install_deps
+    assert (
+        _index(build, "RUN", r"pip install -c constraints\.txt")
+        < _index(build, "COPY", r"^bot\b")
+        < _index(build, "RUN", r"TALKWATCH_COMPILE=1 pip wheel")
     )
-    install_deps = _index(dockerfile, "RUN", r"pip install -c constraints\.txt")
-    copy_code = _index(dockerfile, "COPY", r"^bot\b")
-    install_code = _index(dockerfile, "RUN", r"pip install --no-deps")
-    assert copy_manifest < install_deps < copy_code < install_code
-    assert dest == "./"
+    assert (
+        _index(image, "RUN", r"pip install -c constraints\.txt")
+        < _index(image, "COPY", r"--from=build /wheels")
+        < _index(image, "RUN", r"pip install --no-deps /wheels/")
+    )
+
+
+def test_the_image_holds_the_compiled_build_without_its_tools(
+    dockerfile: list[tuple[str, str]],
+) -> None:
+    build, image = stages(dockerfile)
+    assert build[0][1].endswith(" AS build")
+    assert any(kw == "RUN" and "apt-get install" in args and "gcc" in args for kw, args in build)
+    assert not any("gcc" in args or "mypy" in args for _, args in image)
+    assert not any(kw == "COPY" and re.search(r"^bot\b", args) for kw, args in image)
 
 
 def test_constraints_pin_every_dependency_within_its_range() -> None:

@@ -670,12 +670,12 @@ def validate(name: str, data: Any) -> dict[str, Any]:
         if key not in WEEKDAY_KEYS:
             raise LexiconError(f"{name}: unknown weekday '{key}'")
         _require_list(name, data["weekdays"], key)
-    for key in data["months_extra"]:
-        if not isinstance(key, int) or not 1 <= key <= 12:
-            raise LexiconError(f"{name}: months_extra keys must be 1..12, got {key!r}")
-        _require_list(name, data["months_extra"], key)
-    for key, value in data["numbers"].items():
-        if not isinstance(key, str) or not isinstance(value, int):
+    for month in data["months_extra"]:
+        if not isinstance(month, int) or not 1 <= month <= 12:
+            raise LexiconError(f"{name}: months_extra keys must be 1..12, got {month!r}")
+        _require_list(name, data["months_extra"], month)
+    for word, value in data["numbers"].items():
+        if not isinstance(word, str) or not isinstance(value, int):
             raise LexiconError(f"{name}: numbers must map words to integers")
     for key in data["places"]:
         _require_list(name, data["places"], key)
