@@ -62,6 +62,9 @@ def _missing_tool() -> str | None:
     compiler = shlex.split(sysconfig.get_config_var("CC") or "cc")[0]
     if shutil.which(compiler) is None:
         return f"no C compiler ({compiler}) to build the compiled extraction core"
+    headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
+    if not headers.exists():
+        return f"no Python headers ({headers}) to build the compiled extraction core"
     return None
 
 
