@@ -8,8 +8,9 @@ matches the watchlist and extracts meetings), and compares with dateparser's
     python bench/extract.py [--articles 3000] [--dateparser-sample 150]
 
 It measures the ``bot`` package the interpreter imports: run it with the Python of an
-environment holding the compiled build (``TALKWATCH_COMPILE=1 pip install
---no-build-isolation .``, see setup.py) for the 1,000 articles/s target, or from a
+environment holding the compiled build (``pip install .``, then
+``TALKWATCH_COMPILE=1 pip install --no-build-isolation --no-deps --force-reinstall .``;
+see setup.py) for the 1,000 articles/s target, or from a
 checkout's development install (pure Python, floor 500 articles/s).
 """
 
@@ -384,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         "build: compiled extraction core (mypyc)"
         if compiled
         else f"build: pure Python (the {TARGET_RATE:.0f}/s target is the compiled build's: "
-        f"TALKWATCH_COMPILE=1 pip install --no-build-isolation .; here the floor is "
+        f"see setup.py; here the floor is "
         f"{PURE_FLOOR:.0f}/s)"
     )
     extractor = _extractor()
