@@ -37,6 +37,7 @@ __all__ = [
     "DateMention",
     "attribution",
     "consistent_days",
+    "day_adjective",
     "day_of_month",
     "find_dates",
     "infer_year",
@@ -73,6 +74,8 @@ class DateMention:
     forward: bool = False
     # a weekday range's last day ("Thursday and Friday"): days after ``weekday``
     weekday_span: int = 0
+    # an adjective of a relative day ("вчерашняя", "dzisiejsze"): it dates its noun only
+    adjective: bool = False
 
 
 # --------------------------------------------------------------------------- resolution
@@ -262,6 +265,7 @@ def partial_adder(found: list[DateMention], text: str, folded: str, tables: Date
         weekday: int | None = None,
         modifier: str | None = None,
         forward: bool = False,
+        adjective: bool = False,
     ) -> None:
         # a sentence-final period after a full month name is punctuation, not an abbreviation
         if kind == ABSOLUTE and folded[start:end].endswith(".") and end - start > 1:
@@ -269,7 +273,19 @@ def partial_adder(found: list[DateMention], text: str, folded: str, tables: Date
             if word in tables.full_months:
                 end -= 1
         found.append(
-            DateMention(start, end, text[start:end], kind, day, last, weekday, modifier, forward)
+            DateMention(
+                start,
+                end,
+                text[start:end],
+                kind,
+                day,
+                last,
+                weekday,
+                modifier,
+                forward,
+                0,
+                adjective,
+            )
         )
 
     return add
@@ -353,7 +369,7 @@ def _relative_and_vague(
         if kind.startswith("rel:"):
             offset = tables.relative_offsets.get(kind[4:])
             day = published + timedelta(days=offset) if published and offset is not None else None
-            add(start, end, RELATIVE, day)
+            add(start, end, RELATIVE, day, adjective=kind[4:] in tables.day_adjectives)
         elif kind.startswith("off"):
             number = _NUMBER.search(matched)
             raw_n = number.group(0) if number else _number_word(matched, tables.numbers)
@@ -643,6 +659,24 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
             if len(_WORD.findall(gap)) <= 3 and not _has_cue(gap, lex) and not _has_cue(lead, lex):
                 return True
     return False
+
+
+_ADJECTIVE_GAP = re.compile(r"\s+(?:\w+\s+)?")  # at most one word between it and its noun
+
+
+def day_adjective(mention: DateMention, folded: str, meeting_starts: list[int]) -> bool:
+    """Rule *day adjectives*: an adjective of yesterday, today or tomorrow ("вчерашняя
+    встреча", "dzisiejsze rozmowy", "jučerašnji sastanak") dates the meeting only when
+    it qualifies a meeting word, right before it with one word between at most;
+    elsewhere ("сьогоднішні бойові дії", today's fighting) it dates something else.
+    ``folded`` is the text of the mention's offsets, ``meeting_starts`` the offsets of
+    its meeting words. True when the mention may date the meeting."""
+    if not mention.adjective:
+        return True
+    return any(
+        start >= mention.end and _ADJECTIVE_GAP.fullmatch(folded, mention.end, start) is not None
+        for start in meeting_starts
+    )
 
 
 def reported_content(gap: str, language: str) -> bool:

@@ -69,6 +69,8 @@ class DateTables:
     quick: Combined | None
     relative: re.Pattern[str] | None
     relative_offsets: dict[str, int]
+    # the forms of ``relative_offsets`` that are adjectives ("вчерашняя", "dzisiejsze")
+    day_adjectives: frozenset[str]
     ahead: tuple[re.Pattern[str], ...]
     ago: tuple[re.Pattern[str], ...]
     numbers: dict[str, int]
@@ -208,6 +210,13 @@ def _relative_patterns(lex: Lexicon) -> tuple[list[str], dict[str, Any]]:
         if form not in relative_offsets:
             rel_forms.append(form)
             relative_offsets[form] = offset
+    adjectives: set[str] = set()
+    for key, forms in (raw.get("day_adjectives") or {}).items():
+        for form in forms:
+            if key in RELATIVE_DAY_OFFSETS and form not in relative_offsets:
+                rel_forms.append(form)
+                relative_offsets[form] = RELATIVE_DAY_OFFSETS[key]
+                adjectives.add(form)
     numbers = {fold(k): v for k, v in raw["numbers"].items()}
 
     def offsets(key: str) -> tuple[re.Pattern[str], ...]:
@@ -219,6 +228,7 @@ def _relative_patterns(lex: Lexicon) -> tuple[list[str], dict[str, Any]]:
     return rel_forms, {
         "relative": alternation(rel_forms),
         "relative_offsets": relative_offsets,
+        "day_adjectives": frozenset(adjectives),
         "ahead": offsets("ahead"),
         "ago": offsets("ago"),
         "numbers": numbers,

@@ -93,8 +93,9 @@ MAPPING_KEYS = (
     "numbers",
     "places",
 )
-# Keys a language file may leave out: zone → phrases, period key → phrases.
-OPTIONAL_MAPPING_KEYS = ("time_zones", "periods")
+# Keys a language file may leave out: zone → phrases, period key → phrases, relative
+# day ("today", ...) → its adjectives ("dzisiejsz\w*").
+OPTIONAL_MAPPING_KEYS = ("time_zones", "periods", "day_adjectives")
 
 # One-to-one character folds (offsets stay valid): typographic apostrophes and ё.
 _FOLD = str.maketrans(

@@ -23,6 +23,7 @@ from bot.extract.dates import (
     DateMention,
     attribution,
     consistent_days,
+    day_adjective,
     pick_dates,
     resolve_weekdays,
     scan_dates,
@@ -406,10 +407,18 @@ def _clause_dates(
     r: _SentenceReading, c0: int, c1: int, signals: ClauseSignals
 ) -> list[DateMention]:
     """The clause's days (offsets relative to the clause), weekdays resolved by its
-    tense, without a dateline's day or the day of a statement (rule *attribution*)."""
+    tense, without a dateline's day, the day of a statement (rule *attribution*) or
+    an adjective of a day that qualifies no meeting word (rule *day adjectives*)."""
     a0 = r.s.start + c0
+    meeting_starts = [m0 - r.s.start for m0, _ in r.meeting_spans]
     dates = resolve_weekdays(
-        [d for d in r.dates if c0 <= d.start < c1], r.published, signals.direction
+        [
+            d
+            for d in r.dates
+            if c0 <= d.start < c1 and day_adjective(d, r.folded, meeting_starts)
+        ],
+        r.published,
+        signals.direction,
     )
     if c0:  # offsets relative to the clause
         dates = [replace(d, start=d.start - c0, end=d.end - c0) for d in dates]
