@@ -39,6 +39,7 @@ __all__ = [
     "consistent_days",
     "day_adjective",
     "day_of_month",
+    "days_of_a_span",
     "find_dates",
     "infer_year",
     "month_names",
@@ -677,6 +678,37 @@ def day_adjective(mention: DateMention, folded: str, meeting_starts: list[int]) 
         start >= mention.end and _ADJECTIVE_GAP.fullmatch(folded, mention.end, start) is not None
         for start in meeting_starts
     )
+
+
+def days_of_a_span(mention: DateMention, clause: str, language: str) -> DateMention:
+    """Rule *days of a span*: a clause that gives its meeting a length in days ("two
+    days of talks", "dvodnevni pregovori", "deux journées de discussions") and a single
+    day: that day is the last when the clause says the meeting ended ("ended on
+    Saturday", "završeni danas", lexicon ``span_end``), else the first; the other end
+    lies the length away."""
+    if mention.date is None or mention.date_end is not None or mention.kind == VAGUE:
+        return mention
+    spans, ended = _span_words(language)
+    days = next((n for n, pattern in spans if pattern.search(clause)), None)
+    if days is None:
+        return mention
+    length = timedelta(days=days - 1)
+    if ended is not None and ended.search(clause):
+        return replace(mention, date=mention.date - length, date_end=mention.date)
+    return replace(mention, date_end=mention.date + length)
+
+
+@lru_cache(maxsize=64)
+def _span_words(
+    language: str,
+) -> tuple[tuple[tuple[int, re.Pattern[str]], ...], re.Pattern[str] | None]:
+    raw = load_lexicon(language).raw
+    spans = []
+    for days, phrases in sorted((raw.get("day_spans") or {}).items()):
+        pattern = alternation(phrases)
+        if isinstance(days, int) and days > 1 and pattern is not None:
+            spans.append((days, pattern))
+    return tuple(spans), alternation(raw["span_end"])
 
 
 def reported_content(gap: str, language: str) -> bool:

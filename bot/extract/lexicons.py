@@ -81,6 +81,7 @@ OPTIONAL_LIST_KEYS = (
     "capital_words",
     "again",
     "day_patterns",
+    "span_end",
 )
 MAPPING_KEYS = (
     "status",
@@ -94,8 +95,9 @@ MAPPING_KEYS = (
     "places",
 )
 # Keys a language file may leave out: zone → phrases, period key → phrases, relative
-# day ("today", ...) → its adjectives ("dzisiejsz\w*").
-OPTIONAL_MAPPING_KEYS = ("time_zones", "periods", "day_adjectives")
+# day ("today", ...) → its adjectives ("dzisiejsz\w*"), a number of days → the phrases
+# of a meeting that long ("two-day", "deux journées de").
+OPTIONAL_MAPPING_KEYS = ("time_zones", "periods", "day_adjectives", "day_spans")
 
 # One-to-one character folds (offsets stay valid): typographic apostrophes and ё.
 _FOLD = str.maketrans(
