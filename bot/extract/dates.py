@@ -657,9 +657,29 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
         elif mention.end <= r_start:
             gap = clause[mention.end : r_start]
             lead = clause[: mention.start]
-            if len(_WORD.findall(gap)) <= 3 and not _has_cue(gap, lex) and not _has_cue(lead, lex):
+            reach = _ATTRIBUTION_WORDS if opens_report(clause, r_end, lex.language) else 3
+            if (
+                len(_WORD.findall(gap)) <= reach
+                and not _has_cue(gap, lex)
+                and not _has_cue(lead, lex)
+            ):
                 return True
     return False
+
+
+_REPORT_OPENING = 16  # characters after a reporting verb where its complementizer stands
+
+
+def opens_report(clause: str, verb_end: int, language: str) -> bool:
+    """Rule *attribution*: a reporting verb followed by its complementizer ("said
+    that", "aveva fatto sapere che", "powiedział, że") opens a report; a day before
+    it, with only its subject between ("On Monday evening, the spokesman of the
+    ministry said that the talks …"), is the statement's day."""
+    pattern = _complementizers(language)
+    if pattern is None:
+        return False
+    found = pattern.search(clause, verb_end, verb_end + _REPORT_OPENING)
+    return found is not None and not _WORD.search(clause, verb_end, found.start())
 
 
 _ADJECTIVE_GAP = re.compile(r"\s+(?:\w+\s+)?")  # at most one word between it and its noun
