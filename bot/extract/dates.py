@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -700,22 +700,43 @@ def day_adjective(mention: DateMention, folded: str, meeting_starts: list[int]) 
     )
 
 
-def days_of_a_span(mention: DateMention, clause: str, language: str) -> DateMention:
+def days_of_a_span(
+    mention: DateMention, clause: str, meetings: Sequence[tuple[int, int]], language: str
+) -> DateMention:
     """Rule *days of a span*: a clause that gives its meeting a length in days ("two
-    days of talks", "dvodnevni pregovori", "deux journées de discussions") and a single
-    day: that day is the last when the clause says the meeting ended ("ended on
-    Saturday", "završeni danas", lexicon ``span_end``), else the first; the other end
-    lies the length away."""
+    days of talks", "dvodnevni pregovori", "deux journées de discussions": the phrase
+    beside a meeting word, one word between at most) and a single day: that day is the
+    last when the clause says the meeting ended ("ended on Saturday", "završeni danas",
+    lexicon ``span_end``), else the first; the other end lies the length away.
+    ``meetings``: the clause's meeting words (offsets in ``clause``)."""
     if mention.date is None or mention.date_end is not None or mention.kind == VAGUE:
         return mention
     spans, ended = _span_words(language)
-    days = next((n for n, pattern in spans if pattern.search(clause)), None)
+    days = next(
+        (
+            n
+            for n, pattern in spans
+            for found in pattern.finditer(clause)
+            if _beside_meeting(clause, found.start(), found.end(), meetings)
+        ),
+        None,
+    )
     if days is None:
         return mention
     length = timedelta(days=days - 1)
     if ended is not None and ended.search(clause):
         return replace(mention, date=mention.date - length, date_end=mention.date)
     return replace(mention, date_end=mention.date + length)
+
+
+def _beside_meeting(text: str, start: int, end: int, meetings: Sequence[tuple[int, int]]) -> bool:
+    """A phrase right before or after a meeting word, one word between at most."""
+    return any(
+        (m0 >= end and _ADJECTIVE_GAP.fullmatch(text, end, m0) is not None)
+        or (m1 <= start and _ADJECTIVE_GAP.fullmatch(text, m1, start) is not None)
+        or m0 <= start < m1
+        for m0, m1 in meetings
+    )
 
 
 @lru_cache(maxsize=64)

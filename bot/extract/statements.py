@@ -239,7 +239,7 @@ def clause_statements(
         chosen = _venue_of_earlier_clause(r, a0, anchor)
     near = set() if from_cue else talks_at_place(r, clause_venues, a0)
     picked, previous_date = _new_and_old_days(signals, dates, status, clause, r.lex)
-    picked = [days_of_a_span(d, clause, r.lex.language) for d in picked]
+    picked = [days_of_a_span(d, clause, signals.meeting_spans, r.lex.language) for d in picked]
     vague = next((d for d in dates if d.kind == VAGUE), None)
     stated = _clause_time(r, c0, c1)
     time = stated[1] if stated else None
