@@ -405,8 +405,13 @@ def _weekdays(folded: str, tables: DateTables, add: _Add) -> None:
             and tables.next_week.match(folded, match.start("post"))
         ):
             post, end = None, match.end("wd")  # "Thursday next week": the week's, not "next"
-        modifier = _modifier(match.group("pre"), tables) or _modifier(post, tables)
         prep = match.group("prep")
+        # a short modifier may stand where a preposition does ("i söndags": last Sunday)
+        modifier = (
+            _modifier(match.group("pre"), tables)
+            or _modifier(post, tables)
+            or (None if match.group("pre") else _modifier(prep, tables))
+        )
         forward = bool(prep and prep in tables.targets and modifier is None)
         start = match.start("pre") if match.group("pre") else match.start("wd")
         if prep and not match.group("pre"):
