@@ -651,6 +651,8 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
     if mention.kind == VAGUE:
         return False
     for r_start, r_end in signals.reporting:
+        if r_start <= mention.start < r_end:
+            return True  # the verb read as the weekday's preposition ("zei maandag")
         if r_end <= mention.start:
             gap = clause[r_end : mention.start]
             if (

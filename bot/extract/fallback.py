@@ -188,6 +188,8 @@ def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
             if _meeting_cue(folded[: mention.start], lex):
                 continue
             gap = folded[mention.end : match.start()]
+        elif match.start() <= mention.start < match.end():
+            return True  # the verb read as the weekday's preposition ("zei maandag")
         else:
             continue
         if len(_WORD.findall(gap)) <= STATEMENT_DAY_WORDS:
