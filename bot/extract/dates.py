@@ -416,7 +416,11 @@ def _weekdays(folded: str, tables: DateTables, add: _Add) -> None:
         start = match.start("pre") if match.group("pre") else match.start("wd")
         if prep and not match.group("pre"):
             start = match.start("prep")
-        add(start, end, WEEKDAY, None, None, index, modifier, forward)
+        adjective = prep in tables.attributive or (
+            tables.weekday_adjective is not None
+            and tables.weekday_adjective.fullmatch(match.group("wd")) is not None
+        )
+        add(start, end, WEEKDAY, None, None, index, modifier, forward, adjective)
 
 
 _NUMBER = re.compile(r"\d{1,2}")
@@ -694,9 +698,10 @@ _ADJECTIVE_GAP = re.compile(r"\s+(?:\w+\s+)?")  # at most one word between it an
 
 def day_adjective(mention: DateMention, folded: str, meeting_starts: list[int]) -> bool:
     """Rule *day adjectives*: an adjective of yesterday, today or tomorrow ("вчерашняя
-    встреча", "dzisiejsze rozmowy", "jučerašnji sastanak") dates the meeting only when
-    it qualifies a meeting word, right before it with one word between at most;
-    elsewhere ("сьогоднішні бойові дії", today's fighting) it dates something else.
+    встреча", "dzisiejsze rozmowy", "jučerašnji sastanak") or of a weekday ("niedzielne
+    spotkanie", "Sunday's talks", "a Monday phone call") dates the meeting only when it
+    qualifies a meeting word, right before it with one word between at most; elsewhere
+    ("сьогоднішні бойові дії", today's fighting) it dates something else.
     ``folded`` is the text of the mention's offsets, ``meeting_starts`` the offsets of
     its meeting words. True when the mention may date the meeting."""
     if not mention.adjective:

@@ -65,6 +65,10 @@ class DateTables:
     own_day: tuple[re.Pattern[str], ...]
     weekday: re.Pattern[str] | None
     weekday_plain: re.Pattern[str] | None
+    # a weekday's adjective forms ("niedzielne", "Sunday's"), and the words that make a
+    # weekday after them qualify the next noun ("a Monday phone call")
+    weekday_adjective: re.Pattern[str] | None
+    attributive: frozenset[str]
     # relative days, "in N days", vague phrases, weekday and month names: one scan
     quick: Combined | None
     relative: re.Pattern[str] | None
@@ -118,9 +122,18 @@ def _weekday_forms(lex: Lexicon) -> list[list[str]]:
             names = get_day_names("wide", context, locale)
             for index in range(len(WEEKDAY_KEYS)):
                 forms[index].append(re.escape(fold(names[index])))
+    adjectives = lex.raw.get("weekday_adjectives") or {}
     for index, key in enumerate(WEEKDAY_KEYS):
         forms[index].extend(fold(f) for f in lex.raw["weekdays"].get(key, []))
+        forms[index].extend(fold(f) for f in adjectives.get(key, []))
     return forms
+
+
+def _weekday_adjective(lex: Lexicon) -> re.Pattern[str] | None:
+    """The weekdays' adjective forms ("niedzielne", "Sunday's"; lexicon
+    ``weekday_adjectives``), whole words: they qualify the noun after them."""
+    forms = [fold(f) for group in (lex.raw.get("weekday_adjectives") or {}).values() for f in group]
+    return re.compile("|".join(f"(?:{f})" for f in forms)) if forms else None
 
 
 def _names_pattern(names: Iterable[str]) -> str:
@@ -282,6 +295,8 @@ def date_tables(language: str) -> DateTables:
         vague=alternation(lex.raw["vague"]),
         month_only=month_only,
         targets=frozenset(fold(t) for t in lex.raw["target_prepositions"]),
+        weekday_adjective=_weekday_adjective(lex),
+        attributive=frozenset(fold(w) for w in lex.raw["attributive_words"]),
         range_gap=_range_gap(lex.raw),
         next_week=alternation((lex.raw.get("periods") or {}).get("next_week") or []),
         last_week=alternation((lex.raw.get("periods") or {}).get("last_week") or []),

@@ -82,6 +82,7 @@ OPTIONAL_LIST_KEYS = (
     "again",
     "day_patterns",
     "span_end",
+    "attributive_words",
 )
 MAPPING_KEYS = (
     "status",
@@ -95,9 +96,15 @@ MAPPING_KEYS = (
     "places",
 )
 # Keys a language file may leave out: zone → phrases, period key → phrases, relative
-# day ("today", ...) → its adjectives ("dzisiejsz\w*"), a number of days → the phrases
-# of a meeting that long ("two-day", "deux journées de").
-OPTIONAL_MAPPING_KEYS = ("time_zones", "periods", "day_adjectives", "day_spans")
+# day ("today", ...) or weekday ("sunday", ...) → its adjectives ("dzisiejsz\w*",
+# "niedzieln\w*"), a number of days → the phrases of a meeting that long ("two-day").
+OPTIONAL_MAPPING_KEYS = (
+    "time_zones",
+    "periods",
+    "day_adjectives",
+    "weekday_adjectives",
+    "day_spans",
+)
 
 # One-to-one character folds (offsets stay valid): typographic apostrophes and ё.
 _FOLD = str.maketrans(
