@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.extract.sentences import Sentence
 
 _DATELINE = re.compile(
-    r"^[^\W\d][\w .'’-]{0,30},\s*(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}(?:\.|\s+[^\W\d]{3,9}\.?)?"
+    r"^[^\W\d][\w .'’-]{0,30},\s*(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}\.?(?:\s+[^\W\d]{3,9}\.?)?"
     r"(?:[\s,]+\d{4})?\s*(?:\([^)]{1,40}\))?\.?\s*(?:[-–—]+|/[^/]{1,20}/\.?)\s*"
 )
 CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
