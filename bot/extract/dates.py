@@ -719,26 +719,36 @@ def days_of_a_span(
     days of talks", "dvodnevni pregovori", "deux journées de discussions": the phrase
     beside a meeting word, one word between at most) and a single day: that day is the
     last when the clause says the meeting ended ("ended on Saturday", "završeni danas",
-    lexicon ``span_end``), else the first; the other end lies the length away.
+    lexicon ``span_end``), else the first; the other end lies the length away. The n-th
+    day of a meeting on a day ("the second day of talks, on Saturday", "второй день
+    переговоров") makes that day the n-th: the meeting began n - 1 days before.
     ``meetings``: the clause's meeting words (offsets in ``clause``)."""
     if mention.date is None or mention.date_end is not None or mention.kind == VAGUE:
         return mention
-    spans, ended = _span_words(language)
-    days = next(
-        (
-            n
-            for n, pattern in spans
-            for found in pattern.finditer(clause)
-            if _beside_meeting(clause, found.start(), found.end(), meetings)
-        ),
-        None,
-    )
+    spans, ordinals, ended = _span_words(language)
+    nth = _beside(ordinals, clause, meetings)
+    if nth is not None:  # "the second day of talks, on Saturday": they began on Friday
+        return replace(mention, date=mention.date - timedelta(days=nth - 1), date_end=mention.date)
+    days = _beside(spans, clause, meetings)
     if days is None:
         return mention
     length = timedelta(days=days - 1)
     if ended is not None and ended.search(clause):
         return replace(mention, date=mention.date - length, date_end=mention.date)
     return replace(mention, date_end=mention.date + length)
+
+
+def _beside(phrases: _Numbered, clause: str, meetings: Sequence[tuple[int, int]]) -> int | None:
+    """The number of the first phrase found beside a meeting word, if any."""
+    return next(
+        (
+            n
+            for n, pattern in phrases
+            for found in pattern.finditer(clause)
+            if _beside_meeting(clause, found.start(), found.end(), meetings)
+        ),
+        None,
+    )
 
 
 def _beside_meeting(text: str, start: int, end: int, meetings: Sequence[tuple[int, int]]) -> bool:
@@ -751,17 +761,28 @@ def _beside_meeting(text: str, start: int, end: int, meetings: Sequence[tuple[in
     )
 
 
+_Numbered = tuple[tuple[int, re.Pattern[str]], ...]
+
+
 @lru_cache(maxsize=64)
-def _span_words(
-    language: str,
-) -> tuple[tuple[tuple[int, re.Pattern[str]], ...], re.Pattern[str] | None]:
+def _span_words(language: str) -> tuple[_Numbered, _Numbered, re.Pattern[str] | None]:
+    """A language's phrases of a meeting's length and of its n-th day (lexicon
+    ``day_spans``, ``day_ordinals``: number -> phrases), and its words for "ended"."""
     raw = load_lexicon(language).raw
-    spans = []
-    for days, phrases in sorted((raw.get("day_spans") or {}).items()):
+    return (
+        _numbered(raw.get("day_spans") or {}),
+        _numbered(raw.get("day_ordinals") or {}),
+        alternation(raw["span_end"]),
+    )
+
+
+def _numbered(table: dict[object, list[str]]) -> _Numbered:
+    found = []
+    for number, phrases in sorted(table.items(), key=lambda item: str(item[0])):
         pattern = alternation(phrases)
-        if isinstance(days, int) and days > 1 and pattern is not None:
-            spans.append((days, pattern))
-    return tuple(spans), alternation(raw["span_end"])
+        if isinstance(number, int) and number > 1 and pattern is not None:
+            found.append((number, pattern))
+    return tuple(found)
 
 
 def reported_content(gap: str, language: str) -> bool:

@@ -97,13 +97,15 @@ MAPPING_KEYS = (
 )
 # Keys a language file may leave out: zone → phrases, period key → phrases, relative
 # day ("today", ...) or weekday ("sunday", ...) → its adjectives ("dzisiejsz\w*",
-# "niedzieln\w*"), a number of days → the phrases of a meeting that long ("two-day").
+# "niedzieln\w*"), a number of days → the phrases of a meeting that long ("two-day"),
+# an ordinal → the phrases of that day of a meeting ("second day of").
 OPTIONAL_MAPPING_KEYS = (
     "time_zones",
     "periods",
     "day_adjectives",
     "weekday_adjectives",
     "day_spans",
+    "day_ordinals",
 )
 
 # One-to-one character folds (offsets stay valid): typographic apostrophes and ё.
