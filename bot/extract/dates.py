@@ -696,20 +696,15 @@ def opens_report(clause: str, verb_end: int, language: str) -> bool:
 _ADJECTIVE_GAP = re.compile(r"\s+(?:\w+\s+)?")  # at most one word between it and its noun
 
 
-def day_adjective(mention: DateMention, folded: str, meeting_starts: list[int]) -> bool:
+def day_adjective(mention: DateMention, folded: str, meetings: Sequence[tuple[int, int]]) -> bool:
     """Rule *day adjectives*: an adjective of yesterday, today or tomorrow ("вчерашняя
-    встреча", "dzisiejsze rozmowy", "jučerašnji sastanak") or of a weekday ("niedzielne
+    встреча", "dzisiejsze rozmowy", "l'incontro odierno") or of a weekday ("niedzielne
     spotkanie", "Sunday's talks", "a Monday phone call") dates the meeting only when it
-    qualifies a meeting word, right before it with one word between at most; elsewhere
-    ("сьогоднішні бойові дії", today's fighting) it dates something else.
-    ``folded`` is the text of the mention's offsets, ``meeting_starts`` the offsets of
-    its meeting words. True when the mention may date the meeting."""
-    if not mention.adjective:
-        return True
-    return any(
-        start >= mention.end and _ADJECTIVE_GAP.fullmatch(folded, mention.end, start) is not None
-        for start in meeting_starts
-    )
+    qualifies a meeting word, right before or after it with one word between at most;
+    elsewhere ("сьогоднішні бойові дії", today's fighting) it dates something else.
+    ``folded`` is the text of the mention's offsets, ``meetings`` the offsets of its
+    meeting words. True when the mention may date the meeting."""
+    return not mention.adjective or _beside_meeting(folded, mention.start, mention.end, meetings)
 
 
 def days_of_a_span(

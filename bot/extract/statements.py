@@ -412,13 +412,9 @@ def _clause_dates(
     tense, without a dateline's day, the day of a statement (rule *attribution*) or
     an adjective of a day that qualifies no meeting word (rule *day adjectives*)."""
     a0 = r.s.start + c0
-    meeting_starts = [m0 - r.s.start for m0, _ in r.meeting_spans]
+    meetings = [(m0 - r.s.start, m1 - r.s.start) for m0, m1 in r.meeting_spans]
     dates = resolve_weekdays(
-        [
-            d
-            for d in r.dates
-            if c0 <= d.start < c1 and day_adjective(d, r.folded, meeting_starts)
-        ],
+        [d for d in r.dates if c0 <= d.start < c1 and day_adjective(d, r.folded, meetings)],
         r.published,
         signals.direction,
     )
