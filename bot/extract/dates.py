@@ -75,7 +75,7 @@ class DateMention:
     forward: bool = False
     # a weekday range's last day ("Thursday and Friday"): days after ``weekday``
     weekday_span: int = 0
-    # an adjective of a relative day ("вчерашняя", "dzisiejsze"): it dates its noun only
+    # an adjective of a day ("вчерашняя", "niedzielne", "a Monday …"): it dates its noun only
     adjective: bool = False
 
 
