@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -37,7 +37,9 @@ __all__ = [
     "DateMention",
     "attribution",
     "consistent_days",
+    "day_adjective",
     "day_of_month",
+    "days_of_a_span",
     "find_dates",
     "infer_year",
     "month_names",
@@ -73,6 +75,8 @@ class DateMention:
     forward: bool = False
     # a weekday range's last day ("Thursday and Friday"): days after ``weekday``
     weekday_span: int = 0
+    # an adjective of a day ("вчерашняя", "niedzielne", "a Monday …"): it dates its noun only
+    adjective: bool = False
 
 
 # --------------------------------------------------------------------------- resolution
@@ -262,6 +266,7 @@ def partial_adder(found: list[DateMention], text: str, folded: str, tables: Date
         weekday: int | None = None,
         modifier: str | None = None,
         forward: bool = False,
+        adjective: bool = False,
     ) -> None:
         # a sentence-final period after a full month name is punctuation, not an abbreviation
         if kind == ABSOLUTE and folded[start:end].endswith(".") and end - start > 1:
@@ -269,7 +274,19 @@ def partial_adder(found: list[DateMention], text: str, folded: str, tables: Date
             if word in tables.full_months:
                 end -= 1
         found.append(
-            DateMention(start, end, text[start:end], kind, day, last, weekday, modifier, forward)
+            DateMention(
+                start,
+                end,
+                text[start:end],
+                kind,
+                day,
+                last,
+                weekday,
+                modifier,
+                forward,
+                0,
+                adjective,
+            )
         )
 
     return add
@@ -353,7 +370,7 @@ def _relative_and_vague(
         if kind.startswith("rel:"):
             offset = tables.relative_offsets.get(kind[4:])
             day = published + timedelta(days=offset) if published and offset is not None else None
-            add(start, end, RELATIVE, day)
+            add(start, end, RELATIVE, day, adjective=kind[4:] in tables.day_adjectives)
         elif kind.startswith("off"):
             number = _NUMBER.search(matched)
             raw_n = number.group(0) if number else _number_word(matched, tables.numbers)
@@ -388,13 +405,22 @@ def _weekdays(folded: str, tables: DateTables, add: _Add) -> None:
             and tables.next_week.match(folded, match.start("post"))
         ):
             post, end = None, match.end("wd")  # "Thursday next week": the week's, not "next"
-        modifier = _modifier(match.group("pre"), tables) or _modifier(post, tables)
         prep = match.group("prep")
+        # a short modifier may stand where a preposition does ("i söndags": last Sunday)
+        modifier = (
+            _modifier(match.group("pre"), tables)
+            or _modifier(post, tables)
+            or (None if match.group("pre") else _modifier(prep, tables))
+        )
         forward = bool(prep and prep in tables.targets and modifier is None)
         start = match.start("pre") if match.group("pre") else match.start("wd")
         if prep and not match.group("pre"):
             start = match.start("prep")
-        add(start, end, WEEKDAY, None, None, index, modifier, forward)
+        adjective = prep in tables.attributive or (
+            tables.weekday_adjective is not None
+            and tables.weekday_adjective.fullmatch(match.group("wd")) is not None
+        )
+        add(start, end, WEEKDAY, None, None, index, modifier, forward, adjective)
 
 
 _NUMBER = re.compile(r"\d{1,2}")
@@ -629,6 +655,8 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
     if mention.kind == VAGUE:
         return False
     for r_start, r_end in signals.reporting:
+        if r_start <= mention.start < r_end:
+            return True  # the verb read as the weekday's preposition ("zei maandag")
         if r_end <= mention.start:
             gap = clause[r_end : mention.start]
             if (
@@ -640,9 +668,116 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
         elif mention.end <= r_start:
             gap = clause[mention.end : r_start]
             lead = clause[: mention.start]
-            if len(_WORD.findall(gap)) <= 3 and not _has_cue(gap, lex) and not _has_cue(lead, lex):
+            reach = _ATTRIBUTION_WORDS if opens_report(clause, r_end, lex.language) else 3
+            if (
+                len(_WORD.findall(gap)) <= reach
+                and not _has_cue(gap, lex)
+                and not _has_cue(lead, lex)
+            ):
                 return True
     return False
+
+
+_REPORT_OPENING = 16  # characters after a reporting verb where its complementizer stands
+
+
+def opens_report(clause: str, verb_end: int, language: str) -> bool:
+    """Rule *attribution*: a reporting verb followed by its complementizer ("said
+    that", "aveva fatto sapere che", "powiedział, że") opens a report; a day before
+    it, with only its subject between ("On Monday evening, the spokesman of the
+    ministry said that the talks …"), is the statement's day."""
+    pattern = _complementizers(language)
+    if pattern is None:
+        return False
+    found = pattern.search(clause, verb_end, verb_end + _REPORT_OPENING)
+    return found is not None and not _WORD.search(clause, verb_end, found.start())
+
+
+_ADJECTIVE_GAP = re.compile(r"\s+(?:\w+\s+)?")  # at most one word between it and its noun
+
+
+def day_adjective(mention: DateMention, folded: str, meetings: Sequence[tuple[int, int]]) -> bool:
+    """Rule *day adjectives*: an adjective of yesterday, today or tomorrow ("вчерашняя
+    встреча", "dzisiejsze rozmowy", "l'incontro odierno") or of a weekday ("niedzielne
+    spotkanie", "Sunday's talks", "a Monday phone call") dates the meeting only when it
+    qualifies a meeting word, right before or after it with one word between at most;
+    elsewhere ("сьогоднішні бойові дії", today's fighting) it dates something else.
+    ``folded`` is the text of the mention's offsets, ``meetings`` the offsets of its
+    meeting words. True when the mention may date the meeting."""
+    return not mention.adjective or _beside_meeting(folded, mention.start, mention.end, meetings)
+
+
+def days_of_a_span(
+    mention: DateMention, clause: str, meetings: Sequence[tuple[int, int]], language: str
+) -> DateMention:
+    """Rule *days of a span*: a clause that gives its meeting a length in days ("two
+    days of talks", "dvodnevni pregovori", "deux journées de discussions": the phrase
+    beside a meeting word, one word between at most) and a single day: that day is the
+    last when the clause says the meeting ended ("ended on Saturday", "završeni danas",
+    lexicon ``span_end``), else the first; the other end lies the length away. The n-th
+    day of a meeting on a day ("the second day of talks, on Saturday", "второй день
+    переговоров") makes that day the n-th: the meeting began n - 1 days before.
+    ``meetings``: the clause's meeting words (offsets in ``clause``)."""
+    if mention.date is None or mention.date_end is not None or mention.kind == VAGUE:
+        return mention
+    spans, ordinals, ended = _span_words(language)
+    nth = _beside(ordinals, clause, meetings)
+    if nth is not None:  # "the second day of talks, on Saturday": they began on Friday
+        return replace(mention, date=mention.date - timedelta(days=nth - 1), date_end=mention.date)
+    days = _beside(spans, clause, meetings)
+    if days is None:
+        return mention
+    length = timedelta(days=days - 1)
+    if ended is not None and ended.search(clause):
+        return replace(mention, date=mention.date - length, date_end=mention.date)
+    return replace(mention, date_end=mention.date + length)
+
+
+def _beside(phrases: _Numbered, clause: str, meetings: Sequence[tuple[int, int]]) -> int | None:
+    """The number of the first phrase found beside a meeting word, if any."""
+    return next(
+        (
+            n
+            for n, pattern in phrases
+            for found in pattern.finditer(clause)
+            if _beside_meeting(clause, found.start(), found.end(), meetings)
+        ),
+        None,
+    )
+
+
+def _beside_meeting(text: str, start: int, end: int, meetings: Sequence[tuple[int, int]]) -> bool:
+    """A phrase right before or after a meeting word, one word between at most."""
+    return any(
+        (m0 >= end and _ADJECTIVE_GAP.fullmatch(text, end, m0) is not None)
+        or (m1 <= start and _ADJECTIVE_GAP.fullmatch(text, m1, start) is not None)
+        or m0 <= start < m1
+        for m0, m1 in meetings
+    )
+
+
+_Numbered = tuple[tuple[int, re.Pattern[str]], ...]
+
+
+@lru_cache(maxsize=64)
+def _span_words(language: str) -> tuple[_Numbered, _Numbered, re.Pattern[str] | None]:
+    """A language's phrases of a meeting's length and of its n-th day (lexicon
+    ``day_spans``, ``day_ordinals``: number -> phrases), and its words for "ended"."""
+    raw = load_lexicon(language).raw
+    return (
+        _numbered(raw.get("day_spans") or {}),
+        _numbered(raw.get("day_ordinals") or {}),
+        alternation(raw["span_end"]),
+    )
+
+
+def _numbered(table: dict[object, list[str]]) -> _Numbered:
+    found = []
+    for number, phrases in sorted(table.items(), key=lambda item: str(item[0])):
+        pattern = alternation(phrases)
+        if isinstance(number, int) and number > 1 and pattern is not None:
+            found.append((number, pattern))
+    return tuple(found)
 
 
 def reported_content(gap: str, language: str) -> bool:

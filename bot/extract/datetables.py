@@ -65,10 +65,16 @@ class DateTables:
     own_day: tuple[re.Pattern[str], ...]
     weekday: re.Pattern[str] | None
     weekday_plain: re.Pattern[str] | None
+    # a weekday's adjective forms ("niedzielne", "Sunday's"), and the words that make a
+    # weekday after them qualify the next noun ("a Monday phone call")
+    weekday_adjective: re.Pattern[str] | None
+    attributive: frozenset[str]
     # relative days, "in N days", vague phrases, weekday and month names: one scan
     quick: Combined | None
     relative: re.Pattern[str] | None
     relative_offsets: dict[str, int]
+    # the forms of ``relative_offsets`` that are adjectives ("вчерашняя", "dzisiejsze")
+    day_adjectives: frozenset[str]
     ahead: tuple[re.Pattern[str], ...]
     ago: tuple[re.Pattern[str], ...]
     numbers: dict[str, int]
@@ -116,9 +122,18 @@ def _weekday_forms(lex: Lexicon) -> list[list[str]]:
             names = get_day_names("wide", context, locale)
             for index in range(len(WEEKDAY_KEYS)):
                 forms[index].append(re.escape(fold(names[index])))
+    adjectives = lex.raw.get("weekday_adjectives") or {}
     for index, key in enumerate(WEEKDAY_KEYS):
         forms[index].extend(fold(f) for f in lex.raw["weekdays"].get(key, []))
+        forms[index].extend(fold(f) for f in adjectives.get(key, []))
     return forms
+
+
+def _weekday_adjective(lex: Lexicon) -> re.Pattern[str] | None:
+    """The weekdays' adjective forms ("niedzielne", "Sunday's"; lexicon
+    ``weekday_adjectives``), whole words: they qualify the noun after them."""
+    forms = [fold(f) for group in (lex.raw.get("weekday_adjectives") or {}).values() for f in group]
+    return re.compile("|".join(f"(?:{f})" for f in forms)) if forms else None
 
 
 def _names_pattern(names: Iterable[str]) -> str:
@@ -208,6 +223,13 @@ def _relative_patterns(lex: Lexicon) -> tuple[list[str], dict[str, Any]]:
         if form not in relative_offsets:
             rel_forms.append(form)
             relative_offsets[form] = offset
+    adjectives: set[str] = set()
+    for key, forms in (raw.get("day_adjectives") or {}).items():
+        for form in forms:
+            if key in RELATIVE_DAY_OFFSETS and form not in relative_offsets:
+                rel_forms.append(form)
+                relative_offsets[form] = RELATIVE_DAY_OFFSETS[key]
+                adjectives.add(form)
     numbers = {fold(k): v for k, v in raw["numbers"].items()}
 
     def offsets(key: str) -> tuple[re.Pattern[str], ...]:
@@ -219,6 +241,7 @@ def _relative_patterns(lex: Lexicon) -> tuple[list[str], dict[str, Any]]:
     return rel_forms, {
         "relative": alternation(rel_forms),
         "relative_offsets": relative_offsets,
+        "day_adjectives": frozenset(adjectives),
         "ahead": offsets("ahead"),
         "ago": offsets("ago"),
         "numbers": numbers,
@@ -272,6 +295,8 @@ def date_tables(language: str) -> DateTables:
         vague=alternation(lex.raw["vague"]),
         month_only=month_only,
         targets=frozenset(fold(t) for t in lex.raw["target_prepositions"]),
+        weekday_adjective=_weekday_adjective(lex),
+        attributive=frozenset(fold(w) for w in lex.raw["attributive_words"]),
         range_gap=_range_gap(lex.raw),
         next_week=alternation((lex.raw.get("periods") or {}).get("next_week") or []),
         last_week=alternation((lex.raw.get("periods") or {}).get("last_week") or []),

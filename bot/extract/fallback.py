@@ -45,7 +45,7 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from bot.extract.dates import DateMention, resolve_weekdays, scan_dates
+from bot.extract.dates import DateMention, day_adjective, resolve_weekdays, scan_dates
 from bot.extract.lexicons import FALLBACK, Lexicon, fold, load_lexicon
 from bot.extract.venues import names_a_topic
 from bot.models import EntityKind, MeetingReport, MeetingStatus, Mention
@@ -132,10 +132,13 @@ def _sentence_report(
         and not names_a_topic(folded, m.start - start, m.end - start, lex)
     ]
     past = _past_only(folded, lex)
+    meetings = [
+        m.span() for x in lexicons if x.meeting is not None for m in x.meeting.finditer(folded)
+    ]
     found = [
         d
         for d in scan_dates(text[start:end], lex.key, published)
-        if not statement_day(folded, d, lex)
+        if not statement_day(folded, d, lex) and day_adjective(d, folded, meetings)
     ]
     direction = -1 if past else 1  # weekdays by tense, as the rules read them
     dated = [d for d in resolve_weekdays(found, published, direction) if d.date is not None]
@@ -188,6 +191,8 @@ def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
             if _meeting_cue(folded[: mention.start], lex):
                 continue
             gap = folded[mention.end : match.start()]
+        elif match.start() <= mention.start < match.end():
+            return True  # the verb read as the weekday's preposition ("zei maandag")
         else:
             continue
         if len(_WORD.findall(gap)) <= STATEMENT_DAY_WORDS:

@@ -81,6 +81,8 @@ OPTIONAL_LIST_KEYS = (
     "capital_words",
     "again",
     "day_patterns",
+    "span_end",
+    "attributive_words",
 )
 MAPPING_KEYS = (
     "status",
@@ -93,8 +95,18 @@ MAPPING_KEYS = (
     "numbers",
     "places",
 )
-# Keys a language file may leave out: zone → phrases, period key → phrases.
-OPTIONAL_MAPPING_KEYS = ("time_zones", "periods")
+# Keys a language file may leave out: zone → phrases, period key → phrases, relative
+# day ("today", ...) or weekday ("sunday", ...) → its adjectives ("dzisiejsz\w*",
+# "niedzieln\w*"), a number of days → the phrases of a meeting that long ("two-day"),
+# an ordinal → the phrases of that day of a meeting ("second day of").
+OPTIONAL_MAPPING_KEYS = (
+    "time_zones",
+    "periods",
+    "day_adjectives",
+    "weekday_adjectives",
+    "day_spans",
+    "day_ordinals",
+)
 
 # One-to-one character folds (offsets stay valid): typographic apostrophes and ё.
 _FOLD = str.maketrans(

@@ -23,6 +23,8 @@ from bot.extract.dates import (
     DateMention,
     attribution,
     consistent_days,
+    day_adjective,
+    days_of_a_span,
     pick_dates,
     resolve_weekdays,
     scan_dates,
@@ -237,6 +239,7 @@ def clause_statements(
         chosen = _venue_of_earlier_clause(r, a0, anchor)
     near = set() if from_cue else talks_at_place(r, clause_venues, a0)
     picked, previous_date = _new_and_old_days(signals, dates, status, clause, r.lex)
+    picked = [days_of_a_span(d, clause, signals.meeting_spans, r.lex.language) for d in picked]
     vague = next((d for d in dates if d.kind == VAGUE), None)
     stated = _clause_time(r, c0, c1)
     time = stated[1] if stated else None
@@ -406,10 +409,14 @@ def _clause_dates(
     r: _SentenceReading, c0: int, c1: int, signals: ClauseSignals
 ) -> list[DateMention]:
     """The clause's days (offsets relative to the clause), weekdays resolved by its
-    tense, without a dateline's day or the day of a statement (rule *attribution*)."""
+    tense, without a dateline's day, the day of a statement (rule *attribution*) or
+    an adjective of a day that qualifies no meeting word (rule *day adjectives*)."""
     a0 = r.s.start + c0
+    meetings = [(m0 - r.s.start, m1 - r.s.start) for m0, m1 in r.meeting_spans]
     dates = resolve_weekdays(
-        [d for d in r.dates if c0 <= d.start < c1], r.published, signals.direction
+        [d for d in r.dates if c0 <= d.start < c1 and day_adjective(d, r.folded, meetings)],
+        r.published,
+        signals.direction,
     )
     if c0:  # offsets relative to the clause
         dates = [replace(d, start=d.start - c0, end=d.end - c0) for d in dates]

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.extract.sentences import Sentence
 
 _DATELINE = re.compile(
-    r"^[^\W\d][\w .'’-]{0,30},\s*(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}(?:\.|\s+[^\W\d]{3,9}\.?)?"
+    r"^[^\W\d][\w .'’-]{0,30},\s*(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}\.?(?:\s+[^\W\d]{3,9}\.?)?"
     r"(?:[\s,]+\d{4})?\s*(?:\([^)]{1,40}\))?\.?\s*(?:[-–—]+|/[^/]{1,20}/\.?)\s*"
 )
 CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
@@ -553,17 +553,32 @@ def countries_beaten_by_cities(
         elif meeting.venue is not None and meeting.venue in venues:
             area = venues[meeting.venue]  # a GeoNames look-up only when a region is named
             cities.append((meeting, area.country, area.region if regional else ""))
-    return [
-        m
-        for m in meetings
-        if id(m) not in areas
-        or not any(
-            city is not m
-            and areas[id(m)] in ((country, ""), (country, region))
-            and same_meeting(m, city)
-            for city, country, region in cities
+    kept = []
+    for m in meetings:
+        city = next(
+            (
+                city
+                for city, country, region in cities
+                if id(m) in areas
+                and city is not m
+                and areas[id(m)] in ((country, ""), (country, region))
+                and same_meeting(m, city)
+            ),
+            None,
         )
-    ]
+        if city is None:
+            kept.append(m)
+        else:
+            city_takes_the_day(city, m)
+    return kept
+
+
+def city_takes_the_day(city: MeetingDraft, country: MeetingDraft) -> None:
+    """Rule *city beats country*: the city's meeting with no day takes the day of the
+    country's that it replaces ("in Riyadh" beside "on 18 February in Saudi Arabia")."""
+    if city.date is None and country.date is not None:
+        city.date, city.date_end = country.date, country.date_end
+        city.when_text = country.when_text
 
 
 def same_meeting(a: MeetingDraft, b: MeetingDraft) -> bool:
