@@ -695,8 +695,8 @@ def validate(name: str, data: Any) -> dict[str, Any]:
         table = data.get(optional, {})
         if not isinstance(table, dict):
             raise LexiconError(f"{name}: '{optional}' must be a mapping when given")
-        for key in table:
-            _require_list(name, table, key)
+        for entry in table:  # keys may be words or numbers (day ordinals)
+            _require_list(name, table, entry)
     return data
 
 
