@@ -194,7 +194,7 @@ def _analyse(
             if m.start < title_end and governed(folded[max(0, m.start - 60) : m.start], lex)
         ]
         headline_venue(meetings, placed)
-    article_venue(meetings, mentions, folded, lex)
+    article_venue(meetings, mentions, folded, lex, analysed)
     reports = tuple(meeting_report(m, lang, day) for m in meetings)
     reports = tracked_only(reports, mentions)
     if not any(r.status in ALERT_STATUSES for r in reports) and fallback_applies(

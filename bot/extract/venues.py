@@ -492,7 +492,11 @@ class VenueArea:
 
 
 def article_venue(
-    meetings: list[MeetingDraft], mentions: Iterable[Mention], folded: str, lex: Lexicon
+    meetings: list[MeetingDraft],
+    mentions: Iterable[Mention],
+    folded: str,
+    lex: Lexicon,
+    text: str | None = None,
 ) -> None:
     """Rule *one place in the article*: when the article's only meeting has no venue and
     every watchlist venue the article places something in ("will travel to Washington",
@@ -512,6 +516,33 @@ def article_venue(
     }
     if len(placed) == 1:
         meetings[0].venue = placed.pop()
+    elif not placed and text is not None:
+        meetings[0].venue = one_place_outside_watchlist(text, folded, lex, mentions)
+
+
+def one_place_outside_watchlist(
+    text: str, folded: str, lex: Lexicon, mentions: Iterable[Mention]
+) -> str | None:
+    """Rule *one place in the article*, for places outside the watchlist: the one city
+    (or else country) of the gazetteer the article places something in ("the meeting
+    took place in St Petersburg ... his third visit to Russia": St Petersburg), or None
+    when it places things in several (a country counts with its own city as one)."""
+    places = gazetteer(languages())
+    taken = [(m.start, m.end) for m in mentions]
+    found: set[str] = set()
+    for m in places.find(text, lex.key):
+        if any(t0 < m.end and m.start < t1 for t0, t1 in taken):
+            continue
+        before = folded[max(0, m.start - 60) : m.start]
+        if (
+            governed(before, lex, GAZETTEER_GOVERNED_WORDS)
+            or visited(before, lex)
+            or locative_case(folded, m.start, m.end, lex)
+        ) and not names_a_topic(folded, m.start, m.end, lex):
+            found.add(m.entity_id)
+    known = [p for p in map(places.place, found) if p is not None]
+    cities = {p.id for p in known if not p.is_country and not p.is_region}
+    return cities.pop() if len(cities) == 1 else None
 
 
 def venue_countries(watchlist: Watchlist) -> dict[str, VenueArea]:
