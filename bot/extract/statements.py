@@ -206,7 +206,9 @@ def clause_statements(
     dates, others = _others_days(r, c0, c1, signals, _clause_dates(r, c0, c1, signals))
     statements = other_place_statements(r, others, order)
     order += len(statements)
-    status, from_cue = decide_status(signals, dates, r.published, clause, r.lex.targets)
+    status, from_cue = decide_status(
+        signals, dates, r.published, clause, r.lex.targets, r.lex.language
+    )
     if status is None or not passes_gate(r, signals, status, from_cue, dates):
         return statements
     a0, a1 = r.s.start + c0, r.s.start + c1
