@@ -202,7 +202,8 @@ def _analyse(
     ):
         # a place-less guess for a day the rules already report is that meeting
         known = {(r.venue, r.date) for r in reports} | {(None, r.date) for r in reports}
-        guess = unverified_meeting(analysed, selection.spans, mentions, lex, day, known)
+        read = {r.evidence for r in reports}
+        guess = unverified_meeting(analysed, selection.spans, mentions, lex, day, known, read)
         if guess is not None:
             reports = (*reports, guess)  # the rules' past meetings stand beside it
     return Extraction(
