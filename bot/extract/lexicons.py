@@ -81,6 +81,8 @@ OPTIONAL_LIST_KEYS = (
     "capital_words",
     "again",
     "day_patterns",
+    "relative_pronouns",
+    "host_verbs",
 )
 MAPPING_KEYS = (
     "status",

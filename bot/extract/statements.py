@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache, partial
 
-from bot.extract.clauses import split_clauses
+from bot.extract.clauses import relative_clause_of_place, split_clauses
 from bot.extract.commentators import commentators_of
 from bot.extract.dates import (
     ABSOLUTE,
@@ -164,9 +164,14 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
             scanned = True
         return any(c0 <= d.start < c1 for d in found_dates if d.weekday is not None)
 
+    place_ends = [
+        m.end - s.start for m in s.mentions if m.kind is EntityKind.VENUE and m.end <= s.end
+    ]
+    place_ends.extend(end - s.start for _, _, end in s.places)
+    relatives = relative_clause_of_place(sentence, place_ends, _relative_pronouns(lex.language))
     analysed = [
         (c0, c1, analyse_clause(sentence[c0:c1], lex, partial(weekday_between, c0, c1)))
-        for c0, c1 in split_clauses(sentence, lex.clause_breaks)
+        for c0, c1 in split_clauses(sentence, lex.clause_breaks, relatives)
     ]
     if not any(sig.cue_spans for _, _, sig in analysed):
         # every clause lacks a status cue and a meeting word (cue_spans holds both):
@@ -482,6 +487,16 @@ def _says_again(clause: str, language: str) -> bool:
 @lru_cache(maxsize=64)
 def _again_words(language: str) -> re.Pattern[str] | None:
     return alternation(load_lexicon(language).raw["again"])
+
+
+@lru_cache(maxsize=64)
+def _relative_pronouns(language: str) -> re.Pattern[str] | None:
+    """A comma and a relative pronoun right after a place (the place's word may run on
+    in an ending: "Genewie, gdzie")."""
+    words = load_lexicon(language).raw["relative_pronouns"]
+    if not words:
+        return None
+    return re.compile(r"[\w']*\s*,\s+(?:" + "|".join(words) + r")(?!\w)")
 
 
 @lru_cache(maxsize=64)

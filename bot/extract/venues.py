@@ -11,9 +11,10 @@ import dataclasses
 import itertools
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from bot.extract.lexicons import Lexicon, languages
+from bot.extract.lexicons import Lexicon, languages, load_lexicon
 from bot.match.gazetteer import country_of_zone, gazetteer, is_other_place, region_of_city
 from bot.models import EntityKind, Mention, Watchlist
 
@@ -274,6 +275,7 @@ def hosts_meeting(
         or visited(before, lex)
         or capital_apposition(before, lex)
         or locative_case(folded, start, end, lex)
+        or hosting_place(folded, end, lex.language)
         or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
         or any(
             links.genitive_link.fullmatch(folded[c1:start])
@@ -417,6 +419,22 @@ def visited(before: str, lex: Lexicon) -> bool:
     tail = CLAUSE_PUNCT.split(before)[-1]
     found = list(lex.visits.finditer(tail))
     return bool(found) and len(tail[found[-1].end() :].split()) <= 1
+
+
+def hosting_place(folded: str, end: int, language: str) -> bool:
+    """Rule *hosting place*: a place that a verb of hosting follows right away ("Geneva
+    hosted talks", "Женева уже принимала переговоры", lexicon ``host_verbs``) is where
+    the talks are, as if a preposition governed it."""
+    pattern = _host_verbs(language)
+    return pattern is not None and pattern.match(folded, end) is not None
+
+
+@lru_cache(maxsize=64)
+def _host_verbs(language: str) -> re.Pattern[str] | None:
+    words = load_lexicon(language).raw["host_verbs"]
+    if not words:
+        return None
+    return re.compile(r"[\w']*\s+(?:" + "|".join(words) + r")(?!\w)")
 
 
 def has_verb(text: str, lex: Lexicon) -> bool:
