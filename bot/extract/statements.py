@@ -164,11 +164,7 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
             scanned = True
         return any(c0 <= d.start < c1 for d in found_dates if d.weekday is not None)
 
-    place_ends = [
-        m.end - s.start for m in s.mentions if m.kind is EntityKind.VENUE and m.end <= s.end
-    ]
-    place_ends.extend(end - s.start for _, _, end in s.places)
-    relatives = relative_clause_of_place(sentence, place_ends, _relative_pronouns(lex.language))
+    relatives = _relative_clauses(s, sentence, lex.language) if ", " in sentence else []
     analysed = [
         (c0, c1, analyse_clause(sentence[c0:c1], lex, partial(weekday_between, c0, c1)))
         for c0, c1 in split_clauses(sentence, lex.clause_breaks, relatives)
@@ -487,6 +483,17 @@ def _says_again(clause: str, language: str) -> bool:
 @lru_cache(maxsize=64)
 def _again_words(language: str) -> re.Pattern[str] | None:
     return alternation(load_lexicon(language).raw["again"])
+
+
+def _relative_clauses(s: Sentence, sentence: str, language: str) -> list[int]:
+    """Where relative clauses of the sentence's places start and end (rule *relative
+    clause of a place*)."""
+    pronouns = _relative_pronouns(language)
+    if pronouns is None:
+        return []
+    ends = [m.end - s.start for m in s.mentions if m.kind is EntityKind.VENUE]
+    ends.extend(end - s.start for _, _, end in s.places)
+    return relative_clause_of_place(sentence, ends, pronouns) if ends else []
 
 
 @lru_cache(maxsize=64)
