@@ -531,11 +531,32 @@ def article_venue(
             or visited(folded[max(0, m.start - 60) : m.start], lex)
             or locative_case(folded, m.start, m.end, lex)
         )
+        and not speakers_place(folded, m.start, lex)
     }
     if len(placed) == 1:
         meetings[0].venue = placed.pop()
     elif not placed and text is not None:
         meetings[0].venue = one_place_outside_watchlist(text, folded, lex, mentions)
+
+
+_SENTENCE_END = re.compile(r"[.!?。！？\n]")
+
+
+def speakers_place(folded: str, start: int, lex: Lexicon) -> bool:
+    """Rule *one place in the article*, where people only speak: a place in a sentence
+    with a reporting verb and no meeting word ("said in an interview in Davos", "gave the
+    interview on the sidelines of the forum in Davos") is where someone spoke, not where
+    the article's meeting is."""
+    if lex.reporting is None:
+        return False
+    head = max(
+        (m.end() for m in _SENTENCE_END.finditer(folded, max(0, start - 400), start)), default=0
+    )
+    found = _SENTENCE_END.search(folded, start)
+    sentence = folded[head : found.start() if found else len(folded)]
+    return lex.reporting.search(sentence) is not None and (
+        lex.meeting is None or lex.meeting.search(sentence) is None
+    )
 
 
 def one_place_outside_watchlist(
