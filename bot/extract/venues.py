@@ -141,6 +141,7 @@ class _HostRules:
                 continue
             if (
                 place_of_speaking(start, self.reporting, self.cues)
+                or place_before_speaking(folded, end, lex)
                 or alternative_place(end, before, folded, lex)
                 or topic_place(before, lex)
                 or topic_named_after(folded, end, lex)
@@ -292,6 +293,19 @@ def place_of_speaking(
     """Rule *place of speaking*: a place shortly after a reporting verb, with no cue
     between ("told journalists at the White House"), is where somebody spoke."""
     return any(0 <= start - r1 <= 45 and not _between(cues, r1, start) for _, r1 in reporting)
+
+
+_ONE_WORD_GAP = re.compile(r"\s+(?:\w+\s+)?")
+
+
+def place_before_speaking(folded: str, end: int, lex: Lexicon) -> bool:
+    """Rule *place of speaking*, the other way round: a place a reporting verb follows
+    right away, one word between at most and no punctuation ("в Кремле заявили", "у
+    Білому домі заявили", in the Kremlin they said), is where somebody spoke."""
+    if lex.reporting is None:
+        return False
+    gap = _ONE_WORD_GAP.match(folded, end)
+    return gap is not None and lex.reporting.match(folded, gap.end()) is not None
 
 
 def alternative_place(end: int, before: str, folded: str, lex: Lexicon) -> bool:
@@ -531,7 +545,7 @@ def article_venue(
             or visited(folded[max(0, m.start - 60) : m.start], lex)
             or locative_case(folded, m.start, m.end, lex)
         )
-        and not speakers_place(folded, m.start, lex)
+        and not speakers_place(folded, m.start, m.end, lex)
     }
     if len(placed) == 1:
         meetings[0].venue = placed.pop()
@@ -542,13 +556,16 @@ def article_venue(
 _SENTENCE_END = re.compile(r"[.!?。！？\n]")
 
 
-def speakers_place(folded: str, start: int, lex: Lexicon) -> bool:
+def speakers_place(folded: str, start: int, end: int, lex: Lexicon) -> bool:
     """Rule *one place in the article*, where people only speak: a place in a sentence
     with a reporting verb and no meeting word ("said in an interview in Davos", "gave the
-    interview on the sidelines of the forum in Davos") is where someone spoke, not where
-    the article's meeting is."""
+    interview on the sidelines of the forum in Davos"), or one a reporting verb follows
+    right away ("в Белом доме сообщили", *place of speaking*), is where someone spoke,
+    not where the article's meeting is."""
     if lex.reporting is None:
         return False
+    if place_before_speaking(folded, end, lex):
+        return True
     head = max(
         (m.end() for m in _SENTENCE_END.finditer(folded, max(0, start - 400), start)), default=0
     )
