@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from bot.extract.lexicons import Lexicon, languages, load_lexicon
+from bot.extract.lexicons import Lexicon, alternation, languages, load_lexicon
 from bot.match.gazetteer import country_of_zone, gazetteer, is_other_place, region_of_city
 from bot.models import EntityKind, Mention, Watchlist
 
@@ -140,7 +140,7 @@ class _HostRules:
             ):
                 continue
             if (
-                place_of_speaking(start, self.reporting, self.cues)
+                place_of_speaking(start, self.reporting, self.cues, folded, lex.language)
                 or place_before_speaking(folded, end, lex)
                 or alternative_place(end, before, folded, lex)
                 or topic_place(before, lex)
@@ -288,11 +288,33 @@ def hosts_meeting(
 
 
 def place_of_speaking(
-    start: int, reporting: list[tuple[int, int]], cues: list[tuple[int, int]]
+    start: int,
+    reporting: list[tuple[int, int]],
+    cues: list[tuple[int, int]],
+    folded: str = "",
+    language: str | None = None,
 ) -> bool:
     """Rule *place of speaking*: a place shortly after a reporting verb, with no cue
-    between ("told journalists at the White House"), is where somebody spoke."""
-    return any(0 <= start - r1 <= 45 and not _between(cues, r1, start) for _, r1 in reporting)
+    between ("told journalists at the White House"), is where somebody spoke; not when a
+    complementizer stands between them ("announced that the delegation met in Geneva":
+    the place is in what was reported, lexicon ``complementizers``)."""
+    return any(
+        0 <= start - r1 <= 45
+        and not _between(cues, r1, start)
+        and not reported_between(folded, r1, start, language)
+        for _, r1 in reporting
+    )
+
+
+def reported_between(folded: str, start: int, end: int, language: str | None) -> bool:
+    """A complementizer ("that", "dass", "hogy", "что") stands between two offsets."""
+    pattern = _complementizer_words(language) if language else None
+    return pattern is not None and pattern.search(folded, start, end) is not None
+
+
+@lru_cache(maxsize=64)
+def _complementizer_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["complementizers"])
 
 
 _ONE_WORD_GAP = re.compile(r"\s+(?:\w+\s+)?")
