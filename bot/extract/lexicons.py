@@ -83,6 +83,7 @@ OPTIONAL_LIST_KEYS = (
     "day_patterns",
     "relative_pronouns",
     "host_verbs",
+    "after_words",
 )
 MAPPING_KEYS = (
     "status",

@@ -32,6 +32,7 @@ from bot.extract.sentences import Sentence
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
 from bot.extract.timeofday import find_time_of_day, names_an_hour
 from bot.extract.venues import (
+    CLAUSE_PUNCT,
     choose_venues,
     dateline_length,
     has_verb,
@@ -214,6 +215,7 @@ def clause_statements(
         return statements
     a0, a1 = r.s.start + c0, r.s.start + c1
     clause_venues = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
+    clause_venues = set_aside_earlier_meetings(r, clause_venues, status, (a0, a1), statements)
     if (
         signals.originally_at is not None
         and signals.group in (None, "upcoming")
@@ -277,6 +279,75 @@ def clause_statements(
         for mention in date_options:
             statements.append(_placed(base, order + len(statements), venue, mention, near))
     return statements
+
+
+def set_aside_earlier_meetings(
+    r: _SentenceReading,
+    clause_venues: list[Place],
+    status: MeetingStatus,
+    clause: Span,
+    statements: list[Statement],
+) -> list[Place]:
+    """Rule *earlier meeting*: a place that follows a meeting word governed by "after"
+    (lexicon ``after_words``: "after talks in Moscow", "nach seinem Treffen mit Putin in
+    Moskau", "після переговорів у росії") is that earlier meeting's, not the place of the
+    plan or change the clause reports ("after talks in Moscow, Witkoff cancelled his
+    meeting with Zelensky"): it is set aside, and beside a change makes a held meeting of
+    its own there (no day: the clause's days are its own meeting's). A clause reporting a
+    held meeting keeps it ("after the talks in Geneva ended on Tuesday"). Returns the
+    clause's other venues; the earlier meetings' statements are added to ``statements``."""
+    pattern = _after_words(r.lex.language)
+    if pattern is None or status is MeetingStatus.HELD or not clause_venues:
+        return clause_venues
+    a0, a1 = clause
+    folded = r.s.folded
+    earlier = [
+        v
+        for m0, m1 in r.meeting_spans
+        if a0 <= m0 < a1 and pattern.search(folded, max(a0, m0 - 32), m0)
+        for v in clause_venues
+        if 0 <= v[0] - m1 <= _EARLIER_REACH
+        and not CLAUSE_PUNCT.search(folded, m1, v[0])
+        and not has_verb(folded[m1 : v[0]], r.lex)
+    ]
+    # only a change is reported after the fact: before a plan, the earlier talks may
+    # still be ahead too ("after the talks in Geneva, Witkoff will meet Zelensky")
+    changed = status is not MeetingStatus.UPCOMING
+    for venue in dict.fromkeys(v[1] for v in earlier if changed):
+        statements.append(
+            Statement(
+                order=len(statements),
+                sentence=r.s.index,
+                venue=venue,
+                date=None,
+                date_end=None,
+                when_text=None,
+                status=MeetingStatus.HELD,
+                from_cue=False,
+                tentative=r.tentative,
+                confirmed=False,
+                official=False,
+                participants=r.participants,
+                evidence=r.evidence(),
+                anchored=True,
+                meeting_word=True,
+                is_title=r.s.is_title,
+                near_meeting=True,
+            )
+        )
+    return [v for v in clause_venues if v not in earlier]
+
+
+_EARLIER_REACH = 40  # characters from the earlier meeting's word to its place
+
+
+@lru_cache(maxsize=64)
+def _after_words(language: str) -> re.Pattern[str] | None:
+    """"After" with up to two words before the meeting word it governs ("after his")."""
+    words = load_lexicon(language).raw["after_words"]
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(words) + r")\s+(?:[\w']+\s+){0,2}$")
 
 
 def _placed(
