@@ -277,7 +277,9 @@ def hosts_meeting(
         or capital_apposition(before, lex)
         or locative_case(folded, start, end, lex)
         or hosting_place(folded, end, lex.language)
-        or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
+        or any(
+            0 <= c0 - end <= 2 and not has_verb(folded[c0:c1], lex) for c0, c1 in meeting_spans
+        )
         or any(
             links.genitive_link.fullmatch(folded[c1:start])
             for _, c1 in meeting_spans
