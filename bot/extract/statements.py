@@ -480,11 +480,12 @@ def _clause_dates(
     r: _SentenceReading, c0: int, c1: int, signals: ClauseSignals
 ) -> list[DateMention]:
     """The clause's days (offsets relative to the clause), weekdays resolved by its
-    tense, without a dateline's day or the day of a statement (rule *attribution*)."""
+    tense, without a dateline's day or the day of a statement (rule *attribution*).
+    Rule *day of the journey*: a weekday beside a past journey to meet ("flew to Miami on
+    Tuesday for talks") is the journey's, in the past, though the meeting is ahead."""
     a0 = r.s.start + c0
-    dates = resolve_weekdays(
-        [d for d in r.dates if c0 <= d.start < c1], r.published, signals.direction
-    )
+    direction = -1 if signals.journey_ahead else signals.direction
+    dates = resolve_weekdays([d for d in r.dates if c0 <= d.start < c1], r.published, direction)
     if c0:  # offsets relative to the clause
         dates = [replace(d, start=d.start - c0, end=d.end - c0) for d in dates]
     clause = r.folded[c0:c1]
