@@ -296,8 +296,10 @@ def set_aside_earlier_meetings(
     its own there (no day: the clause's days are its own meeting's). A clause reporting a
     held meeting keeps it ("after the talks in Geneva ended on Tuesday"). Returns the
     clause's other venues; the earlier meetings' statements are added to ``statements``."""
+    if status is MeetingStatus.HELD or not clause_venues or not r.meeting_spans:
+        return clause_venues
     pattern = _after_words(r.lex.language)
-    if pattern is None or status is MeetingStatus.HELD or not clause_venues:
+    if pattern is None:
         return clause_venues
     a0, a1 = clause
     folded = r.s.folded
