@@ -533,6 +533,8 @@ def decide_status(
         return (MeetingStatus.RESCHEDULED if fresh else MeetingStatus.POSTPONED), True
     if group == "held":
         return MeetingStatus.HELD, True
+    if group in (None, "upcoming") and signals.journey_ahead and journey_done(dates, published):
+        return MeetingStatus.HELD, True
     if group == "upcoming" or (group is None and signals.journey_ahead):
         # a journey "to take part in the talks" states them ahead as a plan does
         return MeetingStatus.UPCOMING, True
@@ -574,3 +576,11 @@ def period_side(dates: list[DateMention], published: date | None, language: str 
         elif period.end is not None and period.end < published:
             sides.add(-1)
     return sides.pop() if len(sides) == 1 else 0
+
+
+def journey_done(dates: list[DateMention], published: date | None) -> bool:
+    """Rule *journey done*: a journey to meet made on a day before publication ("flew to
+    Moscow on 2 December to meet Putin", published the next day) ended in the meeting it
+    was for: held that day, not ahead."""
+    day = next((d.date for d in dates if d.date is not None and d.kind != VAGUE), None)
+    return day is not None and published is not None and day < published
