@@ -544,6 +544,12 @@ def test_huge_body_is_capped(extractor: Extractor) -> None:
         ("He flew to Washington, D. C. on Friday. Talks followed.", 2),
         ("U.S. envoy Witkoff arrived. He met Putin.", 2),
         ("Headline without period\nBody sentence one. Body two.", 3),
+        # full-width ends need no space; a quote closing after one goes on
+        ("威特科夫会见了普京。他们下周再见面！好吗？", 3),
+        ("「木曜日に会談します。」と特使は述べた。次の文。", 2),
+        # a period run into a Hangul, kana or Han letter, unless it ends an abbreviation
+        ("우메로프를 만났습니다.위트코프는 떠났습니다.", 2),
+        ("U.S.官员 met Putin. Then they left.", 2),
     ],
 )
 def test_sentence_splitting(text: str, expected: int) -> None:

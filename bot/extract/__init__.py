@@ -194,7 +194,7 @@ def _analyse(
             if m.start < title_end and governed(folded[max(0, m.start - 60) : m.start], lex)
         ]
         headline_venue(meetings, placed)
-    article_venue(meetings, mentions, folded, lex)
+    article_venue(meetings, mentions, folded, lex, analysed)
     reports = tuple(meeting_report(m, lang, day) for m in meetings)
     reports = tracked_only(reports, mentions)
     if not any(r.status in ALERT_STATUSES for r in reports) and fallback_applies(
@@ -202,7 +202,8 @@ def _analyse(
     ):
         # a place-less guess for a day the rules already report is that meeting
         known = {(r.venue, r.date) for r in reports} | {(None, r.date) for r in reports}
-        guess = unverified_meeting(analysed, selection.spans, mentions, lex, day, known)
+        read = {r.evidence for r in reports}
+        guess = unverified_meeting(analysed, selection.spans, mentions, lex, day, known, read)
         if guess is not None:
             reports = (*reports, guess)  # the rules' past meetings stand beside it
     return Extraction(

@@ -15,7 +15,9 @@ from functools import lru_cache
 Span = tuple[int, int]
 
 
-def split_clauses(folded_sentence: str, breaks: Iterable[str]) -> list[Span]:
+def split_clauses(
+    folded_sentence: str, breaks: Iterable[str], extra_cuts: Iterable[int] = ()
+) -> list[Span]:
     """Clause spans inside one (folded, lower-cased) sentence.
 
     A clause starts at a contrastive connective (", but", ", ale", ", но", ";"),
@@ -23,9 +25,9 @@ def split_clauses(folded_sentence: str, breaks: Iterable[str]) -> list[Span]:
     judged separately and then combined by the extractor.
     """
     breaks = tuple(breaks)
-    if _first_chars(breaks).search(folded_sentence) is None:
+    cuts: set[int] = set(extra_cuts)
+    if not cuts and _first_chars(breaks).search(folded_sentence) is None:
         return [(0, len(folded_sentence))] if folded_sentence else []  # no connective
-    cuts: set[int] = set()
     for marker in breaks:
         if not marker:
             continue
@@ -46,3 +48,25 @@ def _first_chars(breaks: tuple[str, ...]) -> re.Pattern[str]:
     character.)"""
     chars = sorted({marker[0] for marker in breaks if marker})
     return re.compile(f"[{''.join(map(re.escape, chars))}]" if chars else "(?!)")
+
+
+def relative_clause_of_place(
+    folded_sentence: str, place_ends: Iterable[int], pronouns: re.Pattern[str] | None
+) -> list[int]:
+    """Rule *relative clause of a place*: a relative clause set off by a comma right
+    after a place ("in Geneva, which hosted talks in recent weeks", "a Ginevra, che ha
+    ospitato colloqui", lexicon ``relative_pronouns``) speaks of that place, not of the
+    meeting the sentence is about: it is a clause of its own, up to the next comma (its
+    place is the one before it). Returns where such clauses start and end."""
+    if pronouns is None:
+        return []
+    cuts: list[int] = []
+    for end in place_ends:
+        found = pronouns.match(folded_sentence, end)
+        if found is None:
+            continue
+        cuts.append(folded_sentence.index(",", end) + 1)
+        close = folded_sentence.find(",", found.end())
+        if close != -1:
+            cuts.append(close + 1)
+    return cuts

@@ -85,13 +85,17 @@ def unverified_meeting(
     lex: Lexicon,
     published: date | None,
     known: Collection[tuple[str | None, date | None]] = (),
+    read: Collection[str] = (),
 ) -> MeetingReport | None:
     """The report of the first sentence naming a tracked actor with a venue or a day
     and a meeting cue, still ahead, else of the first such sentence at all; meetings
-    already ``known`` (venue, day) are passed over."""
+    already ``known`` (venue, day) are passed over, and so are the sentences the rules
+    ``read`` a meeting from (their evidence: rule *already read*)."""
     generic = load_lexicon(FALLBACK)
     first: MeetingReport | None = None
     for start, end in sentences:
+        if read and " ".join(text[start:end].split()) in read:
+            continue  # the rules understood this sentence: no guess beside their reading
         report = _sentence_report(text, start, end, mentions, (lex, generic), published)
         if report is None or (report.venue, report.date) in known:
             continue

@@ -83,6 +83,9 @@ OPTIONAL_LIST_KEYS = (
     "day_patterns",
     "span_end",
     "attributive_words",
+    "relative_pronouns",
+    "host_verbs",
+    "after_words",
 )
 MAPPING_KEYS = (
     "status",

@@ -256,7 +256,9 @@ def _may_open(event: Statement) -> bool:
         return False
     if not event.from_cue:
         # tense alone is weak evidence: it needs a place plus a day or "talks in <place>"
-        return event.venue is not None and (event.date is not None or event.near_meeting)
+        return event.venue is not None and (
+            event.date is not None or event.near_meeting or event.when_text is not None
+        )
     if event.venue is not None:
         return True
     if event.status is MeetingStatus.HELD:

@@ -24,7 +24,13 @@ from bot.models import Mention
 # line break and the whitespace after it. Written to start with one character set (the
 # line-break branch checks its first character by look-behind) so that the regex
 # engine skips in C to the next candidate character instead of trying every position.
-_BOUNDARY = re.compile(r"[.!?…\n](?:(?<=\n)\s*|[.!?…]*[\"»”'’)\]]*[ \t]+)")
+# Full-width ends ("。", "！", "？") need no space after them (unless a closing quote
+# follows: 「…。」と述べた is one sentence), nor does a "." run into a Hangul, kana or Han
+# letter ("보도했습니다.우크라이나"): no abbreviation is written so.
+_BOUNDARY = re.compile(
+    r"[.!?…\n。！？](?:(?<=\n)\s*|(?<=[。！？])(?![」』）”\"])\s*|[.!?…]*[\"»”'’)\]]*[ \t]+"
+    r"|(?<=[.!?])(?=[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3]))"
+)
 _LAST_TOKEN = re.compile(r"([\w.]{1,12})\.?$")
 _SHORT_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})?$")
 _NEXT_WORD = re.compile(r"\w+")

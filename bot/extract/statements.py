@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache, partial
 
-from bot.extract.clauses import split_clauses
+from bot.extract.clauses import relative_clause_of_place, split_clauses
 from bot.extract.commentators import commentators_of
 from bot.extract.dates import (
     ABSOLUTE,
@@ -34,6 +34,7 @@ from bot.extract.sentences import Sentence
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
 from bot.extract.timeofday import find_time_of_day, names_an_hour
 from bot.extract.venues import (
+    CLAUSE_PUNCT,
     choose_venues,
     dateline_length,
     has_verb,
@@ -166,9 +167,10 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
             scanned = True
         return any(c0 <= d.start < c1 for d in found_dates if d.weekday is not None)
 
+    relatives = _relative_clauses(s, sentence, lex.language) if ", " in sentence else []
     analysed = [
         (c0, c1, analyse_clause(sentence[c0:c1], lex, partial(weekday_between, c0, c1)))
-        for c0, c1 in split_clauses(sentence, lex.clause_breaks)
+        for c0, c1 in split_clauses(sentence, lex.clause_breaks, relatives)
     ]
     if not any(sig.cue_spans for _, _, sig in analysed):
         # every clause lacks a status cue and a meeting word (cue_spans holds both):
@@ -208,11 +210,14 @@ def clause_statements(
     dates, others = _others_days(r, c0, c1, signals, _clause_dates(r, c0, c1, signals))
     statements = other_place_statements(r, others, order)
     order += len(statements)
-    status, from_cue = decide_status(signals, dates, r.published, clause, r.lex.targets)
+    status, from_cue = decide_status(
+        signals, dates, r.published, clause, r.lex.targets, r.lex.language
+    )
     if status is None or not passes_gate(r, signals, status, from_cue, dates):
         return statements
     a0, a1 = r.s.start + c0, r.s.start + c1
     clause_venues = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
+    clause_venues = set_aside_earlier_meetings(r, clause_venues, status, (a0, a1), statements)
     if (
         signals.originally_at is not None
         and signals.group in (None, "upcoming")
@@ -277,6 +282,77 @@ def clause_statements(
         for mention in date_options:
             statements.append(_placed(base, order + len(statements), venue, mention, near))
     return statements
+
+
+def set_aside_earlier_meetings(
+    r: _SentenceReading,
+    clause_venues: list[Place],
+    status: MeetingStatus,
+    clause: Span,
+    statements: list[Statement],
+) -> list[Place]:
+    """Rule *earlier meeting*: a place that follows a meeting word governed by "after"
+    (lexicon ``after_words``: "after talks in Moscow", "nach seinem Treffen mit Putin in
+    Moskau", "після переговорів у росії") is that earlier meeting's, not the place of the
+    plan or change the clause reports ("after talks in Moscow, Witkoff cancelled his
+    meeting with Zelensky"): it is set aside, and beside a change makes a held meeting of
+    its own there (no day: the clause's days are its own meeting's). A clause reporting a
+    held meeting keeps it ("after the talks in Geneva ended on Tuesday"). Returns the
+    clause's other venues; the earlier meetings' statements are added to ``statements``."""
+    if status is MeetingStatus.HELD or not clause_venues or not r.meeting_spans:
+        return clause_venues
+    pattern = _after_words(r.lex.language)
+    if pattern is None:
+        return clause_venues
+    a0, a1 = clause
+    folded = r.s.folded
+    earlier = [
+        v
+        for m0, m1 in r.meeting_spans
+        if a0 <= m0 < a1 and pattern.search(folded, max(a0, m0 - 32), m0)
+        for v in clause_venues
+        if 0 <= v[0] - m1 <= _EARLIER_REACH
+        and not CLAUSE_PUNCT.search(folded, m1, v[0])
+        and not has_verb(folded[m1 : v[0]], r.lex)
+    ]
+    # only a change is reported after the fact: before a plan, the earlier talks may
+    # still be ahead too ("after the talks in Geneva, Witkoff will meet Zelensky")
+    changed = status is not MeetingStatus.UPCOMING
+    for venue in dict.fromkeys(v[1] for v in earlier if changed):
+        statements.append(
+            Statement(
+                order=len(statements),
+                sentence=r.s.index,
+                venue=venue,
+                date=None,
+                date_end=None,
+                when_text=None,
+                status=MeetingStatus.HELD,
+                from_cue=False,
+                tentative=r.tentative,
+                confirmed=False,
+                official=False,
+                participants=r.participants,
+                evidence=r.evidence(),
+                anchored=True,
+                meeting_word=True,
+                is_title=r.s.is_title,
+                near_meeting=True,
+            )
+        )
+    return [v for v in clause_venues if v not in earlier]
+
+
+_EARLIER_REACH = 40  # characters from the earlier meeting's word to its place
+
+
+@lru_cache(maxsize=64)
+def _after_words(language: str) -> re.Pattern[str] | None:
+    """"After" with up to two words before the meeting word it governs ("after his")."""
+    words = load_lexicon(language).raw["after_words"]
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(words) + r")\s+(?:[\w']+\s+){0,2}$")
 
 
 def _placed(
@@ -410,13 +486,16 @@ def _clause_dates(
 ) -> list[DateMention]:
     """The clause's days (offsets relative to the clause), weekdays resolved by its
     tense, without a dateline's day, the day of a statement (rule *attribution*) or
-    an adjective of a day that qualifies no meeting word (rule *day adjectives*)."""
+    an adjective of a day that qualifies no meeting word (rule *day adjectives*).
+    Rule *day of the journey*: a weekday beside a past journey to meet ("flew to Miami on
+    Tuesday for talks") is the journey's, in the past, though the meeting is ahead."""
     a0 = r.s.start + c0
     meetings = [(m0 - r.s.start, m1 - r.s.start) for m0, m1 in r.meeting_spans]
+    direction = -1 if signals.journey_ahead else signals.direction
     dates = resolve_weekdays(
         [d for d in r.dates if c0 <= d.start < c1 and day_adjective(d, r.folded, meetings)],
         r.published,
-        signals.direction,
+        direction,
     )
     if c0:  # offsets relative to the clause
         dates = [replace(d, start=d.start - c0, end=d.end - c0) for d in dates]
@@ -487,6 +566,27 @@ def _says_again(clause: str, language: str) -> bool:
 @lru_cache(maxsize=64)
 def _again_words(language: str) -> re.Pattern[str] | None:
     return alternation(load_lexicon(language).raw["again"])
+
+
+def _relative_clauses(s: Sentence, sentence: str, language: str) -> list[int]:
+    """Where relative clauses of the sentence's places start and end (rule *relative
+    clause of a place*)."""
+    pronouns = _relative_pronouns(language)
+    if pronouns is None:
+        return []
+    ends = [m.end - s.start for m in s.mentions if m.kind is EntityKind.VENUE]
+    ends.extend(end - s.start for _, _, end in s.places)
+    return relative_clause_of_place(sentence, ends, pronouns) if ends else []
+
+
+@lru_cache(maxsize=64)
+def _relative_pronouns(language: str) -> re.Pattern[str] | None:
+    """A comma and a relative pronoun right after a place (the place's word may run on
+    in an ending: "Genewie, gdzie")."""
+    words = load_lexicon(language).raw["relative_pronouns"]
+    if not words:
+        return None
+    return re.compile(r"[\w']*\s*,\s+(?:" + "|".join(words) + r")(?!\w)")
 
 
 @lru_cache(maxsize=64)

@@ -37,6 +37,7 @@ from bot.extract.lexicons import (
     load_lexicon,
     word_start_spans,
 )
+from bot.extract.periods import vague_period
 from bot.models import MeetingStatus
 
 PRECEDENCE = {group: rank for rank, group in enumerate(reversed(STATUS_GROUPS))}
@@ -500,6 +501,7 @@ def decide_status(
     published: date | None,
     folded: str = "",
     targets: frozenset[str] = frozenset(),
+    language: str | None = None,
 ) -> tuple[MeetingStatus | None, bool]:
     """The clause's status and whether it came from a cue (False: date/tense fallback).
 
@@ -531,6 +533,8 @@ def decide_status(
         return (MeetingStatus.RESCHEDULED if fresh else MeetingStatus.POSTPONED), True
     if group == "held":
         return MeetingStatus.HELD, True
+    if group in (None, "upcoming") and signals.journey_ahead and journey_done(dates, published):
+        return MeetingStatus.HELD, True
     if group == "upcoming" or (group is None and signals.journey_ahead):
         # a journey "to take part in the talks" states them ahead as a plan does
         return MeetingStatus.UPCOMING, True
@@ -545,8 +549,38 @@ def decide_status(
             return MeetingStatus.HELD, False
         # on the publication day: tense decides, else it is under way (held)
         return (MeetingStatus.UPCOMING if signals.direction > 0 else MeetingStatus.HELD), False
+    side = period_side(dates, published, language) if day is None else 0
+    if side:
+        return (MeetingStatus.UPCOMING if side > 0 else MeetingStatus.HELD), False
     if signals.direction > 0:
         return MeetingStatus.UPCOMING, False
     if signals.direction < 0:
         return MeetingStatus.HELD, False
     return None, False
+
+
+def period_side(dates: list[DateMention], published: date | None, language: str | None) -> int:
+    """Rule *period ahead*: with no day, a vague period that lies wholly after publication
+    ("la próxima semana", "next month") makes a meeting clause's tense future (+1), one
+    wholly before it ("last week") past (-1), whatever the reporting verb's tense; 0 when
+    no period says, or periods say both."""
+    if published is None or language is None:
+        return 0
+    sides = set()
+    for mention in dates:
+        if mention.kind != VAGUE:
+            continue
+        period = vague_period(mention.text, language, published)
+        if period.start is not None and period.start > published:
+            sides.add(1)
+        elif period.end is not None and period.end < published:
+            sides.add(-1)
+    return sides.pop() if len(sides) == 1 else 0
+
+
+def journey_done(dates: list[DateMention], published: date | None) -> bool:
+    """Rule *journey done*: a journey to meet made on a day before publication ("flew to
+    Moscow on 2 December to meet Putin", published the next day) ended in the meeting it
+    was for: held that day, not ahead."""
+    day = next((d.date for d in dates if d.date is not None and d.kind != VAGUE), None)
+    return day is not None and published is not None and day < published

@@ -11,9 +11,10 @@ import dataclasses
 import itertools
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from bot.extract.lexicons import Lexicon, languages
+from bot.extract.lexicons import Lexicon, alternation, languages, load_lexicon
 from bot.match.gazetteer import country_of_zone, gazetteer, is_other_place, region_of_city
 from bot.models import EntityKind, Mention, Watchlist
 
@@ -139,7 +140,8 @@ class _HostRules:
             ):
                 continue
             if (
-                place_of_speaking(start, self.reporting, self.cues)
+                place_of_speaking(start, self.reporting, self.cues, folded, lex.language)
+                or place_before_speaking(folded, end, lex)
                 or alternative_place(end, before, folded, lex)
                 or topic_place(before, lex)
                 or topic_named_after(folded, end, lex)
@@ -274,7 +276,10 @@ def hosts_meeting(
         or visited(before, lex)
         or capital_apposition(before, lex)
         or locative_case(folded, start, end, lex)
-        or any(0 <= c0 - end <= 2 for c0, _ in meeting_spans)
+        or hosting_place(folded, end, lex.language)
+        or any(
+            0 <= c0 - end <= 2 and not has_verb(folded[c0:c1], lex) for c0, c1 in meeting_spans
+        )
         or any(
             links.genitive_link.fullmatch(folded[c1:start])
             for _, c1 in meeting_spans
@@ -285,11 +290,46 @@ def hosts_meeting(
 
 
 def place_of_speaking(
-    start: int, reporting: list[tuple[int, int]], cues: list[tuple[int, int]]
+    start: int,
+    reporting: list[tuple[int, int]],
+    cues: list[tuple[int, int]],
+    folded: str = "",
+    language: str | None = None,
 ) -> bool:
     """Rule *place of speaking*: a place shortly after a reporting verb, with no cue
-    between ("told journalists at the White House"), is where somebody spoke."""
-    return any(0 <= start - r1 <= 45 and not _between(cues, r1, start) for _, r1 in reporting)
+    between ("told journalists at the White House"), is where somebody spoke; not when a
+    complementizer stands between them ("announced that the delegation met in Geneva":
+    the place is in what was reported, lexicon ``complementizers``)."""
+    return any(
+        0 <= start - r1 <= 45
+        and not _between(cues, r1, start)
+        and not reported_between(folded, r1, start, language)
+        for _, r1 in reporting
+    )
+
+
+def reported_between(folded: str, start: int, end: int, language: str | None) -> bool:
+    """A complementizer ("that", "dass", "hogy", "что") stands between two offsets."""
+    pattern = _complementizer_words(language) if language else None
+    return pattern is not None and pattern.search(folded, start, end) is not None
+
+
+@lru_cache(maxsize=64)
+def _complementizer_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["complementizers"])
+
+
+_ONE_WORD_GAP = re.compile(r"\s+(?:\w+\s+)?")
+
+
+def place_before_speaking(folded: str, end: int, lex: Lexicon) -> bool:
+    """Rule *place of speaking*, the other way round: a place a reporting verb follows
+    right away, one word between at most and no punctuation ("в Кремле заявили", "у
+    Білому домі заявили", in the Kremlin they said), is where somebody spoke."""
+    if lex.reporting is None:
+        return False
+    gap = _ONE_WORD_GAP.match(folded, end)
+    return gap is not None and lex.reporting.match(folded, gap.end()) is not None
 
 
 def alternative_place(end: int, before: str, folded: str, lex: Lexicon) -> bool:
@@ -419,6 +459,22 @@ def visited(before: str, lex: Lexicon) -> bool:
     return bool(found) and len(tail[found[-1].end() :].split()) <= 1
 
 
+def hosting_place(folded: str, end: int, language: str) -> bool:
+    """Rule *hosting place*: a place that a verb of hosting follows right away ("Geneva
+    hosted talks", "Женева уже принимала переговоры", lexicon ``host_verbs``) is where
+    the talks are, as if a preposition governed it."""
+    pattern = _host_verbs(language)
+    return pattern is not None and pattern.match(folded, end) is not None
+
+
+@lru_cache(maxsize=64)
+def _host_verbs(language: str) -> re.Pattern[str] | None:
+    words = load_lexicon(language).raw["host_verbs"]
+    if not words:
+        return None
+    return re.compile(r"[\w']*\s+(?:" + "|".join(words) + r")(?!\w)")
+
+
 def has_verb(text: str, lex: Lexicon) -> bool:
     """Rule *governed through modifiers only*: a status cue or a tensed verb form
     between a preposition and a place ("в нем приняли участие представители Москвы",
@@ -492,7 +548,11 @@ class VenueArea:
 
 
 def article_venue(
-    meetings: list[MeetingDraft], mentions: Iterable[Mention], folded: str, lex: Lexicon
+    meetings: list[MeetingDraft],
+    mentions: Iterable[Mention],
+    folded: str,
+    lex: Lexicon,
+    text: str | None = None,
 ) -> None:
     """Rule *one place in the article*: when the article's only meeting has no venue and
     every watchlist venue the article places something in ("will travel to Washington",
@@ -509,9 +569,60 @@ def article_venue(
             or visited(folded[max(0, m.start - 60) : m.start], lex)
             or locative_case(folded, m.start, m.end, lex)
         )
+        and not speakers_place(folded, m.start, m.end, lex)
     }
     if len(placed) == 1:
         meetings[0].venue = placed.pop()
+    elif not placed and text is not None:
+        meetings[0].venue = one_place_outside_watchlist(text, folded, lex, mentions)
+
+
+_SENTENCE_END = re.compile(r"[.!?。！？\n]")
+
+
+def speakers_place(folded: str, start: int, end: int, lex: Lexicon) -> bool:
+    """Rule *one place in the article*, where people only speak: a place in a sentence
+    with a reporting verb and no meeting word ("said in an interview in Davos", "gave the
+    interview on the sidelines of the forum in Davos"), or one a reporting verb follows
+    right away ("в Белом доме сообщили", *place of speaking*), is where someone spoke,
+    not where the article's meeting is."""
+    if lex.reporting is None:
+        return False
+    if place_before_speaking(folded, end, lex):
+        return True
+    head = max(
+        (m.end() for m in _SENTENCE_END.finditer(folded, max(0, start - 400), start)), default=0
+    )
+    found = _SENTENCE_END.search(folded, start)
+    sentence = folded[head : found.start() if found else len(folded)]
+    return lex.reporting.search(sentence) is not None and (
+        lex.meeting is None or lex.meeting.search(sentence) is None
+    )
+
+
+def one_place_outside_watchlist(
+    text: str, folded: str, lex: Lexicon, mentions: Iterable[Mention]
+) -> str | None:
+    """Rule *one place in the article*, for places outside the watchlist: the one city
+    (or else country) of the gazetteer the article places something in ("the meeting
+    took place in St Petersburg ... his third visit to Russia": St Petersburg), or None
+    when it places things in several (a country counts with its own city as one)."""
+    places = gazetteer(languages())
+    taken = [(m.start, m.end) for m in mentions]
+    found: set[str] = set()
+    for m in places.find(text, lex.key):
+        if any(t0 < m.end and m.start < t1 for t0, t1 in taken):
+            continue
+        before = folded[max(0, m.start - 60) : m.start]
+        if (
+            governed(before, lex, GAZETTEER_GOVERNED_WORDS)
+            or visited(before, lex)
+            or locative_case(folded, m.start, m.end, lex)
+        ) and not names_a_topic(folded, m.start, m.end, lex):
+            found.add(m.entity_id)
+    known = [p for p in map(places.place, found) if p is not None]
+    cities = {p.id for p in known if not p.is_country and not p.is_region}
+    return cities.pop() if len(cities) == 1 else None
 
 
 def venue_countries(watchlist: Watchlist) -> dict[str, VenueArea]:
