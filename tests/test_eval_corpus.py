@@ -82,8 +82,8 @@ def test_dev2_entities(report2: Report) -> None:
 
 
 def test_dev2_alerts(report2: Report) -> None:
-    assert report2.overall.alert.precision >= 0.96
-    assert report2.overall.alert.recall >= 0.94
+    assert report2.overall.alert.precision >= 0.97
+    assert report2.overall.alert.recall >= 0.95
 
 
 def test_dev2_alerts_outside_the_first_eight_languages(report2: Report) -> None:
@@ -93,6 +93,6 @@ def test_dev2_alerts_outside_the_first_eight_languages(report2: Report) -> None:
 
 
 def test_dev2_meetings_and_status(report2: Report) -> None:
-    assert report2.overall.fields["meetings"].f1 >= 0.54
-    assert report2.overall.fields["dates"].f1 >= 0.76
-    assert report2.overall.status.value >= 0.89
+    assert report2.overall.fields["meetings"].f1 >= 0.70
+    assert report2.overall.fields["dates"].f1 >= 0.82
+    assert report2.overall.status.value >= 0.95
