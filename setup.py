@@ -3,7 +3,7 @@
 With mypy, a C compiler and the dependencies installed (``pip install .`` first),
 ``TALKWATCH_COMPILE=1 pip install --no-build-isolation --no-deps --force-reinstall .``
 compiles the extraction core (language detection, matching, extraction) with mypyc:
-the same source, type-checked, as C extension modules, about 1.4x the articles per
+the same source, type-checked, as C extension modules, about 1.2–1.3x the articles per
 second. Without the variable the package is pure Python. The Docker image is the
 compiled build; ``tests/test_compiled_build.py`` checks it extracts the same.
 """
