@@ -320,27 +320,41 @@ def set_aside_earlier_meetings(
     changed = status is not MeetingStatus.UPCOMING
     for venue in dict.fromkeys(v[1] for v in earlier if changed):
         statements.append(
-            Statement(
-                order=len(statements),
-                sentence=r.s.index,
-                venue=venue,
-                date=None,
-                date_end=None,
-                when_text=None,
-                status=MeetingStatus.HELD,
-                from_cue=False,
-                tentative=r.tentative,
-                confirmed=False,
-                official=False,
-                participants=r.participants,
-                evidence=r.evidence(),
-                anchored=True,
-                meeting_word=True,
-                is_title=r.s.is_title,
-                near_meeting=True,
-            )
+            side_meeting(r, len(statements), venue, MeetingStatus.HELD, None, near_meeting=True)
         )
     return [v for v in clause_venues if v not in earlier]
+
+
+def side_meeting(
+    r: _SentenceReading,
+    order: int,
+    venue: str,
+    status: MeetingStatus,
+    mention: DateMention | None,
+    *,
+    near_meeting: bool = False,
+) -> Statement:
+    """A meeting the clause mentions beside the one its cues are about (another place's
+    day, an earlier meeting): its status from the day or the rule, not from a cue."""
+    return Statement(
+        order=order,
+        sentence=r.s.index,
+        venue=venue,
+        date=mention.date if mention else None,
+        date_end=mention.date_end if mention else None,
+        when_text=mention.text.strip() if mention else None,
+        status=status,
+        from_cue=False,
+        tentative=r.tentative,
+        confirmed=False,
+        official=False,
+        participants=r.participants,
+        evidence=r.evidence(),
+        anchored=True,
+        meeting_word=True,
+        is_title=r.s.is_title,
+        near_meeting=near_meeting,
+    )
 
 
 _EARLIER_REACH = 40  # characters from the earlier meeting's word to its place
@@ -458,26 +472,8 @@ def other_place_statements(
         if mention.date == r.published:
             continue
         past = mention.date < r.published
-        statements.append(
-            Statement(
-                order=order + len(statements),
-                sentence=r.s.index,
-                venue=venue,
-                date=mention.date,
-                date_end=mention.date_end,
-                when_text=mention.text.strip(),
-                status=MeetingStatus.HELD if past else MeetingStatus.UPCOMING,
-                from_cue=False,
-                tentative=r.tentative,
-                confirmed=False,
-                official=False,
-                participants=r.participants,
-                evidence=r.evidence(),
-                anchored=True,
-                meeting_word=True,
-                is_title=r.s.is_title,
-            )
-        )
+        status = MeetingStatus.HELD if past else MeetingStatus.UPCOMING
+        statements.append(side_meeting(r, order + len(statements), venue, status, mention))
     return statements
 
 
