@@ -22,7 +22,7 @@ import math
 import os
 import random
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 
@@ -104,6 +104,7 @@ class BotApp:
         self._cycle = PollCycle()
         self.started: dict[str, str] = {}  # platform → "" when started, else the error
         self._status_lock = asyncio.Lock()  # close() waits for a tick under way
+        self._closing = False
 
     # ----------------------------------------------------------------- wiring
 
@@ -272,6 +273,7 @@ class BotApp:
             log.exception("pruning processed update ids failed")
 
     async def close(self) -> None:
+        self._closing = True
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.pause()
             async with self._status_lock:  # shutdown would cancel a tick mid-probe
@@ -377,23 +379,35 @@ class BotApp:
         """Upkeep and the status tick (polling has its own loop: ``_poll_forever``)."""
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.scheduler.add_job(
-            self.maintain,
+            self._scheduled_run,
             IntervalTrigger(seconds=AGEING_INTERVAL_SECONDS, timezone=UTC),
+            args=[self.maintain],
             id="maintenance",
             max_instances=1,
             coalesce=True,
         )
         self.scheduler.add_job(
-            self.status_tick,
+            self._scheduled_run,
             IntervalTrigger(
                 seconds=self.config.settings.general.status_interval_seconds, timezone=UTC
             ),
+            args=[self.status_tick],
             id="status",
             # The tick itself skips while one is still running (a slow database or chat
             # API): the scheduler would log a warning for each skipped run.
             max_instances=2,
             coalesce=True,
         )
+
+    async def _scheduled_run(self, job: Callable[[], Awaitable[None]]) -> None:
+        """One run of a scheduled job. Shutting down cancels a run still under way
+        (``close``), which then ends quietly: the scheduler would otherwise log the
+        cancellation, with a traceback, as the job's failure."""
+        try:
+            await job()
+        except asyncio.CancelledError:
+            if not self._closing:
+                raise
 
     async def _poll_forever(self) -> None:
         """The first round, then every feed on its interval until ``_stop_polling``.

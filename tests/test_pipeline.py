@@ -4,6 +4,7 @@ extraction and timeline, the console platform. From "an item appears in a feed" 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import shutil
@@ -322,3 +323,29 @@ def _day_in_alert(head: str, now: datetime) -> date:
     parsed = date(now.year, months.index(month) + 1, int(day))
     return parsed if parsed >= now.date() - timedelta(days=180) else parsed.replace(
         year=now.year + 1)
+
+
+async def test_a_scheduled_job_cut_short_by_closing_ends_quietly(tmp_path: Path) -> None:
+    """Stopping cancels a scheduled job still under way (upkeep, the status tick): the
+    run ends quietly, where the scheduler would log the cancellation with a traceback as
+    the job's failure. Outside a shutdown, a cancellation still goes through."""
+    app = make_app(tmp_path, "http://127.0.0.1:9/feed", Clock(datetime(2026, 3, 2, tzinfo=UTC)))
+    started = asyncio.Event()
+
+    async def long_job() -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    elsewhere = asyncio.create_task(app._scheduled_run(long_job))
+    await started.wait()
+    elsewhere.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await elsewhere
+
+    started.clear()
+    at_shutdown = asyncio.create_task(app._scheduled_run(long_job))
+    await started.wait()
+    await app.close()  # nothing else was started: only the flag that it is stopping
+    at_shutdown.cancel()
+    await at_shutdown  # ends without raising
+    assert at_shutdown.done() and not at_shutdown.cancelled()
