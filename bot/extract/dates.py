@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.extract.datetables import DateTables, date_tables, month_names
-from bot.extract.lexicons import Lexicon, alternation, fold, load_lexicon
+from bot.extract.lexicons import ONE_WORD_GAP, Lexicon, alternation, fold, load_lexicon
 from bot.models import MeetingStatus
 
 if TYPE_CHECKING:
@@ -693,7 +693,6 @@ def opens_report(clause: str, verb_end: int, language: str) -> bool:
     return found is not None and not _WORD.search(clause, verb_end, found.start())
 
 
-_ADJECTIVE_GAP = re.compile(r"\s+(?:\w+\s+)?")  # at most one word between it and its noun
 
 
 def day_adjective(mention: DateMention, folded: str, meetings: Sequence[tuple[int, int]]) -> bool:
@@ -749,8 +748,8 @@ def _beside(phrases: _Numbered, clause: str, meetings: Sequence[tuple[int, int]]
 def _beside_meeting(text: str, start: int, end: int, meetings: Sequence[tuple[int, int]]) -> bool:
     """A phrase right before or after a meeting word, one word between at most."""
     return any(
-        (m0 >= end and _ADJECTIVE_GAP.fullmatch(text, end, m0) is not None)
-        or (m1 <= start and _ADJECTIVE_GAP.fullmatch(text, m1, start) is not None)
+        (m0 >= end and ONE_WORD_GAP.fullmatch(text, end, m0) is not None)
+        or (m1 <= start and ONE_WORD_GAP.fullmatch(text, m1, start) is not None)
         or m0 <= start < m1
         for m0, m1 in meetings
     )

@@ -193,6 +193,21 @@ def bounded(pattern: str) -> str:
     return f"{left}{_with_right(pattern)}"
 
 
+# Whitespace with at most one word in it: a word and the one it qualifies or governs.
+ONE_WORD_GAP = re.compile(r"\s+(?:\w+\s+)?")
+
+
+@lru_cache(maxsize=256)
+def entries_between(language: str, key: str, before: str, after: str) -> re.Pattern[str] | None:
+    """The lexicon list ``key`` of ``language`` as one alternation in a rule's own
+    context, ``before`` and ``after`` it (compiled once per language); None when the
+    language has no entries."""
+    words = load_lexicon(language).raw[key]
+    if not words:
+        return None
+    return re.compile(before + "(?:" + "|".join(words) + ")" + after)
+
+
 def alternation(patterns: list[str] | tuple[str, ...]) -> re.Pattern[str] | None:
     """One compiled regex for a list of entries (longest first), or None if empty.
 

@@ -29,7 +29,7 @@ from bot.extract.dates import (
     resolve_weekdays,
     scan_dates,
 )
-from bot.extract.lexicons import Lexicon, alternation, load_lexicon
+from bot.extract.lexicons import Lexicon, alternation, entries_between, load_lexicon
 from bot.extract.sentences import Sentence
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
 from bot.extract.timeofday import find_time_of_day, names_an_hour
@@ -360,13 +360,9 @@ def side_meeting(
 _EARLIER_REACH = 40  # characters from the earlier meeting's word to its place
 
 
-@lru_cache(maxsize=64)
 def _after_words(language: str) -> re.Pattern[str] | None:
     """"After" with up to two words before the meeting word it governs ("after his")."""
-    words = load_lexicon(language).raw["after_words"]
-    if not words:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(words) + r")\s+(?:[\w']+\s+){0,2}$")
+    return entries_between(language, "after_words", r"(?<!\w)", r"\s+(?:[\w']+\s+){0,2}$")
 
 
 def _placed(
@@ -575,14 +571,10 @@ def _relative_clauses(s: Sentence, sentence: str, language: str) -> list[int]:
     return relative_clause_of_place(sentence, ends, pronouns) if ends else []
 
 
-@lru_cache(maxsize=64)
 def _relative_pronouns(language: str) -> re.Pattern[str] | None:
     """A comma and a relative pronoun right after a place (the place's word may run on
     in an ending: "Genewie, gdzie")."""
-    words = load_lexicon(language).raw["relative_pronouns"]
-    if not words:
-        return None
-    return re.compile(r"[\w']*\s*,\s+(?:" + "|".join(words) + r")(?!\w)")
+    return entries_between(language, "relative_pronouns", r"[\w']*\s*,\s+", r"(?!\w)")
 
 
 @lru_cache(maxsize=64)

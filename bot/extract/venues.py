@@ -14,7 +14,14 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from bot.extract.lexicons import Lexicon, alternation, languages, load_lexicon
+from bot.extract.lexicons import (
+    ONE_WORD_GAP,
+    Lexicon,
+    alternation,
+    entries_between,
+    languages,
+    load_lexicon,
+)
 from bot.match.gazetteer import country_of_zone, gazetteer, is_other_place, region_of_city
 from bot.models import EntityKind, Mention, Watchlist
 
@@ -319,7 +326,6 @@ def _complementizer_words(language: str) -> re.Pattern[str] | None:
     return alternation(load_lexicon(language).raw["complementizers"])
 
 
-_ONE_WORD_GAP = re.compile(r"\s+(?:\w+\s+)?")
 
 
 def place_before_speaking(folded: str, end: int, lex: Lexicon) -> bool:
@@ -328,7 +334,7 @@ def place_before_speaking(folded: str, end: int, lex: Lexicon) -> bool:
     Білому домі заявили", in the Kremlin they said), is where somebody spoke."""
     if lex.reporting is None:
         return False
-    gap = _ONE_WORD_GAP.match(folded, end)
+    gap = ONE_WORD_GAP.match(folded, end)
     return gap is not None and lex.reporting.match(folded, gap.end()) is not None
 
 
@@ -467,12 +473,8 @@ def hosting_place(folded: str, end: int, language: str) -> bool:
     return pattern is not None and pattern.match(folded, end) is not None
 
 
-@lru_cache(maxsize=64)
 def _host_verbs(language: str) -> re.Pattern[str] | None:
-    words = load_lexicon(language).raw["host_verbs"]
-    if not words:
-        return None
-    return re.compile(r"[\w']*\s+(?:" + "|".join(words) + r")(?!\w)")
+    return entries_between(language, "host_verbs", r"[\w']*\s+", r"(?!\w)")
 
 
 def has_verb(text: str, lex: Lexicon) -> bool:
