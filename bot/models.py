@@ -1,6 +1,6 @@
 """The shared vocabulary every stage speaks.
 
-Frozen dataclasses and enums only: no I/O, no third-party imports. Datetimes are
+Frozen dataclasses, named tuples and enums only: no I/O, no third-party imports. Datetimes are
 always timezone-aware (UTC inside the bot); calendar days are plain ``date``.
 """
 
@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 # Fields named ``date`` shadow the type inside a class body; annotate with this alias.
 Day = date
@@ -123,9 +124,11 @@ class Article:
     lang_hint: str | None = None
 
 
-@dataclass(frozen=True)
-class Mention:
-    """A watchlist entity found in text: which alias matched and where."""
+class Mention(NamedTuple):
+    """A watchlist entity found in text: which alias matched and where.
+
+    A named tuple, not a frozen dataclass: every article yields dozens, and a tuple
+    is built several times faster."""
 
     entity_id: str
     kind: EntityKind

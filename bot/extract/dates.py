@@ -58,7 +58,7 @@ NEXT_WEEK = "next_week"  # a weekday's modifier: the day of the following week
 LAST_WEEK = "last_week"  # a weekday's modifier: the day of the week before
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DateMention:
     """A time expression found in text, with offsets into that text."""
 
@@ -77,6 +77,33 @@ class DateMention:
     weekday_span: int = 0
     # an adjective of a day ("вчерашняя", "niedzielne", "a Monday …"): it dates its noun only
     adjective: bool = False
+
+    # Written out, not generated: see Statement.__init__ (bot/extract/statements.py).
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        text: str,
+        kind: str,
+        date: dt.date | None,
+        date_end: dt.date | None = None,
+        weekday: int | None = None,
+        modifier: str | None = None,
+        forward: bool = False,
+        weekday_span: int = 0,
+        adjective: bool = False,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.text = text
+        self.kind = kind
+        self.date = date
+        self.date_end = date_end
+        self.weekday = weekday
+        self.modifier = modifier
+        self.forward = forward
+        self.weekday_span = weekday_span
+        self.adjective = adjective
 
 
 # --------------------------------------------------------------------------- resolution
@@ -691,8 +718,6 @@ def opens_report(clause: str, verb_end: int, language: str) -> bool:
         return False
     found = pattern.search(clause, verb_end, verb_end + _REPORT_OPENING)
     return found is not None and not _WORD.search(clause, verb_end, found.start())
-
-
 
 
 def day_adjective(mention: DateMention, folded: str, meetings: Sequence[tuple[int, int]]) -> bool:

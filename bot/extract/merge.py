@@ -51,6 +51,47 @@ class MeetingDraft:
 
     published: dt.date | None = None
 
+    # Written out, not generated: see Statement.__init__ (bot/extract/statements.py).
+    def __init__(
+        self,
+        venue: str | None,
+        date: dt.date | None,
+        date_end: dt.date | None,
+        when_text: str | None,
+        status: MeetingStatus,
+        from_cue: bool,
+        evidence: str,
+        last_sentence: int,
+        tentative: bool = False,
+        from_title: bool = False,
+        confirmed: bool = False,
+        official: bool = False,
+        participants: dict[str, None] | None = None,
+        previous_date: dt.date | None = None,
+        previous_venue: str | None = None,
+        time: TimeOfDay | None = None,
+        named: dict[str, None] | None = None,
+        published: dt.date | None = None,
+    ) -> None:
+        self.venue = venue
+        self.date = date
+        self.date_end = date_end
+        self.when_text = when_text
+        self.status = status
+        self.from_cue = from_cue
+        self.evidence = evidence
+        self.last_sentence = last_sentence
+        self.tentative = tentative
+        self.from_title = from_title
+        self.confirmed = confirmed
+        self.official = official
+        self.participants = {} if participants is None else participants
+        self.previous_date = previous_date
+        self.previous_venue = previous_venue
+        self.time = time
+        self.named = {} if named is None else named
+        self.published = published
+
     @property
     def past(self) -> bool:
         return self.status is MeetingStatus.HELD

@@ -53,6 +53,27 @@ class Sentence:
     is_title: bool
     places: list[tuple[int, str, int]]  # lexicon place phrases in this sentence
 
+    # Written out, not generated: see Statement.__init__ (bot/extract/statements.py).
+    def __init__(
+        self,
+        index: int,
+        start: int,
+        end: int,
+        text: str,
+        folded: str,
+        mentions: list[Mention],
+        is_title: bool,
+        places: list[tuple[int, str, int]],
+    ) -> None:
+        self.index = index
+        self.start = start
+        self.end = end
+        self.text = text
+        self.folded = folded
+        self.mentions = mentions
+        self.is_title = is_title
+        self.places = places
+
 
 def _is_abbreviation(
     before: str, after: str, abbreviations: frozenset[str], months: frozenset[str]

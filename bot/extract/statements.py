@@ -80,6 +80,63 @@ class Statement:
     past_plan: bool = False  # a change of a plan for a past time ("last weekend's talks")
     again: bool = False  # the meeting is said to happen again ("meet with them again")
 
+    # Written out, not generated: the compiled build (setup.py) compiles a written
+    # __init__ to native code but runs the generated one interpreted, and statements,
+    # sentences, dates and candidates are made by the dozen for every article.
+    def __init__(
+        self,
+        order: int,
+        sentence: int,
+        venue: str | None,
+        date: dt.date | None,
+        date_end: dt.date | None,
+        when_text: str | None,
+        status: MeetingStatus,
+        from_cue: bool,
+        tentative: bool,
+        confirmed: bool,
+        official: bool,
+        participants: tuple[str, ...],
+        evidence: str,
+        anchored: bool,
+        meeting_word: bool = False,
+        is_title: bool = False,
+        near_meeting: bool = False,
+        reaffirm: bool = False,
+        previous_date: dt.date | None = None,
+        previous_venue: str | None = None,
+        time: TimeOfDay | None = None,
+        commentators: frozenset[str] = frozenset(),
+        moved: bool = False,
+        past_plan: bool = False,
+        again: bool = False,
+    ) -> None:
+        self.order = order
+        self.sentence = sentence
+        self.venue = venue
+        self.date = date
+        self.date_end = date_end
+        self.when_text = when_text
+        self.status = status
+        self.from_cue = from_cue
+        self.tentative = tentative
+        self.confirmed = confirmed
+        self.official = official
+        self.participants = participants
+        self.evidence = evidence
+        self.anchored = anchored
+        self.meeting_word = meeting_word
+        self.is_title = is_title
+        self.near_meeting = near_meeting
+        self.reaffirm = reaffirm
+        self.previous_date = previous_date
+        self.previous_venue = previous_venue
+        self.time = time
+        self.commentators = commentators
+        self.moved = moved
+        self.past_plan = past_plan
+        self.again = again
+
 
 @dataclass(slots=True)
 class _SentenceReading:
@@ -101,6 +158,41 @@ class _SentenceReading:
     venues: list[Place] | None = None
     commentators: frozenset[str] | None = None
     evidence_text: str | None = None
+
+    # Written out, not generated: see Statement.__init__ (bot/extract/statements.py).
+    def __init__(
+        self,
+        s: Sentence,
+        lex: Lexicon,
+        published: date | None,
+        folded: str,
+        original: str,
+        skip_to: int,
+        actors: list[Mention],
+        analysed: list[tuple[int, int, ClauseSignals]],
+        dates: list[DateMention],
+        reporting: list[Span],
+        cue_spans: list[Span],
+        meeting_spans: list[Span],
+        venues: list[Place] | None = None,
+        commentators: frozenset[str] | None = None,
+        evidence_text: str | None = None,
+    ) -> None:
+        self.s = s
+        self.lex = lex
+        self.published = published
+        self.folded = folded
+        self.original = original
+        self.skip_to = skip_to
+        self.actors = actors
+        self.analysed = analysed
+        self.dates = dates
+        self.reporting = reporting
+        self.cue_spans = cue_spans
+        self.meeting_spans = meeting_spans
+        self.venues = venues
+        self.commentators = commentators
+        self.evidence_text = evidence_text
 
     @property
     def participants(self) -> tuple[str, ...]:
@@ -361,7 +453,7 @@ _EARLIER_REACH = 40  # characters from the earlier meeting's word to its place
 
 
 def _after_words(language: str) -> re.Pattern[str] | None:
-    """"After" with up to two words before the meeting word it governs ("after his")."""
+    """ "After" with up to two words before the meeting word it governs ("after his")."""
     return entries_between(language, "after_words", r"(?<!\w)", r"\s+(?:[\w']+\s+){0,2}$")
 
 
@@ -402,9 +494,11 @@ def _placed(
 
 
 def _venue_of_earlier_clause(r: _SentenceReading, a0: int, anchor: int) -> list[str]:
-    """"..., but the meeting was cancelled": the venue is in an earlier clause."""
+    """ "..., but the meeting was cancelled": the venue is in an earlier clause."""
     nearby = [v for v in r.sentence_venues() if v[2] <= a0]
     return [min(nearby, key=lambda v: abs(v[0] - anchor))[1]] if nearby else []
+
+
 _PLACE_REACH = 25  # characters between a day and the place it stands beside
 
 

@@ -189,7 +189,7 @@ def gazetteer_mentions(s: Sentence, skip_to: int, lex: Lexicon) -> list[Mention]
     for m in gazetteer(languages()).find(s.text[start : s.end], lex.key):
         at, end = start + m.start, start + m.end
         if not any(t0 < end and at < t1 for t0, t1 in taken):
-            out.append(dataclasses.replace(m, start=at, end=end))
+            out.append(m._replace(start=at, end=end))
     return out
 
 
@@ -284,9 +284,7 @@ def hosts_meeting(
         or capital_apposition(before, lex)
         or locative_case(folded, start, end, lex)
         or hosting_place(folded, end, lex.language)
-        or any(
-            0 <= c0 - end <= 2 and not has_verb(folded[c0:c1], lex) for c0, c1 in meeting_spans
-        )
+        or any(0 <= c0 - end <= 2 and not has_verb(folded[c0:c1], lex) for c0, c1 in meeting_spans)
         or any(
             links.genitive_link.fullmatch(folded[c1:start])
             for _, c1 in meeting_spans
@@ -324,8 +322,6 @@ def reported_between(folded: str, start: int, end: int, language: str | None) ->
 @lru_cache(maxsize=64)
 def _complementizer_words(language: str) -> re.Pattern[str] | None:
     return alternation(load_lexicon(language).raw["complementizers"])
-
-
 
 
 def place_before_speaking(folded: str, end: int, lex: Lexicon) -> bool:

@@ -98,6 +98,13 @@ class _Candidate:
     entity: int
     info: KeyInfo
 
+    # Written out (see ``Statement.__init__`` in bot/extract/statements.py for why).
+    def __init__(self, first: int, last: int, entity: int, info: KeyInfo) -> None:
+        self.first = first
+        self.last = last
+        self.entity = entity
+        self.info = info
+
 
 @dataclass(frozen=True, slots=True)
 class _Cues:
