@@ -795,6 +795,31 @@ def noun_endings(language: str) -> tuple[str, ...]:
     return tuple(read_raw(lang)["noun_endings"])
 
 
+def _place_patterns(
+    places: dict[str, list[str]],
+) -> tuple[
+    tuple[tuple[str, re.Pattern[str]], ...],
+    re.Pattern[str] | None,
+    tuple[tuple[str, re.Pattern[str]], ...],
+]:
+    """The lexicon's place phrases: one pattern per place, one for any of them (with
+    the word start outside, grouped by first character), and one per place for the
+    phrase scan."""
+    each = tuple(
+        (key, pattern)
+        for key, forms in places.items()
+        if (pattern := alternation(forms)) is not None
+    )
+    keys = [key for key, forms in places.items() if forms]
+    entries = [_body_and_right(f) for key in keys for f in places[key]]
+    any_place = re.compile("(?<!\\w)(?:" + _by_first_char(entries) + ")") if keys else None
+    phrases = tuple(
+        (key, re.compile("(?<!\\w)(?:" + "|".join(map(_with_right, places[key])) + ")"))
+        for key in keys
+    )
+    return each, any_place, phrases
+
+
 @lru_cache(maxsize=64)
 def load_lexicon(language: str) -> Lexicon:
     """The compiled lexicon for a language code, or the generic one if there is none.
@@ -803,20 +828,7 @@ def load_lexicon(language: str) -> Lexicon:
     ``language``: dates are understood in any language CLDR knows."""
     lang = language if language in languages() else FALLBACK
     raw = read_raw(lang)
-    places = tuple(
-        (key, pattern)
-        for key, forms in raw["places"].items()
-        if (pattern := alternation(forms)) is not None
-    )
-    place_keys = [key for key, forms in raw["places"].items() if forms]
-    phrase_entries = [_body_and_right(f) for key in place_keys for f in raw["places"][key]]
-    places_any = (
-        re.compile("(?<!\\w)(?:" + _by_first_char(phrase_entries) + ")") if place_keys else None
-    )
-    place_phrases = tuple(
-        (key, re.compile("(?<!\\w)(?:" + "|".join(map(_with_right, raw["places"][key])) + ")"))
-        for key in place_keys
-    )
+    places, places_any, place_phrases = _place_patterns(raw["places"])
     structure_entries = [(p, g) for g in STATUS_GROUPS for p in raw["status"][g]]
     structure_entries.extend((p, "idiom") for p in raw["idioms"])
     # these flags may overlap status cues ("was planned for"), so they get their own scan
