@@ -146,9 +146,7 @@ class Pacer:
             if len(self._global) + self.in_flight >= self.global_per_second:
                 # the oldest recorded send leaves the window, or one in flight ends
                 times.append(
-                    self._global[0] + self.window
-                    if self._global
-                    else now + IN_FLIGHT_RECHECK
+                    self._global[0] + self.window if self._global else now + IN_FLIGHT_RECHECK
                 )
         return max(times)
 
@@ -697,9 +695,7 @@ class Delivery:
             self._fastest_round_trip[platform] = fastest
             counted = counted_at(done, fastest)
         self.pacers[platform].record(ref.target.chat_id, counted)
-        await self.outbox.mark_sent_many(
-            [SentRecord(entry.id, entry.change.meeting_id, ref, done)]
-        )
+        await self.outbox.mark_sent_many([SentRecord(entry.id, entry.change.meeting_id, ref, done)])
         self._plain_only.discard(entry.id)
         self.health[platform].sent += 1
         if _had_unknown_outcome(entry):

@@ -59,8 +59,10 @@ def main() -> int:
             pins[canonicalize_name(tool)] = distribution(tool).version
             pins.update(closure(tool))
     except PackageNotFoundError as exc:
-        print(f"not installed: {exc}; run from the project's venv (pip install -e '.[dev]')",
-              file=sys.stderr)
+        print(
+            f"not installed: {exc}; run from the project's venv (pip install -e '.[dev]')",
+            file=sys.stderr,
+        )
         return 1
     print(f"# Pins for the Docker image, from: python deploy/freeze_constraints.py ({PROJECT})")
     for name in sorted(pins):

@@ -110,8 +110,17 @@ def test_run_once_on_a_feed_given_on_the_command_line(tmp_path: Path) -> None:
     )
     db = tmp_path / "bot.sqlite3"
     result = bot(
-        "run", "--once", "--config", str(CONFIG), "--db", str(db), "--feed", str(feed),
-        "--log-level", "info", cwd=tmp_path,
+        "run",
+        "--once",
+        "--config",
+        str(CONFIG),
+        "--db",
+        str(db),
+        "--feed",
+        str(feed),
+        "--log-level",
+        "info",
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "1 new items" in result.stderr and "demo-" not in result.stderr
@@ -121,9 +130,21 @@ def test_run_once_on_a_feed_given_on_the_command_line(tmp_path: Path) -> None:
 def test_run_stops_cleanly_on_signal(tmp_path: Path, sig: signal.Signals) -> None:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
     with subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--config", str(CONFIG),
-         "--db", str(tmp_path / "bot.sqlite3")],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--config",
+            str(CONFIG),
+            "--db",
+            str(tmp_path / "bot.sqlite3"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     ) as proc:
         try:
             assert proc.stdout is not None

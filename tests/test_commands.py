@@ -343,8 +343,16 @@ def test_every_declared_command_is_complete() -> None:
 @pytest.mark.parametrize(
     ("before", "command", "button"),
     [
-        ({"witkoff"}, cmd("subscribe"), MessageAction("Yes, alerts about everything", "subscribe", ("all",))),  # noqa: E501
-        (EVERYTHING, cmd("unsubscribe"), MessageAction("Yes, stop all alerts", "unsubscribe", ("all",))),  # noqa: E501
+        (
+            {"witkoff"},
+            cmd("subscribe"),
+            MessageAction("Yes, alerts about everything", "subscribe", ("all",)),
+        ),
+        (
+            EVERYTHING,
+            cmd("unsubscribe"),
+            MessageAction("Yes, stop all alerts", "unsubscribe", ("all",)),
+        ),
         (EVERYTHING, cmd("subscribe"), None),
         ({"witkoff"}, cmd("subscribe", "all"), None),
         (EVERYTHING, cmd("unsubscribe", "all"), None),

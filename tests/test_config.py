@@ -9,8 +9,9 @@ from bot.config import ConfigError, load_config, secrets_from_env
 REPO_CONFIG = Path(__file__).resolve().parents[1] / "config"
 
 
-def write_config(tmp_path: Path, settings: str = "", feeds: str | None = None,
-                 watchlist: str | None = None) -> Path:
+def write_config(
+    tmp_path: Path, settings: str = "", feeds: str | None = None, watchlist: str | None = None
+) -> Path:
     (tmp_path / "settings.toml").write_text(settings, encoding="utf-8")
     (tmp_path / "feeds.toml").write_text(
         feeds if feeds is not None else '[[feed]]\nid = "a"\nurl = "demo/a.xml"\n',
@@ -31,10 +32,37 @@ def test_shipped_configuration_is_valid() -> None:
     assert config.feeds, "the shipped defaults must poll the demo feeds"
     ids = {e.id for e in config.watchlist.entities()}
     expected = {
-        "witkoff", "kushner", "dmitriev", "umerov", "ushakov", "rubio", "driscoll", "peskov",
-        "budanov", "bessent", "gruenbaum", "putin", "zelensky", "trump", "abu-dhabi", "miami",
-        "moscow", "geneva", "istanbul", "riyadh", "jeddah", "berlin", "brussels", "washington",
-        "kyiv", "davos", "budapest", "anchorage", "mar-a-lago", "paris", "doha",
+        "witkoff",
+        "kushner",
+        "dmitriev",
+        "umerov",
+        "ushakov",
+        "rubio",
+        "driscoll",
+        "peskov",
+        "budanov",
+        "bessent",
+        "gruenbaum",
+        "putin",
+        "zelensky",
+        "trump",
+        "abu-dhabi",
+        "miami",
+        "moscow",
+        "geneva",
+        "istanbul",
+        "riyadh",
+        "jeddah",
+        "berlin",
+        "brussels",
+        "washington",
+        "kyiv",
+        "davos",
+        "budapest",
+        "anchorage",
+        "mar-a-lago",
+        "paris",
+        "doha",
     }
     assert expected <= ids
     for feed in config.feeds:
@@ -46,17 +74,26 @@ def test_shipped_configuration_is_valid() -> None:
 @pytest.mark.parametrize(
     ("file", "content", "expected"),
     [
-        ("settings.toml", "[polling]\nmax_redirects = 99\n",
-         ["settings.toml", "polling.max_redirects"]),
+        (
+            "settings.toml",
+            "[polling]\nmax_redirects = 99\n",
+            ["settings.toml", "polling.max_redirects"],
+        ),
         ("settings.toml", "[polling]\nbogus = 1\n", ["settings.toml", "polling.bogus"]),
         ("settings.toml", "[polling\n", ["settings.toml", "not valid TOML"]),
         ("feeds.toml", '[[feed]]\nid = "a"\nurl = "gopher://x"\n', ["feeds.toml", "feed.0.url"]),
         ("feeds.toml", '[[feed]]\nid = "bad id!"\nurl = "x.xml"\n', ["feeds.toml", "feed.0.id"]),
-        ("feeds.toml", '[[feed]]\nid = "a"\nurl = "x"\n[[feed]]\nid = "a"\nurl = "y"\n',
-         ["feeds.toml", "unique", "'a'"]),
+        (
+            "feeds.toml",
+            '[[feed]]\nid = "a"\nurl = "x"\n[[feed]]\nid = "a"\nurl = "y"\n',
+            ["feeds.toml", "unique", "'a'"],
+        ),
         ("watchlist.yaml", "actors: {}\n", ["watchlist.yaml", "venues", "Field required"]),
-        ("watchlist.yaml", "actors:\n  Bad Id: {name: X}\nvenues: {}\n",
-         ["watchlist.yaml", "Bad Id"]),
+        (
+            "watchlist.yaml",
+            "actors:\n  Bad Id: {name: X}\nvenues: {}\n",
+            ["watchlist.yaml", "Bad Id"],
+        ),
         ("watchlist.yaml", "actors: [\n", ["watchlist.yaml", "not valid YAML"]),
     ],
 )

@@ -81,9 +81,7 @@ class ScriptedPlatform:
         self.sent_event.set()
         return SentRef(target, str(self._ids))
 
-    async def mark_outdated(
-        self, ref: SentRef, note: str, original: Message | None = None
-    ) -> None:
+    async def mark_outdated(self, ref: SentRef, note: str, original: Message | None = None) -> None:
         self.outdated.append(ref)
         self.originals.append(original)
 

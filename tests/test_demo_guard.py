@@ -70,8 +70,16 @@ def test_the_package_ships_the_demo_configuration() -> None:
 
 @pytest.mark.parametrize(
     ("value", "allowed"),
-    [("", False), ("false", False), ("0", False), ("true", True), ("TRUE", True), ("1", True),
-     ("yes", True), ("on", True)],
+    [
+        ("", False),
+        ("false", False),
+        ("0", False),
+        ("true", True),
+        ("TRUE", True),
+        ("1", True),
+        ("yes", True),
+        ("on", True),
+    ],
 )
 def test_allow_demo_env_values(value: str, allowed: bool) -> None:
     assert demo_allowed_by_env({"BOT_ALLOW_DEMO_TO_CHATS": value}) is allowed

@@ -162,9 +162,19 @@ def _ignored(path: str, patterns: list[str]) -> bool:
 
 @pytest.mark.parametrize(
     "path",
-    [".venv/bin/python", ".git", ".pytest_cache/x", ".mypy_cache/x", ".ruff_cache/x",
-     "bot/__pycache__/app.cpython-311.pyc", "data/talkwatch.sqlite3", "talkwatch.env",
-     "talkwatch-config/feeds.toml", "tests/test_cli.py", "x.egg-info/PKG-INFO"],
+    [
+        ".venv/bin/python",
+        ".git",
+        ".pytest_cache/x",
+        ".mypy_cache/x",
+        ".ruff_cache/x",
+        "bot/__pycache__/app.cpython-311.pyc",
+        "data/talkwatch.sqlite3",
+        "talkwatch.env",
+        "talkwatch-config/feeds.toml",
+        "tests/test_cli.py",
+        "x.egg-info/PKG-INFO",
+    ],
 )
 def test_dockerignore_keeps_out(path: str) -> None:
     assert _ignored(path, _ignore_patterns())

@@ -59,25 +59,38 @@ def announcement(now: datetime) -> tuple[tuple[str, str, str, datetime], datetim
     item = (
         "talks-live",
         f"Witkoff and Dmitriev to meet in Abu Dhabi on {when}",
-        f"US envoy Steve Witkoff will meet Kirill Dmitriev in Abu Dhabi on {when}, "
-        "officials said.",
+        f"US envoy Steve Witkoff will meet Kirill Dmitriev in Abu Dhabi on {when}, officials said.",
         now - timedelta(hours=1),
     )
     return item, datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 class Running:
-    def __init__(self, app: BotApp, feed: ConditionalFeed, server: FeedServer,
-                 telegram: FakeTelegram, slack: FakeSlack, slack_port: int) -> None:
+    def __init__(
+        self,
+        app: BotApp,
+        feed: ConditionalFeed,
+        server: FeedServer,
+        telegram: FakeTelegram,
+        slack: FakeSlack,
+        slack_port: int,
+    ) -> None:
         self.app, self.feed, self.server = app, feed, server
         self.telegram, self.slack, self.slack_port = telegram, slack, slack_port
 
     async def slash(self, command: str, text: str = "", channel: str = "C1") -> int:
-        body = urlencode({
-            "team_id": "T1", "channel_id": channel, "channel_name": "general",
-            "user_id": "U1", "command": command, "text": text,
-            "response_url": self.slack.response_url(), "trigger_id": "1.2.3",
-        })
+        body = urlencode(
+            {
+                "team_id": "T1",
+                "channel_id": channel,
+                "channel_name": "general",
+                "user_id": "U1",
+                "command": command,
+                "text": text,
+                "response_url": self.slack.response_url(),
+                "trigger_id": "1.2.3",
+            }
+        )
         ts = str(int(time.time()))
         signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=ts, body=body)
         headers = {
@@ -86,9 +99,10 @@ class Running:
             "Content-Type": "application/x-www-form-urlencoded",
         }
         url = f"http://127.0.0.1:{self.slack_port}/slack/events"
-        async with aiohttp.ClientSession() as session, session.post(
-            url, data=body, headers=headers
-        ) as resp:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(url, data=body, headers=headers) as resp,
+        ):
             return resp.status
 
     async def outbox_settled(self) -> bool:

@@ -23,7 +23,12 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        args, cwd=cwd, env=_clean_env(**env), capture_output=True, text=True, timeout=300,
+        args,
+        cwd=cwd,
+        env=_clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=300,
         check=False,
     )
 
@@ -62,8 +67,11 @@ def test_check_config_outside_the_source_tree_finds_the_shipped_config(
     assert result.returncode == 0, result.stderr
     shipped = installed_wheel / "bot" / "default_config"
     assert f"configuration: {shipped}  (valid)" in result.stdout
-    feeds = sum(1 for line in (REPO / "config" / "feeds.toml").read_text().splitlines()
-                if line.strip() == "[[feed]]")
+    feeds = sum(
+        1
+        for line in (REPO / "config" / "feeds.toml").read_text().splitlines()
+        if line.strip() == "[[feed]]"
+    )
     assert f"feeds:         {feeds} enabled" in result.stdout
     # Every shipped file made it into the wheel, demo feeds included.
     for path in (REPO / "config").rglob("*"):
@@ -76,8 +84,6 @@ def test_bot_config_dir_chooses_the_configuration(tmp_path: Path) -> None:
     shutil.copytree(REPO / "config", own)
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
-    result = _run(
-        [sys.executable, "-m", "bot", "check-config"], elsewhere, BOT_CONFIG_DIR=str(own)
-    )
+    result = _run([sys.executable, "-m", "bot", "check-config"], elsewhere, BOT_CONFIG_DIR=str(own))
     assert result.returncode == 0, result.stderr
     assert f"configuration: {own.resolve()}  (valid)" in result.stdout

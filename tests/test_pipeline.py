@@ -114,8 +114,11 @@ def make_app(tmp_path: Path, feed_url: str, clock: Clock, **env: str) -> BotApp:
 def alerts(out: str) -> list[str]:
     """The headline of every alert the console printed."""
     lines = out.splitlines()
-    return [lines[i + 2] for i, line in enumerate(lines) if line.startswith("─") and
-            i + 2 < len(lines) and lines[i + 1].startswith("[")]
+    return [
+        lines[i + 2]
+        for i, line in enumerate(lines)
+        if line.startswith("─") and i + 2 < len(lines) and lines[i + 1].startswith("[")
+    ]
 
 
 async def test_new_item_gives_exactly_one_alert_and_backlog_is_silent(
@@ -197,7 +200,9 @@ async def test_failing_feed_backs_off_and_is_reported_once(
 
 
 async def test_storage_failure_mid_poll_loses_nothing(
-    tmp_path: Path, server: FeedServer, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    server: FeedServer,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     feed = ConditionalFeed(rss(OLD_ITEM))
@@ -238,8 +243,10 @@ async def test_storage_failure_mid_poll_loses_nothing(
 @pytest.mark.parametrize(
     ("route", "expected"),
     [
-        (lambda: static(b"<html><body>Just a moment...</body></html>",
-                        content_type="text/html"), "not"),
+        (
+            lambda: static(b"<html><body>Just a moment...</body></html>", content_type="text/html"),
+            "not",
+        ),
         (lambda: static(b""), "empty"),
         (lambda: sequence(status(429, headers={"Retry-After": "120"})), "rate"),
     ],
@@ -321,8 +328,9 @@ def _day_in_alert(head: str, now: datetime) -> date:
     day, month = re.findall(DAY_IN_HEADLINE, head)[-1]
     months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     parsed = date(now.year, months.index(month) + 1, int(day))
-    return parsed if parsed >= now.date() - timedelta(days=180) else parsed.replace(
-        year=now.year + 1)
+    return (
+        parsed if parsed >= now.date() - timedelta(days=180) else parsed.replace(year=now.year + 1)
+    )
 
 
 async def test_a_scheduled_job_cut_short_by_closing_ends_quietly(tmp_path: Path) -> None:

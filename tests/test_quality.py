@@ -22,7 +22,21 @@ def _tool(name: str) -> str:
 def test_ruff_is_clean() -> None:
     result = subprocess.run(
         [_tool("ruff"), "check", "bot", "tests", "bench"],
-        cwd=REPO, capture_output=True, text=True, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    result = subprocess.run(
+        [_tool("ruff"), "format", "--check", "bot", "tests", "bench", "deploy"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -20,13 +20,25 @@ U = MeetingStatus
 D = date.fromisoformat
 
 
-def r(venue: str, day: str | None, status: MeetingStatus, *, end: str | None = None,
-      tentative: bool = False, prev: str | None = None,
-      who: tuple[str, ...] = ("witkoff", "dmitriev")) -> MeetingReport:
+def r(
+    venue: str,
+    day: str | None,
+    status: MeetingStatus,
+    *,
+    end: str | None = None,
+    tentative: bool = False,
+    prev: str | None = None,
+    who: tuple[str, ...] = ("witkoff", "dmitriev"),
+) -> MeetingReport:
     return MeetingReport(
-        venue=venue, date=D(day) if day else None, date_end=D(end) if end else None,
-        status=status, tentative=tentative, participants=who,
-        previous_date=D(prev) if prev else None, evidence="sentence",
+        venue=venue,
+        date=D(day) if day else None,
+        date_end=D(end) if end else None,
+        status=status,
+        tentative=tentative,
+        participants=who,
+        previous_date=D(prev) if prev else None,
+        evidence="sentence",
     )
 
 
@@ -48,12 +60,14 @@ class GoldExtractor:
     def __init__(self) -> None:
         self.seen: list[str] = []
 
-    def extract(self, title: str, text: str, published: object,
-                lang_hint: str | None = None) -> Extraction:
+    def extract(
+        self, title: str, text: str, published: object, lang_hint: str | None = None
+    ) -> Extraction:
         key = next(k for k, v in _TITLES.items() if v == title)
         self.seen.append(key)
-        return Extraction(lang=lang_hint or "en", actors=(), venues=(), mentions=(),
-                          meetings=GOLD[key])
+        return Extraction(
+            lang=lang_hint or "en", actors=(), venues=(), mentions=(), meetings=GOLD[key]
+        )
 
 
 _TITLES = {a.id: a.title for a in load_articles(DATA.read_text(encoding="utf-8").splitlines())}
@@ -96,7 +110,9 @@ async def test_replay_story_with_gold_reports(tmp_path: Path) -> None:
 
     on_4 = by_day["2026-02-04"]["next_meeting"]
     assert (on_4["date"], on_4["date_end"], on_4["status"]) == (
-        "2026-02-04", "2026-02-05", "rescheduled"
+        "2026-02-04",
+        "2026-02-05",
+        "rescheduled",
     )
     assert on_4["previous_date"] == "2026-02-01" and on_4["tentative"] is False
     assert on_4["sources"] == 4
@@ -117,21 +133,36 @@ def _shape_ok(snap: dict[str, object]) -> None:
     if snap["next_meeting"] is not None:
         meetings.append(snap["next_meeting"])
     for m in meetings:
-        assert {"venue", "date", "date_end", "status", "tentative", "participants",
-                "sources"} <= set(m)
+        assert {
+            "venue",
+            "date",
+            "date_end",
+            "status",
+            "tentative",
+            "participants",
+            "sources",
+        } <= set(m)
         assert isinstance(m["sources"], int)
     for c in snap["changes"]:  # type: ignore[attr-defined]
         assert {"kind", "meeting_id", "at", "from", "to", "source"} <= set(c)
 
 
-async def test_cli_json_output_shape(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+async def test_cli_json_output_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     parser = argparse.ArgumentParser()
     replay_cli.register(parser.add_subparsers())
     args = parser.parse_args(
-        ["replay", "--input", str(DATA), "--at", "2026-01-30", "--at", "2026-01-21", "--json",
-         "--config", str(REPO / "config")]
+        [
+            "replay",
+            "--input",
+            str(DATA),
+            "--at",
+            "2026-01-30",
+            "--at",
+            "2026-01-21",
+            "--json",
+            "--config",
+            str(REPO / "config"),
+        ]
     )
     assert await args.func(args) == 0
     out = capsys.readouterr()
@@ -151,8 +182,9 @@ async def test_cli_json_output_shape(
 async def test_cli_table_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     parser = argparse.ArgumentParser()
     replay_cli.register(parser.add_subparsers())
-    args = parser.parse_args(["replay", "--input", str(DATA), "--at", "2026-01-30",
-                              "--config", str(REPO / "config")])
+    args = parser.parse_args(
+        ["replay", "--input", str(DATA), "--at", "2026-01-30", "--config", str(REPO / "config")]
+    )
     assert await args.func(args) == 0
     text = capsys.readouterr().out
     assert text.startswith("== 2026-01-30 ==") and "next meeting:" in text
@@ -165,8 +197,7 @@ async def test_dev_corpus_abu_dhabi_rescheduling(shared_dir: Path, tmp_path: Pat
         pytest.skip(f"{corpus} not present")
     articles = load_articles(corpus.read_text(encoding="utf-8").splitlines())
     extractor = make_extractor(load_watchlist(REPO / "config" / "watchlist.yaml"))
-    result = await replay(articles, [D("2026-01-29"), D("2026-02-04")], extractor,
-                          workdir=tmp_path)
+    result = await replay(articles, [D("2026-01-29"), D("2026-02-04")], extractor, workdir=tmp_path)
     before, after = result.snapshots
     # On 29 Jan the 25 Jan round has passed (presumed held) and 1 Feb is not yet known.
     nxt = before["next_meeting"]
@@ -177,6 +208,7 @@ async def test_dev_corpus_abu_dhabi_rescheduling(shared_dir: Path, tmp_path: Pat
     assert (nxt["venue"], nxt["date"], nxt["date_end"]) == ("abu-dhabi", "2026-02-04", "2026-02-05")
     assert nxt["status"] == "rescheduled" and nxt["previous_date"] == "2026-02-01"
     assert nxt["sources"] >= 2
-    moved = [c for c in after["changes"] if c["kind"] == "rescheduled"
-             and c["meeting_id"] == nxt["id"]]
+    moved = [
+        c for c in after["changes"] if c["kind"] == "rescheduled" and c["meeting_id"] == nxt["id"]
+    ]
     assert moved and moved[-1]["from"]["date"] == "2026-02-01"

@@ -59,8 +59,14 @@ def settings_overrides() -> set[str]:
 
 def test_the_scan_sees_the_known_variables() -> None:
     found = variables_in_code()
-    for name in ("TELEGRAM_BOT_TOKEN", "SLACK_APP_TOKEN", "DATABASE_URL", "BOT_CONFIG_DIR",
-                 "BOT_ALLOW_DEMO_TO_CHATS", "SLACK_HTTP_PORT"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "DATABASE_URL",
+        "BOT_CONFIG_DIR",
+        "BOT_ALLOW_DEMO_TO_CHATS",
+        "SLACK_HTTP_PORT",
+    ):
         assert name in found
 
 

@@ -377,9 +377,7 @@ def button_press(fake: FakeSlack, value: str, user: str, channel: str = "C1") ->
         "container": {"type": "message", "is_ephemeral": True},
         "response_url": fake.response_url(f"press-{user}"),
         "trigger_id": "1.2.3",
-        "actions": [
-            {"type": "button", "action_id": "command:0", "block_id": "b1", "value": value}
-        ],
+        "actions": [{"type": "button", "action_id": "command:0", "block_id": "b1", "value": value}],
     }
     return urlencode({"payload": json.dumps(payload)})
 

@@ -147,9 +147,16 @@ async def served() -> AsyncIterator[tuple[SlackPlatform, FakeSlack]]:
 
 async def _slash(platform: SlackPlatform, fake: FakeSlack, command: str) -> int:
     body = urlencode(
-        {"team_id": "T1", "channel_id": "D1", "channel_name": "directmessage", "user_id": "U1",
-         "command": command, "text": "", "response_url": fake.response_url(),
-         "trigger_id": "1.2.3"}
+        {
+            "team_id": "T1",
+            "channel_id": "D1",
+            "channel_name": "directmessage",
+            "user_id": "U1",
+            "command": command,
+            "text": "",
+            "response_url": fake.response_url(),
+            "trigger_id": "1.2.3",
+        }
     )
     signature = SignatureVerifier(SECRET).generate_signature(timestamp=str(int(NOW)), body=body)
     headers = {
@@ -158,8 +165,10 @@ async def _slash(platform: SlackPlatform, fake: FakeSlack, command: str) -> int:
         "Content-Type": "application/x-www-form-urlencoded",
     }
     url = f"http://127.0.0.1:{platform.port}{EVENTS_PATH}"
-    async with aiohttp.ClientSession() as session, session.post(url, data=body,
-                                                                headers=headers) as resp:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=headers) as resp,
+    ):
         return resp.status
 
 
@@ -170,7 +179,6 @@ async def test_adapter_answers_every_manifest_command_and_no_other(
     for command in manifest_commands(load(HTTP_MANIFEST)):
         assert await _slash(platform, fake, command) == 200, command
     assert await _slash(platform, fake, "/start") == 404  # not declared: not served
-
 
 
 @pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: p.name)

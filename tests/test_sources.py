@@ -482,9 +482,7 @@ async def test_feed_template_is_dated_from_the_first_fetch(
     state = next_state(
         FetchState(), first, NOW, interval=60, backoff=BackoffPolicy(), rand=0.0
     ).state
-    later = await fetch_feed(
-        client, str(path), state, POLICY, NOW + timedelta(days=40)
-    )
+    later = await fetch_feed(client, str(path), state, POLICY, NOW + timedelta(days=40))
     assert isinstance(later, Unchanged) and later.body_hash == first.body_hash
 
 

@@ -107,7 +107,10 @@ def test_a_bad_database_url_is_one_line(
 
 def test_check_config_rejects_a_database_url_that_cannot_work(tmp_path: Path) -> None:
     result = bot(
-        "check-config", "--config", str(CONFIG), cwd=tmp_path,
+        "check-config",
+        "--config",
+        str(CONFIG),
+        cwd=tmp_path,
         env={"DATABASE_URL": "postgresql://u@localhost/db"},
     )
     assert result.returncode == 2 and "pip install 'talkwatch-bot[postgres]'" in result.stderr
@@ -300,8 +303,14 @@ def test_extract_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     source = tmp_path / "latin1.jsonl"
     source.write_bytes('{"id": 1, "title": "Caf\xe9", "text": "x"}\n'.encode("latin-1"))
     result = bot(
-        "extract", "--input", str(source), "--output", str(tmp_path / "out.jsonl"),
-        "--config", str(CONFIG), cwd=tmp_path,
+        "extract",
+        "--input",
+        str(source),
+        "--output",
+        str(tmp_path / "out.jsonl"),
+        "--config",
+        str(CONFIG),
+        cwd=tmp_path,
     )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "not UTF-8" in result.stderr and "latin1.jsonl" in result.stderr
@@ -316,7 +325,12 @@ def test_run_once_exits_non_zero_when_every_feed_failed(tmp_path: Path) -> None:
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "every feed failed" in result.stderr
     health = bot(
-        "health", "--config", str(config), "--db", "bot.sqlite3", cwd=tmp_path,
+        "health",
+        "--config",
+        str(config),
+        "--db",
+        "bot.sqlite3",
+        cwd=tmp_path,
         env={"BOT_POLLING_FAILING_AFTER_ERRORS": "1"},
     )
     assert health.returncode == 1 and "every feed is failing" in health.stderr

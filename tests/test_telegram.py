@@ -357,9 +357,7 @@ async def test_fair_processor_keeps_each_senders_order_and_lets_others_pass() ->
         assert parsed is not None
         return parsed
 
-    flood = [
-        processor.process_update(update(500, i), work(f"flood{i}", 0.01)) for i in range(20)
-    ]
+    flood = [processor.process_update(update(500, i), work(f"flood{i}", 0.01)) for i in range(20)]
     calm = processor.process_update(update(600, 99), work("calm", 0.0))
     await asyncio.gather(*flood, calm)
     assert done.index("calm") < 3  # not queued behind the flood

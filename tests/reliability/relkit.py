@@ -113,8 +113,7 @@ def upcoming_item(guid: str, now: datetime) -> Item:
     return Item(
         guid,
         f"Witkoff and Dmitriev to meet in Geneva on {when}",
-        f"US envoy Steve Witkoff will meet Kirill Dmitriev in Geneva on {when}, "
-        "officials said.",
+        f"US envoy Steve Witkoff will meet Kirill Dmitriev in Geneva on {when}, officials said.",
         now - timedelta(hours=1),
     )
 

@@ -45,7 +45,14 @@ async def start_bot(
     config_dir: Path, db: Path, env: Mapping[str, str], *args: str
 ) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config_dir), "--db", str(db),
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config_dir),
+        "--db",
+        str(db),
         *args,
         cwd=str(REPO_ROOT),
         env=dict(env),
@@ -56,7 +63,10 @@ async def start_bot(
 
 async def bot_command(*args: str, env: Mapping[str, str]) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args,
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
         cwd=str(REPO_ROOT),
         env=dict(env),
         stdout=asyncio.subprocess.PIPE,

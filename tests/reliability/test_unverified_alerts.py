@@ -26,8 +26,7 @@ NOT_UNDERSTOOD = Item(
 UNDERSTOOD = Item(
     "en-1",
     "Witkoff and Dmitriev to meet in Geneva on December 9",
-    "US envoy Steve Witkoff will meet Kirill Dmitriev in Geneva on December 9, "
-    "officials said.",
+    "US envoy Steve Witkoff will meet Kirill Dmitriev in Geneva on December 9, officials said.",
     NOW - timedelta(hours=2),
 )
 
