@@ -188,14 +188,25 @@ _WORD_END = rf"(?:(?!\w)|(?<=[{_SPACELESS}]))"
 _WORD_GAP = rf"(?:\s+|(?<=[{_SPACELESS}])(?=[{_SPACELESS}]))"
 
 
+def modifiers_after_the_day(modifiers: list[str], prepositions: list[str]) -> list[str]:
+    """Rule *modifier after the day*: "vendredi dernier", "viernes pasado" put the
+    modifier after the weekday, but a modifier that is also a place preposition (Danish
+    and Swedish "i": "i fredags", last Friday) is one only before it, since after it
+    the preposition opens the place ("fredag i Genève", on Friday in Geneva)."""
+    places = {fold(p) for p in prepositions}
+    return [m for m in modifiers if fold(m) not in places]
+
+
 def _weekday_patterns(lex: Lexicon, weekday_forms: list[list[str]]) -> dict[str, Any]:
     """Weekday names with an optional preposition and "next"/"last" modifier."""
     mods = lex.raw["weekday_modifiers"]
     all_weekdays = "|".join(f"(?:{f})" for forms in weekday_forms for f in forms)
-    all_mods = "|".join(
-        sorted(
-            (m for group in ("next", "last", "this") for m in mods[group]), key=len, reverse=True
-        )
+    ordered = sorted(
+        (m for group in ("next", "last", "this") for m in mods[group]), key=len, reverse=True
+    )
+    all_mods = "|".join(ordered)
+    after_mods = (
+        "|".join(modifiers_after_the_day(ordered, lex.raw["locative_prepositions"])) or "(?!)"
     )
     return {
         "weekday_patterns": tuple(
@@ -204,7 +215,7 @@ def _weekday_patterns(lex: Lexicon, weekday_forms: list[list[str]]) -> dict[str,
         "weekday_plain": re.compile(rf"{_WORD_START}(?:{all_weekdays})"),
         "weekday": re.compile(
             rf"{_WORD_START}(?:(?P<prep>[^\W\d]{{1,3}})\s+)?(?:(?P<pre>{all_mods}){_WORD_GAP})?"
-            rf"(?P<wd>{all_weekdays}){_WORD_END}(?:\s+(?P<post>{all_mods})(?!\w))?"
+            rf"(?P<wd>{all_weekdays}){_WORD_END}(?:\s+(?P<post>{after_mods})(?!\w))?"
         ),
         "modifiers": {g: alternation(mods[g]) for g in ("next", "last", "this")},
     }

@@ -147,7 +147,10 @@ class _HostRules:
             ):
                 continue
             if (
-                place_of_speaking(start, self.reporting, self.cues, folded, lex.language)
+                (
+                    place_of_speaking(start, self.reporting, self.cues, folded, lex.language)
+                    and not qualifies_the_talks(end, self.meeting_spans, folded)
+                )
                 or place_before_speaking(folded, end, lex)
                 or alternative_place(end, before, folded, lex)
                 or topic_place(before, lex)
@@ -510,6 +513,15 @@ def choose_venues(
         return v[0] - anchor_end if v[0] >= anchor_end else anchor - v[2] + 12
 
     return [min(venues, key=distance)[1]]
+
+
+def qualifies_the_talks(end: int, meeting_spans: list[tuple[int, int]], folded: str) -> bool:
+    """Rule *place before the talks*: a place a meeting word follows at once ("said the
+    Geneva talks will resume", "the Istanbul meeting", "Genfer Gespräche") names those
+    talks, even right after a reporting verb: it is not where somebody spoke."""
+    return any(
+        0 <= start - end <= 2 and not folded[end:start].strip(" -") for start, _ in meeting_spans
+    )
 
 
 def names_the_talks(
