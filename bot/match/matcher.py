@@ -2,10 +2,11 @@
 
 One Aho-Corasick automaton holds every generated key (see ``forms``); the article is
 normalised token by token (see ``normalize``) and searched once. A key hit counts when
-it starts a capitalised word and the rest of that word is an ending the language
-allows (Slavic case endings for pl/ru/uk/... and any Cyrillic word, else only a
-possessive/genitive ``s``), so ``Putinowi`` and ``Путиным`` match while ``Putinism``,
-``Trumpet`` and "la berline" do not.
+it starts a capitalised word (rule *capitalised names*; scripts without case, and
+Georgian, which news writes without capitals, are exempt) and the rest of that word is
+an ending the language allows (Slavic case endings for pl/ru/uk/... and any Cyrillic
+word, else only a possessive/genitive ``s``), so ``Putinowi`` and ``Путиным`` match
+while ``Putinism``, ``Trumpet`` and "la berline" do not.
 
 Two further filters keep precision:
 
@@ -112,6 +113,18 @@ class _Cues:
     long_words: tuple[str, ...]  # cues long enough to be found at the end of a compound
     # word -> is a cue; the same words are asked about in every article
     memo: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+
+
+# Georgian news writes names in Mkhedruli, which Unicode files as lower case (its
+# capitals, Mtavruli, serve only for all-caps titles).
+_MKHEDRULI = ("\u10d0", "\u10ff")
+
+
+def written_without_capitals(ch: str) -> bool:
+    """Rule *capitalised names*, exempt scripts: a name in a script whose news is
+    written without capitals (Georgian) needs none, even in a text that quotes a
+    capitalised Latin word ("CNN", "Reuters")."""
+    return _MKHEDRULI[0] <= ch <= _MKHEDRULI[1]
 
 
 class Matcher:
@@ -224,7 +237,7 @@ class Matcher:
                 continue  # not at a word start
             first = bisect_right(starts, begin) - 1
             raw = matches[first].group()  # NormText.capitalized / .cyrillic, inlined
-            if need_capital and raw[0].islower():
+            if need_capital and raw[0].islower() and not written_without_capitals(raw[0]):
                 continue  # (scripts without case, Hebrew to Han, have no capitals to ask for)
             # most keys end inside the token they start in
             last = first if end_index < starts[first + 1] else bisect_right(starts, end_index) - 1
