@@ -229,6 +229,7 @@ def clause_statements(
             if not any(d.date for d in dates):
                 return statements
     dates = consistent_days(dates, status, r.published)
+    dates = earlier_meeting_day(r, dates, status, c0, c1)
     if status is MeetingStatus.DENIED:
         # "Peskov on Wednesday denied ...": the day is the denial's
         dates = [d for d in dates if d.kind != WEEKDAY and d.kind != RELATIVE]
@@ -323,6 +324,38 @@ def set_aside_earlier_meetings(
             side_meeting(r, len(statements), venue, MeetingStatus.HELD, None, near_meeting=True)
         )
     return [v for v in clause_venues if v not in earlier]
+
+
+def earlier_meeting_day(
+    r: _SentenceReading, dates: list[DateMention], status: MeetingStatus, c0: int, c1: int
+) -> list[DateMention]:
+    """Rule *earlier meeting's day*: when every place of a past clause follows a meeting
+    word governed by "after" (lexicon ``after_words``: "the meeting was confirmed on
+    Friday, after talks in the Kremlin", "confirmado na sexta-feira, após conversas no
+    Kremlin"), those talks came before what the clause reports, and a day standing before
+    the "after" phrase is that later event's, not theirs: it is dropped. A day inside or
+    after the phrase ("after talks in Moscow on Thursday") stays, and so do the days of a
+    clause that places something else too. ``dates`` have offsets in the clause."""
+    if status is not MeetingStatus.HELD or not dates or not r.meeting_spans:
+        return dates
+    pattern = _after_words(r.lex.language)
+    if pattern is None:
+        return dates
+    a0, a1 = r.s.start + c0, r.s.start + c1
+    places = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
+    folded = r.s.folded
+    openings: dict[Place, int] = {}
+    for m0, m1 in r.meeting_spans:
+        found = pattern.search(folded, max(a0, m0 - 32), m0) if a0 <= m0 < a1 else None
+        if found is None:
+            continue
+        for v in places:
+            if 0 <= v[0] - m1 <= _EARLIER_REACH and not CLAUSE_PUNCT.search(folded, m1, v[0]):
+                openings.setdefault(v, found.start() - a0)
+    if not places or len(openings) < len(places):
+        return dates
+    opening = min(openings.values())
+    return [d for d in dates if d.end > opening]
 
 
 def side_meeting(
