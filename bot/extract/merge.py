@@ -213,11 +213,14 @@ def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
     say the same ("talks postponed" in the headline, "the Abu Dhabi talks were
     postponed" in the body)."""
     placed = [m for m in meetings if m.venue is not None]
-    if len(placed) != 1 or len(placed) == len(meetings):
+    if not placed or len(placed) == len(meetings):
         return meetings
-    host = placed[0]
     kept: list[MeetingDraft] = []
     for meeting in meetings:
+        host = _placed_host(placed, meeting)
+        if host is None:
+            kept.append(meeting)
+            continue
         # not people of their own ("before the summit, Lavrov will meet Rubio")
         other_people = (
             bool(meeting.participants)
@@ -244,6 +247,20 @@ def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
             continue
         kept.append(meeting)
     return kept
+
+
+def _placed_host(placed: list[MeetingDraft], meeting: MeetingDraft) -> MeetingDraft | None:
+    """The placed meeting a place-less one may fold into: the article's only placed one,
+    or else, for a change, the only one with the same change (rule *one change, one
+    place*)."""
+    if meeting.venue is not None:
+        return None
+    if len(placed) == 1:
+        return placed[0]
+    if meeting.status not in _CHANGES:
+        return None
+    same = [m for m in placed if m.status is meeting.status]
+    return same[0] if len(same) == 1 else None
 
 
 def _may_open(event: Statement) -> bool:
