@@ -229,7 +229,7 @@ def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
         )
         if (
             meeting.venue is None
-            and meeting.status is host.status
+            and (meeting.status is host.status or begun_today(host, meeting))
             and (meeting.date is None or host.date is None or meeting.date == host.date)
             and not other_people
         ):
@@ -247,6 +247,20 @@ def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
             continue
         kept.append(meeting)
     return kept
+
+
+def begun_today(host: MeetingDraft, meeting: MeetingDraft) -> bool:
+    """Rule *begun today*: a plan naming no place, day or time ("the team is scheduled to
+    include Witkoff") beside a meeting that began on the publication day at a place is
+    that meeting, reported while it was still ahead: it is no second meeting."""
+    return (
+        host.status is MeetingStatus.HELD
+        and host.date is not None
+        and host.date == host.published
+        and meeting.status is MeetingStatus.UPCOMING
+        and meeting.date is None
+        and meeting.when_text is None
+    )
 
 
 def _placed_host(placed: list[MeetingDraft], meeting: MeetingDraft) -> MeetingDraft | None:
