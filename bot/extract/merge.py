@@ -48,6 +48,7 @@ class MeetingDraft:
     time: TimeOfDay | None = None
     # participants named as more than commentators somewhere in the article
     named: dict[str, None] = field(default_factory=dict)
+    quoted_day: bool = False  # the day is a relative word in direct speech
 
     published: dt.date | None = None
 
@@ -102,7 +103,9 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
                 candidates.append(meeting)
             continue
         if event.venue is not None:
-            if meeting.venue == event.venue and _compatible_dates(meeting, event):
+            if meeting.venue == event.venue and (
+                _compatible_dates(meeting, event) or quoted_day_off_by_one(meeting, event)
+            ):
                 candidates.append(meeting)
             elif (
                 meeting.venue is None
@@ -118,6 +121,17 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
     if not candidates:
         return None
     return max(candidates, key=lambda m: m.last_sentence)
+
+
+def quoted_day_off_by_one(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *quoted relative day*: a meeting at the same place one day off, where one of
+    the two days is "today"/"tomorrow" in direct speech (spoken on a day the article may
+    not give: "am Mittwoch im Weißen Haus" beside the quoted "we have a big meeting
+    tomorrow at the White House"), is the same meeting; the day the article states
+    itself stands."""
+    if meeting.date is None or event.date is None or meeting.quoted_day == event.quoted_day:
+        return False
+    return abs((meeting.date - event.date).days) == 1 and meeting.date_end is None
 
 
 def _restates_title(meeting: MeetingDraft, event: Statement) -> bool:
@@ -160,6 +174,7 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
                 previous_venue=event.previous_venue,
                 previous_date=event.previous_date,
                 published=published,
+                quoted_day=event.quoted_day,
             )
             meetings.append(target)
         else:
@@ -323,10 +338,14 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
     if meeting.previous_date is None and event.previous_date is not None:
         meeting.previous_date = event.previous_date
     moved = event.status in (MeetingStatus.RESCHEDULED, MeetingStatus.POSTPONED)
-    if event.date is not None:
+    if quoted_day_off_by_one(meeting, event):
+        if meeting.quoted_day:  # the article's own day replaces the quoted one
+            meeting.date, meeting.date_end = event.date, event.date_end
+            meeting.when_text, meeting.quoted_day = event.when_text, False
+    elif event.date is not None:
         if meeting.date is None:
             meeting.date, meeting.date_end = event.date, event.date_end
-            meeting.when_text = event.when_text
+            meeting.when_text, meeting.quoted_day = event.when_text, event.quoted_day
             # the day comes from this statement: its hedging is the meeting's
             meeting.tentative = meeting.tentative or event.tentative
         elif meeting.date != event.date and moved:

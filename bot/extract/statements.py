@@ -79,6 +79,7 @@ class Statement:
     moved: bool = False  # the status comes from a move cue ("postponed", "przełożone")
     past_plan: bool = False  # a change of a plan for a past time ("last weekend's talks")
     again: bool = False  # the meeting is said to happen again ("meet with them again")
+    quoted_day: bool = False  # the day is "today"/"tomorrow" in direct speech
 
 
 @dataclass(slots=True)
@@ -281,8 +282,26 @@ def clause_statements(
     date_options: list[DateMention | None] = list(picked) or [vague]
     for venue in venue_options:
         for mention in date_options:
-            statements.append(_placed(base, order + len(statements), venue, mention, near))
+            statement = _placed(base, order + len(statements), venue, mention, near)
+            if mention is not None and quoted_relative_day(r.original, c0, mention):
+                statement.quoted_day = True
+            statements.append(statement)
     return statements
+
+
+_QUOTES = frozenset('"„“”«»')
+
+
+def quoted_relative_day(original: str, c0: int, mention: DateMention) -> bool:
+    """Rule *quoted relative day*: "today", "tomorrow" or "yesterday" inside direct
+    speech ("Witkoff told Fox News: 'we have a big meeting tomorrow at the White
+    House'") counts from the day the words were spoken, which the article need not
+    give: the day may be one off the publication's reckoning. ``original`` is the
+    sentence as written, ``c0`` where the clause of ``mention`` starts in it."""
+    if mention.kind != RELATIVE or mention.date is None:
+        return False
+    start = c0 + mention.start
+    return sum(1 for ch in original[:start] if ch in _QUOTES) % 2 == 1
 
 
 def set_aside_earlier_meetings(
