@@ -545,8 +545,44 @@ def _clause_dates(
         dates = [replace(d, start=d.start - c0, end=d.end - c0) for d in dates]
     clause = r.folded[c0:c1]
     return [
-        d for d in dates if a0 + d.start >= r.skip_to and not attribution(d, signals, clause, r.lex)
+        d
+        for d in dates
+        if a0 + d.start >= r.skip_to
+        and not attribution(d, signals, clause, r.lex)
+        and not topic_day(d, clause, signals.meeting_spans, r.lex)
     ]
+
+
+_TOPIC_DAY_WORDS = 4  # words from a topic word to the day that dates it
+_TOPIC_OF_TALKS = 24  # characters from a meeting word to a topic word that qualifies it
+
+
+def topic_day(
+    mention: DateMention, clause: str, meetings: tuple[Span, ...], lex: Lexicon
+) -> bool:
+    """Rule *topic's day*: a day a few words after a word for what talks are about, with
+    no meeting word between (lexicon ``topic_words``: "survived the attack on Doha of 9
+    September", "sopravvissuto all'attacco su Doha del 9 settembre"), dates that event,
+    not the meeting. A topic word that itself follows a meeting word qualifies the talks
+    ("talks on peace on Monday"), and a verb between makes the day that verb's ("the
+    war in Ukraine will resume on Wednesday"): the day stays. Offsets are the clause's."""
+    if lex.topics is None or mention.kind == VAGUE:
+        return False
+    for found in lex.topics.finditer(clause, max(0, mention.start - 80), mention.start):
+        gap = clause[found.end() : mention.start]
+        if len(gap.split()) > _TOPIC_DAY_WORDS or has_verb(gap, lex):
+            continue  # far, or a verb between: the day is that verb's
+        if any(found.end() <= m0 < mention.start for m0, _ in meetings):
+            continue
+        if any(
+            0 <= found.start() - m1 <= _TOPIC_OF_TALKS
+            and not CLAUSE_PUNCT.search(clause, m1, found.start())
+            and len(clause[m1 : found.start()].split()) <= 2
+            for _, m1 in meetings
+        ):
+            continue  # "talks on peace": the topic qualifies the talks
+        return True
+    return False
 
 
 def passes_gate(
