@@ -207,7 +207,30 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
             target.date, target.date_end = planned.previous_date, planned.date_end
             target.when_text = planned.when_text
             planned = None
-    return _fold_placeless(meetings)
+    return moved_plan_replaces_place(_fold_placeless(meetings))
+
+
+def moved_plan_replaces_place(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
+    """Rule *moved plan*: an article that reports a meeting put off at a place (its old
+    day, "planned for Tuesday-Wednesday in Turkey, postponed") and, without a place, the
+    meeting moved to a new time ("moved to next week") reports one change: the meeting
+    is rescheduled, and the place and day of the old plan are its previous ones - the
+    new time comes with no place. Only when each is the article's only one of its kind
+    and the new time is vague ("next week"), as the news of a round put off has it."""
+    moved = [m for m in meetings if m.venue is None and m.status is MeetingStatus.RESCHEDULED]
+    put_off = [m for m in meetings if m.venue is not None and m.status is MeetingStatus.POSTPONED]
+    if len(moved) != 1 or len(put_off) != 1:
+        return meetings
+    new, old = moved[0], put_off[0]
+    if new.date is not None:
+        return meetings  # a day of its own: maybe another meeting moved
+    new.previous_venue = new.previous_venue or old.venue
+    new.previous_date = new.previous_date or old.date
+    for actor in old.participants:
+        new.participants.setdefault(actor)
+    for actor in old.named:
+        new.named.setdefault(actor)
+    return [m for m in meetings if m is not old]
 
 
 def meet_again(meetings: list[MeetingDraft], event: Statement) -> Statement:
