@@ -49,6 +49,7 @@ class MeetingDraft:
     # participants named as more than commentators somewhere in the article
     named: dict[str, None] = field(default_factory=dict)
     quoted_day: bool = False  # the day is a relative word in direct speech
+    journey_day: bool = False  # the day is a journey's: no meeting word in its clause
 
     published: dt.date | None = None
 
@@ -175,6 +176,7 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
                 previous_date=event.previous_date,
                 published=published,
                 quoted_day=event.quoted_day,
+                journey_day=event.date is not None and not event.meeting_word,
             )
             meetings.append(target)
         else:
@@ -369,6 +371,7 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
         if meeting.date is None:
             meeting.date, meeting.date_end = event.date, event.date_end
             meeting.when_text, meeting.quoted_day = event.when_text, event.quoted_day
+            meeting.journey_day = not event.meeting_word
             # the day comes from this statement: its hedging is the meeting's
             meeting.tentative = meeting.tentative or event.tentative
         elif meeting.date != event.date and moved:
