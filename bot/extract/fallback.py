@@ -147,7 +147,9 @@ def _sentence_report(
     direction = -1 if past else 1  # weekdays by tense, as the rules read them
     dated = [d for d in resolve_weekdays(found, published, direction) if d.date is not None]
     if not dated:
-        venues = [m for m in venues if place_of_something(folded, m.start - start, m.end - start, lex)]
+        venues = [
+            m for m in venues if place_of_something(folded, m.start - start, m.end - start, lex)
+        ]
     if not venues and not dated:
         return None
     if not meeting_evidence(folded, lexicons, bool(venues), bool(dated)):
