@@ -16,6 +16,8 @@ from bot.extract.periods import vague_period
 from bot.extract.statements import Statement
 from bot.models import MeetingReport, MeetingStatus, TimeOfDay
 
+_JOURNEY_DAYS = 2  # days a trip may take place before the meeting it is for (see venues)
+
 _RANK = {
     MeetingStatus.UPCOMING: 1,
     MeetingStatus.HELD: 1,
@@ -105,7 +107,9 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
             continue
         if event.venue is not None:
             if meeting.venue == event.venue and (
-                _compatible_dates(meeting, event) or quoted_day_off_by_one(meeting, event)
+                _compatible_dates(meeting, event)
+                or quoted_day_off_by_one(meeting, event)
+                or trip_and_meeting(meeting, event)
             ):
                 candidates.append(meeting)
             elif (
@@ -133,6 +137,21 @@ def quoted_day_off_by_one(meeting: MeetingDraft, event: Statement) -> bool:
     if meeting.date is None or event.date is None or meeting.quoted_day == event.quoted_day:
         return False
     return abs((meeting.date - event.date).days) == 1 and meeting.date_end is None
+
+
+def trip_and_meeting(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *journey's day* at one place: a statement with no meeting word dated a day or
+    two before the place's expected meeting ("Witkoff flies to Moscow on Monday" beside
+    "he is to meet Putin there on Tuesday") is the trip to it; and a meeting dated only by
+    such a trip takes the day the article gives the meeting itself."""
+    if meeting.past or event.status is MeetingStatus.HELD:
+        return False
+    if meeting.date is None or event.date is None:
+        return False
+    days = (meeting.date - event.date).days
+    if not event.meeting_word and not meeting.journey_day:
+        return 0 < days <= _JOURNEY_DAYS
+    return meeting.journey_day and event.meeting_word and 0 < -days <= _JOURNEY_DAYS
 
 
 def _restates_title(meeting: MeetingDraft, event: Statement) -> bool:
@@ -363,10 +382,11 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
     if meeting.previous_date is None and event.previous_date is not None:
         meeting.previous_date = event.previous_date
     moved = event.status in (MeetingStatus.RESCHEDULED, MeetingStatus.POSTPONED)
-    if quoted_day_off_by_one(meeting, event):
-        if meeting.quoted_day:  # the article's own day replaces the quoted one
+    if quoted_day_off_by_one(meeting, event) or trip_and_meeting(meeting, event):
+        if meeting.quoted_day or meeting.journey_day:  # the meeting's own day replaces it
             meeting.date, meeting.date_end = event.date, event.date_end
-            meeting.when_text, meeting.quoted_day = event.when_text, False
+            meeting.when_text = event.when_text
+            meeting.quoted_day = meeting.journey_day = False
     elif event.date is not None:
         if meeting.date is None:
             meeting.date, meeting.date_end = event.date, event.date_end
