@@ -245,6 +245,8 @@ def moved_plan_replaces_place(meetings: list[MeetingDraft]) -> list[MeetingDraft
     new, old = moved[0], put_off[0]
     if new.date is not None:
         return meetings  # a day of its own: maybe another meeting moved
+    if new.named and old.named and new.named.keys().isdisjoint(old.named):
+        return meetings  # people of their own ("the summit moved" beside envoys' talks)
     new.previous_venue = new.previous_venue or old.venue
     new.previous_date = new.previous_date or old.date
     for actor in old.participants:
