@@ -86,6 +86,7 @@ OPTIONAL_LIST_KEYS = (
     "relative_pronouns",
     "host_verbs",
     "after_words",
+    "during_words",
 )
 MAPPING_KEYS = (
     "status",

@@ -39,6 +39,7 @@ from bot.extract.venues import (
     dateline_length,
     has_verb,
     names_the_talks,
+    reported_between,
     sentence_venues,
 )
 from bot.models import EntityKind, MeetingStatus, Mention, TimeOfDay
@@ -219,6 +220,7 @@ def clause_statements(
     a0, a1 = r.s.start + c0, r.s.start + c1
     clause_venues = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
     clause_venues = set_aside_earlier_meetings(r, clause_venues, status, (a0, a1), statements)
+    clause_venues = occasion_of_statement(r, clause_venues, signals, (c0, c1), statements)
     if (
         signals.originally_at is not None
         and signals.group in (None, "upcoming")
@@ -375,6 +377,87 @@ def earlier_meeting_day(
         return dates
     opening = min(openings.values())
     return [d for d in dates if d.end > opening]
+
+
+_OCCASION_REACH = 72  # characters from the occasion's meeting word to its place
+
+
+def occasion_of_statement(
+    r: _SentenceReading,
+    clause_venues: list[Place],
+    signals: ClauseSignals,
+    clause: Span,
+    statements: list[Statement],
+) -> list[Place]:
+    """Rule *occasion of a statement*: in a clause with a reporting verb, a place that
+    follows a meeting word governed by "during" (lexicon ``during_words``) right after
+    the verb ("said on Wednesday during a meeting with Rutte at the White House",
+    "powiedział w środę, podczas spotkania z Ruttem w Białym Domu") is where the words
+    were said: a meeting held there on the statement's day (the day rule *attribution*
+    takes from the clause, if any), not the place of what was said. After the verb's
+    complementizer the phrase is part of what was said ("said that he will meet Putin
+    during the summit in Budapest") and stays. Returns the clause's other venues; the
+    occasion's statements are added to ``statements``. ``clause``: offsets in the
+    sentence."""
+    if not signals.reporting or not clause_venues or not r.meeting_spans:
+        return clause_venues
+    pattern = _during_words(r.lex.language)
+    if pattern is None:
+        return clause_venues
+    c0, c1 = clause
+    a0, a1 = r.s.start + c0, r.s.start + c1
+    folded = r.s.folded
+    verbs = [(a0 + v0, a0 + v1) for v0, v1 in signals.reporting]
+    occasions = [
+        v
+        for m0, m1 in r.meeting_spans
+        if a0 <= m0 < a1
+        and (during := pattern.search(folded, max(a0, m0 - 32), m0)) is not None
+        and _said_during(folded, verbs, during.start(), r.lex.language)
+        for v in clause_venues
+        if 0 <= v[0] - m1 <= _OCCASION_REACH
+        and not CLAUSE_PUNCT.search(folded, m1, v[0])
+        and not has_verb(folded[m1 : v[0]], r.lex)
+    ]
+    if not occasions:
+        return clause_venues
+    text = r.folded[c0:c1]
+    days = resolve_weekdays([d for d in r.dates if c0 <= d.start < c1], r.published, -1)
+    stated = [
+        d
+        for d in (replace(d, start=d.start - c0, end=d.end - c0) for d in days)
+        if attribution(d, signals, text, r.lex)
+    ]
+    for venue in dict.fromkeys(v[1] for v in occasions):
+        statements.append(
+            side_meeting(
+                r,
+                len(statements),
+                venue,
+                MeetingStatus.HELD,
+                stated[0] if stated else None,
+                near_meeting=True,
+            )
+        )
+    return [v for v in clause_venues if v not in occasions]
+
+
+_OCCASION_GAP = 40  # characters from a reporting verb to "during" ("said on Wednesday, during")
+
+
+def _said_during(folded: str, verbs: list[Span], during: int, language: str) -> bool:
+    """A reporting verb shortly before "during", with no complementizer between: the
+    phrase qualifies the saying ("said on Wednesday during a meeting"), not what was said
+    ("said that he will meet Putin during the summit")."""
+    return any(
+        0 <= during - v1 <= _OCCASION_GAP and not reported_between(folded, v1, during, language)
+        for _, v1 in verbs
+    )
+
+
+def _during_words(language: str) -> re.Pattern[str] | None:
+    """"During" with up to two words before the meeting word it governs ("during a")."""
+    return entries_between(language, "during_words", r"(?<!\w)", r"\s+(?:[\w']+\s+){0,2}$")
 
 
 def side_meeting(
