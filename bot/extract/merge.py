@@ -52,6 +52,7 @@ class MeetingDraft:
     named: dict[str, None] = field(default_factory=dict)
     quoted_day: bool = False  # the day is a relative word in direct speech
     journey_day: bool = False  # the day is a journey's: no meeting word in its clause
+    span: tuple[dt.date, dt.date] | None = None  # the days of its vague time, if no day
 
     published: dt.date | None = None
 
@@ -67,13 +68,29 @@ class MeetingDraft:
 
 
 def _compatible_dates(meeting: MeetingDraft, event: Statement) -> bool:
-    if meeting.date is None or event.date is None:
+    if meeting.date is None and event.date is None:
         return True
+    if meeting.date is None or event.date is None:
+        return vague_time_fits(meeting, event)
     if meeting.date == event.date:
         return True
     m_end = meeting.date_end or meeting.date
     e_end = event.date_end or event.date
     return meeting.date <= e_end and event.date <= m_end
+
+
+def vague_time_fits(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *vague time apart*: a report dated only by a vague time whose days are known
+    ("over the weekend", "next week") is not about a meeting on a day outside them (talks
+    "over the weekend" beside a summit "on Monday" are two meetings); a report with no
+    time at all, or a vague one of unknown days, may be about any."""
+    if meeting.date is not None and event.span is not None:
+        end = meeting.date_end or meeting.date
+        return event.span[0] <= end and meeting.date <= event.span[1]
+    if event.date is not None and meeting.span is not None:
+        end = event.date_end or event.date
+        return meeting.span[0] <= end and event.date <= meeting.span[1]
+    return True
 
 
 def _same_class(meeting: MeetingDraft, event: Statement) -> bool:
@@ -196,6 +213,7 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
                 published=published,
                 quoted_day=event.quoted_day,
                 journey_day=event.date is not None and not event.meeting_word,
+                span=event.span,
             )
             meetings.append(target)
         else:

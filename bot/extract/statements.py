@@ -30,6 +30,7 @@ from bot.extract.dates import (
     scan_dates,
 )
 from bot.extract.lexicons import Lexicon, alternation, entries_between, load_lexicon
+from bot.extract.periods import vague_period
 from bot.extract.sentences import Sentence
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
 from bot.extract.timeofday import find_time_of_day, names_an_hour
@@ -81,6 +82,7 @@ class Statement:
     past_plan: bool = False  # a change of a plan for a past time ("last weekend's talks")
     again: bool = False  # the meeting is said to happen again ("meet with them again")
     quoted_day: bool = False  # the day is "today"/"tomorrow" in direct speech
+    span: tuple[dt.date, dt.date] | None = None  # the days of its vague time ("next week")
 
 
 @dataclass(slots=True)
@@ -287,8 +289,21 @@ def clause_statements(
             statement = _placed(base, order + len(statements), venue, mention, near)
             if mention is not None and quoted_relative_day(r.original, c0, mention):
                 statement.quoted_day = True
+            if mention is not None and mention.kind == VAGUE:
+                statement.span = period_days(mention, r.lex.language, r.published)
             statements.append(statement)
     return statements
+
+
+def period_days(
+    mention: DateMention, language: str, published: date | None
+) -> tuple[dt.date, dt.date] | None:
+    """The days a vague time spans ("over the weekend", "next week"), when they can be
+    worked out (rule *vague periods*), for rule *vague time apart* (merge)."""
+    period = vague_period(mention.text, language, published)
+    if period.start is None or period.end is None:
+        return None
+    return period.start, period.end
 
 
 _QUOTES = frozenset('"„“”«»')
