@@ -87,6 +87,7 @@ OPTIONAL_LIST_KEYS = (
     "host_verbs",
     "after_words",
     "during_words",
+    "another_words",
 )
 MAPPING_KEYS = (
     "status",

@@ -53,6 +53,7 @@ class MeetingDraft:
     quoted_day: bool = False  # the day is a relative word in direct speech
     journey_day: bool = False  # the day is a journey's: no meeting word in its clause
     span: tuple[dt.date, dt.date] | None = None  # the days of its vague time, if no day
+    another: bool = False  # a statement of it calls it another meeting ("the next round")
 
     published: dt.date | None = None
 
@@ -214,10 +215,12 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
                 quoted_day=event.quoted_day,
                 journey_day=event.date is not None and not event.meeting_word,
                 span=event.span,
+                another=event.another,
             )
             meetings.append(target)
         else:
             _combine(target, event)
+            target.another = target.another or event.another
         target.confirmed = target.confirmed or event.confirmed
         target.official = target.official or event.official
         for actor in event.participants:
@@ -331,7 +334,9 @@ def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
 def begun_today(host: MeetingDraft, meeting: MeetingDraft) -> bool:
     """Rule *begun today*: a plan naming no place, day or time ("the team is scheduled to
     include Witkoff") beside a meeting that began on the publication day at a place is
-    that meeting, reported while it was still ahead: it is no second meeting."""
+    that meeting, reported while it was still ahead: it is no second meeting. A plan
+    that calls itself another ("the next round is planned", "a new meeting": lexicon
+    ``another_words``, ``again``) stays apart."""
     return (
         host.status is MeetingStatus.HELD
         and host.date is not None
@@ -339,6 +344,7 @@ def begun_today(host: MeetingDraft, meeting: MeetingDraft) -> bool:
         and meeting.status is MeetingStatus.UPCOMING
         and meeting.date is None
         and meeting.when_text is None
+        and not meeting.another
     )
 
 

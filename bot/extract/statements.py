@@ -83,6 +83,7 @@ class Statement:
     again: bool = False  # the meeting is said to happen again ("meet with them again")
     quoted_day: bool = False  # the day is "today"/"tomorrow" in direct speech
     span: tuple[dt.date, dt.date] | None = None  # the days of its vague time ("next week")
+    another: bool = False  # the clause speaks of another meeting ("the next round", "again")
 
 
 @dataclass(slots=True)
@@ -284,6 +285,7 @@ def clause_statements(
     )
     venue_options: list[str | None] = list(chosen) or [None]
     date_options: list[DateMention | None] = list(picked) or [vague]
+    another = status is MeetingStatus.UPCOMING and speaks_of_another(clause, r.lex.language)
     for venue in venue_options:
         for mention in date_options:
             statement = _placed(base, order + len(statements), venue, mention, near)
@@ -291,8 +293,24 @@ def clause_statements(
                 statement.quoted_day = True
             if mention is not None and mention.kind == VAGUE:
                 statement.span = period_days(mention, r.lex.language, r.published)
+            statement.another = another
             statements.append(statement)
     return statements
+
+
+def speaks_of_another(clause: str, language: str) -> bool:
+    """The clause calls its meeting another one (lexicon ``another_words`` and ``again``:
+    "the next round", "a new meeting", "meet again"): rule *begun today* does not take
+    it for the day's meeting."""
+    pattern = _another_words(language)
+    return (pattern is not None and pattern.search(clause) is not None) or _says_again(
+        clause, language
+    )
+
+
+@lru_cache(maxsize=64)
+def _another_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["another_words"])
 
 
 def period_days(
