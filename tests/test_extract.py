@@ -550,6 +550,11 @@ def test_huge_body_is_capped(extractor: Extractor) -> None:
         # a period run into a Hangul, kana or Han letter, unless it ends an abbreviation
         ("우메로프를 만났습니다.위트코프는 떠났습니다.", 2),
         ("U.S.官员 met Putin. Then they left.", 2),
+        # a period between a lower-case word and a capitalised one; not an acronym's,
+        # nor one before a lower-case word
+        ("The talks ended, Reuters reported.Witkoff left.", 2),
+        ("The U.S.Army said so. Witkoff visited axios.com today.", 2),
+        ("They met.NATO said nothing.", 1),
     ],
 )
 def test_sentence_splitting(text: str, expected: int) -> None:

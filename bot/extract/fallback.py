@@ -47,7 +47,7 @@ from datetime import date
 
 from bot.extract.dates import DateMention, day_adjective, resolve_weekdays, scan_dates
 from bot.extract.lexicons import FALLBACK, Lexicon, fold, load_lexicon
-from bot.extract.venues import names_a_topic
+from bot.extract.venues import governed, locative_case, names_a_topic, visited
 from bot.models import EntityKind, MeetingReport, MeetingStatus, Mention
 
 MAX_EVIDENCE_CHARS = 400
@@ -130,7 +130,7 @@ def _sentence_report(
     if any(_has(x.non_talks, folded) for x in lexicons):
         return None  # sport, markets, weather: names together are no meeting
     venues = [
-        m.entity_id
+        m
         for m in here
         if m.kind is EntityKind.VENUE
         and not names_a_topic(folded, m.start - start, m.end - start, lex)
@@ -146,6 +146,10 @@ def _sentence_report(
     ]
     direction = -1 if past else 1  # weekdays by tense, as the rules read them
     dated = [d for d in resolve_weekdays(found, published, direction) if d.date is not None]
+    if not dated:
+        venues = [
+            m for m in venues if place_of_something(folded, m.start - start, m.end - start, lex)
+        ]
     if not venues and not dated:
         return None
     if not meeting_evidence(folded, lexicons, bool(venues), bool(dated)):
@@ -155,7 +159,7 @@ def _sentence_report(
     if day is not None and published is not None and day.date is not None:
         held = day.date < published or (day.date == published and past)
     return MeetingReport(
-        venue=venues[0] if venues else None,
+        venue=venues[0].entity_id if venues else None,
         date=day.date if day else None,
         date_end=day.date_end if day else None,
         status=MeetingStatus.HELD if held else MeetingStatus.UPCOMING,
@@ -164,6 +168,21 @@ def _sentence_report(
         when_text=day.text if day else None,
         evidence=text[start:end][:MAX_EVIDENCE_CHARS],
         understood=False,
+    )
+
+
+def place_of_something(folded: str, start: int, end: int, lex: Lexicon) -> bool:
+    """Rule *place of something*: in a sentence that names no day, a venue of the guess
+    is one the sentence places something in (a preposition, a case ending or a verb of
+    visiting governs it, in a language whose lexicon has locative prepositions); a
+    capital standing for its government ("Kyiv cannot cancel the talks") is no venue.
+    A place named with a day ("arrived Moscow on Tuesday") stands, and so does any
+    name in a language without a (partial) lexicon of its own that read the text."""
+    if not lex.partial or lex.language == FALLBACK or lex.locatives is None:
+        return True  # a full lexicon's text here is in a misjudged language: unread
+    before = folded[max(0, start - 60) : start]
+    return (
+        governed(before, lex) or visited(before, lex) or locative_case(folded, start, end, lex)
     )
 
 

@@ -86,6 +86,8 @@ OPTIONAL_LIST_KEYS = (
     "relative_pronouns",
     "host_verbs",
     "after_words",
+    "during_words",
+    "another_words",
 )
 MAPPING_KEYS = (
     "status",

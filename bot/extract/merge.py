@@ -16,6 +16,8 @@ from bot.extract.periods import vague_period
 from bot.extract.statements import Statement
 from bot.models import MeetingReport, MeetingStatus, TimeOfDay
 
+_JOURNEY_DAYS = 2  # days a trip may take place before the meeting it is for (see venues)
+
 _RANK = {
     MeetingStatus.UPCOMING: 1,
     MeetingStatus.HELD: 1,
@@ -48,6 +50,10 @@ class MeetingDraft:
     time: TimeOfDay | None = None
     # participants named as more than commentators somewhere in the article
     named: dict[str, None] = field(default_factory=dict)
+    quoted_day: bool = False  # the day is a relative word in direct speech
+    journey_day: bool = False  # the day is a journey's: no meeting word in its clause
+    span: tuple[dt.date, dt.date] | None = None  # the days of its vague time, if no day
+    another: bool = False  # a statement of it calls it another meeting ("the next round")
 
     published: dt.date | None = None
 
@@ -104,13 +110,29 @@ class MeetingDraft:
 
 
 def _compatible_dates(meeting: MeetingDraft, event: Statement) -> bool:
-    if meeting.date is None or event.date is None:
+    if meeting.date is None and event.date is None:
         return True
+    if meeting.date is None or event.date is None:
+        return vague_time_fits(meeting, event)
     if meeting.date == event.date:
         return True
     m_end = meeting.date_end or meeting.date
     e_end = event.date_end or event.date
     return meeting.date <= e_end and event.date <= m_end
+
+
+def vague_time_fits(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *vague time apart*: a report dated only by a vague time whose days are known
+    ("over the weekend", "next week") is not about a meeting on a day outside them (talks
+    "over the weekend" beside a summit "on Monday" are two meetings); a report with no
+    time at all, or a vague one of unknown days, may be about any."""
+    if meeting.date is not None and event.span is not None:
+        end = meeting.date_end or meeting.date
+        return event.span[0] <= end and meeting.date <= event.span[1]
+    if event.date is not None and meeting.span is not None:
+        end = event.date_end or event.date
+        return meeting.span[0] <= end and event.date <= meeting.span[1]
+    return True
 
 
 def _same_class(meeting: MeetingDraft, event: Statement) -> bool:
@@ -143,7 +165,11 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
                 candidates.append(meeting)
             continue
         if event.venue is not None:
-            if meeting.venue == event.venue and _compatible_dates(meeting, event):
+            if meeting.venue == event.venue and (
+                _compatible_dates(meeting, event)
+                or quoted_day_off_by_one(meeting, event)
+                or trip_and_meeting(meeting, event)
+            ):
                 candidates.append(meeting)
             elif (
                 meeting.venue is None
@@ -159,6 +185,32 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
     if not candidates:
         return None
     return max(candidates, key=lambda m: m.last_sentence)
+
+
+def quoted_day_off_by_one(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *quoted relative day*: a meeting at the same place one day off, where one of
+    the two days is "today"/"tomorrow" in direct speech (spoken on a day the article may
+    not give: "am Mittwoch im Weißen Haus" beside the quoted "we have a big meeting
+    tomorrow at the White House"), is the same meeting; the day the article states
+    itself stands."""
+    if meeting.date is None or event.date is None or meeting.quoted_day == event.quoted_day:
+        return False
+    return abs((meeting.date - event.date).days) == 1 and meeting.date_end is None
+
+
+def trip_and_meeting(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *journey's day* at one place: a statement with no meeting word dated a day or
+    two before the place's expected meeting ("Witkoff flies to Moscow on Monday" beside
+    "he is to meet Putin there on Tuesday") is the trip to it; and a meeting dated only by
+    such a trip takes the day the article gives the meeting itself."""
+    if meeting.past or event.status is MeetingStatus.HELD:
+        return False
+    if meeting.date is None or event.date is None:
+        return False
+    days = (meeting.date - event.date).days
+    if not event.meeting_word and not meeting.journey_day:
+        return 0 < days <= _JOURNEY_DAYS
+    return meeting.journey_day and event.meeting_word and 0 < -days <= _JOURNEY_DAYS
 
 
 def _restates_title(meeting: MeetingDraft, event: Statement) -> bool:
@@ -201,10 +253,15 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
                 previous_venue=event.previous_venue,
                 previous_date=event.previous_date,
                 published=published,
+                quoted_day=event.quoted_day,
+                journey_day=event.date is not None and not event.meeting_word,
+                span=event.span,
+                another=event.another,
             )
             meetings.append(target)
         else:
             _combine(target, event)
+            target.another = target.another or event.another
         target.confirmed = target.confirmed or event.confirmed
         target.official = target.official or event.official
         for actor in event.participants:
@@ -233,7 +290,32 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
             target.date, target.date_end = planned.previous_date, planned.date_end
             target.when_text = planned.when_text
             planned = None
-    return _fold_placeless(meetings)
+    return moved_plan_replaces_place(_fold_placeless(meetings))
+
+
+def moved_plan_replaces_place(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
+    """Rule *moved plan*: an article that reports a meeting put off at a place (its old
+    day, "planned for Tuesday-Wednesday in Turkey, postponed") and, without a place, the
+    meeting moved to a new time ("moved to next week") reports one change: the meeting
+    is rescheduled, and the place and day of the old plan are its previous ones - the
+    new time comes with no place. Only when each is the article's only one of its kind
+    and the new time is vague ("next week"), as the news of a round put off has it."""
+    moved = [m for m in meetings if m.venue is None and m.status is MeetingStatus.RESCHEDULED]
+    put_off = [m for m in meetings if m.venue is not None and m.status is MeetingStatus.POSTPONED]
+    if len(moved) != 1 or len(put_off) != 1:
+        return meetings
+    new, old = moved[0], put_off[0]
+    if new.date is not None:
+        return meetings  # a day of its own: maybe another meeting moved
+    if new.named and old.named and new.named.keys().isdisjoint(old.named):
+        return meetings  # people of their own ("the summit moved" beside envoys' talks)
+    new.previous_venue = new.previous_venue or old.venue
+    new.previous_date = new.previous_date or old.date
+    for actor in old.participants:
+        new.participants.setdefault(actor)
+    for actor in old.named:
+        new.named.setdefault(actor)
+    return [m for m in meetings if m is not old]
 
 
 def meet_again(meetings: list[MeetingDraft], event: Statement) -> Statement:
@@ -254,11 +336,14 @@ def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
     say the same ("talks postponed" in the headline, "the Abu Dhabi talks were
     postponed" in the body)."""
     placed = [m for m in meetings if m.venue is not None]
-    if len(placed) != 1 or len(placed) == len(meetings):
+    if not placed or len(placed) == len(meetings):
         return meetings
-    host = placed[0]
     kept: list[MeetingDraft] = []
     for meeting in meetings:
+        host = _placed_host(placed, meeting)
+        if host is None:
+            kept.append(meeting)
+            continue
         # not people of their own ("before the summit, Lavrov will meet Rubio")
         other_people = (
             bool(meeting.participants)
@@ -267,7 +352,7 @@ def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
         )
         if (
             meeting.venue is None
-            and meeting.status is host.status
+            and (meeting.status is host.status or begun_today(host, meeting))
             and (meeting.date is None or host.date is None or meeting.date == host.date)
             and not other_people
         ):
@@ -285,6 +370,37 @@ def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
             continue
         kept.append(meeting)
     return kept
+
+
+def begun_today(host: MeetingDraft, meeting: MeetingDraft) -> bool:
+    """Rule *begun today*: a plan naming no place, day or time ("the team is scheduled to
+    include Witkoff") beside a meeting that began on the publication day at a place is
+    that meeting, reported while it was still ahead: it is no second meeting. A plan
+    that calls itself another ("the next round is planned", "a new meeting": lexicon
+    ``another_words``, ``again``) stays apart."""
+    return (
+        host.status is MeetingStatus.HELD
+        and host.date is not None
+        and host.date == host.published
+        and meeting.status is MeetingStatus.UPCOMING
+        and meeting.date is None
+        and meeting.when_text is None
+        and not meeting.another
+    )
+
+
+def _placed_host(placed: list[MeetingDraft], meeting: MeetingDraft) -> MeetingDraft | None:
+    """The placed meeting a place-less one may fold into: the article's only placed one,
+    or else, for a change, the only one with the same change (rule *one change, one
+    place*)."""
+    if meeting.venue is not None:
+        return None
+    if len(placed) == 1:
+        return placed[0]
+    if meeting.status not in _CHANGES:
+        return None
+    same = [m for m in placed if m.status is meeting.status]
+    return same[0] if len(same) == 1 else None
 
 
 def _may_open(event: Statement) -> bool:
@@ -333,10 +449,16 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
     if meeting.previous_date is None and event.previous_date is not None:
         meeting.previous_date = event.previous_date
     moved = event.status in (MeetingStatus.RESCHEDULED, MeetingStatus.POSTPONED)
-    if event.date is not None:
-        if meeting.date is None:
+    if quoted_day_off_by_one(meeting, event) or trip_and_meeting(meeting, event):
+        if meeting.quoted_day or meeting.journey_day:  # the meeting's own day replaces it
             meeting.date, meeting.date_end = event.date, event.date_end
             meeting.when_text = event.when_text
+            meeting.quoted_day = meeting.journey_day = False
+    elif event.date is not None:
+        if meeting.date is None:
+            meeting.date, meeting.date_end = event.date, event.date_end
+            meeting.when_text, meeting.quoted_day = event.when_text, event.quoted_day
+            meeting.journey_day = not event.meeting_word
             # the day comes from this statement: its hedging is the meeting's
             meeting.tentative = meeting.tentative or event.tentative
         elif meeting.date != event.date and moved:

@@ -29,8 +29,10 @@ from bot.models import Mention
 # letter ("보도했습니다.우크라이나"): no abbreviation is written so.
 _BOUNDARY = re.compile(
     r"[.!?…\n。！？](?:(?<=\n)\s*|(?<=[。！？])(?![」』）”\"])\s*|[.!?…]*[\"»”'’)\]]*[ \t]+"
-    r"|(?<=[.!?])(?=[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3]))"
+    r"|(?<=[.!?])(?=[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3])"
+    r"|(?<=[^\W\d_]{3}[.!?])(?=[^\W\d_]{2}))"
 )
+_RUN_TOGETHER = frozenset(".!?")  # a boundary of one character: no space after it
 _LAST_TOKEN = re.compile(r"([\w.]{1,12})\.?$")
 _SHORT_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,2})?$")
 _NEXT_WORD = re.compile(r"\w+")
@@ -119,6 +121,8 @@ def split_sentences(
             following = text[after : after + 1]
             if following and following.islower():
                 continue
+            if found in _RUN_TOGETHER and not run_together(text, end, after):
+                continue
             # only the last 14 characters before the period matter to the test
             if (
                 found[0] == "."
@@ -144,6 +148,18 @@ def split_sentences(
     if span is not None:
         spans.append(span)
     return spans
+
+
+def run_together(text: str, end: int, after: int) -> bool:
+    """Rule *sentence ends without a space*: a period with no space after it ends a
+    sentence before a Hangul, kana or Han letter ("만났습니다.위트코프는"), and between a
+    lower-case word and a capitalised one ("kullandı.Reuters", "said.The"), as feeds that
+    lose a paragraph break write it; an acronym on either side ("U.S.Army", "talks.NATO")
+    or a lower-case word after it ("axios.com") keeps it inside the sentence."""
+    following = text[after : after + 2]
+    if following[:1] > "\u3000":
+        return True  # the Hangul, kana or Han branch of _BOUNDARY
+    return text[end - 1].islower() and following[:1].isupper() and following[1:].islower()
 
 
 @lru_cache(maxsize=64)

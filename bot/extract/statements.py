@@ -30,6 +30,7 @@ from bot.extract.dates import (
     scan_dates,
 )
 from bot.extract.lexicons import Lexicon, alternation, entries_between, load_lexicon
+from bot.extract.periods import vague_period
 from bot.extract.sentences import Sentence
 from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
 from bot.extract.timeofday import find_time_of_day, names_an_hour
@@ -39,6 +40,7 @@ from bot.extract.venues import (
     dateline_length,
     has_verb,
     names_the_talks,
+    reported_between,
     sentence_venues,
 )
 from bot.models import EntityKind, MeetingStatus, Mention, TimeOfDay
@@ -79,6 +81,9 @@ class Statement:
     moved: bool = False  # the status comes from a move cue ("postponed", "przełożone")
     past_plan: bool = False  # a change of a plan for a past time ("last weekend's talks")
     again: bool = False  # the meeting is said to happen again ("meet with them again")
+    quoted_day: bool = False  # the day is "today"/"tomorrow" in direct speech
+    span: tuple[dt.date, dt.date] | None = None  # the days of its vague time ("next week")
+    another: bool = False  # the clause speaks of another meeting ("the next round", "again")
 
     # Written out, not generated: the compiled build (setup.py) compiles a written
     # __init__ to native code but runs the generated one interpreted, and statements,
@@ -310,6 +315,7 @@ def clause_statements(
     a0, a1 = r.s.start + c0, r.s.start + c1
     clause_venues = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
     clause_venues = set_aside_earlier_meetings(r, clause_venues, status, (a0, a1), statements)
+    clause_venues = occasion_of_statement(r, clause_venues, signals, (c0, c1), statements)
     if (
         signals.originally_at is not None
         and signals.group in (None, "upcoming")
@@ -321,6 +327,7 @@ def clause_statements(
             if not any(d.date for d in dates):
                 return statements
     dates = consistent_days(dates, status, r.published)
+    dates = earlier_meeting_day(r, dates, status, c0, c1)
     if status is MeetingStatus.DENIED:
         # "Peskov on Wednesday denied ...": the day is the denial's
         dates = [d for d in dates if d.kind != WEEKDAY and d.kind != RELATIVE]
@@ -370,10 +377,58 @@ def clause_statements(
     )
     venue_options: list[str | None] = list(chosen) or [None]
     date_options: list[DateMention | None] = list(picked) or [vague]
+    another = status is MeetingStatus.UPCOMING and speaks_of_another(clause, r.lex.language)
     for venue in venue_options:
         for mention in date_options:
-            statements.append(_placed(base, order + len(statements), venue, mention, near))
+            statement = _placed(base, order + len(statements), venue, mention, near)
+            if mention is not None and quoted_relative_day(r.original, c0, mention):
+                statement.quoted_day = True
+            if mention is not None and mention.kind == VAGUE:
+                statement.span = period_days(mention, r.lex.language, r.published)
+            statement.another = another
+            statements.append(statement)
     return statements
+
+
+def speaks_of_another(clause: str, language: str) -> bool:
+    """The clause calls its meeting another one (lexicon ``another_words`` and ``again``:
+    "the next round", "a new meeting", "meet again"): rule *begun today* does not take
+    it for the day's meeting."""
+    pattern = _another_words(language)
+    return (pattern is not None and pattern.search(clause) is not None) or _says_again(
+        clause, language
+    )
+
+
+@lru_cache(maxsize=64)
+def _another_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["another_words"])
+
+
+def period_days(
+    mention: DateMention, language: str, published: date | None
+) -> tuple[dt.date, dt.date] | None:
+    """The days a vague time spans ("over the weekend", "next week"), when they can be
+    worked out (rule *vague periods*), for rule *vague time apart* (merge)."""
+    period = vague_period(mention.text, language, published)
+    if period.start is None or period.end is None:
+        return None
+    return period.start, period.end
+
+
+_QUOTES = frozenset('"„“”«»')
+
+
+def quoted_relative_day(original: str, c0: int, mention: DateMention) -> bool:
+    """Rule *quoted relative day*: "today", "tomorrow" or "yesterday" inside direct
+    speech ("Witkoff told Fox News: 'we have a big meeting tomorrow at the White
+    House'") counts from the day the words were spoken, which the article need not
+    give: the day may be one off the publication's reckoning. ``original`` is the
+    sentence as written, ``c0`` where the clause of ``mention`` starts in it."""
+    if mention.kind != RELATIVE or mention.date is None:
+        return False
+    start = c0 + mention.start
+    return sum(1 for ch in original[:start] if ch in _QUOTES) % 2 == 1
 
 
 def set_aside_earlier_meetings(
@@ -415,6 +470,119 @@ def set_aside_earlier_meetings(
             side_meeting(r, len(statements), venue, MeetingStatus.HELD, None, near_meeting=True)
         )
     return [v for v in clause_venues if v not in earlier]
+
+
+def earlier_meeting_day(
+    r: _SentenceReading, dates: list[DateMention], status: MeetingStatus, c0: int, c1: int
+) -> list[DateMention]:
+    """Rule *earlier meeting's day*: when every place of a past clause follows a meeting
+    word governed by "after" (lexicon ``after_words``: "the meeting was confirmed on
+    Friday, after talks in the Kremlin", "confirmado na sexta-feira, após conversas no
+    Kremlin"), those talks came before what the clause reports, and a day standing before
+    the "after" phrase is that later event's, not theirs: it is dropped. A day inside or
+    after the phrase ("after talks in Moscow on Thursday") stays, and so do the days of a
+    clause that places something else too. ``dates`` have offsets in the clause."""
+    if status is not MeetingStatus.HELD or not dates or not r.meeting_spans:
+        return dates
+    pattern = _after_words(r.lex.language)
+    if pattern is None:
+        return dates
+    a0, a1 = r.s.start + c0, r.s.start + c1
+    places = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
+    folded = r.s.folded
+    openings: dict[Place, int] = {}
+    for m0, m1 in r.meeting_spans:
+        found = pattern.search(folded, max(a0, m0 - 32), m0) if a0 <= m0 < a1 else None
+        if found is None:
+            continue
+        for v in places:
+            if 0 <= v[0] - m1 <= _EARLIER_REACH and not CLAUSE_PUNCT.search(folded, m1, v[0]):
+                openings.setdefault(v, found.start() - a0)
+    if not places or len(openings) < len(places):
+        return dates
+    opening = min(openings.values())
+    return [d for d in dates if d.end > opening]
+
+
+_OCCASION_REACH = 72  # characters from the occasion's meeting word to its place
+
+
+def occasion_of_statement(
+    r: _SentenceReading,
+    clause_venues: list[Place],
+    signals: ClauseSignals,
+    clause: Span,
+    statements: list[Statement],
+) -> list[Place]:
+    """Rule *occasion of a statement*: in a clause with a reporting verb, a place that
+    follows a meeting word governed by "during" (lexicon ``during_words``) right after
+    the verb ("said on Wednesday during a meeting with Rutte at the White House",
+    "powiedział w środę, podczas spotkania z Ruttem w Białym Domu") is where the words
+    were said: a meeting held there on the statement's day (the day rule *attribution*
+    takes from the clause, if any), not the place of what was said. After the verb's
+    complementizer the phrase is part of what was said ("said that he will meet Putin
+    during the summit in Budapest") and stays. Returns the clause's other venues; the
+    occasion's statements are added to ``statements``. ``clause``: offsets in the
+    sentence."""
+    if not signals.reporting or not clause_venues or not r.meeting_spans:
+        return clause_venues
+    pattern = _during_words(r.lex.language)
+    if pattern is None:
+        return clause_venues
+    c0, c1 = clause
+    a0, a1 = r.s.start + c0, r.s.start + c1
+    folded = r.s.folded
+    verbs = [(a0 + v0, a0 + v1) for v0, v1 in signals.reporting]
+    occasions = [
+        v
+        for m0, m1 in r.meeting_spans
+        if a0 <= m0 < a1
+        and (during := pattern.search(folded, max(a0, m0 - 32), m0)) is not None
+        and _said_during(folded, verbs, during.start(), r.lex.language)
+        for v in clause_venues
+        if 0 <= v[0] - m1 <= _OCCASION_REACH
+        and not CLAUSE_PUNCT.search(folded, m1, v[0])
+        and not has_verb(folded[m1 : v[0]], r.lex)
+    ]
+    if not occasions:
+        return clause_venues
+    text = r.folded[c0:c1]
+    days = resolve_weekdays([d for d in r.dates if c0 <= d.start < c1], r.published, -1)
+    stated = [
+        d
+        for d in (replace(d, start=d.start - c0, end=d.end - c0) for d in days)
+        if attribution(d, signals, text, r.lex)
+    ]
+    for venue in dict.fromkeys(v[1] for v in occasions):
+        statements.append(
+            side_meeting(
+                r,
+                len(statements),
+                venue,
+                MeetingStatus.HELD,
+                stated[0] if stated else None,
+                near_meeting=True,
+            )
+        )
+    return [v for v in clause_venues if v not in occasions]
+
+
+_OCCASION_GAP = 40  # characters from a reporting verb to "during" ("said on Wednesday, during")
+
+
+def _said_during(folded: str, verbs: list[Span], during: int, language: str) -> bool:
+    """A reporting verb shortly before "during", with no complementizer between: the
+    phrase qualifies the saying ("said on Wednesday during a meeting"), not what was said
+    ("said that he will meet Putin during the summit")."""
+    return any(
+        0 <= during - v1 <= _OCCASION_GAP and not reported_between(folded, v1, during, language)
+        for _, v1 in verbs
+    )
+
+
+def _during_words(language: str) -> re.Pattern[str] | None:
+    """"During" with up to two words before the meeting word it governs ("during a")."""
+    return entries_between(language, "during_words", r"(?<!\w)", r"\s+(?:[\w']+\s+){0,2}$")
 
 
 def side_meeting(
@@ -587,8 +755,44 @@ def _clause_dates(
         dates = [replace(d, start=d.start - c0, end=d.end - c0) for d in dates]
     clause = r.folded[c0:c1]
     return [
-        d for d in dates if a0 + d.start >= r.skip_to and not attribution(d, signals, clause, r.lex)
+        d
+        for d in dates
+        if a0 + d.start >= r.skip_to
+        and not attribution(d, signals, clause, r.lex)
+        and not topic_day(d, clause, signals.meeting_spans, r.lex)
     ]
+
+
+_TOPIC_DAY_WORDS = 4  # words from a topic word to the day that dates it
+_TOPIC_OF_TALKS = 24  # characters from a meeting word to a topic word that qualifies it
+
+
+def topic_day(
+    mention: DateMention, clause: str, meetings: tuple[Span, ...], lex: Lexicon
+) -> bool:
+    """Rule *topic's day*: a day a few words after a word for what talks are about, with
+    no meeting word between (lexicon ``topic_words``: "survived the attack on Doha of 9
+    September", "sopravvissuto all'attacco su Doha del 9 settembre"), dates that event,
+    not the meeting. A topic word that itself follows a meeting word qualifies the talks
+    ("talks on peace on Monday"), and a verb between makes the day that verb's ("the
+    war in Ukraine will resume on Wednesday"): the day stays. Offsets are the clause's."""
+    if lex.topics is None or mention.kind == VAGUE:
+        return False
+    for found in lex.topics.finditer(clause, max(0, mention.start - 80), mention.start):
+        gap = clause[found.end() : mention.start]
+        if len(gap.split()) > _TOPIC_DAY_WORDS or has_verb(gap, lex):
+            continue  # far, or a verb between: the day is that verb's
+        if any(found.end() <= m0 < mention.start for m0, _ in meetings):
+            continue
+        if any(
+            0 <= found.start() - m1 <= _TOPIC_OF_TALKS
+            and not CLAUSE_PUNCT.search(clause, m1, found.start())
+            and len(clause[m1 : found.start()].split()) <= 2
+            for _, m1 in meetings
+        ):
+            continue  # "talks on peace": the topic qualifies the talks
+        return True
+    return False
 
 
 def passes_gate(

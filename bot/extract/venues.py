@@ -696,10 +696,11 @@ def countries_beaten_by_cities(
 
 def city_takes_the_day(city: MeetingDraft, country: MeetingDraft) -> None:
     """Rule *city beats country*: the city's meeting with no day takes the day of the
-    country's that it replaces ("in Riyadh" beside "on 18 February in Saudi Arabia")."""
-    if city.date is None and country.date is not None:
+    country's that it replaces ("in Riyadh" beside "on 18 February in Saudi Arabia"), and
+    so does one dated only by the journey there (rule *journey's day*)."""
+    if country.date is not None and (city.date is None or journey_before(city, country)):
         city.date, city.date_end = country.date, country.date_end
-        city.when_text = country.when_text
+        city.when_text, city.journey_day = country.when_text, False
 
 
 def same_meeting(a: MeetingDraft, b: MeetingDraft) -> bool:
@@ -709,4 +710,21 @@ def same_meeting(a: MeetingDraft, b: MeetingDraft) -> bool:
         return False
     if a.date is None or b.date is None:
         return True
+    if journey_before(a, b) or journey_before(b, a):
+        return True
     return a.date <= (b.date_end or b.date) and b.date <= (a.date_end or a.date)
+
+
+_JOURNEY_DAYS = 2  # days a trip may take place before the meeting it is for
+
+
+def journey_before(trip: MeetingDraft, meeting: MeetingDraft) -> bool:
+    """Rule *journey's day*: an expected meeting dated only by a journey there, a clause
+    with no meeting word ("today Lavrov and Ushakov fly to Riyadh"), is the trip to the
+    meeting that the article dates a day or two later in that place or its country ("will
+    meet the US delegation in Saudi Arabia on 18 February"); the meeting's day is its day."""
+    if not trip.journey_day or meeting.journey_day or trip.past or meeting.past:
+        return False
+    if trip.date is None or meeting.date is None:
+        return False
+    return 0 < (meeting.date - trip.date).days <= _JOURNEY_DAYS
