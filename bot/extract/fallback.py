@@ -181,9 +181,7 @@ def place_of_something(folded: str, start: int, end: int, lex: Lexicon) -> bool:
     if not lex.partial or lex.language == FALLBACK or lex.locatives is None:
         return True  # a full lexicon's text here is in a misjudged language: unread
     before = folded[max(0, start - 60) : start]
-    return (
-        governed(before, lex) or visited(before, lex) or locative_case(folded, start, end, lex)
-    )
+    return governed(before, lex) or visited(before, lex) or locative_case(folded, start, end, lex)
 
 
 def meeting_evidence(

@@ -77,6 +77,10 @@ class MeetingDraft:
         previous_venue: str | None = None,
         time: TimeOfDay | None = None,
         named: dict[str, None] | None = None,
+        quoted_day: bool = False,
+        journey_day: bool = False,
+        span: tuple[dt.date, dt.date] | None = None,
+        another: bool = False,
         published: dt.date | None = None,
     ) -> None:
         self.venue = venue
@@ -96,6 +100,10 @@ class MeetingDraft:
         self.previous_venue = previous_venue
         self.time = time
         self.named = {} if named is None else named
+        self.quoted_day = quoted_day
+        self.journey_day = journey_day
+        self.span = span
+        self.another = another
         self.published = published
 
     @property

@@ -115,6 +115,9 @@ class Statement:
         moved: bool = False,
         past_plan: bool = False,
         again: bool = False,
+        quoted_day: bool = False,
+        span: tuple[dt.date, dt.date] | None = None,
+        another: bool = False,
     ) -> None:
         self.order = order
         self.sentence = sentence
@@ -141,6 +144,9 @@ class Statement:
         self.moved = moved
         self.past_plan = past_plan
         self.again = again
+        self.quoted_day = quoted_day
+        self.span = span
+        self.another = another
 
 
 @dataclass(slots=True)
@@ -581,7 +587,7 @@ def _said_during(folded: str, verbs: list[Span], during: int, language: str) -> 
 
 
 def _during_words(language: str) -> re.Pattern[str] | None:
-    """"During" with up to two words before the meeting word it governs ("during a")."""
+    """ "During" with up to two words before the meeting word it governs ("during a")."""
     return entries_between(language, "during_words", r"(?<!\w)", r"\s+(?:[\w']+\s+){0,2}$")
 
 
@@ -767,9 +773,7 @@ _TOPIC_DAY_WORDS = 4  # words from a topic word to the day that dates it
 _TOPIC_OF_TALKS = 24  # characters from a meeting word to a topic word that qualifies it
 
 
-def topic_day(
-    mention: DateMention, clause: str, meetings: tuple[Span, ...], lex: Lexicon
-) -> bool:
+def topic_day(mention: DateMention, clause: str, meetings: tuple[Span, ...], lex: Lexicon) -> bool:
     """Rule *topic's day*: a day a few words after a word for what talks are about, with
     no meeting word between (lexicon ``topic_words``: "survived the attack on Doha of 9
     September", "sopravvissuto all'attacco su Doha del 9 settembre"), dates that event,
