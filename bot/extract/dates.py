@@ -439,7 +439,13 @@ def _weekdays(folded: str, tables: DateTables, add: _Add) -> None:
             or _modifier(post, tables)
             or (None if match.group("pre") else _modifier(prep, tables))
         )
-        forward = bool(prep and prep in tables.targets and modifier is None)
+        forward = modifier is None and (
+            bool(prep and prep in tables.targets)
+            or (
+                tables.weekday_target is not None
+                and tables.weekday_target.fullmatch(match.group("wd")) is not None
+            )
+        )
         start = match.start("pre") if match.group("pre") else match.start("wd")
         if prep and not match.group("pre"):
             start = match.start("prep")

@@ -68,6 +68,7 @@ class DateTables:
     # a weekday's adjective forms ("niedzielne", "Sunday's"), and the words that make a
     # weekday after them qualify the next noun ("a Monday phone call")
     weekday_adjective: re.Pattern[str] | None
+    weekday_target: re.Pattern[str] | None  # forms that point a weekday forward
     attributive: frozenset[str]
     # relative days, "in N days", vague phrases, weekday and month names: one scan
     quick: Combined | None
@@ -123,10 +124,21 @@ def _weekday_forms(lex: Lexicon) -> list[list[str]]:
             for index in range(len(WEEKDAY_KEYS)):
                 forms[index].append(re.escape(fold(names[index])))
     adjectives = lex.raw.get("weekday_adjectives") or {}
+    targets = lex.raw.get("weekday_targets") or {}
     for index, key in enumerate(WEEKDAY_KEYS):
         forms[index].extend(fold(f) for f in lex.raw["weekdays"].get(key, []))
         forms[index].extend(fold(f) for f in adjectives.get(key, []))
+        forms[index].extend(fold(f) for f in targets.get(key, []))
     return forms
+
+
+def _weekday_target(lex: Lexicon) -> re.Pattern[str] | None:
+    """Rule *weekday as a target*: the case forms of a weekday that say "to" or "for"
+    it (lexicon ``weekday_targets``: Hungarian "csütörtökre", Finnish "torstaille",
+    Turkish "perşembeye") point it forward, as a target preposition does ("na
+    czwartek", "auf Donnerstag"): a meeting moved to it is moved to the coming one."""
+    forms = [fold(f) for group in (lex.raw.get("weekday_targets") or {}).values() for f in group]
+    return re.compile("|".join(f"(?:{f})" for f in forms)) if forms else None
 
 
 def _weekday_adjective(lex: Lexicon) -> re.Pattern[str] | None:
@@ -307,6 +319,7 @@ def date_tables(language: str) -> DateTables:
         month_only=month_only,
         targets=frozenset(fold(t) for t in lex.raw["target_prepositions"]),
         weekday_adjective=_weekday_adjective(lex),
+        weekday_target=_weekday_target(lex),
         attributive=frozenset(fold(w) for w in lex.raw["attributive_words"]),
         range_gap=_range_gap(lex.raw),
         next_week=alternation((lex.raw.get("periods") or {}).get("next_week") or []),

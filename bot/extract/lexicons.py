@@ -109,6 +109,7 @@ OPTIONAL_MAPPING_KEYS = (
     "periods",
     "day_adjectives",
     "weekday_adjectives",
+    "weekday_targets",
     "day_spans",
     "day_ordinals",
 )

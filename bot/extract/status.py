@@ -454,7 +454,8 @@ def new_times(
             )
         ):
             continue  # "planned for Wednesday, moved to 20 April": the planned day is old
-        marked = target_marked(
+        # a weekday in a target case ("csütörtökre", rule *weekday as a target*) is marked
+        marked = mention.forward or target_marked(
             before,
             own,
             folded[mention.start : mention.end],

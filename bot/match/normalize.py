@@ -32,8 +32,11 @@ _KANA_OR_HAN = "[\u3041-\u3096\u30a1-\u30fa]\u30fc*|[\u3400-\u4dbf\u4e00-\u9fff\
 # Hebrew (ו ה ב ל מ ש כ) and Arabic (و ف ب ل ك, ال) attach prefixes to the next word: each
 # leading prefix letter before two more letters of the script is a token of its own, in
 # aliases and text alike, so בוושינגטון ends in the tokens of וושינגטון and بالرياض in
-# those of الرياض.
-_ATTACHED_PREFIX = "[ובהלמשכ](?=[\u05d0-\u05ea]{2})|(?:ال|[وفبلك])(?=[\u0621-\u064a]{2})"
+# those of الرياض; a geresh after the next letter still leaves two (בז'נבה: ב, ז'נבה).
+_ATTACHED_PREFIX = (
+    "[ובהלמשכ](?=[\u05d0-\u05ea]['\u05f3\u2019]?[\u05d0-\u05ea])"
+    "|(?:ال|[وفبلك])(?=[\u0621-\u064a]{2})"
+)
 # Letters, digits and combining marks (decomposed diacritics stay inside their word).
 TOKEN_RE = re.compile(
     f"{_ATTACHED_PREFIX}|{_KANA_OR_HAN}"
