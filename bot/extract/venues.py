@@ -284,6 +284,7 @@ def hosts_meeting(
     return bool(
         governed(before, lex, reach)
         or visited(before, lex)
+        or visited_before_the_verb(folded, end, lex)
         or capital_apposition(before, lex)
         or locative_case(folded, start, end, lex)
         or hosting_place(folded, end, lex.language)
@@ -462,6 +463,25 @@ def visited(before: str, lex: Lexicon) -> bool:
     tail = CLAUSE_PUNCT.split(before)[-1]
     found = list(lex.visits.finditer(tail))
     return bool(found) and len(tail[found[-1].end() :].split()) <= 1
+
+
+_OBJECT_GAP = re.compile(r"[\w']*\s+")
+_ONE_WORD = re.compile(r"\w+\s+")
+
+
+def visited_before_the_verb(folded: str, end: int, lex: Lexicon) -> bool:
+    """Rule *place visited*, verb last: a place that a verb of visiting follows, its
+    case ending and at most one word between ("wird Moskau besuchen", "Moskova'yı
+    ziyaret edecek"), is its object as well."""
+    if lex.visits is None:
+        return False
+    gap = _OBJECT_GAP.match(folded, end)
+    if gap is None:
+        return False
+    if lex.visits.match(folded, gap.end()) is not None:
+        return True
+    word = _ONE_WORD.match(folded, gap.end())
+    return word is not None and lex.visits.match(folded, word.end()) is not None
 
 
 def hosting_place(folded: str, end: int, language: str) -> bool:
