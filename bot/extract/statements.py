@@ -31,7 +31,13 @@ from bot.extract.dates import (
 )
 from bot.extract.lexicons import Lexicon, alternation, entries_between, load_lexicon
 from bot.extract.sentences import Sentence
-from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
+from bot.extract.status import (
+    ClauseSignals,
+    analyse_clause,
+    decide_status,
+    new_times,
+    period_side,
+)
 from bot.extract.timeofday import find_time_of_day, names_an_hour
 from bot.extract.venues import (
     CLAUSE_PUNCT,
@@ -264,7 +270,7 @@ def clause_statements(
         official=signals.official,
         participants=r.participants,
         evidence=r.evidence(),
-        anchored=bool(chosen) or bool(r.participants),
+        anchored=bool(chosen) or bool(r.participants) or time_ahead(status, picked, vague, r),
         meeting_word=bool(r.meeting_spans),
         is_title=r.s.is_title,
         reaffirm=signals.reaffirm,
@@ -282,6 +288,25 @@ def clause_statements(
         for mention in date_options:
             statements.append(_placed(base, order + len(statements), venue, mention, near))
     return statements
+
+
+def time_ahead(
+    status: MeetingStatus,
+    picked: list[DateMention],
+    vague: DateMention | None,
+    r: _SentenceReading,
+) -> bool:
+    """Rule *time ahead anchors a plan*: a meeting ahead that a sentence dates after
+    publication - a day, or a vague period lying wholly ahead ("in the coming weeks",
+    "a következő hetekben") - is one the article reports, though the sentence names no
+    tracked person or place ("Washington wants to hold these talks in the coming weeks"):
+    the time anchors it as a person would."""
+    if status is not MeetingStatus.UPCOMING or r.published is None:
+        return False
+    published = r.published
+    if any(d.date is not None and d.date > published for d in picked):
+        return True
+    return vague is not None and period_side([vague], published, r.lex.language) > 0
 
 
 def set_aside_earlier_meetings(

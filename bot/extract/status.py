@@ -551,7 +551,8 @@ def decide_status(
         return (MeetingStatus.UPCOMING if signals.direction > 0 else MeetingStatus.HELD), False
     side = period_side(dates, published, language) if day is None else 0
     if side:
-        return (MeetingStatus.UPCOMING if side > 0 else MeetingStatus.HELD), False
+        # a period ahead dates the meeting as plainly as a planning cue does
+        return (MeetingStatus.UPCOMING if side > 0 else MeetingStatus.HELD), side > 0
     if signals.direction > 0:
         return MeetingStatus.UPCOMING, False
     if signals.direction < 0:
