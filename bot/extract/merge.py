@@ -50,6 +50,7 @@ class MeetingDraft:
     named: dict[str, None] = field(default_factory=dict)
 
     published: dt.date | None = None
+    period: tuple[dt.date, dt.date] | None = None  # the days of its vague time, if no day
 
     @property
     def past(self) -> bool:
@@ -64,12 +65,28 @@ class MeetingDraft:
 
 def _compatible_dates(meeting: MeetingDraft, event: Statement) -> bool:
     if meeting.date is None or event.date is None:
-        return True
+        return not periods_apart(meeting, event)
     if meeting.date == event.date:
         return True
     m_end = meeting.date_end or meeting.date
     e_end = event.date_end or event.date
     return meeting.date <= e_end and event.date <= m_end
+
+
+def periods_apart(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *periods apart*: a statement dated only by a vague time ("trilateral talks
+    expected early March") is not about a meeting on a day outside it (tomorrow's meeting
+    in Geneva, published 25 February): they are two meetings."""
+    if meeting.date is not None and event.period is not None:
+        return outside_period(meeting.date, meeting.date_end, event.period)
+    if event.date is not None and meeting.period is not None:
+        return outside_period(event.date, event.date_end, meeting.period)
+    return False
+
+
+def outside_period(day: dt.date, day_end: dt.date | None, period: tuple[dt.date, dt.date]) -> bool:
+    """Whether a meeting on ``day`` (to ``day_end``) lies wholly outside ``period``."""
+    return (day_end or day) < period[0] or day > period[1]
 
 
 def _same_class(meeting: MeetingDraft, event: Statement) -> bool:
@@ -160,6 +177,7 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
                 previous_venue=event.previous_venue,
                 previous_date=event.previous_date,
                 published=published,
+                period=event.period,
             )
             meetings.append(target)
         else:
@@ -228,6 +246,11 @@ def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
             meeting.venue is None
             and meeting.status is host.status
             and (meeting.date is None or host.date is None or meeting.date == host.date)
+            and not (
+                host.date
+                and meeting.period
+                and outside_period(host.date, host.date_end, meeting.period)
+            )
             and not other_people
         ):
             if host.date is None and meeting.date is not None:  # the day the host lacked

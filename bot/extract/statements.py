@@ -30,6 +30,7 @@ from bot.extract.dates import (
     scan_dates,
 )
 from bot.extract.lexicons import Lexicon, alternation, entries_between, load_lexicon
+from bot.extract.periods import vague_period
 from bot.extract.sentences import Sentence
 from bot.extract.status import (
     ClauseSignals,
@@ -85,6 +86,8 @@ class Statement:
     moved: bool = False  # the status comes from a move cue ("postponed", "przełożone")
     past_plan: bool = False  # a change of a plan for a past time ("last weekend's talks")
     again: bool = False  # the meeting is said to happen again ("meet with them again")
+    # the days a vague time spans ("early March"), when the statement has no day
+    period: tuple[dt.date, dt.date] | None = None
 
 
 @dataclass(slots=True)
@@ -284,10 +287,22 @@ def clause_statements(
     )
     venue_options: list[str | None] = list(chosen) or [None]
     date_options: list[DateMention | None] = list(picked) or [vague]
+    span = period_days(vague, r) if not picked else None
     for venue in venue_options:
         for mention in date_options:
-            statements.append(_placed(base, order + len(statements), venue, mention, near))
+            statements.append(_placed(base, order + len(statements), venue, mention, near, span))
     return statements
+
+
+def period_days(vague: DateMention | None, r: _SentenceReading) -> tuple[dt.date, dt.date] | None:
+    """The days the clause's vague time spans ("early March": 1-10 March), when the
+    publication day tells them (rule *periods apart*, ``merge._compatible_dates``)."""
+    if vague is None or r.published is None:
+        return None
+    found = vague_period(vague.text, r.lex.language, r.published)
+    if found.start is None or found.end is None:
+        return None
+    return found.start, found.end
 
 
 def time_ahead(
@@ -391,7 +406,12 @@ def _after_words(language: str) -> re.Pattern[str] | None:
 
 
 def _placed(
-    base: Statement, order: int, venue: str | None, mention: DateMention | None, near: set[str]
+    base: Statement,
+    order: int,
+    venue: str | None,
+    mention: DateMention | None,
+    near: set[str],
+    period: tuple[dt.date, dt.date] | None = None,
 ) -> Statement:
     """``base`` with its number, one of its venues and one of its days. (Written out:
     ``dataclasses.replace`` looks the fields up on every call, and this runs for every
@@ -423,6 +443,7 @@ def _placed(
         b.moved,
         b.past_plan,
         b.again,
+        period,
     )
 
 
