@@ -327,6 +327,9 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
             meeting.when_text = event.when_text
         elif meeting.date_end is None and event.date_end is not None:
             meeting.date_end = event.date_end
+    elif moved_to_a_period(meeting, event):
+        meeting.previous_date, meeting.date, meeting.date_end = meeting.date, None, None
+        meeting.when_text, meeting.period = event.when_text, event.period
     elif meeting.when_text is None and event.when_text:
         meeting.when_text = event.when_text
     if event.reaffirm and event.status is MeetingStatus.UPCOMING:
@@ -377,6 +380,19 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
         and event.date is not None
     ):
         _set_status(meeting, event)  # "moved; the new date is 2 December"
+
+
+def moved_to_a_period(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *moved to a period*: a meeting set for a day that a statement moves to a vague
+    time lying after it ("the meeting was pushed back to next week", "перенесли на
+    следующую неделю") is no longer on that day: the day becomes the previous one."""
+    return (
+        event.status is MeetingStatus.RESCHEDULED
+        and event.date is None
+        and event.period is not None
+        and meeting.date is not None
+        and event.period[0] > (meeting.date_end or meeting.date)
+    )
 
 
 def earlier_plan_called_off(meeting: MeetingDraft, event: Statement) -> bool:
