@@ -401,7 +401,7 @@ _EARLIER_REACH = 40  # characters from the earlier meeting's word to its place
 
 
 def _after_words(language: str) -> re.Pattern[str] | None:
-    """"After" with up to two words before the meeting word it governs ("after his")."""
+    """ "After" with up to two words before the meeting word it governs ("after his")."""
     return entries_between(language, "after_words", r"(?<!\w)", r"\s+(?:[\w']+\s+){0,2}$")
 
 
@@ -448,9 +448,11 @@ def _placed(
 
 
 def _venue_of_earlier_clause(r: _SentenceReading, a0: int, anchor: int) -> list[str]:
-    """"..., but the meeting was cancelled": the venue is in an earlier clause."""
+    """ "..., but the meeting was cancelled": the venue is in an earlier clause."""
     nearby = [v for v in r.sentence_venues() if v[2] <= a0]
     return [min(nearby, key=lambda v: abs(v[0] - anchor))[1]] if nearby else []
+
+
 _PLACE_REACH = 25  # characters between a day and the place it stands beside
 
 
