@@ -134,9 +134,9 @@ def _weekday_forms(lex: Lexicon) -> list[list[str]]:
 
 def _weekday_target(lex: Lexicon) -> re.Pattern[str] | None:
     """Rule *weekday as a target*: the case forms of a weekday that say "to" or "for"
-    it (lexicon ``weekday_targets``: Hungarian "csütörtökre", Finnish "torstaille",
-    Turkish "perşembeye") point it forward, as a target preposition does ("na
-    czwartek", "auf Donnerstag"): a meeting moved to it is moved to the coming one."""
+    it (lexicon ``weekday_targets``: Finnish "torstaille", Turkish "perşembeye") point it
+    forward, as a target preposition does ("na czwartek", "auf Donnerstag"): a meeting
+    moved to it is moved to the coming one."""
     forms = [fold(f) for group in (lex.raw.get("weekday_targets") or {}).values() for f in group]
     return re.compile("|".join(f"(?:{f})" for f in forms)) if forms else None
 

@@ -47,6 +47,7 @@ from datetime import date
 
 from bot.extract.dates import DateMention, day_adjective, resolve_weekdays, scan_dates
 from bot.extract.lexicons import FALLBACK, Lexicon, fold, load_lexicon
+from bot.extract.status import idioms_and_longest_cues
 from bot.extract.venues import governed, locative_case, names_a_topic, visited
 from bot.models import EntityKind, MeetingReport, MeetingStatus, Mention
 
@@ -152,7 +153,9 @@ def _sentence_report(
         ]
     if not venues and not dated:
         return None
-    if not meeting_evidence(folded, lexicons, bool(venues), bool(dated)):
+    # an idiom's words are no evidence ("conversar por telefone": a phone call)
+    unidiomatic = idioms_and_longest_cues(folded, lex)[1]
+    if not meeting_evidence(unidiomatic, lexicons, bool(venues), bool(dated)):
         return None
     day = dated[0] if dated else None
     held = past

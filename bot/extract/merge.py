@@ -52,10 +52,10 @@ class MeetingDraft:
     named: dict[str, None] = field(default_factory=dict)
     quoted_day: bool = False  # the day is a relative word in direct speech
     journey_day: bool = False  # the day is a journey's: no meeting word in its clause
-    span: tuple[dt.date, dt.date] | None = None  # the days of its vague time, if no day
     another: bool = False  # a statement of it calls it another meeting ("the next round")
 
     published: dt.date | None = None
+    period: tuple[dt.date, dt.date] | None = None  # the days of its vague time, if no day
 
     # Written out, not generated: see Statement.__init__ (bot/extract/statements.py).
     def __init__(
@@ -79,9 +79,9 @@ class MeetingDraft:
         named: dict[str, None] | None = None,
         quoted_day: bool = False,
         journey_day: bool = False,
-        span: tuple[dt.date, dt.date] | None = None,
         another: bool = False,
         published: dt.date | None = None,
+        period: tuple[dt.date, dt.date] | None = None,
     ) -> None:
         self.venue = venue
         self.date = date
@@ -102,9 +102,9 @@ class MeetingDraft:
         self.named = {} if named is None else named
         self.quoted_day = quoted_day
         self.journey_day = journey_day
-        self.span = span
         self.another = another
         self.published = published
+        self.period = period
 
     @property
     def past(self) -> bool:
@@ -118,10 +118,8 @@ class MeetingDraft:
 
 
 def _compatible_dates(meeting: MeetingDraft, event: Statement) -> bool:
-    if meeting.date is None and event.date is None:
-        return True
     if meeting.date is None or event.date is None:
-        return vague_time_fits(meeting, event)
+        return not periods_apart(meeting, event)
     if meeting.date == event.date:
         return True
     m_end = meeting.date_end or meeting.date
@@ -129,18 +127,20 @@ def _compatible_dates(meeting: MeetingDraft, event: Statement) -> bool:
     return meeting.date <= e_end and event.date <= m_end
 
 
-def vague_time_fits(meeting: MeetingDraft, event: Statement) -> bool:
-    """Rule *vague time apart*: a report dated only by a vague time whose days are known
-    ("over the weekend", "next week") is not about a meeting on a day outside them (talks
-    "over the weekend" beside a summit "on Monday" are two meetings); a report with no
-    time at all, or a vague one of unknown days, may be about any."""
-    if meeting.date is not None and event.span is not None:
-        end = meeting.date_end or meeting.date
-        return event.span[0] <= end and meeting.date <= event.span[1]
-    if event.date is not None and meeting.span is not None:
-        end = event.date_end or event.date
-        return meeting.span[0] <= end and event.date <= meeting.span[1]
-    return True
+def periods_apart(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *periods apart*: a statement dated only by a vague time ("trilateral talks
+    expected early March") is not about a meeting on a day outside it (tomorrow's meeting
+    in Geneva, published 25 February): they are two meetings."""
+    if meeting.date is not None and event.period is not None:
+        return outside_period(meeting.date, meeting.date_end, event.period)
+    if event.date is not None and meeting.period is not None:
+        return outside_period(event.date, event.date_end, meeting.period)
+    return False
+
+
+def outside_period(day: dt.date, day_end: dt.date | None, period: tuple[dt.date, dt.date]) -> bool:
+    """Whether a meeting on ``day`` (to ``day_end``) lies wholly outside ``period``."""
+    return (day_end or day) < period[0] or day > period[1]
 
 
 def _same_class(meeting: MeetingDraft, event: Statement) -> bool:
@@ -263,8 +263,8 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
                 published=published,
                 quoted_day=event.quoted_day,
                 journey_day=event.date is not None and not event.meeting_word,
-                span=event.span,
                 another=event.another,
+                period=event.period,
             )
             meetings.append(target)
         else:
@@ -362,6 +362,11 @@ def _fold_placeless(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
             meeting.venue is None
             and (meeting.status is host.status or begun_today(host, meeting))
             and (meeting.date is None or host.date is None or meeting.date == host.date)
+            and not (
+                host.date
+                and meeting.period
+                and outside_period(host.date, host.date_end, meeting.period)
+            )
             and not other_people
         ):
             if host.date is None and meeting.date is not None:  # the day the host lacked
@@ -475,6 +480,9 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
             meeting.when_text = event.when_text
         elif meeting.date_end is None and event.date_end is not None:
             meeting.date_end = event.date_end
+    elif moved_to_a_period(meeting, event):
+        meeting.previous_date, meeting.date, meeting.date_end = meeting.date, None, None
+        meeting.when_text, meeting.period = event.when_text, event.period
     elif meeting.when_text is None and event.when_text:
         meeting.when_text = event.when_text
     if event.reaffirm and event.status is MeetingStatus.UPCOMING:
@@ -525,6 +533,19 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
         and event.date is not None
     ):
         _set_status(meeting, event)  # "moved; the new date is 2 December"
+
+
+def moved_to_a_period(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *moved to a period*: a meeting set for a day that a statement moves to a vague
+    time lying after it ("the meeting was pushed back to next week", "перенесли на
+    следующую неделю") is no longer on that day: the day becomes the previous one."""
+    return (
+        event.status is MeetingStatus.RESCHEDULED
+        and event.date is None
+        and event.period is not None
+        and meeting.date is not None
+        and event.period[0] > (meeting.date_end or meeting.date)
+    )
 
 
 def earlier_plan_called_off(meeting: MeetingDraft, event: Statement) -> bool:

@@ -32,7 +32,13 @@ from bot.extract.dates import (
 from bot.extract.lexicons import Lexicon, alternation, entries_between, load_lexicon
 from bot.extract.periods import vague_period
 from bot.extract.sentences import Sentence
-from bot.extract.status import ClauseSignals, analyse_clause, decide_status, new_times
+from bot.extract.status import (
+    ClauseSignals,
+    analyse_clause,
+    decide_status,
+    new_times,
+    period_side,
+)
 from bot.extract.timeofday import find_time_of_day, names_an_hour
 from bot.extract.venues import (
     CLAUSE_PUNCT,
@@ -82,8 +88,9 @@ class Statement:
     past_plan: bool = False  # a change of a plan for a past time ("last weekend's talks")
     again: bool = False  # the meeting is said to happen again ("meet with them again")
     quoted_day: bool = False  # the day is "today"/"tomorrow" in direct speech
-    span: tuple[dt.date, dt.date] | None = None  # the days of its vague time ("next week")
     another: bool = False  # the clause speaks of another meeting ("the next round", "again")
+    # the days a vague time spans ("early March"), when the statement has no day
+    period: tuple[dt.date, dt.date] | None = None
 
     # Written out, not generated: the compiled build (setup.py) compiles a written
     # __init__ to native code but runs the generated one interpreted, and statements,
@@ -116,8 +123,8 @@ class Statement:
         past_plan: bool = False,
         again: bool = False,
         quoted_day: bool = False,
-        span: tuple[dt.date, dt.date] | None = None,
         another: bool = False,
+        period: tuple[dt.date, dt.date] | None = None,
     ) -> None:
         self.order = order
         self.sentence = sentence
@@ -145,8 +152,8 @@ class Statement:
         self.past_plan = past_plan
         self.again = again
         self.quoted_day = quoted_day
-        self.span = span
         self.another = another
+        self.period = period
 
 
 @dataclass(slots=True)
@@ -369,7 +376,7 @@ def clause_statements(
         official=signals.official,
         participants=r.participants,
         evidence=r.evidence(),
-        anchored=bool(chosen) or bool(r.participants),
+        anchored=bool(chosen) or bool(r.participants) or time_ahead(status, picked, vague, r),
         meeting_word=bool(r.meeting_spans),
         is_title=r.s.is_title,
         reaffirm=signals.reaffirm,
@@ -384,13 +391,12 @@ def clause_statements(
     venue_options: list[str | None] = list(chosen) or [None]
     date_options: list[DateMention | None] = list(picked) or [vague]
     another = status is MeetingStatus.UPCOMING and speaks_of_another(clause, r.lex.language)
+    period = period_days(vague, r) if not picked else None
     for venue in venue_options:
         for mention in date_options:
-            statement = _placed(base, order + len(statements), venue, mention, near)
+            statement = _placed(base, order + len(statements), venue, mention, near, period)
             if mention is not None and quoted_relative_day(r.original, c0, mention):
                 statement.quoted_day = True
-            if mention is not None and mention.kind == VAGUE:
-                statement.span = period_days(mention, r.lex.language, r.published)
             statement.another = another
             statements.append(statement)
     return statements
@@ -411,17 +417,6 @@ def _another_words(language: str) -> re.Pattern[str] | None:
     return alternation(load_lexicon(language).raw["another_words"])
 
 
-def period_days(
-    mention: DateMention, language: str, published: date | None
-) -> tuple[dt.date, dt.date] | None:
-    """The days a vague time spans ("over the weekend", "next week"), when they can be
-    worked out (rule *vague periods*), for rule *vague time apart* (merge)."""
-    period = vague_period(mention.text, language, published)
-    if period.start is None or period.end is None:
-        return None
-    return period.start, period.end
-
-
 _QUOTES = frozenset('"„“”«»')
 
 
@@ -435,6 +430,36 @@ def quoted_relative_day(original: str, c0: int, mention: DateMention) -> bool:
         return False
     start = c0 + mention.start
     return sum(1 for ch in original[:start] if ch in _QUOTES) % 2 == 1
+
+
+def period_days(vague: DateMention | None, r: _SentenceReading) -> tuple[dt.date, dt.date] | None:
+    """The days the clause's vague time spans ("early March": 1-10 March), when the
+    publication day tells them (rule *periods apart*, ``merge._compatible_dates``)."""
+    if vague is None or r.published is None:
+        return None
+    found = vague_period(vague.text, r.lex.language, r.published)
+    if found.start is None or found.end is None:
+        return None
+    return found.start, found.end
+
+
+def time_ahead(
+    status: MeetingStatus,
+    picked: list[DateMention],
+    vague: DateMention | None,
+    r: _SentenceReading,
+) -> bool:
+    """Rule *time ahead anchors a plan*: a meeting ahead that a sentence dates after
+    publication - a day, or a vague period lying wholly ahead ("in the coming weeks",
+    "a következő hetekben") - is one the article reports, though the sentence names no
+    tracked person or place ("Washington wants to hold these talks in the coming weeks"):
+    the time anchors it as a person would."""
+    if status is not MeetingStatus.UPCOMING or r.published is None:
+        return False
+    published = r.published
+    if any(d.date is not None and d.date > published for d in picked):
+        return True
+    return vague is not None and period_side([vague], published, r.lex.language) > 0
 
 
 def set_aside_earlier_meetings(
@@ -632,7 +657,12 @@ def _after_words(language: str) -> re.Pattern[str] | None:
 
 
 def _placed(
-    base: Statement, order: int, venue: str | None, mention: DateMention | None, near: set[str]
+    base: Statement,
+    order: int,
+    venue: str | None,
+    mention: DateMention | None,
+    near: set[str],
+    period: tuple[dt.date, dt.date] | None = None,
 ) -> Statement:
     """``base`` with its number, one of its venues and one of its days. (Written out:
     ``dataclasses.replace`` looks the fields up on every call, and this runs for every
@@ -664,6 +694,7 @@ def _placed(
         b.moved,
         b.past_plan,
         b.again,
+        period=period,
     )
 
 

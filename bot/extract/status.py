@@ -37,7 +37,7 @@ from bot.extract.lexicons import (
     load_lexicon,
     word_start_spans,
 )
-from bot.extract.periods import vague_period
+from bot.extract.periods import PERIOD_LABELS, vague_period
 from bot.models import MeetingStatus
 
 PRECEDENCE = {group: rank for rank, group in enumerate(reversed(STATUS_GROUPS))}
@@ -47,6 +47,7 @@ MODAL_WINDOW = 10  # words before a cancel/move cue (back to the previous cue) t
 _WORD = re.compile(r"\w+(?:'\w+)?")
 _APPOSITION = re.compile(r"[\s,–—-]{1,4}(?:(?:dem|den|le|el|il|the)\s)?")
 _CUE_DIRECTION = {"held": -1, "upcoming": 1, "moved": 1}
+_RELATIVE_LABELS = frozenset(PERIOD_LABELS.values())
 
 
 # Named tuples, not frozen dataclasses: several are made for every sentence analysed,
@@ -552,7 +553,9 @@ def decide_status(
         return (MeetingStatus.UPCOMING if signals.direction > 0 else MeetingStatus.HELD), False
     side = period_side(dates, published, language) if day is None else 0
     if side:
-        return (MeetingStatus.UPCOMING if side > 0 else MeetingStatus.HELD), False
+        # a period ahead dates the meeting as plainly as a planning cue does
+        plain = side > 0 and relative_period_ahead(dates, published, language)
+        return (MeetingStatus.UPCOMING if side > 0 else MeetingStatus.HELD), plain
     if signals.direction > 0:
         return MeetingStatus.UPCOMING, False
     if signals.direction < 0:
@@ -577,6 +580,23 @@ def period_side(dates: list[DateMention], published: date | None, language: str 
         elif period.end is not None and period.end < published:
             sides.add(-1)
     return sides.pop() if len(sides) == 1 else 0
+
+
+def relative_period_ahead(
+    dates: list[DateMention], published: date | None, language: str | None
+) -> bool:
+    """Rule *period ahead*, as a cue: a period counted from publication ("in the coming
+    weeks", "next week") is ahead for sure; a month named alone ("in June") may be last
+    year's ("en junio del año pasado"), so it dates the meeting but states none."""
+    if published is None or language is None:
+        return False
+    return any(
+        mention.kind == VAGUE
+        and (period := vague_period(mention.text, language, published)).label in _RELATIVE_LABELS
+        and period.start is not None
+        and period.start > published
+        for mention in dates
+    )
 
 
 def journey_done(dates: list[DateMention], published: date | None) -> bool:
