@@ -42,6 +42,7 @@ TARGET_WORST_MS = 20.0  # any one 20 KB input
 WORST_SIZE = 20_000
 BATCH = 256  # articles per extract_many call, as in `bot extract`
 POLL_BATCH = 16  # as in the poller's ingest of one poll round
+REPEATS = 3  # passes per throughput figure; the fastest counts
 
 # {a}/{b}: actors, {v}: venue, {d}: a day-month expression, {w}: a weekday phrase
 TEMPLATES: dict[str, tuple[list[str], list[str], list[str]]] = {
@@ -257,6 +258,13 @@ def warm_up(extractor: Extractor, articles: list[Sample]) -> float:
     return time.process_time() - started
 
 
+def best_time(extractor: Extractor, articles: list[Sample], batch: int | None = BATCH) -> float:
+    """The least CPU time of ``REPEATS`` passes: what the code costs, with as little of
+    the machine's other work in it as one run allows (this VM's speed moves by about
+    20% from one minute to the next; timeit reports its minimum for the same reason)."""
+    return min(time_extractor(extractor, articles, batch) for _ in range(REPEATS))
+
+
 def time_extractor(
     extractor: Extractor, articles: list[Sample], batch: int | None = BATCH
 ) -> float:
@@ -377,7 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     size = sum(len(t) + len(x) for t, x, _, _ in articles) / len(articles)
     print(
         f"articles: {len(articles)} synthetic, {size:.0f} chars each on average, "
-        f"{len(TEMPLATES)} languages in turn, all about talks; CPU time of one core"
+        f"{len(TEMPLATES)} languages in turn, all about talks; CPU time of one core, "
+        f"the fastest of {REPEATS} passes"
     )
     compiled = is_compiled()
     target = TARGET_RATE if compiled else PURE_FLOOR
@@ -391,9 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     extractor = _extractor()
     print(f"set-up (lexicons, date tables, detector): {warm_up(extractor, articles):.2f}s")
     gc.freeze()  # as `bot run` and `bot extract` do once their long-lived tables are built
-    rate = len(articles) / time_extractor(extractor, articles)
-    poll_rate = len(articles) / time_extractor(extractor, articles, batch=POLL_BATCH)
-    single_rate = len(articles) / time_extractor(extractor, articles, batch=None)
+    rate = len(articles) / best_time(extractor, articles)
+    poll_rate = len(articles) / best_time(extractor, articles, batch=POLL_BATCH)
+    single_rate = len(articles) / best_time(extractor, articles, batch=None)
     print(
         f"langdetect + match + extract, batches of {BATCH} (bot extract): {rate:8.1f} articles/s"
         f"   (target >= {target:.0f})"
@@ -401,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  batches of {POLL_BATCH} (the poller's ingest):       {poll_rate:8.1f} articles/s")
     print(f"  one extract() call per article:            {single_rate:8.1f} articles/s")
     feed = make_articles(args.articles, seed=11, talks_share=1 / 3)
-    feed_rate = len(feed) / time_extractor(extractor, feed)
+    feed_rate = len(feed) / best_time(extractor, feed)
     print(f"  feed-like mix (1 in 3 about talks), batches of {BATCH}: {feed_rate:8.1f} articles/s")
     worst, which = worst_case_ms(extractor)
     print(
