@@ -301,9 +301,11 @@ def test_extractor_on_a_10mb_title_finishes_in_bounded_time(name: str) -> None:
     title = PATHOLOGICAL[name]
     assert len(title) >= 9_000_000
     published = datetime(2026, 11, 22, tzinfo=UTC)
-    started = time.perf_counter()
+    extractor.extract("Witkoff", "Witkoff meets Putin.", published)  # one-time tables
+    # CPU time: a runaway scan burns CPU; wall time also counts the machine's other work
+    started = time.process_time()
     extractor.extract(title, title, published, lang_hint="en")
-    assert time.perf_counter() - started < 3.0
+    assert time.process_time() - started < 3.0
 
 
 async def test_huge_title_through_the_pipeline_is_bounded(
