@@ -19,24 +19,14 @@ def _tool(name: str) -> str:
     return path
 
 
-def test_ruff_is_clean() -> None:
+@pytest.mark.parametrize(
+    "command",
+    [["check", "bot", "tests", "bench"], ["format", "--check", "bot", "tests", "bench", "deploy"]],
+    ids=["check", "format"],
+)
+def test_ruff_is_clean(command: list[str]) -> None:
     result = subprocess.run(
-        [_tool("ruff"), "check", "bot", "tests", "bench"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_ruff_format_is_clean() -> None:
-    result = subprocess.run(
-        [_tool("ruff"), "format", "--check", "bot", "tests", "bench", "deploy"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
+        [_tool("ruff"), *command], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -12,6 +12,7 @@ import contextlib
 import json
 import shutil
 import socket
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -155,6 +156,11 @@ def write_config(
         blocks.append(block)
     (config_dir / "feeds.toml").write_text("\n".join(blocks), encoding="utf-8")
     return config_dir
+
+
+def bot_run_argv(config_dir: Path, db: Path, *args: str) -> list[str]:
+    """The command line of ``bot run`` on ``config_dir`` and the database ``db``."""
+    return [sys.executable, "-m", "bot", "run", "--config", str(config_dir), "--db", str(db), *args]
 
 
 def base_env(**overrides: str) -> dict[str, str]:

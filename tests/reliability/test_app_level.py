@@ -10,7 +10,6 @@ import os
 import signal
 import socket
 import sqlite3
-import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from relkit import (
     TG_TOKEN,
     Rig,
     base_env,
+    bot_run_argv,
     meeting_item,
     meeting_item_ahead,
     rss,
@@ -104,16 +104,7 @@ async def test_secrets_never_reach_logs_of_the_real_process(
             PYTHONUNBUFFERED="1",
         )
         proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--config",
-            str(config_dir),
-            "--db",
-            str(db_path),
-            "--log-level",
-            "DEBUG",
+            *bot_run_argv(config_dir, db_path, "--log-level", "DEBUG"),
             cwd=str(REPO_ROOT),
             env=env,
             stdout=asyncio.subprocess.PIPE,

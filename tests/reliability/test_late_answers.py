@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from feedserver import FeedServer, static
-from relkit import base_env, rss, upcoming_item, write_config
+from relkit import base_env, bot_run_argv, rss, upcoming_item, write_config
 from strictfakes import StrictTelegram, telegram_delivered
 
 from bot.models import ChatTarget, Platform
@@ -79,16 +79,7 @@ def child_env(tg: StrictTelegram, late_answer_seconds: float) -> dict[str, str]:
 async def start_bot(world: World, env: dict[str, str]) -> asyncio.subprocess.Process:
     _, config_dir, db_path = world
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config_dir),
-        "--db",
-        str(db_path),
-        "--poll-interval",
-        "3600",
+        *bot_run_argv(config_dir, db_path, "--poll-interval", "3600"),
         cwd=str(REPO_ROOT),
         env=env,
         stdout=asyncio.subprocess.PIPE,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fakes.telegram_api import FakeTelegram
 from feedserver import FeedServer, static
-from relkit import base_env, meeting_item, rss, write_config
+from relkit import base_env, bot_run_argv, meeting_item, rss, write_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,15 +45,7 @@ async def start_bot(
     config_dir: Path, db: Path, env: Mapping[str, str], *args: str
 ) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config_dir),
-        "--db",
-        str(db),
-        *args,
+        *bot_run_argv(config_dir, db, *args),
         cwd=str(REPO_ROOT),
         env=dict(env),
         stdout=asyncio.subprocess.PIPE,
