@@ -132,19 +132,16 @@ def _weekday_forms(lex: Lexicon) -> list[list[str]]:
     return forms
 
 
-def _weekday_target(lex: Lexicon) -> re.Pattern[str] | None:
-    """Rule *weekday as a target*: the case forms of a weekday that say "to" or "for"
-    it (lexicon ``weekday_targets``: Finnish "torstaille", Turkish "perşembeye") point it
-    forward, as a target preposition does ("na czwartek", "auf Donnerstag"): a meeting
-    moved to it is moved to the coming one."""
-    forms = [fold(f) for group in (lex.raw.get("weekday_targets") or {}).values() for f in group]
-    return re.compile("|".join(f"(?:{f})" for f in forms)) if forms else None
+def _weekday_forms_pattern(lex: Lexicon, key: str) -> re.Pattern[str] | None:
+    """The weekday forms of a lexicon table (weekday -> forms), matched whole by the
+    caller, or None when the language has none.
 
-
-def _weekday_adjective(lex: Lexicon) -> re.Pattern[str] | None:
-    """The weekdays' adjective forms ("niedzielne", "Sunday's"; lexicon
-    ``weekday_adjectives``), whole words: they qualify the noun after them."""
-    forms = [fold(f) for group in (lex.raw.get("weekday_adjectives") or {}).values() for f in group]
+    - ``weekday_adjectives`` ("niedzielne", "Sunday's") qualify the noun after them;
+    - ``weekday_targets`` (rule *weekday as a target*: Finnish "torstaille", Turkish
+      "perşembeye", to Thursday) point the weekday forward, as a target preposition does
+      ("na czwartek", "auf Donnerstag"): a meeting moved to it is moved to the coming one.
+    """
+    forms = [fold(f) for group in (lex.raw.get(key) or {}).values() for f in group]
     return re.compile("|".join(f"(?:{f})" for f in forms)) if forms else None
 
 
@@ -318,8 +315,8 @@ def date_tables(language: str) -> DateTables:
         vague=alternation(lex.raw["vague"]),
         month_only=month_only,
         targets=frozenset(fold(t) for t in lex.raw["target_prepositions"]),
-        weekday_adjective=_weekday_adjective(lex),
-        weekday_target=_weekday_target(lex),
+        weekday_adjective=_weekday_forms_pattern(lex, "weekday_adjectives"),
+        weekday_target=_weekday_forms_pattern(lex, "weekday_targets"),
         attributive=frozenset(fold(w) for w in lex.raw["attributive_words"]),
         range_gap=_range_gap(lex.raw),
         next_week=alternation((lex.raw.get("periods") or {}).get("next_week") or []),

@@ -455,7 +455,7 @@ def new_times(
             )
         ):
             continue  # "planned for Wednesday, moved to 20 April": the planned day is old
-        # a weekday in a target case ("csütörtökre", rule *weekday as a target*) is marked
+        # a weekday in a target case ("torstaille", rule *weekday as a target*) is marked
         marked = mention.forward or target_marked(
             before,
             own,
