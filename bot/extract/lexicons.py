@@ -132,6 +132,9 @@ _FOLD = str.maketrans(
         "»": " ",
         '"': " ",
         "\u00a0": " ",
+        # Persian writes a zero-width non-joiner inside words (می‌کند); as a space it
+        # keeps offsets and lets an entry written with a space or \s* match it
+        "\u200c": " ",
     }
 )
 
@@ -149,13 +152,23 @@ class LexiconError(ValueError):
 _FOLD_PAIRS = tuple((chr(k), str(v)) for k, v in _FOLD.items() if chr(k) == chr(k).lower())
 
 
+# Arabic-Indic and Persian digits (۱۲ مارس, ١٢ مارس) read as the ASCII ones the date
+# patterns are written with.
+_EASTERN_DIGITS = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
+_TO_ASCII_DIGITS = str.maketrans(
+    {**{0x0660 + i: str(i) for i in range(10)}, **{0x06F0 + i: str(i) for i in range(10)}}
+)
+
+
 def fold(text: str) -> str:
-    """Lower-case and fold apostrophes without changing the string's length."""
+    """Lower-case and fold apostrophes and digits without changing the string's length."""
     lowered = text.lower()
     if len(lowered) == len(text):
         for old, new in _FOLD_PAIRS:
             if old in lowered:
                 lowered = lowered.replace(old, new)
+        if _EASTERN_DIGITS.search(lowered):
+            lowered = lowered.translate(_TO_ASCII_DIGITS)
         return lowered
     # A few characters (e.g. 'İ') grow when lower-cased; keep offsets aligned.
     return "".join(
@@ -541,10 +554,15 @@ def connectives(raw: dict[str, Any]) -> Connectives:
 
     alternatives = words("alternatives")
     joiners = words("list_joiners")
+    genitive = rf"\s+(?:{words('genitive_links')})\s+"
+    if raw.get("unmarked_genitive") is True:
+        # "talks Geneva" is "the Geneva talks" (Persian ezafe, Arabic and Hebrew
+        # construct state): nothing but a space may link the two
+        genitive = rf"\s+(?:(?:{words('genitive_links')})\s+)?"
     return Connectives(
         alternative_after=re.compile(rf"\s+(?:{alternatives})\s"),
         alternative_before=re.compile(rf"\s(?:{alternatives})\s+\S*\s*$"),
-        genitive_link=re.compile(rf"\s+(?:{words('genitive_links')})\s+"),
+        genitive_link=re.compile(genitive),
         list_gap=re.compile(rf"^[\s,;:–—-]*(?:(?:{joiners}|{alternatives})\s+)?[\s,]*$"),
     )
 
