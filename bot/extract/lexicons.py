@@ -103,9 +103,11 @@ MAPPING_KEYS = (
 # Keys a language file may leave out: zone → phrases, period key → phrases, relative
 # day ("today", ...) or weekday ("sunday", ...) → its adjectives ("dzisiejsz\w*",
 # "niedzieln\w*"), a number of days → the phrases of a meeting that long ("two-day"),
-# an ordinal → the phrases of that day of a meeting ("second day of").
+# an ordinal → the phrases of that day of a meeting ("second day of"), a place → its
+# adjectives ("женевск\w*", "genfi": rule *place adjective*).
 OPTIONAL_MAPPING_KEYS = (
     "time_zones",
+    "place_adjectives",
     "periods",
     "day_adjectives",
     "weekday_adjectives",
@@ -816,6 +818,24 @@ def noun_endings(language: str) -> tuple[str, ...]:
     return tuple(read_raw(lang)["noun_endings"])
 
 
+def place_adjective_phrases(raw: dict[str, Any]) -> dict[str, list[str]]:
+    """Rule *place adjective*: a place's adjective ("Стамбульские переговоры", "a genfi
+    tárgyalások", "Genfer Gespräche") or attributive genitive ("Ženevos derybos") names
+    the talks' place when a meeting word follows, at once or after one word ("женевские
+    мирные переговоры"); elsewhere ("московское время", "Berliner Zeitung") it names
+    none. Each becomes a place phrase ending before that meeting word."""
+    adjectives: dict[str, list[str]] = raw.get("place_adjectives") or {}
+    meeting = "|".join(f"(?:{entry})" for entry in raw["meeting"])
+    if not adjectives or not meeting:
+        return {}
+    follows = f"(?=\\s+(?:\\w+\\s+)?(?<!\\w)(?:{meeting})(?![\\w']))"
+    return {
+        place: [f"(?:{'|'.join(forms)}){follows}", *raw["places"].get(place, [])]
+        for place, forms in adjectives.items()
+        if forms
+    }
+
+
 def _place_patterns(
     places: dict[str, list[str]],
 ) -> tuple[
@@ -849,7 +869,9 @@ def load_lexicon(language: str) -> Lexicon:
     ``language``: dates are understood in any language CLDR knows."""
     lang = language if language in languages() else FALLBACK
     raw = read_raw(lang)
-    places, places_any, place_phrases = _place_patterns(raw["places"])
+    places, places_any, place_phrases = _place_patterns(
+        {**raw["places"], **place_adjective_phrases(raw)}
+    )
     structure_entries = [(p, g) for g in STATUS_GROUPS for p in raw["status"][g]]
     structure_entries.extend((p, "idiom") for p in raw["idioms"])
     # these flags may overlap status cues ("was planned for"), so they get their own scan

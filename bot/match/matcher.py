@@ -127,6 +127,13 @@ def written_without_capitals(ch: str) -> bool:
     return _MKHEDRULI[0] <= ch <= _MKHEDRULI[1]
 
 
+def capital_after_prefix(word: str) -> bool:
+    """Rule *capitalised names*, mutated initials: Irish eclipsis and h-prothesis put
+    one or two lower-case letters before a name's capital ("i mBúdaipeist", "i
+    nGinéiv", "na hÚcráine", "bhFrainc"); the name is still capitalised."""
+    return word[1:2].isupper() or (word[2:3].isupper() and word[:2] == "bh")
+
+
 class Matcher:
     """Built once per watchlist (the automaton is compiled here); ``find`` is thread-safe
     apart from shared caches (token forms, key-hit verdicts, cue words), which only
@@ -237,7 +244,12 @@ class Matcher:
                 continue  # not at a word start
             first = bisect_right(starts, begin) - 1
             raw = matches[first].group()  # NormText.capitalized / .cyrillic, inlined
-            if need_capital and raw[0].islower() and not written_without_capitals(raw[0]):
+            if (
+                need_capital
+                and raw[0].islower()
+                and not written_without_capitals(raw[0])
+                and not capital_after_prefix(raw)
+            ):
                 continue  # (scripts without case, Hebrew to Han, have no capitals to ask for)
             # most keys end inside the token they start in
             last = first if end_index < starts[first + 1] else bisect_right(starts, end_index) - 1
