@@ -88,6 +88,7 @@ OPTIONAL_LIST_KEYS = (
     "after_words",
     "during_words",
     "another_words",
+    "originally_after",
 )
 MAPPING_KEYS = (
     "status",
@@ -570,11 +571,14 @@ def connectives(raw: dict[str, Any]) -> Connectives:
 
 
 # Among entries of equal length, the earlier kind wins.
+# Kinds of the flag scan (they may overlap status cues, so they have a scan of their own).
+FLAG_KINDS = ("originally", "originally_after", "reaffirm", "indefinite", "habitual", "purpose")
 STRUCTURE_ORDER = (
     "idiom",
     *STATUS_GROUPS,
     "reaffirm",
     "originally",
+    "originally_after",
     "indefinite",
     "habitual",
     "purpose",
@@ -875,11 +879,7 @@ def load_lexicon(language: str) -> Lexicon:
     structure_entries = [(p, g) for g in STATUS_GROUPS for p in raw["status"][g]]
     structure_entries.extend((p, "idiom") for p in raw["idioms"])
     # these flags may overlap status cues ("was planned for"), so they get their own scan
-    flag_entries = [
-        (p, key)
-        for key in ("originally", "reaffirm", "indefinite", "habitual", "purpose")
-        for p in raw[key]
-    ]
+    flag_entries = [(p, key) for key in FLAG_KINDS for p in raw[key]]
     structure = combined(structure_entries, STRUCTURE_ORDER)
     flags = combined(flag_entries, STRUCTURE_ORDER)
     context_order = ("meeting", "hedge", "reporting", "official")

@@ -334,7 +334,9 @@ def clause_statements(
         and signals.group in (None, "upcoming")
         and not signals.reaffirm
     ):
-        marker, dates = originally_planned(dates, signals.originally_at)
+        marker, dates = originally_planned(
+            dates, signals.originally_at, after=signals.originally_after
+        )
         if marker is not None:
             statements.append(previous_marker(marker, r.s.index, order))
             if not any(d.date for d in dates):
@@ -916,13 +918,23 @@ def _last_modifiers(language: str) -> re.Pattern[str] | None:
 
 
 def originally_planned(
-    dates: list[DateMention], origin: int
+    dates: list[DateMention], origin: int, *, after: bool = False
 ) -> tuple[DateMention | None, list[DateMention]]:
     """Rule *originally planned*: in "originally planned for 1 February" / "statt am
     28. November" the day right after the phrase is the old one; any other day (after
     it, or before it: "am Mittwoch und nicht wie ursprünglich geplant am Sonntag") is
-    the new one. Returns the old day, if any, and the days left."""
-    first = [d for d in pick_dates(dates, None) if 0 <= d.start - origin <= 60][:1]
+    the new one. A word that follows the old day (lexicon ``originally_after``:
+    "perşembe yerine", "torstain sijaan", instead of Thursday) marks the day right
+    before it. Returns the old day, if any, and the days left."""
+    if after:
+        days = [d for d in dates if d.date is not None and 0 <= origin - d.end <= 12]
+        old_day = days[-1] if days else None
+        return old_day, [d for d in dates if d is not old_day]
+    following = [d for d in dates if d.date is not None and 0 <= d.start - origin <= 60]
+    first = (
+        [d for d in following if d.kind == ABSOLUTE]
+        or [d for d in following if d.kind in (RELATIVE, WEEKDAY)]
+    )[:1]
     if not first:
         return _contrasted_before(dates, origin)
     old = first[0]

@@ -78,6 +78,8 @@ class ClauseSignals(NamedTuple):
     meeting_spans: tuple[tuple[int, int], ...] = ()
     planned_spans: tuple[tuple[int, int], ...] = ()  # upcoming cues ("planned", "zaplanowane")
     journey_ahead: bool = False  # a journey "to meet": the meeting is still ahead
+    # the "originally" word follows the old day ("perşembe yerine", "torstain sijaan")
+    originally_after: bool = False
 
     @property
     def group(self) -> str | None:
@@ -186,6 +188,7 @@ def analyse_clause(
         meeting_spans=meeting_spans,
         planned_spans=planned_spans,
         journey_ahead=journey_ahead,
+        originally_after="originally_after" in found and "originally" not in found,
     )
 
 
@@ -200,7 +203,7 @@ def clause_flags(
     if lex.flags is not None:
         for start, end, _, kind in lex.flags.scan(folded):
             found.add(kind)
-            if kind == "originally" and originally_at is None:
+            if kind in ("originally", "originally_after") and originally_at is None:
                 originally_at = start
             elif kind == "purpose":
                 purpose_spans.append((start, end))
@@ -435,14 +438,10 @@ def new_times(
     """
     cue = signals.cue
     result: list[tuple[DateMention, bool]] = []
-    origin = signals.originally_at
+    old_day = originally_named_day(signals, dates)
     marked_end = -10
     for mention in dates:
-        if (
-            origin is not None
-            and cue is not None
-            and (origin < mention.start < cue.start or cue.end < origin < mention.start)
-        ):
+        if mention is old_day:
             continue  # the day of an "originally planned for ..." phrase
         before = folded[max(0, mention.start - 12) : mention.start].split()
         own = folded[mention.start : mention.end].split()[:1]
@@ -473,6 +472,25 @@ def new_times(
         # "moved from March 4 to March 9": the marked day is the new one
         return [mention for mention, marked in result if marked]
     return [mention for mention, _ in result]
+
+
+def originally_named_day(signals: ClauseSignals, dates: list[DateMention]) -> DateMention | None:
+    """The day an "originally planned for ..." phrase names in a clause with a move cue:
+    the first one after the phrase (between it and the cue, or anywhere after a phrase
+    that follows the cue: "postponed the summit, planned for Monday, to Wednesday"), or,
+    for a word that follows the old day ("perşembe yerine"), the one right before it."""
+    origin, cue = signals.originally_at, signals.cue
+    if origin is None or cue is None:
+        return None
+    if signals.originally_after:
+        before = [d for d in dates if 0 <= origin - d.end <= 12]
+        return before[-1] if before else None
+    following = [
+        d
+        for d in dates
+        if origin < d.start <= origin + 60 and (d.start < cue.start or cue.end < origin)
+    ]
+    return following[0] if following else None
 
 
 def target_marked(
