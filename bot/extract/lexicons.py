@@ -551,17 +551,23 @@ def connectives(raw: dict[str, Any]) -> Connectives:
     """The connective patterns of a lexicon's ``alternatives``, ``list_joiners`` and
     ``genitive_links`` words."""
 
-    def words(key: str) -> str:
-        found = sorted({re.escape(fold(w)) for w in raw[key] if w}, key=len, reverse=True)
+    def words(key: str, elided: bool = False) -> str:
+        found = sorted(
+            {re.escape(fold(w)) for w in raw[key] if w and w.endswith("'") is elided},
+            key=len,
+            reverse=True,
+        )
         return "|".join(found) or _NEVER
 
     alternatives = words("alternatives")
     joiners = words("list_joiners")
-    genitive = rf"\s+(?:{words('genitive_links')})\s+"
+    # a link is a word ("of", "de") or an elided one joined to the place ("d'Abou Dhabi")
+    link = rf"(?:(?:{words('genitive_links')})\s+|(?:{words('genitive_links', True)}))"
+    genitive = rf"\s+{link}"
     if raw.get("unmarked_genitive") is True:
         # "talks Geneva" is "the Geneva talks" (Persian ezafe, Arabic and Hebrew
         # construct state): nothing but a space may link the two
-        genitive = rf"\s+(?:(?:{words('genitive_links')})\s+)?"
+        genitive = rf"\s+{link}?"
     return Connectives(
         alternative_after=re.compile(rf"\s+(?:{alternatives})\s"),
         alternative_before=re.compile(rf"\s(?:{alternatives})\s+\S*\s*$"),
@@ -570,9 +576,9 @@ def connectives(raw: dict[str, Any]) -> Connectives:
     )
 
 
-# Among entries of equal length, the earlier kind wins.
 # Kinds of the flag scan (they may overlap status cues, so they have a scan of their own).
 FLAG_KINDS = ("originally", "originally_after", "reaffirm", "indefinite", "habitual", "purpose")
+# Among entries of equal length, the earlier kind wins.
 STRUCTURE_ORDER = (
     "idiom",
     *STATUS_GROUPS,
