@@ -89,6 +89,8 @@ OPTIONAL_LIST_KEYS = (
     "during_words",
     "another_words",
     "originally_after",
+    "return_verbs",
+    "return_verbs_last",
 )
 MAPPING_KEYS = (
     "status",
@@ -216,7 +218,7 @@ def bounded(pattern: str) -> str:
 ONE_WORD_GAP = re.compile(r"\s+(?:\w+\s+)?")
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def entries_between(language: str, key: str, before: str, after: str) -> re.Pattern[str] | None:
     """The lexicon list ``key`` of ``language`` as one alternation in a rule's own
     context, ``before`` and ``after`` it (compiled once per language); None when the

@@ -155,6 +155,7 @@ class _HostRules:
                 or alternative_place(end, before, folded, lex)
                 or topic_place(before, lex)
                 or topic_named_after(folded, end, lex)
+                or returned_to(folded, start, end, lex.language)
             ):
                 continue
             kept.append(item)
@@ -482,6 +483,33 @@ def visited_before_the_verb(folded: str, end: int, lex: Lexicon) -> bool:
         return True
     word = _ONE_WORD.match(folded, gap.end())
     return word is not None and lex.visits.match(folded, word.end()) is not None
+
+
+_RETURN_REACH = 4  # words between a verb of returning and the place it governs
+
+
+def returned_to(folded: str, start: int, end: int, language: str) -> bool:
+    """Rule *return journey*: a place someone went back to ("returned to Kyiv", "flew
+    back to Washington", "вернулся в Киев", "wrócił do Kijowa"; verb last: "nach Kiew
+    zurückgekehrt", "Kiova palasi") is their home, not a meeting's place: a verb of
+    returning (lexicon ``return_verbs``) at most four words before it in the clause, or
+    (``return_verbs_last``) at most two words after it."""
+    before = _return_before(language)
+    if before is not None:
+        tail = CLAUSE_PUNCT.split(folded[max(0, start - 60) : start])[-1]
+        found = list(before.finditer(tail))
+        if found and len(tail[found[-1].end() :].split()) <= _RETURN_REACH:
+            return True
+    after = _return_after(language)
+    return after is not None and after.match(folded, end) is not None
+
+
+def _return_before(language: str) -> re.Pattern[str] | None:
+    return entries_between(language, "return_verbs", r"(?<!\w)", r"(?!\w)")
+
+
+def _return_after(language: str) -> re.Pattern[str] | None:
+    return entries_between(language, "return_verbs_last", r"[\w']*\s+(?:\w+\s+){0,2}", r"(?!\w)")
 
 
 def hosting_place(folded: str, end: int, language: str) -> bool:
