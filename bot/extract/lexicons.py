@@ -91,6 +91,7 @@ OPTIONAL_LIST_KEYS = (
     "originally_after",
     "return_verbs",
     "return_verbs_last",
+    "held_participles",
 )
 MAPPING_KEYS = (
     "status",
@@ -881,6 +882,9 @@ def load_lexicon(language: str) -> Lexicon:
     ``language``: dates are understood in any language CLDR knows."""
     lang = language if language in languages() else FALLBACK
     raw = read_raw(lang)
+    # participles are held cues like any other (rule *participle in the background*)
+    held = [*raw["status"]["held"], *raw["held_participles"]]
+    raw = {**raw, "status": {**raw["status"], "held": held}}
     places, places_any, place_phrases = _place_patterns(
         {**raw["places"], **place_adjective_phrases(raw)}
     )

@@ -34,6 +34,7 @@ from bot.extract.lexicons import (
     STATUS_GROUPS,
     Lexicon,
     alternation,
+    entries_between,
     load_lexicon,
     word_start_spans,
 )
@@ -148,6 +149,8 @@ def analyse_clause(
             direction=0,
             reporting=reporting,
         )
+    if winner is not None and participle_in_background(text, winner, lex.language):
+        winner = _foreground(winner, kept)
     found, originally_at, purpose_spans = clause_flags(folded, text, lex, reporting)
     journey = winner
     winner = travel_to_meet(winner, kept, purpose_spans)
@@ -156,9 +159,7 @@ def analyse_clause(
     if "habitual" in found and winner is not None and winner.group == "held":
         # "will meet in Moscow, where they have met six times": the repeated past
         # meetings are background; another cue says what this clause reports
-        others = [c for c in kept if c.group != "held"]
-        if others:
-            winner = max(others, key=lambda c: (PRECEDENCE[c.group], c.end - c.start))
+        winner = _foreground(winner, kept)
     confirm_spans = _scan(lex, "confirm", text)
     confirmed = any(
         not _has(lex.negation, _words_before(text, start, NEGATION_WINDOW))
@@ -190,6 +191,24 @@ def analyse_clause(
         journey_ahead=journey_ahead,
         originally_after="originally_after" in found and "originally" not in found,
     )
+
+
+def _foreground(winner: Cue, kept: list[Cue]) -> Cue:
+    """The best cue of another group than a held one in the background, if any."""
+    others = [c for c in kept if c.group != "held"]
+    return max(others, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=winner)
+
+
+def participle_in_background(text: str, cue: Cue, language: str) -> bool:
+    """Rule *participle in the background*: a meeting told by a participle before its
+    noun (lexicon ``held_participles``: "nach dem in Genf abgehaltenen Treffen", "numa
+    reunião realizada", "Putinin tavannut Witkoff") was held, but when the clause has
+    another cue, that one says what the clause reports ("… wird Witkoff am Freitag nach
+    Moskau reisen")."""
+    if cue.group != "held":
+        return False
+    pattern = entries_between(language, "held_participles", "(?:", ")")
+    return pattern is not None and pattern.fullmatch(text, cue.start, cue.end) is not None
 
 
 def clause_flags(
