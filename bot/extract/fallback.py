@@ -58,6 +58,7 @@ _WORD = re.compile(r"\w+")
 # status groups whose cues are verbs about a meeting; "upcoming" lists also hold bare
 # auxiliaries and adjectives ("will", "next") that say nothing about one
 SPECIFIC_CUES = ("denied", "cancelled", "moved", "held")
+AHEAD_OR_CHANGED = ("upcoming", "denied", "cancelled", "moved")
 
 
 # characters of the text checked for the detected language's words
@@ -145,7 +146,8 @@ def _sentence_report(
         for d in scan_dates(text[start:end], lex.key, published)
         if not statement_day(folded, d, lex) and day_adjective(d, folded, meetings)
     ]
-    direction = -1 if past else 1  # weekdays by tense, as the rules read them
+    # weekdays by tense, as the rules read them; the nearest one when the tense is unknown
+    direction = -1 if past else 0 if tense_unknown(folded, lex, past) else 1
     dated = [d for d in resolve_weekdays(found, published, direction) if d.date is not None]
     if not dated:
         venues = [
@@ -172,6 +174,22 @@ def _sentence_report(
         evidence=text[start:end][:MAX_EVIDENCE_CHARS],
         understood=False,
     )
+
+
+def tense_unknown(folded: str, lex: Lexicon, past: bool) -> bool:
+    """Rule *tense unknown*: in a language whose partial lexicon has tense cues, a
+    sentence with neither a past nor a future one (nor a cue of a meeting ahead, or of
+    a change) says nothing of when, and a weekday in it is the nearest one, not the
+    coming one: "Witkoff discussed on Monday in Miami ..." (published on a Wednesday,
+    with a past verb the lexicon lacks) is no meeting next Monday. A meeting word
+    without a tense still announces the coming one ("talks on Tuesday, said Peskov"),
+    and so does a text without a lexicon of its own."""
+    if past or not reads_its_own_past(lex) or lex.past is None or lex.future is None:
+        return False
+    if _has(lex.future, folded) or _has(lex.meeting, folded):
+        # a meeting word with no tense announces the meeting ("talks on Tuesday")
+        return False
+    return not any(_has(lex.status.get(group), folded) for group in AHEAD_OR_CHANGED)
 
 
 def place_of_something(folded: str, start: int, end: int, lex: Lexicon) -> bool:
