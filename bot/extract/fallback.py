@@ -46,7 +46,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 
 from bot.extract.dates import DateMention, day_adjective, resolve_weekdays, scan_dates
-from bot.extract.lexicons import FALLBACK, Lexicon, fold, load_lexicon
+from bot.extract.lexicons import FALLBACK, Lexicon, entries_between, fold, load_lexicon
 from bot.extract.status import idioms_and_longest_cues
 from bot.extract.venues import governed, locative_case, names_a_topic, visited
 from bot.models import EntityKind, MeetingReport, MeetingStatus, Mention
@@ -62,17 +62,23 @@ AHEAD_OR_CHANGED = ("upcoming", "denied", "cancelled", "moved")
 
 
 # characters of the text checked for the detected language's words
+COMMON_WORDS_READ = 2  # distinct common words that show a text is in its detected language
 UNREAD_SAMPLE_CHARS = 400
 
 
 def fallback_applies(folded: str, lex: Lexicon, mentions: Sequence[Mention]) -> bool:
     """Rule *unread language*: a lexicon without full coverage, or a full one that
-    finds none of its words in the text (a misjudged language)."""
+    finds none of its words in the text (a misjudged language): neither two of its
+    commonest words (lexicon ``function_words``) nor any cue."""
     if lex.partial:
         return True
     if not any(m.kind is EntityKind.ACTOR for m in mentions):
         return False  # the report needs a tracked actor: no need to look further
     sample = folded[:UNREAD_SAMPLE_CHARS]
+    # the language's commonest words ("the", "der", "и"): a text that has them is read
+    common = entries_between(lex.language, "function_words", r"(?<!\w)(?:", r")(?!\w)")
+    if common is not None and len(set(common.findall(sample))) >= COMMON_WORDS_READ:
+        return False
     # past-tense cues first: nearly every news text has one early, so the scan stops there
     patterns = (lex.past, lex.negation, lex.reporting, lex.future, lex.meeting)
     if any(_has(pattern, sample) for pattern in patterns):

@@ -92,6 +92,7 @@ OPTIONAL_LIST_KEYS = (
     "return_verbs",
     "return_verbs_last",
     "held_participles",
+    "function_words",
 )
 MAPPING_KEYS = (
     "status",
