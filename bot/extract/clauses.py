@@ -70,3 +70,29 @@ def relative_clause_of_place(
         if close != -1:
             cuts.append(close + 1)
     return cuts
+
+
+_PREDICATE_GAP = 16  # characters between "and" and the cue of its own predicate
+
+
+def coordinated_predicates(
+    folded_sentence: str,
+    joiners: re.Pattern[str],
+    before: list[tuple[int, int]],
+    cues: list[tuple[int, int]],
+) -> list[int]:
+    """Rule *coordinated meetings*: "and" followed by a status cue of its own, with a
+    cue before it ("met Putin in Moscow on Monday and will meet Umerov in Miami on
+    Saturday", "traf Putin in Moskau und trifft am Samstag Umerow in Miami"), starts a
+    second clause: two meetings, each with its own place, day and status. "Witkoff and
+    Kushner met" joins two names, not two predicates. ``before``: the cues and meeting
+    words that may make the first predicate; ``cues``: the status cues that may open
+    the second. Returns where such clauses start."""
+    cuts: list[int] = []
+    for found in joiners.finditer(folded_sentence):
+        start, end = found.start(), found.end()
+        if not any(c1 <= start for _, c1 in before):
+            continue
+        if any(end <= c0 <= end + _PREDICATE_GAP for c0, _ in cues):
+            cuts.append(start + len(found.group()) - len(found.group().lstrip(" ,")))
+    return cuts

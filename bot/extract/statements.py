@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache, partial
 
-from bot.extract.clauses import relative_clause_of_place, split_clauses
+from bot.extract.clauses import coordinated_predicates, relative_clause_of_place, split_clauses
 from bot.extract.commentators import commentators_of
 from bot.extract.dates import (
     ABSOLUTE,
@@ -278,6 +278,7 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
         return any(c0 <= d.start < c1 for d in found_dates if d.weekday is not None)
 
     relatives = _relative_clauses(s, sentence, lex.language) if ", " in sentence else []
+    relatives.extend(_coordinated(s, sentence, lex))
     analysed = [
         (c0, c1, analyse_clause(sentence[c0:c1], lex, partial(weekday_between, c0, c1)))
         for c0, c1 in split_clauses(sentence, lex.clause_breaks, relatives)
@@ -904,6 +905,26 @@ def _relative_clauses(s: Sentence, sentence: str, language: str) -> list[int]:
     ends = [m.end - s.start for m in s.mentions if m.kind is EntityKind.VENUE]
     ends.extend(end - s.start for _, _, end in s.places)
     return relative_clause_of_place(sentence, ends, pronouns) if ends else []
+
+
+def _coordinated(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
+    """Where a second predicate joined by "and" starts, in a sentence naming two places
+    (rule *coordinated meetings*)."""
+    places = sum(1 for m in s.mentions if m.kind is EntityKind.VENUE) + len(s.places)
+    if places < 2 or lex.structure is None:
+        return []
+    joiners = _joiners(lex.language)
+    if joiners is None or joiners.search(sentence) is None:
+        return []
+    cues = [(start, end) for start, end, _, _ in lex.structure.scan(sentence)]
+    before = list(cues)
+    if lex.context is not None:  # a meeting word also makes the first predicate
+        before.extend((a, b) for a, b, _, kind in lex.context.scan(sentence) if kind == "meeting")
+    return coordinated_predicates(sentence, joiners, before, cues)
+
+
+def _joiners(language: str) -> re.Pattern[str] | None:
+    return entries_between(language, "list_joiners", r"[\s,]+(?:", r")\s+")
 
 
 def _relative_pronouns(language: str) -> re.Pattern[str] | None:
