@@ -80,6 +80,7 @@ def coordinated_predicates(
     joiners: re.Pattern[str],
     before: list[tuple[int, int]],
     cues: list[tuple[int, int]],
+    verb_final: bool = False,
 ) -> list[int]:
     """Rule *coordinated meetings*: "and" followed by a status cue of its own, with a
     cue before it ("met Putin in Moscow on Monday and will meet Umerov in Miami on
@@ -87,12 +88,15 @@ def coordinated_predicates(
     second clause: two meetings, each with its own place, day and status. "Witkoff and
     Kushner met" joins two names, not two predicates. ``before``: the cues and meeting
     words that may make the first predicate; ``cues``: the status cues that may open
-    the second. Returns where such clauses start."""
+    the second; ``verb_final``: the language puts the verb last ("… görüştü ve cumartesi
+    günü Miami'de Umerov ile görüşecek"), so the second cue may stand anywhere after
+    "and". Returns where such clauses start."""
     cuts: list[int] = []
     for found in joiners.finditer(folded_sentence):
         start, end = found.start(), found.end()
         if not any(c1 <= start for _, c1 in before):
             continue
-        if any(end <= c0 <= end + _PREDICATE_GAP for c0, _ in cues):
+        reach = len(folded_sentence) if verb_final else end + _PREDICATE_GAP
+        if any(end <= c0 <= reach for c0, _ in cues):
             cuts.append(start + len(found.group()) - len(found.group().lstrip(" ,")))
     return cuts

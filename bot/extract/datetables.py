@@ -219,7 +219,9 @@ def _weekday_patterns(lex: Lexicon, weekday_forms: list[list[str]]) -> dict[str,
     )
     return {
         "weekday_patterns": tuple(
-            re.compile("|".join(f"(?:{f})" for f in forms) + "$") for forms in weekday_forms
+            # the whole word: "cuma" (Friday) must not claim "cumartesi" (Saturday)
+            re.compile("(?:" + "|".join(f"(?:{f})" for f in forms) + ")$")
+            for forms in weekday_forms
         ),
         "weekday_plain": re.compile(rf"{_WORD_START}(?:{all_weekdays})"),
         "weekday": re.compile(

@@ -920,7 +920,8 @@ def _coordinated(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
     before = list(cues)
     if lex.context is not None:  # a meeting word also makes the first predicate
         before.extend((a, b) for a, b, _, kind in lex.context.scan(sentence) if kind == "meeting")
-    return coordinated_predicates(sentence, joiners, before, cues)
+    verb_final = lex.raw.get("verb_final") is True
+    return coordinated_predicates(sentence, joiners, before, cues, verb_final)
 
 
 def _joiners(language: str) -> re.Pattern[str] | None:
