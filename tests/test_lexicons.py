@@ -4,13 +4,16 @@ empty group for the eight supported languages."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import re
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.dates import get_day_names
 
+from bot.extract.dates import find_dates
 from bot.extract.lexicons import (
     FALLBACK,
     LIST_KEYS,
@@ -175,3 +178,14 @@ def test_date_words_come_from_the_lexicon(lang: str, text: str, day: str) -> Non
     found = [d for d in find_dates(text, lang, date(2027, 1, 10)) if d.kind == ABSOLUTE]
     assert found and found[0].date is not None
     assert found[0].date.strftime("%m-%d") == day
+
+
+@pytest.mark.parametrize("lang", languages())
+def test_every_cldr_weekday_name_reads_as_its_own_day(lang: str) -> None:
+    """Each wide weekday name of the lexicon's CLDR locales, found alone, is that weekday:
+    a name that starts another ("cuma", Friday, in "cumartesi", Saturday) claims no more."""
+    published = dt.date(2026, 3, 4)
+    for locale in load_lexicon(lang).locales:
+        for index, name in get_day_names("wide", "format", locale).items():
+            days = [d.date for d in find_dates(f"x {name} x", lang, published) if d.date]
+            assert all(day.weekday() == index for day in days), (locale, name, days)
