@@ -658,7 +658,9 @@ def _range_across_months(
         or not 0 < (mention.date - last.date).days <= _RANGE_DAYS
     ):
         return False  # a range within a month is written "4-9 March"
-    return tables.range_gap.fullmatch(folded[last.end : mention.start]) is not None
+    # matched in place: the look-arounds see the letters either side ("28日と3月1日")
+    gap = tables.range_gap.match(folded, last.end)
+    return gap is not None and gap.end() == mention.start
 
 
 _PERIOD_DAYS = 6  # a range this long (a week) is when a round may fall, not its days
