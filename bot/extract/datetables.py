@@ -222,7 +222,9 @@ def _weekday_patterns(lex: Lexicon, weekday_forms: list[list[str]]) -> dict[str,
     )
     return {
         "weekday_patterns": tuple(
-            re.compile("|".join(f"(?:{f})" for f in forms) + "$") for forms in weekday_forms
+            # the whole name: "cuma" (Friday) must not take "cumartesi" (Saturday)
+            re.compile("(?:" + "|".join(f"(?:{f})" for f in forms) + ")$")
+            for forms in weekday_forms
         ),
         "weekday_plain": re.compile(rf"{_WORD_START}(?:{all_weekdays})"),
         "weekday": re.compile(

@@ -74,6 +74,7 @@ OPTIONAL_LIST_KEYS = (
     "title_words",
     "noun_endings",
     "complementizers",
+    "quotatives",
     "locative_endings",
     "locative_particles",
     "visit_verbs",

@@ -22,6 +22,7 @@ from bot.extract.dates import (
     WEEKDAY,
     DateMention,
     attribution,
+    closed_report,
     consistent_days,
     day_adjective,
     days_of_a_span,
@@ -312,6 +313,19 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
     )
 
 
+def denial_day(dates: list[DateMention], published: dt.date | None) -> list[DateMention]:
+    """Rule *denial's day*: a denial answers a report of a meeting planned ahead, so a
+    weekday, a relative day or a day not after publication beside it is the denial's
+    ("Peskov on Wednesday denied ...", "佩斯科夫8日否认"), not the meeting's."""
+    return [
+        d
+        for d in dates
+        if d.kind != WEEKDAY
+        and d.kind != RELATIVE
+        and (published is None or d.date is None or d.date > published)
+    ]
+
+
 def clause_statements(
     r: _SentenceReading, c0: int, c1: int, signals: ClauseSignals, order: int
 ) -> list[Statement]:
@@ -342,8 +356,7 @@ def clause_statements(
     dates = consistent_days(dates, status, r.published)
     dates = earlier_meeting_day(r, dates, status, c0, c1)
     if status is MeetingStatus.DENIED:
-        # "Peskov on Wednesday denied ...": the day is the denial's
-        dates = [d for d in dates if d.kind != WEEKDAY and d.kind != RELATIVE]
+        dates = denial_day(dates, r.published)
     anchor = (signals.cue.start + a0) if signals.cue else a0
     anchor_end = (signals.cue.end + a0) if signals.cue else a0
     previous_venue, clause_venues = first_planned_venue(
@@ -796,6 +809,7 @@ def _clause_dates(
         for d in dates
         if a0 + d.start >= r.skip_to
         and not attribution(d, signals, clause, r.lex)
+        and not closed_report(d, signals, clause, r.lex, r.published)
         and not topic_day(d, clause, signals.meeting_spans, r.lex)
     ]
 
