@@ -433,7 +433,8 @@ def capital_apposition(before: str, lex: Lexicon) -> bool:
     return len(pieces[-2][found[-1].end() :].split()) <= 3 and governed(head, lex, 2)
 
 
-_JOIN = re.compile(r"[ -]?")
+# a hyphen or space, after a case suffix written with an apostrophe ("Ukrayna'daki savaş")
+_JOIN = re.compile(r"(?:'\w+)?[ -]?")
 
 
 def topic_named_after(folded: str, end: int, lex: Lexicon) -> bool:
