@@ -89,6 +89,7 @@ OPTIONAL_LIST_KEYS = (
     "after_words",
     "during_words",
     "another_words",
+    "last_time",
 )
 MAPPING_KEYS = (
     "status",

@@ -164,6 +164,7 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
         if not _same_class(meeting, event):
             if _restates_title(meeting, event) or (
                 not event.from_cue
+                and not event.another  # rule *last time*: an earlier meeting
                 and event.venue is not None
                 and meeting.venue == event.venue
                 and _compatible_dates(meeting, event)

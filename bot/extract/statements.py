@@ -313,6 +313,25 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
     )
 
 
+def deniers_place(
+    venues: list[tuple[int, str, int]], cue_start: int, cue_end: int, folded: str
+) -> list[tuple[int, str, int]]:
+    """Rule *denier's place*: in a denial that names two places, one right beside the
+    denial verb ("У Кремлі заперечили …", "the Kremlin denied …") names who denies; the
+    meeting denied is at the other ("… зустрічі Путіна і Зеленського в Стамбулі"). When
+    both stand beside the verb, neither is set aside."""
+    if len({v[1] for v in venues}) < 2:
+        return venues
+
+    def beside(venue: tuple[int, str, int]) -> bool:
+        if venue[2] <= cue_start:
+            return not folded[venue[2] : cue_start].strip()
+        return venue[0] >= cue_end and len(folded[cue_end : venue[0]].split()) <= 1
+
+    apart = [v for v in venues if not beside(v)]
+    return apart if apart and len(apart) < len(venues) else venues
+
+
 def denial_day(dates: list[DateMention], published: dt.date | None) -> list[DateMention]:
     """Rule *denial's day*: a denial answers a report of a meeting planned ahead, so a
     weekday, a relative day or a day not after publication beside it is the denial's
@@ -362,6 +381,8 @@ def clause_statements(
     previous_venue, clause_venues = first_planned_venue(
         r, clause_venues, signals, status, a0, anchor
     )
+    if status is MeetingStatus.DENIED:
+        clause_venues = deniers_place(clause_venues, anchor, anchor_end, r.s.folded)
     chosen = choose_venues(
         clause_venues, anchor, anchor_end, r.s.folded, r.lex.connectives.list_gap
     )
@@ -403,7 +424,11 @@ def clause_statements(
     )
     venue_options: list[str | None] = list(chosen) or [None]
     date_options: list[DateMention | None] = list(picked) or [vague]
-    another = status is MeetingStatus.UPCOMING and speaks_of_another(clause, r.lex.language)
+    another = (
+        speaks_of_another(clause, r.lex.language)
+        if status is MeetingStatus.UPCOMING
+        else status is MeetingStatus.HELD and last_time(clause, r.lex.language)
+    )
     period = period_days(vague, r) if not picked else None
     for venue in venue_options:
         for mention in date_options:
@@ -423,6 +448,19 @@ def speaks_of_another(clause: str, language: str) -> bool:
     return (pattern is not None and pattern.search(clause) is not None) or _says_again(
         clause, language
     )
+
+
+def last_time(clause: str, language: str) -> bool:
+    """Rule *last time*: a past meeting the clause calls the last one before (lexicon
+    ``last_time``: "last met", "востаннє", "legutóbb", "en son") is an earlier meeting,
+    not the one planned or changed at the same place that the article reports."""
+    pattern = _last_time_words(language)
+    return pattern is not None and pattern.search(clause) is not None
+
+
+@lru_cache(maxsize=64)
+def _last_time_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["last_time"])
 
 
 @lru_cache(maxsize=64)
