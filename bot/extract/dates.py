@@ -732,9 +732,13 @@ def closed_report(
     pattern = _quotatives(lex.language)
     if pattern is None or mention.kind == VAGUE or not signals.reporting:
         return False
-    if mention.kind == ABSOLUTE and published is not None and mention.date is not None:
-        if mention.date > published:
-            return False
+    if (
+        mention.kind == ABSOLUTE
+        and published is not None
+        and mention.date is not None
+        and mention.date > published
+    ):
+        return False
     lead = clause[: mention.start]
     closings = list(pattern.finditer(clause))
     for r_start, _ in signals.reporting:
