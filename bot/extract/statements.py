@@ -774,13 +774,33 @@ def _others_days(
     chosen = choose_venues(places, anchor, anchor_end, r.s.folded, r.lex.connectives.list_gap)
     kept: list[DateMention] = []
     others: list[tuple[DateMention, str]] = []
+    clause = r.folded[c0:c1]
     for mention in dates:
         other = day_of_another_place(mention, a0, places, chosen)
-        if other is None:
+        if other is None or plan_before_its_marker(mention, signals, clause):
             kept.append(mention)
         elif mention.kind == ABSOLUTE and mention.date is not None:
             others.append((mention, other))
     return kept, others
+
+
+_PLAN_MARKER_WORDS = 4  # words from a day to the planning word after it
+
+
+def plan_before_its_marker(mention: DateMention, signals: ClauseSignals, clause: str) -> bool:
+    """Rule *plan before its marker*: where the planning word follows its day and place
+    (Korean "오는 7일 이스탄불에서 열릴 예정이던 … 제네바로 옮겨 8일", Japanese "7日に…開かれる
+    予定だった"), a day a few words before a planning cue that precedes the move cue is the
+    old plan's day: neither another place's meeting nor the new day. Offsets are the
+    clause's."""
+    cue = signals.cue
+    if cue is None or signals.group != "moved" or mention.end > cue.start:
+        return False
+    return any(
+        mention.end <= p0 < cue.start
+        and len(clause[mention.end : p0].split()) <= _PLAN_MARKER_WORDS
+        for p0, _ in signals.planned_spans
+    )
 
 
 def day_of_another_place(
