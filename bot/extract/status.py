@@ -450,7 +450,10 @@ def new_times(
             cue is not None
             and mention.end <= cue.start
             and any(
-                p1 <= mention.start and len(folded[p1 : mention.start].split()) <= 1
+                p1 <= mention.start
+                and len(folded[p1 : mention.start].split()) <= 1
+                # "열릴 예정이던 회담이 10일로": the plan qualified the talks, not the day
+                and not any(p1 <= m0 < mention.start for m0, _ in signals.meeting_spans)
                 for _, p1 in signals.planned_spans
             )
         ):
