@@ -54,7 +54,13 @@ from bot.extract.dates import (
 )
 from bot.extract.lexicons import FALLBACK, Lexicon, fold, load_lexicon
 from bot.extract.status import idioms_and_longest_cues
-from bot.extract.venues import governed, locative_case, names_a_topic, visited
+from bot.extract.venues import (
+    dateline_length,
+    governed,
+    locative_case,
+    names_a_topic,
+    visited,
+)
 from bot.models import EntityKind, MeetingReport, MeetingStatus, Mention
 
 MAX_EVIDENCE_CHARS = 400
@@ -138,10 +144,12 @@ def _sentence_report(
     folded = fold(text[start:end])
     if any(_has(x.non_talks, folded) for x in lexicons):
         return None  # sport, markets, weather: names together are no meeting
+    newsroom = start + dateline_length(text[start:end])  # "MOSZKVA –": where it was filed
     venues = [
         m
         for m in here
         if m.kind is EntityKind.VENUE
+        and m.start >= newsroom
         and not names_a_topic(folded, m.start - start, m.end - start, lex)
     ]
     past = _past_only(folded, lex)
