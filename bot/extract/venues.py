@@ -378,7 +378,8 @@ def locative_case(folded: str, start: int, end: int, lex: Lexicon) -> bool:
     if endings:
         tail = _WORD_END.match(folded, end)
         word = folded[start : tail.end() if tail else end]
-        if word.endswith(endings) and len(word) > max(map(len, endings)) + 1:
+        # the place's own letters before the ending: "제네바로", not a bare "로"
+        if any(word.endswith(e) and len(word) > len(e) + 1 for e in endings):
             return True
         if folded.startswith(endings, end):
             return True
