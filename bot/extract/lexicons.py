@@ -90,6 +90,7 @@ OPTIONAL_LIST_KEYS = (
     "during_words",
     "another_words",
     "last_time",
+    "interview_words",
 )
 MAPPING_KEYS = (
     "status",

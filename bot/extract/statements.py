@@ -313,6 +313,39 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
     )
 
 
+_INTERVIEW_AFTER = 3  # words from an interview word to the place it was given in
+_INTERVIEW_BEFORE = 2  # words from the place to an interview word after it
+
+
+def interview_place(
+    venues: list[Place], folded: str, start: int, end: int, language: str
+) -> list[Place]:
+    """Rule *interview's place*: a place beside a word for an interview (lexicon
+    ``interview_words``: "in an interview in Washington", "在华盛顿接受采访",
+    "ワシントンでのインタビュー", "워싱턴에서 가진 인터뷰") is where someone spoke, not where
+    talks are: it is set aside. ``start``/``end``: the clause in ``folded``."""
+    pattern = _interview_words(language)
+    if pattern is None or not venues:
+        return venues
+    spans = [(m.start(), m.end()) for m in pattern.finditer(folded, start, end)]
+    if not spans:
+        return venues
+
+    def spoken(place: Place) -> bool:
+        return any(
+            (e <= place[0] and len(folded[e : place[0]].split()) <= _INTERVIEW_AFTER)
+            or (place[2] <= s and len(folded[place[2] : s].split()) <= _INTERVIEW_BEFORE)
+            for s, e in spans
+        )
+
+    return [v for v in venues if not spoken(v)]
+
+
+@lru_cache(maxsize=64)
+def _interview_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["interview_words"])
+
+
 def deniers_place(
     venues: list[tuple[int, str, int]], cue_start: int, cue_end: int, folded: str
 ) -> list[tuple[int, str, int]]:
@@ -381,6 +414,7 @@ def clause_statements(
     previous_venue, clause_venues = first_planned_venue(
         r, clause_venues, signals, status, a0, anchor
     )
+    clause_venues = interview_place(clause_venues, r.s.folded, a0, a1, r.lex.language)
     if status is MeetingStatus.DENIED:
         clause_venues = deniers_place(clause_venues, anchor, anchor_end, r.s.folded)
     chosen = choose_venues(
