@@ -658,7 +658,9 @@ def _range_across_months(
         or not 0 < (mention.date - last.date).days <= _RANGE_DAYS
     ):
         return False  # a range within a month is written "4-9 March"
-    return tables.range_gap.fullmatch(folded[last.end : mention.start]) is not None
+    # matched in place: the look-arounds see the letters either side ("28日と3月1日")
+    gap = tables.range_gap.match(folded, last.end)
+    return gap is not None and gap.end() == mention.start
 
 
 _PERIOD_DAYS = 6  # a range this long (a week) is when a round may fall, not its days
@@ -709,6 +711,60 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
             ):
                 return True
     return False
+
+
+_QUOTE_TAIL = re.compile(r"[\s\"'”’」』)]*")
+
+
+def closed_report(
+    mention: DateMention,
+    signals: ClauseSignals,
+    clause: str,
+    lex: Lexicon,
+    published: date | None,
+) -> bool:
+    """Rule *closed report*: where the reported words end with a quotative before the
+    reporting verb (lexicon ``quotatives``: Korean "…했다고", Japanese "…すると", Turkish
+    "…olduğunu"), the statement's day stands outside them: after them, before the verb
+    ("…회담을 가졌다고 외무부가 22일 밝혔다"), or before them, right after the speaker, with
+    no meeting word or cue in front ("ペスコフ報道官は20日、…協議すると明らかにした"). A date
+    after publication is no statement's. Offsets are the clause's."""
+    pattern = _quotatives(lex.language)
+    if pattern is None or mention.kind == VAGUE or not signals.reporting:
+        return False
+    if (
+        mention.kind == ABSOLUTE
+        and published is not None
+        and mention.date is not None
+        and mention.date > published
+    ):
+        return False
+    lead = clause[: mention.start]
+    closings = list(pattern.finditer(clause))
+    for r_start, _ in signals.reporting:
+        if r_start < mention.end:
+            continue
+        gap = clause[mention.end : r_start]
+        before = [c for c in closings if c.end() <= mention.start]
+        if (
+            before
+            and len(_WORD.findall(gap)) <= _ATTRIBUTION_WORDS
+            and not _has_cue(clause[before[-1].end() : mention.start], lex)
+            and not _has_cue(gap, lex)
+        ):
+            return True  # after the reported words
+        closed = any(
+            c.start() >= mention.end and _QUOTE_TAIL.fullmatch(clause, c.end(), r_start)
+            for c in closings
+        )
+        if closed and not _has_cue(lead, lex):
+            return True  # before them, right after the speaker
+    return False
+
+
+@lru_cache(maxsize=64)
+def _quotatives(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["quotatives"])
 
 
 _REPORT_OPENING = 16  # characters after a reporting verb where its complementizer stands

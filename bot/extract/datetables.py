@@ -154,7 +154,8 @@ def _day_month_patterns(lex: Lexicon, months: dict[str, int]) -> dict[str, Any]:
     raw = lex.raw
     mon = rf"(?P<mon>{_names_pattern(months)})\.?(?!\w)"
     connectors = "|".join(sorted((c for c in raw["range_connectors"] if c), key=len, reverse=True))
-    sep = rf"(?:\s*[-–—]\s*|\s+(?:{connectors})\s+)" if connectors else r"\s*[-–—]\s*"
+    # a connector may be written onto the second day ("4 و5 فبراير", "ב-23 וב-24 בינואר")
+    sep = rf"(?:\s*[-–—]\s*|\s+(?:{connectors})(?:\s+|(?=\d)))" if connectors else r"\s*[-–—]\s*"
     # The day is written to start with a digit (its look-behind after that digit)
     # rather than with the look-behind: the regex engine then skips to the next digit
     # in a tight loop instead of trying a match at every character.
@@ -350,7 +351,9 @@ def _range_gap(raw: dict[str, Any]) -> re.Pattern[str]:
     connectors = "|".join(
         sorted({c for c in raw["range_connectors"] if c and fold(c) not in targets}, key=len)[::-1]
     )
-    words = rf"|\s(?:{connectors})\s" if connectors else ""
+    # Han and kana need no space around it ("2月28日と3月1日"); one written onto the
+    # second day needs none after it
+    words = rf"|(?:\s|(?<=[{_SPACELESS}]))(?:{connectors})(?:\s|(?=\d))" if connectors else ""
     return re.compile(rf"\s*(?:[-–—]{words})\s*")
 
 

@@ -45,15 +45,29 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from bot.extract.dates import DateMention, day_adjective, resolve_weekdays, scan_dates
+from bot.extract.dates import (
+    DateMention,
+    day_adjective,
+    reported_content,
+    resolve_weekdays,
+    scan_dates,
+)
 from bot.extract.lexicons import FALLBACK, Lexicon, entries_between, fold, load_lexicon
 from bot.extract.status import idioms_and_longest_cues
-from bot.extract.venues import governed, locative_case, names_a_topic, visited
+from bot.extract.venues import (
+    dateline_length,
+    governed,
+    locative_case,
+    names_a_topic,
+    visited,
+)
 from bot.models import EntityKind, MeetingReport, MeetingStatus, Mention
 
 MAX_EVIDENCE_CHARS = 400
 # words between a reporting verb and a day that still make it the statement's day
 STATEMENT_DAY_WORDS = 2
+# ... and words of a subject after the verb, with no meeting word between
+STATEMENT_SUBJECT_WORDS = 8
 _WORD = re.compile(r"\w+")
 # status groups whose cues are verbs about a meeting; "upcoming" lists also hold bare
 # auxiliaries and adjectives ("will", "next") that say nothing about one
@@ -137,10 +151,12 @@ def _sentence_report(
     folded = fold(text[start:end])
     if any(_has(x.non_talks, folded) for x in lexicons):
         return None  # sport, markets, weather: names together are no meeting
+    newsroom = start + dateline_length(text[start:end])  # "MOSZKVA –": where it was filed
     venues = [
         m
         for m in here
         if m.kind is EntityKind.VENUE
+        and m.start >= newsroom
         and not names_a_topic(folded, m.start - start, m.end - start, lex)
     ]
     past = _past_only(folded, lex)
@@ -235,6 +251,8 @@ def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
     for match in lex.reporting.finditer(folded):
         if match.end() <= mention.start:
             gap = folded[match.end() : mention.start]
+            if subject_after_the_verb(gap, lex):
+                return True
         elif mention.end <= match.start():
             if _meeting_cue(folded[: mention.start], lex):
                 continue
@@ -246,6 +264,18 @@ def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
         if len(_WORD.findall(gap)) <= STATEMENT_DAY_WORDS:
             return True
     return False
+
+
+def subject_after_the_verb(gap: str, lex: Lexicon) -> bool:
+    """Rule *subject after the verb*: where the subject follows the reporting verb (Arabic
+    "أعلنت شركة …، التي يملكها كوشنر، يوم الاثنين", announced …, on Monday), a day after
+    the verb and its subject is the statement's, when no meeting word, status cue or
+    complementizer stands between ("said Witkoff will meet Putin on Monday" keeps it)."""
+    return (
+        len(_WORD.findall(gap)) <= STATEMENT_SUBJECT_WORDS
+        and not _meeting_cue(gap, lex)
+        and not reported_content(gap, lex.language)
+    )
 
 
 def _meeting_cue(text: str, lex: Lexicon) -> bool:

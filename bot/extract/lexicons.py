@@ -74,6 +74,7 @@ OPTIONAL_LIST_KEYS = (
     "title_words",
     "noun_endings",
     "complementizers",
+    "quotatives",
     "locative_endings",
     "locative_particles",
     "visit_verbs",
@@ -93,6 +94,8 @@ OPTIONAL_LIST_KEYS = (
     "return_verbs_last",
     "held_participles",
     "function_words",
+    "last_time",
+    "interview_words",
 )
 MAPPING_KEYS = (
     "status",
@@ -842,7 +845,8 @@ def place_adjective_phrases(raw: dict[str, Any]) -> dict[str, list[str]]:
     meeting = "|".join(f"(?:{entry})" for entry in raw["meeting"])
     if not adjectives or not meeting:
         return {}
-    follows = f"(?=\\s+(?:\\w+\\s+)?(?<!\\w)(?:{meeting})(?![\\w']))"
+    # one word may stand between, or a compound's first part ("Trump–Putyin-csúcs")
+    follows = f"(?=\\s+(?:\\S*[\\s-])?(?<!\\w)(?:{meeting})(?![\\w']))"
     return {
         place: [f"(?:{'|'.join(forms)}){follows}", *raw["places"].get(place, [])]
         for place, forms in adjectives.items()

@@ -164,6 +164,7 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
         if not _same_class(meeting, event):
             if _restates_title(meeting, event) or (
                 not event.from_cue
+                and not event.another  # rule *last time*: an earlier meeting
                 and event.venue is not None
                 and meeting.venue == event.venue
                 and _compatible_dates(meeting, event)
@@ -447,6 +448,19 @@ def _set_status(meeting: MeetingDraft, event: Statement) -> None:
     meeting.from_cue = meeting.from_cue or event.from_cue
 
 
+def range_holds_the_day(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *range holds the day*: a meeting dated by one day ("the talks ended on
+    Thursday") of which a statement gives the days it spanned, that day among them ("they
+    were held on 4 and 5 February"), starts on the range's first day."""
+    return (
+        meeting.date is not None
+        and meeting.date_end is None
+        and event.date is not None
+        and event.date_end is not None
+        and event.date <= meeting.date <= event.date_end
+    )
+
+
 def _combine(meeting: MeetingDraft, event: Statement) -> None:
     if not _same_class(meeting, event):
         if not _restates_title(meeting, event):
@@ -476,6 +490,9 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
             meeting.tentative = meeting.tentative or event.tentative
         elif meeting.date != event.date and moved:
             meeting.previous_date = meeting.date
+            meeting.date, meeting.date_end = event.date, event.date_end
+            meeting.when_text = event.when_text
+        elif range_holds_the_day(meeting, event):
             meeting.date, meeting.date_end = event.date, event.date_end
             meeting.when_text = event.when_text
         elif meeting.date_end is None and event.date_end is not None:

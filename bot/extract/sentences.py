@@ -118,8 +118,7 @@ def split_sentences(
         end, after = match.span()
         found = match.group()
         if "\n" not in found:
-            following = text[after : after + 1]
-            if following and following.islower():
+            if starts_in_lower_case(text[after : after + 1]):
                 continue
             if found in _RUN_TOGETHER and not run_together(text, end, after):
                 continue
@@ -148,6 +147,19 @@ def split_sentences(
     if span is not None:
         spans.append(span)
     return spans
+
+
+# Georgian Mkhedruli: Unicode files its letters as lower case (Mtavruli are their
+# capitals), but running text is written in them alone.
+_CASELESS_LOWER = re.compile(r"[\u10d0-\u10ff]")
+
+
+def starts_in_lower_case(following: str) -> bool:
+    """Whether the character after a period is lower case, so that the period ends no
+    sentence. Rule *caseless script*: a script written without capitals (Georgian, whose
+    letters Unicode files as lower case) starts every sentence so, and a period before it
+    ends one ("... თქვა. შეხვედრა ...")."""
+    return following.islower() and _CASELESS_LOWER.match(following) is None
 
 
 def run_together(text: str, end: int, after: int) -> bool:

@@ -22,6 +22,7 @@ from bot.extract.dates import (
     WEEKDAY,
     DateMention,
     attribution,
+    closed_report,
     consistent_days,
     day_adjective,
     days_of_a_span,
@@ -313,6 +314,71 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
     )
 
 
+_INTERVIEW_AFTER = 3  # words from an interview word to the place it was given in
+_INTERVIEW_BEFORE = 2  # words from the place to an interview word after it
+
+
+def interview_place(
+    venues: list[Place], folded: str, start: int, end: int, language: str
+) -> list[Place]:
+    """Rule *interview's place*: a place beside a word for an interview (lexicon
+    ``interview_words``: "in an interview in Washington", "在华盛顿接受采访",
+    "ワシントンでのインタビュー", "워싱턴에서 가진 인터뷰") is where someone spoke, not where
+    talks are: it is set aside. ``start``/``end``: the clause in ``folded``."""
+    pattern = _interview_words(language)
+    if pattern is None or not venues:
+        return venues
+    spans = [(m.start(), m.end()) for m in pattern.finditer(folded, start, end)]
+    if not spans:
+        return venues
+
+    def spoken(place: Place) -> bool:
+        return any(
+            (e <= place[0] and len(folded[e : place[0]].split()) <= _INTERVIEW_AFTER)
+            or (place[2] <= s and len(folded[place[2] : s].split()) <= _INTERVIEW_BEFORE)
+            for s, e in spans
+        )
+
+    return [v for v in venues if not spoken(v)]
+
+
+@lru_cache(maxsize=64)
+def _interview_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["interview_words"])
+
+
+def deniers_place(
+    venues: list[tuple[int, str, int]], cue_start: int, cue_end: int, folded: str
+) -> list[tuple[int, str, int]]:
+    """Rule *denier's place*: in a denial that names two places, one right beside the
+    denial verb ("У Кремлі заперечили …", "the Kremlin denied …") names who denies; the
+    meeting denied is at the other ("… зустрічі Путіна і Зеленського в Стамбулі"). When
+    both stand beside the verb, neither is set aside."""
+    if len({v[1] for v in venues}) < 2:
+        return venues
+
+    def beside(venue: tuple[int, str, int]) -> bool:
+        if venue[2] <= cue_start:
+            return not folded[venue[2] : cue_start].strip()
+        return venue[0] >= cue_end and len(folded[cue_end : venue[0]].split()) <= 1
+
+    apart = [v for v in venues if not beside(v)]
+    return apart if apart and len(apart) < len(venues) else venues
+
+
+def denial_day(dates: list[DateMention], published: dt.date | None) -> list[DateMention]:
+    """Rule *denial's day*: a denial answers a report of a meeting planned ahead, so a
+    weekday, a relative day or a day not after publication beside it is the denial's
+    ("Peskov on Wednesday denied ...", "佩斯科夫8日否认"), not the meeting's."""
+    return [
+        d
+        for d in dates
+        if d.kind != WEEKDAY
+        and d.kind != RELATIVE
+        and (published is None or d.date is None or d.date > published)
+    ]
+
+
 def clause_statements(
     r: _SentenceReading, c0: int, c1: int, signals: ClauseSignals, order: int
 ) -> list[Statement]:
@@ -345,13 +411,15 @@ def clause_statements(
     dates = consistent_days(dates, status, r.published)
     dates = earlier_meeting_day(r, dates, status, c0, c1)
     if status is MeetingStatus.DENIED:
-        # "Peskov on Wednesday denied ...": the day is the denial's
-        dates = [d for d in dates if d.kind != WEEKDAY and d.kind != RELATIVE]
+        dates = denial_day(dates, r.published)
     anchor = (signals.cue.start + a0) if signals.cue else a0
     anchor_end = (signals.cue.end + a0) if signals.cue else a0
     previous_venue, clause_venues = first_planned_venue(
         r, clause_venues, signals, status, a0, anchor
     )
+    clause_venues = interview_place(clause_venues, r.s.folded, a0, a1, r.lex.language)
+    if status is MeetingStatus.DENIED:
+        clause_venues = deniers_place(clause_venues, anchor, anchor_end, r.s.folded)
     chosen = choose_venues(
         clause_venues, anchor, anchor_end, r.s.folded, r.lex.connectives.list_gap
     )
@@ -393,7 +461,11 @@ def clause_statements(
     )
     venue_options: list[str | None] = list(chosen) or [None]
     date_options: list[DateMention | None] = list(picked) or [vague]
-    another = status is MeetingStatus.UPCOMING and speaks_of_another(clause, r.lex.language)
+    another = (
+        speaks_of_another(clause, r.lex.language)
+        if status is MeetingStatus.UPCOMING
+        else status is MeetingStatus.HELD and last_time(clause, r.lex.language)
+    )
     period = period_days(vague, r) if not picked else None
     for venue in venue_options:
         for mention in date_options:
@@ -413,6 +485,19 @@ def speaks_of_another(clause: str, language: str) -> bool:
     return (pattern is not None and pattern.search(clause) is not None) or _says_again(
         clause, language
     )
+
+
+def last_time(clause: str, language: str) -> bool:
+    """Rule *last time*: a past meeting the clause calls the last one before (lexicon
+    ``last_time``: "last met", "востаннє", "legutóbb", "en son") is an earlier meeting,
+    not the one planned or changed at the same place that the article reports."""
+    pattern = _last_time_words(language)
+    return pattern is not None and pattern.search(clause) is not None
+
+
+@lru_cache(maxsize=64)
+def _last_time_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["last_time"])
 
 
 @lru_cache(maxsize=64)
@@ -726,13 +811,33 @@ def _others_days(
     chosen = choose_venues(places, anchor, anchor_end, r.s.folded, r.lex.connectives.list_gap)
     kept: list[DateMention] = []
     others: list[tuple[DateMention, str]] = []
+    clause = r.folded[c0:c1]
     for mention in dates:
         other = day_of_another_place(mention, a0, places, chosen)
-        if other is None:
+        if other is None or plan_before_its_marker(mention, signals, clause):
             kept.append(mention)
         elif mention.kind == ABSOLUTE and mention.date is not None:
             others.append((mention, other))
     return kept, others
+
+
+_PLAN_MARKER_WORDS = 4  # words from a day to the planning word after it
+
+
+def plan_before_its_marker(mention: DateMention, signals: ClauseSignals, clause: str) -> bool:
+    """Rule *plan before its marker*: where the planning word follows its day and place
+    (Korean "오는 7일 이스탄불에서 열릴 예정이던 … 제네바로 옮겨 8일", Japanese "7日に…開かれる
+    予定だった"), a day a few words before a planning cue that precedes the move cue is the
+    old plan's day: neither another place's meeting nor the new day. Offsets are the
+    clause's."""
+    cue = signals.cue
+    if cue is None or signals.group != "moved" or mention.end > cue.start:
+        return False
+    return any(
+        mention.end <= p0 < cue.start
+        and len(clause[mention.end : p0].split()) <= _PLAN_MARKER_WORDS
+        for p0, _ in signals.planned_spans
+    )
 
 
 def day_of_another_place(
@@ -799,6 +904,7 @@ def _clause_dates(
         for d in dates
         if a0 + d.start >= r.skip_to
         and not attribution(d, signals, clause, r.lex)
+        and not closed_report(d, signals, clause, r.lex, r.published)
         and not topic_day(d, clause, signals.meeting_spans, r.lex)
     ]
 

@@ -468,11 +468,23 @@ def new_times(
             cue is not None
             and mention.end <= cue.start
             and any(
-                p1 <= mention.start and len(folded[p1 : mention.start].split()) <= 1
+                p1 <= mention.start
+                and len(folded[p1 : mention.start].split()) <= 1
+                # "열릴 예정이던 회담이 10일로": the plan qualified the talks, not the day
+                and not any(p1 <= m0 < mention.start for m0, _ in signals.meeting_spans)
                 for _, p1 in signals.planned_spans
             )
         ):
             continue  # "planned for Wednesday, moved to 20 April": the planned day is old
+        if (
+            cue is not None
+            and mention.end <= cue.start
+            and any(
+                mention.end <= p0 < cue.start and len(folded[mention.end : p0].split()) <= 4
+                for p0, _ in signals.planned_spans
+            )
+        ):
+            continue  # "7일 … 열릴 예정이던 … 옮겨": the day before its planning word is old
         # a weekday in a target case ("torstaille", rule *weekday as a target*) is marked
         marked = mention.forward or target_marked(
             before,

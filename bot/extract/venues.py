@@ -30,8 +30,14 @@ if TYPE_CHECKING:
     from bot.extract.sentences import Sentence
 
 _DATELINE = re.compile(
-    r"^[^\W\d][\w .'’-]{0,30},\s*(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}\.?(?:\s+[^\W\d]{3,9}\.?)?"
+    r"^(?:[^\W\d][\w .'’-]{0,30},\s*(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}\.?(?:\s+[^\W\d]{3,9}\.?)?"
     r"(?:[\s,]+\d{4})?\s*(?:\([^)]{1,40}\))?\.?\s*(?:[-–—]+|/[^/]{1,20}/\.?)\s*"
+    # a place in capitals, or any place with its agency, then a dash: "MOSZKVA –",
+    # "موسكو (رويترز) -"
+    r"|[A-ZÀ-ÞΑ-ΩА-ЯЁІЇЄҐ][A-ZÀ-ÞΑ-ΩА-ЯЁІЇЄҐ .'’-]{2,30}\s*(?:\([^)]{1,40}\)\s*)?[-–—]\s+"
+    r"|[^\W\d][\w .'’-]{0,30}?\s*\([^)]{1,40}\)\s*[-–—]\s*"
+    # a Chinese wire's: agency, place, day and 电 (cabled) - "新华社莫斯科3月4日电"
+    r"|[^\W\d]{1,12}?\d{1,2}月\d{1,2}日电\s*)"
 )
 CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
 # What kind of place a candidate is: a watchlist venue, a lexicon place phrase (with
@@ -59,7 +65,8 @@ def place_phrases(folded: str, lex: Lexicon, start: int, end: int) -> list[tuple
 
 
 def dateline_length(sentence: str) -> int:
-    """Length of a leading "GENEVA, Feb 17 (Xinhua) -" dateline (0 if none)."""
+    """Length of a leading "GENEVA, Feb 17 (Xinhua) -" or "新华社莫斯科3月4日电" dateline (0
+    if none): its place is the newsroom's and its day the report's."""
     match = _DATELINE.match(sentence[:120])
     return match.end() if match else 0
 
@@ -372,7 +379,8 @@ def locative_case(folded: str, start: int, end: int, lex: Lexicon) -> bool:
     if endings:
         tail = _WORD_END.match(folded, end)
         word = folded[start : tail.end() if tail else end]
-        if word.endswith(endings) and len(word) > max(map(len, endings)) + 1:
+        # the place's own letters before the ending: "제네바로", not a bare "로"
+        if any(word.endswith(e) and len(word) > len(e) + 1 for e in endings):
             return True
         if folded.startswith(endings, end):
             return True
@@ -434,7 +442,8 @@ def capital_apposition(before: str, lex: Lexicon) -> bool:
     return len(pieces[-2][found[-1].end() :].split()) <= 3 and governed(head, lex, 2)
 
 
-_JOIN = re.compile(r"[ -]?")
+# a hyphen or space, after a case suffix written with an apostrophe ("Ukrayna'daki savaş")
+_JOIN = re.compile(r"(?:'\w+)?[ -]?")
 
 
 def topic_named_after(folded: str, end: int, lex: Lexicon) -> bool:
