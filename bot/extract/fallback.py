@@ -48,7 +48,13 @@ from datetime import date
 from bot.extract.dates import DateMention, day_adjective, resolve_weekdays, scan_dates
 from bot.extract.lexicons import FALLBACK, Lexicon, fold, load_lexicon
 from bot.extract.status import idioms_and_longest_cues
-from bot.extract.venues import governed, locative_case, names_a_topic, visited
+from bot.extract.venues import (
+    dateline_length,
+    governed,
+    locative_case,
+    names_a_topic,
+    visited,
+)
 from bot.models import EntityKind, MeetingReport, MeetingStatus, Mention
 
 MAX_EVIDENCE_CHARS = 400
@@ -130,10 +136,12 @@ def _sentence_report(
     folded = fold(text[start:end])
     if any(_has(x.non_talks, folded) for x in lexicons):
         return None  # sport, markets, weather: names together are no meeting
+    body = dateline_length(text[start:end])  # a dateline's place and day are the report's
     venues = [
         m
         for m in here
         if m.kind is EntityKind.VENUE
+        and m.start >= start + body
         and not names_a_topic(folded, m.start - start, m.end - start, lex)
     ]
     past = _past_only(folded, lex)
@@ -143,7 +151,8 @@ def _sentence_report(
     found = [
         d
         for d in scan_dates(text[start:end], lex.key, published)
-        if not statement_day(folded, d, lex) and day_adjective(d, folded, meetings)
+        if d.start >= body
+        and not statement_day(folded, d, lex) and day_adjective(d, folded, meetings)
     ]
     direction = -1 if past else 1  # weekdays by tense, as the rules read them
     dated = [d for d in resolve_weekdays(found, published, direction) if d.date is not None]

@@ -29,9 +29,17 @@ if TYPE_CHECKING:
     from bot.extract.merge import MeetingDraft
     from bot.extract.sentences import Sentence
 
+# A dateline: a place (or places joined by "/"), the day, the agency, then a dash.
+# Without a comma after the place ("Kyjev/Washington 7. apríla (TASR) –") the agency in
+# parentheses is required and every word of the place is capitalised (*dateline without
+# a comma*, `dateline_length`), so "Talks on March 5 (local time) -" is no dateline.
+_DATELINE_DAY = r"(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}\.?(?:\s+[^\W\d]{3,9}\.?)?(?:[\s,]+\d{4})?"
+_DATELINE_END = r"(?:[-–—]+|/[^/]{1,20}/\.?)"
+_DATELINE_AGENCY = r"\([^)]{1,40}\)"
 _DATELINE = re.compile(
-    r"^[^\W\d][\w .'’-]{0,30},\s*(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}\.?(?:\s+[^\W\d]{3,9}\.?)?"
-    r"(?:[\s,]+\d{4})?\s*(?:\([^)]{1,40}\))?\.?\s*(?:[-–—]+|/[^/]{1,20}/\.?)\s*"
+    rf"^(?P<place>[^\W\d][\w .'’/-]{{0,40}}?)(?:,\s*{_DATELINE_DAY}\s*"
+    rf"(?:{_DATELINE_AGENCY})?\.?\s*{_DATELINE_END}"
+    rf"|(?P<bare>\s+){_DATELINE_DAY}\s*{_DATELINE_AGENCY}\s*{_DATELINE_END})\s*"
 )
 CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
 # What kind of place a candidate is: a watchlist venue, a lexicon place phrase (with
@@ -61,7 +69,13 @@ def place_phrases(folded: str, lex: Lexicon, start: int, end: int) -> list[tuple
 def dateline_length(sentence: str) -> int:
     """Length of a leading "GENEVA, Feb 17 (Xinhua) -" dateline (0 if none)."""
     match = _DATELINE.match(sentence[:120])
-    return match.end() if match else 0
+    if match is None:
+        return 0
+    if match.group("bare") is not None and not all(
+        word[0].isupper() for word in re.split(r"[\s/-]+", match.group("place")) if word
+    ):
+        return 0  # no comma: only a place of capitalised words opens a dateline
+    return match.end()
 
 
 def sentence_venues(
