@@ -152,7 +152,8 @@ def _sentence_report(
         d
         for d in scan_dates(text[start:end], lex.key, published)
         if d.start >= body
-        and not statement_day(folded, d, lex) and day_adjective(d, folded, meetings)
+        and not statement_day(folded, d, lex)
+        and day_adjective(d, folded, meetings)
     ]
     direction = -1 if past else 1  # weekdays by tense, as the rules read them
     dated = [d for d in resolve_weekdays(found, published, direction) if d.date is not None]
