@@ -725,11 +725,22 @@ def _others_days(
     others: list[tuple[DateMention, str]] = []
     for mention in dates:
         other = day_of_another_place(mention, a0, places, chosen)
-        if other is None:
+        if other is None or old_plans_day(mention, signals):
             kept.append(mention)
         elif mention.kind == ABSOLUTE and mention.date is not None:
             others.append((mention, other))
     return kept, others
+
+
+def old_plans_day(mention: DateMention, signals: ClauseSignals) -> bool:
+    """Rule *old plan's place*: the day right after an "originally planned" phrase is the
+    plan's old day even beside the old place ("which was to take place on Thursday in
+    Riyadh, will be held in Jeddah on 4 May"): it is no other place's meeting, but the
+    day the meeting was moved from (rule *originally planned*)."""
+    return (
+        signals.originally_at is not None
+        and 0 <= mention.start - signals.originally_at <= _ORIGINAL_DAY_REACH
+    )
 
 
 def day_of_another_place(
@@ -915,14 +926,21 @@ def _last_modifiers(language: str) -> re.Pattern[str] | None:
     return alternation(load_lexicon(language).raw["weekday_modifiers"]["last"])
 
 
+_ORIGINAL_DAY_REACH = 60  # characters from an "originally planned" phrase to the old day
+
+
 def originally_planned(
     dates: list[DateMention], origin: int
 ) -> tuple[DateMention | None, list[DateMention]]:
     """Rule *originally planned*: in "originally planned for 1 February" / "statt am
     28. November" the day right after the phrase is the old one; any other day (after
     it, or before it: "am Mittwoch und nicht wie ursprünglich geplant am Sonntag") is
-    the new one. Returns the old day, if any, and the days left."""
-    first = [d for d in pick_dates(dates, None) if 0 <= d.start - origin <= 60][:1]
+    the new one. Returns the old day, if any, and the days left. The old day may be a
+    weekday beside a new date ("which was to take place on Thursday, will be held on 4
+    May": *old weekday, new date*), so every day-precise day counts, not only the dates
+    ``pick_dates`` prefers."""
+    days = sorted((d for d in dates if d.date is not None), key=lambda d: d.start)
+    first = [d for d in days if 0 <= d.start - origin <= _ORIGINAL_DAY_REACH][:1]
     if not first:
         return _contrasted_before(dates, origin)
     old = first[0]
