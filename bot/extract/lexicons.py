@@ -545,7 +545,11 @@ def connectives(raw: dict[str, Any]) -> Connectives:
         alternative_after=re.compile(rf"\s+(?:{alternatives})\s"),
         alternative_before=re.compile(rf"\s(?:{alternatives})\s+\S*\s*$"),
         genitive_link=re.compile(rf"\s+(?:{words('genitive_links')})\s+"),
-        list_gap=re.compile(rf"^[\s,;:–—-]*(?:(?:{joiners}|{alternatives})\s+)?[\s,]*$"),
+        # rule *list with its prepositions*: "в Абу Даби и в Женева", "in Kyiv and in Geneva"
+        list_gap=re.compile(
+            rf"^[\s,;:–—-]*(?:(?:{joiners}|{alternatives})\s+)?"
+            rf"(?:(?:{words('locative_prepositions')})\s+)?[\s,]*$"
+        ),
     )
 
 
