@@ -41,6 +41,7 @@ _DATELINE = re.compile(
     rf"(?:{_DATELINE_AGENCY})?\.?\s*{_DATELINE_END}"
     rf"|(?P<bare>\s+){_DATELINE_DAY}\s*{_DATELINE_AGENCY}\s*{_DATELINE_END})\s*"
 )
+_SPACES = re.compile(r"\s+")
 CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
 # What kind of place a candidate is: a watchlist venue, a lexicon place phrase (with
 # its preposition), or a gazetteer city or country (see ``bot.match.gazetteer``).
@@ -348,8 +349,12 @@ def place_before_speaking(folded: str, end: int, lex: Lexicon) -> bool:
     Білому домі заявили", in the Kremlin they said), is where somebody spoke."""
     if lex.reporting is None:
         return False
-    gap = ONE_WORD_GAP.match(folded, end)
-    return gap is not None and lex.reporting.match(folded, gap.end()) is not None
+    # the verb right after the place, or after one word: both are tried, since a gap of
+    # one word would swallow the verb itself ("v Moskvě označil schůzku")
+    for gap in (_SPACES.match(folded, end), ONE_WORD_GAP.match(folded, end)):
+        if gap is not None and lex.reporting.match(folded, gap.end()) is not None:
+            return True
+    return False
 
 
 def alternative_place(end: int, before: str, folded: str, lex: Lexicon) -> bool:
