@@ -619,6 +619,7 @@ def article_venue(
             or locative_case(folded, m.start, m.end, lex)
         )
         and not speakers_place(folded, m.start, m.end, lex)
+        and not names_a_topic(folded, m.start, m.end, lex)  # "útok v Dauhe": no venue
     }
     if len(placed) == 1:
         meetings[0].venue = placed.pop()
