@@ -8,6 +8,7 @@ the status combines by precedence (see docs/extraction.md, step 10).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -232,6 +233,28 @@ def _restates_title(meeting: MeetingDraft, event: Statement) -> bool:
         and meeting.date is None
         and event.date is not None
         and meeting.published_near(event.date)
+    ) or headline_weekday(meeting, event)
+
+
+_WEEK = 7
+_DIGIT = re.compile(r"\d")
+
+
+def headline_weekday(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *headline's weekday*: a headline that names only a weekday ("Talks in Jeddah
+    on Monday", no verb to give it a tense) may be read a week off the day its body gives
+    the meeting at the same place ("will meet on Monday in Jeddah"): the body's day and
+    status are the meeting's, one meeting, not two."""
+    return (
+        meeting.from_title
+        and not event.is_title
+        and event.venue is not None
+        and meeting.venue == event.venue
+        and meeting.date is not None
+        and event.date is not None
+        and abs((meeting.date - event.date).days) == _WEEK
+        and meeting.when_text is not None
+        and _DIGIT.search(meeting.when_text) is None
     )
 
 
