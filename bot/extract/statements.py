@@ -389,9 +389,11 @@ def clause_statements(
         again=not chosen and _says_again(clause, r.lex.language),
     )
     venue_options: list[str | None] = list(chosen) or [None]
+    period = period_days(vague, r) if not picked else None
+    if held_period_ahead(status, period, r.published):
+        vague, period = None, None
     date_options: list[DateMention | None] = list(picked) or [vague]
     another = status is MeetingStatus.UPCOMING and speaks_of_another(clause, r.lex.language)
-    period = period_days(vague, r) if not picked else None
     for venue in venue_options:
         for mention in date_options:
             statement = _placed(base, order + len(statements), venue, mention, near, period)
@@ -430,6 +432,20 @@ def quoted_relative_day(original: str, c0: int, mention: DateMention) -> bool:
         return False
     start = c0 + mention.start
     return sum(1 for ch in original[:start] if ch in _QUOTES) % 2 == 1
+
+
+def held_period_ahead(
+    status: MeetingStatus, period: tuple[dt.date, dt.date] | None, published: dt.date | None
+) -> bool:
+    """Rule *consistent days* for vague times: a held meeting's clause whose vague time
+    lies wholly after publication ("jednali v Miami, další kolo příští týden": met in
+    Miami, next round next week) dates something else, not the meeting held."""
+    return (
+        status is MeetingStatus.HELD
+        and period is not None
+        and published is not None
+        and period[0] > published
+    )
 
 
 def period_days(vague: DateMention | None, r: _SentenceReading) -> tuple[dt.date, dt.date] | None:
