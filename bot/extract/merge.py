@@ -457,7 +457,9 @@ def _may_open(event: Statement) -> bool:
     if event.status is MeetingStatus.HELD:
         # rule *dated headline*: the headline's talks are the article's, though it names
         # no one ("Negotiations began on Friday"); elsewhere a venue or an actor anchors
-        return event.date is not None and (event.anchored or event.is_title)
+        return (event.date is not None and (event.anchored or event.is_title)) or (
+            event.period is not None and event.anchored and event.meeting_word
+        )
     return event.anchored or event.status is not MeetingStatus.UPCOMING
 
 
