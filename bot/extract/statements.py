@@ -810,11 +810,12 @@ def _clause_dates(
     a0 = r.s.start + c0
     meetings = [(m0 - r.s.start, m1 - r.s.start) for m0, m1 in r.meeting_spans]
     direction = -1 if signals.journey_ahead else signals.direction
-    dates = resolve_weekdays(
-        [d for d in r.dates if c0 <= d.start < c1 and day_adjective(d, r.folded, meetings)],
-        r.published,
-        direction,
-    )
+    found = [d for d in r.dates if c0 <= d.start < c1 and day_adjective(d, r.folded, meetings)]
+    if weekday_of_called_off_plan(signals, r.lex):
+        found = [
+            replace(d, forward=True) if d.adjective and d.weekday is not None else d for d in found
+        ]
+    dates = resolve_weekdays(found, r.published, direction)
     if c0:  # offsets relative to the clause
         dates = [replace(d, start=d.start - c0, end=d.end - c0) for d in dates]
     clause = r.folded[c0:c1]
@@ -825,6 +826,20 @@ def _clause_dates(
         and not attribution(d, signals, clause, r.lex)
         and not topic_day(d, clause, signals.meeting_spans, r.lex)
     ]
+
+
+def weekday_of_called_off_plan(signals: ClauseSignals, lex: Lexicon) -> bool:
+    """Rule *weekday of a called-off plan*: the weekday adjective of a meeting called off
+    ("odpovedal četrtkov obisk", "zrušil čtvrteční návštěvu": cancelled Thursday's visit)
+    names the plan's day, the coming one, though the clause speaks in the past; a
+    cancellation phrase with its own negation ("did not take place") tells of a day gone
+    by and is left to the clause's tense."""
+    cue = signals.cue
+    return (
+        cue is not None
+        and cue.group == "cancelled"
+        and (lex.negation is None or lex.negation.search(cue.text) is None)
+    )
 
 
 _TOPIC_DAY_WORDS = 4  # words from a topic word to the day that dates it
