@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import tempfile
 import threading
+from functools import lru_cache
 from typing import Any
 
 # Languages with rule tables; a close runner-up among these beats an unsupported winner.
@@ -25,6 +26,9 @@ TOP_K = 5
 MAX_CHARS = 600
 # An unsupported top language wins only when it clearly beats the best preferred one.
 UNSUPPORTED_MARGIN = 0.5
+# A top language with a partial lexicon of its own needs a smaller lead: Slovak read by
+# the model at 0.51 is not handed to Polish at 0.02 (*partial lexicon's margin*).
+PARTIAL_MARGIN = 0.25
 DEFAULT_LANG = "en"
 
 _UK_ONLY = frozenset("іїєґІЇЄҐ")
@@ -104,6 +108,21 @@ def _script_pick(sample: str) -> str | None:
     return None
 
 
+def _margin(code: str) -> float:
+    """Rule *partial lexicon's margin*: how far a top language outside ``PREFERRED`` must
+    lead the best preferred one to win: less when it has a (partial) lexicon of its own,
+    whose rules read it better than another language's would."""
+    return PARTIAL_MARGIN if code in _lexicon_languages() else UNSUPPORTED_MARGIN
+
+
+@lru_cache(maxsize=1)
+def _lexicon_languages() -> frozenset[str]:
+    # imported here: bot.extract imports this module
+    from bot.extract.lexicons import languages
+
+    return frozenset(languages())
+
+
 def _has_any(text: str, chars: str) -> bool:
     return any(c in text for c in chars)
 
@@ -145,7 +164,7 @@ def detect_language(text: str, hint: str | None = None) -> str:
     preferred = [c for c in scores if c in PREFERRED]
     if best not in PREFERRED and preferred:
         best_pref = max(preferred, key=lambda c: scores[c])
-        if scores[best] - scores[best_pref] < UNSUPPORTED_MARGIN:
+        if scores[best] - scores[best_pref] < _margin(best):
             best = best_pref
     if best in ("ru", "uk") and _letters(_CYRILLIC, sample) > _letters(_LATIN, sample):
         # the model confuses the two on short or name-heavy texts; letters do not

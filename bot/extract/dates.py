@@ -707,7 +707,7 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
             if (
                 len(_WORD.findall(gap)) <= reach
                 and not _has_cue(gap, lex)
-                and not _has_cue(lead, lex)
+                and (not _has_cue(lead, lex) or reporting_clause_after_comma(lead, gap))
             ):
                 return True
     return False
@@ -765,6 +765,18 @@ def closed_report(
 @lru_cache(maxsize=64)
 def _quotatives(language: str) -> re.Pattern[str] | None:
     return alternation(load_lexicon(language).raw["quotatives"])
+
+
+_AFTER_COMMA = re.compile(r",\s*(?:\w{1,3}\s+)?$")  # ", " or ", je " before the day
+
+
+def reporting_clause_after_comma(lead: str, gap: str) -> bool:
+    """Rule *reporting clause after a comma*: a day that opens a reporting clause set
+    off by a comma ("…, ketvirtadienį pareiškė Peskovas", "…, je v torek sporočil State
+    Department": on Thursday said, on Tuesday announced) is the statement's day, though a
+    meeting word stands in front; a comma between the day and the verb ("…, on Monday,
+    Peskov said") keeps the day the meeting's."""
+    return _AFTER_COMMA.search(lead) is not None and "," not in gap
 
 
 _REPORT_OPENING = 16  # characters after a reporting verb where its complementizer stands

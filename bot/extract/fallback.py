@@ -166,7 +166,9 @@ def _sentence_report(
     found = [
         d
         for d in scan_dates(text[start:end], lex.key, published)
-        if not statement_day(folded, d, lex) and day_adjective(d, folded, meetings)
+        if d.start >= newsroom - start
+        and not statement_day(folded, d, lex)
+        and day_adjective(d, folded, meetings)
     ]
     # weekdays by tense, as the rules read them; the nearest one when the tense is unknown
     direction = -1 if past else 0 if tense_unknown(folded, lex, past) else 1
@@ -288,9 +290,13 @@ def _has(pattern: re.Pattern[str] | None, text: str) -> bool:
 
 def _past_only(sentence: str, lex: Lexicon) -> bool:
     """The sentence has past-tense cues and no future ones (lexicons with tense only);
-    a purpose phrase ("arrived on Tuesday to meet Putin") puts the meeting ahead."""
+    a purpose phrase ("arrived on Tuesday to meet Putin") puts the meeting ahead. A held
+    cue is a past-tense cue too (*held is past*): "je v nedeljo v Kremlju sprejel", with
+    words between the auxiliary and the verb, is last Sunday's meeting."""
     if lex.past is None or lex.future is None:
         return False
-    if lex.past.search(sentence) is None or lex.future.search(sentence) is not None:
+    if lex.future.search(sentence) is not None:
+        return False
+    if lex.past.search(sentence) is None and not _has(lex.status.get("held"), sentence):
         return False
     return lex.flags is None or all(kind != "purpose" for *_, kind in lex.flags.scan(sentence))

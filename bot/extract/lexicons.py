@@ -579,7 +579,11 @@ def connectives(raw: dict[str, Any]) -> Connectives:
         alternative_after=re.compile(rf"\s+(?:{alternatives})\s"),
         alternative_before=re.compile(rf"\s(?:{alternatives})\s+\S*\s*$"),
         genitive_link=re.compile(genitive),
-        list_gap=re.compile(rf"^[\s,;:–—-]*(?:(?:{joiners}|{alternatives})\s+)?[\s,]*$"),
+        # rule *list with its prepositions*: "в Абу Даби и в Женева", "in Kyiv and in Geneva"
+        list_gap=re.compile(
+            rf"^[\s,;:–—-]*(?:(?:{joiners}|{alternatives})\s+)?"
+            rf"(?:(?:{words('locative_prepositions')})\s+)?[\s,]*$"
+        ),
     )
 
 

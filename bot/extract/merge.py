@@ -8,6 +8,7 @@ the status combines by precedence (see docs/extraction.md, step 10).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -233,6 +234,28 @@ def _restates_title(meeting: MeetingDraft, event: Statement) -> bool:
         and meeting.date is None
         and event.date is not None
         and meeting.published_near(event.date)
+    ) or headline_weekday(meeting, event)
+
+
+_WEEK = 7
+_DIGIT = re.compile(r"\d")
+
+
+def headline_weekday(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *headline's weekday*: a headline that names only a weekday ("Talks in Jeddah
+    on Monday", no verb to give it a tense) may be read a week off the day its body gives
+    the meeting at the same place ("will meet on Monday in Jeddah"): the body's day and
+    status are the meeting's, one meeting, not two."""
+    return (
+        meeting.from_title
+        and not event.is_title
+        and event.venue is not None
+        and meeting.venue == event.venue
+        and meeting.date is not None
+        and event.date is not None
+        and abs((meeting.date - event.date).days) == _WEEK
+        and meeting.when_text is not None
+        and _DIGIT.search(meeting.when_text) is None
     )
 
 
@@ -435,7 +458,9 @@ def _may_open(event: Statement) -> bool:
     if event.status is MeetingStatus.HELD:
         # rule *dated headline*: the headline's talks are the article's, though it names
         # no one ("Negotiations began on Friday"); elsewhere a venue or an actor anchors
-        return event.date is not None and (event.anchored or event.is_title)
+        return (event.date is not None and (event.anchored or event.is_title)) or (
+            event.period is not None and event.anchored and event.meeting_word
+        )
     return event.anchored or event.status is not MeetingStatus.UPCOMING
 
 

@@ -460,13 +460,15 @@ def clause_statements(
         again=not chosen and _says_again(clause, r.lex.language),
     )
     venue_options: list[str | None] = list(chosen) or [None]
+    period = period_days(vague, r) if not picked else None
+    if held_period_ahead(status, period, r.published):
+        vague, period = None, None
     date_options: list[DateMention | None] = list(picked) or [vague]
     another = (
         speaks_of_another(clause, r.lex.language)
         if status is MeetingStatus.UPCOMING
         else status is MeetingStatus.HELD and last_time(clause, r.lex.language)
     )
-    period = period_days(vague, r) if not picked else None
     for venue in venue_options:
         for mention in date_options:
             statement = _placed(base, order + len(statements), venue, mention, near, period)
@@ -518,6 +520,20 @@ def quoted_relative_day(original: str, c0: int, mention: DateMention) -> bool:
         return False
     start = c0 + mention.start
     return sum(1 for ch in original[:start] if ch in _QUOTES) % 2 == 1
+
+
+def held_period_ahead(
+    status: MeetingStatus, period: tuple[dt.date, dt.date] | None, published: dt.date | None
+) -> bool:
+    """Rule *consistent days* for vague times: a held meeting's clause whose vague time
+    lies wholly after publication ("jednali v Miami, další kolo příští týden": met in
+    Miami, next round next week) dates something else, not the meeting held."""
+    return (
+        status is MeetingStatus.HELD
+        and period is not None
+        and published is not None
+        and period[0] > published
+    )
 
 
 def period_days(vague: DateMention | None, r: _SentenceReading) -> tuple[dt.date, dt.date] | None:
@@ -814,7 +830,11 @@ def _others_days(
     clause = r.folded[c0:c1]
     for mention in dates:
         other = day_of_another_place(mention, a0, places, chosen)
-        if other is None or plan_before_its_marker(mention, signals, clause):
+        if (
+            other is None
+            or plan_before_its_marker(mention, signals, clause)
+            or old_plans_day(mention, signals)
+        ):
             kept.append(mention)
         elif mention.kind == ABSOLUTE and mention.date is not None:
             others.append((mention, other))
@@ -837,6 +857,17 @@ def plan_before_its_marker(mention: DateMention, signals: ClauseSignals, clause:
         mention.end <= p0 < cue.start
         and len(clause[mention.end : p0].split()) <= _PLAN_MARKER_WORDS
         for p0, _ in signals.planned_spans
+    )
+
+
+def old_plans_day(mention: DateMention, signals: ClauseSignals) -> bool:
+    """Rule *old plan's place*: the day right after an "originally planned" phrase is the
+    plan's old day even beside the old place ("which was to take place on Thursday in
+    Riyadh, will be held in Jeddah on 4 May"): it is no other place's meeting, but the
+    day the meeting was moved from (rule *originally planned*)."""
+    return (
+        signals.originally_at is not None
+        and 0 <= mention.start - signals.originally_at <= _ORIGINAL_DAY_REACH
     )
 
 
@@ -891,11 +922,12 @@ def _clause_dates(
     a0 = r.s.start + c0
     meetings = [(m0 - r.s.start, m1 - r.s.start) for m0, m1 in r.meeting_spans]
     direction = -1 if signals.journey_ahead else signals.direction
-    dates = resolve_weekdays(
-        [d for d in r.dates if c0 <= d.start < c1 and day_adjective(d, r.folded, meetings)],
-        r.published,
-        direction,
-    )
+    found = [d for d in r.dates if c0 <= d.start < c1 and day_adjective(d, r.folded, meetings)]
+    if weekday_of_called_off_plan(signals, r.lex):
+        found = [
+            replace(d, forward=True) if d.adjective and d.weekday is not None else d for d in found
+        ]
+    dates = resolve_weekdays(found, r.published, direction)
     if c0:  # offsets relative to the clause
         dates = [replace(d, start=d.start - c0, end=d.end - c0) for d in dates]
     clause = r.folded[c0:c1]
@@ -907,6 +939,20 @@ def _clause_dates(
         and not closed_report(d, signals, clause, r.lex, r.published)
         and not topic_day(d, clause, signals.meeting_spans, r.lex)
     ]
+
+
+def weekday_of_called_off_plan(signals: ClauseSignals, lex: Lexicon) -> bool:
+    """Rule *weekday of a called-off plan*: the weekday adjective of a meeting called off
+    ("odpovedal četrtkov obisk", "zrušil čtvrteční návštěvu": cancelled Thursday's visit)
+    names the plan's day, the coming one, though the clause speaks in the past; a
+    cancellation phrase with its own negation ("did not take place") tells of a day gone
+    by and is left to the clause's tense."""
+    cue = signals.cue
+    return (
+        cue is not None
+        and cue.group == "cancelled"
+        and (lex.negation is None or lex.negation.search(cue.text) is None)
+    )
 
 
 _TOPIC_DAY_WORDS = 4  # words from a topic word to the day that dates it
@@ -1045,6 +1091,9 @@ def _last_modifiers(language: str) -> re.Pattern[str] | None:
     return alternation(load_lexicon(language).raw["weekday_modifiers"]["last"])
 
 
+_ORIGINAL_DAY_REACH = 60  # characters from an "originally planned" phrase to the old day
+
+
 def originally_planned(
     dates: list[DateMention], origin: int, *, after: bool = False
 ) -> tuple[DateMention | None, list[DateMention]]:
@@ -1053,16 +1102,16 @@ def originally_planned(
     it, or before it: "am Mittwoch und nicht wie ursprünglich geplant am Sonntag") is
     the new one. A word that follows the old day (lexicon ``originally_after``:
     "perşembe yerine", "torstain sijaan", instead of Thursday) marks the day right
-    before it. Returns the old day, if any, and the days left."""
+    before it. Returns the old day, if any, and the days left. The old day may be a
+    weekday beside a new date ("which was to take place on Thursday, will be held on 4
+    May": *old weekday, new date*), so every day-precise day counts, not only the dates
+    ``pick_dates`` prefers."""
     if after:
-        days = [d for d in dates if d.date is not None and 0 <= origin - d.end <= 12]
-        old_day = days[-1] if days else None
+        before = [d for d in dates if d.date is not None and 0 <= origin - d.end <= 12]
+        old_day = before[-1] if before else None
         return old_day, [d for d in dates if d is not old_day]
-    following = [d for d in dates if d.date is not None and 0 <= d.start - origin <= 60]
-    first = (
-        [d for d in following if d.kind == ABSOLUTE]
-        or [d for d in following if d.kind in (RELATIVE, WEEKDAY)]
-    )[:1]
+    days = sorted((d for d in dates if d.date is not None), key=lambda d: d.start)
+    first = [d for d in days if 0 <= d.start - origin <= _ORIGINAL_DAY_REACH][:1]
     if not first:
         return _contrasted_before(dates, origin)
     old = first[0]

@@ -29,9 +29,17 @@ if TYPE_CHECKING:
     from bot.extract.merge import MeetingDraft
     from bot.extract.sentences import Sentence
 
+# A dateline: a place (or places joined by "/"), the day, the agency, then a dash.
+# Without a comma after the place ("Kyjev/Washington 7. apríla (TASR) –") the agency in
+# parentheses is required and every word of the place is capitalised (*dateline without
+# a comma*, `dateline_length`), so "Talks on March 5 (local time) -" is no dateline.
+_DATELINE_DAY = r"(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}\.?(?:\s+[^\W\d]{3,9}\.?)?(?:[\s,]+\d{4})?"
+_DATELINE_END = r"(?:[-–—]+|/[^/]{1,20}/\.?)"
+_DATELINE_AGENCY = r"\([^)]{1,40}\)"
 _DATELINE = re.compile(
-    r"^(?:[^\W\d][\w .'’-]{0,30},\s*(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}\.?(?:\s+[^\W\d]{3,9}\.?)?"
-    r"(?:[\s,]+\d{4})?\s*(?:\([^)]{1,40}\))?\.?\s*(?:[-–—]+|/[^/]{1,20}/\.?)\s*"
+    rf"^(?:(?P<place>[^\W\d][\w .'’/-]{{0,40}}?)(?:,\s*{_DATELINE_DAY}\s*"
+    rf"(?:{_DATELINE_AGENCY})?\.?\s*{_DATELINE_END}"
+    rf"|(?P<bare>\s+){_DATELINE_DAY}\s*{_DATELINE_AGENCY}\s*{_DATELINE_END})\s*"
     # a place in capitals, or any place with its agency, then a dash: "MOSZKVA –",
     # "موسكو (رويترز) -"
     r"|[A-ZÀ-ÞΑ-ΩА-ЯЁІЇЄҐ][A-ZÀ-ÞΑ-ΩА-ЯЁІЇЄҐ .'’-]{2,30}\s*(?:\([^)]{1,40}\)\s*)?[-–—]\s+"
@@ -39,6 +47,7 @@ _DATELINE = re.compile(
     # a Chinese wire's: agency, place, day and 电 (cabled) - "新华社莫斯科3月4日电"
     r"|[^\W\d]{1,12}?\d{1,2}月\d{1,2}日电\s*)"
 )
+_SPACES = re.compile(r"\s+")
 CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
 # What kind of place a candidate is: a watchlist venue, a lexicon place phrase (with
 # its preposition), or a gazetteer city or country (see ``bot.match.gazetteer``).
@@ -68,7 +77,13 @@ def dateline_length(sentence: str) -> int:
     """Length of a leading "GENEVA, Feb 17 (Xinhua) -" or "新华社莫斯科3月4日电" dateline (0
     if none): its place is the newsroom's and its day the report's."""
     match = _DATELINE.match(sentence[:120])
-    return match.end() if match else 0
+    if match is None:
+        return 0
+    if match.group("bare") is not None and not all(
+        word[0].isupper() for word in re.split(r"[\s/-]+", match.group("place")) if word
+    ):
+        return 0  # no comma: only a place of capitalised words opens a dateline
+    return match.end()
 
 
 def sentence_venues(
@@ -342,8 +357,12 @@ def place_before_speaking(folded: str, end: int, lex: Lexicon) -> bool:
     Білому домі заявили", in the Kremlin they said), is where somebody spoke."""
     if lex.reporting is None:
         return False
-    gap = ONE_WORD_GAP.match(folded, end)
-    return gap is not None and lex.reporting.match(folded, gap.end()) is not None
+    # the verb right after the place, or after one word: both are tried, since a gap of
+    # one word would swallow the verb itself ("v Moskvě označil schůzku")
+    for gap in (_SPACES.match(folded, end), ONE_WORD_GAP.match(folded, end)):
+        if gap is not None and lex.reporting.match(folded, gap.end()) is not None:
+            return True
+    return False
 
 
 def alternative_place(end: int, before: str, folded: str, lex: Lexicon) -> bool:
@@ -637,6 +656,7 @@ def article_venue(
             or locative_case(folded, m.start, m.end, lex)
         )
         and not speakers_place(folded, m.start, m.end, lex)
+        and not names_a_topic(folded, m.start, m.end, lex)  # "útok v Dauhe": no venue
     }
     if len(placed) == 1:
         meetings[0].venue = placed.pop()
