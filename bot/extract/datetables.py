@@ -154,7 +154,8 @@ def _day_month_patterns(lex: Lexicon, months: dict[str, int]) -> dict[str, Any]:
     raw = lex.raw
     mon = rf"(?P<mon>{_names_pattern(months)})\.?(?!\w)"
     connectors = "|".join(sorted((c for c in raw["range_connectors"] if c), key=len, reverse=True))
-    sep = rf"(?:\s*[-–—]\s*|\s+(?:{connectors})\s+)" if connectors else r"\s*[-–—]\s*"
+    # a connector may end in an article joined by a hyphen ("fl-4 u l-5 ta' Frar")
+    sep = rf"(?:\s*[-–—]\s*|\s+(?:{connectors})(?:\s+|(?<=-)))" if connectors else r"\s*[-–—]\s*"
     # The day is written to start with a digit (its look-behind after that digit)
     # rather than with the look-behind: the regex engine then skips to the next digit
     # in a tight loop instead of trying a match at every character.
