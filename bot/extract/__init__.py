@@ -202,7 +202,7 @@ def _analyse(
     ):
         # a place-less guess for a day the rules already report is that meeting
         known = {(r.venue, r.date) for r in reports} | {(None, r.date) for r in reports}
-        read = {r.evidence for r in reports}
+        read = sentences_read(reports, statements)
         guess = unverified_meeting(analysed, selection.spans, mentions, lex, day, known, read)
         if guess is not None:
             reports = (*reports, guess)  # the rules' past meetings stand beside it
@@ -213,6 +213,20 @@ def _analyse(
         mentions=mentions,
         meetings=reports,
     )
+
+
+def sentences_read(
+    reports: tuple[MeetingReport, ...], statements: list[Statement]
+) -> set[str]:
+    """Rule *already read*: the sentences the rules drew a reported meeting from: each
+    report's evidence and every sentence with a statement at a reported venue, on its
+    day or on none (a headline's meeting is also the lead's: "Talks in Geneva" over
+    "GENEVA, 9 April - ... met on Tuesday in Geneva"), so no unverified guess is made
+    beside the rules' reading of them."""
+    reported = {(r.venue, r.date) for r in reports} | {(r.venue, None) for r in reports}
+    return {r.evidence for r in reports} | {
+        s.evidence for s in statements if s.venue is not None and (s.venue, s.date) in reported
+    }
 
 
 def tracked_only(
