@@ -127,6 +127,14 @@ def written_without_capitals(ch: str) -> bool:
     return _MKHEDRULI[0] <= ch <= _MKHEDRULI[1]
 
 
+def mutated_initial(word: str) -> bool:
+    """Rule *capitalised names*, initial mutations: Irish writes a name's capital after
+    a lower-case mutation ("i bPáras", "i nGinéiv", "sa bhFrainc"), so a word whose
+    capital follows one or two such letters is capitalised (the watchlist lists the
+    mutated forms as aliases)."""
+    return word[1:2].isupper() or (word[1:2] == "h" and word[2:3].isupper())
+
+
 class Matcher:
     """Built once per watchlist (the automaton is compiled here); ``find`` is thread-safe
     apart from shared caches (token forms, key-hit verdicts, cue words), which only
@@ -237,7 +245,12 @@ class Matcher:
                 continue  # not at a word start
             first = bisect_right(starts, begin) - 1
             raw = matches[first].group()  # NormText.capitalized / .cyrillic, inlined
-            if need_capital and raw[0].islower() and not written_without_capitals(raw[0]):
+            if (
+                need_capital
+                and raw[0].islower()
+                and not written_without_capitals(raw[0])
+                and not mutated_initial(raw)
+            ):
                 continue  # (scripts without case, Hebrew to Han, have no capitals to ask for)
             # most keys end inside the token they start in
             last = first if end_index < starts[first + 1] else bisect_right(starts, end_index) - 1
