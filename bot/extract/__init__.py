@@ -32,12 +32,14 @@ from bot.extract.venues import (
     venue_countries,
 )
 from bot.langdetect import detect_language
+from bot.match.gazetteer import is_other_place
 from bot.models import (
     ALERT_STATUSES,
     Article,
     EntityKind,
     Extraction,
     MeetingReport,
+    MeetingStatus,
     Mention,
     Watchlist,
 )
@@ -233,12 +235,18 @@ def tracked_only(
     reports: tuple[MeetingReport, ...], mentions: tuple[Mention, ...]
 ) -> tuple[MeetingReport, ...]:
     """Rule *someone tracked*: an article that names no tracked actor reports no
-    place-less meeting. A denial or cancellation with neither a tracked venue nor a
-    tracked person ("US denies report it nixed meeting" about other envoys) concerns
-    no subscriber."""
+    place-less meeting, and no past one at a place outside the watchlist. A denial or
+    cancellation with neither a tracked venue nor a tracked person ("US denies report it
+    nixed meeting" about other envoys) concerns no subscriber, nor does a past meeting of
+    others elsewhere ("the two teams met in Dubai last year"); one ahead there is kept
+    (envoys are often unnamed: "negotiators will meet in Oman")."""
     if any(m.kind is EntityKind.ACTOR for m in mentions):
         return reports
-    return tuple(r for r in reports if r.venue is not None)
+    return tuple(r for r in reports if r.venue is not None and not _others_past(r))
+
+
+def _others_past(report: MeetingReport) -> bool:
+    return report.status is MeetingStatus.HELD and is_other_place(report.venue or "")
 
 
 def _ids(mentions: tuple[Mention, ...], kind: EntityKind) -> tuple[str, ...]:
