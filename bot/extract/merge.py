@@ -17,6 +17,7 @@ from bot.extract.statements import Statement
 from bot.models import MeetingReport, MeetingStatus, TimeOfDay
 
 _JOURNEY_DAYS = 2  # days a trip may take place before the meeting it is for (see venues)
+_WEEK_DAYS = 7  # a weekday read in the wrong direction is a week off (rule *headline's weekday*)
 
 _RANK = {
     MeetingStatus.UPCOMING: 1,
@@ -162,7 +163,7 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
     candidates: list[MeetingDraft] = []
     for meeting in meetings:
         if not _same_class(meeting, event):
-            if _restates_title(meeting, event) or (
+            if _restates_title(meeting, event) or headline_weekday(meeting, event) or (
                 not event.from_cue
                 and event.venue is not None
                 and meeting.venue == event.venue
@@ -232,6 +233,26 @@ def _restates_title(meeting: MeetingDraft, event: Statement) -> bool:
         and meeting.date is None
         and event.date is not None
         and meeting.published_near(event.date)
+    )
+
+
+def headline_weekday(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *headline's weekday*: a headline with no verb gives its weekday no tense, so
+    it is read as the nearer such day ("Witkoff-Umerov meeting in Miami on Saturday",
+    published on a Monday, is two days back); a body statement with a cue at the same
+    place on that weekday a week off ("will meet on Saturday in Miami") is the same
+    meeting, and its day and status stand."""
+    return (
+        meeting.from_title
+        and not meeting.from_cue
+        and not event.is_title
+        and event.from_cue
+        and event.venue is not None
+        and meeting.venue == event.venue
+        and meeting.date is not None
+        and event.date is not None
+        and meeting.date_end is None
+        and abs((meeting.date - event.date).days) == _WEEK_DAYS
     )
 
 
@@ -449,7 +470,7 @@ def _set_status(meeting: MeetingDraft, event: Statement) -> None:
 
 def _combine(meeting: MeetingDraft, event: Statement) -> None:
     if not _same_class(meeting, event):
-        if not _restates_title(meeting, event):
+        if not (_restates_title(meeting, event) or headline_weekday(meeting, event)):
             return  # a weak statement about a meeting of the other kind adds nothing
         _set_status(meeting, event)
         meeting.date, meeting.date_end = event.date, event.date_end
