@@ -217,9 +217,7 @@ def _analyse(
     )
 
 
-def sentences_read(
-    reports: tuple[MeetingReport, ...], statements: list[Statement]
-) -> set[str]:
+def sentences_read(reports: tuple[MeetingReport, ...], statements: list[Statement]) -> set[str]:
     """Rule *already read*: the sentences the rules drew a reported meeting from: each
     report's evidence and every sentence with a statement at a reported venue, on its
     day or on none (a headline's meeting is also the lead's: "Talks in Geneva" over

@@ -163,11 +163,15 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
     candidates: list[MeetingDraft] = []
     for meeting in meetings:
         if not _same_class(meeting, event):
-            if _restates_title(meeting, event) or headline_weekday(meeting, event) or (
-                not event.from_cue
-                and event.venue is not None
-                and meeting.venue == event.venue
-                and _compatible_dates(meeting, event)
+            if (
+                _restates_title(meeting, event)
+                or headline_weekday(meeting, event)
+                or (
+                    not event.from_cue
+                    and event.venue is not None
+                    and meeting.venue == event.venue
+                    and _compatible_dates(meeting, event)
+                )
             ):
                 # a tense-only statement is too weak to start a second meeting
                 # at a place that already has one
