@@ -86,6 +86,7 @@ OPTIONAL_LIST_KEYS = (
     "relative_pronouns",
     "host_verbs",
     "after_words",
+    "morrow_words",
     "during_words",
     "another_words",
 )

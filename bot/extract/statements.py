@@ -341,6 +341,7 @@ def clause_statements(
                 return statements
     dates = consistent_days(dates, status, r.published)
     dates = earlier_meeting_day(r, dates, status, c0, c1)
+    dates = day_after_the_meeting(r, dates, c0, c1)
     if status is MeetingStatus.DENIED:
         # "Peskov on Wednesday denied ...": the day is the denial's
         dates = [d for d in dates if d.kind != WEEKDAY and d.kind != RELATIVE]
@@ -533,6 +534,42 @@ def earlier_meeting_day(
         return dates
     opening = min(openings.values())
     return [d for d in dates if d.end > opening]
+
+
+def day_after_the_meeting(
+    r: _SentenceReading, dates: list[DateMention], c0: int, c1: int
+) -> list[DateMention]:
+    """Rule *the day after*: a day standing before "the day after" a meeting word
+    (lexicon ``morrow_words``: "a quitté Moscou mardi, au lendemain de sa rencontre avec
+    Poutine", "all'indomani del suo incontro", "al día siguiente de su reunión") is the
+    day after the meeting: the meeting was held the day before it. ``dates`` have
+    offsets in the clause."""
+    if not dates or not r.meeting_spans:
+        return dates
+    pattern = _morrow_words(r.lex.language)
+    if pattern is None:
+        return dates
+    a0, a1 = r.s.start + c0, r.s.start + c1
+    for m0, _ in r.meeting_spans:
+        found = pattern.search(r.s.folded, max(a0, m0 - 32), m0) if a0 <= m0 < a1 else None
+        if found is None:
+            continue
+        opening = found.start() - a0
+        return [
+            DateMention(d.start, d.end, d.text, d.kind, d.date - _ONE_DAY)
+            if d.date is not None and d.date_end is None and d.end <= opening
+            else d
+            for d in dates
+        ]
+    return dates
+
+
+_ONE_DAY = dt.timedelta(days=1)
+
+
+def _morrow_words(language: str) -> re.Pattern[str] | None:
+    """ "The day after" with up to two words before the meeting word it governs."""
+    return entries_between(language, "morrow_words", r"(?<!\w)", r"\s+(?:[\w']+\s+){0,2}$")
 
 
 _OCCASION_REACH = 72  # characters from the occasion's meeting word to its place
