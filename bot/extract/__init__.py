@@ -30,6 +30,7 @@ from bot.extract.venues import (
     headline_venue,
     prepare_gazetteer,
     venue_countries,
+    watchlist_city,
 )
 from bot.langdetect import detect_language
 from bot.match.gazetteer import is_other_place
@@ -188,7 +189,8 @@ def _analyse(
     statements: list[Statement] = []
     for sentence in selection.sentences:
         statements.extend(sentence_statements(sentence, lex, day, len(statements)))
-    meetings = countries_beaten_by_cities(merge_statements(statements, day), countries)
+    merged = watchlist_city(merge_statements(statements, day), countries)
+    meetings = countries_beaten_by_cities(merged, countries)
     if selection.title_has_meeting_word:
         placed = [
             m
