@@ -87,6 +87,7 @@ OPTIONAL_LIST_KEYS = (
     "host_verbs",
     "after_words",
     "morrow_words",
+    "last_meeting",
     "during_words",
     "another_words",
 )

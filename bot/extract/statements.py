@@ -377,7 +377,10 @@ def clause_statements(
         official=signals.official,
         participants=r.participants,
         evidence=r.evidence(),
-        anchored=bool(chosen) or bool(r.participants) or time_ahead(status, picked, vague, r),
+        anchored=bool(chosen)
+        or bool(r.participants)
+        or time_ahead(status, picked, vague, r)
+        or their_last_meeting(status, clause, r.lex.language),
         meeting_word=bool(r.meeting_spans),
         is_title=r.s.is_title,
         reaffirm=signals.reaffirm,
@@ -918,6 +921,22 @@ def change_of_past_plan(status: MeetingStatus, clause: str, language: str) -> bo
         return False
     pattern = _last_modifiers(language)
     return pattern is not None and pattern.search(clause) is not None
+
+
+def their_last_meeting(status: MeetingStatus, clause: str, language: str) -> bool:
+    """Rule *their last meeting*: a past meeting a clause calls the last one of people the
+    article names (lexicon ``last_meeting``: "leur dernière rencontre remonte au 2
+    décembre", "il loro ultimo incontro", "ultima lor întâlnire", "η τελευταία συνάντησή
+    τους") is theirs: the possessive anchors it as their names would."""
+    if status is not MeetingStatus.HELD:
+        return False
+    pattern = _last_meeting_words(language)
+    return pattern is not None and pattern.search(clause) is not None
+
+
+@lru_cache(maxsize=64)
+def _last_meeting_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["last_meeting"])
 
 
 def _says_again(clause: str, language: str) -> bool:
