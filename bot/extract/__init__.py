@@ -30,14 +30,17 @@ from bot.extract.venues import (
     headline_venue,
     prepare_gazetteer,
     venue_countries,
+    watchlist_city,
 )
 from bot.langdetect import detect_language
+from bot.match.gazetteer import is_other_place
 from bot.models import (
     ALERT_STATUSES,
     Article,
     EntityKind,
     Extraction,
     MeetingReport,
+    MeetingStatus,
     Mention,
     Watchlist,
 )
@@ -186,7 +189,8 @@ def _analyse(
     statements: list[Statement] = []
     for sentence in selection.sentences:
         statements.extend(sentence_statements(sentence, lex, day, len(statements)))
-    meetings = countries_beaten_by_cities(merge_statements(statements, day), countries)
+    merged = watchlist_city(merge_statements(statements, day), countries)
+    meetings = countries_beaten_by_cities(merged, countries)
     if selection.title_has_meeting_word:
         placed = [
             m
@@ -202,7 +206,7 @@ def _analyse(
     ):
         # a place-less guess for a day the rules already report is that meeting
         known = {(r.venue, r.date) for r in reports} | {(None, r.date) for r in reports}
-        read = {r.evidence for r in reports}
+        read = sentences_read(reports, statements)
         guess = unverified_meeting(analysed, selection.spans, mentions, lex, day, known, read)
         if guess is not None:
             reports = (*reports, guess)  # the rules' past meetings stand beside it
@@ -215,16 +219,34 @@ def _analyse(
     )
 
 
+def sentences_read(reports: tuple[MeetingReport, ...], statements: list[Statement]) -> set[str]:
+    """Rule *already read*: the sentences the rules drew a reported meeting from: each
+    report's evidence and every sentence with a statement at a reported venue, on its
+    day or on none (a headline's meeting is also the lead's: "Talks in Geneva" over
+    "GENEVA, 9 April - ... met on Tuesday in Geneva"), so no unverified guess is made
+    beside the rules' reading of them."""
+    reported = {(r.venue, r.date) for r in reports} | {(r.venue, None) for r in reports}
+    return {r.evidence for r in reports} | {
+        s.evidence for s in statements if s.venue is not None and (s.venue, s.date) in reported
+    }
+
+
 def tracked_only(
     reports: tuple[MeetingReport, ...], mentions: tuple[Mention, ...]
 ) -> tuple[MeetingReport, ...]:
     """Rule *someone tracked*: an article that names no tracked actor reports no
-    place-less meeting. A denial or cancellation with neither a tracked venue nor a
-    tracked person ("US denies report it nixed meeting" about other envoys) concerns
-    no subscriber."""
+    place-less meeting, and no past one at a place outside the watchlist. A denial or
+    cancellation with neither a tracked venue nor a tracked person ("US denies report it
+    nixed meeting" about other envoys) concerns no subscriber, nor does a past meeting of
+    others elsewhere ("the two teams met in Dubai last year"); one ahead there is kept
+    (envoys are often unnamed: "negotiators will meet in Oman")."""
     if any(m.kind is EntityKind.ACTOR for m in mentions):
         return reports
-    return tuple(r for r in reports if r.venue is not None)
+    return tuple(r for r in reports if r.venue is not None and not _others_past(r))
+
+
+def _others_past(report: MeetingReport) -> bool:
+    return report.status is MeetingStatus.HELD and is_other_place(report.venue or "")
 
 
 def _ids(mentions: tuple[Mention, ...], kind: EntityKind) -> tuple[str, ...]:

@@ -155,7 +155,12 @@ def _day_month_patterns(lex: Lexicon, months: dict[str, int]) -> dict[str, Any]:
     mon = rf"(?P<mon>{_names_pattern(months)})\.?(?!\w)"
     connectors = "|".join(sorted((c for c in raw["range_connectors"] if c), key=len, reverse=True))
     # a connector may be written onto the second day ("4 و5 فبراير", "ב-23 וב-24 בינואר")
-    sep = rf"(?:\s*[-–—]\s*|\s+(?:{connectors})(?:\s+|(?=\d)))" if connectors else r"\s*[-–—]\s*"
+    # or end in an article joined by a hyphen ("fl-4 u l-5 ta' Frar")
+    sep = (
+        rf"(?:\s*[-–—]\s*|\s+(?:{connectors})(?:\s+|(?=\d)|(?<=-)))"
+        if connectors
+        else r"\s*[-–—]\s*"
+    )
     # The day is written to start with a digit (its look-behind after that digit)
     # rather than with the look-behind: the regex engine then skips to the next digit
     # in a tight loop instead of trying a match at every character.

@@ -87,6 +87,8 @@ OPTIONAL_LIST_KEYS = (
     "relative_pronouns",
     "host_verbs",
     "after_words",
+    "morrow_words",
+    "last_meeting",
     "during_words",
     "another_words",
     "originally_after",

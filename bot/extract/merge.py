@@ -18,6 +18,7 @@ from bot.extract.statements import Statement
 from bot.models import MeetingReport, MeetingStatus, TimeOfDay
 
 _JOURNEY_DAYS = 2  # days a trip may take place before the meeting it is for (see venues)
+_WEEK_DAYS = 7  # a weekday read in the wrong direction is a week off (rule *headline's weekday*)
 
 _RANK = {
     MeetingStatus.UPCOMING: 1,
@@ -163,12 +164,16 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
     candidates: list[MeetingDraft] = []
     for meeting in meetings:
         if not _same_class(meeting, event):
-            if _restates_title(meeting, event) or (
-                not event.from_cue
-                and not event.another  # rule *last time*: an earlier meeting
-                and event.venue is not None
-                and meeting.venue == event.venue
-                and _compatible_dates(meeting, event)
+            if (
+                _restates_title(meeting, event)
+                or headline_weekday(meeting, event)
+                or (
+                    not event.from_cue
+                    and not event.another  # rule *last time*: an earlier meeting
+                    and event.venue is not None
+                    and meeting.venue == event.venue
+                    and _compatible_dates(meeting, event)
+                )
             ):
                 # a tense-only statement is too weak to start a second meeting
                 # at a place that already has one
@@ -237,15 +242,15 @@ def _restates_title(meeting: MeetingDraft, event: Statement) -> bool:
     ) or headline_weekday(meeting, event)
 
 
-_WEEK = 7
 _DIGIT = re.compile(r"\d")
 
 
 def headline_weekday(meeting: MeetingDraft, event: Statement) -> bool:
     """Rule *headline's weekday*: a headline that names only a weekday ("Talks in Jeddah
-    on Monday", no verb to give it a tense) may be read a week off the day its body gives
-    the meeting at the same place ("will meet on Monday in Jeddah"): the body's day and
-    status are the meeting's, one meeting, not two."""
+    on Monday", "Witkoff-Umerov meeting in Miami on Saturday": no verb to give it a
+    tense) may be read a week off the day its body gives the meeting at the same place
+    ("will meet on Monday in Jeddah"): the body's day and status are the meeting's, one
+    meeting, not two."""
     return (
         meeting.from_title
         and not event.is_title
@@ -253,7 +258,8 @@ def headline_weekday(meeting: MeetingDraft, event: Statement) -> bool:
         and meeting.venue == event.venue
         and meeting.date is not None
         and event.date is not None
-        and abs((meeting.date - event.date).days) == _WEEK
+        and meeting.date_end is None
+        and abs((meeting.date - event.date).days) == _WEEK_DAYS
         and meeting.when_text is not None
         and _DIGIT.search(meeting.when_text) is None
     )
@@ -488,7 +494,7 @@ def range_holds_the_day(meeting: MeetingDraft, event: Statement) -> bool:
 
 def _combine(meeting: MeetingDraft, event: Statement) -> None:
     if not _same_class(meeting, event):
-        if not _restates_title(meeting, event):
+        if not (_restates_title(meeting, event) or headline_weekday(meeting, event)):
             return  # a weak statement about a meeting of the other kind adds nothing
         _set_status(meeting, event)
         meeting.date, meeting.date_end = event.date, event.date_end

@@ -410,6 +410,7 @@ def clause_statements(
                 return statements
     dates = consistent_days(dates, status, r.published)
     dates = earlier_meeting_day(r, dates, status, c0, c1)
+    dates = day_after_the_meeting(r, dates, c0, c1)
     if status is MeetingStatus.DENIED:
         dates = denial_day(dates, r.published)
     anchor = (signals.cue.start + a0) if signals.cue else a0
@@ -447,7 +448,10 @@ def clause_statements(
         official=signals.official,
         participants=r.participants,
         evidence=r.evidence(),
-        anchored=bool(chosen) or bool(r.participants) or time_ahead(status, picked, vague, r),
+        anchored=bool(chosen)
+        or bool(r.participants)
+        or time_ahead(status, picked, vague, r)
+        or their_last_meeting(status, clause, r.lex.language),
         meeting_word=bool(r.meeting_spans),
         is_title=r.s.is_title,
         reaffirm=signals.reaffirm,
@@ -637,6 +641,42 @@ def earlier_meeting_day(
         return dates
     opening = min(openings.values())
     return [d for d in dates if d.end > opening]
+
+
+def day_after_the_meeting(
+    r: _SentenceReading, dates: list[DateMention], c0: int, c1: int
+) -> list[DateMention]:
+    """Rule *the day after*: a day standing before "the day after" a meeting word
+    (lexicon ``morrow_words``: "a quitté Moscou mardi, au lendemain de sa rencontre avec
+    Poutine", "all'indomani del suo incontro", "al día siguiente de su reunión") is the
+    day after the meeting: the meeting was held the day before it. ``dates`` have
+    offsets in the clause."""
+    if not dates or not r.meeting_spans:
+        return dates
+    pattern = _morrow_words(r.lex.language)
+    if pattern is None:
+        return dates
+    a0, a1 = r.s.start + c0, r.s.start + c1
+    for m0, _ in r.meeting_spans:
+        found = pattern.search(r.s.folded, max(a0, m0 - 32), m0) if a0 <= m0 < a1 else None
+        if found is None:
+            continue
+        opening = found.start() - a0
+        return [
+            DateMention(d.start, d.end, d.text, d.kind, d.date - _ONE_DAY)
+            if d.date is not None and d.date_end is None and d.end <= opening
+            else d
+            for d in dates
+        ]
+    return dates
+
+
+_ONE_DAY = dt.timedelta(days=1)
+
+
+def _morrow_words(language: str) -> re.Pattern[str] | None:
+    """ "The day after" with up to two words before the meeting word it governs."""
+    return entries_between(language, "morrow_words", r"(?<!\w)", r"\s+(?:[\w']+\s+){0,2}$")
 
 
 _OCCASION_REACH = 72  # characters from the occasion's meeting word to its place
@@ -1036,6 +1076,22 @@ def change_of_past_plan(status: MeetingStatus, clause: str, language: str) -> bo
         return False
     pattern = _last_modifiers(language)
     return pattern is not None and pattern.search(clause) is not None
+
+
+def their_last_meeting(status: MeetingStatus, clause: str, language: str) -> bool:
+    """Rule *their last meeting*: a past meeting a clause calls the last one of people the
+    article names (lexicon ``last_meeting``: "leur dernière rencontre remonte au 2
+    décembre", "il loro ultimo incontro", "ultima lor întâlnire", "η τελευταία συνάντησή
+    τους") is theirs: the possessive anchors it as their names would."""
+    if status is not MeetingStatus.HELD:
+        return False
+    pattern = _last_meeting_words(language)
+    return pattern is not None and pattern.search(clause) is not None
+
+
+@lru_cache(maxsize=64)
+def _last_meeting_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["last_meeting"])
 
 
 def _says_again(clause: str, language: str) -> bool:

@@ -22,7 +22,13 @@ from bot.extract.lexicons import (
     languages,
     load_lexicon,
 )
-from bot.match.gazetteer import country_of_zone, gazetteer, is_other_place, region_of_city
+from bot.match.gazetteer import (
+    country_of_zone,
+    gazetteer,
+    is_other_place,
+    other_place_id,
+    region_of_city,
+)
 from bot.models import EntityKind, Mention, Watchlist
 
 if TYPE_CHECKING:
@@ -721,6 +727,21 @@ def venue_countries(watchlist: Watchlist) -> dict[str, VenueArea]:
             names = (venue.name, *(a for aliases in venue.aliases.values() for a in aliases))
             out[venue.id] = VenueArea(country, tuple(dict.fromkeys(names)))
     return out
+
+
+def watchlist_city(
+    meetings: list[MeetingDraft], venues: Mapping[str, VenueArea]
+) -> list[MeetingDraft]:
+    """Rule *watchlist city by another name*: a gazetteer city that is a watchlist venue,
+    named by an exonym the watchlist lacks ("deslocou-se a Moscovo" read as
+    other:Moscow), is that venue. ``venues``: the watchlist venues, their names first."""
+    ids = {other_place_id(area.names[0]): venue for venue, area in venues.items()}
+    for meeting in meetings:
+        if meeting.venue is not None and meeting.venue in ids:
+            meeting.venue = ids[meeting.venue]
+        if meeting.previous_venue is not None and meeting.previous_venue in ids:
+            meeting.previous_venue = ids[meeting.previous_venue]
+    return meetings
 
 
 def countries_beaten_by_cities(
