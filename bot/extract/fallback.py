@@ -177,14 +177,22 @@ def _sentence_report(
 def place_of_something(folded: str, start: int, end: int, lex: Lexicon) -> bool:
     """Rule *place of something*: in a sentence that names no day, a venue of the guess
     is one the sentence places something in (a preposition, a case ending or a verb of
-    visiting governs it, in a language whose lexicon has locative prepositions); a
-    capital standing for its government ("Kyiv cannot cancel the talks") is no venue.
+    visiting governs it, in a language whose lexicon has locative prepositions or case
+    endings: "Moskva hindab", Moscow judges, is Moscow's government, "Moskvas" a place);
+    a capital standing for its government ("Kyiv cannot cancel the talks") is no venue.
     A place named with a day ("arrived Moscow on Tuesday") stands, and so does any
     name in a language without a (partial) lexicon of its own that read the text."""
-    if not lex.partial or lex.language == FALLBACK or lex.locatives is None:
+    if not lex.partial or lex.language == FALLBACK or not places_by_words(lex):
         return True  # a full lexicon's text here is in a misjudged language: unread
     before = folded[max(0, start - 60) : start]
     return governed(before, lex) or visited(before, lex) or locative_case(folded, start, end, lex)
+
+
+def places_by_words(lex: Lexicon) -> bool:
+    """Rule *place of something*: the lexicon has the words or case endings that place
+    something somewhere, so an ungoverned place is no venue (a lexicon with only a
+    particle for "in" reads no "to" and so cannot tell)."""
+    return lex.locatives is not None or bool(lex.locative_endings)
 
 
 def meeting_evidence(
