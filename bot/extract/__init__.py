@@ -17,7 +17,7 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from bot.extract.fallback import fallback_applies, unverified_meeting
+from bot.extract.fallback import already_reported, fallback_applies, unverified_meeting
 from bot.extract.lexicons import fold, load_lexicon
 from bot.extract.merge import meeting_report, merge_statements
 from bot.extract.sentences import sentences_worth_reading
@@ -200,8 +200,7 @@ def _analyse(
     if not any(r.status in ALERT_STATUSES for r in reports) and fallback_applies(
         folded, lex, mentions
     ):
-        # a place-less guess for a day the rules already report is that meeting
-        known = {(r.venue, r.date) for r in reports} | {(None, r.date) for r in reports}
+        known = already_reported(reports)
         read = {r.evidence for r in reports}
         guess = unverified_meeting(analysed, selection.spans, mentions, lex, day, known, read)
         if guess is not None:

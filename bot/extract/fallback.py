@@ -42,7 +42,7 @@ report are passed over.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 
 from bot.extract.dates import DateMention, day_adjective, resolve_weekdays, scan_dates
@@ -104,6 +104,21 @@ def unverified_meeting(
             return report
         first = first or report
     return None if reads_its_own_past(lex) else first
+
+
+def already_reported(
+    reports: Iterable[MeetingReport],
+) -> set[tuple[str | None, date | None]]:
+    """Rule *already reported*: the (venue, day) pairs a guess would only repeat. A
+    place-less guess for a day the rules report is that meeting, and so is a day-less
+    guess at a place they report ("good talks in Berlin" over the body's talks held in
+    Berlin on Friday)."""
+    known: set[tuple[str | None, date | None]] = set()
+    for report in reports:
+        known.update(((report.venue, report.date), (None, report.date)))
+        if report.venue is not None:
+            known.add((report.venue, None))
+    return known
 
 
 def reads_its_own_past(lex: Lexicon) -> bool:
