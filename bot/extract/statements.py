@@ -38,6 +38,7 @@ from bot.extract.status import (
     decide_status,
     new_times,
     period_side,
+    target_marked,
 )
 from bot.extract.timeofday import find_time_of_day, names_an_hour
 from bot.extract.venues import (
@@ -349,6 +350,8 @@ def clause_statements(
     previous_venue, clause_venues = first_planned_venue(
         r, clause_venues, signals, status, a0, anchor
     )
+    if previous_venue is None and status is MeetingStatus.POSTPONED and signals.group == "moved":
+        status, previous_venue, clause_venues = moved_to_a_place(r, clause_venues, status, a0)
     chosen = choose_venues(
         clause_venues, anchor, anchor_end, r.s.folded, r.lex.connectives.list_gap
     )
@@ -971,6 +974,42 @@ def first_planned_venue(
     ]
     previous_venue = old[-1][1] if old else None
     return previous_venue, [v for v in clause_venues if v not in old]
+
+
+def moved_to_a_place(
+    r: _SentenceReading, clause_venues: list[Place], status: MeetingStatus, a0: int
+) -> tuple[MeetingStatus, str | None, list[Place]]:
+    """Rule *moved to a place*: a meeting moved from one place to another ("moved from
+    Abu Dhabi to Geneva", "flyttes fra Abu Dhabi til Genève", "verplaatst van Abu Dhabi
+    naar Genève") is rescheduled there, with or without a new day: the place a target
+    preposition marks is the new one, the clause's other place the old one. Returns
+    the status, the previous venue (or None) and the clause's venues left."""
+    folded = r.s.folded
+    targets = r.lex.targets
+    new = [
+        v
+        for v in clause_venues
+        if target_marked(
+            folded[max(0, v[0] - 12) : v[0]].split(),
+            folded[v[0] : v[2]].split()[:1],
+            folded[v[0] : v[2]],
+            folded[v[2] : v[2] + 8],
+            targets,
+        )
+    ]
+    if not new:
+        return status, None, clause_venues
+    # the old place need not be governed: "from Abu Dhabi" places nothing there now
+    old = [
+        m
+        for m in r.s.mentions
+        if m.kind is EntityKind.VENUE
+        and a0 <= m.start < new[0][0]
+        and m.entity_id != new[0][1]
+    ]
+    if not old:
+        return status, None, clause_venues
+    return MeetingStatus.RESCHEDULED, old[-1].entity_id, [v for v in clause_venues if v[1] != old[-1].entity_id]
 
 
 def talks_at_place(r: _SentenceReading, clause_venues: list[Place], a0: int) -> set[str]:
