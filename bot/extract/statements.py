@@ -775,6 +775,14 @@ def other_place_statements(
     return statements
 
 
+def put_off_plan_ahead(signals: ClauseSignals) -> int:
+    """Rule *put-off plan ahead*: a weekday in a clause that puts a meeting off or moves
+    it ("the talks that were due to open on Monday have been postponed", published on a
+    Friday) is the coming one, whatever the tense of the report: a plan is put off
+    before its day. Elsewhere the clause's tense decides (``signals.direction``)."""
+    return 1 if signals.group == "moved" else signals.direction
+
+
 def _clause_dates(
     r: _SentenceReading, c0: int, c1: int, signals: ClauseSignals
 ) -> list[DateMention]:
@@ -785,7 +793,7 @@ def _clause_dates(
     Tuesday for talks") is the journey's, in the past, though the meeting is ahead."""
     a0 = r.s.start + c0
     meetings = [(m0 - r.s.start, m1 - r.s.start) for m0, m1 in r.meeting_spans]
-    direction = -1 if signals.journey_ahead else signals.direction
+    direction = -1 if signals.journey_ahead else put_off_plan_ahead(signals)
     dates = resolve_weekdays(
         [d for d in r.dates if c0 <= d.start < c1 and day_adjective(d, r.folded, meetings)],
         r.published,
