@@ -17,7 +17,12 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from bot.extract.fallback import already_reported, fallback_applies, unverified_meeting
+from bot.extract.fallback import (
+    already_reported,
+    drawn_from,
+    fallback_applies,
+    unverified_meeting,
+)
 from bot.extract.lexicons import fold, load_lexicon
 from bot.extract.merge import meeting_report, merge_statements
 from bot.extract.sentences import sentences_worth_reading
@@ -201,7 +206,7 @@ def _analyse(
         folded, lex, mentions
     ):
         known = already_reported(reports)
-        read = {r.evidence for r in reports}
+        read = drawn_from(reports, statements)
         guess = unverified_meeting(analysed, selection.spans, mentions, lex, day, known, read)
         if guess is not None:
             reports = (*reports, guess)  # the rules' past meetings stand beside it

@@ -44,12 +44,16 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.extract.dates import DateMention, day_adjective, resolve_weekdays, scan_dates
 from bot.extract.lexicons import FALLBACK, Lexicon, fold, load_lexicon
 from bot.extract.status import idioms_and_longest_cues
 from bot.extract.venues import governed, locative_case, names_a_topic, visited
 from bot.models import EntityKind, MeetingReport, MeetingStatus, Mention
+
+if TYPE_CHECKING:
+    from bot.extract.statements import Statement
 
 MAX_EVIDENCE_CHARS = 400
 # words between a reporting verb and a day that still make it the statement's day
@@ -119,6 +123,17 @@ def already_reported(
         if report.venue is not None:
             known.add((report.venue, None))
     return known
+
+
+def drawn_from(reports: Iterable[MeetingReport], statements: Iterable[Statement]) -> set[str]:
+    """Rule *already read*: the sentences the rules drew a reported meeting from, each
+    report's own and every other one stating that meeting's place and day ("received
+    Zelensky at the White House on Thursday" under a headline that reports the meeting
+    first); a guess from one of them would only misread it."""
+    reported = {(r.venue, r.date) for r in reports}
+    read = {r.evidence for r in reports}
+    read.update(s.evidence for s in statements if (s.venue, s.date) in reported)
+    return read
 
 
 def reads_its_own_past(lex: Lexicon) -> bool:
