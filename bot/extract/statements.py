@@ -1011,13 +1011,12 @@ def moved_to_a_place(
     old = [
         m
         for m in r.s.mentions
-        if m.kind is EntityKind.VENUE
-        and a0 <= m.start < new[0][0]
-        and m.entity_id != new[0][1]
+        if m.kind is EntityKind.VENUE and a0 <= m.start < new[0][0] and m.entity_id != new[0][1]
     ]
     if not old:
         return status, None, clause_venues
-    return MeetingStatus.RESCHEDULED, old[-1].entity_id, [v for v in clause_venues if v[1] != old[-1].entity_id]
+    previous = old[-1].entity_id
+    return MeetingStatus.RESCHEDULED, previous, [v for v in clause_venues if v[1] != previous]
 
 
 def talks_at_place(r: _SentenceReading, clause_venues: list[Place], a0: int) -> set[str]:
