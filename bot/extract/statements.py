@@ -92,6 +92,7 @@ class Statement:
     another: bool = False  # the clause speaks of another meeting ("the next round", "again")
     # the days a vague time spans ("early March"), when the statement has no day
     period: tuple[dt.date, dt.date] | None = None
+    journey: bool = False  # a trip "to meet" in its clause: its day may be the journey's
 
     # Written out, not generated: the compiled build (setup.py) compiles a written
     # __init__ to native code but runs the generated one interpreted, and statements,
@@ -126,6 +127,7 @@ class Statement:
         quoted_day: bool = False,
         another: bool = False,
         period: tuple[dt.date, dt.date] | None = None,
+        journey: bool = False,
     ) -> None:
         self.order = order
         self.sentence = sentence
@@ -155,6 +157,7 @@ class Statement:
         self.quoted_day = quoted_day
         self.another = another
         self.period = period
+        self.journey = journey
 
 
 @dataclass(slots=True)
@@ -390,6 +393,7 @@ def clause_statements(
         moved=signals.group == "moved",
         past_plan=change_of_past_plan(status, clause, r.lex.language),
         again=not chosen and _says_again(clause, r.lex.language),
+        journey=signals.purpose,
     )
     venue_options: list[str | None] = list(chosen) or [None]
     date_options: list[DateMention | None] = list(picked) or [vague]
@@ -698,6 +702,7 @@ def _placed(
         b.past_plan,
         b.again,
         period=period,
+        journey=b.journey,
     )
 
 

@@ -78,6 +78,7 @@ class ClauseSignals(NamedTuple):
     meeting_spans: tuple[tuple[int, int], ...] = ()
     planned_spans: tuple[tuple[int, int], ...] = ()  # upcoming cues ("planned", "zaplanowane")
     journey_ahead: bool = False  # a journey "to meet": the meeting is still ahead
+    purpose: bool = False  # a purpose phrase ("to meet", "för att träffa") of a trip
 
     @property
     def group(self) -> str | None:
@@ -186,6 +187,7 @@ def analyse_clause(
         meeting_spans=meeting_spans,
         planned_spans=planned_spans,
         journey_ahead=journey_ahead,
+        purpose=bool(purpose_spans),
     )
 
 
