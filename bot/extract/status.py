@@ -270,16 +270,25 @@ def _context(
     reporting_list: list[tuple[int, int]] = []
     meeting_list: list[tuple[int, int]] = []
     if lex.context is not None:
-        for start, end, _, kind in lex.context.scan(text):
+        for start, end, matched, kind in lex.context.scan(text):
             if kind == "meeting":
                 meeting_list.append((start, end))
             elif kind == "reporting":
                 reporting_list.append((start, end))
             elif kind == "hedge":
                 hedged = True
+                if hedging_report(matched, lex):
+                    reporting_list.append((start, end))
             else:
                 official = True
     return hedged, official, tuple(reporting_list), tuple(meeting_list)
+
+
+def hedging_report(word: str, lex: Lexicon) -> bool:
+    """Rule *hedging report*: a hedge that is also a reporting verb ("berichtete", the
+    paper reported; "teatas") both hedges and reports, so the day beside it is the
+    report's ("hatte am Montag berichtet", rule *attribution*), not the meeting's."""
+    return lex.reporting is not None and lex.reporting.fullmatch(word) is not None
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
