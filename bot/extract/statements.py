@@ -910,14 +910,34 @@ def _again_words(language: str) -> re.Pattern[str] | None:
 
 
 def _relative_clauses(s: Sentence, sentence: str, language: str) -> list[int]:
-    """Where relative clauses of the sentence's places start and end (rule *relative
-    clause of a place*)."""
+    """Where relative clauses of the sentence's places and people start and end (rules
+    *relative clause of a place* and *relative clause of a person*)."""
+    cuts = relative_clause_of_person(s, sentence, language)
     pronouns = _relative_pronouns(language)
     if pronouns is None:
-        return []
+        return cuts
     ends = [m.end - s.start for m in s.mentions if m.kind is EntityKind.VENUE]
     ends.extend(end - s.start for _, _, end in s.places)
+    return cuts + relative_clause_of_place(sentence, ends, pronouns) if ends else cuts
+
+
+def relative_clause_of_person(s: Sentence, sentence: str, language: str) -> list[int]:
+    """Rule *relative clause of a person*: a relative clause set off by commas right
+    after a tracked person ("Witkoff, who met Putin in Moscow last week, will travel to
+    Kyiv on Friday", lexicon ``person_pronouns``: "der", "som", "joka", "kes") tells
+    that person's past: it is a clause of its own, so its tense and its meeting are not
+    the main clause's (Friday stays the coming one)."""
+    pronouns = _person_pronouns(language)
+    if pronouns is None:
+        return []
+    ends = [m.end - s.start for m in s.mentions if m.kind is EntityKind.ACTOR]
     return relative_clause_of_place(sentence, ends, pronouns) if ends else []
+
+
+@lru_cache(maxsize=64)
+def _person_pronouns(language: str) -> re.Pattern[str] | None:
+    """A comma and a relative pronoun for a person right after a name ("Witkoffs, der")."""
+    return entries_between(language, "person_pronouns", r"[\w']*\s*,\s+", r"(?!\w)")
 
 
 def _relative_pronouns(language: str) -> re.Pattern[str] | None:
