@@ -461,8 +461,8 @@ def new_times(
             cue is not None
             and mention.end <= cue.start
             and any(
-                p1 <= mention.start and len(folded[p1 : mention.start].split()) <= 1
-                for _, p1 in signals.planned_spans
+                beside_planning(folded, mention.start, mention.end, span)
+                for span in signals.planned_spans
             )
         ):
             continue  # "planned for Wednesday, moved to 20 April": the planned day is old
@@ -484,6 +484,17 @@ def new_times(
         # "moved from March 4 to March 9": the marked day is the new one
         return [mention for mention, marked in result if marked]
     return [mention for mention, _ in result]
+
+
+def beside_planning(folded: str, start: int, end: int, planned: tuple[int, int]) -> bool:
+    """A day right after a planning word ("planned for Wednesday"), or right before one
+    where the participle follows ("neljapäevaks kavandatud", "torstaiksi suunniteltu":
+    planned for Thursday), one word between at most: the day of the plan, the old one
+    of a move."""
+    p0, p1 = planned
+    if p1 <= start:
+        return len(folded[p1:start].split()) <= 1
+    return end <= p0 and len(folded[end:p0].split()) <= 1
 
 
 def target_marked(
