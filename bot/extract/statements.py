@@ -393,7 +393,7 @@ def clause_statements(
         moved=signals.group == "moved",
         past_plan=change_of_past_plan(status, clause, r.lex.language),
         again=not chosen and _says_again(clause, r.lex.language),
-        journey=signals.purpose,
+        journey=trip_to_meet(signals, clause_venues, a0),
     )
     venue_options: list[str | None] = list(chosen) or [None]
     date_options: list[DateMention | None] = list(picked) or [vague]
@@ -1007,6 +1007,16 @@ def first_planned_venue(
     ]
     previous_venue = old[-1][1] if old else None
     return previous_venue, [v for v in clause_venues if v not in old]
+
+
+def trip_to_meet(signals: ClauseSignals, clause_venues: list[Place], a0: int) -> bool:
+    """Rule *journey's day*: a clause names a trip when a place stands before its purpose
+    phrase ("fly to Moscow on Saturday to meet Putin", "reizen naar Abu Dhabi voor
+    gesprekken"); "is expected to meet Putin on Saturday" names the meeting itself."""
+    if signals.purpose_at is None:
+        return False
+    purpose = a0 + signals.purpose_at
+    return any(v[0] < purpose for v in clause_venues)
 
 
 def moved_to_a_place(

@@ -78,7 +78,7 @@ class ClauseSignals(NamedTuple):
     meeting_spans: tuple[tuple[int, int], ...] = ()
     planned_spans: tuple[tuple[int, int], ...] = ()  # upcoming cues ("planned", "zaplanowane")
     journey_ahead: bool = False  # a journey "to meet": the meeting is still ahead
-    purpose: bool = False  # a purpose phrase ("to meet", "för att träffa") of a trip
+    purpose_at: int | None = None  # where a purpose phrase ("to meet", "för att träffa") starts
 
     @property
     def group(self) -> str | None:
@@ -187,7 +187,7 @@ def analyse_clause(
         meeting_spans=meeting_spans,
         planned_spans=planned_spans,
         journey_ahead=journey_ahead,
-        purpose=bool(purpose_spans),
+        purpose_at=purpose_spans[0][0] if purpose_spans else None,
     )
 
 
