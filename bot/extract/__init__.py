@@ -17,7 +17,12 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from bot.extract.fallback import fallback_applies, unverified_meeting
+from bot.extract.fallback import (
+    already_reported,
+    drawn_from,
+    fallback_applies,
+    unverified_meeting,
+)
 from bot.extract.lexicons import fold, load_lexicon
 from bot.extract.merge import meeting_report, merge_statements
 from bot.extract.sentences import sentences_worth_reading
@@ -204,9 +209,8 @@ def _analyse(
     if not any(r.status in ALERT_STATUSES for r in reports) and fallback_applies(
         folded, lex, mentions
     ):
-        # a place-less guess for a day the rules already report is that meeting
-        known = {(r.venue, r.date) for r in reports} | {(None, r.date) for r in reports}
-        read = sentences_read(reports, statements)
+        known = already_reported(reports)
+        read = drawn_from(reports, statements)
         guess = unverified_meeting(analysed, selection.spans, mentions, lex, day, known, read)
         if guess is not None:
             reports = (*reports, guess)  # the rules' past meetings stand beside it
@@ -217,18 +221,6 @@ def _analyse(
         mentions=mentions,
         meetings=reports,
     )
-
-
-def sentences_read(reports: tuple[MeetingReport, ...], statements: list[Statement]) -> set[str]:
-    """Rule *already read*: the sentences the rules drew a reported meeting from: each
-    report's evidence and every sentence with a statement at a reported venue, on its
-    day or on none (a headline's meeting is also the lead's: "Talks in Geneva" over
-    "GENEVA, 9 April - ... met on Tuesday in Geneva"), so no unverified guess is made
-    beside the rules' reading of them."""
-    reported = {(r.venue, r.date) for r in reports} | {(r.venue, None) for r in reports}
-    return {r.evidence for r in reports} | {
-        s.evidence for s in statements if s.venue is not None and (s.venue, s.date) in reported
-    }
 
 
 def tracked_only(

@@ -557,7 +557,9 @@ def _week_phrase_beside(
 ) -> bool:
     """A next-week or last-week phrase close to the weekday, in the same sentence and
     not across a complementizer ("said last week that they meet on Thursday": the week
-    is the statement's)."""
+    is the statement's) nor across a comma and a few words ("who met Putin last week,
+    will travel to Kyiv on Friday": the week is another clause's; "next week, on
+    Sunday" stays one phrase)."""
     # up to the weekday's end: a preposition it took in may close the phrase ("다음 주 목요일")
     before = folded[max(0, mention.start - _NEXT_WEEK_REACH) : mention.end]
     after = folded[mention.end : mention.end + _NEXT_WEEK_REACH]
@@ -566,7 +568,7 @@ def _week_phrase_beside(
         if found is None:
             continue
         between = window[found.end() :] if window is before else window[: found.start()]
-        if _SENTENCE_STOP.search(between):
+        if _SENTENCE_STOP.search(between) or other_clauses_week(between):
             continue
         if tables.complementizers is None or not tables.complementizers.search(between):
             return True
@@ -574,6 +576,14 @@ def _week_phrase_beside(
 
 
 _SENTENCE_STOP = re.compile(r"[.;!?]")
+_CLAUSE_WORDS = 2  # words after a comma that still leave a week phrase beside its weekday
+
+
+def other_clauses_week(between: str) -> bool:
+    """Rule *weekday of next week*: a week phrase separated from the weekday by a comma
+    and more than a couple of words belongs to another clause."""
+    comma = between.find(",")
+    return comma != -1 and len(between[comma:].split()) > _CLAUSE_WORDS + 1
 
 
 def _apposition(last: DateMention, mention: DateMention) -> bool:

@@ -42,8 +42,9 @@ report are passed over.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.extract.dates import (
     DateMention,
@@ -62,6 +63,9 @@ from bot.extract.venues import (
     visited,
 )
 from bot.models import EntityKind, MeetingReport, MeetingStatus, Mention
+
+if TYPE_CHECKING:
+    from bot.extract.statements import Statement
 
 MAX_EVIDENCE_CHARS = 400
 # words between a reporting verb and a day that still make it the statement's day
@@ -125,6 +129,38 @@ def unverified_meeting(
             return report
         first = first or report
     return None if reads_its_own_past(lex) else first
+
+
+def already_reported(
+    reports: Iterable[MeetingReport],
+) -> set[tuple[str | None, date | None]]:
+    """Rule *already reported*: the (venue, day) pairs a guess would only repeat. A
+    place-less guess for a day the rules report is that meeting, and so is a day-less
+    guess at a place they report ("good talks in Berlin" over the body's talks held in
+    Berlin on Friday)."""
+    known: set[tuple[str | None, date | None]] = set()
+    for report in reports:
+        known.update(((report.venue, report.date), (None, report.date)))
+        if report.venue is not None:
+            known.add((report.venue, None))
+    return known
+
+
+def drawn_from(reports: Iterable[MeetingReport], statements: Iterable[Statement]) -> set[str]:
+    """Rule *already read*: the sentences the rules drew a reported meeting from, each
+    report's own and every other one stating that meeting's place and day ("received
+    Zelensky at the White House on Thursday" under a headline that reports the meeting
+    first), or its place with no day (a headline's meeting is also the lead's: "Talks in
+    Geneva" over "GENEVA, 9 April - ... met on Tuesday in Geneva"); a guess from one of
+    them would only misread it."""
+    reported = {(r.venue, r.date) for r in reports} | {(r.venue, None) for r in reports}
+    read = {r.evidence for r in reports}
+    read.update(
+        s.evidence
+        for s in statements
+        if (s.venue, s.date) in reported or (s.venue is not None and (s.venue, None) in reported)
+    )
+    return read
 
 
 def reads_its_own_past(lex: Lexicon) -> bool:
@@ -219,14 +255,22 @@ def tense_unknown(folded: str, lex: Lexicon, past: bool) -> bool:
 def place_of_something(folded: str, start: int, end: int, lex: Lexicon) -> bool:
     """Rule *place of something*: in a sentence that names no day, a venue of the guess
     is one the sentence places something in (a preposition, a case ending or a verb of
-    visiting governs it, in a language whose lexicon has locative prepositions); a
-    capital standing for its government ("Kyiv cannot cancel the talks") is no venue.
+    visiting governs it, in a language whose lexicon has locative prepositions or case
+    endings: "Moskva hindab", Moscow judges, is Moscow's government, "Moskvas" a place);
+    a capital standing for its government ("Kyiv cannot cancel the talks") is no venue.
     A place named with a day ("arrived Moscow on Tuesday") stands, and so does any
     name in a language without a (partial) lexicon of its own that read the text."""
-    if not lex.partial or lex.language == FALLBACK or lex.locatives is None:
+    if not lex.partial or lex.language == FALLBACK or not places_by_words(lex):
         return True  # a full lexicon's text here is in a misjudged language: unread
     before = folded[max(0, start - 60) : start]
     return governed(before, lex) or visited(before, lex) or locative_case(folded, start, end, lex)
+
+
+def places_by_words(lex: Lexicon) -> bool:
+    """Rule *place of something*: the lexicon has the words or case endings that place
+    something somewhere, so an ungoverned place is no venue (a lexicon with only a
+    particle for "in" reads no "to" and so cannot tell)."""
+    return lex.locatives is not None or bool(lex.locative_endings)
 
 
 def meeting_evidence(

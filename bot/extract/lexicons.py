@@ -85,6 +85,7 @@ OPTIONAL_LIST_KEYS = (
     "span_end",
     "attributive_words",
     "relative_pronouns",
+    "person_pronouns",
     "host_verbs",
     "after_words",
     "morrow_words",

@@ -195,8 +195,12 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
                 )
             ):
                 candidates.append(meeting)  # the same meeting, now with its place
-        elif event.status in _CHANGES or _compatible_dates(meeting, event):
-            candidates.append(meeting)
+        elif (
+            event.status in _CHANGES
+            or _compatible_dates(meeting, event)
+            or (meeting.venue is not None and trip_and_meeting(meeting, event))
+        ):
+            candidates.append(meeting)  # (the trip's meeting, its day given apart)
     if not candidates:
         return None
     return max(candidates, key=lambda m: m.last_sentence)
@@ -211,6 +215,13 @@ def quoted_day_off_by_one(meeting: MeetingDraft, event: Statement) -> bool:
     if meeting.date is None or event.date is None or meeting.quoted_day == event.quoted_day:
         return False
     return abs((meeting.date - event.date).days) == 1 and meeting.date_end is None
+
+
+def journeys_day(event: Statement) -> bool:
+    """Rule *journey's day*: a statement's day is a journey's when its clause has no
+    meeting word, or names the meeting only as the trip's purpose ("fly to Moscow on
+    Saturday to meet Putin", "reizen woensdag naar Abu Dhabi voor gesprekken")."""
+    return not event.meeting_word or event.journey
 
 
 def trip_and_meeting(meeting: MeetingDraft, event: Statement) -> bool:
@@ -292,7 +303,7 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
                 previous_date=event.previous_date,
                 published=published,
                 quoted_day=event.quoted_day,
-                journey_day=event.date is not None and not event.meeting_word,
+                journey_day=event.date is not None and journeys_day(event),
                 another=event.another,
                 period=event.period,
             )
@@ -516,7 +527,7 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
         if meeting.date is None:
             meeting.date, meeting.date_end = event.date, event.date_end
             meeting.when_text, meeting.quoted_day = event.when_text, event.quoted_day
-            meeting.journey_day = not event.meeting_word
+            meeting.journey_day = journeys_day(event)
             # the day comes from this statement: its hedging is the meeting's
             meeting.tentative = meeting.tentative or event.tentative
         elif meeting.date != event.date and moved:

@@ -39,6 +39,7 @@ from bot.extract.status import (
     decide_status,
     new_times,
     period_side,
+    target_marked,
 )
 from bot.extract.timeofday import find_time_of_day, names_an_hour
 from bot.extract.venues import (
@@ -92,6 +93,7 @@ class Statement:
     another: bool = False  # the clause speaks of another meeting ("the next round", "again")
     # the days a vague time spans ("early March"), when the statement has no day
     period: tuple[dt.date, dt.date] | None = None
+    journey: bool = False  # a trip "to meet" in its clause: its day may be the journey's
 
     # Written out, not generated: the compiled build (setup.py) compiles a written
     # __init__ to native code but runs the generated one interpreted, and statements,
@@ -126,6 +128,7 @@ class Statement:
         quoted_day: bool = False,
         another: bool = False,
         period: tuple[dt.date, dt.date] | None = None,
+        journey: bool = False,
     ) -> None:
         self.order = order
         self.sentence = sentence
@@ -155,6 +158,7 @@ class Statement:
         self.quoted_day = quoted_day
         self.another = another
         self.period = period
+        self.journey = journey
 
 
 @dataclass(slots=True)
@@ -421,6 +425,8 @@ def clause_statements(
     clause_venues = interview_place(clause_venues, r.s.folded, a0, a1, r.lex.language)
     if status is MeetingStatus.DENIED:
         clause_venues = deniers_place(clause_venues, anchor, anchor_end, r.s.folded)
+    if previous_venue is None and status is MeetingStatus.POSTPONED and signals.group == "moved":
+        status, previous_venue, clause_venues = moved_to_a_place(r, clause_venues, status, a0)
     chosen = choose_venues(
         clause_venues, anchor, anchor_end, r.s.folded, r.lex.connectives.list_gap
     )
@@ -462,6 +468,7 @@ def clause_statements(
         moved=signals.group == "moved",
         past_plan=change_of_past_plan(status, clause, r.lex.language),
         again=not chosen and _says_again(clause, r.lex.language),
+        journey=trip_to_meet(signals, clause_venues, a0),
     )
     venue_options: list[str | None] = list(chosen) or [None]
     period = period_days(vague, r) if not picked else None
@@ -839,6 +846,7 @@ def _placed(
         b.past_plan,
         b.again,
         period=period,
+        journey=b.journey,
     )
 
 
@@ -951,6 +959,14 @@ def other_place_statements(
     return statements
 
 
+def put_off_plan_ahead(signals: ClauseSignals) -> int:
+    """Rule *put-off plan ahead*: a weekday in a clause that puts a meeting off or moves
+    it ("the talks that were due to open on Monday have been postponed", published on a
+    Friday) is the coming one, whatever the tense of the report: a plan is put off
+    before its day. Elsewhere the clause's tense decides (``signals.direction``)."""
+    return 1 if signals.group == "moved" else signals.direction
+
+
 def _clause_dates(
     r: _SentenceReading, c0: int, c1: int, signals: ClauseSignals
 ) -> list[DateMention]:
@@ -961,7 +977,7 @@ def _clause_dates(
     Tuesday for talks") is the journey's, in the past, though the meeting is ahead."""
     a0 = r.s.start + c0
     meetings = [(m0 - r.s.start, m1 - r.s.start) for m0, m1 in r.meeting_spans]
-    direction = -1 if signals.journey_ahead else signals.direction
+    direction = -1 if signals.journey_ahead else put_off_plan_ahead(signals)
     found = [d for d in r.dates if c0 <= d.start < c1 and day_adjective(d, r.folded, meetings)]
     if weekday_of_called_off_plan(signals, r.lex):
         found = [
@@ -1105,13 +1121,27 @@ def _again_words(language: str) -> re.Pattern[str] | None:
 
 
 def _relative_clauses(s: Sentence, sentence: str, language: str) -> list[int]:
-    """Where relative clauses of the sentence's places start and end (rule *relative
-    clause of a place*)."""
+    """Where relative clauses of the sentence's places and people start and end (rules
+    *relative clause of a place* and *relative clause of a person*)."""
+    cuts = relative_clause_of_person(s, sentence, language)
     pronouns = _relative_pronouns(language)
     if pronouns is None:
-        return []
+        return cuts
     ends = [m.end - s.start for m in s.mentions if m.kind is EntityKind.VENUE]
     ends.extend(end - s.start for _, _, end in s.places)
+    return cuts + relative_clause_of_place(sentence, ends, pronouns) if ends else cuts
+
+
+def relative_clause_of_person(s: Sentence, sentence: str, language: str) -> list[int]:
+    """Rule *relative clause of a person*: a relative clause set off by commas right
+    after a tracked person ("Witkoff, who met Putin in Moscow last week, will travel to
+    Kyiv on Friday", lexicon ``person_pronouns``: "der", "som", "joka", "kes") tells
+    that person's past: it is a clause of its own, so its tense and its meeting are not
+    the main clause's (Friday stays the coming one)."""
+    pronouns = _person_pronouns(language)
+    if pronouns is None:
+        return []
+    ends = [m.end - s.start for m in s.mentions if m.kind is EntityKind.ACTOR]
     return relative_clause_of_place(sentence, ends, pronouns) if ends else []
 
 
@@ -1134,6 +1164,12 @@ def _coordinated(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
 
 def _joiners(language: str) -> re.Pattern[str] | None:
     return entries_between(language, "list_joiners", r"[\s,]+(?:", r")\s+")
+
+
+@lru_cache(maxsize=64)
+def _person_pronouns(language: str) -> re.Pattern[str] | None:
+    """A comma and a relative pronoun for a person right after a name ("Witkoffs, der")."""
+    return entries_between(language, "person_pronouns", r"[\w']*\s*,\s+", r"(?!\w)")
 
 
 def _relative_pronouns(language: str) -> re.Pattern[str] | None:
@@ -1216,6 +1252,51 @@ def first_planned_venue(
     ]
     previous_venue = old[-1][1] if old else None
     return previous_venue, [v for v in clause_venues if v not in old]
+
+
+def trip_to_meet(signals: ClauseSignals, clause_venues: list[Place], a0: int) -> bool:
+    """Rule *journey's day*: a clause names a trip when a place stands before its purpose
+    phrase ("fly to Moscow on Saturday to meet Putin", "reizen naar Abu Dhabi voor
+    gesprekken"); "is expected to meet Putin on Saturday" names the meeting itself."""
+    if signals.purpose_at is None:
+        return False
+    purpose = a0 + signals.purpose_at
+    return any(v[0] < purpose for v in clause_venues)
+
+
+def moved_to_a_place(
+    r: _SentenceReading, clause_venues: list[Place], status: MeetingStatus, a0: int
+) -> tuple[MeetingStatus, str | None, list[Place]]:
+    """Rule *moved to a place*: a meeting moved from one place to another ("moved from
+    Abu Dhabi to Geneva", "flyttes fra Abu Dhabi til Genève", "verplaatst van Abu Dhabi
+    naar Genève") is rescheduled there, with or without a new day: the place a target
+    preposition marks is the new one, the clause's other place the old one. Returns
+    the status, the previous venue (or None) and the clause's venues left."""
+    folded = r.s.folded
+    targets = r.lex.targets
+    new = [
+        v
+        for v in clause_venues
+        if target_marked(
+            folded[max(0, v[0] - 12) : v[0]].split(),
+            folded[v[0] : v[2]].split()[:1],
+            folded[v[0] : v[2]],
+            folded[v[2] : v[2] + 8],
+            targets,
+        )
+    ]
+    if not new:
+        return status, None, clause_venues
+    # the old place need not be governed: "from Abu Dhabi" places nothing there now
+    old = [
+        m
+        for m in r.s.mentions
+        if m.kind is EntityKind.VENUE and a0 <= m.start < new[0][0] and m.entity_id != new[0][1]
+    ]
+    if not old:
+        return status, None, clause_venues
+    previous = old[-1].entity_id
+    return MeetingStatus.RESCHEDULED, previous, [v for v in clause_venues if v[1] != previous]
 
 
 def talks_at_place(r: _SentenceReading, clause_venues: list[Place], a0: int) -> set[str]:

@@ -81,6 +81,7 @@ class ClauseSignals(NamedTuple):
     journey_ahead: bool = False  # a journey "to meet": the meeting is still ahead
     # the "originally" word follows the old day ("perşembe yerine", "torstain sijaan")
     originally_after: bool = False
+    purpose_at: int | None = None  # where a purpose phrase ("to meet", "för att träffa") starts
 
     @property
     def group(self) -> str | None:
@@ -190,6 +191,7 @@ def analyse_clause(
         planned_spans=planned_spans,
         journey_ahead=journey_ahead,
         originally_after="originally_after" in found and "originally" not in found,
+        purpose_at=purpose_spans[0][0] if purpose_spans else None,
     )
 
 
@@ -290,16 +292,25 @@ def _context(
     reporting_list: list[tuple[int, int]] = []
     meeting_list: list[tuple[int, int]] = []
     if lex.context is not None:
-        for start, end, _, kind in lex.context.scan(text):
+        for start, end, matched, kind in lex.context.scan(text):
             if kind == "meeting":
                 meeting_list.append((start, end))
             elif kind == "reporting":
                 reporting_list.append((start, end))
             elif kind == "hedge":
                 hedged = True
+                if hedging_report(matched, lex):
+                    reporting_list.append((start, end))
             else:
                 official = True
     return hedged, official, tuple(reporting_list), tuple(meeting_list)
+
+
+def hedging_report(word: str, lex: Lexicon) -> bool:
+    """Rule *hedging report*: a hedge that is also a reporting verb ("berichtete", the
+    paper reported; "teatas") both hedges and reports, so the day beside it is the
+    report's ("hatte am Montag berichtet", rule *attribution*), not the meeting's."""
+    return lex.reporting is not None and lex.reporting.fullmatch(word) is not None
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:
@@ -468,11 +479,10 @@ def new_times(
             cue is not None
             and mention.end <= cue.start
             and any(
-                p1 <= mention.start
-                and len(folded[p1 : mention.start].split()) <= 1
+                beside_planning(folded, mention.start, mention.end, span)
                 # "열릴 예정이던 회담이 10일로": the plan qualified the talks, not the day
-                and not any(p1 <= m0 < mention.start for m0, _ in signals.meeting_spans)
-                for _, p1 in signals.planned_spans
+                and not any(span[1] <= m0 < mention.start for m0, _ in signals.meeting_spans)
+                for span in signals.planned_spans
             )
         ):
             continue  # "planned for Wednesday, moved to 20 April": the planned day is old
@@ -522,6 +532,17 @@ def originally_named_day(signals: ClauseSignals, dates: list[DateMention]) -> Da
         if origin < d.start <= origin + 60 and (d.start < cue.start or cue.end < origin)
     ]
     return following[0] if following else None
+
+
+def beside_planning(folded: str, start: int, end: int, planned: tuple[int, int]) -> bool:
+    """A day right after a planning word ("planned for Wednesday"), or right before one
+    where the participle follows ("neljapäevaks kavandatud", "torstaiksi suunniteltu":
+    planned for Thursday), one word between at most: the day of the plan, the old one
+    of a move."""
+    p0, p1 = planned
+    if p1 <= start:
+        return len(folded[p1:start].split()) <= 1
+    return end <= p0 and len(folded[end:p0].split()) <= 1
 
 
 def target_marked(
