@@ -503,20 +503,10 @@ def range_holds_the_day(meeting: MeetingDraft, event: Statement) -> bool:
     )
 
 
-def _combine(meeting: MeetingDraft, event: Statement) -> None:
-    if not _same_class(meeting, event):
-        if not (_restates_title(meeting, event) or headline_weekday(meeting, event)):
-            return  # a weak statement about a meeting of the other kind adds nothing
-        _set_status(meeting, event)
-        meeting.date, meeting.date_end = event.date, event.date_end
-        meeting.when_text = event.when_text or meeting.when_text
-        return
-    if meeting.venue is None and event.venue is not None:
-        meeting.venue = event.venue
-    if meeting.previous_venue is None and event.previous_venue is not None:
-        meeting.previous_venue = event.previous_venue
-    if meeting.previous_date is None and event.previous_date is not None:
-        meeting.previous_date = event.previous_date
+def _combine_days(meeting: MeetingDraft, event: Statement) -> None:
+    """The meeting's day after one more statement of it: a quoted or journey's day gives
+    way to its own, a moved meeting takes the new day (the old one its previous date), a
+    range holding the day starts the meeting, a period it was moved to replaces its day."""
     moved = event.status in (MeetingStatus.RESCHEDULED, MeetingStatus.POSTPONED)
     if quoted_day_off_by_one(meeting, event) or trip_and_meeting(meeting, event):
         if meeting.quoted_day or meeting.journey_day:  # the meeting's own day replaces it
@@ -544,6 +534,23 @@ def _combine(meeting: MeetingDraft, event: Statement) -> None:
         meeting.when_text, meeting.period = event.when_text, event.period
     elif meeting.when_text is None and event.when_text:
         meeting.when_text = event.when_text
+
+
+def _combine(meeting: MeetingDraft, event: Statement) -> None:
+    if not _same_class(meeting, event):
+        if not (_restates_title(meeting, event) or headline_weekday(meeting, event)):
+            return  # a weak statement about a meeting of the other kind adds nothing
+        _set_status(meeting, event)
+        meeting.date, meeting.date_end = event.date, event.date_end
+        meeting.when_text = event.when_text or meeting.when_text
+        return
+    if meeting.venue is None and event.venue is not None:
+        meeting.venue = event.venue
+    if meeting.previous_venue is None and event.previous_venue is not None:
+        meeting.previous_venue = event.previous_venue
+    if meeting.previous_date is None and event.previous_date is not None:
+        meeting.previous_date = event.previous_date
+    _combine_days(meeting, event)
     if event.reaffirm and event.status is MeetingStatus.UPCOMING:
         if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.POSTPONED):
             _set_status(meeting, event)

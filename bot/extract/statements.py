@@ -400,33 +400,19 @@ def clause_statements(
     clause_venues = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
     clause_venues = set_aside_earlier_meetings(r, clause_venues, status, (a0, a1), statements)
     clause_venues = occasion_of_statement(r, clause_venues, signals, (c0, c1), statements)
-    if (
-        signals.originally_at is not None
-        and signals.group in (None, "upcoming")
-        and not signals.reaffirm
-    ):
-        marker, dates = originally_planned(
-            dates, signals.originally_at, after=signals.originally_after
-        )
-        if marker is not None:
-            statements.append(previous_marker(marker, r.s.index, order))
-            if not any(d.date for d in dates):
-                return statements
-    dates = consistent_days(dates, status, r.published)
+    left = _after_the_old_plan(r, signals, dates, order, statements)
+    if left is None:
+        return statements
+    dates = consistent_days(left, status, r.published)
     dates = earlier_meeting_day(r, dates, status, c0, c1)
     dates = day_after_the_meeting(r, dates, c0, c1)
     if status is MeetingStatus.DENIED:
         dates = denial_day(dates, r.published)
     anchor = (signals.cue.start + a0) if signals.cue else a0
     anchor_end = (signals.cue.end + a0) if signals.cue else a0
-    previous_venue, clause_venues = first_planned_venue(
-        r, clause_venues, signals, status, a0, anchor
+    status, previous_venue, clause_venues = _venues_of_the_clause(
+        r, clause_venues, signals, status, (a0, a1), (anchor, anchor_end)
     )
-    clause_venues = interview_place(clause_venues, r.s.folded, a0, a1, r.lex.language)
-    if status is MeetingStatus.DENIED:
-        clause_venues = deniers_place(clause_venues, anchor, anchor_end, r.s.folded)
-    if previous_venue is None and status is MeetingStatus.POSTPONED and signals.group == "moved":
-        status, previous_venue, clause_venues = moved_to_a_place(r, clause_venues, status, a0)
     chosen = choose_venues(
         clause_venues, anchor, anchor_end, r.s.folded, r.lex.connectives.list_gap
     )
@@ -470,6 +456,72 @@ def clause_statements(
         again=not chosen and _says_again(clause, r.lex.language),
         journey=trip_to_meet(signals, clause_venues, a0),
     )
+    days = (picked, vague)
+    statements.extend(
+        _one_per_place_and_day(r, base, (c0, c1), order + len(statements), chosen, days, near)
+    )
+    return statements
+
+
+def _after_the_old_plan(
+    r: _SentenceReading,
+    signals: ClauseSignals,
+    dates: list[DateMention],
+    order: int,
+    statements: list[Statement],
+) -> list[DateMention] | None:
+    """Rule *originally planned* in a clause of a plan: the old day named after the
+    phrase becomes a marker statement (in ``statements``) for the change that follows;
+    returns the clause's other days, or None when it has no day left."""
+    if signals.originally_at is None or signals.group not in (None, "upcoming"):
+        return dates
+    if signals.reaffirm:
+        return dates
+    marker, left = originally_planned(dates, signals.originally_at, after=signals.originally_after)
+    if marker is None:
+        return left
+    statements.append(previous_marker(marker, r.s.index, order))
+    return left if any(d.date for d in left) else None
+
+
+def _venues_of_the_clause(
+    r: _SentenceReading,
+    clause_venues: list[Place],
+    signals: ClauseSignals,
+    status: MeetingStatus,
+    clause: Span,
+    cue: Span,
+) -> tuple[MeetingStatus, str | None, list[Place]]:
+    """The clause's status, previous venue and places once the rules of a change's old
+    place, an interview's place, a denier's place and a move to a place have read them."""
+    a0, a1 = clause
+    anchor, anchor_end = cue
+    previous_venue, clause_venues = first_planned_venue(
+        r, clause_venues, signals, status, a0, anchor
+    )
+    clause_venues = interview_place(clause_venues, r.s.folded, a0, a1, r.lex.language)
+    if status is MeetingStatus.DENIED:
+        clause_venues = deniers_place(clause_venues, anchor, anchor_end, r.s.folded)
+    if previous_venue is None and status is MeetingStatus.POSTPONED and signals.group == "moved":
+        status, previous_venue, clause_venues = moved_to_a_place(r, clause_venues, status, a0)
+    return status, previous_venue, clause_venues
+
+
+def _one_per_place_and_day(
+    r: _SentenceReading,
+    base: Statement,
+    span: Span,
+    order: int,
+    chosen: list[str],
+    days: tuple[list[DateMention], DateMention | None],
+    near: set[str],
+) -> list[Statement]:
+    """One statement per chosen place and picked day (``days``: the picked days and the
+    vague time), numbered from ``order``."""
+    c0, c1 = span
+    clause = r.folded[c0:c1]
+    picked, vague = days
+    status = base.status
     venue_options: list[str | None] = list(chosen) or [None]
     period = period_days(vague, r) if not picked else None
     if held_period_ahead(status, period, r.published):
@@ -480,14 +532,15 @@ def clause_statements(
         if status is MeetingStatus.UPCOMING
         else status is MeetingStatus.HELD and last_time(clause, r.lex.language)
     )
+    out: list[Statement] = []
     for venue in venue_options:
         for mention in date_options:
-            statement = _placed(base, order + len(statements), venue, mention, near, period)
+            statement = _placed(base, order + len(out), venue, mention, near, period)
             if mention is not None and quoted_relative_day(r.original, c0, mention):
                 statement.quoted_day = True
             statement.another = another
-            statements.append(statement)
-    return statements
+            out.append(statement)
+    return out
 
 
 def speaks_of_another(clause: str, language: str) -> bool:
