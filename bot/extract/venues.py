@@ -53,6 +53,7 @@ _DATELINE = re.compile(
     # a Chinese wire's: agency, place, day and 电 (cabled) - "新华社莫斯科3月4日电"
     r"|[^\W\d]{1,12}?\d{1,2}月\d{1,2}日电\s*)"
 )
+_DATELINE_MARK = re.compile("[-–—/电]")
 _SPACES = re.compile(r"\s+")
 CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
 # What kind of place a candidate is: a watchlist venue, a lexicon place phrase (with
@@ -82,7 +83,10 @@ def place_phrases(folded: str, lex: Lexicon, start: int, end: int) -> list[tuple
 def dateline_length(sentence: str) -> int:
     """Length of a leading "GENEVA, Feb 17 (Xinhua) -" or "新华社莫斯科3月4日电" dateline (0
     if none): its place is the newsroom's and its day the report's."""
-    match = _DATELINE.match(sentence[:120])
+    head = sentence[:120]
+    if _DATELINE_MARK.search(head) is None:
+        return 0  # a dateline ends in a dash, an agency's slashes or 电: most sentences have none
+    match = _DATELINE.match(head)
     if match is None:
         return 0
     if match.group("bare") is not None and not all(
