@@ -36,6 +36,7 @@ from bot.extract.sentences import Sentence
 from bot.extract.status import (
     ClauseSignals,
     analyse_clause,
+    day_before_the_word,
     decide_status,
     new_times,
     period_side,
@@ -1252,8 +1253,7 @@ def originally_planned(
     May": *old weekday, new date*), so every day-precise day counts, not only the dates
     ``pick_dates`` prefers."""
     if after:
-        before = [d for d in dates if d.date is not None and 0 <= origin - d.end <= 12]
-        old_day = before[-1] if before else None
+        old_day = day_before_the_word([d for d in dates if d.date is not None], origin)
         return old_day, [d for d in dates if d is not old_day]
     days = sorted((d for d in dates if d.date is not None), key=lambda d: d.start)
     first = [d for d in days if 0 <= d.start - origin <= _ORIGINAL_DAY_REACH][:1]

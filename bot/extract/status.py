@@ -515,6 +515,16 @@ def new_times(
     return [mention for mention, _ in result]
 
 
+_OLD_DAY_BEFORE = 12  # characters from an old day to a word that follows it ("… yerine")
+
+
+def day_before_the_word(dates: list[DateMention], origin: int) -> DateMention | None:
+    """The day right before an ``originally_after`` word ("perşembe yerine", instead of
+    Thursday), if one ends at most a few characters before it."""
+    before = [d for d in dates if 0 <= origin - d.end <= _OLD_DAY_BEFORE]
+    return before[-1] if before else None
+
+
 def originally_named_day(signals: ClauseSignals, dates: list[DateMention]) -> DateMention | None:
     """The day an "originally planned for ..." phrase names in a clause with a move cue:
     the first one after the phrase (between it and the cue, or anywhere after a phrase
@@ -524,8 +534,7 @@ def originally_named_day(signals: ClauseSignals, dates: list[DateMention]) -> Da
     if origin is None or cue is None:
         return None
     if signals.originally_after:
-        before = [d for d in dates if 0 <= origin - d.end <= 12]
-        return before[-1] if before else None
+        return day_before_the_word(dates, origin)
     following = [
         d
         for d in dates
