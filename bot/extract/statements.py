@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache, partial
@@ -274,16 +275,21 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
     found_dates: list[DateMention] = []
     scanned = False
 
-    def weekday_between(c0: int, c1: int) -> bool:
+    def dates_between(c0: int, c1: int) -> list[DateMention]:
         # the dates are found on first need: most sentences without a cue or a
         # meeting word never ask, and yield no event whatever their dates
         nonlocal scanned
         if not scanned:
             found_dates.extend(scan_dates(original, lex.key, published, sentence))
             scanned = True
-        return any(c0 <= d.start < c1 for d in found_dates if d.weekday is not None)
+        return [d for d in found_dates if c0 <= d.start < c1]
 
-    relatives = _relative_clauses(s, sentence, lex.language) if ", " in sentence else []
+    def weekday_between(c0: int, c1: int) -> bool:
+        return any(d.weekday is not None for d in dates_between(c0, c1))
+
+    relatives = (
+        _relative_clauses(s, sentence, lex.language, dates_between) if ", " in sentence else []
+    )
     relatives.extend(_coordinated(s, sentence, lex))
     analysed = [
         (c0, c1, analyse_clause(sentence[c0:c1], lex, partial(weekday_between, c0, c1)))
@@ -1035,7 +1041,10 @@ def _clause_dates(
     found = [d for d in r.dates if c0 <= d.start < c1 and day_adjective(d, r.folded, meetings)]
     if weekday_of_called_off_plan(signals, r.lex):
         found = [
-            replace(d, forward=True) if d.adjective and d.weekday is not None else d for d in found
+            replace(d, forward=True)
+            if d.weekday is not None and (d.adjective or signals.originally)
+            else d
+            for d in found
         ]
     dates = resolve_weekdays(found, r.published, direction)
     if c0:  # offsets relative to the clause
@@ -1054,7 +1063,9 @@ def _clause_dates(
 def weekday_of_called_off_plan(signals: ClauseSignals, lex: Lexicon) -> bool:
     """Rule *weekday of a called-off plan*: the weekday adjective of a meeting called off
     ("odpovedal četrtkov obisk", "zrušil čtvrteční návštěvu": cancelled Thursday's visit)
-    names the plan's day, the coming one, though the clause speaks in the past; a
+    names the plan's day, the coming one, though the clause speaks in the past; so does a
+    weekday in the words of the plan ("has cancelled the meeting that was to take place on
+    Thursday", "som skulle have fundet sted på torsdag", lexicon ``originally``). A
     cancellation phrase with its own negation ("did not take place") tells of a day gone
     by and is left to the clause's tense."""
     cue = signals.cue
@@ -1174,19 +1185,24 @@ def _again_words(language: str) -> re.Pattern[str] | None:
     return alternation(load_lexicon(language).raw["again"])
 
 
-def _relative_clauses(s: Sentence, sentence: str, language: str) -> list[int]:
+def _relative_clauses(s: Sentence, sentence: str, language: str, dated: _Dated) -> list[int]:
     """Where relative clauses of the sentence's places and people start and end (rules
     *relative clause of a place* and *relative clause of a person*)."""
-    cuts = relative_clause_of_person(s, sentence, language)
+    cuts = relative_clause_of_person(s, sentence, language, dated)
     pronouns = _relative_pronouns(language)
     if pronouns is None:
         return cuts
     ends = [m.end - s.start for m in s.mentions if m.kind is EntityKind.VENUE]
     ends.extend(end - s.start for _, _, end in s.places)
-    return cuts + relative_clause_of_place(sentence, ends, pronouns) if ends else cuts
+    return cuts + _clauses_of_their_own(sentence, ends, pronouns, language, dated) if ends else cuts
 
 
-def relative_clause_of_person(s: Sentence, sentence: str, language: str) -> list[int]:
+_Dated = Callable[[int, int], list[DateMention]]  # the sentence's days between two offsets
+
+
+def relative_clause_of_person(
+    s: Sentence, sentence: str, language: str, dated: _Dated
+) -> list[int]:
     """Rule *relative clause of a person*: a relative clause set off by commas right
     after a tracked person ("Witkoff, who met Putin in Moscow last week, will travel to
     Kyiv on Friday", lexicon ``person_pronouns``: "der", "som", "joka", "kes") tells
@@ -1196,7 +1212,48 @@ def relative_clause_of_person(s: Sentence, sentence: str, language: str) -> list
     if pronouns is None:
         return []
     ends = [m.end - s.start for m in s.mentions if m.kind is EntityKind.ACTOR]
-    return relative_clause_of_place(sentence, ends, pronouns) if ends else []
+    return _clauses_of_their_own(sentence, ends, pronouns, language, dated) if ends else []
+
+
+def _clauses_of_their_own(
+    sentence: str, ends: list[int], pronouns: re.Pattern[str], language: str, dated: _Dated
+) -> list[int]:
+    """The relative clauses after ``ends`` (where people or places end) that are clauses
+    of their own: all but those of a plan."""
+    plan = (
+        entries_between(language, "originally", r"\s*(?:", r")(?!\w)"),
+        entries_between(language, "originally_after", r"(?<!\w)(?:", r")\W*$"),
+    )
+    cuts: list[int] = []
+    for end in ends:
+        found = relative_clause_of_place(sentence, [end], pronouns)
+        if found and not clause_of_a_plan(sentence, found, plan, dated):
+            cuts.extend(found)
+    return cuts
+
+
+def clause_of_a_plan(
+    sentence: str,
+    cut: list[int],
+    plan: tuple[re.Pattern[str] | None, re.Pattern[str] | None],
+    dated: _Dated,
+) -> bool:
+    """Rule *clause of a plan*: a relative clause after a person or a place that opens
+    with the words of an earlier plan ("… with Zelensky, which was to take place on
+    Thursday in the White House", "…, som skulle have fundet sted på torsdag", lexicon
+    ``originally``) or, verb last, ends with them ("…, die am Montag stattfinden sollten,",
+    ``originally_after``) and names a day tells the meeting's planned day and place, not
+    the person's or the place's past ("Witkoff, who originally comes from New York," is
+    his): it stays in the main clause. ``cut``: where the relative clause starts (at its
+    pronoun) and, if it closes, ends."""
+    opening, closing = plan
+    end = cut[1] if len(cut) > 1 else len(sentence)
+    clause = sentence[cut[0] : end]
+    words = clause.split(maxsplit=1)
+    planned = (opening is not None and len(words) == 2 and opening.match(words[1]) is not None) or (
+        closing is not None and len(cut) > 1 and closing.search(clause) is not None
+    )
+    return planned and any(d.date is not None or d.weekday is not None for d in dated(cut[0], end))
 
 
 def _coordinated(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
