@@ -426,7 +426,9 @@ def clause_statements(
     if not chosen and signals.cue is not None and previous_venue is None:
         chosen = _venue_of_earlier_clause(r, a0, anchor)
     near = set() if from_cue else talks_at_place(r, clause_venues, a0)
-    picked, previous_date = _new_and_old_days(signals, dates, status, clause, r.lex)
+    picked, previous_date = _new_and_old_days(
+        signals, dates, status, clause, r.lex, previous_venue is not None
+    )
     picked = [days_of_a_span(d, clause, signals.meeting_spans, r.lex.language) for d in picked]
     vague = next((d for d in dates if d.kind == VAGUE), None)
     stated = _clause_time(r, c0, c1)
@@ -509,8 +511,10 @@ def _venues_of_the_clause(
     clause_venues = interview_place(clause_venues, r.s.folded, a0, a1, r.lex.language)
     if status is MeetingStatus.DENIED:
         clause_venues = deniers_place(clause_venues, anchor, anchor_end, r.s.folded)
-    if previous_venue is None and status is MeetingStatus.POSTPONED and signals.group == "moved":
-        status, previous_venue, clause_venues = moved_to_a_place(r, clause_venues, status, a0)
+    if status is MeetingStatus.POSTPONED and signals.group == "moved":
+        status, previous_venue, clause_venues = moved_to_a_place(
+            r, clause_venues, status, a0, previous_venue
+        )
     return status, previous_venue, clause_venues
 
 
@@ -1375,13 +1379,19 @@ def trip_to_meet(signals: ClauseSignals, clause_venues: list[Place], a0: int) ->
 
 
 def moved_to_a_place(
-    r: _SentenceReading, clause_venues: list[Place], status: MeetingStatus, a0: int
+    r: _SentenceReading,
+    clause_venues: list[Place],
+    status: MeetingStatus,
+    a0: int,
+    previous: str | None = None,
 ) -> tuple[MeetingStatus, str | None, list[Place]]:
     """Rule *moved to a place*: a meeting moved from one place to another ("moved from
     Abu Dhabi to Geneva", "flyttes fra Abu Dhabi til Genève", "verplaatst van Abu Dhabi
     naar Genève") is rescheduled there, with or without a new day: the place a target
-    preposition marks is the new one, the clause's other place the old one. Returns
-    the status, the previous venue (or None) and the clause's venues left."""
+    preposition marks is the new one, the clause's other place the old one, unless the
+    rule *previous venue* has named the old one (``previous``: "som skulle ha funnet sted
+    i Genève fredag, flyttes til Riyadh"). Returns the status, the previous venue (or
+    None) and the clause's venues left."""
     folded = r.s.folded
     targets = r.lex.targets
     new = [
@@ -1396,7 +1406,9 @@ def moved_to_a_place(
         )
     ]
     if not new:
-        return status, None, clause_venues
+        return status, previous, clause_venues
+    if previous is not None:
+        return MeetingStatus.RESCHEDULED, previous, clause_venues
     # the old place need not be governed: "from Abu Dhabi" places nothing there now
     old = [
         m
@@ -1430,10 +1442,14 @@ def _new_and_old_days(
     status: MeetingStatus,
     clause: str,
     lex: Lexicon,
+    place_moved: bool = False,
 ) -> tuple[list[DateMention], dt.date | None]:
     """The clause's meeting days and, for a rescheduled meeting, the day it moved from
     ("moved from 28 November to 2 December", "planned for Wednesday, moved to 20
-    April": a day that is not the new one; a weekday counts too)."""
+    April": a day that is not the new one; a weekday counts too). Rule *day kept by a
+    move of place*: a meeting moved to another place (``place_moved``) with no new time
+    ("which was to take place in Geneva on Friday, has been moved to Riyadh") keeps its
+    day."""
     picked = pick_dates(dates, signals.cue.start if signals.cue else None)
     if status is not MeetingStatus.RESCHEDULED:
         return picked, None
@@ -1441,6 +1457,8 @@ def _new_and_old_days(
     picked = [d for d in picked if d in fresh] or pick_dates(fresh, None)
     stale = [d for d in dates if d.date is not None and d.kind != VAGUE and d not in fresh]
     replaced = [d for d in stale if d.kind == ABSOLUTE] or stale
+    if place_moved and not fresh and replaced:
+        return [replaced[0]], None
     return picked, (replaced[0].date if replaced else None)
 
 
