@@ -403,6 +403,8 @@ def clause_statements(
     )
     if status is None or not passes_gate(r, signals, status, from_cue, dates):
         return statements
+    if status is MeetingStatus.HELD and journey_without_purpose(r, signals, c0, c1):
+        return statements
     a0, a1 = r.s.start + c0, r.s.start + c1
     clause_venues = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
     clause_venues = set_aside_earlier_meetings(r, clause_venues, status, (a0, a1), statements)
@@ -1366,6 +1368,37 @@ def first_planned_venue(
     ]
     previous_venue = old[-1][1] if old else None
     return previous_venue, [v for v in clause_venues if v not in old]
+
+
+def journey_without_purpose(r: _SentenceReading, signals: ClauseSignals, c0: int, c1: int) -> bool:
+    """Rule *journey without purpose*: a clause that tells only of a journey (its cue is a
+    verb of going, lexicon ``journey_verbs``: "flew to", "poleciał do", "прилетел", "s'est
+    rendu"), with no purpose phrase ("to meet", "for talks") and no meeting word of its
+    own (one governed by "after" is an earlier meeting's: "after the talks, Witkoff flew
+    to Riyadh"), states no meeting: where someone went is not where talks are. A relative
+    clause of the place after it ("flew to Moscow on Thursday, where he met Putin") tells
+    what happened there, on the journey's day: the clause stays."""
+    cue = signals.cue
+    if cue is None or signals.purpose_at is not None:
+        return False
+    journeys = _journey_verbs(r.lex.language)
+    if journeys is None or journeys.fullmatch(cue.text) is None:
+        return False
+    where = entries_between(r.lex.language, "relative_pronouns", r"\s*(?:", r")(?!\w)")
+    if where is not None and where.match(r.folded, c1) is not None:
+        return False
+    after = _after_words(r.lex.language)
+    a0, a1 = r.s.start + c0, r.s.start + c1
+    folded = r.s.folded
+    return not any(
+        after is None or after.search(folded, max(a0, m0 - 32), m0) is None
+        for m0, _ in r.meeting_spans
+        if a0 <= m0 < a1
+    )
+
+
+def _journey_verbs(language: str) -> re.Pattern[str] | None:
+    return entries_between(language, "journey_verbs", "(?:", ")")
 
 
 def trip_to_meet(signals: ClauseSignals, clause_venues: list[Place], a0: int) -> bool:
