@@ -533,8 +533,9 @@ def returned_to(folded: str, start: int, end: int, language: str) -> bool:
     returning (lexicon ``return_verbs``) at most four words before it in the clause, or
     (``return_verbs_last``) at most two words after it."""
     before = _return_before(language)
-    if before is not None:
-        tail = CLAUSE_PUNCT.split(folded[max(0, start - 60) : start])[-1]
+    window = folded[max(0, start - 60) : start]
+    if before is not None and before.search(window) is not None:
+        tail = CLAUSE_PUNCT.split(window)[-1]
         found = list(before.finditer(tail))
         if found and len(tail[found[-1].end() :].split()) <= _RETURN_REACH:
             return True
@@ -739,6 +740,12 @@ def watchlist_city(
     """Rule *watchlist city by another name*: a gazetteer city that is a watchlist venue,
     named by an exonym the watchlist lacks ("deslocou-se a Moscovo" read as
     other:Moscow), is that venue. ``venues``: the watchlist venues, their names first."""
+    if not any(
+        (m.venue is not None and is_other_place(m.venue))
+        or (m.previous_venue is not None and is_other_place(m.previous_venue))
+        for m in meetings
+    ):
+        return meetings  # (the same names recur: the table below is built only when asked)
     ids = {other_place_id(area.names[0]): venue for venue, area in venues.items()}
     for meeting in meetings:
         if meeting.venue is not None and meeting.venue in ids:
