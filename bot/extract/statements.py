@@ -35,6 +35,9 @@ from bot.extract.lexicons import Lexicon, alternation, entries_between, load_lex
 from bot.extract.periods import vague_period
 from bot.extract.sentences import Sentence
 from bot.extract.status import (
+    PRECEDENCE as CUE_GROUPS,
+)
+from bot.extract.status import (
     ClauseSignals,
     analyse_clause,
     day_before_the_word,
@@ -291,6 +294,7 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
         _relative_clauses(s, sentence, lex.language, dates_between) if ", " in sentence else []
     )
     relatives.extend(_coordinated(s, sentence, lex))
+    relatives.extend(participle_phrase(s, sentence, lex))
     analysed = [
         (c0, c1, analyse_clause(sentence[c0:c1], lex, partial(weekday_between, c0, c1)))
         for c0, c1 in split_clauses(sentence, lex.clause_breaks, relatives)
@@ -917,8 +921,17 @@ def _placed(
 
 
 def _venue_of_earlier_clause(r: _SentenceReading, a0: int, anchor: int) -> list[str]:
-    """ "..., but the meeting was cancelled": the venue is in an earlier clause."""
-    nearby = [v for v in r.sentence_venues() if v[2] <= a0]
+    """ "..., but the meeting was cancelled": the venue is in an earlier clause (not in a
+    participle phrase before it, which tells another meeting: rule *participle phrase*)."""
+    phrase_end = max(
+        (
+            r.s.start + cut
+            for cut in participle_phrase(r.s, r.folded, r.lex)
+            if cut <= a0 - r.s.start
+        ),
+        default=0,
+    )
+    nearby = [v for v in r.sentence_venues() if phrase_end <= v[0] and v[2] <= a0]
     return [min(nearby, key=lambda v: abs(v[0] - anchor))[1]] if nearby else []
 
 
@@ -1277,6 +1290,31 @@ def _coordinated(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
         before.extend((a, b) for a, b, _, kind in lex.context.scan(sentence) if kind == "meeting")
     verb_final = lex.raw.get("verb_final") is True
     return coordinated_predicates(sentence, joiners, before, cues, verb_final)
+
+
+def participle_phrase(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
+    """Rule *participle phrase*: a held participle before its noun, with a place before it
+    and another status cue after it ("Putinin Moskovassa tiistaina tavannut Witkoff tapaa
+    Umerovin Floridassa tänään", "nach dem in Genf am Dienstag abgehaltenen Treffen wird
+    Witkoff am Freitag nach Moskau reisen", lexicon ``held_participles``), ends a clause
+    of its own: the meeting it tells was held there and then, and the rest of the
+    sentence reports another. Returns where the rest starts."""
+    if lex.structure is None:
+        return []
+    pattern = entries_between(lex.language, "held_participles", r"(?<!\w)(?:", r")(?!\w)")
+    if pattern is None:
+        return []
+    found = list(pattern.finditer(sentence))
+    if not found:
+        return []
+    places = [m.start - s.start for m in s.mentions if m.kind is EntityKind.VENUE]
+    places.extend(start - s.start for start, _, _ in s.places)
+    cues = [start for start, _, _, kind in lex.structure.scan(sentence) if kind in CUE_GROUPS]
+    return [
+        m.end() + 1
+        for m in found
+        if any(p < m.start() for p in places) and any(c >= m.end() for c in cues)
+    ]
 
 
 def _joiners(language: str) -> re.Pattern[str] | None:
