@@ -53,6 +53,7 @@ from bot.extract.venues import (
     dateline_length,
     has_verb,
     names_the_talks,
+    other_places_of_the_sentence,
     reported_between,
     sentence_venues,
 )
@@ -186,6 +187,7 @@ class _SentenceReading:
     venues: list[Place] | None = None
     commentators: frozenset[str] | None = None
     evidence_text: str | None = None
+    other_places: list[Place] | None = None
 
     # Written out, not generated: see Statement.__init__ (bot/extract/statements.py).
     def __init__(
@@ -205,6 +207,7 @@ class _SentenceReading:
         venues: list[Place] | None = None,
         commentators: frozenset[str] | None = None,
         evidence_text: str | None = None,
+        other_places: list[Place] | None = None,
     ) -> None:
         self.s = s
         self.lex = lex
@@ -221,6 +224,7 @@ class _SentenceReading:
         self.venues = venues
         self.commentators = commentators
         self.evidence_text = evidence_text
+        self.other_places = other_places
 
     @property
     def participants(self) -> tuple[str, ...]:
@@ -243,6 +247,14 @@ class _SentenceReading:
                 self.s, self.lex, self.skip_to, self.reporting, self.cue_spans, self.meeting_spans
             )
         return self.venues
+
+    def places_outside_watchlist(self) -> list[Place]:
+        """The sentence's places outside the watchlist, even beside a watchlist venue."""
+        if self.other_places is None:
+            self.other_places = other_places_of_the_sentence(
+                self.s, self.lex, self.skip_to, self.reporting, self.cue_spans, self.meeting_spans
+            )
+        return self.other_places
 
     def speakers(self) -> frozenset[str]:
         if self.commentators is None:
@@ -412,6 +424,7 @@ def clause_statements(
     a0, a1 = r.s.start + c0, r.s.start + c1
     clause_venues = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
     clause_venues = set_aside_earlier_meetings(r, clause_venues, status, (a0, a1), statements)
+    clause_venues = place_of_a_clause_of_its_own(r, clause_venues, (a0, a1))
     clause_venues = occasion_of_statement(r, clause_venues, signals, (c0, c1), statements)
     left = _after_the_old_plan(r, signals, dates, order, statements)
     if left is None:
@@ -645,6 +658,23 @@ def time_ahead(
     if any(d.date is not None and d.date > published for d in picked):
         return True
     return vague is not None and period_side([vague], published, r.lex.language) > 0
+
+
+def place_of_a_clause_of_its_own(
+    r: _SentenceReading, clause_venues: list[Place], clause: Span
+) -> list[Place]:
+    """Rule *place of a clause of its own*: a clause that names no watchlist venue (none,
+    or only earlier meetings' set aside) may meet at a place outside the watchlist though
+    another clause of the sentence names one ("met Putin in Moscow on Tuesday and will
+    meet Umerov in Florida on Thursday", "after talks in Moscow, Witkoff will travel to
+    Ankara to meet Zelensky"): the sentence's places outside the watchlist in the clause
+    are its places. (A sentence with no watchlist venue has them already.)"""
+    if clause_venues or not any(
+        m.kind is EntityKind.VENUE and m.start >= r.skip_to for m in r.s.mentions
+    ):
+        return clause_venues
+    a0, a1 = clause
+    return [v for v in r.places_outside_watchlist() if a0 <= v[0] < a1]
 
 
 def set_aside_earlier_meetings(

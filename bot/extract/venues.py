@@ -128,6 +128,26 @@ def sentence_venues(
     return city_beats_country(other_places_only_alone(kept), lex)
 
 
+def other_places_of_the_sentence(
+    s: Sentence,
+    lex: Lexicon,
+    skip_to: int,
+    reporting: list[tuple[int, int]],
+    cues: list[tuple[int, int]],
+    meeting_spans: list[tuple[int, int]],
+) -> list[tuple[int, str, int]]:
+    """The places outside the watchlist that :func:`sentence_venues` would keep in the
+    sentence if it named no watchlist venue (the gazetteer is read for them)."""
+    found = gazetteer_mentions(s, skip_to, lex)
+    if not found:
+        return []
+    rules = _HostRules(s, lex, reporting, cues, meeting_spans)
+    rules.mark_cases(m for m in s.mentions if m.kind is EntityKind.VENUE)
+    rules.mark_cases(found)
+    kept = rules.kept(sorted(_candidates(s, skip_to) + gazetteer_candidates(found)))
+    return [k for k in city_beats_country(kept, lex) if is_other_place(k[1])]
+
+
 class _HostRules:
     """The rules a candidate place passes to host the sentence's meeting."""
 
