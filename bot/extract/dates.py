@@ -23,7 +23,14 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.extract.datetables import DateTables, date_tables, month_names
-from bot.extract.lexicons import ONE_WORD_GAP, Lexicon, alternation, fold, load_lexicon
+from bot.extract.lexicons import (
+    ONE_WORD_GAP,
+    Lexicon,
+    alternation,
+    entries_between,
+    fold,
+    load_lexicon,
+)
 from bot.models import MeetingStatus
 
 if TYPE_CHECKING:
@@ -767,9 +774,26 @@ def closed_report(
             c.start() >= mention.end and _QUOTE_TAIL.fullmatch(clause, c.end(), r_start)
             for c in closings
         )
-        if closed and not _has_cue(lead, lex):
+        if closed and not _has_cue(lead, lex) and not day_of_a_participle(mention, clause, lex):
             return True  # before them, right after the speaker
     return False
+
+
+_PARTICIPLE_WORDS = 3  # words from a day to the participle it dates
+
+
+def day_of_a_participle(mention: DateMention, clause: str, lex: Lexicon) -> bool:
+    """Rule *day of a participle*: a day followed within three words by a participle of a
+    meeting held (lexicon ``held_participles``: "salı günü Cenevre'de yapılan görüşmeler",
+    "15일 제네바에서 열린 회담", the talks held in Geneva on Tuesday) dates that meeting,
+    though it stands right after the speaker of the report around it."""
+    pattern = entries_between(lex.language, "held_participles", r"(?<!\w)(?:", r")(?!\w)")
+    if pattern is None:
+        return False
+    found = pattern.search(clause, mention.end)
+    return found is not None and (
+        len(_WORD.findall(clause[mention.end : found.start()])) <= _PARTICIPLE_WORDS
+    )
 
 
 @lru_cache(maxsize=64)
