@@ -100,6 +100,7 @@ OPTIONAL_LIST_KEYS = (
     "last_time",
     "interview_words",
     "presence",
+    "journey_verbs",
 )
 MAPPING_KEYS = (
     "status",

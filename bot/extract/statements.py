@@ -1114,7 +1114,18 @@ def passes_gate(
     # are involved; such an event may update a known meeting, not open one
     entity_count = len({m.entity_id for m in r.s.mentions})
     strong = from_cue and (signals.group == "denied" or entity_count >= 2)
-    return bool(r.meeting_spans) or strong
+    return bool(r.meeting_spans) or (strong and not journey_alone(signals, r.lex.language))
+
+
+def journey_alone(signals: ClauseSignals, language: str) -> bool:
+    """Rule *journey alone*: a journey with no purpose and no meeting word ("Umerov flew
+    to Kyiv on Sunday", "Witkoff dün Moskova'ya gitti", lexicon ``journey_verbs``) takes
+    someone somewhere; it states no meeting held there."""
+    cue = signals.cue
+    if cue is None or cue.group != "held" or signals.purpose_at is not None:
+        return False
+    pattern = entries_between(language, "journey_verbs", "(?:", ")")
+    return pattern is not None and pattern.fullmatch(cue.text) is not None
 
 
 def plan_for_a_past_day(
