@@ -745,17 +745,17 @@ def closed_report(
     "…olduğunu"), the statement's day stands outside them: after them, before the verb
     ("…회담을 가졌다고 외무부가 22일 밝혔다"), or before them, right after the speaker, with
     no meeting word or cue in front ("ペスコフ報道官は20日、…協議すると明らかにした"). A date
-    after publication is no statement's. Offsets are the clause's."""
+    after publication (a date or "tomorrow") is no statement's. Offsets are the clause's."""
     pattern = _quotatives(lex.language)
     if pattern is None or mention.kind == VAGUE or not signals.reporting:
         return False
     if (
-        mention.kind == ABSOLUTE
+        mention.kind in (ABSOLUTE, RELATIVE)
         and published is not None
         and mention.date is not None
         and mention.date > published
     ):
-        return False
+        return False  # "tomorrow", like "on the 30th", is after any statement reported
     lead = clause[: mention.start]
     closings = list(pattern.finditer(clause))
     for r_start, _ in signals.reporting:
