@@ -704,7 +704,9 @@ _WORD = re.compile(r"\w+")
 def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: Lexicon) -> bool:
     """Rule *attribution*: True for the day of a statement ("said on Friday", "2 March
     Zelensky reported"), which is not the day of the meeting."""
-    if mention.kind == VAGUE:
+    if mention.kind == VAGUE or mention.forward:
+        # a day a target preposition points to ("moved, a source said, to Friday", "auf
+        # Freitag") is where something was moved or set, never a statement's day
         return False
     for r_start, r_end in signals.reporting:
         if r_start <= mention.start < r_end:
