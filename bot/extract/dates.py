@@ -23,7 +23,14 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.extract.datetables import DateTables, date_tables, month_names
-from bot.extract.lexicons import ONE_WORD_GAP, Lexicon, alternation, fold, load_lexicon
+from bot.extract.lexicons import (
+    ONE_WORD_GAP,
+    Lexicon,
+    alternation,
+    entries_between,
+    fold,
+    load_lexicon,
+)
 from bot.models import MeetingStatus
 
 if TYPE_CHECKING:
@@ -697,7 +704,9 @@ _WORD = re.compile(r"\w+")
 def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: Lexicon) -> bool:
     """Rule *attribution*: True for the day of a statement ("said on Friday", "2 March
     Zelensky reported"), which is not the day of the meeting."""
-    if mention.kind == VAGUE:
+    if mention.kind == VAGUE or mention.forward:
+        # a day a target preposition points to ("moved, a source said, to Friday", "auf
+        # Freitag") is where something was moved or set, never a statement's day
         return False
     for r_start, r_end in signals.reporting:
         if r_start <= mention.start < r_end:
@@ -738,17 +747,17 @@ def closed_report(
     "…olduğunu"), the statement's day stands outside them: after them, before the verb
     ("…회담을 가졌다고 외무부가 22일 밝혔다"), or before them, right after the speaker, with
     no meeting word or cue in front ("ペスコフ報道官は20日、…協議すると明らかにした"). A date
-    after publication is no statement's. Offsets are the clause's."""
+    after publication (a date or "tomorrow") is no statement's. Offsets are the clause's."""
     pattern = _quotatives(lex.language)
     if pattern is None or mention.kind == VAGUE or not signals.reporting:
         return False
     if (
-        mention.kind == ABSOLUTE
+        mention.kind in (ABSOLUTE, RELATIVE)
         and published is not None
         and mention.date is not None
         and mention.date > published
     ):
-        return False
+        return False  # "tomorrow", like "on the 30th", is after any statement reported
     lead = clause[: mention.start]
     closings = list(pattern.finditer(clause))
     for r_start, _ in signals.reporting:
@@ -767,9 +776,26 @@ def closed_report(
             c.start() >= mention.end and _QUOTE_TAIL.fullmatch(clause, c.end(), r_start)
             for c in closings
         )
-        if closed and not _has_cue(lead, lex):
+        if closed and not _has_cue(lead, lex) and not day_of_a_participle(mention, clause, lex):
             return True  # before them, right after the speaker
     return False
+
+
+_PARTICIPLE_WORDS = 3  # words from a day to the participle it dates
+
+
+def day_of_a_participle(mention: DateMention, clause: str, lex: Lexicon) -> bool:
+    """Rule *day of a participle*: a day followed within three words by a participle of a
+    meeting held (lexicon ``held_participles``: "salı günü Cenevre'de yapılan görüşmeler",
+    "15일 제네바에서 열린 회담", the talks held in Geneva on Tuesday) dates that meeting,
+    though it stands right after the speaker of the report around it."""
+    pattern = entries_between(lex.language, "held_participles", r"(?<!\w)(?:", r")(?!\w)")
+    if pattern is None:
+        return False
+    found = pattern.search(clause, mention.end)
+    return found is not None and (
+        len(_WORD.findall(clause[mention.end : found.start()])) <= _PARTICIPLE_WORDS
+    )
 
 
 @lru_cache(maxsize=64)

@@ -54,6 +54,7 @@ from bot.extract.dates import (
     scan_dates,
 )
 from bot.extract.lexicons import FALLBACK, Lexicon, entries_between, fold, load_lexicon
+from bot.extract.statements import interview_place
 from bot.extract.status import idioms_and_longest_cues
 from bot.extract.venues import (
     dateline_length,
@@ -194,6 +195,7 @@ def _sentence_report(
         if m.kind is EntityKind.VENUE
         and m.start >= newsroom
         and not names_a_topic(folded, m.start - start, m.end - start, lex)
+        and not place_of_an_interview(folded, m.start - start, m.end - start, lex)
     ]
     past = _past_only(folded, lex)
     meetings = [
@@ -264,6 +266,14 @@ def place_of_something(folded: str, start: int, end: int, lex: Lexicon) -> bool:
         return True  # a full lexicon's text here is in a misjudged language: unread
     before = folded[max(0, start - 60) : start]
     return governed(before, lex) or visited(before, lex) or locative_case(folded, start, end, lex)
+
+
+def place_of_an_interview(folded: str, start: int, end: int, lex: Lexicon) -> bool:
+    """Rule *interview's place*, for the guess too: a place beside a word for an interview
+    or for speaking to reporters ("モスクワで記者団に", in Moscow to reporters) is where
+    someone spoke, not a venue of the guess."""
+    place = (start, "", end)
+    return not interview_place([place], folded, 0, len(folded), lex.language)
 
 
 def places_by_words(lex: Lexicon) -> bool:

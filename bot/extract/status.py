@@ -153,6 +153,9 @@ def analyse_clause(
     if winner is not None and participle_in_background(text, winner, lex.language):
         winner = _foreground(winner, kept)
     found, originally_at, purpose_spans = clause_flags(folded, text, lex, reporting)
+    present = presence_for_talks(text, lex.language, winner, purpose_spans)
+    if present is not None:
+        winner, purpose_spans = present, []
     journey = winner
     winner = travel_to_meet(winner, kept, purpose_spans)
     journey_ahead = journey is not None and journey.group == "held" and winner is not journey
@@ -390,6 +393,23 @@ def _past_markers(text: str, lex: Lexicon, reporting: tuple[tuple[int, int], ...
         for start, end in _scan(lex, "past", text)
         if all(end <= r[0] or start >= r[1] for r in reporting)
     )
+
+
+def presence_for_talks(
+    text: str, language: str, winner: Cue | None, purpose: list[tuple[int, int]]
+) -> Cue | None:
+    """Rule *presence for talks*: someone said to be in a place for talks (lexicon
+    ``presence``: "Witkoff is in Moscow today for talks", "görüşmek üzere Moskova'da
+    bulunuyor") is at the talks, not on the way to them: the talks are held (under way
+    on the day named), and the purpose phrase says no time ahead. A held cue for the
+    presence phrase, when the clause has no cue of its own or only a held one."""
+    if not purpose or (winner is not None and winner.group != "held"):
+        return None
+    pattern = entries_between(language, "presence", r"(?<!\w)(?:", r")(?!\w)")
+    found = pattern.search(text) if pattern is not None else None
+    if found is None:
+        return None
+    return Cue("held", found.start(), found.end(), found.group())
 
 
 def travel_to_meet(
