@@ -300,7 +300,11 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
         return [d for d in found_dates if c0 <= d.start < c1]
 
     def weekday_between(c0: int, c1: int) -> bool:
-        return any(d.weekday is not None for d in dates_between(c0, c1))
+        nonlocal scanned
+        if not scanned:
+            found_dates.extend(scan_dates(original, lex.key, published, sentence))
+            scanned = True
+        return any(c0 <= d.start < c1 for d in found_dates if d.weekday is not None)
 
     relatives = (
         _relative_clauses(s, sentence, lex.language, dates_between) if ", " in sentence else []
@@ -1269,10 +1273,7 @@ def _clauses_of_their_own(
 ) -> list[int]:
     """The relative clauses after ``ends`` (where people or places end) that are clauses
     of their own: all but those of a plan."""
-    plan = (
-        entries_between(language, "originally", r"\s*(?:", r")(?!\w)"),
-        entries_between(language, "originally_after", r"(?<!\w)(?:", r")\W*$"),
-    )
+    plan = _plan_words(language)
     cuts: list[int] = []
     for end in ends:
         found = relative_clause_of_place(sentence, [end], pronouns)
@@ -1331,7 +1332,7 @@ def participle_phrase(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
     sentence reports another. Returns where the rest starts."""
     if lex.structure is None:
         return []
-    pattern = entries_between(lex.language, "held_participles", r"(?<!\w)(?:", r")(?!\w)")
+    pattern = _held_participles(lex.language)
     if pattern is None:
         return []
     found = list(pattern.finditer(sentence))
@@ -1345,6 +1346,20 @@ def participle_phrase(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
         for m in found
         if any(p < m.start() for p in places) and any(c >= m.end() for c in cues)
     ]
+
+
+@lru_cache(maxsize=64)
+def _held_participles(language: str) -> re.Pattern[str] | None:
+    return entries_between(language, "held_participles", r"(?<!\w)(?:", r")(?!\w)")
+
+
+@lru_cache(maxsize=64)
+def _plan_words(language: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """The words of an earlier plan that open a relative clause, and those that end it."""
+    return (
+        entries_between(language, "originally", r"\s*(?:", r")(?!\w)"),
+        entries_between(language, "originally_after", r"(?<!\w)(?:", r")\W*$"),
+    )
 
 
 def _joiners(language: str) -> re.Pattern[str] | None:
