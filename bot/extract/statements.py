@@ -1314,13 +1314,56 @@ def _coordinated(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
         return []
     joiners = _joiners(lex.language)
     if joiners is None or joiners.search(sentence) is None:
-        return []
+        return asyndetic_predicates(s, sentence, lex) if ", " in sentence else []
     cues = [(start, end) for start, end, _, _ in lex.structure.scan(sentence)]
     before = list(cues)
     if lex.context is not None:  # a meeting word also makes the first predicate
         before.extend((a, b) for a, b, _, kind in lex.context.scan(sentence) if kind == "meeting")
     verb_final = lex.raw.get("verb_final") is True
-    return coordinated_predicates(sentence, joiners, before, cues, verb_final)
+    cuts = coordinated_predicates(sentence, joiners, before, cues, verb_final)
+    return cuts + asyndetic_predicates(s, sentence, lex) if ", " in sentence else cuts
+
+
+_ASYNDETON_REACH = 24  # characters from a comma to the cue of the predicate it opens
+# one meeting held, another ahead: a change after a plan ("…, was moved to Riyadh") is
+# the same meeting's
+_PAST_AND_AHEAD = {"held", "upcoming"}
+
+
+def asyndetic_predicates(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
+    """Rule *asyndetic predicates*: in a sentence naming a place on each side, a comma
+    followed within a few words by a status cue of the other tense than the last one
+    before it, held against ahead ("the first round took place in Istanbul, the second will be held in
+    Geneva on Saturday", "первый раунд прошел в Стамбуле, второй состоится в субботу в
+    Женеве") starts a second clause: two meetings, each with its place, day and status.
+    Returns where such clauses start (offsets in the sentence)."""
+    if lex.structure is None:
+        return []
+    cues = [
+        (start, kind) for start, _, _, kind in lex.structure.scan(sentence) if kind in CUE_GROUPS
+    ]
+    if len({kind for _, kind in cues}) < 2:
+        return []
+    places = sorted(
+        [m.start - s.start for m in s.mentions if m.kind is EntityKind.VENUE]
+        + [start - s.start for start, _, _ in s.places]
+    )
+    cuts: list[int] = []
+    comma = sentence.find(", ")
+    while comma != -1:
+        last = max((c for c in cues if c[0] < comma), default=None)
+        after = min((c for c in cues if c[0] > comma), default=None)
+        if (
+            last is not None
+            and after is not None
+            and after[0] - comma <= _ASYNDETON_REACH
+            and {last[1], after[1]} == _PAST_AND_AHEAD
+            and any(p < comma for p in places)
+            and any(p > comma for p in places)
+        ):
+            cuts.append(comma + 1)
+        comma = sentence.find(", ", comma + 2)
+    return cuts
 
 
 def participle_phrase(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
