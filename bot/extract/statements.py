@@ -1335,8 +1335,8 @@ def asyndetic_predicates(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
     followed within a few words by a status cue of the other tense than the last one
     before it, held against ahead ("the first round took place in Istanbul, the second
     will be held in Geneva on Saturday", "первый раунд прошел в Стамбуле, второй
-    состоится в субботу в Женеве") starts a second clause: two meetings, each with its place, day and status.
-    Returns where such clauses start (offsets in the sentence)."""
+    состоится в субботу в Женеве") starts a second clause: two meetings, each with its
+    place, day and status. Returns where such clauses start (offsets in the sentence)."""
     if lex.structure is None:
         return []
     cues = [
