@@ -53,6 +53,7 @@ from bot.extract.venues import (
     sentence_venues,
 )
 from bot.models import EntityKind, MeetingStatus, Mention, TimeOfDay
+from bot.match.gazetteer import is_other_place
 
 _NEAR_MEETING = 80  # characters from a meeting word to the venue it governs
 
@@ -1112,7 +1113,9 @@ def passes_gate(
         return False  # a plan whose day has passed is no meeting ahead
     # without a meeting word a cue still counts when several watchlist entities
     # are involved; such an event may update a known meeting, not open one
-    entity_count = len({m.entity_id for m in r.s.mentions})
+    # rule *place phrase at the gate*: "in the Kremlin" names Moscow as "in Moscow" does
+    watched = {key for _, key, _ in r.s.places if not is_other_place(key)}
+    entity_count = len({m.entity_id for m in r.s.mentions} | watched)
     strong = from_cue and (signals.group == "denied" or entity_count >= 2)
     return bool(r.meeting_spans) or strong
 
