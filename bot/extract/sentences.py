@@ -18,8 +18,8 @@ from typing import NamedTuple
 from bot.extract.datetables import month_names
 from bot.extract.lexicons import Lexicon, word_start_spans
 from bot.extract.venues import place_phrases
-from bot.models import Mention
 from bot.match.gazetteer import is_other_place
+from bot.models import Mention
 
 # Candidate boundary: sentence punctuation, optional closing quotes, whitespace; or a
 # line break and the whitespace after it. Written to start with one character set (the

@@ -52,8 +52,8 @@ from bot.extract.venues import (
     reported_between,
     sentence_venues,
 )
-from bot.models import EntityKind, MeetingStatus, Mention, TimeOfDay
 from bot.match.gazetteer import is_other_place
+from bot.models import EntityKind, MeetingStatus, Mention, TimeOfDay
 
 _NEAR_MEETING = 80  # characters from a meeting word to the venue it governs
 
@@ -348,6 +348,51 @@ def interview_place(
     return [v for v in venues if not spoken(v)]
 
 
+# "is in Moscow", "перебуває в Москві": the place right after the words of being there,
+# or after a preposition of up to three letters
+_TO_THE_PLACE = re.compile(r"\s+(?:\w{1,3}\s+)?")
+_SPACE = re.compile(r"\s+")
+
+
+def presence_for_talks(r: _SentenceReading, signals: ClauseSignals, c0: int, c1: int) -> bool:
+    """Rule *presence for talks*: someone said to be in a place (lexicon
+    ``presence_words``: "is in", "перебуває", "находится", "je v") with a meeting word
+    after the place and no status cue ("Witkoff is in Moscow for talks with Putin",
+    "Віткофф перебуває в Москві на переговорах") states a meeting under way there:
+    held, on the publication day unless the clause names another."""
+    pattern = _presence_words(r.lex.language)
+    if pattern is None or signals.cue is not None or not signals.meeting_spans:
+        return False
+    a0 = r.s.start + c0
+    for found in pattern.finditer(r.folded, c0, c1):
+        space = _SPACE.match(r.folded, found.end())
+        gap = _TO_THE_PLACE.match(r.folded, found.end())
+        # the place, or its phrase with the preposition ("в москві"), starts there
+        places_at = {r.s.start + m.end() for m in (space, gap) if m is not None}
+        for start, _, end in r.sentence_venues():
+            if start in places_at and any(m0 >= end - a0 for m0, _ in signals.meeting_spans):
+                return True
+    return False
+
+
+def only_today(dates: list[DateMention], published: date | None) -> bool:
+    """No day in the clause but the publication day: "is in Moscow for talks next week"
+    is a stay ahead, not a meeting under way."""
+    return all(d.date is not None and d.date == published for d in dates)
+
+
+def publication_day(present: bool, published: date | None) -> list[DateMention]:
+    """The publication day as the day of a meeting under way (rule *presence for talks*)."""
+    if not present or published is None:
+        return []
+    return [DateMention(0, 0, "", RELATIVE, published)]
+
+
+@lru_cache(maxsize=64)
+def _presence_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["presence_words"])
+
+
 @lru_cache(maxsize=64)
 def _interview_words(language: str) -> re.Pattern[str] | None:
     return alternation(load_lexicon(language).raw["interview_words"])
@@ -396,6 +441,9 @@ def clause_statements(
     status, from_cue = decide_status(
         signals, dates, r.published, clause, r.lex.targets, r.lex.language
     )
+    present = presence_for_talks(r, signals, c0, c1) and only_today(dates, r.published)
+    if present:
+        status, from_cue = MeetingStatus.HELD, True
     if status is None or not passes_gate(r, signals, status, from_cue, dates):
         return statements
     a0, a1 = r.s.start + c0, r.s.start + c1
@@ -427,7 +475,7 @@ def clause_statements(
     stated = _clause_time(r, c0, c1)
     time = stated[1] if stated else None
     if not picked and vague is None and status is not MeetingStatus.DENIED:
-        picked = time_alone(stated, r.published)
+        picked = time_alone(stated, r.published) or publication_day(present, r.published)
     base = Statement(
         order=0,
         sentence=r.s.index,
