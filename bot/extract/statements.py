@@ -1257,14 +1257,15 @@ def _coordinated(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
     if places < 2 or lex.structure is None:
         return []
     joiners = _joiners(lex.language)
-    if joiners is None or joiners.search(sentence) is None:
+    if joiners is None or (", " not in sentence and joiners.search(sentence) is None):
         return []
     cues = [(start, end) for start, end, _, _ in lex.structure.scan(sentence)]
     before = list(cues)
     if lex.context is not None:  # a meeting word also makes the first predicate
         before.extend((a, b) for a, b, _, kind in lex.context.scan(sentence) if kind == "meeting")
     verb_final = lex.raw.get("verb_final") is True
-    return coordinated_predicates(sentence, joiners, before, cues, verb_final)
+    venues = tuple(m.start - s.start for m in s.mentions if m.kind is EntityKind.VENUE)
+    return coordinated_predicates(sentence, joiners, before, cues, verb_final, venues)
 
 
 def _joiners(language: str) -> re.Pattern[str] | None:
