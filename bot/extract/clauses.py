@@ -73,6 +73,7 @@ def relative_clause_of_place(
 
 
 _PREDICATE_GAP = 16  # characters between "and" and the cue of its own predicate
+_PLACED_PREDICATE_GAP = 32  # the same when a venue of its own stands between them
 
 
 def coordinated_predicates(
@@ -81,6 +82,7 @@ def coordinated_predicates(
     before: list[tuple[int, int]],
     cues: list[tuple[int, int]],
     verb_final: bool = False,
+    venues: tuple[int, ...] = (),
 ) -> list[int]:
     """Rule *coordinated meetings*: "and" followed by a status cue of its own, with a
     cue before it ("met Putin in Moscow on Monday and will meet Umerov in Miami on
@@ -90,13 +92,37 @@ def coordinated_predicates(
     words that may make the first predicate; ``cues``: the status cues that may open
     the second; ``verb_final``: the language puts the verb last ("… görüştü ve cumartesi
     günü Miami'de Umerov ile görüşecek"), so the second cue may stand anywhere after
-    "and". Returns where such clauses start."""
+    "and". *Second predicate's own place* (``venues``: where watchlist venues start): a
+    venue between "and" and the cue lets a day and the place stand before it ("a vo
+    štvrtok sa v Miami stretne s Umerovom"). Returns where such clauses start."""
     cuts: list[int] = []
     for found in joiners.finditer(folded_sentence):
         start, end = found.start(), found.end()
         if not any(c1 <= start for _, c1 in before):
             continue
         reach = len(folded_sentence) if verb_final else end + _PREDICATE_GAP
-        if any(end <= c0 <= reach for c0, _ in cues):
+        if any(end <= c0 <= reach for c0, _ in cues) or _placed_predicate(
+            folded_sentence, end, cues, venues
+        ):
             cuts.append(start + len(found.group()) - len(found.group().lstrip(" ,")))
-    return cuts
+    for found in _COMMA.finditer(folded_sentence):
+        start, end = found.start(), found.end()
+        # with no "and", the first predicate too names its own place after its cue
+        first_placed = any(c1 <= v < start for _, c1 in before for v in venues)
+        if first_placed and _placed_predicate(folded_sentence, end, cues, venues):
+            cuts.append(end)
+    return sorted(set(cuts))
+
+
+_COMMA = re.compile(r", ")
+
+
+def _placed_predicate(
+    folded_sentence: str, end: int, cues: list[tuple[int, int]], venues: tuple[int, ...]
+) -> bool:
+    """A status cue soon after ``end``, in a stretch up to the next comma that names a
+    venue of its own."""
+    comma = folded_sentence.find(",", end)
+    stop = len(folded_sentence) if comma < 0 else comma
+    reach = end + _PLACED_PREDICATE_GAP
+    return any(end <= v < stop for v in venues) and any(end <= c0 <= reach for c0, _ in cues)

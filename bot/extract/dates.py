@@ -713,6 +713,8 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
             return True  # the verb read as the weekday's preposition ("zei maandag")
         if r_end <= mention.start:
             gap = clause[r_end : mention.start]
+            if inserted_report_closed(clause, r_start, gap, lex.targets):
+                continue  # "moved, Peskov said on Monday, to 12 March": the day is the move's
             if (
                 len(_WORD.findall(gap)) <= _ATTRIBUTION_WORDS
                 and not _has_cue(gap, lex)
@@ -730,6 +732,24 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
             ):
                 return True
     return False
+
+
+_INSERTION_OPENS = re.compile(r",\s+(?:\w+\s+){0,3}$")  # ", Peskov said", ", як повідомив"
+_INSERTION_CLOSES = re.compile(r",\s+(\w+)\s+$")  # ", to 12 March": "to" right before the day
+
+
+def inserted_report_closed(clause: str, r_start: int, gap: str, targets: frozenset[str]) -> bool:
+    """Rule *inserted report*: a reporting verb set off by commas inside the clause ("the
+    talks were moved, Peskov said on Monday, to 12 March", "перенесли, як повідомив у
+    понеділок Пєсков, на 12 березня") ends at its closing comma: a day right behind that
+    comma and a target preposition (lexicon ``target_prepositions``) is the meeting's new
+    day, not the statement's."""
+    closing = _INSERTION_CLOSES.search(gap)
+    return (
+        closing is not None
+        and closing.group(1) in targets
+        and _INSERTION_OPENS.search(clause, max(0, r_start - 40), r_start) is not None
+    )
 
 
 _QUOTE_TAIL = re.compile(r"[\s\"'”’」』)]*")

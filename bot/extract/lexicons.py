@@ -101,6 +101,7 @@ OPTIONAL_LIST_KEYS = (
     "interview_words",
     "presence",
     "journey_verbs",
+    "presence_words",
 )
 MAPPING_KEYS = (
     "status",

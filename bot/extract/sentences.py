@@ -18,6 +18,7 @@ from typing import NamedTuple
 from bot.extract.datetables import month_names
 from bot.extract.lexicons import Lexicon, word_start_spans
 from bot.extract.venues import place_phrases
+from bot.match.gazetteer import is_other_place
 from bot.models import Mention
 
 # Candidate boundary: sentence punctuation, optional closing quotes, whitespace; or a
@@ -208,12 +209,13 @@ def sentences_worth_reading(
     """
     meeting_at = word_starts(lex, "meeting", folded)
     mention_at = [m.start for m in mentions]
+    phrase_at = place_phrases_named_apart(folded, lex, mention_at)
     denied_at = word_starts(lex, "denied", folded)
     spans = split_sentences(analysed, lex.abbreviations, month_names(lex.key))
     chosen: list[Sentence] = []
     for index, (start, end) in enumerate(spans):
         end = min(end, start + MAX_SENTENCE_CHARS)
-        entities = count_in(mention_at, start, end)
+        entities = count_in(mention_at, start, end) + count_in(phrase_at, start, end)
         if not (any_in(meeting_at, start, end) or entities >= 2 or any_in(denied_at, start, end)):
             continue  # no meeting word, fewer than two entities, no denial
         chosen.append(
@@ -231,6 +233,19 @@ def sentences_worth_reading(
             )
         )
     return Selection(spans, chosen, any_in(meeting_at, 0, title_end))
+
+
+def place_phrases_named_apart(folded: str, lex: Lexicon, mention_at: list[int]) -> list[int]:
+    """Rule *place phrase at the gate*: a lexicon place phrase that names a watchlist
+    venue without its watchlist name ("v Kremli", "в Кремлі", "at the Kremlin") counts as
+    a watchlist entity at the sentence gate, so "the Americans met Putin in the Kremlin
+    on 2 October" is read; a phrase around a watchlist name ("у москві") is that name,
+    and one of a place outside the watchlist ("to Turkey") counts for nothing."""
+    return [
+        start
+        for start, key, end in place_phrases(folded, lex, 0, len(folded))
+        if not is_other_place(key) and not any_in(mention_at, start, end)
+    ]
 
 
 def word_starts(lex: Lexicon, name: str, text: str) -> list[int]:

@@ -57,6 +57,7 @@ from bot.extract.venues import (
     reported_between,
     sentence_venues,
 )
+from bot.match.gazetteer import is_other_place
 from bot.models import EntityKind, MeetingStatus, Mention, TimeOfDay
 
 _NEAR_MEETING = 80  # characters from a meeting word to the venue it governs
@@ -373,6 +374,60 @@ def interview_place(
     return [v for v in venues if not spoken(v)]
 
 
+# "is in Moscow", "перебуває в Москві": the place right after the words of being there,
+# or after a preposition of up to three letters
+_TO_THE_PLACE = re.compile(r"\s+(?:\w{1,3}\s+)?")
+_SPACE = re.compile(r"\s+")
+
+
+def presence_on_the_day(r: _SentenceReading, signals: ClauseSignals, c0: int, c1: int) -> bool:
+    """Rule *presence on the day*: someone said to be in a place (lexicon
+    ``presence_words``: "is", "перебуває", "находится", "je" before the place) with a
+    meeting word after the place and no status cue but that of rule *presence for talks*
+    ("Witkoff is in Moscow for talks with Putin", "Віткофф перебуває в Москві на
+    переговорах") states a meeting under way there: held, on the publication day unless
+    the clause names another."""
+    pattern = _presence_words(r.lex.language)
+    if pattern is None or not signals.meeting_spans:
+        return False
+    cue = signals.cue
+    if cue is not None and not _presence_cue(cue.text, r.lex.language):
+        return False
+    a0 = r.s.start + c0
+    for found in pattern.finditer(r.folded, c0, c1):
+        space = _SPACE.match(r.folded, found.end())
+        gap = _TO_THE_PLACE.match(r.folded, found.end())
+        # the place, or its phrase with the preposition ("в москві"), starts there
+        places_at = {r.s.start + m.end() for m in (space, gap) if m is not None}
+        for start, _, end in r.sentence_venues():
+            if start in places_at and any(m0 >= end - a0 for m0, _ in signals.meeting_spans):
+                return True
+    return False
+
+
+def only_today(dates: list[DateMention], published: date | None) -> bool:
+    """No day in the clause but the publication day: "is in Moscow for talks next week"
+    is a stay ahead, not a meeting under way."""
+    return all(d.date is not None and d.date == published for d in dates)
+
+
+def publication_day(present: bool, published: date | None) -> list[DateMention]:
+    """The publication day as the day of a meeting under way (rule *presence on the day*)."""
+    if not present or published is None:
+        return []
+    return [DateMention(0, 0, "", RELATIVE, published)]
+
+
+def _presence_cue(text: str, language: str) -> bool:
+    pattern = entries_between(language, "presence", "(?:", ")")
+    return pattern is not None and pattern.fullmatch(text) is not None
+
+
+@lru_cache(maxsize=64)
+def _presence_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["presence_words"])
+
+
 @lru_cache(maxsize=64)
 def _interview_words(language: str) -> re.Pattern[str] | None:
     return alternation(load_lexicon(language).raw["interview_words"])
@@ -421,6 +476,9 @@ def clause_statements(
     status, from_cue = decide_status(
         signals, dates, r.published, clause, r.lex.targets, r.lex.language
     )
+    present = presence_on_the_day(r, signals, c0, c1) and only_today(dates, r.published)
+    if present:
+        status, from_cue = MeetingStatus.HELD, True
     if status is None or not passes_gate(r, signals, status, from_cue, dates):
         return statements
     if status is MeetingStatus.HELD and journey_without_purpose(r, signals, c0, c1):
@@ -457,7 +515,7 @@ def clause_statements(
     stated = _clause_time(r, c0, c1)
     time = stated[1] if stated else None
     if not picked and vague is None and status is not MeetingStatus.DENIED:
-        picked = time_alone(stated, r.published)
+        picked = time_alone(stated, r.published) or publication_day(present, r.published)
     base = Statement(
         order=0,
         sentence=r.s.index,
@@ -1176,7 +1234,9 @@ def passes_gate(
         return False  # a plan whose day has passed is no meeting ahead
     # without a meeting word a cue still counts when several watchlist entities
     # are involved; such an event may update a known meeting, not open one
-    entity_count = len({m.entity_id for m in r.s.mentions})
+    # rule *place phrase at the gate*: "in the Kremlin" names Moscow as "in Moscow" does
+    watched = {key for _, key, _ in r.s.places if not is_other_place(key)}
+    entity_count = len({m.entity_id for m in r.s.mentions} | watched)
     strong = from_cue and (signals.group == "denied" or entity_count >= 2)
     return bool(r.meeting_spans) or strong
 
@@ -1313,15 +1373,35 @@ def _coordinated(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
     if places < 2 or lex.structure is None:
         return []
     joiners = _joiners(lex.language)
-    if joiners is None or joiners.search(sentence) is None:
-        return asyndetic_predicates(s, sentence, lex) if ", " in sentence else []
+    if joiners is None or (", " not in sentence and joiners.search(sentence) is None):
+        return []
     cues = [(start, end) for start, end, _, _ in lex.structure.scan(sentence)]
     before = list(cues)
     if lex.context is not None:  # a meeting word also makes the first predicate
         before.extend((a, b) for a, b, _, kind in lex.context.scan(sentence) if kind == "meeting")
     verb_final = lex.raw.get("verb_final") is True
-    cuts = coordinated_predicates(sentence, joiners, before, cues, verb_final)
-    return cuts + asyndetic_predicates(s, sentence, lex) if ", " in sentence else cuts
+    venues = tuple(m.start - s.start for m in s.mentions if m.kind is EntityKind.VENUE)
+    cuts = coordinated_predicates(sentence, joiners, before, cues, verb_final, venues)
+    if ", " not in sentence:
+        return cuts
+    changes = [start for start, _, _, kind in lex.structure.scan(sentence) if kind in _CHANGES]
+    kept = [cut for cut in cuts if not change_after_a_comma(sentence, cut, cues, changes)]
+    return kept + asyndetic_predicates(s, sentence, lex)
+
+
+_CHANGES = ("moved", "cancelled", "denied")
+
+
+def change_after_a_comma(
+    sentence: str, cut: int, cues: list[tuple[int, int]], changes: list[int]
+) -> bool:
+    """A comma that a change of plan follows ("the meeting, which was to take place in
+    Geneva on Friday, was moved to Riyadh") joins the change to the plan before it: one
+    meeting, not a second predicate. ``cut``: where the second clause would start."""
+    if sentence[max(0, cut - 2) : cut] != ", ":
+        return False
+    following = min((c0 for c0, _ in cues if c0 >= cut), default=None)
+    return following is not None and following in changes
 
 
 _ASYNDETON_REACH = 24  # characters from a comma to the cue of the predicate it opens

@@ -250,7 +250,32 @@ def idioms_and_longest_cues(folded: str, lex: Lexicon) -> tuple[list[Cue], str]:
                 cues.append(Cue(kind, start, end, matched))
             elif kind == "idiom":
                 idioms.append((start, end))
-    return _longest(cues), _blank(folded, idioms)
+    return idiom_support_verb(_longest(cues), idioms, folded), _blank(folded, idioms)
+
+
+# "провів телефонну розмову", "held a phone call": the idiom right after the verb, or
+# after one word (an article, an adjective)
+_SPACES = re.compile(r"\s+")
+_WORD_AND_SPACES = re.compile(r"\w+\s+")
+_SUPPORT_GROUPS = ("held", "upcoming")
+
+
+def idiom_support_verb(cues: list[Cue], idioms: list[tuple[int, int]], folded: str) -> list[Cue]:
+    """Rule *idiom's support verb*: a verb of holding whose object is an idiom ("held a
+    phone call", "will hold a phone call", "провів телефонну розмову", "odbył rozmowę
+    telefoniczną") is part of the idiom, no cue of a meeting held or ahead."""
+    if not idioms or not cues:
+        return cues
+    starts = {start for start, _ in idioms}
+
+    def governs_idiom(cue: Cue) -> bool:
+        space = _SPACES.match(folded, cue.end)
+        if space is None:
+            return False
+        word = _WORD_AND_SPACES.match(folded, space.end())
+        return space.end() in starts or (word is not None and word.end() in starts)
+
+    return [c for c in cues if c.group not in _SUPPORT_GROUPS or not governs_idiom(c)]
 
 
 def negation_and_modality(cues: list[Cue], text: str, lex: Lexicon) -> tuple[list[Cue], bool]:
