@@ -221,12 +221,22 @@ def gazetteer_mentions(s: Sentence, skip_to: int, lex: Lexicon) -> list[Mention]
     if start >= s.end:
         return []
     taken = [(m.start, m.end) for m in s.mentions]
+    taken += seat_of_government(s.folded, lex, start, s.end)
     out: list[Mention] = []
     for m in gazetteer(languages()).find(s.text[start : s.end], lex.key):
         at, end = start + m.start, start + m.end
         if not any(t0 < end and at < t1 for t0, t1 in taken):
             out.append(m._replace(start=at, end=end))
     return out
+
+
+def seat_of_government(folded: str, lex: Lexicon, start: int, end: int) -> list[tuple[int, int]]:
+    """Rule *seat of government*: a government or office the lexicon names as a source
+    (``official``: "Casa Branca", "Kremlin", "ministry") is no gazetteer place, though a
+    city shares its name ("segundo a Casa Branca" is the White House, not Casablanca)."""
+    if lex.official is None:
+        return []
+    return [(m.start(), m.end()) for m in lex.official.finditer(folded, start, end)]
 
 
 def gazetteer_candidates(found: list[Mention]) -> list[Candidate]:
@@ -706,6 +716,7 @@ def one_place_outside_watchlist(
     when it places things in several (a country counts with its own city as one)."""
     places = gazetteer(languages())
     taken = [(m.start, m.end) for m in mentions]
+    taken += seat_of_government(folded, lex, 0, len(folded))
     found: set[str] = set()
     for m in places.find(text, lex.key):
         if any(t0 < m.end and m.start < t1 for t0, t1 in taken):
