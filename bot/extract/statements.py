@@ -1021,6 +1021,16 @@ def put_off_plan_ahead(signals: ClauseSignals) -> int:
     return 1 if signals.group == "moved" else signals.direction
 
 
+def called_off_plan_ahead(signals: ClauseSignals, called_off: bool) -> int:
+    """Rule *called-off plan ahead*: a weekday in a clause that calls a meeting off ("the
+    meeting, which was scheduled for Friday, has been cancelled", "che era in programma
+    venerdì", "qui était prévue vendredi") is the coming one, as for a plan put off
+    (rule *put-off plan ahead*): a plan is called off before its day. A cancellation with
+    its own negation ("did not take place") is left to the clause's tense
+    (``called_off``: rule *weekday of a called-off plan*)."""
+    return 1 if called_off else put_off_plan_ahead(signals)
+
+
 def _clause_dates(
     r: _SentenceReading, c0: int, c1: int, signals: ClauseSignals
 ) -> list[DateMention]:
@@ -1031,9 +1041,10 @@ def _clause_dates(
     Tuesday for talks") is the journey's, in the past, though the meeting is ahead."""
     a0 = r.s.start + c0
     meetings = [(m0 - r.s.start, m1 - r.s.start) for m0, m1 in r.meeting_spans]
-    direction = -1 if signals.journey_ahead else put_off_plan_ahead(signals)
+    called_off = weekday_of_called_off_plan(signals, r.lex)
+    direction = -1 if signals.journey_ahead else called_off_plan_ahead(signals, called_off)
     found = [d for d in r.dates if c0 <= d.start < c1 and day_adjective(d, r.folded, meetings)]
-    if weekday_of_called_off_plan(signals, r.lex):
+    if called_off:
         found = [
             replace(d, forward=True) if d.adjective and d.weekday is not None else d for d in found
         ]
