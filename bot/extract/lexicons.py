@@ -99,6 +99,7 @@ OPTIONAL_LIST_KEYS = (
     "function_words",
     "last_time",
     "interview_words",
+    "same_place",
 )
 MAPPING_KEYS = (
     "status",

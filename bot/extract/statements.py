@@ -30,7 +30,7 @@ from bot.extract.dates import (
     resolve_weekdays,
     scan_dates,
 )
-from bot.extract.lexicons import Lexicon, alternation, entries_between, load_lexicon
+from bot.extract.lexicons import Lexicon, alternation, entries_between, fold, load_lexicon
 from bot.extract.periods import vague_period
 from bot.extract.sentences import Sentence
 from bot.extract.status import (
@@ -542,6 +542,27 @@ def _one_per_place_and_day(
             statement.another = another
             out.append(statement)
     return out
+
+
+def same_place(statements: list[Statement], language: str) -> None:
+    """Rule *the same place*: a statement with no place of its own whose sentence says it
+    was "in the same city" (lexicon ``same_place``: "nella stessa città", "στην ίδια πόλη",
+    "dans la même ville") is at the place of the last statement before it that names one
+    ("the previous round was held in the same city on 29 September")."""
+    pattern = _same_place_words(language)
+    if pattern is None:
+        return
+    last: str | None = None
+    for statement in statements:
+        if statement.venue is not None:
+            last = statement.venue
+        elif last is not None and pattern.search(fold(statement.evidence)) is not None:
+            statement.venue, statement.anchored = last, True
+
+
+@lru_cache(maxsize=64)
+def _same_place_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["same_place"])
 
 
 def speaks_of_another(clause: str, language: str) -> bool:
