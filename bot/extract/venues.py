@@ -374,8 +374,11 @@ def _complementizer_words(language: str) -> re.Pattern[str] | None:
 def place_before_speaking(folded: str, end: int, lex: Lexicon) -> bool:
     """Rule *place of speaking*, the other way round: a place a reporting verb follows
     right away, one word between at most and no punctuation ("в Кремле заявили", "у
-    Білому домі заявили", in the Kremlin they said), is where somebody spoke."""
-    if lex.reporting is None:
+    Білому домі заявили", in the Kremlin they said), is where somebody spoke.
+    Rule *second predicate*: not when "and" comes between ("met Dmitriev in Miami and
+    said", "se reunió con Dmitriev en Miami y dijo"): the verb is the subject's next
+    predicate, and the place stays with the first one."""
+    if lex.reporting is None or lex.connectives.joiner_after.match(folded, end) is not None:
         return False
     # the verb right after the place, or after one word: both are tried, since a gap of
     # one word would swallow the verb itself ("v Moskvě označil schůzku")
