@@ -26,7 +26,7 @@ from bot.extract.fallback import (
 from bot.extract.lexicons import fold, load_lexicon
 from bot.extract.merge import meeting_report, merge_statements
 from bot.extract.sentences import sentences_worth_reading
-from bot.extract.statements import Statement, sentence_statements
+from bot.extract.statements import Statement, same_place, sentence_statements
 from bot.extract.venues import (
     VenueArea,
     article_venue,
@@ -194,6 +194,7 @@ def _analyse(
     statements: list[Statement] = []
     for sentence in selection.sentences:
         statements.extend(sentence_statements(sentence, lex, day, len(statements)))
+    same_place(statements, lex.language)
     merged = watchlist_city(merge_statements(statements, day), countries)
     meetings = countries_beaten_by_cities(merged, countries)
     if selection.title_has_meeting_word:

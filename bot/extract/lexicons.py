@@ -102,6 +102,7 @@ OPTIONAL_LIST_KEYS = (
     "presence",
     "journey_verbs",
     "presence_words",
+    "same_place",
 )
 MAPPING_KEYS = (
     "status",
@@ -555,6 +556,7 @@ class Connectives:
     alternative_before: re.Pattern[str]  # searched in the few characters before a place
     genitive_link: re.Pattern[str]  # the whole gap between a meeting word and a place
     list_gap: re.Pattern[str]  # the whole gap between two places of one list
+    joiner_after: re.Pattern[str]  # "… Miami and": matched right after a place
 
 
 _NEVER = "(?!)"
@@ -585,6 +587,7 @@ def connectives(raw: dict[str, Any]) -> Connectives:
         alternative_after=re.compile(rf"\s+(?:{alternatives})\s"),
         alternative_before=re.compile(rf"\s(?:{alternatives})\s+\S*\s*$"),
         genitive_link=re.compile(genitive),
+        joiner_after=re.compile(rf"\s+(?:{joiners})\s"),
         # rule *list with its prepositions*: "в Абу Даби и в Женева", "in Kyiv and in Geneva"
         list_gap=re.compile(
             rf"^[\s,;:–—-]*(?:(?:{joiners}|{alternatives})\s+)?"

@@ -31,7 +31,7 @@ from bot.extract.dates import (
     resolve_weekdays,
     scan_dates,
 )
-from bot.extract.lexicons import Lexicon, alternation, entries_between, load_lexicon
+from bot.extract.lexicons import Lexicon, alternation, entries_between, fold, load_lexicon
 from bot.extract.periods import vague_period
 from bot.extract.sentences import Sentence
 from bot.extract.status import (
@@ -635,6 +635,27 @@ def _one_per_place_and_day(
     return out
 
 
+def same_place(statements: list[Statement], language: str) -> None:
+    """Rule *the same place*: a statement with no place of its own whose sentence says it
+    was "in the same city" (lexicon ``same_place``: "nella stessa città", "στην ίδια πόλη",
+    "dans la même ville") is at the place of the last statement before it that names one
+    ("the previous round was held in the same city on 29 September")."""
+    pattern = _same_place_words(language)
+    if pattern is None:
+        return
+    last: str | None = None
+    for statement in statements:
+        if statement.venue is not None:
+            last = statement.venue
+        elif last is not None and pattern.search(fold(statement.evidence)) is not None:
+            statement.venue, statement.anchored = last, True
+
+
+@lru_cache(maxsize=64)
+def _same_place_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["same_place"])
+
+
 def speaks_of_another(clause: str, language: str) -> bool:
     """The clause calls its meeting another one (lexicon ``another_words`` and ``again``:
     "the next round", "a new meeting", "meet again"): rule *begun today* does not take
@@ -1138,6 +1159,16 @@ def put_off_plan_ahead(signals: ClauseSignals) -> int:
     return 1 if signals.group == "moved" else signals.direction
 
 
+def called_off_plan_ahead(signals: ClauseSignals, called_off: bool) -> int:
+    """Rule *called-off plan ahead*: a weekday in a clause that calls a meeting off ("the
+    meeting, which was scheduled for Friday, has been cancelled", "che era in programma
+    venerdì", "qui était prévue vendredi") is the coming one, as for a plan put off
+    (rule *put-off plan ahead*): a plan is called off before its day. A cancellation with
+    its own negation ("did not take place") is left to the clause's tense
+    (``called_off``: rule *weekday of a called-off plan*)."""
+    return 1 if called_off else put_off_plan_ahead(signals)
+
+
 def _clause_dates(
     r: _SentenceReading, c0: int, c1: int, signals: ClauseSignals
 ) -> list[DateMention]:
@@ -1148,9 +1179,10 @@ def _clause_dates(
     Tuesday for talks") is the journey's, in the past, though the meeting is ahead."""
     a0 = r.s.start + c0
     meetings = [(m0 - r.s.start, m1 - r.s.start) for m0, m1 in r.meeting_spans]
-    direction = -1 if signals.journey_ahead else put_off_plan_ahead(signals)
+    called_off = weekday_of_called_off_plan(signals, r.lex)
+    direction = -1 if signals.journey_ahead else called_off_plan_ahead(signals, called_off)
     found = [d for d in r.dates if c0 <= d.start < c1 and day_adjective(d, r.folded, meetings)]
-    if weekday_of_called_off_plan(signals, r.lex):
+    if called_off:
         found = [
             replace(d, forward=True)
             if d.weekday is not None and (d.adjective or signals.originally)

@@ -241,12 +241,22 @@ def gazetteer_mentions(s: Sentence, skip_to: int, lex: Lexicon) -> list[Mention]
     if start >= s.end:
         return []
     taken = [(m.start, m.end) for m in s.mentions]
+    taken += seat_of_government(s.folded, lex, start, s.end)
     out: list[Mention] = []
     for m in gazetteer(languages()).find(s.text[start : s.end], lex.key):
         at, end = start + m.start, start + m.end
         if not any(t0 < end and at < t1 for t0, t1 in taken):
             out.append(m._replace(start=at, end=end))
     return out
+
+
+def seat_of_government(folded: str, lex: Lexicon, start: int, end: int) -> list[tuple[int, int]]:
+    """Rule *seat of government*: a government or office the lexicon names as a source
+    (``official``: "Casa Branca", "Kremlin", "ministry") is no gazetteer place, though a
+    city shares its name ("segundo a Casa Branca" is the White House, not Casablanca)."""
+    if lex.official is None:
+        return []
+    return [(m.start(), m.end()) for m in lex.official.finditer(folded, start, end)]
 
 
 def gazetteer_candidates(found: list[Mention]) -> list[Candidate]:
@@ -384,8 +394,11 @@ def _complementizer_words(language: str) -> re.Pattern[str] | None:
 def place_before_speaking(folded: str, end: int, lex: Lexicon) -> bool:
     """Rule *place of speaking*, the other way round: a place a reporting verb follows
     right away, one word between at most and no punctuation ("в Кремле заявили", "у
-    Білому домі заявили", in the Kremlin they said), is where somebody spoke."""
-    if lex.reporting is None:
+    Білому домі заявили", in the Kremlin they said), is where somebody spoke.
+    Rule *second predicate*: not when "and" comes between ("met Dmitriev in Miami and
+    said", "se reunió con Dmitriev en Miami y dijo"): the verb is the subject's next
+    predicate, and the place stays with the first one."""
+    if lex.reporting is None or lex.connectives.joiner_after.match(folded, end) is not None:
         return False
     # the verb right after the place, or after one word: both are tried, since a gap of
     # one word would swallow the verb itself ("v Moskvě označil schůzku")
@@ -727,6 +740,7 @@ def one_place_outside_watchlist(
     when it places things in several (a country counts with its own city as one)."""
     places = gazetteer(languages())
     taken = [(m.start, m.end) for m in mentions]
+    taken += seat_of_government(folded, lex, 0, len(folded))
     found: set[str] = set()
     for m in places.find(text, lex.key):
         if any(t0 < m.end and m.start < t1 for t0, t1 in taken):
