@@ -32,6 +32,14 @@ def test_sentence(extractor: Extractor, row: dict[str, Any]) -> None:
     extraction = extractor.extract_known("", row["text"], PUBLISHED, row["lang"])
     found = (set(extraction.actors), set(extraction.venues), extraction.alert)
     assert found == (set(row["actors"]), set(row["venues"]), row["alert"])
+    if row["status"] == "none":
+        assert extraction.meetings == ()
+        return
+    assert extraction.meetings, f"no meeting found in {row['text']!r}"
+    meeting = extraction.meetings[0]
+    assert meeting.status.value == row["status"]
+    if "venue" in row:
+        assert meeting.venue == row["venue"]
 
 
 def test_every_language_has_each_kind_of_row() -> None:
