@@ -386,7 +386,10 @@ def keys_for_alias(
             add(variant, Mode.FULL, Script.ANY)
     if spellings and (latin or not block):
         for form in {base} | cyr_forms:
-            cyr_forms |= belarusian_spellings(form) - {base}
+            declined, nominatives = belarusian_spellings(form)
+            cyr_forms |= declined - {base}
+            for variant in nominatives:
+                add(variant, Mode.EXACT, Script.CYRILLIC)
     for variant in cyr_forms:
         add(variant, Mode.FULL, Script.CYRILLIC)
     if declinable:

@@ -247,6 +247,8 @@ class Matcher:
         starts = norm.starts
         matches = norm.matches
         accepted = self._accepted
+        endings_of_script = self._script_endings
+        as_written = self._as_written
         out: list[_Candidate] = []
         for end_index, infos in self._automaton.iter(joined):
             stop = end_index + 1
@@ -267,7 +269,7 @@ class Matcher:
             rest = joined[stop : starts[last + 1] - 1]
             is_cyr = is_cyrillic(raw[0]) or is_cyrillic(raw[-1])
             block = script_block(raw[0]) if raw[0] >= "\u0370" and not is_cyr else ""
-            script_endings = self._script_endings.get(block)
+            script_endings = endings_of_script.get(block) if block else None
             if script_endings is not None:  # Georgian, Korean, Armenian: endings of their own
                 if rest not in script_endings:
                     continue
@@ -282,7 +284,7 @@ class Matcher:
                 if len(accepted) >= _CACHE_LIMIT:
                     accepted.clear()
                 accepted[memo] = chosen
-            if block in self._as_written:  # no inflection, no spaces: the alias as written
+            if block and block in as_written:  # no inflection, no spaces: the alias as written
                 surface = "".join(m.group() for m in matches[first : last + 1])
                 chosen = tuple(i for i in chosen if i.alias.replace(" ", "") == surface)
             for info in chosen:

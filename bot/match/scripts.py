@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+BELARUSIAN_MIN_LETTERS = 5
+
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
@@ -87,15 +89,17 @@ def _belarusian_rules() -> tuple[
     return compiled(_data()["belarusian"]), compiled(_data()["belarusian_final"])
 
 
-def belarusian_spellings(form: str) -> set[str]:
+def belarusian_spellings(form: str) -> tuple[set[str], set[str]]:
     """Rule *Belarusian spelling*: the normal forms Belarusian Cyrillic gives a name
     that Russian writes as ``form`` (Путин -> Пуцін, Уиткофф -> Уіткаф, Умеров ->
-    Умераў / Умеравым); ``form`` itself is not among them."""
+    Умеравым), and, apart, those of the nominative alone (Умераў, Дзмітрыеў), which
+    take no case ending; ``form`` itself is not among them. A short name is left alone:
+    a changed vowel makes another word of it."""
+    if len(form.replace(" ", "")) < BELARUSIAN_MIN_LETTERS:
+        return set(), set()
     rules, final = _belarusian_rules()
     spelled = form
     for pattern, repl in rules:
         spelled = pattern.sub(repl, spelled)
-    out = {spelled}
-    for pattern, repl in final:
-        out.add(pattern.sub(repl, spelled))
-    return out - {form}
+    nominatives = {pattern.sub(repl, spelled) for pattern, repl in final}
+    return {spelled} - {form}, nominatives - {form, spelled}
