@@ -223,17 +223,34 @@ def _sentence_report(
     held = past
     if day is not None and published is not None and day.date is not None:
         held = day.date < published or (day.date == published and past)
+    change = change_without_lexicon(unidiomatic, lexicons)
     return MeetingReport(
         venue=venues[0].entity_id if venues else None,
         date=day.date if day else None,
         date_end=day.date_end if day else None,
-        status=MeetingStatus.HELD if held else MeetingStatus.UPCOMING,
+        status=change or (MeetingStatus.HELD if held else MeetingStatus.UPCOMING),
         tentative=True,
         participants=tuple(actors),
         when_text=day.text if day else None,
         evidence=text[start:end][:MAX_EVIDENCE_CHARS],
         understood=False,
     )
+
+
+def change_without_lexicon(folded: str, lexicons: tuple[Lexicon, Lexicon]) -> MeetingStatus | None:
+    """Rule *change without a lexicon*: where the rules could not read the text (no
+    lexicon of its own, or a full one of a misjudged language), a cancelled or put-off
+    cue of the generic lexicon, which holds those of the languages without a lexicon
+    ("dibatalkan", "ditunda", "umeahirishwa"), makes the guess a cancellation or a
+    postponement, not a meeting ahead; a partial lexicon's rules read their own cues."""
+    lex, generic = lexicons
+    if lex.partial and lex.language != FALLBACK:
+        return None
+    if _has(generic.status.get("cancelled"), folded):
+        return MeetingStatus.CANCELLED
+    if _has(generic.status.get("moved"), folded):
+        return MeetingStatus.POSTPONED
+    return None
 
 
 def tense_unknown(folded: str, lex: Lexicon, past: bool) -> bool:
