@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -161,6 +162,18 @@ def drawn_from(reports: Iterable[MeetingReport], statements: Iterable[Statement]
         if (s.venue, s.date) in reported or (s.venue is not None and (s.venue, None) in reported)
     )
     return read
+
+
+def unverified_without_lexicon(
+    reports: tuple[MeetingReport, ...], lex: Lexicon
+) -> tuple[MeetingReport, ...]:
+    """Rule *no lexicon of its own*: what the rules read with the generic lexicon, in a
+    language that has no lexicon of its own (Swahili "atakutana na Putin mjini Moscow"),
+    is as unverified and tentative as the guess: the generic words are a few of that
+    language's, not its grammar."""
+    if lex.language != FALLBACK:
+        return reports
+    return tuple(replace(r, understood=False, tentative=True) for r in reports)
 
 
 def reads_its_own_past(lex: Lexicon) -> bool:
