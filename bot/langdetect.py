@@ -115,6 +115,25 @@ def _margin(code: str) -> float:
     return PARTIAL_MARGIN if code in _lexicon_languages() else UNSUPPORTED_MARGIN
 
 
+# A preferred language the model scores below this is no candidate (rule *barely
+# considered*), and a text with this many letters that Russian and Ukrainian lack is
+# neither (rule *letters of its own*).
+BARELY_CONSIDERED = 0.1
+OWN_LETTERS = 3
+
+
+def _not_preferred(code: str, score: float, sample: str) -> bool:
+    """Rules *barely considered* and *letters of its own*: the top language keeps the
+    text from the best preferred one when the model hardly considers that one (Malay
+    at 0.48 is not English at 0.02), or when the text writes letters that language's
+    alphabet lacks (Kazakh қ, ә, ө and Belarusian ў are no Ukrainian)."""
+    if score < BARELY_CONSIDERED:
+        return True
+    if code in ("ru", "uk"):
+        return len(_OTHER_CYRILLIC.findall(sample)) >= OWN_LETTERS
+    return False
+
+
 @lru_cache(maxsize=1)
 def _lexicon_languages() -> frozenset[str]:
     # imported here: bot.extract imports this module
@@ -164,7 +183,9 @@ def detect_language(text: str, hint: str | None = None) -> str:
     preferred = [c for c in scores if c in PREFERRED]
     if best not in PREFERRED and preferred:
         best_pref = max(preferred, key=lambda c: scores[c])
-        if scores[best] - scores[best_pref] < _margin(best):
+        if scores[best] - scores[best_pref] < _margin(best) and not _not_preferred(
+            best_pref, scores[best_pref], sample
+        ):
             best = best_pref
     if best in ("ru", "uk") and _letters(_CYRILLIC, sample) > _letters(_LATIN, sample):
         # the model confuses the two on short or name-heavy texts; letters do not

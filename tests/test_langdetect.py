@@ -35,6 +35,23 @@ CASES: list[tuple[str, str]] = [
     ),
     # all-capitals headline
     ("en", "TRUMP SAYS TALKS WITH RUSSIA WILL CONTINUE NEXT WEEK"),
+    # rule *barely considered*: Malay and Swahili full of English names are not English
+    (
+        "ms",
+        "Utusan khas AS Steve Witkoff akan bertemu Presiden Putin di Moscow pada Khamis, kata "
+        "pegawai kerajaan. Beliau berkata rundingan itu penting.",
+    ),
+    (
+        "sw",
+        "Mjumbe maalum wa Rais wa Marekani, Steve Witkoff, atakutana na Rais wa Urusi "
+        "Vladimir Putin mjini Moscow Alhamisi, Ikulu ya Kremlin ilisema Jumatano.",
+    ),
+    # rule *letters of its own*: Kazakh қ, ә, ө, ү are no Ukrainian
+    (
+        "kk",
+        "АҚШ президентінің арнайы өкілі Стив Уиткофф бейсенбі күні Мәскеуде Ресей президенті "
+        "Владимир Путинмен кездеседі. Бұл туралы Кремль сәрсенбі күні хабарлады.",
+    ),
 ]
 
 

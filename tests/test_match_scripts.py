@@ -120,6 +120,65 @@ ROWS: list[tuple[str, str, str, set[str]]] = [
     ("han vs kana, same sounds", "ja", "経済フォーラムが開かれた。", set()),
     ("latin initials", "it", "Il vicepresidente JD Vance parla.", set()),
     ("hebrew, a word that merely starts with prefix letters", "he", "הוא לא הגיע לפגישה.", set()),
+    # languages without a lexicon: scripts with marks, no spaces, endings of their own
+    (
+        "devanagari, vowel signs inside the word",
+        "hi",
+        "विटकॉफ और कुशनर ने मॉस्को में पुतिन से मुलाकात की।",
+        {"witkoff", "kushner", "moscow", "putin"},
+    ),
+    (
+        "bengali, endings",
+        "bn",
+        "উইটকফ মস্কোতে পুতিনের সঙ্গে বৈঠক করবেন।",
+        {"witkoff", "moscow", "putin"},
+    ),
+    (
+        "armenian, ու as u, endings",
+        "hy",
+        "Ուիթքոֆը Մոսկվայում կհանդիպի Պուտինի հետ։",
+        {"witkoff", "moscow", "putin"},
+    ),
+    (
+        "thai, no spaces",
+        "th",
+        "วิทคอฟฟ์จะพบกับปูตินที่กรุงมอสโก",
+        {"witkoff", "putin", "moscow"},
+    ),
+    ("urdu", "ur", "وٹکوف ماسکو میں پیوٹن سے ملاقات کریں گے۔", {"witkoff", "moscow", "putin"}),
+    (
+        "cyrillic, Kazakh endings",
+        "kk",
+        "Уиткофф Мәскеуде Путинмен кездеседі.",
+        {"witkoff", "moscow", "putin"},
+    ),
+    (
+        "latin, Azerbaijani W as U, ş",
+        "az",
+        "Uitkoff və Kuşner Moskvada Putinlə görüşəcək.",
+        {"witkoff", "kushner", "moscow", "putin"},
+    ),
+    (
+        "latin, Uzbek",
+        "uz",
+        "Uitkoff Jenevada Putin bilan uchrashadi.",
+        {"witkoff", "geneva", "putin"},
+    ),
+    (
+        "cyrillic, Belarusian spelling",
+        "be",
+        "Уіткаф і Дзмітрыеў сустрэнуцца з Пуціным у Маскве.",
+        {"witkoff", "dmitriev", "putin", "moscow"},
+    ),
+    (
+        "latin, Albanian endings",
+        "sq",
+        "Witkoffi takoi Putinin në Moskë, jo në Uashington.",
+        {"witkoff", "putin", "moscow", "washington"},
+    ),
+    ("latin, another language's ending", "en", "The Moskvada brand sells tea.", set()),
+    ("latin, no Belarusian stem of a short name", "pl", "Kiedy Witkoff przyjedzie?", {"witkoff"}),
+    ("thai, letters of a name inside a word", "th", "ทรัมเป็ตเป็นเครื่องดนตรี", set()),
 ]
 
 

@@ -22,6 +22,7 @@ from bot.extract.fallback import (
     drawn_from,
     fallback_applies,
     unverified_meeting,
+    unverified_without_lexicon,
 )
 from bot.extract.lexicons import fold, load_lexicon
 from bot.extract.merge import meeting_report, merge_statements
@@ -206,7 +207,7 @@ def _analyse(
         headline_venue(meetings, placed)
     article_venue(meetings, mentions, folded, lex, analysed)
     reports = tuple(meeting_report(m, lang, day) for m in meetings)
-    reports = tracked_only(reports, mentions)
+    reports = unverified_without_lexicon(tracked_only(reports, mentions), lex)
     if not any(r.status in ALERT_STATUSES for r in reports) and fallback_applies(
         folded, lex, mentions
     ):

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -164,6 +165,18 @@ def drawn_from(reports: Iterable[MeetingReport], statements: Iterable[Statement]
     return read
 
 
+def unverified_without_lexicon(
+    reports: tuple[MeetingReport, ...], lex: Lexicon
+) -> tuple[MeetingReport, ...]:
+    """Rule *no lexicon of its own*: what the rules read with the generic lexicon, in a
+    language that has no lexicon of its own (Swahili "atakutana na Putin mjini Moscow"),
+    is as unverified and tentative as the guess: the generic words are a few of that
+    language's, not its grammar."""
+    if lex.language != FALLBACK:
+        return reports
+    return tuple(replace(r, understood=False, tentative=True) for r in reports)
+
+
 def reads_its_own_past(lex: Lexicon) -> bool:
     """Rule *own past tense*: a partial lexicon has the language's held and past-tense
     cues, so the rules read its past meetings themselves; there the unverified guess
@@ -225,17 +238,34 @@ def _sentence_report(
     held = past
     if day is not None and published is not None and day.date is not None:
         held = day.date < published or (day.date == published and past)
+    change = change_without_lexicon(unidiomatic, lexicons)
     return MeetingReport(
         venue=venues[0].entity_id if venues else None,
         date=day.date if day else None,
         date_end=day.date_end if day else None,
-        status=MeetingStatus.HELD if held else MeetingStatus.UPCOMING,
+        status=change or (MeetingStatus.HELD if held else MeetingStatus.UPCOMING),
         tentative=True,
         participants=tuple(actors),
         when_text=day.text if day else None,
         evidence=text[start:end][:MAX_EVIDENCE_CHARS],
         understood=False,
     )
+
+
+def change_without_lexicon(folded: str, lexicons: tuple[Lexicon, Lexicon]) -> MeetingStatus | None:
+    """Rule *change without a lexicon*: where the rules could not read the text (no
+    lexicon of its own, or a full one of a misjudged language), a cancelled or put-off
+    cue of the generic lexicon, which holds those of the languages without a lexicon
+    ("dibatalkan", "ditunda", "umeahirishwa"), makes the guess a cancellation or a
+    postponement, not a meeting ahead; a partial lexicon's rules read their own cues."""
+    lex, generic = lexicons
+    if lex.partial and lex.language != FALLBACK:
+        return None
+    if _has(generic.status.get("cancelled"), folded):
+        return MeetingStatus.CANCELLED
+    if _has(generic.status.get("moved"), folded):
+        return MeetingStatus.POSTPONED
+    return None
 
 
 def tense_unknown(folded: str, lex: Lexicon, past: bool) -> bool:

@@ -194,8 +194,13 @@ def fold(text: str) -> str:
 
 
 def _spaceless(ch: str) -> bool:
-    """Han and kana: words run together, so a cue has no word boundary to ask for."""
-    return "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+    """Han, kana and Thai: words run together, so a cue has no word boundary to ask for."""
+    return (
+        "\u3040" <= ch <= "\u30ff"
+        or "\u3400" <= ch <= "\u9fff"
+        or "\uf900" <= ch <= "\ufaff"
+        or "\u0e00" <= ch <= "\u0e7f"
+    )
 
 
 def _needs_left(pattern: str) -> bool:

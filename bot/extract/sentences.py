@@ -27,9 +27,11 @@ from bot.models import Mention
 # engine skips in C to the next candidate character instead of trying every position.
 # Full-width ends ("。", "！", "？") need no space after them (unless a closing quote
 # follows: 「…。」と述べた is one sentence), nor does a "." run into a Hangul, kana or Han
-# letter ("보도했습니다.우크라이나"): no abbreviation is written so.
+# letter ("보도했습니다.우크라이나"): no abbreviation is written so. The Devanagari and
+# Bengali danda "।", the Urdu full stop "۔" and the Armenian one "։" end a sentence as
+# "。" does (rule *full stops of other scripts*).
 _BOUNDARY = re.compile(
-    r"[.!?…\n。！？](?:(?<=\n)\s*|(?<=[。！？])(?![」』）”\"])\s*|[.!?…]*[\"»”'’)\]]*[ \t]+"
+    r"[.!?…\n。！？।۔։](?:(?<=\n)\s*|(?<=[。！？।۔։])(?![」』）”\"])\s*|[.!?…]*[\"»”'’)\]]*[ \t]+"
     r"|(?<=[.!?])(?=[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7a3])"
     r"|(?<=[^\W\d_]{3}[.!?])(?=[^\W\d_]{2}))"
 )

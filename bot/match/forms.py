@@ -24,6 +24,7 @@ from enum import Enum
 from anyascii import anyascii
 
 from bot.match.normalize import fold, normalize_phrase, script_block
+from bot.match.scripts import belarusian_spellings
 
 # Languages whose nouns (and borrowed names) take case endings.
 SLAVIC_LANGS = frozenset(
@@ -297,6 +298,21 @@ def _ie_variants(base: str) -> set[str]:
     return out
 
 
+def w_read_as_u(raw_alias: str, base: str) -> set[str]:
+    """Rule *W as U*: a name whose English spelling starts a word with W is written
+    with U where the W sound has no letter of its own (Azerbaijani and Uzbek Uitkoff,
+    Albanian Uashington, Armenian Ուիթքոֆ, Russian Уиткофф)."""
+    raw_tokens = raw_alias.split()
+    tokens = base.split(" ")
+    if len(raw_tokens) != len(tokens):
+        return set()
+    out: set[str] = set()
+    for idx, raw_token in enumerate(raw_tokens):
+        if raw_token[:1] in "Ww" and tokens[idx].startswith("v"):
+            out.add(" ".join([*tokens[:idx], "u" + tokens[idx][1:], *tokens[idx + 1 :]]))
+    return out
+
+
 def _recollapse(s: str) -> str:
     return re.sub(r"([a-z])\1+", r"\1", s)
 
@@ -367,8 +383,16 @@ def keys_for_alias(
     cyr_forms: set[str] = set()
     if latin and spellings:
         cyr_forms = _cyrillic_variants(alias, base) - {base}
-        for variant in cyr_forms:
-            add(variant, Mode.FULL, Script.CYRILLIC)
+        for variant in w_read_as_u(alias, base):
+            add(variant, Mode.FULL, Script.ANY)
+    if spellings and (latin or not block):
+        for form in {base} | cyr_forms:
+            declined, nominatives = belarusian_spellings(form)
+            cyr_forms |= declined - {base}
+            for variant in nominatives:
+                add(variant, Mode.EXACT, Script.CYRILLIC)
+    for variant in cyr_forms:
+        add(variant, Mode.FULL, Script.CYRILLIC)
     if declinable:
         forms = [(base, Script.ANY)] + [(v, Script.ANY) for v in ie_forms - {base}]
         forms += [(v, Script.CYRILLIC) for v in cyr_forms]

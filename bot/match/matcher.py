@@ -55,6 +55,12 @@ from bot.match.normalize import (
     normalize_token,
     script_block,
 )
+from bot.match.scripts import (
+    attached_endings,
+    own_script_only,
+    script_endings,
+    spaceless_scripts,
+)
 from bot.match.skeletons import short_consonant_name, written_as_named
 from bot.models import EntityKind, Mention, WatchEntity, Watchlist
 
@@ -177,6 +183,11 @@ class Matcher:
         given = {g for e in self._entities for g in _given_names(e)}
         all_cues = _not_given_names({w for c in self._cues.values() for w in c.words}, given)
         self._any_cue = _Cues(frozenset(all_cues), tuple(w for w in all_cues if len(w) >= 5))
+        self._script_endings = {**SCRIPT_ENDINGS, **script_endings(normalize_token)}
+        self._attached = {**ATTACHED_ENDINGS, **attached_endings(normalize_token)}
+        self._own_script_only = OWN_SCRIPT_ONLY | own_script_only()
+        # scripts with no inflection and no spaces: a name as written, exactly
+        self._as_written = frozenset({"han"}) | spaceless_scripts()
         # key hit (text, ending, script, language family) -> accepted readings
         self._accepted: dict[tuple[str, str, str, bool], tuple[KeyInfo, ...]] = {}
 
@@ -195,7 +206,7 @@ class Matcher:
         # Names are capitalised in every supported language; requiring it keeps common
         # words out (trumpet, москвич, kiwi). Text with no capitals at all is exempt.
         need_capital = not text.islower()
-        attached = ATTACHED_ENDINGS.get(_base_lang(lang), _NO_ENDINGS)
+        attached = self._attached.get(_base_lang(lang), _NO_ENDINGS)
         candidates = self._candidates(norm, slavic, need_capital, attached)
         if not candidates:
             return []
@@ -236,6 +247,8 @@ class Matcher:
         starts = norm.starts
         matches = norm.matches
         accepted = self._accepted
+        endings_of_script = self._script_endings
+        as_written = self._as_written
         out: list[_Candidate] = []
         for end_index, infos in self._automaton.iter(joined):
             stop = end_index + 1
@@ -256,8 +269,9 @@ class Matcher:
             rest = joined[stop : starts[last + 1] - 1]
             is_cyr = is_cyrillic(raw[0]) or is_cyrillic(raw[-1])
             block = script_block(raw[0]) if raw[0] >= "\u0370" and not is_cyr else ""
-            if block in SCRIPT_ENDINGS:  # Georgian, Korean: endings of their own
-                if rest not in SCRIPT_ENDINGS[block]:
+            script_endings = endings_of_script.get(block) if block else None
+            if script_endings is not None:  # Georgian, Korean, Armenian: endings of their own
+                if rest not in script_endings:
                     continue
                 rest = ""
             elif rest in attached:
@@ -266,11 +280,11 @@ class Matcher:
             memo = (joined[begin:stop], rest, block or ("cyrillic" if is_cyr else ""), slavic)
             chosen = accepted.get(memo)
             if chosen is None:
-                chosen = _choose(infos, rest, is_cyr, slavic, block)
+                chosen = _choose(infos, rest, is_cyr, slavic, block, self._own_script_only)
                 if len(accepted) >= _CACHE_LIMIT:
                     accepted.clear()
                 accepted[memo] = chosen
-            if block == "han":  # no inflection, no spaces: the alias exactly as written
+            if block and block in as_written:  # no inflection, no spaces: the alias as written
                 surface = "".join(m.group() for m in matches[first : last + 1])
                 chosen = tuple(i for i in chosen if i.alias.replace(" ", "") == surface)
             for info in chosen:
@@ -393,8 +407,10 @@ def _prefer(infos: list[KeyInfo]) -> list[KeyInfo]:
     return sorted(infos, key=lambda i: order[i.mode])
 
 
-def _accept(info: KeyInfo, rest: str, is_cyr: bool, slavic_lang: bool, block: str) -> bool:
-    if info.block != block and (block in OWN_SCRIPT_ONLY or info.block):
+def _accept(
+    info: KeyInfo, rest: str, is_cyr: bool, slavic_lang: bool, block: str, own: frozenset[str]
+) -> bool:
+    if info.block != block and (block in own or info.block):
         return False  # a Hebrew text against a Latin alias, a Chinese alias in Korean
     if info.script is Script.CYRILLIC and not is_cyr:
         return False
@@ -413,12 +429,18 @@ def _accept(info: KeyInfo, rest: str, is_cyr: bool, slavic_lang: bool, block: st
 
 
 def _choose(
-    infos: tuple[KeyInfo, ...], rest: str, is_cyr: bool, slavic: bool, block: str
+    infos: tuple[KeyInfo, ...],
+    rest: str,
+    is_cyr: bool,
+    slavic: bool,
+    block: str,
+    own: frozenset[str],
 ) -> tuple[KeyInfo, ...]:
-    """The accepted readings of one key hit, one per entity."""
+    """The accepted readings of one key hit, one per entity (``own``: the scripts whose
+    text matches only aliases in the same script)."""
     chosen: dict[int, KeyInfo] = {}
     for info in infos:
-        if _accept(info, rest, is_cyr, slavic, block):
+        if _accept(info, rest, is_cyr, slavic, block, own):
             prev = chosen.get(info.entity)
             # report the alias written in the text's own script when there is one
             if prev is None or (prev.cyrillic != is_cyr and info.cyrillic == is_cyr):

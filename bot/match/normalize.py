@@ -23,6 +23,8 @@ from itertools import accumulate
 
 from anyascii import anyascii
 
+from bot.match.scripts import script_letters
+
 # Scripts written without spaces between words: every Han character and kana (with its
 # long-vowel marks) is a token of its own, so a name is a run of tokens wherever it
 # stands (プーチン大統領は, 普京表示). Korean puts spaces between words and attaches
@@ -37,15 +39,36 @@ _ATTACHED_PREFIX = (
     "[ובהלמשכ](?=[\u05d0-\u05ea]['\u05f3\u2019]?[\u05d0-\u05ea])"
     "|(?:ال|[وفبلك])(?=[\u0621-\u064a]{2})"
 )
-# Letters, digits and combining marks (decomposed diacritics stay inside their word).
-TOKEN_RE = re.compile(
-    f"{_ATTACHED_PREFIX}|{_KANA_OR_HAN}"
-    f"|[^\\W_{_SPACELESS}]+(?:[\u0300-\u036f]+[^\\W_{_SPACELESS}]*)*"
+# Thai is written without spaces between words (rule *spaceless scripts*): each letter
+# with its vowel and tone marks is a token, as a Han character is.
+_THAI_LETTERS = "\u0e01-\u0e30\u0e32\u0e33\u0e3f-\u0e46\u0e4f-\u0e5b"
+_THAI_LETTER = f"[{_THAI_LETTERS}][\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*"
+# Combining marks that stay inside their word: decomposed diacritics, and the vowel
+# signs, viramas and nuktas of the Indic scripts (विटकॉफ, উইটকফ are one word each).
+_MARKS = (
+    "\u0300-\u036f"
+    "\u0900-\u0903\u093a-\u093c\u093e-\u094f\u0951-\u0957\u0962-\u0963"
+    "\u0981-\u0983\u09bc\u09be-\u09c4\u09c7-\u09c8\u09cb-\u09cd\u09d7\u09e2-\u09e3"
+    "\u09fe\u0a01-\u0a03\u0a3c\u0a3e-\u0a42\u0a47-\u0a48\u0a4b-\u0a4d\u0a51"
+    "\u0a70-\u0a71\u0a75\u0a81-\u0a83\u0abc\u0abe-\u0ac5\u0ac7-\u0ac9\u0acb-\u0acd"
+    "\u0ae2-\u0ae3\u0afa-\u0aff\u0b01-\u0b03\u0b3c\u0b3e-\u0b44\u0b47-\u0b48"
+    "\u0b4b-\u0b4d\u0b55-\u0b57\u0b62-\u0b63\u0b82\u0bbe-\u0bc2\u0bc6-\u0bc8"
+    "\u0bca-\u0bcd\u0bd7\u0c00-\u0c04\u0c3c\u0c3e-\u0c44\u0c46-\u0c48\u0c4a-\u0c4d"
+    "\u0c55-\u0c56\u0c62-\u0c63\u0c81-\u0c83\u0cbc\u0cbe-\u0cc4\u0cc6-\u0cc8"
+    "\u0cca-\u0ccd\u0cd5-\u0cd6\u0ce2-\u0ce3\u0d00-\u0d03\u0d3b-\u0d3c\u0d3e-\u0d44"
+    "\u0d46-\u0d48\u0d4a-\u0d4d\u0d57\u0d62-\u0d63\u0d81-\u0d83\u0dca\u0dcf-\u0dd4"
+    "\u0dd6\u0dd8-\u0ddf\u0df2-\u0df3"
 )
-# TOKEN_RE on a text without combining marks, Hebrew, Arabic, kana or Han: its other
+_NOT_WORD_START = f"{_SPACELESS}{_THAI_LETTERS}"
+# Letters, digits and combining marks.
+TOKEN_RE = re.compile(
+    f"{_ATTACHED_PREFIX}|{_KANA_OR_HAN}|{_THAI_LETTER}"
+    f"|[^\\W_{_NOT_WORD_START}]+(?:[{_MARKS}]+[^\\W_{_NOT_WORD_START}]*)*"
+)
+# TOKEN_RE on a text without combining marks, Hebrew, Arabic, Indic, Thai, kana or Han: its other
 # branches cannot match there, and the plain form scans about a third faster.
 _PLAIN_TOKEN_RE = re.compile(r"[^\W_]+")
-_NOT_PLAIN = re.compile(f"[\u0300-\u036f\u0590-\u06ff{_SPACELESS}]")
+_NOT_PLAIN = re.compile(f"[\u0300-\u036f\u0590-\u06ff\u0900-\u0dff\u0e00-\u0e7f{_SPACELESS}]")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _DOUBLES = re.compile(r"(.)\1+")
 # Order matters: longer sequences first (tsch before sch before sz / cz).
@@ -79,7 +102,7 @@ _HACEK = str.maketrans({"š": "sh", "Š": "Sh", "č": "ch", "Č": "Ch", "ž": "z
 
 def normalize_token(token: str) -> str:
     """Normal form of one word (no spaces in the result; may be empty)."""
-    return fold(anyascii(token.translate(_HACEK)).casefold())
+    return fold(anyascii(script_letters()(token.translate(_HACEK))).casefold())
 
 
 def normalize_phrase(phrase: str) -> str:
@@ -165,9 +188,13 @@ def is_cyrillic(ch: str) -> bool:
 # Script blocks whose names are matched by their own aliases (see ``script_block``).
 _BLOCKS: tuple[tuple[str, str, str], ...] = (
     ("\u0370", "\u03ff", "greek"),
+    ("\u0530", "\u058f", "armenian"),
     ("\u1f00", "\u1fff", "greek"),
     ("\u0590", "\u05ff", "hebrew"),
     ("\u0600", "\u06ff", "arabic"),
+    ("\u0900", "\u097f", "devanagari"),
+    ("\u0980", "\u09ff", "bengali"),
+    ("\u0e00", "\u0e7f", "thai"),
     ("\u10a0", "\u10ff", "georgian"),
     ("\u1c90", "\u1cbf", "georgian"),
     ("\u3040", "\u30ff", "han"),
@@ -179,8 +206,9 @@ _BLOCKS: tuple[tuple[str, str, str], ...] = (
 
 def script_block(ch: str) -> str:
     """The script of a character when it is one that transliterates lossily or into
-    syllables (greek, hebrew, arabic, georgian, han incl. kana, hangul); "" for Latin,
-    Cyrillic and the rest."""
+    syllables, or attaches endings of its own (greek, armenian, hebrew, arabic,
+    devanagari, bengali, thai, georgian, han incl. kana, hangul); "" for Latin, Cyrillic
+    and the rest."""
     if ch < "\u0370":
         return ""
     for low, high, name in _BLOCKS:
