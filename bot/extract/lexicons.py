@@ -96,6 +96,7 @@ OPTIONAL_LIST_KEYS = (
     "return_verbs",
     "return_verbs_last",
     "held_participles",
+    "journey_cues",
     "function_words",
     "last_time",
     "interview_words",

@@ -156,6 +156,10 @@ def analyse_clause(
     journey = winner
     winner = travel_to_meet(winner, kept, purpose_spans)
     journey_ahead = journey is not None and journey.group == "held" and winner is not journey
+    if winner is not None and journey_without_purpose(
+        text, winner, meeting_spans, purpose_spans, lex
+    ):
+        winner = _not_the_journey(winner, kept)
     reaffirm = "reaffirm" in found
     if "habitual" in found and winner is not None and winner.group == "held":
         # "will meet in Moscow, where they have met six times": the repeated past
@@ -199,6 +203,29 @@ def _foreground(winner: Cue, kept: list[Cue]) -> Cue:
     """The best cue of another group than a held one in the background, if any."""
     others = [c for c in kept if c.group != "held"]
     return max(others, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=winner)
+
+
+def journey_without_purpose(
+    text: str,
+    cue: Cue,
+    meeting_spans: tuple[tuple[int, int], ...],
+    purpose_spans: list[tuple[int, int]],
+    lex: Lexicon,
+) -> bool:
+    """Rule *journey without purpose*: a held cue that tells only a trip (lexicon
+    ``journey_cues``: "flew to", "przyleciał do", "flog nach") in a clause with no
+    meeting word and no purpose phrase ("Umerov flew to Washington on Wednesday") says
+    where someone went, not that a meeting was held there."""
+    if cue.group != "held" or meeting_spans or purpose_spans:
+        return False
+    pattern = entries_between(lex.language, "journey_cues", "(?:", ")")
+    return pattern is not None and pattern.fullmatch(text, cue.start, cue.end) is not None
+
+
+def _not_the_journey(journey: Cue, kept: list[Cue]) -> Cue | None:
+    """The best other cue of the clause than a journey's, if any."""
+    others = [c for c in kept if c is not journey]
+    return max(others, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=None)
 
 
 def participle_in_background(text: str, cue: Cue, language: str) -> bool:
