@@ -97,6 +97,7 @@ OPTIONAL_LIST_KEYS = (
     "return_verbs_last",
     "held_participles",
     "journey_cues",
+    "there_words",
     "function_words",
     "last_time",
     "interview_words",

@@ -417,7 +417,7 @@ def clause_statements(
     chosen = choose_venues(
         clause_venues, anchor, anchor_end, r.s.folded, r.lex.connectives.list_gap
     )
-    if not chosen and signals.cue is not None and previous_venue is None:
+    if not chosen and previous_venue is None and _earlier_place(signals, clause, r.lex):
         chosen = _venue_of_earlier_clause(r, a0, anchor)
     near = set() if from_cue else talks_at_place(r, clause_venues, a0)
     picked, previous_date = _new_and_old_days(signals, dates, status, clause, r.lex)
@@ -902,6 +902,19 @@ def _placed(
         period=period,
         journey=b.journey,
     )
+
+
+def _earlier_place(signals: ClauseSignals, clause: str, lex: Lexicon) -> bool:
+    """A clause with a status cue or a "there" may take an earlier clause's place."""
+    return signals.cue is not None or there_refers_back(clause, lex.language)
+
+
+def there_refers_back(clause: str, language: str) -> bool:
+    """Rule *there*: a clause that says its meeting is "there" (lexicon ``there_words``:
+    "and will hold talks there on Friday", "a w piątek ma tam rozmawiać") is at the place
+    an earlier clause of the sentence names, whatever cue it has."""
+    pattern = entries_between(language, "there_words", r"(?<!\w)(?:", r")(?!\w)")
+    return pattern is not None and pattern.search(clause) is not None
 
 
 def _venue_of_earlier_clause(r: _SentenceReading, a0: int, anchor: int) -> list[str]:
