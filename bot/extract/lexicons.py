@@ -98,6 +98,7 @@ OPTIONAL_LIST_KEYS = (
     "held_participles",
     "journey_cues",
     "there_words",
+    "presence_cues",
     "function_words",
     "last_time",
     "interview_words",

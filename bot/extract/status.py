@@ -82,6 +82,7 @@ class ClauseSignals(NamedTuple):
     # the "originally" word follows the old day ("perşembe yerine", "torstain sijaan")
     originally_after: bool = False
     purpose_at: int | None = None  # where a purpose phrase ("to meet", "för att träffa") starts
+    presence: bool = False  # someone is (was) in a place for talks: they are under way there
 
     @property
     def group(self) -> str | None:
@@ -160,6 +161,9 @@ def analyse_clause(
         text, winner, meeting_spans, purpose_spans, lex
     ):
         winner = _not_the_journey(winner, kept)
+    presence = journey is None and presence_for_talks(text, meeting_spans, purpose_spans, lex)
+    if presence:
+        purpose_spans = []  # no journey: the purpose phrase says nothing of the tense
     reaffirm = "reaffirm" in found
     if "habitual" in found and winner is not None and winner.group == "held":
         # "will meet in Moscow, where they have met six times": the repeated past
@@ -196,6 +200,7 @@ def analyse_clause(
         journey_ahead=journey_ahead,
         originally_after="originally_after" in found and "originally" not in found,
         purpose_at=purpose_spans[0][0] if purpose_spans else None,
+        presence=presence,
     )
 
 
@@ -220,6 +225,39 @@ def journey_without_purpose(
         return False
     pattern = entries_between(lex.language, "journey_cues", "(?:", ")")
     return pattern is not None and pattern.fullmatch(text, cue.start, cue.end) is not None
+
+
+_PRESENCE_WORDS = 4  # words between "is in" and its "for talks" (the place, "now", ...)
+
+
+def presence_for_talks(
+    text: str,
+    meeting_spans: tuple[tuple[int, int], ...],
+    purpose_spans: list[tuple[int, int]],
+    lex: Lexicon,
+) -> bool:
+    """Rule *presence for talks*: someone said to be in a place (lexicon
+    ``presence_cues``: "is in", "was in", "przebywa w", "jest w") with a meeting word or
+    purpose phrase a few words after ("Witkoff is in Moscow for talks", "przebywa w
+    Moskwie na rozmowach") states talks there at the time of the presence: no journey,
+    so the purpose phrase does not put them ahead."""
+    pattern = entries_between(lex.language, "presence_cues", r"(?<!\w)(?:", r")(?!\w)")
+    if pattern is None:
+        return False
+    for found in pattern.finditer(text):
+        after = [start for start, _ in (*meeting_spans, *purpose_spans) if start >= found.end()]
+        if after and len(_WORD.findall(text, found.end(), min(after))) <= _PRESENCE_WORDS:
+            return True
+    return False
+
+
+def presence_status(dates: list[DateMention], published: date | None) -> MeetingStatus:
+    """Rule *presence for talks*: the talks of a presence are held (under way) unless the
+    clause dates them after publication."""
+    day = next((d.date for d in dates if d.kind == ABSOLUTE and d.date is not None), None)
+    day = day or next((d.date for d in dates if d.date is not None), None)
+    ahead = day is not None and published is not None and day > published
+    return MeetingStatus.UPCOMING if ahead else MeetingStatus.HELD
 
 
 def _not_the_journey(journey: Cue, kept: list[Cue]) -> Cue | None:
@@ -646,6 +684,8 @@ def decide_status(
     if group == "upcoming" or (group is None and signals.journey_ahead):
         # a journey "to take part in the talks" states them ahead as a plan does
         return MeetingStatus.UPCOMING, True
+    if group is None and signals.presence:
+        return presence_status(dates, published), True
     if not signals.meeting_word:
         return None, False
     day = next((d.date for d in dates if d.kind == ABSOLUTE and d.date is not None), None)
