@@ -1216,6 +1216,8 @@ def _coordinated(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
     """Where a second predicate joined by "and" starts, in a sentence naming two places
     (rule *coordinated meetings*)."""
     places = sum(1 for m in s.mentions if m.kind is EntityKind.VENUE) + len(s.places)
+    if places == 1 and there_refers_back(sentence, lex.language):
+        places = 2  # "flew to Washington and will hold talks there": the place said again
     if places < 2 or lex.structure is None:
         return []
     joiners = _joiners(lex.language)
