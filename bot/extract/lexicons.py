@@ -99,6 +99,7 @@ OPTIONAL_LIST_KEYS = (
     "journey_cues",
     "there_words",
     "presence_cues",
+    "planned_for",
     "function_words",
     "last_time",
     "interview_words",

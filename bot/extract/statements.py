@@ -392,6 +392,7 @@ def clause_statements(
     dates, others = _others_days(r, c0, c1, signals, _clause_dates(r, c0, c1, signals))
     statements = other_place_statements(r, others, order)
     order += len(statements)
+    signals = plan_then_another_day(signals, dates, clause, r.lex.language)
     status, from_cue = decide_status(
         signals, dates, r.published, clause, r.lex.targets, r.lex.language
     )
@@ -1276,6 +1277,33 @@ def originally_planned(
         return _contrasted_before(dates, origin)
     old = first[0]
     return old, [d for d in dates if d is not old]
+
+
+_NEW_DAY_GAP = 3  # words from a plan's day to a new one ("Thursday and Friday": one plan)
+
+
+def plan_then_another_day(
+    signals: ClauseSignals, dates: list[DateMention], clause: str, language: str
+) -> ClauseSignals:
+    """Rule *plan, then another day*: a planning phrase with its day (lexicon
+    ``planned_for``: "scheduled for Thursday", "zaplanowane na czwartek", "für Donnerstag
+    angesetzt") followed further on in the clause by another day ("will now take place on
+    Monday", "odbędą się dopiero w poniedziałek") names the old plan and the new day: the
+    clause reads as *originally planned*. With no other day it is the plan itself."""
+    if signals.originally_at is not None:
+        return signals
+    pattern = entries_between(language, "planned_for", r"(?<!\w)(?:", r")(?!\w)")
+    if pattern is None:
+        return signals
+    days = [d for d in dates if d.date is not None]
+    for found in pattern.finditer(clause):
+        old = [d for d in days if 0 <= d.start - found.start() <= _ORIGINAL_DAY_REACH][:1]
+        if old and any(
+            d.date != old[0].date and len(clause[old[0].end : d.start].split()) >= _NEW_DAY_GAP
+            for d in days
+        ):
+            return signals._replace(originally=True, originally_at=found.start())
+    return signals
 
 
 def _contrasted_before(
