@@ -317,15 +317,25 @@ def meeting_evidence(
     folded: str, lexicons: tuple[Lexicon, Lexicon], venue: bool, day: bool
 ) -> bool:
     """Rule *meeting evidence*: a meeting word of either lexicon or a held, moved,
-    cancelled or denied cue, or a tracked venue together with a day."""
-    if venue and day:
-        return True
+    cancelled or denied cue, or a tracked venue together with a day, unless the
+    sentence tells only a journey (rule *journey without purpose*)."""
     for lex in lexicons:
         if _has(lex.meeting, folded):
             return True
         if any(_has(lex.status.get(group), folded) for group in SPECIFIC_CUES):
             return True
-    return False
+    return venue and day and not any(only_a_journey(folded, lex) for lex in lexicons)
+
+
+def only_a_journey(folded: str, lex: Lexicon) -> bool:
+    """Rule *journey without purpose* where the rules read nothing: a sentence whose
+    evidence is a place and a day beside a verb of a trip (lexicon ``journey_verbs``:
+    "Washingtonba repült", flew to Washington) and no purpose phrase tells where
+    someone went, not a meeting."""
+    pattern = entries_between(lex.language, "journey_verbs", r"(?<!\w)(?:", r")(?!\w)")
+    if pattern is None or pattern.search(folded) is None:
+        return False
+    return lex.flags is None or all(kind != "purpose" for *_, kind in lex.flags.scan(folded))
 
 
 def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:

@@ -390,8 +390,7 @@ def presence_on_the_day(r: _SentenceReading, signals: ClauseSignals, c0: int, c1
     pattern = _presence_words(r.lex.language)
     if pattern is None or not signals.meeting_spans:
         return False
-    cue = signals.cue
-    if cue is not None and not _presence_cue(cue.text, r.lex.language):
+    if signals.cue is not None and not signals.presence:
         return False
     a0 = r.s.start + c0
     for found in pattern.finditer(r.folded, c0, c1):
@@ -416,11 +415,6 @@ def publication_day(present: bool, published: date | None) -> list[DateMention]:
     if not present or published is None:
         return []
     return [DateMention(0, 0, "", RELATIVE, published)]
-
-
-def _presence_cue(text: str, language: str) -> bool:
-    pattern = entries_between(language, "presence", "(?:", ")")
-    return pattern is not None and pattern.fullmatch(text) is not None
 
 
 @lru_cache(maxsize=64)
@@ -473,6 +467,7 @@ def clause_statements(
     dates, others = _others_days(r, c0, c1, signals, _clause_dates(r, c0, c1, signals))
     statements = other_place_statements(r, others, order)
     order += len(statements)
+    signals = plan_then_another_day(signals, dates, clause, r.lex.language)
     status, from_cue = decide_status(
         signals, dates, r.published, clause, r.lex.targets, r.lex.language
     )
@@ -504,7 +499,7 @@ def clause_statements(
     chosen = choose_venues(
         clause_venues, anchor, anchor_end, r.s.folded, r.lex.connectives.list_gap
     )
-    if not chosen and signals.cue is not None and previous_venue is None:
+    if not chosen and previous_venue is None and _earlier_place(signals, clause, r.lex):
         chosen = _venue_of_earlier_clause(r, a0, anchor)
     near = set() if from_cue else talks_at_place(r, clause_venues, a0)
     picked, previous_date = _new_and_old_days(
@@ -1033,6 +1028,19 @@ def _placed(
     )
 
 
+def _earlier_place(signals: ClauseSignals, clause: str, lex: Lexicon) -> bool:
+    """A clause with a status cue or a "there" may take an earlier clause's place."""
+    return signals.cue is not None or there_refers_back(clause, lex.language)
+
+
+def there_refers_back(clause: str, language: str) -> bool:
+    """Rule *there*: a clause that says its meeting is "there" (lexicon ``there_words``:
+    "and will hold talks there on Friday", "a w piątek ma tam rozmawiać") is at the place
+    an earlier clause of the sentence names, whatever cue it has."""
+    pattern = entries_between(language, "there_words", r"(?<!\w)(?:", r")(?!\w)")
+    return pattern is not None and pattern.search(clause) is not None
+
+
 def _venue_of_earlier_clause(r: _SentenceReading, a0: int, anchor: int) -> list[str]:
     """ "..., but the meeting was cancelled": the venue is in an earlier clause (not in a
     participle phrase before it, which tells another meeting: rule *participle phrase*)."""
@@ -1402,6 +1410,8 @@ def _coordinated(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
     """Where a second predicate joined by "and" starts, in a sentence naming two places
     (rule *coordinated meetings*)."""
     places = sum(1 for m in s.mentions if m.kind is EntityKind.VENUE) + len(s.places)
+    if places == 1 and there_refers_back(sentence, lex.language):
+        places = 2  # "flew to Washington and will hold talks there": the place said again
     if places < 2 or lex.structure is None:
         return []
     joiners = _joiners(lex.language)
@@ -1562,6 +1572,33 @@ def originally_planned(
         return _contrasted_before(dates, origin)
     old = first[0]
     return old, [d for d in dates if d is not old]
+
+
+_NEW_DAY_GAP = 3  # words from a plan's day to a new one ("Thursday and Friday": one plan)
+
+
+def plan_then_another_day(
+    signals: ClauseSignals, dates: list[DateMention], clause: str, language: str
+) -> ClauseSignals:
+    """Rule *plan, then another day*: a planning phrase with its day (lexicon
+    ``planned_for``: "scheduled for Thursday", "zaplanowane na czwartek", "für Donnerstag
+    angesetzt") followed further on in the clause by another day ("will now take place on
+    Monday", "odbędą się dopiero w poniedziałek") names the old plan and the new day: the
+    clause reads as *originally planned*. With no other day it is the plan itself."""
+    if signals.originally_at is not None:
+        return signals
+    pattern = entries_between(language, "planned_for", r"(?<!\w)(?:", r")(?!\w)")
+    if pattern is None:
+        return signals
+    days = [d for d in dates if d.date is not None]
+    for found in pattern.finditer(clause):
+        old = [d for d in days if 0 <= d.start - found.start() <= _ORIGINAL_DAY_REACH][:1]
+        if old and any(
+            d.date != old[0].date and len(clause[old[0].end : d.start].split()) >= _NEW_DAY_GAP
+            for d in days
+        ):
+            return signals._replace(originally=True, originally_at=found.start())
+    return signals
 
 
 def _contrasted_before(

@@ -82,6 +82,7 @@ class ClauseSignals(NamedTuple):
     # the "originally" word follows the old day ("perşembe yerine", "torstain sijaan")
     originally_after: bool = False
     purpose_at: int | None = None  # where a purpose phrase ("to meet", "för att träffa") starts
+    presence: bool = False  # someone is (was) in a place for talks: they are under way there
 
     @property
     def group(self) -> str | None:
@@ -153,12 +154,12 @@ def analyse_clause(
     if winner is not None and participle_in_background(text, winner, lex.language):
         winner = _foreground(winner, kept)
     found, originally_at, purpose_spans = clause_flags(folded, text, lex, reporting)
-    present = presence_for_talks(text, lex.language, winner, purpose_spans)
-    if present is not None:
-        winner, purpose_spans = present, []
     journey = winner
     winner = travel_to_meet(winner, kept, purpose_spans)
     journey_ahead = journey is not None and journey.group == "held" and winner is not journey
+    presence = journey is None and presence_for_talks(text, meeting_spans, purpose_spans, lex)
+    if presence:
+        purpose_spans = []  # no journey: the purpose phrase says nothing of the tense
     reaffirm = "reaffirm" in found
     if "habitual" in found and winner is not None and winner.group == "held":
         # "will meet in Moscow, where they have met six times": the repeated past
@@ -195,6 +196,7 @@ def analyse_clause(
         journey_ahead=journey_ahead,
         originally_after="originally_after" in found and "originally" not in found,
         purpose_at=purpose_spans[0][0] if purpose_spans else None,
+        presence=presence,
     )
 
 
@@ -202,6 +204,44 @@ def _foreground(winner: Cue, kept: list[Cue]) -> Cue:
     """The best cue of another group than a held one in the background, if any."""
     others = [c for c in kept if c.group != "held"]
     return max(others, key=lambda c: (PRECEDENCE[c.group], c.end - c.start), default=winner)
+
+
+_PRESENCE_WORDS = 4  # words between "is in" and its "for talks" (the place, "now", ...)
+
+
+def presence_for_talks(
+    text: str,
+    meeting_spans: tuple[tuple[int, int], ...],
+    purpose_spans: list[tuple[int, int]],
+    lex: Lexicon,
+) -> bool:
+    """Rule *presence for talks*: someone said to be in a place (lexicon
+    ``presence_cues``: "is in", "was in", "przebywa w", "jest w", "bulunuyor") with a
+    meeting word or purpose phrase a few words after, or verb last before, it ("Witkoff
+    is in Moscow for talks", "przebywa w Moskwie na rozmowach") states talks there at the
+    time of the presence: no journey, so the purpose phrase does not put them ahead."""
+    pattern = entries_between(lex.language, "presence_cues", r"(?<!\w)(?:", r")(?!\w)")
+    if pattern is None:
+        return False
+    spans = (*meeting_spans, *purpose_spans)
+    for found in pattern.finditer(text):
+        after = [start for start, _ in spans if start >= found.end()]
+        if after and len(_WORD.findall(text, found.end(), min(after))) <= _PRESENCE_WORDS:
+            return True
+        # verb last ("görüşmek üzere Moskova'da bulunuyor"): the talks stand before it
+        before = [end for _, end in spans if end <= found.start()]
+        if before and len(_WORD.findall(text, max(before), found.start())) <= _PRESENCE_WORDS:
+            return True
+    return False
+
+
+def presence_status(dates: list[DateMention], published: date | None) -> MeetingStatus:
+    """Rule *presence for talks*: the talks of a presence are held (under way) unless the
+    clause dates them after publication."""
+    day = next((d.date for d in dates if d.kind == ABSOLUTE and d.date is not None), None)
+    day = day or next((d.date for d in dates if d.date is not None), None)
+    ahead = day is not None and published is not None and day > published
+    return MeetingStatus.UPCOMING if ahead else MeetingStatus.HELD
 
 
 def participle_in_background(text: str, cue: Cue, language: str) -> bool:
@@ -418,23 +458,6 @@ def _past_markers(text: str, lex: Lexicon, reporting: tuple[tuple[int, int], ...
         for start, end in _scan(lex, "past", text)
         if all(end <= r[0] or start >= r[1] for r in reporting)
     )
-
-
-def presence_for_talks(
-    text: str, language: str, winner: Cue | None, purpose: list[tuple[int, int]]
-) -> Cue | None:
-    """Rule *presence for talks*: someone said to be in a place for talks (lexicon
-    ``presence``: "Witkoff is in Moscow today for talks", "görüşmek üzere Moskova'da
-    bulunuyor") is at the talks, not on the way to them: the talks are held (under way
-    on the day named), and the purpose phrase says no time ahead. A held cue for the
-    presence phrase, when the clause has no cue of its own or only a held one."""
-    if not purpose or (winner is not None and winner.group != "held"):
-        return None
-    pattern = entries_between(language, "presence", r"(?<!\w)(?:", r")(?!\w)")
-    found = pattern.search(text) if pattern is not None else None
-    if found is None:
-        return None
-    return Cue("held", found.start(), found.end(), found.group())
 
 
 def travel_to_meet(
@@ -664,6 +687,8 @@ def decide_status(
     if group == "upcoming" or (group is None and signals.journey_ahead):
         # a journey "to take part in the talks" states them ahead as a plan does
         return MeetingStatus.UPCOMING, True
+    if group is None and signals.presence:
+        return presence_status(dates, published), True
     if not signals.meeting_word:
         return None, False
     day = next((d.date for d in dates if d.kind == ABSOLUTE and d.date is not None), None)
