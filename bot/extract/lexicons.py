@@ -99,6 +99,7 @@ OPTIONAL_LIST_KEYS = (
     "function_words",
     "last_time",
     "interview_words",
+    "journey_verbs",
 )
 MAPPING_KEYS = (
     "status",

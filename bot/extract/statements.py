@@ -1112,9 +1112,28 @@ def passes_gate(
         return False  # a plan whose day has passed is no meeting ahead
     # without a meeting word a cue still counts when several watchlist entities
     # are involved; such an event may update a known meeting, not open one
+    if not r.meeting_spans and journey_alone(signals, r.lex.language):
+        return False  # "flew from Moscow to Washington": a journey, not a meeting
     entity_count = len({m.entity_id for m in r.s.mentions})
     strong = from_cue and (signals.group == "denied" or entity_count >= 2)
     return bool(r.meeting_spans) or strong
+
+
+def journey_alone(signals: ClauseSignals, language: str) -> bool:
+    """Rule *journey alone*: a clause whose only cue is a journey made (lexicon
+    ``journey_verbs``: "flew", "arrived", "вылетел"), in a sentence with no meeting word
+    and with no purpose phrase ("to meet"), tells of travel, not of a meeting at either
+    end ("Witkoff flew from Moscow to Washington on Wednesday")."""
+    cue = signals.cue
+    if cue is None or cue.group != "held" or signals.purpose_at is not None:
+        return False
+    pattern = _journey_verbs(language)
+    return pattern is not None and pattern.fullmatch(cue.text.lower()) is not None
+
+
+@lru_cache(maxsize=64)
+def _journey_verbs(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["journey_verbs"])
 
 
 def plan_for_a_past_day(
