@@ -1227,12 +1227,25 @@ def _coordinated(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
     joiners = _joiners(lex.language)
     if joiners is None or joiners.search(sentence) is None:
         return []
-    cues = [(start, end) for start, end, _, _ in lex.structure.scan(sentence)]
+    scanned = lex.structure.scan(sentence)
+    cues = [(start, end) for start, end, _, _ in scanned]
     before = list(cues)
     if lex.context is not None:  # a meeting word also makes the first predicate
         before.extend((a, b) for a, b, _, kind in lex.context.scan(sentence) if kind == "meeting")
     verb_final = lex.raw.get("verb_final") is True
-    return coordinated_predicates(sentence, joiners, before, cues, verb_final)
+    cuts = coordinated_predicates(sentence, joiners, before, cues, verb_final)
+    kinds = [(start, kind) for start, _, _, kind in scanned]
+    return [cut for cut in cuts if not new_time_of_a_move(cut, kinds)]
+
+
+def new_time_of_a_move(cut: int, kinds: list[tuple[int, str]]) -> bool:
+    """Rule *new time of a move*: "and" between a move and a plan ("were moved to Geneva
+    and will take place on Monday", "перенесены в Женеву и пройдут в понедельник") joins
+    the move to its new time, one predicate, not two meetings: the meeting is
+    rescheduled to that day. ``kinds``: where each status cue starts, and its group."""
+    last = max((k for k in kinds if k[0] < cut), default=None)
+    after = min((k for k in kinds if k[0] >= cut), default=None)
+    return last is not None and after is not None and last[1] == "moved" and after[1] == "upcoming"
 
 
 def _joiners(language: str) -> re.Pattern[str] | None:
