@@ -100,6 +100,7 @@ OPTIONAL_LIST_KEYS = (
     "last_time",
     "interview_words",
     "journey_verbs",
+    "presence",
 )
 MAPPING_KEYS = (
     "status",

@@ -426,7 +426,7 @@ def clause_statements(
     stated = _clause_time(r, c0, c1)
     time = stated[1] if stated else None
     if not picked and vague is None and status is not MeetingStatus.DENIED:
-        picked = time_alone(stated, r.published)
+        picked = time_alone(stated, r.published) or presence_for_talks(signals, status, r)
     base = Statement(
         order=0,
         sentence=r.s.index,
@@ -1417,6 +1417,27 @@ def _new_and_old_days(
     stale = [d for d in dates if d.date is not None and d.kind != VAGUE and d not in fresh]
     replaced = [d for d in stale if d.kind == ABSOLUTE] or stale
     return picked, (replaced[0].date if replaced else None)
+
+
+def presence_for_talks(
+    signals: ClauseSignals, status: MeetingStatus, r: _SentenceReading
+) -> list[DateMention]:
+    """Rule *presence for talks*: someone said to be in a place for talks now (a held cue
+    that opens with a word of being somewhere, lexicon ``presence``: "is in Moscow for
+    talks", "находится в Москве для переговоров", "boravi u Abu Dabiju na razgovorima")
+    has the meeting there under way on the publication day."""
+    cue = signals.cue
+    if status is not MeetingStatus.HELD or cue is None or r.published is None:
+        return []
+    pattern = _presence_words(r.lex.language)
+    if pattern is None or pattern.match(cue.text.lower()) is None:
+        return []
+    return [DateMention(0, 0, "", RELATIVE, r.published)]
+
+
+@lru_cache(maxsize=64)
+def _presence_words(language: str) -> re.Pattern[str] | None:
+    return alternation(load_lexicon(language).raw["presence"])
 
 
 def time_alone(stated: tuple[bool, TimeOfDay] | None, published: date | None) -> list[DateMention]:
