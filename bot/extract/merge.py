@@ -356,7 +356,26 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
             target.date, target.date_end = planned.previous_date, planned.date_end
             target.when_text = planned.when_text
             planned = None
-    return moved_plan_replaces_place(_fold_placeless(meetings))
+    return old_plan_of_a_move(moved_plan_replaces_place(_fold_placeless(meetings)))
+
+
+def old_plan_of_a_move(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
+    """Rule *old plan of a move*: an article that reports one meeting moved to a new
+    place and day, and one meeting ahead with no day at another place between the same
+    people ("had confirmed that Witkoff would host Umerov in Florida" beside the talks
+    moved to Geneva on Monday), tells the plan as it stood before the move: one meeting,
+    rescheduled, whose previous place that is."""
+    moved = [m for m in meetings if m.status is MeetingStatus.RESCHEDULED and m.venue]
+    ahead = [m for m in meetings if m.status is MeetingStatus.UPCOMING and m.date is None]
+    if len(moved) != 1 or len(ahead) != 1:
+        return meetings
+    new, old = moved[0], ahead[0]
+    if old.venue is None or old.venue == new.venue or old.period is not None:
+        return meetings
+    if not new.participants or not set(new.participants) <= set(old.participants):
+        return meetings
+    new.previous_venue = new.previous_venue or old.venue
+    return [m for m in meetings if m is not old]
 
 
 def moved_plan_replaces_place(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
