@@ -54,6 +54,7 @@ __all__ = [
     "resolve_weekday",
     "resolve_weekdays",
     "scan_dates",
+    "year_by_tense",
 ]
 
 ABSOLUTE = "absolute"
@@ -84,6 +85,8 @@ class DateMention:
     weekday_span: int = 0
     # an adjective of a day ("вчерашняя", "niedzielne", "a Monday …"): it dates its noun only
     adjective: bool = False
+    # a day and month written without a year, which rule *year inference* supplied
+    year_inferred: bool = False
 
     # Written out, not generated: see Statement.__init__ (bot/extract/statements.py).
     def __init__(
@@ -99,6 +102,7 @@ class DateMention:
         forward: bool = False,
         weekday_span: int = 0,
         adjective: bool = False,
+        year_inferred: bool = False,
     ) -> None:
         self.start = start
         self.end = end
@@ -111,6 +115,7 @@ class DateMention:
         self.forward = forward
         self.weekday_span = weekday_span
         self.adjective = adjective
+        self.year_inferred = year_inferred
 
 
 # --------------------------------------------------------------------------- resolution
@@ -132,6 +137,25 @@ def infer_year(month: int, day: int, published: date | None) -> date | None:
         if best is None or score < best[0]:
             best = (score, candidate)
     return best[1] if best else None
+
+
+_FAR_AHEAD = 31  # days after publication beyond which a past clause's day is last year's
+
+
+def year_by_tense(mention: DateMention, published: date) -> DateMention:
+    """Rule *year by tense*: a day and month with no year in a clause told in the past
+    ("their last meeting was in Riyadh on 18 February", published in October) is the
+    last such day, not the coming one that *year inference* prefers; a day only a few
+    weeks ahead is left to that rule (a plan reported in the past tense)."""
+    day = mention.date
+    if day is None or (day - published).days <= _FAR_AHEAD:
+        return mention
+    earlier = _safe_date(day.year - 1, day.month, day.day)
+    if earlier is None:
+        return mention
+    end = mention.date_end
+    last = None if end is None else _safe_date(end.year - 1, end.month, end.day)
+    return replace(mention, date=earlier, date_end=last)
 
 
 def resolve_weekday(weekday: int, published: date, modifier: str | None, direction: int) -> date:
@@ -205,11 +229,14 @@ def find_dates(
 def resolve_weekdays(
     mentions: list[DateMention], published: date | None, direction: int
 ) -> list[DateMention]:
-    """Give bare weekdays their day, using the clause's tense ``direction``."""
+    """Give bare weekdays their day, using the clause's tense ``direction``, and a day
+    written without a year the year that tense asks for (rule *year by tense*)."""
     if published is None:
         return mentions
     result = []
     for mention in mentions:
+        if mention.year_inferred and direction < 0:
+            mention = year_by_tense(mention, published)
         if mention.weekday is not None:
             step = 1 if mention.forward else direction
             day = resolve_weekday(mention.weekday, published, mention.modifier, step)
@@ -301,6 +328,7 @@ def partial_adder(found: list[DateMention], text: str, folded: str, tables: Date
         modifier: str | None = None,
         forward: bool = False,
         adjective: bool = False,
+        year_inferred: bool = False,
     ) -> None:
         # a sentence-final period after a full month name is punctuation, not an abbreviation
         if kind == ABSOLUTE and folded[start:end].endswith(".") and end - start > 1:
@@ -320,6 +348,7 @@ def partial_adder(found: list[DateMention], text: str, folded: str, tables: Date
                 forward,
                 0,
                 adjective,
+                year_inferred,
             )
         )
 
@@ -345,6 +374,7 @@ def _absolute_days(folded: str, tables: DateTables, published: date | None, add:
                 ABSOLUTE,
                 start_day,
                 _range_end(start_day, month, match.group("d2")),
+                year_inferred=not match.group("y"),
             )
     # "14.02." needs a period before a digit, "2026-02-14" a hyphen before the month:
     # substring tests far cheaper than the scans they spare
@@ -357,9 +387,10 @@ def _absolute_days(folded: str, tables: DateTables, published: date | None, add:
             month, dom = int(match.group("m")), int(match.group("d1"))
             if not (1 <= month <= 12 and 1 <= dom <= 31):
                 continue
-            resolved = _with_year(match.groupdict().get("y"), month, dom, published)
+            year = match.groupdict().get("y")
+            resolved = _with_year(year, month, dom, published)
             if resolved is not None:
-                add(match.start(), match.end(), ABSOLUTE, resolved)
+                add(match.start(), match.end(), ABSOLUTE, resolved, year_inferred=not year)
     for pattern in tables.own_day:
         for match in pattern.finditer(folded):
             alone = day_of_month(int(match.group("d1")), published)

@@ -184,6 +184,7 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
                 _compatible_dates(meeting, event)
                 or quoted_day_off_by_one(meeting, event)
                 or trip_and_meeting(meeting, event)
+                or under_way_since(meeting, event)
             ):
                 candidates.append(meeting)
             elif (
@@ -215,6 +216,22 @@ def quoted_day_off_by_one(meeting: MeetingDraft, event: Statement) -> bool:
     if meeting.date is None or event.date is None or meeting.quoted_day == event.quoted_day:
         return False
     return abs((meeting.date - event.date).days) == 1 and meeting.date_end is None
+
+
+_UNDER_WAY_DAYS = 3  # days talks may have run before the day they are reported under way
+
+
+def under_way_since(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *under way since*: two held reports of talks at one place, one dated the
+    publication day (a delegation "is in Riyadh for talks") and the other a day to three
+    before it ("talks began there on Monday"), neither with a last day, are one meeting
+    under way since the earlier day."""
+    if not meeting.past or event.status is not MeetingStatus.HELD or meeting.published is None:
+        return False
+    if meeting.date is None or event.date is None or meeting.date_end or event.date_end:
+        return False
+    early, late = sorted((meeting.date, event.date))
+    return late == meeting.published and 0 < (late - early).days <= _UNDER_WAY_DAYS
 
 
 def journeys_day(event: Statement) -> bool:
@@ -339,7 +356,26 @@ def merge_statements(events: list[Statement], published: date | None) -> list[Me
             target.date, target.date_end = planned.previous_date, planned.date_end
             target.when_text = planned.when_text
             planned = None
-    return moved_plan_replaces_place(_fold_placeless(meetings))
+    return old_plan_of_a_move(moved_plan_replaces_place(_fold_placeless(meetings)))
+
+
+def old_plan_of_a_move(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
+    """Rule *old plan of a move*: an article that reports one meeting moved to a new
+    place and day, and one meeting ahead with no day at another place between the same
+    people ("had confirmed that Witkoff would host Umerov in Florida" beside the talks
+    moved to Geneva on Monday), tells the plan as it stood before the move: one meeting,
+    rescheduled, whose previous place that is."""
+    moved = [m for m in meetings if m.status is MeetingStatus.RESCHEDULED and m.venue]
+    ahead = [m for m in meetings if m.status is MeetingStatus.UPCOMING and m.date is None]
+    if len(moved) != 1 or len(ahead) != 1:
+        return meetings
+    new, old = moved[0], ahead[0]
+    if old.venue is None or old.venue == new.venue or old.period is not None:
+        return meetings
+    if not new.participants or not set(new.participants) <= set(old.participants):
+        return meetings
+    new.previous_venue = new.previous_venue or old.venue
+    return [m for m in meetings if m is not old]
 
 
 def moved_plan_replaces_place(meetings: list[MeetingDraft]) -> list[MeetingDraft]:
@@ -524,6 +560,9 @@ def _combine_days(meeting: MeetingDraft, event: Statement) -> None:
             meeting.previous_date = meeting.date
             meeting.date, meeting.date_end = event.date, event.date_end
             meeting.when_text = event.when_text
+        elif under_way_since(meeting, event):
+            if event.date < meeting.date:
+                meeting.date, meeting.when_text = event.date, event.when_text
         elif range_holds_the_day(meeting, event):
             meeting.date, meeting.date_end = event.date, event.date_end
             meeting.when_text = event.when_text

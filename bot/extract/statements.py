@@ -510,7 +510,9 @@ def clause_statements(
     stated = _clause_time(r, c0, c1)
     time = stated[1] if stated else None
     if not picked and vague is None and status is not MeetingStatus.DENIED:
-        picked = time_alone(stated, r.published) or publication_day(present, r.published)
+        picked = time_alone(stated, r.published) or publication_day(
+            present or presence_cue(signals, status, r), r.published
+        )
     base = Statement(
         order=0,
         sentence=r.s.index,
@@ -1417,16 +1419,19 @@ def _coordinated(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
     joiners = _joiners(lex.language)
     if joiners is None or (", " not in sentence and joiners.search(sentence) is None):
         return []
-    cues = [(start, end) for start, end, _, _ in lex.structure.scan(sentence)]
+    scanned = lex.structure.scan(sentence)
+    cues = [(start, end) for start, end, _, _ in scanned]
     before = list(cues)
     if lex.context is not None:  # a meeting word also makes the first predicate
         before.extend((a, b) for a, b, _, kind in lex.context.scan(sentence) if kind == "meeting")
     verb_final = lex.raw.get("verb_final") is True
     venues = tuple(m.start - s.start for m in s.mentions if m.kind is EntityKind.VENUE)
     cuts = coordinated_predicates(sentence, joiners, before, cues, verb_final, venues)
+    kinds = [(start, kind) for start, _, _, kind in scanned]
+    cuts = [cut for cut in cuts if not new_time_of_a_move(cut, kinds)]
     if ", " not in sentence:
         return cuts
-    changes = [start for start, _, _, kind in lex.structure.scan(sentence) if kind in _CHANGES]
+    changes = [start for start, kind in kinds if kind in _CHANGES]
     kept = [cut for cut in cuts if not change_after_a_comma(sentence, cut, cues, changes)]
     return kept + asyndetic_predicates(s, sentence, lex)
 
@@ -1525,6 +1530,16 @@ def _plan_words(language: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] 
         entries_between(language, "originally", r"\s*(?:", r")(?!\w)"),
         entries_between(language, "originally_after", r"(?<!\w)(?:", r")\W*$"),
     )
+
+
+def new_time_of_a_move(cut: int, kinds: list[tuple[int, str]]) -> bool:
+    """Rule *new time of a move*: "and" between a move and a plan ("were moved to Geneva
+    and will take place on Monday", "перенесены в Женеву и пройдут в понедельник") joins
+    the move to its new time, one predicate, not two meetings: the meeting is
+    rescheduled to that day. ``kinds``: where each status cue starts, and its group."""
+    last = max((k for k in kinds if k[0] < cut), default=None)
+    after = min((k for k in kinds if k[0] >= cut), default=None)
+    return last is not None and after is not None and last[1] == "moved" and after[1] == "upcoming"
 
 
 def _joiners(language: str) -> re.Pattern[str] | None:
@@ -1768,6 +1783,17 @@ def _new_and_old_days(
     if place_moved and not fresh and replaced:
         return [replaced[0]], None
     return picked, (replaced[0].date if replaced else None)
+
+
+def presence_cue(signals: ClauseSignals, status: MeetingStatus, r: _SentenceReading) -> bool:
+    """Rule *presence on the day*, told by a held cue that opens with a word of being
+    somewhere (lexicon ``presence_words``: "находится в Москве для переговоров", "boravi u
+    Abu Dabiju na razgovorima"): the meeting there is under way on the publication day."""
+    cue = signals.cue
+    if status is not MeetingStatus.HELD or cue is None:
+        return False
+    pattern = _presence_words(r.lex.language)
+    return pattern is not None and pattern.match(cue.text) is not None
 
 
 def time_alone(stated: tuple[bool, TimeOfDay] | None, published: date | None) -> list[DateMention]:
