@@ -966,6 +966,7 @@ def load_lexicon(language: str) -> Lexicon:
         "confirm": lexicon.confirm,
         "past": lexicon.past,
         "future": lexicon.future,
+        "places_any": lexicon.places_any,
     }
     for name, pattern in scanned.items():
         fast = word_start_form(pattern) if pattern is not None else None

@@ -1602,10 +1602,12 @@ def plan_then_another_day(
     clause reads as *originally planned*. With no other day it is the plan itself."""
     if signals.originally_at is not None:
         return signals
+    days = [d for d in dates if d.date is not None]
+    if len(days) < 2:
+        return signals  # (an old day and a new one, or nothing to read)
     pattern = entries_between(language, "planned_for", r"(?<!\w)(?:", r")(?!\w)")
     if pattern is None:
         return signals
-    days = [d for d in dates if d.date is not None]
     for found in pattern.finditer(clause):
         old = [d for d in days if 0 <= d.start - found.start() <= _ORIGINAL_DAY_REACH][:1]
         if old and any(

@@ -21,6 +21,7 @@ from bot.extract.lexicons import (
     entries_between,
     languages,
     load_lexicon,
+    word_start_spans,
 )
 from bot.match.gazetteer import (
     country_of_zone,
@@ -71,12 +72,17 @@ GAZETTEER_GOVERNED_WORDS = 1
 def place_phrases(folded: str, lex: Lexicon, start: int, end: int) -> list[tuple[int, str, int]]:
     if lex.places_any is None:
         return []
+    fast = lex.word_start.get("places_any")
+    if fast is not None:  # (the look-behind form tries a match at every character)
+        text = folded[start:end] if start or end < len(folded) else folded
+        spans = [(start + a, start + b) for a, b in word_start_spans(fast, text)]
+    else:
+        spans = [m.span() for m in lex.places_any.finditer(folded, start, end)]
     found = []
-    for match in lex.places_any.finditer(folded, start, end):
-        at = match.start()
+    for at, stop in spans:
         key = next((k for k, phrase in lex.place_phrases if phrase.match(folded, at, end)), None)
         if key is not None:
-            found.append((at, key, match.end()))
+            found.append((at, key, stop))
     return found
 
 
