@@ -482,6 +482,7 @@ def clause_statements(
     clause_venues = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
     clause_venues = set_aside_earlier_meetings(r, clause_venues, status, (a0, a1), statements)
     clause_venues = place_of_a_clause_of_its_own(r, clause_venues, (a0, a1))
+    clause_venues = place_before_the_relative(r, clause_venues, c0)
     clause_venues = occasion_of_statement(r, clause_venues, signals, (c0, c1), statements)
     left = _after_the_old_plan(r, signals, dates, order, statements)
     if left is None:
@@ -738,6 +739,34 @@ def time_ahead(
     if any(d.date is not None and d.date > published for d in picked):
         return True
     return vague is not None and period_side([vague], published, r.lex.language) > 0
+
+
+_WORD_RUN = re.compile(r"[\w']*")
+
+
+def place_before_the_relative(
+    r: _SentenceReading, clause_venues: list[Place], c0: int
+) -> list[Place]:
+    """Rule *place of a relative clause*: a relative clause of a place with no place of
+    its own (", where it held talks with Witkoff", ", gdzie prowadziła rozmowy", ", где
+    провела переговоры", lexicon ``relative_pronouns``) meets at the watchlist venue right
+    before its comma, governed or not ("returned from Miami, where it held talks")."""
+    if clause_venues or c0 == 0 or r.folded[c0 - 1] != ",":
+        return clause_venues
+    pattern = _relative_pronoun_at(r.lex.language)
+    if pattern is None or pattern.match(r.folded, c0) is None:
+        return clause_venues
+    comma = r.s.start + c0 - 1
+    for m in reversed(r.s.mentions):
+        if m.kind is EntityKind.VENUE and m.end <= comma:
+            run = _WORD_RUN.match(r.s.folded, m.end)
+            return [(m.start, m.entity_id, m.end)] if run and run.end() == comma else []
+    return clause_venues
+
+
+@lru_cache(maxsize=64)
+def _relative_pronoun_at(language: str) -> re.Pattern[str] | None:
+    return entries_between(language, "relative_pronouns", r"\s*(?:", r")(?!\w)")
 
 
 def place_of_a_clause_of_its_own(
