@@ -29,6 +29,7 @@ from bot.extract.lexicons import (
     alternation,
     entries_between,
     fold,
+    lexicon_words,
     load_lexicon,
 )
 from bot.models import MeetingStatus
@@ -799,7 +800,7 @@ def closed_report(
     ("…회담을 가졌다고 외무부가 22일 밝혔다"), or before them, right after the speaker, with
     no meeting word or cue in front ("ペスコフ報道官は20日、…協議すると明らかにした"). A date
     after publication (a date or "tomorrow") is no statement's. Offsets are the clause's."""
-    pattern = _quotatives(lex.language)
+    pattern = lexicon_words(lex.language, "quotatives")
     if pattern is None or mention.kind == VAGUE or not signals.reporting:
         return False
     if (
@@ -849,11 +850,6 @@ def day_of_a_participle(mention: DateMention, clause: str, lex: Lexicon) -> bool
     )
 
 
-@lru_cache(maxsize=64)
-def _quotatives(language: str) -> re.Pattern[str] | None:
-    return alternation(load_lexicon(language).raw["quotatives"])
-
-
 _AFTER_COMMA = re.compile(r",\s*(?:\w{1,3}\s+)?$")  # ", " or ", je " before the day
 
 
@@ -874,7 +870,7 @@ def opens_report(clause: str, verb_end: int, language: str) -> bool:
     that", "aveva fatto sapere che", "powiedział, że") opens a report; a day before
     it, with only its subject between ("On Monday evening, the spokesman of the
     ministry said that the talks …"), is the statement's day."""
-    pattern = _complementizers(language)
+    pattern = lexicon_words(language, "complementizers")
     if pattern is None:
         return False
     found = pattern.search(clause, verb_end, verb_end + _REPORT_OPENING)
@@ -969,13 +965,8 @@ def reported_content(gap: str, language: str) -> bool:
     """A complementizer between the reporting verb and the day ("dodał, że niedzielne
     spotkanie", "added that Sunday's meeting"): the day is inside what was reported,
     so it dates the meeting, not the statement (rule *attribution*)."""
-    pattern = _complementizers(language)
+    pattern = lexicon_words(language, "complementizers")
     return pattern is not None and pattern.search(gap) is not None
-
-
-@lru_cache(maxsize=64)
-def _complementizers(language: str) -> re.Pattern[str] | None:
-    return alternation(load_lexicon(language).raw["complementizers"])
 
 
 def consistent_days(

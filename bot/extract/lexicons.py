@@ -238,6 +238,13 @@ ONE_WORD_GAP = re.compile(r"\s+(?:\w+\s+)?")
 
 
 @lru_cache(maxsize=1024)
+def lexicon_words(language: str, key: str) -> re.Pattern[str] | None:
+    """The lexicon list ``key`` of ``language`` as one alternation at word starts
+    (compiled once per language and list); None when the language has no entries."""
+    return alternation(load_lexicon(language).raw[key])
+
+
+@lru_cache(maxsize=1024)
 def entries_between(language: str, key: str, before: str, after: str) -> re.Pattern[str] | None:
     """The lexicon list ``key`` of ``language`` as one alternation in a rule's own
     context, ``before`` and ``after`` it (compiled once per language); None when the

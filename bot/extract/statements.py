@@ -31,7 +31,14 @@ from bot.extract.dates import (
     resolve_weekdays,
     scan_dates,
 )
-from bot.extract.lexicons import Lexicon, alternation, entries_between, fold, load_lexicon
+from bot.extract.lexicons import (
+    Lexicon,
+    alternation,
+    entries_between,
+    fold,
+    lexicon_words,
+    load_lexicon,
+)
 from bot.extract.periods import vague_period
 from bot.extract.sentences import Sentence
 from bot.extract.status import (
@@ -291,21 +298,20 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
     found_dates: list[DateMention] = []
     scanned = False
 
-    def dates_between(c0: int, c1: int) -> list[DateMention]:
+    def sentence_dates() -> list[DateMention]:
         # the dates are found on first need: most sentences without a cue or a
         # meeting word never ask, and yield no event whatever their dates
         nonlocal scanned
         if not scanned:
             found_dates.extend(scan_dates(original, lex.key, published, sentence))
             scanned = True
-        return [d for d in found_dates if c0 <= d.start < c1]
+        return found_dates
+
+    def dates_between(c0: int, c1: int) -> list[DateMention]:
+        return [d for d in sentence_dates() if c0 <= d.start < c1]
 
     def weekday_between(c0: int, c1: int) -> bool:
-        nonlocal scanned
-        if not scanned:
-            found_dates.extend(scan_dates(original, lex.key, published, sentence))
-            scanned = True
-        return any(c0 <= d.start < c1 for d in found_dates if d.weekday is not None)
+        return any(c0 <= d.start < c1 for d in sentence_dates() if d.weekday is not None)
 
     relatives = (
         _relative_clauses(s, sentence, lex.language, dates_between) if ", " in sentence else []
@@ -320,8 +326,7 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
         # every clause lacks a status cue and a meeting word (cue_spans holds both):
         # decide_status finds no status in any of them
         return None
-    if not scanned:
-        found_dates.extend(scan_dates(original, lex.key, published, sentence))
+    sentence_dates()
 
     def absolute(attr: str) -> list[Span]:
         return [
@@ -357,7 +362,7 @@ def interview_place(
     ``interview_words``: "in an interview in Washington", "在华盛顿接受采访",
     "ワシントンでのインタビュー", "워싱턴에서 가진 인터뷰") is where someone spoke, not where
     talks are: it is set aside. ``start``/``end``: the clause in ``folded``."""
-    pattern = _interview_words(language)
+    pattern = lexicon_words(language, "interview_words")
     if pattern is None or not venues:
         return venues
     spans = [(m.start(), m.end()) for m in pattern.finditer(folded, start, end)]
@@ -387,7 +392,7 @@ def presence_on_the_day(r: _SentenceReading, signals: ClauseSignals, c0: int, c1
     ("Witkoff is in Moscow for talks with Putin", "Віткофф перебуває в Москві на
     переговорах") states a meeting under way there: held, on the publication day unless
     the clause names another."""
-    pattern = _presence_words(r.lex.language)
+    pattern = lexicon_words(r.lex.language, "presence_words")
     if pattern is None or not signals.meeting_spans:
         return False
     if signals.cue is not None and not signals.presence:
@@ -415,16 +420,6 @@ def publication_day(present: bool, published: date | None) -> list[DateMention]:
     if not present or published is None:
         return []
     return [DateMention(0, 0, "", RELATIVE, published)]
-
-
-@lru_cache(maxsize=64)
-def _presence_words(language: str) -> re.Pattern[str] | None:
-    return alternation(load_lexicon(language).raw["presence_words"])
-
-
-@lru_cache(maxsize=64)
-def _interview_words(language: str) -> re.Pattern[str] | None:
-    return alternation(load_lexicon(language).raw["interview_words"])
 
 
 def deniers_place(
@@ -638,7 +633,7 @@ def same_place(statements: list[Statement], language: str) -> None:
     was "in the same city" (lexicon ``same_place``: "nella stessa città", "στην ίδια πόλη",
     "dans la même ville") is at the place of the last statement before it that names one
     ("the previous round was held in the same city on 29 September")."""
-    pattern = _same_place_words(language)
+    pattern = lexicon_words(language, "same_place")
     if pattern is None:
         return
     last: str | None = None
@@ -649,16 +644,11 @@ def same_place(statements: list[Statement], language: str) -> None:
             statement.venue, statement.anchored = last, True
 
 
-@lru_cache(maxsize=64)
-def _same_place_words(language: str) -> re.Pattern[str] | None:
-    return alternation(load_lexicon(language).raw["same_place"])
-
-
 def speaks_of_another(clause: str, language: str) -> bool:
     """The clause calls its meeting another one (lexicon ``another_words`` and ``again``:
     "the next round", "a new meeting", "meet again"): rule *begun today* does not take
     it for the day's meeting."""
-    pattern = _another_words(language)
+    pattern = lexicon_words(language, "another_words")
     return (pattern is not None and pattern.search(clause) is not None) or _says_again(
         clause, language
     )
@@ -668,18 +658,8 @@ def last_time(clause: str, language: str) -> bool:
     """Rule *last time*: a past meeting the clause calls the last one before (lexicon
     ``last_time``: "last met", "востаннє", "legutóbb", "en son") is an earlier meeting,
     not the one planned or changed at the same place that the article reports."""
-    pattern = _last_time_words(language)
+    pattern = lexicon_words(language, "last_time")
     return pattern is not None and pattern.search(clause) is not None
-
-
-@lru_cache(maxsize=64)
-def _last_time_words(language: str) -> re.Pattern[str] | None:
-    return alternation(load_lexicon(language).raw["last_time"])
-
-
-@lru_cache(maxsize=64)
-def _another_words(language: str) -> re.Pattern[str] | None:
-    return alternation(load_lexicon(language).raw["another_words"])
 
 
 _QUOTES = frozenset('"„“”«»')
@@ -1350,23 +1330,13 @@ def their_last_meeting(status: MeetingStatus, clause: str, language: str) -> boo
     τους") is theirs: the possessive anchors it as their names would."""
     if status is not MeetingStatus.HELD:
         return False
-    pattern = _last_meeting_words(language)
+    pattern = lexicon_words(language, "last_meeting")
     return pattern is not None and pattern.search(clause) is not None
-
-
-@lru_cache(maxsize=64)
-def _last_meeting_words(language: str) -> re.Pattern[str] | None:
-    return alternation(load_lexicon(language).raw["last_meeting"])
 
 
 def _says_again(clause: str, language: str) -> bool:
-    pattern = _again_words(language)
+    pattern = lexicon_words(language, "again")
     return pattern is not None and pattern.search(clause) is not None
-
-
-@lru_cache(maxsize=64)
-def _again_words(language: str) -> re.Pattern[str] | None:
-    return alternation(load_lexicon(language).raw["again"])
 
 
 def _relative_clauses(s: Sentence, sentence: str, language: str, dated: _Dated) -> list[int]:
@@ -1705,7 +1675,7 @@ def journey_without_purpose(r: _SentenceReading, signals: ClauseSignals, c0: int
     journeys = _journey_verbs(r.lex.language)
     if journeys is None or journeys.fullmatch(cue.text) is None:
         return False
-    where = entries_between(r.lex.language, "relative_pronouns", r"\s*(?:", r")(?!\w)")
+    where = _relative_pronoun_at(r.lex.language)
     if where is not None and where.match(r.folded, c1) is not None:
         return False
     after = _after_words(r.lex.language)
@@ -1823,7 +1793,7 @@ def presence_cue(signals: ClauseSignals, status: MeetingStatus, r: _SentenceRead
     cue = signals.cue
     if status is not MeetingStatus.HELD or cue is None:
         return False
-    pattern = _presence_words(r.lex.language)
+    pattern = lexicon_words(r.lex.language, "presence_words")
     return pattern is not None and pattern.match(cue.text) is not None
 
 

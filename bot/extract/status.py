@@ -26,16 +26,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
 from typing import NamedTuple
 
 from bot.extract.dates import ABSOLUTE, RELATIVE, VAGUE, WEEKDAY, DateMention
 from bot.extract.lexicons import (
     STATUS_GROUPS,
     Lexicon,
-    alternation,
     entries_between,
-    load_lexicon,
+    lexicon_words,
     word_start_spans,
 )
 from bot.extract.periods import PERIOD_LABELS, vague_period
@@ -512,16 +510,11 @@ def reported_clause(
     lexicon ``complementizers``) when every meeting word is after it; else 0. The tense
     before it is the report's ("Russia has confirmed that talks resume on Wednesday"),
     not the meeting's ("the talks brought nothing; both agreed that ..." keeps it)."""
-    pattern = _complementizers(lex.language)
+    pattern = lexicon_words(lex.language, "complementizers")
     found = pattern.search(text) if pattern is not None and meeting_spans else None
     if found is None or any(start < found.end() for start, _ in meeting_spans):
         return 0
     return found.end()
-
-
-@lru_cache(maxsize=64)
-def _complementizers(language: str) -> re.Pattern[str] | None:
-    return alternation(load_lexicon(language).raw["complementizers"])
 
 
 def new_times(

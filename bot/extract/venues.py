@@ -11,16 +11,14 @@ import dataclasses
 import itertools
 import re
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.extract.lexicons import (
     ONE_WORD_GAP,
     Lexicon,
-    alternation,
     entries_between,
     languages,
-    load_lexicon,
+    lexicon_words,
     word_start_spans,
 )
 from bot.match.gazetteer import (
@@ -127,11 +125,20 @@ def sentence_venues(
     candidates = _candidates(s, skip_to)
     kept = rules.kept(candidates)
     if not any(not is_other_place(k[1]) for k in kept):
-        found = gazetteer_mentions(s, skip_to, lex)
-        if found:
-            rules.mark_cases(found)
-            kept = rules.kept(sorted(candidates + gazetteer_candidates(found)))
+        with_gazetteer = _kept_with_gazetteer(rules, s, skip_to, lex, candidates)
+        kept = kept if with_gazetteer is None else with_gazetteer
     return city_beats_country(other_places_only_alone(kept), lex)
+
+
+def _kept_with_gazetteer(
+    rules: _HostRules, s: Sentence, skip_to: int, lex: Lexicon, candidates: list[Candidate]
+) -> list[tuple[int, str, int]] | None:
+    """The places the rules keep once the gazetteer's are added; None when it has none."""
+    found = gazetteer_mentions(s, skip_to, lex)
+    if not found:
+        return None
+    rules.mark_cases(found)
+    return rules.kept(sorted(candidates + gazetteer_candidates(found)))
 
 
 def other_places_of_the_sentence(
@@ -144,14 +151,10 @@ def other_places_of_the_sentence(
 ) -> list[tuple[int, str, int]]:
     """The places outside the watchlist that :func:`sentence_venues` would keep in the
     sentence if it named no watchlist venue (the gazetteer is read for them)."""
-    found = gazetteer_mentions(s, skip_to, lex)
-    if not found:
-        return []
     rules = _HostRules(s, lex, reporting, cues, meeting_spans)
     rules.mark_cases(m for m in s.mentions if m.kind is EntityKind.VENUE)
-    rules.mark_cases(found)
-    kept = rules.kept(sorted(_candidates(s, skip_to) + gazetteer_candidates(found)))
-    return [k for k in city_beats_country(kept, lex) if is_other_place(k[1])]
+    kept = _kept_with_gazetteer(rules, s, skip_to, lex, _candidates(s, skip_to))
+    return [k for k in city_beats_country(kept, lex) if is_other_place(k[1])] if kept else []
 
 
 class _HostRules:
@@ -388,13 +391,8 @@ def place_of_speaking(
 
 def reported_between(folded: str, start: int, end: int, language: str | None) -> bool:
     """A complementizer ("that", "dass", "hogy", "что") stands between two offsets."""
-    pattern = _complementizer_words(language) if language else None
+    pattern = lexicon_words(language, "complementizers") if language else None
     return pattern is not None and pattern.search(folded, start, end) is not None
-
-
-@lru_cache(maxsize=64)
-def _complementizer_words(language: str) -> re.Pattern[str] | None:
-    return alternation(load_lexicon(language).raw["complementizers"])
 
 
 def place_before_speaking(folded: str, end: int, lex: Lexicon) -> bool:
