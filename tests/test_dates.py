@@ -54,6 +54,10 @@ def _days(
         ("es", "Del 10 al 12 de febrero en Ginebra.", (date(2026, 2, 10), date(2026, 2, 12))),
         ("es", "Hubo reuniones los días 12 y 13 de enero.", (date(2026, 1, 12), date(2026, 1, 13))),
         ("en", "Published schedule: 2026-02-03.", (date(2026, 2, 3), None)),
+        # languages with no lexicon: Vietnamese day/month after "ngày", month names of two
+        # CLDR words ("tháng 2")
+        ("vi", "Cuộc gặp diễn ra vào ngày 3/2 tại Moskva.", (date(2026, 2, 3), None)),
+        ("vi", "Hội đàm vào ngày 5 tháng 2 năm 2026.", (date(2026, 2, 5), None)),
     ],
 )
 def test_absolute_dates(lang: str, text: str, expected: tuple[date, date | None]) -> None:
@@ -90,6 +94,13 @@ def test_year_inference(published: date, month: int, day: int, expected: date | 
         ("es", "El próximo martes habrá cumbre.", WED_28_JAN, 0, date(2026, 2, 3)),
         ("de", "Das Treffen ist auf Montag verschoben.", WED_28_JAN, 0, date(2026, 2, 2)),
         ("fr", "La rencontre prévue mardi.", date(2025, 12, 2), 1, date(2025, 12, 2)),
+        # languages with no lexicon: a CLDR weekday of two words (Vietnamese "thứ Hai"),
+        # Malay names where Indonesian's differ, Macedonian definite and Belarusian
+        # accusative forms
+        ("vi", "Hai bên sẽ gặp nhau vào thứ Hai.", WED_28_JAN, 1, date(2026, 2, 2)),
+        ("ms", "Mereka akan bertemu pada hari Khamis.", WED_28_JAN, 1, date(2026, 1, 29)),
+        ("mk", "Средбата ќе се одржи во петокот.", WED_28_JAN, 1, date(2026, 1, 30)),
+        ("be", "Сустрэча запланаваная на суботу.", WED_28_JAN, 1, date(2026, 1, 31)),
     ],
 )
 def test_weekdays_follow_tense(

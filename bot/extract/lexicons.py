@@ -213,7 +213,9 @@ def _needs_left(pattern: str) -> bool:
 
 def _body_and_right(pattern: str) -> tuple[str, str]:
     """An entry with spaces generalised, and the right word boundary it needs (if any)."""
-    pattern = pattern.replace(" ", "\\s+")  # any run of spaces or a line break
+    # any run of spaces or a line break; an escaped space too (re.escape of a CLDR name
+    # of two words, "thứ hai", Monday)
+    pattern = pattern.replace("\\ ", " ").replace(" ", "\\s+")
     tail = pattern.rstrip()
     if _spaceless(tail[-1:] or " "):
         return pattern, ""

@@ -463,9 +463,7 @@ def clause_statements(
     statements = other_place_statements(r, others, order)
     order += len(statements)
     signals = plan_then_another_day(signals, dates, clause, r.lex.language)
-    status, from_cue = decide_status(
-        signals, dates, r.published, clause, r.lex.targets, r.lex.language
-    )
+    status, from_cue = decide_status(signals, dates, r.published, clause, r.lex.targets, r.lex.key)
     present = presence_on_the_day(r, signals, c0, c1) and only_today(dates, r.published)
     if present:
         status, from_cue = MeetingStatus.HELD, True
@@ -696,7 +694,7 @@ def period_days(vague: DateMention | None, r: _SentenceReading) -> tuple[dt.date
     publication day tells them (rule *periods apart*, ``merge._compatible_dates``)."""
     if vague is None or r.published is None:
         return None
-    found = vague_period(vague.text, r.lex.language, r.published)
+    found = vague_period(vague.text, r.lex.key, r.published)  # key: the locale's months
     if found.start is None or found.end is None:
         return None
     return found.start, found.end
@@ -718,7 +716,7 @@ def time_ahead(
     published = r.published
     if any(d.date is not None and d.date > published for d in picked):
         return True
-    return vague is not None and period_side([vague], published, r.lex.language) > 0
+    return vague is not None and period_side([vague], published, r.lex.key) > 0
 
 
 _WORD_RUN = re.compile(r"[\w']*")
