@@ -101,6 +101,9 @@ def test_year_inference(published: date, month: int, day: int, expected: date | 
         ("ms", "Mereka akan bertemu pada hari Khamis.", WED_28_JAN, 1, date(2026, 1, 29)),
         ("mk", "Средбата ќе се одржи во петокот.", WED_28_JAN, 1, date(2026, 1, 30)),
         ("be", "Сустрэча запланаваная на суботу.", WED_28_JAN, 1, date(2026, 1, 31)),
+        # Thai writes a weekday with no space around it; Albanian's definite accusative
+        ("th", "การประชุมจะมีขึ้นในวันพฤหัสบดีนี้", WED_28_JAN, 1, date(2026, 1, 29)),
+        ("sq", "Takimi u shty për të enjten.", WED_28_JAN, 1, date(2026, 1, 29)),
     ],
 )
 def test_weekdays_follow_tense(

@@ -195,9 +195,9 @@ def _day_month_patterns(lex: Lexicon, months: dict[str, int]) -> dict[str, Any]:
     }
 
 
-# Han and kana run words together ("木曜日に", "将于星期四在"): a weekday or modifier
-# written in them needs no space or word boundary beside it.
-_SPACELESS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"
+# Han, kana and Thai run words together ("木曜日に", "将于星期四在", "ในวันพฤหัสบดีนี้"): a
+# weekday or modifier written in them needs no space or word boundary beside it.
+_SPACELESS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u0e00-\u0e7f"
 _WORD_START = rf"(?:(?<!\w)|(?=[{_SPACELESS}]))"
 _WORD_END = rf"(?:(?!\w)|(?<=[{_SPACELESS}]))"
 _WORD_GAP = rf"(?:\s+|(?<=[{_SPACELESS}])(?=[{_SPACELESS}]))"

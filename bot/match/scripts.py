@@ -74,7 +74,7 @@ def script_endings(normal: Callable[[str], str]) -> dict[str, frozenset[str]]:
 
 @lru_cache(maxsize=1)
 def attached_endings(normal: Callable[[str], str]) -> dict[str, frozenset[str]]:
-    """Rule *attached endings*, by language (Kazakh, Azerbaijani, Uzbek, Albanian)."""
+    """Rule *attached endings*, by language (Kazakh, Kyrgyz, Azerbaijani, Uzbek, Albanian)."""
     raw: dict[str, str] = _data()["attached_endings"]
     return {lang: _endings(endings, normal) - {""} for lang, endings in raw.items()}
 
