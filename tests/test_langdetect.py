@@ -33,6 +33,18 @@ CASES: list[tuple[str, str]] = [
         "Ich rozhovor trval takmer hodinu. V pondelok Zelenskyj v rozhovore pre televíziu "
         "povedal, že stretnutie bolo produktívne, hoci nie jednoduché.",
     ),
+    # rule *one language, several names*: the model's Serbo-Croatian and Bosnian are
+    # read with the Croatian or Serbian lexicon
+    (
+        "hr",
+        "Predsjednik Rusije Vladimir Putin primiće specijalnog izaslanika američkog "
+        "predsjednika Stivena Vitkofa nakon 15 sati, saopštio je portparol Kremlja.",
+    ),
+    (
+        "sr",
+        "Sastanak Witkoffa i Umerova u Istanbulu otkazan je, javila je agencija Reuters "
+        "pozivajući se na dva izvora.",
+    ),
     # all-capitals headline
     ("en", "TRUMP SAYS TALKS WITH RUSSIA WILL CONTINUE NEXT WEEK"),
     # rule *barely considered*: Malay and Swahili full of English names are not English
