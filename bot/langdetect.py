@@ -134,26 +134,28 @@ def _not_preferred(code: str, score: float, sample: str) -> bool:
     return False
 
 
-# The model's names for one standard language that the lexicons read as Croatian or
-# Serbian: Serbo-Croatian and Bosnian.
-_SERBO_CROATIAN = ("sh", "bs")
+# The model's names for a language that a lexicon of another name reads: Serbo-Croatian
+# and Bosnian (Croatian or Serbian, the same words), Norwegian Nynorsk (Norwegian).
+_READ_AS: dict[str, tuple[str, ...]] = {"sh": ("hr", "sr"), "bs": ("hr", "sr"), "nn": ("no",)}
 
 
-def serbo_croatian_names(scores: dict[str, float], sample: str) -> None:
-    """Rule *one language, several names*: the model's Serbo-Croatian ('sh') and Bosnian
-    ('bs') are read with the Croatian or Serbian lexicon, which hold the same words: their
-    score goes to whichever of the two the model rates higher, or, where it rates
-    neither, to Serbian for Cyrillic text and Croatian for Latin. ("Putin primiće
-    Vitkofa nakon 15 sati" is 'sh' to the model, and no lexicon of its own.)"""
-    extra = sum(scores.pop(code, 0.0) for code in _SERBO_CROATIAN)
-    if not extra:
-        return
-    if "hr" in scores or "sr" in scores:
-        target = max(("hr", "sr"), key=lambda code: scores.get(code, 0.0))
-    else:
-        cyrillic = _letters(_CYRILLIC, sample) > _letters(_LATIN, sample)
-        target = "sr" if cyrillic else "hr"
-    scores[target] = scores.get(target, 0.0) + extra
+def names_of_one_language(scores: dict[str, float], sample: str) -> None:
+    """Rule *one language, several names*: the model's Serbo-Croatian ('sh'), Bosnian
+    ('bs') and Nynorsk ('nn') are read with the lexicon of the same words under another
+    name: their score goes to whichever of those the model rates higher, or, where it
+    rates none, to Serbian for Cyrillic text and to the first named otherwise. ("Putin
+    primiće Vitkofa nakon 15 sati" is 'sh' to the model, and no lexicon of its own.)"""
+    for code, lexicons in _READ_AS.items():
+        extra = scores.pop(code, 0.0)
+        if not extra:
+            continue
+        if any(name in scores for name in lexicons):
+            target = max(lexicons, key=lambda name: scores.get(name, 0.0))
+        elif "sr" in lexicons and _letters(_CYRILLIC, sample) > _letters(_LATIN, sample):
+            target = "sr"
+        else:
+            target = lexicons[0]
+        scores[target] = scores.get(target, 0.0) + extra
 
 
 @lru_cache(maxsize=1)
@@ -199,7 +201,7 @@ def detect_language(text: str, hint: str | None = None) -> str:
         scores[code] = max(scores.get(code, 0.0), float(item["score"]))
     if not scores:
         return hint_code or DEFAULT_LANG
-    serbo_croatian_names(scores, sample)
+    names_of_one_language(scores, sample)
     if hint_code and hint_code in scores:
         scores[hint_code] += 0.1  # a declared language settles near ties
     best = max(scores, key=lambda c: scores[c])

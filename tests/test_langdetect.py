@@ -45,6 +45,11 @@ CASES: list[tuple[str, str]] = [
         "Sastanak Witkoffa i Umerova u Istanbulu otkazan je, javila je agencija Reuters "
         "pozivajući se na dva izvora.",
     ),
+    # ... and Nynorsk with the Norwegian one
+    (
+        "no",
+        "Ho seier at dei ikkje har nokon plan om eit nytt møte i Genève, men at samtalane held fram.",
+    ),
     # all-capitals headline
     ("en", "TRUMP SAYS TALKS WITH RUSSIA WILL CONTINUE NEXT WEEK"),
     # rule *barely considered*: Malay and Swahili full of English names are not English
