@@ -48,7 +48,8 @@ CASES: list[tuple[str, str]] = [
     # ... and Nynorsk with the Norwegian one
     (
         "no",
-        "Ho seier at dei ikkje har nokon plan om eit nytt møte i Genève, men at samtalane held fram.",
+        "Ho seier at dei ikkje har nokon plan om eit nytt møte i Genève, men at samtalane "
+        "held fram.",
     ),
     # all-capitals headline
     ("en", "TRUMP SAYS TALKS WITH RUSSIA WILL CONTINUE NEXT WEEK"),

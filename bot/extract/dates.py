@@ -760,7 +760,7 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
             if (
                 len(_WORD.findall(gap)) <= reach
                 and not _has_cue(gap, lex)
-                and (not _has_cue(lead, lex) or reporting_clause_after_comma(lead, gap))
+                and (not _has_cue(lead, lex) or reporting_clause_after_comma(lead, gap, lex))
             ):
                 return True
     return False
@@ -850,16 +850,26 @@ def day_of_a_participle(mention: DateMention, clause: str, lex: Lexicon) -> bool
     )
 
 
-_AFTER_COMMA = re.compile(r",\s*(?:\w{1,3}\s+)?$")  # ", " or ", je " before the day
+_AFTER_COMMA = re.compile(r"[,،]\s*(?:\w{1,3}\s+)?$")  # ", " or ", je " before the day
+# ", the Kremlin " or ", क्रेमलिन ने " before the day: a subject of up to four words
+# (words as runs of non-space: Indic vowel signs and viramas are no \w)
+_SUBJECT_AFTER_COMMA = re.compile(r"[,،]\s*((?:[^\s\d,،.]+\s+){1,4})$")
 
 
-def reporting_clause_after_comma(lead: str, gap: str) -> bool:
+def reporting_clause_after_comma(lead: str, gap: str, lex: Lexicon) -> bool:
     """Rule *reporting clause after a comma*: a day that opens a reporting clause set
     off by a comma ("…, ketvirtadienį pareiškė Peskovas", "…, je v torek sporočil State
     Department": on Thursday said, on Tuesday announced) is the statement's day, though a
-    meeting word stands in front; a comma between the day and the verb ("…, on Monday,
-    Peskov said") keeps the day the meeting's."""
-    return _AFTER_COMMA.search(lead) is not None and "," not in gap
+    meeting word stands in front; so is one after the subject of such a clause in a
+    language that puts the verb last ("…, क्रेमलिन ने मंगलवार को बताया", the Kremlin on
+    Tuesday said), when no cue stands in that subject. A comma between the day and the
+    verb ("…, on Monday, Peskov said") keeps the day the meeting's."""
+    if "," in gap or "،" in gap:  # the Latin or the Arabic-script comma
+        return False
+    if _AFTER_COMMA.search(lead) is not None:
+        return True
+    subject = _SUBJECT_AFTER_COMMA.search(lead)
+    return subject is not None and not _has_cue(subject.group(1), lex)
 
 
 _REPORT_OPENING = 16  # characters after a reporting verb where its complementizer stands

@@ -51,6 +51,7 @@ from bot.extract.dates import (
     DateMention,
     day_adjective,
     reported_content,
+    reporting_clause_after_comma,
     resolve_weekdays,
     scan_dates,
 )
@@ -341,7 +342,8 @@ def only_a_journey(folded: str, lex: Lexicon) -> bool:
 def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
     """The day a statement was made, not a meeting's: right after a reporting verb
     ("said on Monday"), or right before one with no meeting word or status cue ahead of
-    it ("on Monday Peskov said", but not "talks on Monday, Peskov said")."""
+    it ("on Monday Peskov said", but not "talks on Monday, Peskov said"), or one that
+    opens a reporting clause after a comma (rule *reporting clause after a comma*)."""
     if lex.reporting is None:
         return False
     for match in lex.reporting.finditer(folded):
@@ -350,9 +352,10 @@ def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
             if subject_after_the_verb(gap, lex):
                 return True
         elif mention.end <= match.start():
-            if _meeting_cue(folded[: mention.start], lex):
-                continue
             gap = folded[mention.end : match.start()]
+            lead = folded[: mention.start]
+            if _meeting_cue(lead, lex) and not reporting_clause_after_comma(lead, gap, lex):
+                continue
         elif match.start() <= mention.start < match.end():
             return True  # the verb read as the weekday's preposition ("zei maandag")
         else:

@@ -697,12 +697,22 @@ def decide_status(
     if side:
         # a period ahead dates the meeting as plainly as a planning cue does
         plain = side > 0 and relative_period_ahead(dates, published, language)
+        if month_by_tense(side, plain, signals.direction):
+            return MeetingStatus.HELD, False
         return (MeetingStatus.UPCOMING if side > 0 else MeetingStatus.HELD), plain
     if signals.direction > 0:
         return MeetingStatus.UPCOMING, False
     if signals.direction < 0:
         return MeetingStatus.HELD, False
     return None, False
+
+
+def month_by_tense(side: int, relative: bool, direction: int) -> bool:
+    """Rule *month by tense*: a month named alone, which the calendar puts ahead, is last
+    year's when the clause speaks in the past ("they last met in Alaska in August",
+    published in March: last August); a period counted from publication ("next month")
+    stays ahead."""
+    return side > 0 and not relative and direction < 0
 
 
 def period_side(dates: list[DateMention], published: date | None, language: str | None) -> int:
