@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING
 from bot.extract.dates import (
     DateMention,
     day_adjective,
+    opens_report,
     reported_content,
     resolve_weekdays,
     scan_dates,
@@ -353,6 +354,8 @@ def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
             if _meeting_cue(folded[: mention.start], lex):
                 continue
             gap = folded[mention.end : match.start()]
+            if report_after_its_subject(folded, gap, match.end(), lex):
+                return True
         elif match.start() <= mention.start < match.end():
             return True  # the verb read as the weekday's preposition ("zei maandag")
         else:
@@ -360,6 +363,19 @@ def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
         if len(_WORD.findall(gap)) <= STATEMENT_DAY_WORDS:
             return True
     return False
+
+
+def report_after_its_subject(folded: str, gap: str, verb_end: int, lex: Lexicon) -> bool:
+    """Rule *report after its subject*: a day before a reporting verb that opens a report
+    with its complementizer, only the verb's subject and auxiliaries between ("Maandag had
+    president Zelensky al gezegd dat Kyiv …", "Mandag hadde Zelenskyj sagt at Kyiv …": on
+    Monday Zelensky had said that Kyiv …), is the day of the statement, as in the rules
+    (rule *attribution*): no meeting in the reported place that day."""
+    return (
+        opens_report(folded, verb_end, lex.language)
+        and len(_WORD.findall(gap)) <= STATEMENT_SUBJECT_WORDS
+        and not _meeting_cue(gap, lex)
+    )
 
 
 def subject_after_the_verb(gap: str, lex: Lexicon) -> bool:
