@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING
 from bot.extract.dates import (
     DateMention,
     day_adjective,
+    opens_report,
     reported_content,
     reporting_clause_after_comma,
     resolve_weekdays,
@@ -356,6 +357,8 @@ def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
             lead = folded[: mention.start]
             if _meeting_cue(lead, lex) and not reporting_clause_after_comma(lead, gap, lex):
                 continue
+            if report_after_its_subject(folded, gap, match.end(), lex):
+                return True
         elif match.start() <= mention.start < match.end():
             return True  # the verb read as the weekday's preposition ("zei maandag")
         else:
@@ -363,6 +366,19 @@ def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
         if len(_WORD.findall(gap)) <= STATEMENT_DAY_WORDS:
             return True
     return False
+
+
+def report_after_its_subject(folded: str, gap: str, verb_end: int, lex: Lexicon) -> bool:
+    """Rule *report after its subject*: a day before a reporting verb that opens a report
+    with its complementizer, only the verb's subject and auxiliaries between ("Maandag had
+    president Zelensky al gezegd dat Kyiv …", "Mandag hadde Zelenskyj sagt at Kyiv …": on
+    Monday Zelensky had said that Kyiv …), is the day of the statement, as in the rules
+    (rule *attribution*): no meeting in the reported place that day."""
+    return (
+        opens_report(folded, verb_end, lex.language)
+        and len(_WORD.findall(gap)) <= STATEMENT_SUBJECT_WORDS
+        and not _meeting_cue(gap, lex)
+    )
 
 
 def subject_after_the_verb(gap: str, lex: Lexicon) -> bool:

@@ -592,8 +592,9 @@ def connectives(raw: dict[str, Any]) -> Connectives:
 
     alternatives = words("alternatives")
     joiners = words("list_joiners")
-    # a link is a word ("of", "de") or an elided one joined to the place ("d'Abou Dhabi")
-    link = rf"(?:(?:{words('genitive_links')})\s+|(?:{words('genitive_links', True)}))"
+    # a link is a word ("of", "de") or an elided one, joined to the place ("d'Abou Dhabi")
+    # or written apart from it (Maltese "ta' Ġinevra")
+    link = rf"(?:(?:{words('genitive_links')})\s+|(?:{words('genitive_links', True)})\s*)"
     genitive = rf"\s+{link}"
     if raw.get("unmarked_genitive") is True:
         # "talks Geneva" is "the Geneva talks" (Persian ezafe, Arabic and Hebrew

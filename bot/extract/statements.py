@@ -496,9 +496,8 @@ def clause_statements(
     if not chosen and previous_venue is None and _earlier_place(signals, clause, r.lex):
         chosen = _venue_of_earlier_clause(r, a0, anchor)
     near = set() if from_cue else talks_at_place(r, clause_venues, a0)
-    picked, previous_date = _new_and_old_days(
-        signals, dates, status, clause, r.lex, previous_venue is not None
-    )
+    place_moved = previous_venue is not None and not move_in_two_steps(r, c1)
+    picked, previous_date = _new_and_old_days(signals, dates, status, clause, r.lex, place_moved)
     picked = [days_of_a_span(d, clause, signals.meeting_spans, r.lex.language) for d in picked]
     vague = next((d for d in dates if d.kind == VAGUE), None)
     stated = _clause_time(r, c0, c1)
@@ -1756,6 +1755,29 @@ def talks_at_place(r: _SentenceReading, clause_venues: list[Place], a0: int) -> 
             for _, m1 in r.meeting_spans
         )
     }
+
+
+def move_in_two_steps(r: _SentenceReading, c1: int) -> bool:
+    """Rule *move in two steps*: a meeting moved to another place whose new day a later
+    clause of the sentence names with a target preposition ("which was to take place in
+    Istanbul on Friday, is moved to Geneva and put off to Monday 24 August", "flyttes til
+    Genève og utsettes til mandag 24. august") does not keep its day (rule *day kept by
+    a move of place*): that day is the one it moved from. ``c1``: the clause's end in the
+    sentence."""
+    folded = r.folded
+    return any(
+        d.start >= c1
+        and (d.date is not None or d.weekday is not None)
+        and (r.published is None or d.date is None or d.date >= r.published)
+        and target_marked(
+            folded[max(c1, d.start - 12) : d.start].split(),
+            folded[d.start : d.end].split()[:1],
+            folded[d.start : d.end],
+            folded[d.end : d.end + 8],
+            r.lex.targets,
+        )
+        for d in r.dates
+    )
 
 
 def _new_and_old_days(

@@ -144,10 +144,11 @@ ATTACHED_ENDINGS = {
     lang: frozenset(_norm_ending(e) for e in raw.split())
     for lang, raw in _RAW_ATTACHED_ENDINGS.items()
 }
-# Korean particles after a name (푸틴은, 모스크바에서, 위트코프와의).
+# Korean particles after a name (푸틴은, 모스크바에서, 위트코프와의; headlines shorten
+# 에서 to 서: 리야드서, in Riyadh).
 _RAW_KOREAN_ENDINGS = (
     "은 는 이 가 을 를 의 에 에서 에게 와 과 와의 과의 도 로 으로 에서의 이나 나 만 측 까지 부터 "
-    "에서는 에는 과는 와는 으로서 이라고 라고 에서도 에도 와도 과도 로도 으로도 "
+    "서 에서는 에는 과는 와는 으로서 이라고 라고 에서도 에도 와도 과도 로도 으로도 "
     "대통령 특사 장관 대변인"
 )
 SCRIPT_ENDINGS = {
