@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache, partial
@@ -678,6 +678,32 @@ def same_place(statements: list[Statement], language: str) -> None:
             last = statement.venue
         elif last is not None and pattern.search(fold(statement.evidence)) is not None:
             statement.venue, statement.anchored = last, True
+
+
+def there_a_sentence_on(
+    statements: list[Statement],
+    spans: Sequence[tuple[int, int]],
+    mentions: Sequence[Mention],
+    language: str,
+) -> None:
+    """Rule *there, a sentence on*: a statement with no place of its own whose sentence
+    says "there" (lexicon ``there_words``: "Allí, las delegaciones se reunieron el lunes",
+    "Acolo, delegațiile s-au reunit luni") is at the last watchlist venue the sentence
+    before it names ("Witkoff viajó a Ginebra"), as *there* reads it inside one sentence."""
+    pattern = entries_between(language, "there_words", r"(?<!\w)(?:", r")(?!\w)")
+    if pattern is None:
+        return
+    for statement in statements:
+        if statement.venue is not None or not 0 < statement.sentence < len(spans):
+            continue
+        if pattern.search(fold(statement.evidence)) is None:
+            continue
+        start, end = spans[statement.sentence - 1]
+        named = [
+            m.entity_id for m in mentions if m.kind is EntityKind.VENUE and start <= m.start < end
+        ]
+        if named:
+            statement.venue, statement.anchored = named[-1], True
 
 
 def speaks_of_another(clause: str, language: str) -> bool:
