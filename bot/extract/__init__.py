@@ -27,7 +27,12 @@ from bot.extract.fallback import (
 from bot.extract.lexicons import fold, load_lexicon
 from bot.extract.merge import meeting_report, merge_statements
 from bot.extract.sentences import sentences_worth_reading
-from bot.extract.statements import Statement, same_place, sentence_statements
+from bot.extract.statements import (
+    Statement,
+    same_place,
+    sentence_statements,
+    there_a_sentence_on,
+)
 from bot.extract.venues import (
     VenueArea,
     article_venue,
@@ -196,6 +201,7 @@ def _analyse(
     for sentence in selection.sentences:
         statements.extend(sentence_statements(sentence, lex, day, len(statements)))
     same_place(statements, lex.language)
+    there_a_sentence_on(statements, selection.spans, mentions, lex.language)
     merged = watchlist_city(merge_statements(statements, day), countries)
     meetings = countries_beaten_by_cities(merged, countries)
     if selection.title_has_meeting_word:

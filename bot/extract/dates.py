@@ -914,21 +914,33 @@ def days_of_a_span(
     spans, ordinals, ended = _span_words(language)
     nth = _beside(ordinals, clause, meetings)
     if nth is not None:  # "the second day of talks, on Saturday": they began on Friday
-        return replace(mention, date=mention.date - timedelta(days=nth - 1), date_end=mention.date)
-    days = _beside(spans, clause, meetings)
-    if days is None:
+        return replace(
+            mention, date=mention.date - timedelta(days=nth[0] - 1), date_end=mention.date
+        )
+    span = _beside(spans, clause, meetings)
+    if span is None:
         return mention
-    length = timedelta(days=days - 1)
-    if ended is not None and ended.search(clause):
+    length = timedelta(days=span[0] - 1)
+    if (ended is not None and ended.search(clause)) or span_after(clause[: span[1]], language):
         return replace(mention, date=mention.date - length, date_end=mention.date)
     return replace(mention, date_end=mention.date + length)
 
 
-def _beside(phrases: _Numbered, clause: str, meetings: Sequence[tuple[int, int]]) -> int | None:
-    """The number of the first phrase found beside a meeting word, if any."""
+def span_after(before: str, language: str) -> bool:
+    """Rule *span after*: a length in days governed by "after" ("left Abu Dhabi on
+    Wednesday after two days of talks", "après deux jours de discussions") ended on the
+    clause's day, as "ended" says. ``before``: the clause up to the length phrase."""
+    pattern = entries_between(language, "after_words", r"(?<!\w)", r"\s+$")
+    return pattern is not None and pattern.search(before) is not None
+
+
+def _beside(
+    phrases: _Numbered, clause: str, meetings: Sequence[tuple[int, int]]
+) -> tuple[int, int] | None:
+    """The number and start of the first phrase found beside a meeting word, if any."""
     return next(
         (
-            n
+            (n, found.start())
             for n, pattern in phrases
             for found in pattern.finditer(clause)
             if _beside_meeting(clause, found.start(), found.end(), meetings)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache, partial
@@ -46,6 +46,7 @@ from bot.extract.status import (
 )
 from bot.extract.status import (
     ClauseSignals,
+    Cue,
     analyse_clause,
     day_before_the_word,
     decide_status,
@@ -459,11 +460,17 @@ def clause_statements(
 ) -> list[Statement]:
     """The statements of one clause (none, one, or one per venue and day)."""
     clause = r.folded[c0:c1]
-    dates, others = _others_days(r, c0, c1, signals, _clause_dates(r, c0, c1, signals))
+    all_dates = _clause_dates(r, c0, c1, signals)
+    signals, old_period = old_plans_period(signals, all_dates, clause)
+    if old_period is not None:
+        all_dates = [d for d in all_dates if d is not old_period]
+    dates, others = _others_days(r, c0, c1, signals, all_dates)
     statements = other_place_statements(r, others, order)
     order += len(statements)
     signals = plan_then_another_day(signals, dates, clause, r.lex.language)
     status, from_cue = decide_status(signals, dates, r.published, clause, r.lex.targets, r.lex.key)
+    if old_period is not None and status is MeetingStatus.UPCOMING:
+        status = MeetingStatus.RESCHEDULED
     present = presence_on_the_day(r, signals, c0, c1) and only_today(dates, r.published)
     if present:
         status, from_cue = MeetingStatus.HELD, True
@@ -564,6 +571,35 @@ def _after_the_old_plan(
     return left if any(d.date for d in left) else None
 
 
+def old_plans_period(
+    signals: ClauseSignals, dates: list[DateMention], clause: str
+) -> tuple[ClauseSignals, DateMention | None]:
+    """Rule *old plan's period*: "inizialmente in programma a Riad a metà maggio, si terrà
+    invece a Ginevra il 4 e 5 maggio": a vague time right after the words of an earlier
+    plan, with a day and a planning cue after it, is the old plan's time, not a meeting of
+    its own; the cue after it reports the meeting, moved to that day (and, by *previous
+    venue*, from the old place). Returns the signals with that cue, and the old time."""
+    if signals.originally_at is None or signals.originally_after or signals.reaffirm:
+        return signals, None
+    if signals.group not in (None, "upcoming"):
+        return signals, None
+    old = next(
+        (
+            d
+            for d in dates
+            if d.kind == VAGUE and 0 <= d.start - signals.originally_at <= _ORIGINAL_DAY_REACH
+        ),
+        None,
+    )
+    if old is None or not any(d.date is not None and d.start > old.start for d in dates):
+        return signals, None
+    new_cue = next(((a, b) for a, b in signals.planned_spans if a >= old.end), None)
+    if new_cue is None:
+        return signals, None
+    cue = Cue("upcoming", new_cue[0], new_cue[1], clause[new_cue[0] : new_cue[1]])
+    return signals._replace(cue=cue), old
+
+
 def _venues_of_the_clause(
     r: _SentenceReading,
     clause_venues: list[Place],
@@ -639,6 +675,32 @@ def same_place(statements: list[Statement], language: str) -> None:
             last = statement.venue
         elif last is not None and pattern.search(fold(statement.evidence)) is not None:
             statement.venue, statement.anchored = last, True
+
+
+def there_a_sentence_on(
+    statements: list[Statement],
+    spans: Sequence[tuple[int, int]],
+    mentions: Sequence[Mention],
+    language: str,
+) -> None:
+    """Rule *there, a sentence on*: a statement with no place of its own whose sentence
+    says "there" (lexicon ``there_words``: "Allí, las delegaciones se reunieron el lunes",
+    "Acolo, delegațiile s-au reunit luni") is at the last watchlist venue the sentence
+    before it names ("Witkoff viajó a Ginebra"), as *there* reads it inside one sentence."""
+    pattern = entries_between(language, "there_words", r"(?<!\w)(?:", r")(?!\w)")
+    if pattern is None:
+        return
+    for statement in statements:
+        if statement.venue is not None or not 0 < statement.sentence < len(spans):
+            continue
+        if pattern.search(fold(statement.evidence)) is None:
+            continue
+        start, end = spans[statement.sentence - 1]
+        named = [
+            m.entity_id for m in mentions if m.kind is EntityKind.VENUE and start <= m.start < end
+        ]
+        if named:
+            statement.venue, statement.anchored = named[-1], True
 
 
 def speaks_of_another(clause: str, language: str) -> bool:
@@ -1428,7 +1490,12 @@ def _coordinated(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
     if ", " not in sentence:
         return cuts
     changes = [start for start, kind in kinds if kind in _CHANGES]
-    kept = [cut for cut in cuts if not change_after_a_comma(sentence, cut, cues, changes)]
+    kept = [
+        cut
+        for cut in cuts
+        if not change_after_a_comma(sentence, cut, cues, changes)
+        and not old_plan_before_a_comma(sentence, cut, lex.language)
+    ]
     return kept + asyndetic_predicates(s, sentence, lex)
 
 
@@ -1445,6 +1512,20 @@ def change_after_a_comma(
         return False
     following = min((c0 for c0, _ in cues if c0 >= cut), default=None)
     return following is not None and following in changes
+
+
+def old_plan_before_a_comma(sentence: str, cut: int, language: str) -> bool:
+    """Rule *old plan before a comma*: a stretch set off by commas that tells an earlier
+    plan ("…, inizialmente in programma a Riad a metà maggio, si terrà invece a Ginevra il
+    4 e 5 maggio", lexicon ``originally``) is the plan of the meeting the next predicate
+    reports: one meeting, moved, not a second predicate at the old place."""
+    if sentence[max(0, cut - 2) : cut] != ", ":
+        return False
+    pattern = lexicon_words(language, "originally")
+    if pattern is None:
+        return False
+    opening = sentence.rfind(", ", 0, cut - 2)
+    return pattern.search(sentence, opening + 1 if opening >= 0 else 0, cut) is not None
 
 
 _ASYNDETON_REACH = 24  # characters from a comma to the cue of the predicate it opens
