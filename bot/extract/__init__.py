@@ -34,6 +34,7 @@ from bot.extract.venues import (
     countries_beaten_by_cities,
     governed,
     headline_venue,
+    last_place_before,
     prepare_gazetteer,
     venue_countries,
     watchlist_city,
@@ -195,7 +196,12 @@ def _analyse(
     statements: list[Statement] = []
     for sentence in selection.sentences:
         statements.extend(sentence_statements(sentence, lex, day, len(statements)))
-    same_place(statements, lex.language)
+    starts = {s.index: s.start for s in selection.sentences}
+    same_place(
+        statements,
+        lex.language,
+        lambda index: last_place_before(mentions, folded, lex, starts.get(index, 0)),
+    )
     merged = watchlist_city(merge_statements(statements, day), countries)
     meetings = countries_beaten_by_cities(merged, countries)
     if selection.title_has_meeting_word:

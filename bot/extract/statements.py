@@ -628,11 +628,18 @@ def _one_per_place_and_day(
     return out
 
 
-def same_place(statements: list[Statement], language: str) -> None:
+def same_place(
+    statements: list[Statement],
+    language: str,
+    places_before: Callable[[int], str | None] | None = None,
+) -> None:
     """Rule *the same place*: a statement with no place of its own whose sentence says it
-    was "in the same city" (lexicon ``same_place``: "nella stessa città", "στην ίδια πόλη",
-    "dans la même ville") is at the place of the last statement before it that names one
-    ("the previous round was held in the same city on 29 September")."""
+    was "in the same city" or "in the city" (lexicon ``same_place``: "nella stessa città",
+    "στην ίδια πόλη", "in der Stadt") is at the place of the last statement before it
+    that names one ("the previous round was held in the same city on 29 September");
+    with none, at the last watchlist venue the text places something in before its
+    sentence (``places_before``, by sentence index: "had arrived in Miami on Saturday.
+    The delegations sat together in a hotel in the city")."""
     pattern = lexicon_words(language, "same_place")
     if pattern is None:
         return
@@ -640,8 +647,12 @@ def same_place(statements: list[Statement], language: str) -> None:
     for statement in statements:
         if statement.venue is not None:
             last = statement.venue
-        elif last is not None and pattern.search(fold(statement.evidence)) is not None:
+        elif pattern.search(fold(statement.evidence)) is None:
+            continue
+        elif last is not None:
             statement.venue, statement.anchored = last, True
+        elif places_before is not None and (place := places_before(statement.sentence)):
+            statement.venue, statement.anchored = place, True
 
 
 def speaks_of_another(clause: str, language: str) -> bool:
