@@ -522,6 +522,17 @@ def _modifier(word: str | None, tables: DateTables) -> str | None:
     return None
 
 
+def period_named_by_the_lexicon(found: list[DateMention]) -> list[DateMention]:
+    """Rule *period named by the lexicon*: a phrase the lexicon lists as a time span that
+    also reads as a weekday with its modifier (Georgian "მომავალ კვირას", next week, as
+    კვირა is both week and Sunday) is the span, whether or not another weekday in the
+    sentence has the weekdays scanned."""
+    vague = {(m.start, m.end) for m in found if m.kind == VAGUE}
+    if not vague:
+        return found
+    return [m for m in found if m.kind != WEEKDAY or (m.start, m.end) not in vague]
+
+
 def _settle(
     found: list[DateMention], text: str, folded: str, tables: DateTables
 ) -> list[DateMention]:
@@ -529,6 +540,7 @@ def _settle(
     appositions and ranges across months joined; a week-long range made a period."""
     if len(found) < 2:  # nothing overlaps, nothing to join
         return [_week_or_longer(_in_next_week(m, folded, tables)) for m in found]
+    found = period_named_by_the_lexicon(found)
     kept: list[DateMention] = []
     for mention in sorted(found, key=lambda m: (_RANK[m.kind], -(m.end - m.start), m.start)):
         if all(mention.end <= k.start or mention.start >= k.end for k in kept):
