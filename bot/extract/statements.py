@@ -579,6 +579,7 @@ def _venues_of_the_clause(
     place, an interview's place, a denier's place and a move to a place have read them."""
     a0, a1 = clause
     anchor, anchor_end = cue
+    planned = clause_venues
     previous_venue, clause_venues = first_planned_venue(
         r, clause_venues, signals, status, a0, anchor
     )
@@ -589,7 +590,22 @@ def _venues_of_the_clause(
         status, previous_venue, clause_venues = moved_to_a_place(
             r, clause_venues, status, a0, previous_venue
         )
+    previous_venue, clause_venues = put_off_where_planned(
+        status, previous_venue, clause_venues, planned
+    )
     return status, previous_venue, clause_venues
+
+
+def put_off_where_planned(
+    status: MeetingStatus, previous_venue: str | None, left: list[Place], planned: list[Place]
+) -> tuple[str | None, list[Place]]:
+    """Rule *put off where planned*: a meeting put off that names no other place ("原定本周四在
+    阿布扎比举行的会谈将推迟", the talks planned for Thursday in Abu Dhabi are put off) stays
+    where it was planned: the place rule *previous venue* read as the old one is its venue,
+    not a previous one."""
+    if previous_venue is None or left or status is not MeetingStatus.POSTPONED:
+        return previous_venue, left
+    return None, [v for v in planned if v[1] == previous_venue]
 
 
 def _one_per_place_and_day(
