@@ -287,7 +287,8 @@ def country_hosts_meeting(
     case_marked: bool = False,
 ) -> bool:
     """Rule *country venue*: a country hosts a meeting only under a locative
-    preposition ("in Turkey", "w Turcji") with a meeting word a few words away in the
+    preposition ("in Turkey", "w Turcji"), or as the subject of a verb of hosting ("Oman
+    hosted", rule *hosting place*), with a meeting word a few words away in the
     same clause ("talks … in Oman", "in Turkey … talks"), or in a list that does. Next
     to a meeting word without one it names a side or a topic ("Russia talks",
     "Turkey's position"); far from one it is where something else happens ("the war
@@ -299,7 +300,10 @@ def country_hosts_meeting(
         return True
     before = folded[max(0, start - 60) : start]
     return (
-        case_marked or governed(before, lex, GAZETTEER_GOVERNED_WORDS) or visited(before, lex)
+        case_marked
+        or governed(before, lex, GAZETTEER_GOVERNED_WORDS)
+        or visited(before, lex)
+        or hosting_place(folded, end, lex.language)  # "Oman hosted the previous round"
     ) and near_meeting_word(start, end, folded, meeting_spans)
 
 
