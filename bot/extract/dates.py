@@ -260,6 +260,8 @@ def scan_dates(
     add = partial_adder(found, text, folded, tables)
     if _DIGIT.search(folded) is not None:
         _absolute_days(folded, tables, published, add)
+    if tables.day_of_named_month is not None and published is not None:
+        day_of_named_month(folded, tables, published, add)
     has_weekday, has_month = _relative_and_vague(folded, tables, published, add)
     if has_weekday:
         _weekdays(folded, tables, add)
@@ -400,6 +402,35 @@ def _absolute_days(folded: str, tables: DateTables, published: date | None, add:
 
 
 _MONTH_REACH = 20  # days from publication a day of the month alone may lie
+
+_MONTH_SHIFT_GROUPS = (("last", -1), ("this", 0), ("next", 1))
+
+
+def day_of_named_month(folded: str, tables: DateTables, published: date, add: _Add) -> None:
+    """Rule *day of a named month*: "on the 12th of last month", "في الثاني عشر من الشهر
+    الماضي": a day number or ordinal day word (lexicon ``day_words``) followed by a phrase
+    naming the last, this or the next month (lexicon ``month_refs``) is that day of that
+    month, counted from publication."""
+    assert tables.day_of_named_month is not None
+    numbers = dict(tables.day_word_numbers)
+    for match in tables.day_of_named_month.finditer(folded):
+        written = match.group("day")
+        digits = _DAY_DIGITS.match(written)
+        dom = int(digits.group(0)) if digits else numbers.get(written)
+        shift = next((n for key, n in _MONTH_SHIFT_GROUPS if match.group(key)), None)
+        if dom is None or shift is None:
+            continue
+        first = published.replace(day=1)
+        if shift < 0:
+            first = (first - timedelta(days=1)).replace(day=1)
+        elif shift > 0:
+            first = (first + timedelta(days=32)).replace(day=1)
+        day = _safe_date(first.year, first.month, dom)
+        if day is not None:
+            add(match.start(), match.end(), ABSOLUTE, day)
+
+
+_DAY_DIGITS = re.compile(r"[0-3]?\d")
 
 
 def day_of_month(dom: int, published: date | None) -> date | None:
