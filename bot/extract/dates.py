@@ -260,7 +260,8 @@ def scan_dates(
     add = partial_adder(found, text, folded, tables)
     if _DIGIT.search(folded) is not None:
         _absolute_days(folded, tables, published, add)
-    if tables.day_of_named_month is not None and published is not None:
+    month_ref = tables.month_ref
+    if month_ref is not None and published is not None and month_ref.search(folded):
         day_of_named_month(folded, tables, published, add)
     has_weekday, has_month = _relative_and_vague(folded, tables, published, add)
     if has_weekday:

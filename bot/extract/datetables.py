@@ -99,6 +99,8 @@ class DateTables:
     # ("the 12th of last month", "الثاني عشر من الشهر الماضي": rule *day of a named month*)
     day_of_named_month: re.Pattern[str] | None = None
     day_word_numbers: tuple[tuple[str, int], ...] = ()
+    # the month phrases alone: a quick test before the scan above
+    month_ref: re.Pattern[str] | None = None
 
 
 def _month_table(lex: Lexicon) -> tuple[dict[str, int], set[str]]:
@@ -362,6 +364,7 @@ def _day_of_named_month(raw: dict[str, Any]) -> dict[str, Any]:
     return {
         "day_of_named_month": re.compile(pattern),
         "day_word_numbers": tuple(words.items()),
+        "month_ref": re.compile("|".join(branches)),
     }
 
 
