@@ -433,9 +433,7 @@ def day_of_named_month(folded: str, tables: DateTables, published: date, add: _A
             add(match.start(), match.end(), ABSOLUTE, day)
 
 
-def day_word_of_a_month(
-    folded: str, tables: DateTables, published: date | None, add: _Add
-) -> None:
+def day_word_of_a_month(folded: str, tables: DateTables, published: date | None, add: _Add) -> None:
     """Rule *day of a named month*, by the month's name: an ordinal day word (lexicon
     ``day_words``) before a month ("في السادس من أكتوبر", on the sixth of October) is
     that day, its year inferred as for a day written in digits."""
