@@ -39,6 +39,7 @@ from bot.extract.venues import (
     countries_beaten_by_cities,
     governed,
     headline_venue,
+    last_place_before,
     prepare_gazetteer,
     venue_countries,
     watchlist_city,
@@ -200,7 +201,12 @@ def _analyse(
     statements: list[Statement] = []
     for sentence in selection.sentences:
         statements.extend(sentence_statements(sentence, lex, day, len(statements)))
-    same_place(statements, lex.language)
+    starts = {s.index: s.start for s in selection.sentences}
+    same_place(
+        statements,
+        lex.language,
+        lambda index: last_place_before(mentions, folded, lex, starts.get(index, 0)),
+    )
     there_a_sentence_on(statements, selection.spans, mentions, lex.language)
     merged = watchlist_city(merge_statements(statements, day), countries)
     meetings = countries_beaten_by_cities(merged, countries)

@@ -260,9 +260,14 @@ def scan_dates(
     add = partial_adder(found, text, folded, tables)
     if _DIGIT.search(folded) is not None:
         _absolute_days(folded, tables, published, add)
+    month_ref = tables.month_ref
+    if month_ref is not None and published is not None and month_ref.search(folded):
+        day_of_named_month(folded, tables, published, add)
     has_weekday, has_month = _relative_and_vague(folded, tables, published, add)
     if has_weekday:
         _weekdays(folded, tables, add)
+    if tables.day_word_month is not None and has_month:
+        day_word_of_a_month(folded, tables, published, add)
     if tables.month_only is not None and has_month:
         for match in tables.month_only.finditer(folded):
             add(match.start(), match.end(), VAGUE, None)
@@ -401,6 +406,49 @@ def _absolute_days(folded: str, tables: DateTables, published: date | None, add:
 
 _MONTH_REACH = 20  # days from publication a day of the month alone may lie
 
+_MONTH_SHIFT_GROUPS = (("last", -1), ("this", 0), ("next", 1))
+
+
+def day_of_named_month(folded: str, tables: DateTables, published: date, add: _Add) -> None:
+    """Rule *day of a named month*: "on the 12th of last month", "في الثاني عشر من الشهر
+    الماضي": a day number or ordinal day word (lexicon ``day_words``) followed by a phrase
+    naming the last, this or the next month (lexicon ``month_refs``) is that day of that
+    month, counted from publication."""
+    assert tables.day_of_named_month is not None
+    numbers = dict(tables.day_word_numbers)
+    for match in tables.day_of_named_month.finditer(folded):
+        written = match.group("day")
+        digits = _DAY_DIGITS.match(written)
+        dom = int(digits.group(0)) if digits else numbers.get(written)
+        shift = next((n for key, n in _MONTH_SHIFT_GROUPS if match.group(key)), None)
+        if dom is None or shift is None:
+            continue
+        first = published.replace(day=1)
+        if shift < 0:
+            first = (first - timedelta(days=1)).replace(day=1)
+        elif shift > 0:
+            first = (first + timedelta(days=32)).replace(day=1)
+        day = _safe_date(first.year, first.month, dom)
+        if day is not None:
+            add(match.start(), match.end(), ABSOLUTE, day)
+
+
+def day_word_of_a_month(folded: str, tables: DateTables, published: date | None, add: _Add) -> None:
+    """Rule *day of a named month*, by the month's name: an ordinal day word (lexicon
+    ``day_words``) before a month ("في السادس من أكتوبر", on the sixth of October) is
+    that day, its year inferred as for a day written in digits."""
+    assert tables.day_word_month is not None
+    numbers = dict(tables.day_word_numbers)
+    for match in tables.day_word_month.finditer(folded):
+        dom = numbers.get(match.group("day"))
+        month = tables.months.get(match.group("mon").rstrip("."))
+        day = None if dom is None or month is None else _with_year(None, month, dom, published)
+        if day is not None:
+            add(match.start(), match.end(), ABSOLUTE, day, year_inferred=True)
+
+
+_DAY_DIGITS = re.compile(r"[0-3]?\d")
+
 
 def day_of_month(dom: int, published: date | None) -> date | None:
     """Rule *day of the month alone*: "11日", "当地时间11日晚间" (no month) is that day
@@ -522,6 +570,17 @@ def _modifier(word: str | None, tables: DateTables) -> str | None:
     return None
 
 
+def period_named_by_the_lexicon(found: list[DateMention]) -> list[DateMention]:
+    """Rule *period named by the lexicon*: a phrase the lexicon lists as a time span that
+    also reads as a weekday with its modifier (Georgian "მომავალ კვირას", next week, as
+    კვირა is both week and Sunday) is the span, whether or not another weekday in the
+    sentence has the weekdays scanned."""
+    vague = {(m.start, m.end) for m in found if m.kind == VAGUE}
+    if not vague:
+        return found
+    return [m for m in found if m.kind != WEEKDAY or (m.start, m.end) not in vague]
+
+
 def _settle(
     found: list[DateMention], text: str, folded: str, tables: DateTables
 ) -> list[DateMention]:
@@ -529,6 +588,7 @@ def _settle(
     appositions and ranges across months joined; a week-long range made a period."""
     if len(found) < 2:  # nothing overlaps, nothing to join
         return [_week_or_longer(_in_next_week(m, folded, tables)) for m in found]
+    found = period_named_by_the_lexicon(found)
     kept: list[DateMention] = []
     for mention in sorted(found, key=lambda m: (_RANK[m.kind], -(m.end - m.start), m.start)):
         if all(mention.end <= k.start or mention.start >= k.end for k in kept):

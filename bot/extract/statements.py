@@ -612,6 +612,7 @@ def _venues_of_the_clause(
     place, an interview's place, a denier's place and a move to a place have read them."""
     a0, a1 = clause
     anchor, anchor_end = cue
+    planned = clause_venues
     previous_venue, clause_venues = first_planned_venue(
         r, clause_venues, signals, status, a0, anchor
     )
@@ -622,7 +623,22 @@ def _venues_of_the_clause(
         status, previous_venue, clause_venues = moved_to_a_place(
             r, clause_venues, status, a0, previous_venue
         )
+    previous_venue, clause_venues = put_off_where_planned(
+        status, previous_venue, clause_venues, planned
+    )
     return status, previous_venue, clause_venues
+
+
+def put_off_where_planned(
+    status: MeetingStatus, previous_venue: str | None, left: list[Place], planned: list[Place]
+) -> tuple[str | None, list[Place]]:
+    """Rule *put off where planned*: a meeting put off that names no other place ("原定本周四在
+    阿布扎比举行的会谈将推迟", the talks planned for Thursday in Abu Dhabi are put off) stays
+    where it was planned: the place rule *previous venue* read as the old one is its venue,
+    not a previous one."""
+    if previous_venue is None or left or status is not MeetingStatus.POSTPONED:
+        return previous_venue, left
+    return None, [v for v in planned if v[1] == previous_venue]
 
 
 def _one_per_place_and_day(
@@ -661,11 +677,18 @@ def _one_per_place_and_day(
     return out
 
 
-def same_place(statements: list[Statement], language: str) -> None:
+def same_place(
+    statements: list[Statement],
+    language: str,
+    places_before: Callable[[int], str | None] | None = None,
+) -> None:
     """Rule *the same place*: a statement with no place of its own whose sentence says it
-    was "in the same city" (lexicon ``same_place``: "nella stessa città", "στην ίδια πόλη",
-    "dans la même ville") is at the place of the last statement before it that names one
-    ("the previous round was held in the same city on 29 September")."""
+    was "in the same city" or "in the city" (lexicon ``same_place``: "nella stessa città",
+    "στην ίδια πόλη", "in der Stadt") is at the place of the last statement before it
+    that names one ("the previous round was held in the same city on 29 September");
+    with none, at the last watchlist venue the text places something in before its
+    sentence (``places_before``, by sentence index: "had arrived in Miami on Saturday.
+    The delegations sat together in a hotel in the city")."""
     pattern = lexicon_words(language, "same_place")
     if pattern is None:
         return
@@ -673,8 +696,12 @@ def same_place(statements: list[Statement], language: str) -> None:
     for statement in statements:
         if statement.venue is not None:
             last = statement.venue
-        elif last is not None and pattern.search(fold(statement.evidence)) is not None:
+        elif pattern.search(fold(statement.evidence)) is None:
+            continue
+        elif last is not None:
             statement.venue, statement.anchored = last, True
+        elif places_before is not None and (place := places_before(statement.sentence)):
+            statement.venue, statement.anchored = place, True
 
 
 def there_a_sentence_on(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from bot.extract.lexicons import (
@@ -287,7 +287,8 @@ def country_hosts_meeting(
     case_marked: bool = False,
 ) -> bool:
     """Rule *country venue*: a country hosts a meeting only under a locative
-    preposition ("in Turkey", "w Turcji") with a meeting word a few words away in the
+    preposition ("in Turkey", "w Turcji"), or as the subject of a verb of hosting ("Oman
+    hosted", rule *hosting place*), with a meeting word a few words away in the
     same clause ("talks … in Oman", "in Turkey … talks"), or in a list that does. Next
     to a meeting word without one it names a side or a topic ("Russia talks",
     "Turkey's position"); far from one it is where something else happens ("the war
@@ -299,7 +300,10 @@ def country_hosts_meeting(
         return True
     before = folded[max(0, start - 60) : start]
     return (
-        case_marked or governed(before, lex, GAZETTEER_GOVERNED_WORDS) or visited(before, lex)
+        case_marked
+        or governed(before, lex, GAZETTEER_GOVERNED_WORDS)
+        or visited(before, lex)
+        or hosting_place(folded, end, lex.language)  # "Oman hosted the previous round"
     ) and near_meeting_word(start, end, folded, meeting_spans)
 
 
@@ -694,10 +698,19 @@ def article_venue(
     governs it) is one and the same, that is the meeting's venue."""
     if len(meetings) != 1 or meetings[0].venue is not None:
         return
-    placed = {
-        m.entity_id
-        for m in mentions
-        if m.kind is EntityKind.VENUE
+    placed = {m.entity_id for m in mentions if places_something(m, folded, lex)}
+    if len(placed) == 1:
+        meetings[0].venue = placed.pop()
+    elif not placed and text is not None:
+        meetings[0].venue = one_place_outside_watchlist(text, folded, lex, mentions)
+
+
+def places_something(m: Mention, folded: str, lex: Lexicon) -> bool:
+    """A watchlist venue the text places something in ("will travel to Washington", "the
+    visit in Washington": a preposition, a case ending or a verb of visiting governs it),
+    not where someone only speaks nor what the talks are about."""
+    return (
+        m.kind is EntityKind.VENUE
         and (
             governed(folded[max(0, m.start - 60) : m.start], lex)
             or visited(folded[max(0, m.start - 60) : m.start], lex)
@@ -705,11 +718,18 @@ def article_venue(
         )
         and not speakers_place(folded, m.start, m.end, lex)
         and not names_a_topic(folded, m.start, m.end, lex)  # "útok v Dauhe": no venue
-    }
-    if len(placed) == 1:
-        meetings[0].venue = placed.pop()
-    elif not placed and text is not None:
-        meetings[0].venue = one_place_outside_watchlist(text, folded, lex, mentions)
+    )
+
+
+def last_place_before(
+    mentions: Sequence[Mention], folded: str, lex: Lexicon, position: int
+) -> str | None:
+    """The last watchlist venue the text places something in before ``position`` (rule
+    *the same place*: "had arrived in Miami. … in the city")."""
+    for m in reversed(mentions):
+        if m.start < position and places_something(m, folded, lex):
+            return m.entity_id
+    return None
 
 
 _SENTENCE_END = re.compile(r"[.!?。！？\n]")
