@@ -263,6 +263,8 @@ def scan_dates(
     has_weekday, has_month = _relative_and_vague(folded, tables, published, add)
     if has_weekday:
         _weekdays(folded, tables, add)
+    if has_month and tables.worded is not None:
+        _ordinal_day_words(folded, tables, published, add)
     if tables.month_only is not None and has_month:
         for match in tables.month_only.finditer(folded):
             add(match.start(), match.end(), VAGUE, None)
@@ -397,6 +399,21 @@ def _absolute_days(folded: str, tables: DateTables, published: date | None, add:
             alone = day_of_month(int(match.group("d1")), published)
             if alone is not None:
                 add(match.start(), match.end(), ABSOLUTE, alone)
+
+
+def _ordinal_day_words(folded: str, tables: DateTables, published: date | None, add: _Add) -> None:
+    """Rule *ordinal day words* (tables in ``datetables._ordinal_day_words``): "третьего
+    апреля", "the third of April" name the day as "3 апреля" does."""
+    assert tables.worded is not None
+    for match in tables.worded.finditer(folded):
+        month = tables.months.get(match.group("mon"))
+        word = match.group("dw")
+        dom = next((d for d, forms in tables.day_words if forms.fullmatch(word)), None)
+        if month is None or dom is None:
+            continue
+        day = _with_year(match.group("y"), month, dom, published)
+        if day is not None:
+            add(match.start(), match.end(), ABSOLUTE, day, year_inferred=not match.group("y"))
 
 
 _MONTH_REACH = 20  # days from publication a day of the month alone may lie

@@ -131,6 +131,7 @@ OPTIONAL_MAPPING_KEYS = (
     "weekday_targets",
     "day_spans",
     "day_ordinals",
+    "day_words",
 )
 
 # One-to-one character folds (offsets stay valid): typographic apostrophes and ё.
