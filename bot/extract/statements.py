@@ -1702,6 +1702,30 @@ def trip_to_meet(signals: ClauseSignals, clause_venues: list[Place], a0: int) ->
     return any(v[0] < purpose for v in clause_venues)
 
 
+def moved_from_a_place(r: _SentenceReading, clause_venues: list[Place], a0: int) -> list[Place]:
+    """Rule *moved from a place*: a move that names its old place after a word for
+    "from" ("перенесли из Женевы в Париж", "се преместват от Женева в Париж", lexicon
+    ``from_prepositions``) names the new one after it, though "в" also means "in": the
+    clause's places after the old one, as the target-marked ones otherwise."""
+    source = entries_between(r.lex.language, "from_prepositions", r"(?<!\w)", r"\s+$")
+    if source is None:
+        return []
+    folded = r.s.folded
+    old = next(
+        (
+            m
+            for m in r.s.mentions
+            if m.kind is EntityKind.VENUE
+            and a0 <= m.start
+            and source.search(folded, max(a0, m.start - 8), m.start) is not None
+        ),
+        None,
+    )
+    if old is None:
+        return []
+    return [v for v in clause_venues if v[0] > old.start and v[1] != old.entity_id]
+
+
 def moved_to_a_place(
     r: _SentenceReading,
     clause_venues: list[Place],
@@ -1729,6 +1753,8 @@ def moved_to_a_place(
             targets,
         )
     ]
+    if not new:
+        new = moved_from_a_place(r, clause_venues, a0)
     if not new:
         return status, previous, clause_venues
     if previous is not None:
