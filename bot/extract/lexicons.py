@@ -106,6 +106,7 @@ OPTIONAL_LIST_KEYS = (
     "presence_words",
     "same_place",
     "from_prepositions",
+    "instead_words",
 )
 MAPPING_KEYS = (
     "status",

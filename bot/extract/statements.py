@@ -589,7 +589,44 @@ def _venues_of_the_clause(
         status, previous_venue, clause_venues = moved_to_a_place(
             r, clause_venues, status, a0, previous_venue
         )
+    if status is MeetingStatus.UPCOMING and clause_venues:
+        status, previous_venue, clause_venues = instead_of_a_place(
+            r, clause_venues, status, a0, previous_venue
+        )
     return status, previous_venue, clause_venues
+
+
+def instead_of_a_place(
+    r: _SentenceReading,
+    clause_venues: list[Place],
+    status: MeetingStatus,
+    a0: int,
+    previous: str | None,
+) -> tuple[MeetingStatus, str | None, list[Place]]:
+    """Rule *instead of a place*: a meeting ahead "in Miami instead of Geneva" ("вместо
+    Женевы", ", а не в Женеве", "замість Женеви", lexicon ``instead_words``) has been
+    moved there from that place: rescheduled, with the place after the word (in this
+    clause or the next) as its previous venue."""
+    instead = entries_between(
+        r.lex.language, "instead_words", r"(?<!\w)(?:", r")\s+(?:\w{1,2}\s+)?$"
+    )
+    if instead is None:
+        return status, previous, clause_venues
+    folded = r.s.folded
+    old = next(
+        (
+            m.entity_id
+            for m in r.s.mentions
+            if m.kind is EntityKind.VENUE
+            and a0 <= m.start < r.s.end
+            and instead.search(folded, max(a0, m.start - 20), m.start) is not None
+        ),
+        None,
+    )
+    new = [v for v in clause_venues if v[1] != old]
+    if old is None or not new:
+        return status, previous, clause_venues
+    return MeetingStatus.RESCHEDULED, old, new
 
 
 def _one_per_place_and_day(
