@@ -282,9 +282,38 @@ def sentence_statements(
     if reading is None:
         return []
     statements: list[Statement] = []
+    plans: list[Statement] = []
     for c0, c1, signals in reading.analysed:
-        statements.extend(clause_statements(reading, c0, c1, signals, order + len(statements)))
+        made = clause_statements(reading, c0, c1, signals, order + len(statements))
+        if plans and old_plans_clause(plans, made):
+            statements = [st for st in statements if all(st is not p for p in plans)]
+        if made or signals.cue is not None:  # a clause that states nothing keeps the plan
+            plans = made if signals.originally_at is not None else []
+        statements.extend(made)
     return statements
+
+
+def old_plans_clause(plans: list[Statement], made: list[Statement]) -> bool:
+    """Rule *old plan's clause*: a clause that tells only where a meeting was first
+    planned, with no day ("…, которая должна была пройти в Женеве,", "…, която трябваше
+    да се проведе в Женева,"), and the next clause's meeting ahead at another place ("…
+    состоится в Майами в пятницу") are one meeting moved from there: the next clause's is
+    rescheduled with that place as its previous venue, and the plan is no meeting of its
+    own. Returns whether ``made`` took the plan over."""
+    old = {p.venue for p in plans if p.date is None and p.status in _PLAN_READINGS}
+    if len(old) != 1 or len(plans) != 1 or None in old:
+        return False
+    ahead = [m for m in made if m.status is MeetingStatus.UPCOMING and m.venue not in (None, *old)]
+    if not ahead:
+        return False
+    for m in ahead:
+        m.status = MeetingStatus.RESCHEDULED
+        m.previous_venue = m.previous_venue or plans[0].venue
+    return True
+
+
+# how a clause of an earlier plan alone reads: ahead, or past by its past tense
+_PLAN_READINGS = (MeetingStatus.UPCOMING, MeetingStatus.HELD)
 
 
 def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _SentenceReading | None:
