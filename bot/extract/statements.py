@@ -1734,7 +1734,8 @@ def journey_without_purpose(r: _SentenceReading, signals: ClauseSignals, c0: int
     own (one governed by "after" is an earlier meeting's: "after the talks, Witkoff flew
     to Riyadh"), states no meeting: where someone went is not where talks are. A relative
     clause of the place after it ("flew to Moscow on Thursday, where he met Putin") tells
-    what happened there, on the journey's day: the clause stays."""
+    what happened there, on the journey's day: the clause stays, unless that clause is the
+    journey's purpose ("прибыл в Майами, где в субботу проведёт переговоры")."""
     cue = signals.cue
     if cue is None or signals.purpose_at is not None:
         return False
@@ -1743,7 +1744,10 @@ def journey_without_purpose(r: _SentenceReading, signals: ClauseSignals, c0: int
         return False
     where = _relative_pronoun_at(r.lex.language)
     if where is not None and where.match(r.folded, c1) is not None:
-        return False
+        # "arrived in Miami, where on Saturday he will hold talks": the place's clause
+        # is the journey's purpose, and the journey states no meeting of its own
+        purpose = entries_between(r.lex.language, "purpose", r"[\s,]*(?:", ")")
+        return purpose is not None and purpose.match(r.folded, c1) is not None
     after = _after_words(r.lex.language)
     a0, a1 = r.s.start + c0, r.s.start + c1
     folded = r.s.folded
