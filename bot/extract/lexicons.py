@@ -107,6 +107,7 @@ OPTIONAL_LIST_KEYS = (
     "same_place",
     "from_prepositions",
     "instead_words",
+    "sides_words",
 )
 MAPPING_KEYS = (
     "status",

@@ -555,7 +555,8 @@ def clause_statements(
         anchored=bool(chosen)
         or bool(r.participants)
         or time_ahead(status, picked, vague, r)
-        or their_last_meeting(status, clause, r.lex.language),
+        or their_last_meeting(status, clause, r.lex.language)
+        or the_sides(clause, r.lex.language),
         meeting_word=bool(r.meeting_spans),
         is_title=r.s.is_title,
         reaffirm=signals.reaffirm,
@@ -766,6 +767,15 @@ def period_days(vague: DateMention | None, r: _SentenceReading) -> tuple[dt.date
     if found.start is None or found.end is None:
         return None
     return found.start, found.end
+
+
+def the_sides(clause: str, language: str) -> bool:
+    """Rule *the sides*: "the two sides held talks", "стороны провели переговоры" (lexicon
+    ``sides_words``) speaks of the people the article follows, though it names none of
+    them: it anchors the meeting as their names would, so the day it gives is kept and
+    its place may come from the article (rule *one place in the article*)."""
+    pattern = lexicon_words(language, "sides_words")
+    return pattern is not None and pattern.search(clause) is not None
 
 
 def time_ahead(
