@@ -263,10 +263,11 @@ def scan_dates(
     has_weekday, has_month = _relative_and_vague(folded, tables, published, add)
     if has_weekday:
         _weekdays(folded, tables, add)
-    if has_month and tables.worded is not None:
-        _ordinal_day_words(folded, tables, published, add)
     if tables.month_only is not None and has_month:
-        for match in tables.month_only.finditer(folded):
+        months = list(tables.month_only.finditer(folded))
+        if tables.worded is not None:
+            _ordinal_day_words(folded, months, tables, published, add)
+        for match in months:
             add(match.start(), match.end(), VAGUE, None)
     settled = _settle(found, text, folded, tables)
     if published is None or not any(m.kind == WEEKDAY for m in settled):
@@ -401,19 +402,33 @@ def _absolute_days(folded: str, tables: DateTables, published: date | None, add:
                 add(match.start(), match.end(), ABSOLUTE, alone)
 
 
-def _ordinal_day_words(folded: str, tables: DateTables, published: date | None, add: _Add) -> None:
+def _ordinal_day_words(
+    folded: str,
+    months: list[re.Match[str]],
+    tables: DateTables,
+    published: date | None,
+    add: _Add,
+) -> None:
     """Rule *ordinal day words* (tables in ``datetables._ordinal_day_words``): "третьего
-    апреля", "the third of April" name the day as "3 апреля" does."""
-    assert tables.worded is not None
-    for match in tables.worded.finditer(folded):
-        month = tables.months.get(match.group("mon"))
-        word = match.group("dw")
-        dom = next((d for d, forms in tables.day_words if forms.fullmatch(word)), None)
-        if month is None or dom is None:
+    апреля", "the third of April" name the day as "3 апреля" does. Only the words right
+    before each month name are read."""
+    assert tables.worded is not None and tables.worded_year is not None
+    for found in months:
+        month = tables.months.get(found.group(0))
+        before = tables.worded.search(folded, max(0, found.start() - _WORDED_REACH), found.start())
+        if month is None or before is None:
             continue
-        day = _with_year(match.group("y"), month, dom, published)
+        word = before.group("dw")
+        dom = next((d for d, forms in tables.day_words if forms.fullmatch(word)), None)
+        after = tables.worded_year.match(folded, found.end())
+        year = after.group("y") if after is not None else None
+        day = None if dom is None else _with_year(year, month, dom, published)
         if day is not None:
-            add(match.start(), match.end(), ABSOLUTE, day, year_inferred=not match.group("y"))
+            end = after.end() if after is not None and year else found.end()
+            add(before.start(), end, ABSOLUTE, day, year_inferred=not year)
+
+
+_WORDED_REACH = 48  # characters before a month name an ordinal day word may start
 
 
 _MONTH_REACH = 20  # days from publication a day of the month alone may lie
