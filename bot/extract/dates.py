@@ -269,7 +269,10 @@ def scan_dates(
     if tables.day_word_month is not None and has_month:
         day_word_of_a_month(folded, tables, published, add)
     if tables.month_only is not None and has_month:
-        for match in tables.month_only.finditer(folded):
+        months = list(tables.month_only.finditer(folded))
+        if tables.worded is not None:
+            _ordinal_day_words(folded, months, tables, published, add)
+        for match in months:
             add(match.start(), match.end(), VAGUE, None)
     settled = _settle(found, text, folded, tables)
     if published is None or not any(m.kind == WEEKDAY for m in settled):
@@ -402,6 +405,35 @@ def _absolute_days(folded: str, tables: DateTables, published: date | None, add:
             alone = day_of_month(int(match.group("d1")), published)
             if alone is not None:
                 add(match.start(), match.end(), ABSOLUTE, alone)
+
+
+def _ordinal_day_words(
+    folded: str,
+    months: list[re.Match[str]],
+    tables: DateTables,
+    published: date | None,
+    add: _Add,
+) -> None:
+    """Rule *ordinal day words* (tables in ``datetables._ordinal_day_words``): "третьего
+    апреля", "the third of April" name the day as "3 апреля" does. Only the words right
+    before each month name are read."""
+    assert tables.worded is not None and tables.worded_year is not None
+    for found in months:
+        month = tables.months.get(found.group(0))
+        before = tables.worded.search(folded, max(0, found.start() - _WORDED_REACH), found.start())
+        if month is None or before is None:
+            continue
+        word = before.group("dw")
+        dom = next((d for d, forms in tables.day_words if forms.fullmatch(word)), None)
+        after = tables.worded_year.match(folded, found.end())
+        year = after.group("y") if after is not None else None
+        day = None if dom is None else _with_year(year, month, dom, published)
+        if day is not None:
+            end = after.end() if after is not None and year else found.end()
+            add(before.start(), end, ABSOLUTE, day, year_inferred=not year)
+
+
+_WORDED_REACH = 48  # characters before a month name an ordinal day word may start
 
 
 _MONTH_REACH = 20  # days from publication a day of the month alone may lie

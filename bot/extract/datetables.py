@@ -63,6 +63,11 @@ class DateTables:
     own_numeric: tuple[re.Pattern[str], ...]
     # a day of the month written alone (lexicon ``day_patterns``: group d1, "11日")
     own_day: tuple[re.Pattern[str], ...]
+    # an ordinal day word before a month ("третьего апреля": lexicon ``day_words``), and
+    # each day's words, to tell which day a match names
+    worded: re.Pattern[str] | None
+    worded_year: re.Pattern[str] | None  # the year that may follow the month
+    day_words: tuple[tuple[int, re.Pattern[str]], ...]
     weekday: re.Pattern[str] | None
     weekday_plain: re.Pattern[str] | None
     # a weekday's adjective forms ("niedzielne", "Sunday's"), and the words that make a
@@ -194,6 +199,7 @@ def _day_month_patterns(lex: Lexicon, months: dict[str, int]) -> dict[str, Any]:
     )
     iso = re.compile(r"(?P<y>(?:19|20)(?<![\d-]\d\d)\d\d)-(?P<m>[01]\d)-(?P<d1>[0-3]\d)(?!\d)")
     return {
+        **_ordinal_day_words(raw, day_link, year),
         "dmy": dmy,
         "mdy": mdy,
         "numeric": numeric,
@@ -201,6 +207,25 @@ def _day_month_patterns(lex: Lexicon, months: dict[str, int]) -> dict[str, Any]:
         "own_numeric": tuple(re.compile(p) for p in raw["date_patterns"]),
         "own_day": tuple(re.compile(p) for p in raw["day_patterns"]),
     }
+
+
+def _ordinal_day_words(raw: dict[str, Any], day_link: str, year: str) -> dict[str, Any]:
+    """Rule *ordinal day words*: a day of the month written as an ordinal word before
+    its month ("третьего апреля", "the third of April") is that day (lexicon
+    ``day_words``: day -> its ordinal words, compounds written out)."""
+    table = raw.get("day_words") or {}
+    days = tuple(
+        (int(day), re.compile("|".join(f"(?:{fold(w)})" for w in words)))
+        for day, words in table.items()
+        if words
+    )
+    if not days:
+        return {"worded": None, "worded_year": None, "day_words": ()}
+    forms = sorted({fold(w) for _, words in table.items() for w in words}, key=len, reverse=True)
+    alternation = "|".join(f"(?:{f})" for f in forms)
+    # searched only in the few words before a month name, never across the whole text
+    worded = re.compile(rf"(?<!\w)(?P<dw>{alternation})\s+{day_link}$")
+    return {"worded": worded, "worded_year": re.compile(year), "day_words": days}
 
 
 # Han, kana and Thai run words together ("木曜日に", "将于星期四在", "ในวันพฤหัสบดีนี้"): a

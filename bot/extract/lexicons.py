@@ -105,6 +105,9 @@ OPTIONAL_LIST_KEYS = (
     "journey_verbs",
     "presence_words",
     "same_place",
+    "from_prepositions",
+    "instead_words",
+    "sides_words",
 )
 MAPPING_KEYS = (
     "status",

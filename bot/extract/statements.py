@@ -283,9 +283,38 @@ def sentence_statements(
     if reading is None:
         return []
     statements: list[Statement] = []
+    plans: list[Statement] = []
     for c0, c1, signals in reading.analysed:
-        statements.extend(clause_statements(reading, c0, c1, signals, order + len(statements)))
+        made = clause_statements(reading, c0, c1, signals, order + len(statements))
+        if plans and old_plans_clause(plans, made):
+            statements = [st for st in statements if all(st is not p for p in plans)]
+        if made or signals.cue is not None:  # a clause that states nothing keeps the plan
+            plans = made if signals.originally_at is not None else []
+        statements.extend(made)
     return statements
+
+
+def old_plans_clause(plans: list[Statement], made: list[Statement]) -> bool:
+    """Rule *old plan's clause*: a clause that tells only where a meeting was first
+    planned, with no day ("…, которая должна была пройти в Женеве,", "…, която трябваше
+    да се проведе в Женева,"), and the next clause's meeting ahead at another place ("…
+    состоится в Майами в пятницу") are one meeting moved from there: the next clause's is
+    rescheduled with that place as its previous venue, and the plan is no meeting of its
+    own. Returns whether ``made`` took the plan over."""
+    old = {p.venue for p in plans if p.date is None and p.status in _PLAN_READINGS}
+    if len(old) != 1 or len(plans) != 1 or None in old:
+        return False
+    ahead = [m for m in made if m.status is MeetingStatus.UPCOMING and m.venue not in (None, *old)]
+    if not ahead:
+        return False
+    for m in ahead:
+        m.status = MeetingStatus.RESCHEDULED
+        m.previous_venue = m.previous_venue or plans[0].venue
+    return True
+
+
+# how a clause of an earlier plan alone reads: ahead, or past by its past tense
+_PLAN_READINGS = (MeetingStatus.UPCOMING, MeetingStatus.HELD)
 
 
 def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _SentenceReading | None:
@@ -530,7 +559,8 @@ def clause_statements(
         anchored=bool(chosen)
         or bool(r.participants)
         or time_ahead(status, picked, vague, r)
-        or their_last_meeting(status, clause, r.lex.language),
+        or their_last_meeting(status, clause, r.lex.language)
+        or the_sides(clause, r.lex.language),
         meeting_word=bool(r.meeting_spans),
         is_title=r.s.is_title,
         reaffirm=signals.reaffirm,
@@ -626,6 +656,10 @@ def _venues_of_the_clause(
     previous_venue, clause_venues = put_off_where_planned(
         status, previous_venue, clause_venues, planned
     )
+    if status is MeetingStatus.UPCOMING and clause_venues:
+        status, previous_venue, clause_venues = instead_of_a_place(
+            r, clause_venues, status, a0, previous_venue
+        )
     return status, previous_venue, clause_venues
 
 
@@ -639,6 +673,39 @@ def put_off_where_planned(
     if previous_venue is None or left or status is not MeetingStatus.POSTPONED:
         return previous_venue, left
     return None, [v for v in planned if v[1] == previous_venue]
+
+
+def instead_of_a_place(
+    r: _SentenceReading,
+    clause_venues: list[Place],
+    status: MeetingStatus,
+    a0: int,
+    previous: str | None,
+) -> tuple[MeetingStatus, str | None, list[Place]]:
+    """Rule *instead of a place*: a meeting ahead "in Miami instead of Geneva" ("вместо
+    Женевы", ", а не в Женеве", "замість Женеви", lexicon ``instead_words``) has been
+    moved there from that place: rescheduled, with the place after the word (in this
+    clause or the next) as its previous venue."""
+    instead = entries_between(
+        r.lex.language, "instead_words", r"(?<!\w)(?:", r")\s+(?:\w{1,2}\s+)?$"
+    )
+    if instead is None:
+        return status, previous, clause_venues
+    folded = r.s.folded
+    old = next(
+        (
+            m.entity_id
+            for m in r.s.mentions
+            if m.kind is EntityKind.VENUE
+            and a0 <= m.start < r.s.end
+            and instead.search(folded, max(a0, m.start - 20), m.start) is not None
+        ),
+        None,
+    )
+    new = [v for v in clause_venues if v[1] != old]
+    if old is None or not new:
+        return status, previous, clause_venues
+    return MeetingStatus.RESCHEDULED, old, new
 
 
 def _one_per_place_and_day(
@@ -786,6 +853,15 @@ def period_days(vague: DateMention | None, r: _SentenceReading) -> tuple[dt.date
     if found.start is None or found.end is None:
         return None
     return found.start, found.end
+
+
+def the_sides(clause: str, language: str) -> bool:
+    """Rule *the sides*: "the two sides held talks", "стороны провели переговоры" (lexicon
+    ``sides_words``) speaks of the people the article follows, though it names none of
+    them: it anchors the meeting as their names would, so the day it gives is kept and
+    its place may come from the article (rule *one place in the article*)."""
+    pattern = lexicon_words(language, "sides_words")
+    return pattern is not None and pattern.search(clause) is not None
 
 
 def time_ahead(
@@ -1545,13 +1621,19 @@ def old_plan_before_a_comma(sentence: str, cut: int, language: str) -> bool:
     """Rule *old plan before a comma*: a stretch set off by commas that tells an earlier
     plan ("…, inizialmente in programma a Riad a metà maggio, si terrà invece a Ginevra il
     4 e 5 maggio", lexicon ``originally``) is the plan of the meeting the next predicate
-    reports: one meeting, moved, not a second predicate at the old place."""
+    reports: one meeting, moved, not a second predicate at the old place. A relative
+    clause ("…, which was to take place in Geneva, will be held in Miami") is left to rule
+    *old plan's clause*."""
     if sentence[max(0, cut - 2) : cut] != ", ":
         return False
     pattern = lexicon_words(language, "originally")
     if pattern is None:
         return False
     opening = sentence.rfind(", ", 0, cut - 2)
+    start = opening + 2 if opening >= 0 else 0
+    relative = lexicon_words(language, "relative_pronouns")
+    if opening >= 0 and relative is not None and relative.match(sentence, start) is not None:
+        return False
     return pattern.search(sentence, opening + 1 if opening >= 0 else 0, cut) is not None
 
 
@@ -1773,7 +1855,8 @@ def journey_without_purpose(r: _SentenceReading, signals: ClauseSignals, c0: int
     own (one governed by "after" is an earlier meeting's: "after the talks, Witkoff flew
     to Riyadh"), states no meeting: where someone went is not where talks are. A relative
     clause of the place after it ("flew to Moscow on Thursday, where he met Putin") tells
-    what happened there, on the journey's day: the clause stays."""
+    what happened there, on the journey's day: the clause stays, unless that clause is the
+    journey's purpose ("прибыл в Майами, где в субботу проведёт переговоры")."""
     cue = signals.cue
     if cue is None or signals.purpose_at is not None:
         return False
@@ -1782,7 +1865,10 @@ def journey_without_purpose(r: _SentenceReading, signals: ClauseSignals, c0: int
         return False
     where = _relative_pronoun_at(r.lex.language)
     if where is not None and where.match(r.folded, c1) is not None:
-        return False
+        # "arrived in Miami, where on Saturday he will hold talks": the place's clause
+        # is the journey's purpose, and the journey states no meeting of its own
+        purpose = entries_between(r.lex.language, "purpose", r"[\s,]*(?:", ")")
+        return purpose is not None and purpose.match(r.folded, c1) is not None
     after = _after_words(r.lex.language)
     a0, a1 = r.s.start + c0, r.s.start + c1
     folded = r.s.folded
@@ -1805,6 +1891,30 @@ def trip_to_meet(signals: ClauseSignals, clause_venues: list[Place], a0: int) ->
         return False
     purpose = a0 + signals.purpose_at
     return any(v[0] < purpose for v in clause_venues)
+
+
+def moved_from_a_place(r: _SentenceReading, clause_venues: list[Place], a0: int) -> list[Place]:
+    """Rule *moved from a place*: a move that names its old place after a word for
+    "from" ("перенесли из Женевы в Париж", "се преместват от Женева в Париж", lexicon
+    ``from_prepositions``) names the new one after it, though "в" also means "in": the
+    clause's places after the old one, as the target-marked ones otherwise."""
+    source = entries_between(r.lex.language, "from_prepositions", r"(?<!\w)", r"\s+$")
+    if source is None:
+        return []
+    folded = r.s.folded
+    old = next(
+        (
+            m
+            for m in r.s.mentions
+            if m.kind is EntityKind.VENUE
+            and a0 <= m.start
+            and source.search(folded, max(a0, m.start - 8), m.start) is not None
+        ),
+        None,
+    )
+    if old is None:
+        return []
+    return [v for v in clause_venues if v[0] > old.start and v[1] != old.entity_id]
 
 
 def moved_to_a_place(
@@ -1834,6 +1944,8 @@ def moved_to_a_place(
             targets,
         )
     ]
+    if not new:
+        new = moved_from_a_place(r, clause_venues, a0)
     if not new:
         return status, previous, clause_venues
     if previous is not None:

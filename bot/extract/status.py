@@ -87,6 +87,22 @@ class ClauseSignals(NamedTuple):
         return self.cue.group if self.cue else None
 
 
+def denial_of_a_change(winner: Cue | None, kept: list[Cue]) -> Cue | None:
+    """Rule *denial of a change*: a denial of reports that the meeting was put off or
+    called off ("denied reports that the meeting had been postponed", "опроверг
+    сообщения о том, что встреча отложена", "отрече информациите, че срещата е
+    отложена") says it still stands: a meeting ahead, reaffirmed. Returns the cue it
+    reads as (None when the rule does not apply)."""
+    if winner is None or winner.group != "denied":
+        return None
+    # the change must be what is denied: the next cue after the denial ("denied that the
+    # meeting was planned, after it was cancelled" denies the plan)
+    after = [c for c in kept if c.start >= winner.end]
+    if after and min(after, key=lambda c: c.start).group in ("cancelled", "moved"):
+        return Cue("upcoming", winner.start, winner.end, winner.text)
+    return None
+
+
 def _spans(pattern: re.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
     if pattern is None:
         return []
@@ -158,7 +174,9 @@ def analyse_clause(
     presence = journey is None and presence_for_talks(text, meeting_spans, purpose_spans, lex)
     if presence:
         purpose_spans = []  # no journey: the purpose phrase says nothing of the tense
-    reaffirm = "reaffirm" in found
+    standing = denial_of_a_change(winner, kept)
+    winner = standing or winner
+    reaffirm = "reaffirm" in found or standing is not None
     if "habitual" in found and winner is not None and winner.group == "held":
         # "will meet in Moscow, where they have met six times": the repeated past
         # meetings are background; another cue says what this clause reports
