@@ -462,6 +462,7 @@ def clause_statements(
     dates, others = _others_days(r, c0, c1, signals, _clause_dates(r, c0, c1, signals))
     statements = other_place_statements(r, others, order)
     order += len(statements)
+    dates = day_before_an_earlier_meeting(r, dates, c0, c1)
     signals = plan_then_another_day(signals, dates, clause, r.lex.language)
     status, from_cue = decide_status(
         signals, dates, r.published, clause, r.lex.targets, r.lex.language
@@ -837,6 +838,37 @@ def earlier_meeting_day(
         return dates
     opening = min(openings.values())
     return [d for d in dates if d.end > opening]
+
+
+_BEFORE_AFTER_REACH = 16  # characters from a day to the "after" phrase it stands before
+
+
+def day_before_an_earlier_meeting(
+    r: _SentenceReading, dates: list[DateMention], c0: int, c1: int
+) -> list[DateMention]:
+    """Rule *day before an earlier meeting*: a day right before an "after" phrase with a
+    meeting word (lexicon ``after_words``) that a reporting verb follows ("On Monday, after
+    meeting Netanyahu, Trump announced that talks would be held in Oman on Saturday", "v
+    pondělí po schůzce s Netanjahuem oznámil, že se v sobotu …") is the statement's and
+    that earlier meeting's, not the reported meeting's: it is dropped when a day after the
+    reporting verb is left. ``dates`` have offsets in the clause."""
+    if len(dates) < 2 or not r.meeting_spans or not r.reporting:
+        return dates
+    pattern = _after_words(r.lex.language)
+    if pattern is None:
+        return dates
+    a0, a1 = r.s.start + c0, r.s.start + c1
+    dropped: list[DateMention] = []
+    for m0, m1 in r.meeting_spans:
+        found = pattern.search(r.s.folded, max(a0, m0 - 32), m0) if a0 <= m0 < a1 else None
+        verbs = [v0 - a0 for v0, _ in r.reporting if m1 <= v0 < a1]
+        if found is None or not verbs:
+            continue
+        opening = found.start() - a0
+        before = [d for d in dates if 0 <= opening - d.end <= _BEFORE_AFTER_REACH]
+        if before and any(d.start > min(verbs) for d in dates):
+            dropped.extend(before)
+    return [d for d in dates if all(d is not x for x in dropped)]
 
 
 def day_after_the_meeting(
