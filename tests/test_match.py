@@ -246,6 +246,10 @@ CASES: list[tuple[str, str, set[str]]] = [
     ("es", "El Inter Miami ganó y una rubia cantó.", set()),
     ("es", "Marco Rubio y el futbolista Pedro Rubio.", {"rubio"}),
     ("es", "El secretario de Estado, Rubio, habló con Dmítriev y Ushákov.", {"rubio"}),
+    # a given name declined like the surname is still its cue (Marco -> Marca, Marcem)
+    ("pl", "Spotkanie Marca Rubia z Ławrowem odwołano.", {"rubio"}),
+    ("cs", "Setkání Marca Rubia s Lavrovem bylo zrušeno.", {"rubio"}),
+    ("hr", "Sastanak Marca Rubija i Sergeja Lavrova otkazan je.", {"rubio"}),
 ]
 
 

@@ -196,6 +196,8 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
                 )
             ):
                 candidates.append(meeting)  # the same meeting, now with its place
+        elif other_peoples_change(meeting, event):
+            continue
         elif (
             event.status in _CHANGES
             or _compatible_dates(meeting, event)
@@ -205,6 +207,20 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
     if not candidates:
         return None
     return max(candidates, key=lambda m: m.last_sentence)
+
+
+def other_peoples_change(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *other people's change*: a change that names no place and only people the
+    placed meeting does not have ("talks of Trump and Putin in Budapest … a preparatory
+    meeting of Rubio and Lavrov was cancelled") is their meeting, not a change of it;
+    those who only comment on it (a spokesman) do not count, nor does a denial, whose
+    speaker a quotation may hide ("„No such meeting is planned," said Peskov")."""
+    if event.status not in _CHANGES or event.status is MeetingStatus.DENIED:
+        return False
+    if meeting.venue is None:
+        return False
+    people = set(event.participants) - event.commentators
+    return bool(people) and bool(meeting.named) and people.isdisjoint(meeting.named)
 
 
 def quoted_day_off_by_one(meeting: MeetingDraft, event: Statement) -> bool:

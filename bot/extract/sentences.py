@@ -80,6 +80,11 @@ class Sentence:
         self.places = places
 
 
+# Rule *ordinal day range*: in "10. – 11. března" the first ordinal day of a range is no
+# sentence end either: the dash and the second day are passed over to find the month.
+_ORDINAL_RANGE_END = re.compile(r"^[-–—]\s*[0-3]?\d\.\s*")
+
+
 def _is_abbreviation(
     before: str, after: str, abbreviations: frozenset[str], months: frozenset[str]
 ) -> bool:
@@ -98,7 +103,7 @@ def _is_abbreviation(
     if token[0].isdecimal() and _SHORT_NUMBER.match(token):
         # "am 9. Februar": an ordinal day before a month name; "on February 1. The"
         # is a sentence end
-        following = _NEXT_WORD.match(after)
+        following = _NEXT_WORD.match(_ORDINAL_RANGE_END.sub("", after, count=1))
         return following is not None and following.group(0).lower() in months
     return False
 

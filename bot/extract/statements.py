@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache, partial
+from itertools import product
 
 from bot.extract.clauses import coordinated_predicates, relative_clause_of_place, split_clauses
 from bot.extract.commentators import commentators_of
@@ -496,6 +497,7 @@ def clause_statements(
     dates, others = _others_days(r, c0, c1, signals, all_dates)
     statements = other_place_statements(r, others, order)
     order += len(statements)
+    dates = day_before_an_earlier_meeting(r, dates, c0, c1)
     signals = plan_then_another_day(signals, dates, clause, r.lex.language)
     status, from_cue = decide_status(signals, dates, r.published, clause, r.lex.targets, r.lex.key)
     if old_period is not None and status is MeetingStatus.UPCOMING:
@@ -1001,6 +1003,45 @@ def earlier_meeting_day(
     return [d for d in dates if d.end > opening]
 
 
+_BEFORE_AFTER_REACH = 16  # characters from a day to the "after" phrase it stands before
+
+
+def day_before_an_earlier_meeting(
+    r: _SentenceReading, dates: list[DateMention], c0: int, c1: int
+) -> list[DateMention]:
+    """Rule *day before an earlier meeting*: a day right before an "after" phrase with a
+    meeting word (lexicon ``after_words``) that a reporting verb follows ("On Monday, after
+    meeting Netanyahu, Trump announced that talks would be held in Oman on Saturday", "v
+    pondělí po schůzce s Netanjahuem oznámil, že se v sobotu …") is the statement's and
+    that earlier meeting's, not the reported meeting's: it is dropped when a day after the
+    reporting verb is left. Before a "during" phrase (lexicon ``during_words``: "w środę
+    podczas spotkania z Ruttem w Białym Domu powiedział, że …") the day is the occasion's,
+    when the words were said, and is dropped in any case. ``dates`` have offsets in the
+    clause."""
+    if not dates or not r.meeting_spans or not r.reporting:
+        return dates
+    patterns = [
+        (p, during)
+        for p, during in (
+            (_after_words(r.lex.language), False),
+            (_during_words(r.lex.language), True),
+        )
+        if p is not None
+    ]
+    a0, a1 = r.s.start + c0, r.s.start + c1
+    dropped: list[DateMention] = []
+    for (m0, m1), (pattern, during) in product(r.meeting_spans, patterns):
+        found = pattern.search(r.s.folded, max(a0, m0 - 32), m0) if a0 <= m0 < a1 else None
+        verbs = [v0 - a0 for v0, _ in r.reporting if m1 <= v0 < a1]
+        if found is None or not verbs:
+            continue
+        opening = found.start() - a0
+        before = [d for d in dates if 0 <= opening - d.end <= _BEFORE_AFTER_REACH]
+        if before and (during or any(d.start > min(verbs) for d in dates)):
+            dropped.extend(before)
+    return [d for d in dates if all(d is not x for x in dropped)]
+
+
 def day_after_the_meeting(
     r: _SentenceReading, dates: list[DateMention], c0: int, c1: int
 ) -> list[DateMention]:
@@ -1081,10 +1122,16 @@ def occasion_of_statement(
         return clause_venues
     text = r.folded[c0:c1]
     days = resolve_weekdays([d for d in r.dates if c0 <= d.start < c1], r.published, -1)
+    openings = [
+        during.start() - a0
+        for m0, _ in r.meeting_spans
+        if a0 <= m0 < a1 and (during := pattern.search(folded, max(a0, m0 - 32), m0)) is not None
+    ]
     stated = [
         d
         for d in (replace(d, start=d.start - c0, end=d.end - c0) for d in days)
         if attribution(d, signals, text, r.lex)
+        or any(0 <= o - d.end <= _BEFORE_AFTER_REACH for o in openings)
     ]
     for venue in dict.fromkeys(v[1] for v in occasions):
         statements.append(
@@ -1101,15 +1148,22 @@ def occasion_of_statement(
 
 
 _OCCASION_GAP = 40  # characters from a reporting verb to "during" ("said on Wednesday, during")
+_OCCASION_BEFORE_VERB = 80  # characters from "during" to a reporting verb after the phrase
 
 
 def _said_during(folded: str, verbs: list[Span], during: int, language: str) -> bool:
     """A reporting verb shortly before "during", with no complementizer between: the
     phrase qualifies the saying ("said on Wednesday during a meeting"), not what was said
-    ("said that he will meet Putin during the summit")."""
+    ("said that he will meet Putin during the summit"). *Verb after the occasion*: so does
+    a verb shortly after the phrase, before any complementizer ("w środę podczas spotkania
+    z Ruttem w Białym Domu powiedział, że …", the verb last as Slavic news puts it)."""
     return any(
-        0 <= during - v1 <= _OCCASION_GAP and not reported_between(folded, v1, during, language)
-        for _, v1 in verbs
+        (0 <= during - v1 <= _OCCASION_GAP and not reported_between(folded, v1, during, language))
+        or (
+            0 < v0 - during <= _OCCASION_BEFORE_VERB
+            and not reported_between(folded, during, v0, language)
+        )
+        for v0, v1 in verbs
     )
 
 

@@ -586,8 +586,9 @@ def _is_cue_uncached(word: str, cues: _Cues) -> bool:
             tail = word[-n:]
             if tail in SLAVIC_ENDINGS or tail in _CUE_EXTRA_ENDINGS:
                 return True
-        # given names ending in a vowel drop it before the case ending (Юрий -> Юрия)
-        if head + "i" in cues.words and word[-n:] in SLAVIC_ENDINGS:
+        # given names ending in a vowel drop it before the case ending (Юрий -> Юрия,
+        # Marco -> Marca, Marcem)
+        if (head + "i" in cues.words or head + "o" in cues.words) and word[-n:] in SLAVIC_ENDINGS:
             return True
     # compounds: Kremlsprecher, Sondergesandter
     return any(len(word) > len(c) and (c in word) for c in cues.long_words)
