@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 # Without a comma after the place ("Kyjev/Washington 7. apríla (TASR) –") the agency in
 # parentheses is required and every word of the place is capitalised (*dateline without
 # a comma*, `dateline_length`), so "Talks on March 5 (local time) -" is no dateline.
-_DATELINE_DAY = r"(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}\.?(?:\s+[^\W\d]{3,9}\.?)?(?:[\s,]+\d{4})?"
+# A month name up to twelve letters: the Greek genitive "Σεπτεμβρίου", "Φεβρουαρίου".
+_DATELINE_DAY = r"(?:[^\W\d]{3,12}\.?\s+)?\d{1,2}\.?(?:\s+[^\W\d]{3,12}\.?)?(?:[\s,]+\d{4})?"
 _DATELINE_END = r"(?:[-–—]+|/[^/]{1,20}/\.?)"
 _DATELINE_AGENCY = r"\([^)]{1,40}\)"
 _DATELINE = re.compile(
