@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING
 from bot.extract.dates import (
     DateMention,
     day_adjective,
+    opens_report,
     reported_content,
     resolve_weekdays,
     scan_dates,
@@ -359,10 +360,13 @@ def only_a_journey(folded: str, lex: Lexicon) -> bool:
 def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
     """The day a statement was made, not a meeting's: right after a reporting verb
     ("said on Monday"), or right before one with no meeting word or status cue ahead of
-    it ("on Monday Peskov said", but not "talks on Monday, Peskov said")."""
+    it ("on Monday Peskov said", but not "talks on Monday, Peskov said"); before a verb
+    that opens a report with its complementizer, the subject between may be longer, as
+    in rule *attribution* ("Τη Δευτέρα, ο Ουκρανός πρόεδρος … είχε δηλώσει ότι")."""
     if lex.reporting is None:
         return False
     for match in lex.reporting.finditer(folded):
+        reach = STATEMENT_DAY_WORDS
         if match.end() <= mention.start:
             gap = folded[match.end() : mention.start]
             if subject_after_the_verb(gap, lex):
@@ -371,11 +375,13 @@ def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
             if _meeting_cue(folded[: mention.start], lex):
                 continue
             gap = folded[mention.end : match.start()]
+            if opens_report(folded, match.end(), lex.language):
+                reach = STATEMENT_SUBJECT_WORDS
         elif match.start() <= mention.start < match.end():
             return True  # the verb read as the weekday's preposition ("zei maandag")
         else:
             continue
-        if len(_WORD.findall(gap)) <= STATEMENT_DAY_WORDS:
+        if len(_WORD.findall(gap)) <= reach:
             return True
     return False
 

@@ -105,6 +105,7 @@ OPTIONAL_LIST_KEYS = (
     "journey_verbs",
     "presence_words",
     "same_place",
+    "continue_words",
 )
 MAPPING_KEYS = (
     "status",

@@ -509,6 +509,8 @@ def clause_statements(
         picked = time_alone(stated, r.published) or publication_day(
             present or presence_cue(signals, status, r), r.published
         )
+    if continued_without_time(status, bool(chosen or picked or vague), clause, r.lex.language):
+        return statements
     base = Statement(
         order=0,
         sentence=r.s.index,
@@ -544,6 +546,20 @@ def clause_statements(
         _one_per_place_and_day(r, base, (c0, c1), order + len(statements), chosen, days, near)
     )
     return statements
+
+
+def continued_without_time(
+    status: MeetingStatus, placed_or_dated: bool, clause: str, language: str
+) -> bool:
+    """Rule *continuation without a time*: a clause saying only that the talks will go on
+    (lexicon ``continue_words``: "θα συνεχιστεί", "jatkuvat", "fortsätter"), with no
+    place, day or period, states no meeting ahead ("the discussion was useful and will
+    continue", said after it): it opens none. "Will continue next week in Geneva" is a
+    meeting ahead."""
+    if status is not MeetingStatus.UPCOMING or placed_or_dated:
+        return False
+    pattern = lexicon_words(language, "continue_words")
+    return pattern is not None and pattern.search(clause) is not None
 
 
 def _after_the_old_plan(
