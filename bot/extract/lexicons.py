@@ -106,6 +106,7 @@ OPTIONAL_LIST_KEYS = (
     "presence_words",
     "same_place",
     "continue_words",
+    "party_words",
 )
 MAPPING_KEYS = (
     "status",

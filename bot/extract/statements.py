@@ -528,7 +528,8 @@ def clause_statements(
         anchored=bool(chosen)
         or bool(r.participants)
         or time_ahead(status, picked, vague, r)
-        or their_last_meeting(status, clause, r.lex.language),
+        or their_last_meeting(status, clause, r.lex.language)
+        or the_parties_met(status, clause, r.lex.language),
         meeting_word=bool(r.meeting_spans),
         is_title=r.s.is_title,
         reaffirm=signals.reaffirm,
@@ -1347,6 +1348,17 @@ def their_last_meeting(status: MeetingStatus, clause: str, language: str) -> boo
     if status is not MeetingStatus.HELD:
         return False
     pattern = lexicon_words(language, "last_meeting")
+    return pattern is not None and pattern.search(clause) is not None
+
+
+def the_parties_met(status: MeetingStatus, clause: str, language: str) -> bool:
+    """Rule *the parties met*: a past meeting whose subject is the parties or the
+    delegations (lexicon ``party_words``: "osapuolet", "parterna", "a felek", "οι δύο
+    πλευρές") is that of the people the article names: "the parties met on Tuesday", after
+    the envoys' arrival in Geneva, is anchored as their names would anchor it."""
+    if status is not MeetingStatus.HELD:
+        return False
+    pattern = lexicon_words(language, "party_words")
     return pattern is not None and pattern.search(clause) is not None
 
 
