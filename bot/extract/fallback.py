@@ -56,10 +56,18 @@ from bot.extract.dates import (
     resolve_weekdays,
     scan_dates,
 )
-from bot.extract.lexicons import FALLBACK, Lexicon, entries_between, fold, load_lexicon
+from bot.extract.lexicons import (
+    FALLBACK,
+    Lexicon,
+    entries_between,
+    fold,
+    lexicon_words,
+    load_lexicon,
+)
 from bot.extract.statements import interview_place
 from bot.extract.status import idioms_and_longest_cues
 from bot.extract.venues import (
+    after_last,
     dateline_length,
     governed,
     locative_case,
@@ -296,8 +304,18 @@ def place_of_something(folded: str, start: int, end: int, lex: Lexicon) -> bool:
     name in a language without a (partial) lexicon of its own that read the text."""
     if not lex.partial or lex.language == FALLBACK or not places_by_words(lex):
         return True  # a full lexicon's text here is in a misjudged language: unread
-    before = folded[max(0, start - 60) : start]
+    before = reported_words(folded[max(0, start - 60) : start], lex)
     return governed(before, lex) or visited(before, lex) or locative_case(folded, start, end, lex)
+
+
+def reported_words(before: str, lex: Lexicon) -> str:
+    """Rule *complementizer bounds the place*: a preposition before a complementizer
+    governs nothing after it ("sade på söndagen att Moskva är nöjd", said on Sunday that
+    Moscow is satisfied: Moscow's government, not a place), so the words before a place
+    are read from the last complementizer on (lexicon ``complementizers``)."""
+    pattern = lexicon_words(lex.language, "complementizers")
+    rest = None if pattern is None else after_last(pattern, before)
+    return before if rest is None else rest
 
 
 def place_of_an_interview(folded: str, start: int, end: int, lex: Lexicon) -> bool:
@@ -344,7 +362,9 @@ def statement_day(folded: str, mention: DateMention, lex: Lexicon) -> bool:
     """The day a statement was made, not a meeting's: right after a reporting verb
     ("said on Monday"), or right before one with no meeting word or status cue ahead of
     it ("on Monday Peskov said", but not "talks on Monday, Peskov said"), or one that
-    opens a reporting clause after a comma (rule *reporting clause after a comma*)."""
+    opens a reporting clause after a comma (rule *reporting clause after a comma*); before a
+    verb that opens a report with its complementizer, the subject between may be longer
+    (rule *report after its subject*: "Τη Δευτέρα, ο Ουκρανός πρόεδρος … είχε δηλώσει ότι")."""
     if lex.reporting is None:
         return False
     for match in lex.reporting.finditer(folded):

@@ -108,6 +108,8 @@ OPTIONAL_LIST_KEYS = (
     "from_prepositions",
     "instead_words",
     "sides_words",
+    "continue_words",
+    "party_words",
 )
 MAPPING_KEYS = (
     "status",

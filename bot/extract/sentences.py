@@ -186,8 +186,10 @@ def run_together(text: str, end: int, after: int) -> bool:
 def _plain_word_length(abbreviations: frozenset[str]) -> int | None:
     """How many letters before a period make it a sentence end without the full
     abbreviation test (no abbreviation, initial or number is that long); None when
-    the longest abbreviation does not fit the test's window."""
-    length = max(map(len, abbreviations), default=0) + 1
+    the longest abbreviation does not fit the test's window. An initial is one letter,
+    so one letter is never enough (*initials without a list*: Lithuanian "gegužės 20 d.
+    Abu Dabyje", day 20 in Abu Dhabi, in a lexicon that lists no abbreviation)."""
+    length = max(1, max(map(len, abbreviations), default=0)) + 1
     return length if length <= _ABBREVIATION_WINDOW - 2 else None
 
 

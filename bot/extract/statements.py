@@ -544,6 +544,8 @@ def clause_statements(
         picked = time_alone(stated, r.published) or publication_day(
             present or presence_cue(signals, status, r), r.published
         )
+    if continued_without_time(status, bool(chosen or picked or vague), clause, r.lex.language):
+        return statements
     base = Statement(
         order=0,
         sentence=r.s.index,
@@ -562,7 +564,8 @@ def clause_statements(
         or bool(r.participants)
         or time_ahead(status, picked, vague, r)
         or their_last_meeting(status, clause, r.lex.language)
-        or the_sides(clause, r.lex.language),
+        or the_sides(clause, r.lex.language)
+        or the_parties_met(status, clause, r.lex.language),
         meeting_word=bool(r.meeting_spans),
         is_title=r.s.is_title,
         reaffirm=signals.reaffirm,
@@ -580,6 +583,20 @@ def clause_statements(
         _one_per_place_and_day(r, base, (c0, c1), order + len(statements), chosen, days, near)
     )
     return statements
+
+
+def continued_without_time(
+    status: MeetingStatus, placed_or_dated: bool, clause: str, language: str
+) -> bool:
+    """Rule *continuation without a time*: a clause saying only that the talks will go on
+    (lexicon ``continue_words``: "θα συνεχιστεί", "jatkuvat", "fortsätter"), with no
+    place, day or period, states no meeting ahead ("the discussion was useful and will
+    continue", said after it): it opens none. "Will continue next week in Geneva" is a
+    meeting ahead."""
+    if status is not MeetingStatus.UPCOMING or placed_or_dated:
+        return False
+    pattern = lexicon_words(language, "continue_words")
+    return pattern is not None and pattern.search(clause) is not None
 
 
 def _after_the_old_plan(
@@ -1547,6 +1564,17 @@ def their_last_meeting(status: MeetingStatus, clause: str, language: str) -> boo
     if status is not MeetingStatus.HELD:
         return False
     pattern = lexicon_words(language, "last_meeting")
+    return pattern is not None and pattern.search(clause) is not None
+
+
+def the_parties_met(status: MeetingStatus, clause: str, language: str) -> bool:
+    """Rule *the parties met*: a past meeting whose subject is the parties or the
+    delegations (lexicon ``party_words``: "osapuolet", "parterna", "a felek", "οι δύο
+    πλευρές") is that of the people the article names: "the parties met on Tuesday", after
+    the envoys' arrival in Geneva, is anchored as their names would anchor it."""
+    if status is not MeetingStatus.HELD:
+        return False
+    pattern = lexicon_words(language, "party_words")
     return pattern is not None and pattern.search(clause) is not None
 
 

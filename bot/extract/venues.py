@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 # Without a comma after the place ("Kyjev/Washington 7. apríla (TASR) –") the agency in
 # parentheses is required and every word of the place is capitalised (*dateline without
 # a comma*, `dateline_length`), so "Talks on March 5 (local time) -" is no dateline.
-_DATELINE_DAY = r"(?:[^\W\d]{3,9}\.?\s+)?\d{1,2}\.?(?:\s+[^\W\d]{3,9}\.?)?(?:[\s,]+\d{4})?"
+# A month name up to twelve letters: the Greek genitive "Σεπτεμβρίου", "Φεβρουαρίου".
+_DATELINE_DAY = r"(?:[^\W\d]{3,12}\.?\s+)?\d{1,2}\.?(?:\s+[^\W\d]{3,12}\.?)?(?:[\s,]+\d{4})?"
 _DATELINE_END = r"(?:[-–—]+|/[^/]{1,20}/\.?)"
 _DATELINE_AGENCY = r"\([^)]{1,40}\)"
 _DATELINE = re.compile(
@@ -53,6 +54,12 @@ _DATELINE = re.compile(
     r"|[^\W\d]{1,12}?\d{1,2}月\d{1,2}日电\s*)"
 )
 _DATELINE_MARK = re.compile("[-–—/电]")
+# *Dateline ending in a period* (`dateline_length`): a place in capitals, a comma and a day
+# closed by a period, with no dash: Lithuanian "VILNIUS, gegužės 12 d. JAV pasiuntinys …".
+_DATELINE_STOP = re.compile(
+    r"^[A-ZÀ-ÞΑ-ΩА-ЯЁІЇЄҐ][A-ZÀ-ÞΑ-ΩА-ЯЁІЇЄҐ .'’-]{2,30},\s*"
+    rf"{_DATELINE_DAY}(?:\s+[^\W\d]{{1,2}})?\.\s+(?=[^\W\d])"
+)
 _SPACES = re.compile(r"\s+")
 CLAUSE_PUNCT = re.compile(r"[,;:–—\"«»“”()]")
 # What kind of place a candidate is: a watchlist venue, a lexicon place phrase (with
@@ -89,7 +96,9 @@ def dateline_length(sentence: str) -> int:
     if none): its place is the newsroom's and its day the report's."""
     head = sentence[:120]
     if _DATELINE_MARK.search(head) is None:
-        return 0  # a dateline ends in a dash, an agency's slashes or 电: most sentences have none
+        # a dateline ends in a dash, an agency's slashes or 电: most sentences have none
+        stop = _DATELINE_STOP.match(head) if head[:3].isupper() else None
+        return 0 if stop is None else stop.end()
     match = _DATELINE.match(head)
     if match is None:
         return 0
