@@ -109,7 +109,6 @@ OPTIONAL_LIST_KEYS = (
     "instead_words",
     "sides_words",
     "continue_words",
-    "party_words",
 )
 MAPPING_KEYS = (
     "status",

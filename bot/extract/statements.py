@@ -564,8 +564,7 @@ def clause_statements(
         or bool(r.participants)
         or time_ahead(status, picked, vague, r)
         or their_last_meeting(status, clause, r.lex.language)
-        or the_sides(clause, r.lex.language)
-        or the_parties_met(status, clause, r.lex.language),
+        or the_sides(clause, r.lex.language),
         meeting_word=bool(r.meeting_spans),
         is_title=r.s.is_title,
         reaffirm=signals.reaffirm,
@@ -875,10 +874,13 @@ def period_days(vague: DateMention | None, r: _SentenceReading) -> tuple[dt.date
 
 
 def the_sides(clause: str, language: str) -> bool:
-    """Rule *the sides*: "the two sides held talks", "стороны провели переговоры" (lexicon
-    ``sides_words``) speaks of the people the article follows, though it names none of
-    them: it anchors the meeting as their names would, so the day it gives is kept and
-    its place may come from the article (rule *one place in the article*)."""
+    """Rule *the sides*: "the two sides held talks", "стороны провели переговоры",
+    "osapuolet tapasivat", "parterna träffades", "a felek találkoztak" (lexicon
+    ``sides_words``: the sides, the parties, the delegations) speaks of the people the
+    article follows, though it names none of them: it anchors the meeting as their names
+    would, so the day it gives is kept and its place may come from the article (rule *one
+    place in the article*: "the parties met on Tuesday", after the envoys' arrival in
+    Geneva, met there)."""
     pattern = lexicon_words(language, "sides_words")
     return pattern is not None and pattern.search(clause) is not None
 
@@ -1564,17 +1566,6 @@ def their_last_meeting(status: MeetingStatus, clause: str, language: str) -> boo
     if status is not MeetingStatus.HELD:
         return False
     pattern = lexicon_words(language, "last_meeting")
-    return pattern is not None and pattern.search(clause) is not None
-
-
-def the_parties_met(status: MeetingStatus, clause: str, language: str) -> bool:
-    """Rule *the parties met*: a past meeting whose subject is the parties or the
-    delegations (lexicon ``party_words``: "osapuolet", "parterna", "a felek", "οι δύο
-    πλευρές") is that of the people the article names: "the parties met on Tuesday", after
-    the envoys' arrival in Geneva, is anchored as their names would anchor it."""
-    if status is not MeetingStatus.HELD:
-        return False
-    pattern = lexicon_words(language, "party_words")
     return pattern is not None and pattern.search(clause) is not None
 
 
