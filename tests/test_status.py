@@ -146,4 +146,9 @@ def test_tentative(lang: str, text: str, status: S, tentative: bool) -> None:
 
 def test_precedence_denied_over_cancelled_over_upcoming() -> None:
     assert judge("en", "The planned summit was cancelled.")[0] is S.CANCELLED
-    assert judge("en", "Officials denied the summit was cancelled.")[0] is S.DENIED
+    assert (
+        judge("en", "Officials denied a summit was planned after the talks were cancelled.")[0]
+        is S.DENIED
+    )
+    # rule *denial of a change*: denying that it was cancelled says the summit stands
+    assert judge("en", "Officials denied the summit was cancelled.")[0] is S.UPCOMING

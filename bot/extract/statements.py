@@ -305,7 +305,11 @@ def old_plans_clause(plans: list[Statement], made: list[Statement]) -> bool:
     old = {p.venue for p in plans if p.date is None and p.status in _PLAN_READINGS}
     if len(old) != 1 or len(plans) != 1 or None in old:
         return False
-    ahead = [m for m in made if m.status is MeetingStatus.UPCOMING and m.venue not in (None, *old)]
+    ahead = [
+        m
+        for m in made
+        if m.status is MeetingStatus.UPCOMING and m.venue is not None and m.venue not in old
+    ]
     if not ahead:
         return False
     for m in ahead:
