@@ -266,8 +266,6 @@ def scan_dates(
     has_weekday, has_month = _relative_and_vague(folded, tables, published, add)
     if has_weekday:
         _weekdays(folded, tables, add)
-    if tables.day_word_month is not None and has_month:
-        day_word_of_a_month(folded, tables, published, add)
     if tables.month_only is not None and has_month:
         months = list(tables.month_only.finditer(folded))
         if tables.worded is not None:
@@ -463,20 +461,6 @@ def day_of_named_month(folded: str, tables: DateTables, published: date, add: _A
         day = _safe_date(first.year, first.month, dom)
         if day is not None:
             add(match.start(), match.end(), ABSOLUTE, day)
-
-
-def day_word_of_a_month(folded: str, tables: DateTables, published: date | None, add: _Add) -> None:
-    """Rule *day of a named month*, by the month's name: an ordinal day word (lexicon
-    ``day_words``) before a month ("في السادس من أكتوبر", on the sixth of October) is
-    that day, its year inferred as for a day written in digits."""
-    assert tables.day_word_month is not None
-    numbers = dict(tables.day_word_numbers)
-    for match in tables.day_word_month.finditer(folded):
-        dom = numbers.get(match.group("day"))
-        month = tables.months.get(match.group("mon").rstrip("."))
-        day = None if dom is None or month is None else _with_year(None, month, dom, published)
-        if day is not None:
-            add(match.start(), match.end(), ABSOLUTE, day, year_inferred=True)
 
 
 _DAY_DIGITS = re.compile(r"[0-3]?\d")

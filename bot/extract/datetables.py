@@ -106,8 +106,6 @@ class DateTables:
     day_word_numbers: tuple[tuple[str, int], ...] = ()
     # the month phrases alone: a quick test before the scan above
     month_ref: re.Pattern[str] | None = None
-    # an ordinal day word before a month's name ("في السادس من أكتوبر"): groups day, mon
-    day_word_month: re.Pattern[str] | None = None
 
 
 def _month_table(lex: Lexicon) -> tuple[dict[str, int], set[str]]:
@@ -365,27 +363,20 @@ def date_tables(language: str) -> DateTables:
         complementizers=alternation(lex.raw["complementizers"]),
         alternative_gap=alternatives[0],
         alternative_day_before=alternatives[1],
-        **_day_of_named_month(lex.raw, months),
+        **_day_of_named_month(lex.raw),
     )
 
 
 _MONTH_SHIFTS = {"last": -1, "this": 0, "next": 1}
 
 
-def _day_of_named_month(raw: dict[str, Any], months: dict[str, int]) -> dict[str, Any]:
+def _day_of_named_month(raw: dict[str, Any]) -> dict[str, Any]:
     """Rule *day of a named month*: a day number or an ordinal day word (lexicon
     ``day_words``: number -> words) followed by the lexicon's ``month_refs`` phrase of
-    the last, this or the next month; groups ``day`` and ``last``/``this``/``next``.
-    And an ordinal day word before a month's name; groups ``day`` and ``mon``."""
+    the last, this or the next month; groups ``day`` and ``last``/``this``/``next``. (An
+    ordinal day word before a month's name is rule *ordinal day words*.)"""
     words = {fold(w): int(n) for n, forms in (raw.get("day_words") or {}).items() for w in forms}
     named = "|".join(sorted(words, key=len, reverse=True))
-    with_month: dict[str, Any] = {}
-    if named:
-        link = _optional_words(raw, "day_month_links", "", r"\s+")
-        with_month["day_word_month"] = re.compile(
-            rf"(?<!\w)(?P<day>{named})\s+{link}(?P<mon>{_names_pattern(months)})(?!\w)"
-        )
-        with_month["day_word_numbers"] = tuple(words.items())
     refs = raw.get("month_refs") or {}
     branches = [
         rf"(?P<{key}>{'|'.join(sorted(forms, key=len, reverse=True))})"
@@ -393,11 +384,10 @@ def _day_of_named_month(raw: dict[str, Any], months: dict[str, int]) -> dict[str
         if (forms := [fold(f) for f in refs.get(key) or [] if f])
     ]
     if not branches:
-        return with_month
+        return {}
     day = rf"(?:[0-3]?\d{_day_suffix(raw)}{'|' + named if named else ''})"
     pattern = rf"(?<!\w)(?P<day>{day})\s+(?:{'|'.join(branches)})(?!\w)"
     return {
-        **with_month,
         "day_of_named_month": re.compile(pattern),
         "day_word_numbers": tuple(words.items()),
         "month_ref": re.compile("|".join(branches)),
