@@ -29,6 +29,9 @@ sender (the row becomes UNCERTAIN) but its answer is still awaited in the backgr
 up to the adapter's own timeout. An answer that arrives with a message id marks the
 row sent (it arrived: no resend); an answer that says the send failed takes back the
 unknown outcome. Only sends that nobody answered count towards the two-copy bound.
+No decision before the answer: a row that falls due while its send's answer is still
+awaited here is given back untouched, and one answered while it was claimed is read
+again, so a slow machine neither resends it early nor parks it on a stale count.
 """
 
 from __future__ import annotations
@@ -283,6 +286,11 @@ class Delivery:
         self._undelivered_listeners: list[UndeliveredListener] = list(on_undelivered)
         self._chat_lost_listeners: list[ChatLostListener] = []
         self._late: set[asyncio.Task[None]] = set()  # sends whose answer is still awaited
+        self._awaiting: dict[int, asyncio.Task[None]] = {}  # the same, by row
+        self._in_hand: set[int] = set()  # rows claimed here and not yet tried
+        # rows whose late answer came while they were claimed here: the claim read them
+        # before the answer changed them, so they are read again before a decision
+        self._answered_in_hand: set[int] = set()
         self._alerts = AlertCache(self._render_alert)
         self._render = render or self._default_render
         self._sleep = sleep
@@ -385,6 +393,7 @@ class Delivery:
                 log.exception("claiming rows for %s failed; continuing", platform)
                 entries = []
             for entry in entries:
+                self._in_hand.add(entry.id)
                 queue.put_nowait(entry)
             if len(entries) < room:  # nothing more is due now
                 await self._sleep(self.idle_seconds)
@@ -431,6 +440,7 @@ class Delivery:
         now = self.clock()
         while not queue.empty():
             entry = queue.get_nowait()
+            self._in_hand.discard(entry.id)
             try:
                 await self.outbox.mark_retry(
                     entry.id, now, "sender stopped", count_attempt=False, lease=entry.lease
@@ -454,6 +464,7 @@ class Delivery:
         if limit <= 0:
             return 0
         entries = await self.outbox.claim_due(platform, now, limit, self.settings.lease_seconds)
+        self._in_hand.update(entry.id for entry in entries)
         # Chats are served side by side, each chat's rows one after another in order.
         gate = asyncio.Semaphore(self.max_in_flight)
         held: dict[ChatTarget, datetime] = {}  # chats put off in this batch → until when
@@ -473,6 +484,14 @@ class Delivery:
         self, platform: str, entry: OutboxEntry, held: dict[ChatTarget, datetime]
     ) -> None:
         """Pace, send and record one claimed row (or give it back for later)."""
+        try:
+            await self._try_claimed_row(platform, entry, held)
+        finally:
+            self._in_hand.discard(entry.id)
+
+    async def _try_claimed_row(
+        self, platform: str, entry: OutboxEntry, held: dict[ChatTarget, datetime]
+    ) -> None:
         now = self.clock()
         health, pacer = self.health[platform], self.pacers[platform]
         if not health.healthy(now):
@@ -532,6 +551,9 @@ class Delivery:
                 entry.id, DeliveryState.FAILED_PERMANENT, "subscription inactive", lease=entry.lease
             )
             return None
+        put_off = await self._answer_still_to_come(entry, now)
+        if put_off is not None:
+            return put_off
         if entry.unknown_outcomes >= 2:
             await self._park(platform, entry)
             return None
@@ -587,6 +609,28 @@ class Delivery:
         await self._succeeded(platform, entry, ref, now, started)
         return None
 
+    async def _answer_still_to_come(self, entry: OutboxEntry, now: datetime) -> datetime | None:
+        """Rule *no decision before the answer*: a row whose earlier send is still awaited
+        here is neither resent nor parked; it is given back, its counts unchanged, and
+        looked at again soon. One answered while it was claimed is given back at once, to
+        be decided on the row as the answer left it. Returns when the chat is held until."""
+        if entry.id in self._awaiting:
+            until = now + timedelta(seconds=LATE_ANSWER_MARGIN_SECONDS)
+            reason = "the answer to its earlier send is still awaited"
+        elif entry.id in self._answered_in_hand:
+            self._answered_in_hand.discard(entry.id)
+            until, reason = now, "its earlier send was answered meanwhile"
+        else:
+            return None
+        await self.outbox.mark_uncertain(entry.id, until, reason, lease=entry.lease, counted=False)
+        log.info("row %s to %s: %s; not decided yet", entry.id, entry.target.chat_id, reason)
+        return until
+
+    def _late_answer_ended(self, row_id: int) -> None:
+        self._awaiting.pop(row_id, None)
+        if row_id in self._in_hand:
+            self._answered_in_hand.add(row_id)
+
     def _sender(
         self, platform: str, entry: OutboxEntry, chat: ChatPlatform
     ) -> Callable[[ChatTarget, Message, bool], Awaitable[SentRef]]:
@@ -611,7 +655,9 @@ class Delivery:
             return task.result()
         late = asyncio.create_task(self._late_answer(platform, entry, task))
         self._late.add(late)
+        self._awaiting[entry.id] = late
         late.add_done_callback(self._late.discard)
+        late.add_done_callback(lambda _: self._late_answer_ended(entry.id))
         raise AmbiguousSendError(
             f"no answer within {self.send_timeout:g}s; its answer is still awaited"
         )
@@ -788,7 +834,9 @@ class Delivery:
 
         if isinstance(exc, AmbiguousSendError):
             # Decided at the next claim, after any late answer: sent, resent once, or parked.
-            until = now + self.uncertain_retry
+            # Counted from now, when the wait ended, not from before the send: the answer
+            # can come until the client's own timeout, counted from the send.
+            until = max(now, self.clock()) + self.uncertain_retry
             await self.outbox.mark_uncertain(entry.id, until, reason, lease=entry.lease)
             log.warning(
                 "row %s to %s: no answer to a send that left (%s); %s at %s unless an answer "

@@ -179,8 +179,17 @@ class Outbox(Protocol):
     ) -> None: ...
 
     async def mark_uncertain(
-        self, entry_id: int, next_attempt_at: datetime, error: str, *, lease: str | None = None
-    ) -> None: ...
+        self,
+        entry_id: int,
+        next_attempt_at: datetime,
+        error: str,
+        *,
+        lease: str | None = None,
+        counted: bool = True,
+    ) -> None:
+        """Due again at ``next_attempt_at``; ``counted``: after a send with no answer (one
+        more unknown outcome), else given back untried with its counts unchanged."""
+        ...
 
     async def forget_unknown_outcome(self, entry_id: int) -> None:
         """A late answer said the send did not take effect: one unknown outcome fewer."""

@@ -260,22 +260,32 @@ class MemOutbox:
             row.attempts += 1
 
     async def mark_uncertain(
-        self, entry_id: int, next_attempt_at: datetime, error: str, *, lease: str | None = None
+        self,
+        entry_id: int,
+        next_attempt_at: datetime,
+        error: str,
+        *,
+        lease: str | None = None,
+        counted: bool = True,
     ) -> None:
         if not self._held(entry_id, lease):
             return
         row = self.rows[entry_id]
-        row.state, row.due, row.lease_until = DeliveryState.UNCERTAIN, next_attempt_at, None
+        row.due, row.lease_until = next_attempt_at, None
         row.attempting = False
-        row.unknown_outcomes += 1
         row.errors.append(error)
-        row.attempts += 1
+        if counted:
+            row.unknown_outcomes += 1
+            row.attempts += 1
+        uncertain = row.unknown_outcomes > 0
+        row.state = DeliveryState.UNCERTAIN if uncertain else DeliveryState.RETRY
 
     async def forget_unknown_outcome(self, entry_id: int) -> None:
         row = self.rows[entry_id]
-        if row.state is DeliveryState.UNCERTAIN and row.unknown_outcomes > 0:
+        claimed = row.state is DeliveryState.SENDING
+        if (row.state is DeliveryState.UNCERTAIN or claimed) and row.unknown_outcomes > 0:
             row.unknown_outcomes -= 1
-            if row.unknown_outcomes == 0:
+            if row.unknown_outcomes == 0 and not claimed:
                 row.state = DeliveryState.RETRY
 
     async def mark_failed(

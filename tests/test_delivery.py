@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +20,7 @@ from bot.models import (
     Message,
     Platform,
     SentRef,
+    Subscription,
 )
 from bot.ports import (
     AmbiguousSendError,
@@ -429,6 +431,112 @@ async def test_a_late_answer_decides_a_send_the_sender_stopped_waiting_for(
     await rig.drain(ticks=30, step=5)
     assert rig.outbox.rows[row].state is DeliveryState.SENT
     assert len(rig.tg.attempts) == sends
+
+
+@pytest.mark.parametrize(
+    "first_send_unanswered",
+    [
+        False,  # the awaited send is the first: not resent while its answer may come
+        True,  # the awaited send is the second: not parked while its answer may come
+    ],
+)
+async def test_no_decision_before_the_answer_to_a_send_still_awaited(
+    first_send_unanswered: bool,
+) -> None:
+    # a loaded machine: the row falls due again while its send's answer is still awaited
+    rig = Rig(send_timeout_seconds=0.05, late_answer_seconds=5)
+    row = rig.add()
+    told: list[int] = []
+
+    async def listener(entry: OutboxEntry, reason: str) -> None:
+        told.append(entry.id)
+
+    rig.delivery.add_undelivered_listener(listener)
+    if first_send_unanswered:
+        rig.tg.script = [AmbiguousSendError("read timeout")]
+        await rig.delivery.run_once(TG)
+        rig.clock.advance(60)
+    rig.tg.block = asyncio.Event()
+    await rig.delivery.run_once(TG)  # this send's answer is awaited
+    before = rig.outbox.rows[row].unknown_outcomes
+    for _ in range(3):
+        rig.clock.advance(60)
+        await rig.delivery.run_once(TG)
+        assert rig.outbox.rows[row].state is DeliveryState.UNCERTAIN
+        assert rig.outbox.rows[row].unknown_outcomes == before
+    rig.tg.block.set()  # the answer comes: it arrived
+    await rig.delivery.wait_for_late_answers()
+    await rig.drain(ticks=10, step=5)
+    assert rig.outbox.rows[row].state is DeliveryState.SENT
+    assert len(rig.tg.attempts) == (2 if first_send_unanswered else 1)
+    assert told == []
+
+
+async def test_an_answer_that_comes_while_the_row_is_claimed_is_read_before_deciding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # two sends got no answer; the second's answer ("not sent") comes after the row was
+    # claimed again: the claim's copy still counts two unknown outcomes, the row one
+    rig = Rig(send_timeout_seconds=0.05, late_answer_seconds=5)
+    row = rig.add()
+    told: list[int] = []
+
+    async def listener(entry: OutboxEntry, reason: str) -> None:
+        told.append(entry.id)
+
+    rig.delivery.add_undelivered_listener(listener)
+    rig.tg.script = [AmbiguousSendError("read timeout")]
+    await rig.delivery.run_once(TG)
+    rig.clock.advance(60)
+    rig.tg.block = asyncio.Event()
+    rig.tg.script = [TransientError("502")]  # the answer, once it comes
+    await rig.delivery.run_once(TG)
+    rig.clock.advance(60)
+    looked_up = rig.subs.get
+
+    async def answer_comes_meanwhile(target: ChatTarget) -> Subscription | None:
+        assert rig.tg.block is not None
+        rig.tg.block.set()
+        await rig.delivery.wait_for_late_answers()
+        return await looked_up(target)
+
+    monkeypatch.setattr(rig.subs, "get", answer_comes_meanwhile)
+    await rig.delivery.run_once(TG)
+    assert rig.outbox.rows[row].state is DeliveryState.UNCERTAIN
+    assert rig.outbox.rows[row].unknown_outcomes == 1
+    await rig.drain(ticks=10, step=5)
+    assert rig.outbox.rows[row].state is DeliveryState.SENT  # resent once, not parked
+    assert told == [] and len(rig.tg.attempts) == 3
+
+
+async def test_an_unanswered_send_is_retried_after_the_time_its_answer_could_come(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # counted from the end of the wait for the answer, not from before the send
+    rig = Rig(send_timeout_seconds=0.05, late_answer_seconds=50)
+    row = rig.add()
+    rig.tg.block = asyncio.Event()
+
+    async def slow_start() -> None:  # the send leaves 30 s after the row was picked
+        rig.clock.advance(30)
+
+    monkeypatch.setattr(
+        rig.outbox, "mark_attempting", _after(slow_start, rig.outbox.mark_attempting)
+    )
+    await rig.delivery.run_once(TG)
+    assert rig.outbox.rows[row].due >= T0 + timedelta(seconds=30 + 50)
+    rig.tg.block.set()
+    await rig.delivery.wait_for_late_answers()
+
+
+def _after(
+    first: Callable[[], Awaitable[None]], then: Callable[..., Awaitable[bool]]
+) -> Callable[..., Awaitable[bool]]:
+    async def wrapped(*args: object, **kwargs: object) -> bool:
+        await first()
+        return await then(*args, **kwargs)
+
+    return wrapped
 
 
 async def test_two_unanswered_sends_park_the_row_and_tell_the_listeners() -> None:

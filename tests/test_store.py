@@ -218,6 +218,41 @@ async def test_claim_lease_expiry_and_fifo(store: Store) -> None:
     await store.outbox.mark_failed(b.id, DeliveryState.DEAD, "gave up")
 
 
+async def test_a_late_answer_on_a_claimed_row_is_counted_and_the_row_given_back(
+    store: Store,
+) -> None:
+    # the row's first send got no answer; it is claimed again when a late answer says
+    # that send failed: one unknown outcome fewer, and the claim gives it back untried
+    await store.subscriptions.subscribe(TG, frozenset())
+    await store.record_item("f1", item("a"), "en", [report()], NOW)
+    [row] = await store.outbox.claim_due("telegram", NOW, 10, 60)
+    await store.outbox.mark_uncertain(
+        row.id, NOW + timedelta(minutes=1), "timeout", lease=row.lease
+    )
+    [again] = await store.outbox.claim_due("telegram", NOW + timedelta(minutes=2), 10, 60)
+    assert again.unknown_outcomes == 1
+    await store.outbox.forget_unknown_outcome(again.id)
+    await store.outbox.mark_uncertain(
+        again.id, NOW + timedelta(minutes=2), "answered meanwhile", lease=again.lease, counted=False
+    )
+    [fresh] = await store.outbox.claim_due("telegram", NOW + timedelta(minutes=2), 10, 60)
+    assert (fresh.state, fresh.unknown_outcomes, fresh.attempts) == (DeliveryState.RETRY, 0, 1)
+    # given back untried while an unknown outcome remains, it stays uncertain
+    await store.outbox.mark_uncertain(
+        fresh.id, NOW + timedelta(minutes=3), "timeout", lease=fresh.lease
+    )
+    [third] = await store.outbox.claim_due("telegram", NOW + timedelta(minutes=3), 10, 60)
+    await store.outbox.mark_uncertain(
+        third.id, NOW + timedelta(minutes=3), "still awaited", lease=third.lease, counted=False
+    )
+    [fourth] = await store.outbox.claim_due("telegram", NOW + timedelta(minutes=3), 10, 60)
+    assert (fourth.state, fourth.unknown_outcomes, fourth.attempts) == (
+        DeliveryState.UNCERTAIN,
+        1,
+        2,
+    )
+
+
 async def test_previous_message_is_offered_for_the_same_meeting(store: Store) -> None:
     await store.subscriptions.subscribe(TG, frozenset())
     await store.record_item("f1", item("a"), "en", [report(tentative=True)], NOW)

@@ -434,36 +434,59 @@ class OutboxStore:
         )
 
     async def mark_uncertain(
-        self, entry_id: int, next_attempt_at: datetime, error: str, *, lease: str | None = None
+        self,
+        entry_id: int,
+        next_attempt_at: datetime,
+        error: str,
+        *,
+        lease: str | None = None,
+        counted: bool = True,
     ) -> None:
+        if counted:  # one more send whose outcome is unknown
+            counts: dict[str, object] = {
+                "state": DeliveryState.UNCERTAIN.value,
+                "attempts": outbox.c.attempts + 1,
+                "unknown_outcomes": outbox.c.unknown_outcomes + 1,
+            }
+        else:  # given back untried: uncertain while an unknown outcome remains
+            counts = {
+                "state": case(
+                    (outbox.c.unknown_outcomes > 0, DeliveryState.UNCERTAIN.value),
+                    else_=DeliveryState.RETRY.value,
+                )
+            }
         await self._set(
             entry_id,
             lease,
-            state=DeliveryState.UNCERTAIN.value,
             next_attempt_at=next_attempt_at,
             lease_until=None,
             lease_token=None,
             attempt_started_at=None,
             last_error=error,
-            attempts=outbox.c.attempts + 1,
-            unknown_outcomes=outbox.c.unknown_outcomes + 1,
+            **counts,
         )
 
     async def forget_unknown_outcome(self, entry_id: int) -> None:
         only_one = outbox.c.unknown_outcomes <= 1
+        uncertain = outbox.c.state == DeliveryState.UNCERTAIN.value
 
         async def work(conn: AsyncConnection) -> None:
             await conn.execute(
                 update(outbox)
                 .where(
                     outbox.c.id == entry_id,
-                    outbox.c.state == DeliveryState.UNCERTAIN.value,
+                    # a row claimed meanwhile keeps its state: its sender gives it back
+                    outbox.c.state.in_(
+                        [DeliveryState.UNCERTAIN.value, DeliveryState.SENDING.value]
+                    ),
                     outbox.c.unknown_outcomes > 0,
                 )
                 .values(
                     unknown_outcomes=outbox.c.unknown_outcomes - 1,
                     # nothing may have arrived any more: an ordinary retry
-                    state=case((only_one, DeliveryState.RETRY.value), else_=outbox.c.state),
+                    state=case(
+                        (uncertain & only_one, DeliveryState.RETRY.value), else_=outbox.c.state
+                    ),
                 )
             )
 
