@@ -61,6 +61,8 @@ def test_sentence(extractor: Extractor, lang: str, row: dict[str, Any]) -> None:
         assert meeting.date_end == row["date_end"]
     if "understood" in row:
         assert meeting.understood is row["understood"]
+    if "tentative" in row:
+        assert meeting.tentative is row["tentative"]
     if "count" in row:
         assert len(extraction.meetings) == row["count"]
 
