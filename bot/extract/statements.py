@@ -242,7 +242,9 @@ class _SentenceReading:
 
     @property
     def tentative(self) -> bool:
-        return any(sig.tentative for _, _, sig in self.analysed)
+        return any(sig.tentative for _, _, sig in self.analysed) or asks_a_question(
+            self.original
+        )
 
     def evidence(self) -> str:
         """The sentence as written, on one line (the same for each of its statements)."""
@@ -384,6 +386,20 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
         cue_spans=absolute("cue_spans"),
         meeting_spans=absolute("meeting_spans"),
     )
+
+
+# question marks of the scripts the lexicons read (Latin, Cyrillic, CJK full width, Arabic),
+# and what may close a sentence after one
+_QUESTION_MARKS = "?？؟"
+_CLOSING = " \t\n\"'»”’)]"
+
+
+def asks_a_question(sentence: str) -> bool:
+    """Rule *question*: a sentence that ends with a question mark ("Will Witkoff meet
+    Putin in Moscow on Thursday?", "Czy Witkoff spotka się z Putinem?") asks whether
+    the meeting happens; what it reports is tentative."""
+    last = sentence.rstrip(_CLOSING)[-1:]
+    return last != "" and last in _QUESTION_MARKS
 
 
 _INTERVIEW_AFTER = 3  # words from an interview word to the place it was given in
