@@ -823,6 +823,8 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
             gap = clause[r_end : mention.start]
             if inserted_report_closed(clause, r_start, gap, lex.targets):
                 continue  # "moved, Peskov said on Monday, to 12 March": the day is the move's
+            if report_closed_by_a_comma(clause[:r_start], gap, lex):
+                continue  # "As the White House announced, Witkoff will meet … on Friday"
             if (
                 len(_WORD.findall(gap)) <= _ATTRIBUTION_WORDS
                 and not _has_cue(gap, lex)
@@ -840,6 +842,23 @@ def attribution(mention: DateMention, signals: ClauseSignals, clause: str, lex: 
             ):
                 return True
     return False
+
+
+_OPENING_WORDS = 4  # "As the White House announced": the words before the verb
+
+
+def report_closed_by_a_comma(lead: str, gap: str, lex: Lexicon) -> bool:
+    """Rule *report closed by a comma*: a reporting clause that opens the sentence ("As the
+    White House announced, Witkoff will meet Umerov in Miami on Friday", "Jak oznámil Bílý
+    dům, Witkoff se v pátek setká s Umerovem") ends at its comma: a day after that comma
+    belongs to what follows, not to the statement. ``lead``: the clause before the verb (a
+    few words, no cue: "…met in Berlin, says Umerov, Ukraine's negotiator, on Monday" keeps
+    the statement's day); ``gap``: the text between the verb and the day."""
+    return (
+        "," in gap
+        and len(_WORD.findall(lead)) <= _OPENING_WORDS
+        and not _has_cue(lead, lex)
+    )
 
 
 _INSERTION_OPENS = re.compile(r",\s+(?:\w+\s+){0,3}$")  # ", Peskov said", ", як повідомив"
