@@ -242,7 +242,9 @@ def _sentence_report(
         return None
     # an idiom's words are no evidence ("conversar por telefone": a phone call)
     unidiomatic = idioms_and_longest_cues(folded, lex)[1]
-    if not meeting_evidence(unidiomatic, lexicons, bool(venues), bool(dated)):
+    if talks_only_in_idioms(folded, unidiomatic, lex) or not meeting_evidence(
+        unidiomatic, lexicons, bool(venues), bool(dated)
+    ):
         return None
     day = dated[0] if dated else None
     held = past
@@ -260,6 +262,14 @@ def _sentence_report(
         evidence=text[start:end][:MAX_EVIDENCE_CHARS],
         understood=False,
     )
+
+
+def talks_only_in_idioms(folded: str, unidiomatic: str, lex: Lexicon) -> bool:
+    """Rule *talks only in idioms*: where every meeting word of the lexicon that read the
+    sentence stands inside one of its idioms (a call, meeting the press, deal talks: "kohtub
+    esmaspäeval Kiievis ajakirjanikega", will meet reporters in Kyiv on Monday), the lexicon
+    has read what the words are: its place and day guess no meeting."""
+    return _has(lex.meeting, folded) and not _has(lex.meeting, unidiomatic)
 
 
 def change_without_lexicon(folded: str, lexicons: tuple[Lexicon, Lexicon]) -> MeetingStatus | None:
