@@ -854,11 +854,7 @@ def report_closed_by_a_comma(lead: str, gap: str, lex: Lexicon) -> bool:
     belongs to what follows, not to the statement. ``lead``: the clause before the verb (a
     few words, no cue: "…met in Berlin, says Umerov, Ukraine's negotiator, on Monday" keeps
     the statement's day); ``gap``: the text between the verb and the day."""
-    return (
-        "," in gap
-        and len(_WORD.findall(lead)) <= _OPENING_WORDS
-        and not _has_cue(lead, lex)
-    )
+    return "," in gap and len(_WORD.findall(lead)) <= _OPENING_WORDS and not _has_cue(lead, lex)
 
 
 _INSERTION_OPENS = re.compile(r",\s+(?:\w+\s+){0,3}$")  # ", Peskov said", ", як повідомив"

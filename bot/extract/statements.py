@@ -242,9 +242,7 @@ class _SentenceReading:
 
     @property
     def tentative(self) -> bool:
-        return any(sig.tentative for _, _, sig in self.analysed) or asks_a_question(
-            self.original
-        )
+        return any(sig.tentative for _, _, sig in self.analysed) or asks_a_question(self.original)
 
     def evidence(self) -> str:
         """The sentence as written, on one line (the same for each of its statements)."""
