@@ -177,6 +177,18 @@ class Statement:
         self.journey = journey
 
 
+_QUESTION_MARKS = "?？؟"
+_CLOSING = " \t\n\"'»”’)]」』）"  # closing quotes and brackets after a sentence's mark
+
+
+def asked_as_a_question(sentence: str) -> bool:
+    """Rule *question*: a sentence that ends with a question mark ("Will Witkoff meet
+    Putin in Moscow on Thursday?", "Witkoff rencontrera-t-il Poutine jeudi ?") asks
+    whether the meeting is so: what it tells is tentative."""
+    last = sentence.rstrip(_CLOSING)[-1:]
+    return last != "" and last in _QUESTION_MARKS
+
+
 @dataclass(slots=True)
 class _SentenceReading:
     """What every clause of one sentence shares; venues and commentators are worked
@@ -242,7 +254,9 @@ class _SentenceReading:
 
     @property
     def tentative(self) -> bool:
-        return any(sig.tentative for _, _, sig in self.analysed)
+        return asked_as_a_question(self.original) or any(
+            sig.tentative for _, _, sig in self.analysed
+        )
 
     def evidence(self) -> str:
         """The sentence as written, on one line (the same for each of its statements)."""
