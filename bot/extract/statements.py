@@ -389,7 +389,7 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
 # question marks of the scripts the lexicons read (Latin, Cyrillic, CJK full width, Arabic),
 # and what may close a sentence after one
 _QUESTION_MARKS = "?？؟"
-_CLOSING = " \t\n\"'»”’)]"
+_CLOSING = " \t\n\"'»”’)]」』）"
 
 
 def asks_a_question(sentence: str) -> bool:
