@@ -48,6 +48,7 @@ from bot.extract.status import (
 from bot.extract.status import (
     ClauseSignals,
     Cue,
+    a_question,
     analyse_clause,
     day_before_the_word,
     decide_status,
@@ -361,6 +362,8 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
         # every clause lacks a status cue and a meeting word (cue_spans holds both):
         # decide_status finds no status in any of them
         return None
+    if a_question(sentence, lex):
+        analysed = [(c0, c1, sig._replace(tentative=True)) for c0, c1, sig in analysed]
     sentence_dates()
 
     def absolute(attr: str) -> list[Span]:
