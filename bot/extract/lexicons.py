@@ -109,6 +109,7 @@ OPTIONAL_LIST_KEYS = (
     "instead_words",
     "sides_words",
     "continue_words",
+    "question_marks",
 )
 MAPPING_KEYS = (
     "status",

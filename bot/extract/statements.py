@@ -48,6 +48,7 @@ from bot.extract.status import (
 from bot.extract.status import (
     ClauseSignals,
     Cue,
+    a_question,
     analyse_clause,
     day_before_the_word,
     decide_status,
@@ -242,7 +243,7 @@ class _SentenceReading:
 
     @property
     def tentative(self) -> bool:
-        return any(sig.tentative for _, _, sig in self.analysed) or asks_a_question(self.original)
+        return any(sig.tentative for _, _, sig in self.analysed)
 
     def evidence(self) -> str:
         """The sentence as written, on one line (the same for each of its statements)."""
@@ -361,6 +362,8 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
         # every clause lacks a status cue and a meeting word (cue_spans holds both):
         # decide_status finds no status in any of them
         return None
+    if a_question(sentence, lex):
+        analysed = [(c0, c1, sig._replace(tentative=True)) for c0, c1, sig in analysed]
     sentence_dates()
 
     def absolute(attr: str) -> list[Span]:
@@ -384,20 +387,6 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
         cue_spans=absolute("cue_spans"),
         meeting_spans=absolute("meeting_spans"),
     )
-
-
-# question marks of the scripts the lexicons read (Latin, Cyrillic, CJK full width, Arabic),
-# and what may close a sentence after one
-_QUESTION_MARKS = "?？؟"
-_CLOSING = " \t\n\"'»”’)]」』）"
-
-
-def asks_a_question(sentence: str) -> bool:
-    """Rule *question*: a sentence that ends with a question mark ("Will Witkoff meet
-    Putin in Moscow on Thursday?", "Czy Witkoff spotka się z Putinem?") asks whether
-    the meeting happens; what it reports is tentative."""
-    last = sentence.rstrip(_CLOSING)[-1:]
-    return last != "" and last in _QUESTION_MARKS
 
 
 _INTERVIEW_AFTER = 3  # words from an interview word to the place it was given in

@@ -47,6 +47,10 @@ _WORD = re.compile(r"\w+(?:'\w+)?")
 _APPOSITION = re.compile(r"[\s,–—-]{1,4}(?:(?:dem|den|le|el|il|the)\s)?")
 _CUE_DIRECTION = {"held": -1, "upcoming": 1, "moved": 1}
 _RELATIVE_LABELS = frozenset(PERIOD_LABELS.values())
+# Question marks of every script that has its own ("¿" opens, so it is not here); a
+# language whose mark is another character lists it (lexicon ``question_marks``).
+QUESTION_MARKS = ("?", "？", "؟", "\u037e")
+_AFTER_THE_MARK = " \t\n\"'»”’)]」』）"
 
 
 # Named tuples, not frozen dataclasses: several are made for every sentence analysed,
@@ -122,6 +126,14 @@ def _words_before(text: str, position: int, count: int) -> str:
     window = text[max(0, position - 24 * count) : position]
     words = _WORD.findall(window)
     return " ".join(words[-count:])
+
+
+def a_question(sentence: str, lex: Lexicon) -> bool:
+    """Rule *a question is no statement*: a sentence that ends with a question mark
+    ("Will Witkoff meet Putin in Moscow on Thursday?", "هل يلتقي ويتكوف بوتين في موسكو؟")
+    asserts nothing: the meetings it names are tentative."""
+    asked = sentence.rstrip(_AFTER_THE_MARK)
+    return asked.endswith(QUESTION_MARKS) or asked.endswith(tuple(lex.raw["question_marks"]))
 
 
 def _has(pattern: re.Pattern[str] | None, text: str) -> bool:
