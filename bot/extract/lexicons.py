@@ -211,6 +211,12 @@ def _spaceless(ch: str) -> bool:
     )
 
 
+def words_in(text: str) -> int:
+    """Rule *words without spaces*: how many words ``text`` holds, where Han, kana and
+    Thai letters, which run together, count as a word for every two."""
+    return len(text.split()) + sum(map(_spaceless, text)) // 2
+
+
 def _needs_left(pattern: str) -> bool:
     if _spaceless(pattern[:1] or " "):
         return False
