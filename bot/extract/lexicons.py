@@ -229,7 +229,9 @@ def _body_and_right(pattern: str) -> tuple[str, str]:
     # of two words, "thứ hai", Monday)
     pattern = pattern.replace("\\ ", " ").replace(" ", "\\s+")
     tail = pattern.rstrip()
-    if _spaceless(tail[-1:] or " "):
+    # rule *no boundary in Han and kana*: an entry that starts or ends in those letters
+    # ("计划(?:于|在)", planned for) runs into the next word as the text does
+    if _spaceless(tail[-1:] or " ") or _spaceless(pattern[:1] or " "):
         return pattern, ""
     right = "(?![\\w'])" if tail[-1:].isalnum() or tail.endswith(("*", ")", "]", "?")) else ""
     return pattern, right
