@@ -212,6 +212,12 @@ def _spaceless(ch: str) -> bool:
     )
 
 
+def words_in(text: str) -> int:
+    """Rule *words without spaces*: how many words ``text`` holds, where Han, kana and
+    Thai letters, which run together, count as a word for every two."""
+    return len(text.split()) + sum(map(_spaceless, text)) // 2
+
+
 def _needs_left(pattern: str) -> bool:
     if _spaceless(pattern[:1] or " "):
         return False
@@ -224,7 +230,9 @@ def _body_and_right(pattern: str) -> tuple[str, str]:
     # of two words, "thứ hai", Monday)
     pattern = pattern.replace("\\ ", " ").replace(" ", "\\s+")
     tail = pattern.rstrip()
-    if _spaceless(tail[-1:] or " "):
+    # rule *no boundary in Han and kana*: an entry that starts or ends in those letters
+    # ("计划(?:于|在)", planned for) runs into the next word as the text does
+    if _spaceless(tail[-1:] or " ") or _spaceless(pattern[:1] or " "):
         return pattern, ""
     right = "(?![\\w'])" if tail[-1:].isalnum() or tail.endswith(("*", ")", "]", "?")) else ""
     return pattern, right
@@ -907,13 +915,26 @@ def _place_patterns(
         if (pattern := alternation(forms)) is not None
     )
     keys = [key for key, forms in places.items() if forms]
-    entries = [_body_and_right(f) for key in keys for f in places[key]]
-    any_place = re.compile("(?<!\\w)(?:" + _by_first_char(entries) + ")") if keys else None
+    forms = [f for key in keys for f in places[key]]
+    any_place = re.compile(place_alternation(forms, _by_first_char)) if keys else None
     phrases = tuple(
-        (key, re.compile("(?<!\\w)(?:" + "|".join(map(_with_right, places[key])) + ")"))
-        for key in keys
+        (key, re.compile(place_alternation(places[key], _plain_alternation))) for key in keys
     )
     return each, any_place, phrases
+
+
+def _plain_alternation(entries: list[tuple[str, str]]) -> str:
+    return "|".join(f"(?:{body}){right}" for body, right in entries)
+
+
+def place_alternation(forms: list[str], join: Callable[[list[tuple[str, str]]], str]) -> str:
+    """Rule *place phrases without spaces*: the place phrases, those that
+    start with a letter after a word start, and those in Han or kana ("在克里姆林宫",
+    "クレムリンで") wherever they stand, as words run together there."""
+    left = [_body_and_right(f) for f in forms if _needs_left(f)]
+    free = [_with_right(f) for f in forms if not _needs_left(f)]
+    parts = (["(?<!\\w)(?:" + join(left) + ")"] if left else []) + free
+    return "|".join(parts)
 
 
 @lru_cache(maxsize=64)

@@ -147,6 +147,8 @@ def split_sentences(
             ):
                 continue
             end += len(found.rstrip())
+        else:
+            end += full_stop_before_a_break(found)
         span = _trimmed(text, start, end)
         if span is not None:
             spans.append(span)
@@ -191,6 +193,13 @@ def _plain_word_length(abbreviations: frozenset[str]) -> int | None:
     Abu Dabyje", day 20 in Abu Dhabi, in a lexicon that lists no abbreviation)."""
     length = max(1, max(map(len, abbreviations), default=0)) + 1
     return length if length <= _ABBREVIATION_WINDOW - 2 else None
+
+
+def full_stop_before_a_break(found: str) -> int:
+    """Rule *full stop before a line break*: a full-width end followed by a line break
+    ("会面？\n", a headline's question mark) stays in its sentence, as it does before
+    a space, so the cues written with it ("？", "する。") are read; its length."""
+    return len(found.split("\n", 1)[0].rstrip())
 
 
 def _trimmed(text: str, start: int, end: int) -> Span | None:

@@ -39,6 +39,7 @@ from bot.extract.lexicons import (
     fold,
     lexicon_words,
     load_lexicon,
+    words_in,
 )
 from bot.extract.periods import vague_period
 from bot.extract.sentences import Sentence
@@ -409,8 +410,8 @@ def interview_place(
 
     def spoken(place: Place) -> bool:
         return any(
-            (e <= place[0] and len(folded[e : place[0]].split()) <= _INTERVIEW_AFTER)
-            or (place[2] <= s and len(folded[place[2] : s].split()) <= _INTERVIEW_BEFORE)
+            (e <= place[0] and words_in(folded[e : place[0]]) <= _INTERVIEW_AFTER)
+            or (place[2] <= s and words_in(folded[place[2] : s]) <= _INTERVIEW_BEFORE)
             for s, e in spans
         )
 
