@@ -397,7 +397,9 @@ def _absolute_days(folded: str, tables: DateTables, published: date | None, add:
             year = match.groupdict().get("y")
             resolved = _with_year(year, month, dom, published)
             if resolved is not None:
-                add(match.start(), match.end(), ABSOLUTE, resolved, year_inferred=not year)
+                # rule *own day ranges*: a pattern's d2 group is the range's last day
+                last = _range_end(resolved, month, match.groupdict().get("d2"))
+                add(match.start(), match.end(), ABSOLUTE, resolved, last, year_inferred=not year)
     for pattern in tables.own_day:
         for match in pattern.finditer(folded):
             alone = day_of_month(int(match.group("d1")), published)
