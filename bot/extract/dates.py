@@ -397,7 +397,9 @@ def _absolute_days(folded: str, tables: DateTables, published: date | None, add:
             year = match.groupdict().get("y")
             resolved = _with_year(year, month, dom, published)
             if resolved is not None:
-                add(match.start(), match.end(), ABSOLUTE, resolved, year_inferred=not year)
+                # rule *own day ranges*: a pattern's d2 group is the range's last day
+                last = _range_end(resolved, month, match.groupdict().get("d2"))
+                add(match.start(), match.end(), ABSOLUTE, resolved, last, year_inferred=not year)
     for pattern in tables.own_day:
         for match in pattern.finditer(folded):
             alone = day_of_month(int(match.group("d1")), published)
@@ -1015,6 +1017,32 @@ def days_of_a_span(
     if (ended is not None and ended.search(clause)) or span_after(clause[: span[1]], language):
         return replace(mention, date=mention.date - length, date_end=mention.date)
     return replace(mention, date_end=mention.date + length)
+
+
+_BEGUN_THEN_ENDED_DAYS = 3  # the longest round read as begun on one day, ended on another
+
+
+def begun_then_ended(
+    picked: list[DateMention], dates: Sequence[DateMention], clause: str, language: str
+) -> list[DateMention]:
+    """Rule *begun, then ended*: a clause with one picked day and a later one a day to
+    three after it that says the meeting ended (lexicon ``span_end``: "the talks, which
+    began in Geneva on Monday, ended on Tuesday", "火曜日に終了した", "于周二结束",
+    "화요일에 끝났다") gives the meeting both days (``date``, ``date_end``)."""
+    if len(picked) != 1 or picked[0].date is None or picked[0].date_end is not None:
+        return picked
+    ended = _span_words(language)[2]
+    if ended is None or ended.search(clause) is None:
+        return picked
+    first = picked[0].date
+    later = [
+        d.date
+        for d in dates
+        if d.kind != VAGUE
+        and d.date is not None
+        and 0 < (d.date - first).days <= _BEGUN_THEN_ENDED_DAYS
+    ]
+    return [replace(picked[0], date_end=later[0])] if len(later) == 1 else picked
 
 
 def span_after(before: str, language: str) -> bool:

@@ -24,6 +24,7 @@ from bot.extract.dates import (
     WEEKDAY,
     DateMention,
     attribution,
+    begun_then_ended,
     closed_report,
     consistent_days,
     day_adjective,
@@ -545,6 +546,8 @@ def clause_statements(
     place_moved = previous_venue is not None and not move_in_two_steps(r, c1)
     picked, previous_date = _new_and_old_days(signals, dates, status, clause, r.lex, place_moved)
     picked = [days_of_a_span(d, clause, signals.meeting_spans, r.lex.language) for d in picked]
+    if status is MeetingStatus.HELD:
+        picked = begun_then_ended(picked, dates, clause, r.lex.language)
     vague = next((d for d in dates if d.kind == VAGUE), None)
     stated = _clause_time(r, c0, c1)
     time = stated[1] if stated else None
