@@ -433,6 +433,18 @@ async def test_a_late_answer_decides_a_send_the_sender_stopped_waiting_for(
     assert len(rig.tg.attempts) == sends
 
 
+def _rig_that_tells_undelivered_rows() -> tuple[Rig, int, list[int]]:
+    """A rig with short answer windows, one row, and the ids of rows parked as undelivered."""
+    rig = Rig(send_timeout_seconds=0.05, late_answer_seconds=5)
+    told: list[int] = []
+
+    async def listener(entry: OutboxEntry, reason: str) -> None:
+        told.append(entry.id)
+
+    rig.delivery.add_undelivered_listener(listener)
+    return rig, rig.add(), told
+
+
 @pytest.mark.parametrize(
     "first_send_unanswered",
     [
@@ -444,14 +456,7 @@ async def test_no_decision_before_the_answer_to_a_send_still_awaited(
     first_send_unanswered: bool,
 ) -> None:
     # a loaded machine: the row falls due again while its send's answer is still awaited
-    rig = Rig(send_timeout_seconds=0.05, late_answer_seconds=5)
-    row = rig.add()
-    told: list[int] = []
-
-    async def listener(entry: OutboxEntry, reason: str) -> None:
-        told.append(entry.id)
-
-    rig.delivery.add_undelivered_listener(listener)
+    rig, row, told = _rig_that_tells_undelivered_rows()
     if first_send_unanswered:
         rig.tg.script = [AmbiguousSendError("read timeout")]
         await rig.delivery.run_once(TG)
@@ -477,14 +482,7 @@ async def test_an_answer_that_comes_while_the_row_is_claimed_is_read_before_deci
 ) -> None:
     # two sends got no answer; the second's answer ("not sent") comes after the row was
     # claimed again: the claim's copy still counts two unknown outcomes, the row one
-    rig = Rig(send_timeout_seconds=0.05, late_answer_seconds=5)
-    row = rig.add()
-    told: list[int] = []
-
-    async def listener(entry: OutboxEntry, reason: str) -> None:
-        told.append(entry.id)
-
-    rig.delivery.add_undelivered_listener(listener)
+    rig, row, told = _rig_that_tells_undelivered_rows()
     rig.tg.script = [AmbiguousSendError("read timeout")]
     await rig.delivery.run_once(TG)
     rig.clock.advance(60)
