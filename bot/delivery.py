@@ -285,8 +285,7 @@ class Delivery:
         )
         self._undelivered_listeners: list[UndeliveredListener] = list(on_undelivered)
         self._chat_lost_listeners: list[ChatLostListener] = []
-        self._late: set[asyncio.Task[None]] = set()  # sends whose answer is still awaited
-        self._awaiting: dict[int, asyncio.Task[None]] = {}  # the same, by row
+        self._awaiting: dict[int, asyncio.Task[None]] = {}  # row -> its send's late answer
         self._in_hand: set[int] = set()  # rows claimed here and not yet tried
         # rows whose late answer came while they were claimed here: the claim read them
         # before the answer changed them, so they are read again before a decision
@@ -325,7 +324,7 @@ class Delivery:
 
     async def stop_listening(self) -> None:
         """Stop awaiting late answers (their rows stay UNCERTAIN: retried or parked)."""
-        late = list(self._late)
+        late = list(self._awaiting.values())
         for task in late:
             task.cancel()
         for task in late:
@@ -350,8 +349,8 @@ class Delivery:
 
     async def wait_for_late_answers(self) -> None:
         """Until every send still awaiting its answer has one (or its client gave up)."""
-        while self._late:
-            await asyncio.wait(set(self._late))
+        while self._awaiting:
+            await asyncio.wait(set(self._awaiting.values()))
 
     async def _loop(self, platform: str) -> None:
         """One platform's sender: claims rows ahead of its sends and keeps up to
@@ -654,9 +653,7 @@ class Delivery:
         if task in done:
             return task.result()
         late = asyncio.create_task(self._late_answer(platform, entry, task))
-        self._late.add(late)
         self._awaiting[entry.id] = late
-        late.add_done_callback(self._late.discard)
         late.add_done_callback(lambda _: self._late_answer_ended(entry.id))
         raise AmbiguousSendError(
             f"no answer within {self.send_timeout:g}s; its answer is still awaited"

@@ -423,7 +423,7 @@ async def test_a_late_answer_decides_a_send_the_sender_stopped_waiting_for(
     await rig.delivery.run_once(TG)
     assert rig.outbox.rows[row].state is DeliveryState.UNCERTAIN
     rig.tg.block.set()  # the answer comes
-    await asyncio.gather(*rig.delivery._late)
+    await rig.delivery.wait_for_late_answers()
     assert rig.outbox.rows[row].state is state_after_answer
     if state_after_answer is not DeliveryState.SENT:
         still_unknown = state_after_answer is DeliveryState.UNCERTAIN
