@@ -3,7 +3,7 @@ store, and nothing imports a layer above its own.
 
 Imports are read from the source (every ``import`` statement, at any depth, including
 those inside functions and ``TYPE_CHECKING`` blocks), so a lazy import cannot hide a
-dependency."""
+dependency. Beside them, the rule that no function runs over about 80 lines."""
 
 from __future__ import annotations
 
@@ -138,3 +138,21 @@ def test_only_the_pipeline_chains_the_stages() -> None:
         and "record_item" in called_methods(path)
     )
     assert not callers, f"record items through bot.pipeline, not in {callers}"
+
+
+MAX_FUNCTION_LINES = 80
+
+
+def test_no_function_is_over_eighty_lines() -> None:
+    """Each function does one job: none of the package's functions (methods and nested
+    ones included) runs over about 80 lines."""
+    too_long: list[str] = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    where = path.relative_to(PACKAGE.parent)
+                    too_long.append(f"{where}:{node.lineno} {node.name} ({length} lines)")
+    assert too_long == []

@@ -557,7 +557,37 @@ def clause_statements(
         )
     if continued_without_time(status, bool(chosen or picked or vague), clause, r.lex.language):
         return statements
-    base = Statement(
+    base = _clause_statement(
+        r,
+        signals,
+        (status, from_cue),
+        (chosen, picked, vague),
+        (previous_venue, previous_date, time),
+        (clause, clause_venues, a0),
+    )
+    days = (picked, vague)
+    statements.extend(
+        _one_per_place_and_day(r, base, (c0, c1), order + len(statements), chosen, days, near)
+    )
+    return statements
+
+
+def _clause_statement(
+    r: _SentenceReading,
+    signals: ClauseSignals,
+    decided: tuple[MeetingStatus, bool],
+    found: tuple[list[str], list[DateMention], DateMention | None],
+    before: tuple[str | None, dt.date | None, TimeOfDay | None],
+    where: tuple[str, list[Place], int],
+) -> Statement:
+    """The clause's statement before it is split by place and day: its status (and
+    whether a cue gave it), what anchors it (rule *someone tracked* and the rules that
+    stand in for a name), its old place and day, and the clause's own flags."""
+    status, from_cue = decided
+    chosen, picked, vague = found
+    previous_venue, previous_date, time = before
+    clause, clause_venues, a0 = where
+    return Statement(
         order=0,
         sentence=r.s.index,
         venue=None,
@@ -588,11 +618,6 @@ def clause_statements(
         again=not chosen and _says_again(clause, r.lex.language),
         journey=trip_to_meet(signals, clause_venues, a0),
     )
-    days = (picked, vague)
-    statements.extend(
-        _one_per_place_and_day(r, base, (c0, c1), order + len(statements), chosen, days, near)
-    )
-    return statements
 
 
 def continued_without_time(

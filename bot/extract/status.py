@@ -163,20 +163,7 @@ def analyse_clause(
     if not cues and not meeting_spans:
         # nothing to report about a meeting: only hedges and reporting verbs matter
         # to the rest of the sentence, so skip the remaining scans
-        return ClauseSignals(
-            cue=None,
-            tentative=tentative or hedged,
-            confirmed=False,
-            official=False,
-            meeting_word=False,
-            indefinite=False,
-            habitual=False,
-            reaffirm=False,
-            originally=False,
-            originally_at=None,
-            direction=0,
-            reporting=reporting,
-        )
+        return _nothing_about_a_meeting(tentative or hedged, reporting)
     if winner is not None and participle_in_background(text, winner, lex.language):
         winner = _foreground(winner, kept)
     found, originally_at, purpose_spans = clause_flags(folded, text, lex, reporting)
@@ -225,6 +212,26 @@ def analyse_clause(
         originally_after="originally_after" in found and "originally" not in found,
         purpose_at=purpose_spans[0][0] if purpose_spans else None,
         presence=presence,
+    )
+
+
+def _nothing_about_a_meeting(
+    tentative: bool, reporting: tuple[tuple[int, int], ...]
+) -> ClauseSignals:
+    """The signals of a clause with neither a status cue nor a meeting word."""
+    return ClauseSignals(
+        cue=None,
+        tentative=tentative,
+        confirmed=False,
+        official=False,
+        meeting_word=False,
+        indefinite=False,
+        habitual=False,
+        reaffirm=False,
+        originally=False,
+        originally_at=None,
+        direction=0,
+        reporting=reporting,
     )
 
 

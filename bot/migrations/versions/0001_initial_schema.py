@@ -18,6 +18,20 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Upgrade schema."""
+    _create_feeds()
+    _create_items()
+    _create_meetings()
+    _create_processed_updates()
+    _create_sent_messages()
+    _create_subscriptions()
+    _create_changes()
+    _create_meeting_entities()
+    _create_reports()
+    _create_outbox()
+
+
+def _create_feeds() -> None:
+    """The feeds table and its indexes."""
     op.create_table(
         "feeds",
         sa.Column("feed_id", sa.String(length=64), nullable=False),
@@ -36,6 +50,10 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("feed_id", name=op.f("pk_feeds")),
     )
+
+
+def _create_items() -> None:
+    """The items table and its indexes."""
     op.create_table(
         "items",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -55,6 +73,9 @@ def upgrade() -> None:
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_items_link_key"), ["link_key"], unique=False)
 
+
+def _create_meetings() -> None:
+    """The meetings table and its indexes."""
     op.create_table(
         "meetings",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -83,6 +104,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_meetings_venue"), ["venue"], unique=False)
 
+
+def _create_processed_updates() -> None:
+    """The processed_updates table and its indexes."""
     op.create_table(
         "processed_updates",
         sa.Column("platform", sa.String(length=32), nullable=False),
@@ -95,6 +119,9 @@ def upgrade() -> None:
             batch_op.f("ix_processed_updates_processed_at"), ["processed_at"], unique=False
         )
 
+
+def _create_sent_messages() -> None:
+    """The sent_messages table and its indexes."""
     op.create_table(
         "sent_messages",
         sa.Column("platform", sa.String(length=32), nullable=False),
@@ -104,6 +131,10 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("platform", "chat_id", "meeting_id", name=op.f("pk_sent_messages")),
     )
+
+
+def _create_subscriptions() -> None:
+    """The subscriptions table and its indexes."""
     op.create_table(
         "subscriptions",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -121,6 +152,9 @@ def upgrade() -> None:
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_subscriptions_active"), ["active"], unique=False)
 
+
+def _create_changes() -> None:
+    """The changes table and its indexes."""
     op.create_table(
         "changes",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -148,6 +182,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_changes_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_changes_meeting_id"), ["meeting_id"], unique=False)
 
+
+def _create_meeting_entities() -> None:
+    """The meeting_entities table and its indexes."""
     op.create_table(
         "meeting_entities",
         sa.Column("meeting_id", sa.Integer(), nullable=False),
@@ -165,6 +202,9 @@ def upgrade() -> None:
             batch_op.f("ix_meeting_entities_entity_id"), ["entity_id"], unique=False
         )
 
+
+def _create_reports() -> None:
+    """The reports table and its indexes."""
     op.create_table(
         "reports",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -206,6 +246,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_reports_venue"), ["venue"], unique=False)
 
+
+def _create_outbox() -> None:
+    """The outbox table and its indexes."""
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
