@@ -1025,24 +1025,29 @@ _BEGUN_THEN_ENDED_DAYS = 3  # the longest round read as begun on one day, ended 
 def begun_then_ended(
     picked: list[DateMention], dates: Sequence[DateMention], clause: str, language: str
 ) -> list[DateMention]:
-    """Rule *begun, then ended*: a clause with one picked day and a later one a day to
-    three after it that says the meeting ended (lexicon ``span_end``: "the talks, which
-    began in Geneva on Monday, ended on Tuesday", "火曜日に終了した", "于周二结束",
-    "화요일에 끝났다") gives the meeting both days (``date``, ``date_end``)."""
+    """Rule *begun, then ended*: a clause with one picked day and one other a day to
+    three before or after it that says the meeting ended (lexicon ``span_end``: "the
+    talks, which began in Geneva on Monday, ended on Tuesday", "начались в понедельник и
+    завершились во вторник", "火曜日に終了した", "于周二结束", "화요일에 끝났다") gives
+    the meeting both days: the earlier is its ``date``, the later its ``date_end``,
+    whichever of them the status cue stood nearer to."""
     if len(picked) != 1 or picked[0].date is None or picked[0].date_end is not None:
         return picked
     ended = _span_words(language)[2]
     if ended is None or ended.search(clause) is None:
         return picked
-    first = picked[0].date
-    later = [
+    day = picked[0].date
+    others = {
         d.date
         for d in dates
         if d.kind != VAGUE
         and d.date is not None
-        and 0 < (d.date - first).days <= _BEGUN_THEN_ENDED_DAYS
-    ]
-    return [replace(picked[0], date_end=later[0])] if len(later) == 1 else picked
+        and 0 < abs((d.date - day).days) <= _BEGUN_THEN_ENDED_DAYS
+    }
+    if len(others) != 1:
+        return picked
+    other = others.pop()
+    return [replace(picked[0], date=min(day, other), date_end=max(day, other))]
 
 
 def span_after(before: str, language: str) -> bool:
