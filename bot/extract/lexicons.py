@@ -87,6 +87,7 @@ OPTIONAL_LIST_KEYS = (
     "relative_pronouns",
     "person_pronouns",
     "host_verbs",
+    "receive_verbs",
     "after_words",
     "morrow_words",
     "last_meeting",

@@ -606,7 +606,7 @@ def _clause_statement(
         or time_ahead(status, picked, vague, r)
         or their_last_meeting(status, clause, r.lex.language)
         or the_sides(clause, r.lex.language),
-        meeting_word=bool(r.meeting_spans),
+        meeting_word=bool(r.meeting_spans) or one_receives_another(r, clause),
         is_title=r.s.is_title,
         reaffirm=signals.reaffirm,
         previous_venue=previous_venue,
@@ -907,6 +907,18 @@ def period_days(vague: DateMention | None, r: _SentenceReading) -> tuple[dt.date
     if found.start is None or found.end is None:
         return None
     return found.start, found.end
+
+
+def one_receives_another(r: _SentenceReading, clause: str) -> bool:
+    """Rule *one receives another*: a verb of receiving a visitor (lexicon
+    ``receive_verbs``: "will receive", "примет", "przyjmie", "empfangen") between two
+    tracked people who are not only speaking ("Putin will receive Witkoff on Friday")
+    states their meeting as a meeting word would, though no place is named. A call or a
+    talk between them is no such verb: leaders who talk often do so by phone."""
+    if len(set(r.participants) - r.speakers()) < 2:
+        return False
+    pattern = lexicon_words(r.lex.language, "receive_verbs")
+    return pattern is not None and pattern.search(clause) is not None
 
 
 def the_sides(clause: str, language: str) -> bool:
