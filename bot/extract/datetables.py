@@ -246,7 +246,9 @@ def modifiers_after_the_day(modifiers: list[str], prepositions: list[str]) -> li
 def _weekday_patterns(lex: Lexicon, weekday_forms: list[list[str]]) -> dict[str, Any]:
     """Weekday names with an optional preposition and "next"/"last" modifier."""
     mods = lex.raw["weekday_modifiers"]
-    all_weekdays = "|".join(f"(?:{f})" for forms in weekday_forms for f in forms)
+    # longest first: "perşembe gününe" (to Thursday) before "perşembe" (Thursday)
+    every_form = sorted((f for forms in weekday_forms for f in forms), key=len, reverse=True)
+    all_weekdays = "|".join(f"(?:{f})" for f in every_form)
     ordered = sorted(
         (m for group in ("next", "last", "this") for m in mods[group]), key=len, reverse=True
     )
