@@ -674,9 +674,10 @@ def _week_phrase_beside(
 ) -> bool:
     """A next-week or last-week phrase close to the weekday, in the same sentence and
     not across a complementizer ("said last week that they meet on Thursday": the week
-    is the statement's) nor across a comma and a few words ("who met Putin last week,
-    will travel to Kyiv on Friday": the week is another clause's; "next week, on
-    Sunday" stays one phrase)."""
+    is the statement's), a comma and a few words ("who met Putin last week, will
+    travel to Kyiv on Friday": the week is another clause's; "next week, on Sunday"
+    stays one phrase) nor, after the weekday, more than three words ("met on Saturday
+    and will meet again in Geneva next week")."""
     # up to the weekday's end: a preposition it took in may close the phrase ("다음 주 목요일")
     before = folded[max(0, mention.start - _NEXT_WEEK_REACH) : mention.end]
     after = folded[mention.end : mention.end + _NEXT_WEEK_REACH]
@@ -685,7 +686,11 @@ def _week_phrase_beside(
         if found is None:
             continue
         between = window[found.end() :] if window is before else window[: found.start()]
-        if _SENTENCE_STOP.search(between) or other_clauses_week(between):
+        if (
+            _SENTENCE_STOP.search(between)
+            or other_clauses_week(between)
+            or (window is after and len(between.split()) > _WEEK_PHRASE_WORDS)
+        ):
             continue
         if tables.complementizers is None or not tables.complementizers.search(between):
             return True
@@ -693,6 +698,11 @@ def _week_phrase_beside(
 
 
 _SENTENCE_STOP = re.compile(r"[.;!?]")
+# words between a weekday and a week phrase after it that still qualify it ("on Sunday
+# of next week"); more are another clause's ("met on Saturday and will meet again next
+# week"); a week phrase that opens the sentence reaches further ("Next week the envoys
+# meet again on Sunday")
+_WEEK_PHRASE_WORDS = 3
 _CLAUSE_WORDS = 2  # words after a comma that still leave a week phrase beside its weekday
 
 
