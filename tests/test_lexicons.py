@@ -189,3 +189,23 @@ def test_every_cldr_weekday_name_reads_as_its_own_day(lang: str) -> None:
         for index, name in get_day_names("wide", "format", locale).items():
             days = [d.date for d in find_dates(f"x {name} x", lang, published) if d.date]
             assert all(day.weekday() == index for day in days), (locale, name, days)
+
+
+def test_an_entry_with_a_positive_look_around_is_classified_in_its_place() -> None:
+    """A cue that needs the words after it ("brought forward" only before "to") is
+    told by the text around the match, not by the matched text alone."""
+    from bot.extract.lexicons import combined
+
+    scanner = combined(
+        [("brought forward(?= to)", "moved"), ("called off(?=,? (?:then|but))", "cancelled")],
+        ("moved", "cancelled"),
+    )
+    assert scanner is not None
+    found = [
+        (matched, kind) for _, _, matched, kind in scanner.scan("talks brought forward to friday")
+    ]
+    assert found == [("brought forward", "moved")]
+    assert scanner.scan("the plan was brought forward") == []
+    assert [k for _, _, _, k in scanner.scan("talks called off, but")] == ["cancelled"]
+    assert scanner.scan("they called off") == []
+    assert [kind for _, kind in scanner.finditer("talks brought forward to friday")] == ["moved"]

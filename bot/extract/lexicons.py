@@ -659,6 +659,11 @@ class Combined:
     _seen: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     # ``pattern`` in the form :func:`word_start_spans` scans with, when it has one
     _fast: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    # entries with a positive look-around ("изтеглен\w*(?= за )"): their matched text
+    # alone cannot tell their kind, the text around the match can
+    _in_context: tuple[tuple[str, re.Pattern[str]], ...] = field(
+        default=(), compare=False, repr=False
+    )
 
     def scan(self, text: str) -> list[tuple[int, int, str, str]]:
         """(start, end, matched text, kind) of every match, as ``finditer`` finds them."""
@@ -677,9 +682,20 @@ class Combined:
                 kind = next((k for k, exact in self.kinds if exact.fullmatch(matched)), None)
                 if len(seen) < _CACHE_LIMIT:
                     seen[matched] = kind
+            if kind is None and self._in_context:
+                kind = self.kind_in_context(text, start, end)
             if kind is not None:
                 found.append((start, end, matched, kind))
         return found
+
+    def kind_in_context(self, text: str, start: int, end: int) -> str | None:
+        """The kind of an entry with a positive look-around that matches ``text`` from
+        ``start`` to ``end``, read in its place (not cached: the context decides)."""
+        for kind, entry in self._in_context:
+            found = entry.match(text, start)
+            if found is not None and found.end() == end:
+                return kind
+        return None
 
     def finditer(self, text: str) -> Iterator[tuple[re.Match[str], str]]:
         seen = self._seen
@@ -691,6 +707,8 @@ class Combined:
                 kind = next((k for k, exact in self.kinds if exact.fullmatch(found)), None)
                 if len(seen) < _CACHE_LIMIT:
                     seen[found] = kind
+            if kind is None and self._in_context:
+                kind = self.kind_in_context(text, match.start(), match.end())
             if kind is not None:
                 yield match, kind
 
@@ -710,7 +728,13 @@ def combined(entries: list[tuple[str, str]], order: tuple[str, ...] = ()) -> Com
         (kind, re.compile("|".join(f"(?:{_with_right(p)})" for p in by_kind[kind])))
         for kind in ranked
     )
-    return Combined(pattern, kinds, _fast=word_start_form(pattern))
+    in_context = tuple(
+        (kind, re.compile(bounded(entry)))
+        for kind in ranked
+        for entry in by_kind[kind]
+        if "(?=" in entry or "(?<=" in entry
+    )
+    return Combined(pattern, kinds, _fast=word_start_form(pattern), _in_context=in_context)
 
 
 _WORD_START = "(?<!\\w)(?:"
