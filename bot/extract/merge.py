@@ -180,11 +180,15 @@ def _target(meetings: list[MeetingDraft], event: Statement) -> MeetingDraft | No
                 candidates.append(meeting)
             continue
         if event.venue is not None:
-            if meeting.venue == event.venue and (
-                _compatible_dates(meeting, event)
-                or quoted_day_off_by_one(meeting, event)
-                or trip_and_meeting(meeting, event)
-                or under_way_since(meeting, event)
+            if (
+                meeting.venue == event.venue
+                and not others_plan_after_call_off(meeting, event)
+                and (
+                    _compatible_dates(meeting, event)
+                    or quoted_day_off_by_one(meeting, event)
+                    or trip_and_meeting(meeting, event)
+                    or under_way_since(meeting, event)
+                )
             ):
                 candidates.append(meeting)
             elif (
@@ -218,6 +222,19 @@ def other_peoples_change(meeting: MeetingDraft, event: Statement) -> bool:
     if event.status not in _CHANGES or event.status is MeetingStatus.DENIED:
         return False
     if meeting.venue is None:
+        return False
+    people = set(event.participants) - event.commentators
+    return bool(people) and bool(meeting.named) and people.isdisjoint(meeting.named)
+
+
+def others_plan_after_call_off(meeting: MeetingDraft, event: Statement) -> bool:
+    """Rule *others' plan after a call-off*: a dated plan at the place of a meeting
+    called off with no day, made by other people than those who called it off ("Witkoff
+    flew home instead of attending the meeting in Brussels. Umerov will hold talks in
+    Brussels on Wednesday"), is a meeting of its own that goes ahead, not that one's day."""
+    if meeting.status is not MeetingStatus.CANCELLED or meeting.date is not None:
+        return False
+    if event.status is not MeetingStatus.UPCOMING or event.date is None:
         return False
     people = set(event.participants) - event.commentators
     return bool(people) and bool(meeting.named) and people.isdisjoint(meeting.named)
