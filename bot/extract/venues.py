@@ -581,7 +581,8 @@ def returned_to(folded: str, start: int, end: int, language: str) -> bool:
     back to Washington", "вернулся в Киев", "wrócił do Kijowa"; verb last: "nach Kiew
     zurückgekehrt", "Kiova palasi") is their home, not a meeting's place: a verb of
     returning (lexicon ``return_verbs``) at most four words before it in the clause, or
-    (``return_verbs_last``) at most two words after it."""
+    (``return_verbs_last``) at most two words after it (in Han and kana, right after
+    it and its particle: "ワシントンに戻った")."""
     before = _return_before(language)
     window = folded[max(0, start - 60) : start]
     if before is not None and before.search(window) is not None:
@@ -597,8 +598,18 @@ def _return_before(language: str) -> re.Pattern[str] | None:
     return entries_between(language, "return_verbs", r"(?<!\w)", r"(?!\w)")
 
 
+# Han and kana run words together: a verb of returning follows the place with at most
+# a couple of hiragana particles and no space ("ワシントンに戻った")
+_SPACELESS_GAP = "(?<=[\u3040-\u30ff\u3400-\u9fff])[\u3040-\u309f]{0,2}"
+
+
 def _return_after(language: str) -> re.Pattern[str] | None:
-    return entries_between(language, "return_verbs_last", r"[\w']*\s+(?:\w+\s+){0,2}", r"(?!\w)")
+    return entries_between(
+        language,
+        "return_verbs_last",
+        rf"(?:[\w']*\s+(?:\w+\s+){{0,2}}|{_SPACELESS_GAP})",
+        r"(?:(?!\w)|(?<=[\u3040-\u30ff\u3400-\u9fff]))",
+    )
 
 
 def hosting_place(folded: str, end: int, language: str) -> bool:
