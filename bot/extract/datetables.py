@@ -228,10 +228,10 @@ def _ordinal_day_words(raw: dict[str, Any], day_link: str, year: str) -> dict[st
 
 # Han, kana and Thai run words together ("木曜日に", "将于星期四在", "ในวันพฤหัสบดีนี้"): a
 # weekday or modifier written in them needs no space or word boundary beside it.
-_SPACELESS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u0e00-\u0e7f"
-_WORD_START = rf"(?:(?<!\w)|(?=[{_SPACELESS}]))"
-_WORD_END = rf"(?:(?!\w)|(?<=[{_SPACELESS}]))"
-_WORD_GAP = rf"(?:\s+|(?<=[{_SPACELESS}])(?=[{_SPACELESS}]))"
+SPACELESS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u0e00-\u0e7f"
+_WORD_START = rf"(?:(?<!\w)|(?=[{SPACELESS}]))"
+WORD_END = rf"(?:(?!\w)|(?<=[{SPACELESS}]))"
+_WORD_GAP = rf"(?:\s+|(?<=[{SPACELESS}])(?=[{SPACELESS}]))"
 
 
 def modifiers_after_the_day(modifiers: list[str], prepositions: list[str]) -> list[str]:
@@ -265,7 +265,7 @@ def _weekday_patterns(lex: Lexicon, weekday_forms: list[list[str]]) -> dict[str,
         "weekday_plain": re.compile(rf"{_WORD_START}(?:{all_weekdays})"),
         "weekday": re.compile(
             rf"{_WORD_START}(?:(?P<prep>[^\W\d]{{1,3}})\s+)?(?:(?P<pre>{all_mods}){_WORD_GAP})?"
-            rf"(?P<wd>{all_weekdays}){_WORD_END}(?:\s+(?P<post>{after_mods})(?!\w))?"
+            rf"(?P<wd>{all_weekdays}){WORD_END}(?:\s+(?P<post>{after_mods})(?!\w))?"
         ),
         "modifiers": {g: alternation(mods[g]) for g in ("next", "last", "this")},
     }
@@ -419,7 +419,7 @@ def _range_gap(raw: dict[str, Any]) -> re.Pattern[str]:
     )
     # Han and kana need no space around it ("2月28日と3月1日"); one written onto the
     # second day needs none after it
-    words = rf"|(?:\s|(?<=[{_SPACELESS}]))(?:{connectors})(?:\s|(?=\d))" if connectors else ""
+    words = rf"|(?:\s|(?<=[{SPACELESS}]))(?:{connectors})(?:\s|(?=\d))" if connectors else ""
     return re.compile(rf"\s*(?:[-–—]{words})\s*")
 
 

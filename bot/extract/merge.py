@@ -223,6 +223,12 @@ def other_peoples_change(meeting: MeetingDraft, event: Statement) -> bool:
         return False
     if meeting.venue is None:
         return False
+    return only_other_people(meeting, event)
+
+
+def only_other_people(meeting: MeetingDraft, event: Statement) -> bool:
+    """The statement names people at the table (commentators aside), none of whom the
+    meeting names."""
     people = set(event.participants) - event.commentators
     return bool(people) and bool(meeting.named) and people.isdisjoint(meeting.named)
 
@@ -236,8 +242,7 @@ def others_plan_after_call_off(meeting: MeetingDraft, event: Statement) -> bool:
         return False
     if event.status is not MeetingStatus.UPCOMING or event.date is None:
         return False
-    people = set(event.participants) - event.commentators
-    return bool(people) and bool(meeting.named) and people.isdisjoint(meeting.named)
+    return only_other_people(meeting, event)
 
 
 def quoted_day_off_by_one(meeting: MeetingDraft, event: Statement) -> bool:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from bot.extract.datetables import SPACELESS, WORD_END
 from bot.extract.lexicons import (
     ONE_WORD_GAP,
     Lexicon,
@@ -600,7 +601,7 @@ def _return_before(language: str) -> re.Pattern[str] | None:
 
 # Han and kana run words together: a verb of returning follows the place with at most
 # a couple of hiragana particles and no space ("ワシントンに戻った")
-_SPACELESS_GAP = "(?<=[\u3040-\u30ff\u3400-\u9fff])[\u3040-\u309f]{0,2}"
+_SPACELESS_GAP = f"(?<=[{SPACELESS}])[\u3040-\u309f]{{0,2}}"
 
 
 def _return_after(language: str) -> re.Pattern[str] | None:
@@ -608,7 +609,7 @@ def _return_after(language: str) -> re.Pattern[str] | None:
         language,
         "return_verbs_last",
         rf"(?:[\w']*\s+(?:\w+\s+){{0,2}}|{_SPACELESS_GAP})",
-        r"(?:(?!\w)|(?<=[\u3040-\u30ff\u3400-\u9fff]))",
+        WORD_END,
     )
 
 
