@@ -514,7 +514,10 @@ def clause_statements(
     present = presence_on_the_day(r, signals, c0, c1) and only_today(dates, r.published)
     if present:
         status, from_cue = MeetingStatus.HELD, True
-    if status is None or not passes_gate(r, signals, status, from_cue, dates):
+    talks = _talks_instead_of_a_status(r, signals, (c0, c1), order, status, from_cue)
+    if talks is not None or status is None:
+        return statements + (talks or [])
+    if not passes_gate(r, signals, status, from_cue, dates):
         return statements
     if status is MeetingStatus.HELD and journey_without_purpose(r, signals, c0, c1):
         return statements
@@ -1212,6 +1215,88 @@ def occasion_of_statement(
             )
         )
     return [v for v in clause_venues if v not in occasions]
+
+
+def _talks_instead_of_a_status(
+    r: _SentenceReading,
+    signals: ClauseSignals,
+    clause: Span,
+    order: int,
+    status: MeetingStatus | None,
+    from_cue: bool,
+) -> list[Statement] | None:
+    """The clause's statements when rule *talks before a statement* reads it (also when
+    it reads nothing from a clause with no status), or None to read it on."""
+    if status is not None and from_cue:
+        return None
+    # a status read from days alone: the days may be the earlier talks'
+    talks = talks_before_a_statement(r, signals, clause, order, status is None)
+    return talks if talks or status is None else None
+
+
+def talks_before_a_statement(
+    r: _SentenceReading, signals: ClauseSignals, clause: Span, order: int, no_status: bool
+) -> list[Statement]:
+    """Rule *talks before a statement*: a clause with no cue of its own that reports
+    someone's words (a reporting verb) beside a meeting word governed by "after" (lexicon
+    ``after_words``) and its place ("After Saturday's talks in Miami, Witkoff said …",
+    "Po sobotnich rozmowach w Miami Witkoff powiedział, że …", "Witkoff said after the
+    talks in Miami that …") tells of talks held there before the words were said: a held
+    meeting at that place, on a past day named between "after" and the verb, if any. As
+    with rule *occasion of a statement*, a phrase after the verb's complementizer is part
+    of what was said. A clause whose status comes from its days alone is read so when
+    every day stands in such a phrase (Russian "После субботних переговоров в Майами
+    Уиткофф заявил, что …" has no tense cue, and its Saturday is not the coming one).
+    ``clause``: offsets in the sentence."""
+    pattern = _after_words(r.lex.language)
+    if not signals.reporting or not r.meeting_spans or pattern is None:
+        return []
+    c0, c1 = clause
+    a0, a1 = r.s.start + c0, r.s.start + c1
+    folded = r.s.folded
+    verbs = [(a0 + v0, a0 + v1) for v0, v1 in signals.reporting]
+    places = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
+    held: dict[str, DateMention | None] = {}
+    phrases: list[Span] = []
+    for m0, m1 in r.meeting_spans:
+        after = pattern.search(folded, max(a0, m0 - 32), m0) if a0 <= m0 < a1 else None
+        if after is None or not _said_during(folded, verbs, after.start(), r.lex.language):
+            continue
+        phrase = _after_which(r, after.start(), verbs, c1)
+        for v in places:
+            if (
+                0 <= v[0] - m1 <= _EARLIER_REACH
+                and not CLAUSE_PUNCT.search(folded, m1, v[0])
+                and not has_verb(folded[m1 : v[0]], r.lex)
+            ):
+                held.setdefault(v[1], _past_day_within(r, phrase))
+                phrases.append(phrase)
+    days = [d for d in r.dates if c0 <= d.start < c1]
+    if not no_status and not all(any(p0 <= d.start < p1 for p0, p1 in phrases) for d in days):
+        return []
+    return [
+        side_meeting(r, order + i, venue, MeetingStatus.HELD, day, near_meeting=True)
+        for i, (venue, day) in enumerate(held.items())
+    ]
+
+
+def _after_which(r: _SentenceReading, opening: int, verbs: list[Span], c1: int) -> Span:
+    """The phrase from "after" (``opening``, in the text) up to the reporting verb that
+    follows it, or to the clause's end when the verb stands before; offsets in the
+    sentence."""
+    end = min((v0 - r.s.start for v0, _ in verbs if v0 > opening), default=c1)
+    return opening - r.s.start, end
+
+
+def _past_day_within(r: _SentenceReading, phrase: Span) -> DateMention | None:
+    """The first day named in ``phrase`` that is not after publication."""
+    start, end = phrase
+    named = [d for d in r.dates if start <= d.start and d.end <= end]
+    days = resolve_weekdays(named, r.published, -1)
+    return next(
+        (d for d in days if d.date is not None and (r.published is None or d.date <= r.published)),
+        None,
+    )
 
 
 _OCCASION_GAP = 40  # characters from a reporting verb to "during" ("said on Wednesday, during")

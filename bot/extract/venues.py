@@ -222,7 +222,10 @@ class _HostRules:
                     place_of_speaking(start, self.reporting, self.cues, folded, lex.language)
                     and not qualifies_the_talks(end, self.meeting_spans, folded)
                 )
-                or place_before_speaking(folded, end, lex)
+                or (
+                    place_before_speaking(folded, end, lex)
+                    and not follows_the_talks(item, self.meeting_spans, folded, lex.language)
+                )
                 or alternative_place(end, before, folded, lex)
                 or topic_place(before, lex)
                 or topic_named_after(folded, end, lex)
@@ -670,6 +673,32 @@ def qualifies_the_talks(end: int, meeting_spans: list[tuple[int, int]], folded: 
     talks, even right after a reporting verb: it is not where somebody spoke."""
     return any(
         0 <= start - end <= 2 and not folded[end:start].strip(" -") for start, _ in meeting_spans
+    )
+
+
+_TALKS_PHRASE_WORDS = 4  # words from a meeting word to its place ("talks on Saturday in")
+
+
+def follows_the_talks(
+    venue: tuple[int, str, int], meeting_spans: list[tuple[int, int]], folded: str, language: str
+) -> bool:
+    """Rule *place of speaking*, its exception: a place in the phrase of a meeting word
+    governed by "after" or "during" (lexicon ``after_words``, ``during_words``; a few
+    words after the meeting word, no punctuation between: "Po rozmowach w Miami Witkoff
+    powiedział", "Nach den Gesprächen am Samstag in Miami sagte Witkoff") is the talks'
+    place, though a reporting verb follows it. Where "after" follows the meeting word
+    ("회담 후 모스크바에서 말했다"), the place is outside the phrase: where it was said."""
+    governing = [
+        p
+        for key in ("after_words", "during_words")
+        if (p := entries_between(language, key, r"(?<!\w)", r"\s+(?:[\w']+\s+){0,2}$"))
+    ]
+    return any(
+        venue[0] >= end
+        and len(folded[end : venue[0]].split()) <= _TALKS_PHRASE_WORDS
+        and not CLAUSE_PUNCT.search(folded, end, venue[0])
+        and any(p.search(folded, max(0, start - 32), start) for p in governing)
+        for start, end in meeting_spans
     )
 
 
