@@ -2,8 +2,9 @@
 extension modules extracts exactly what the Python sources extract.
 
 The wheel is built the way the Docker image builds it, from a copy of the sources (the
-checkout stays clean), but with the C compiler's optimisation off (``TALKWATCH_COMPILE_OPT=0``:
-mypyc generates the same C; only how fast it runs differs, which the benchmark measures), installed into a folder of its own and put first on the path
+checkout stays clean), but with the C compiler's optimisation off
+(``TALKWATCH_COMPILE_OPT=0``: mypyc generates the same C; only how fast it runs differs,
+which the benchmark measures), installed into a folder of its own and put first on the path
 of subprocesses (``python -P``: the current directory's sources are not). Needs a C
 compiler and mypy (a dev extra); skipped, saying which is missing, without them.
 """

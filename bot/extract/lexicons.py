@@ -89,6 +89,7 @@ OPTIONAL_LIST_KEYS = (
     "host_verbs",
     "receive_verbs",
     "after_words",
+    "before_words",
     "morrow_words",
     "last_meeting",
     "during_words",
@@ -260,6 +261,12 @@ def lexicon_words(language: str, key: str) -> re.Pattern[str] | None:
     """The lexicon list ``key`` of ``language`` as one alternation at word starts
     (compiled once per language and list); None when the language has no entries."""
     return alternation(load_lexicon(language).raw[key])
+
+
+# After a word that governs a meeting word ("after", "during", "ahead of"): up to two
+# words before the meeting word, an elided article running into it ("dell'incontro",
+# "l'entretien"); an entry may end in the apostrophe itself ("prima dell'").
+GOVERNED_TAIL = r"(?:(?<=')|\s+)(?:[\w']+\s+|\w+'){0,2}$"
 
 
 @lru_cache(maxsize=1024)

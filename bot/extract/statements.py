@@ -34,6 +34,7 @@ from bot.extract.dates import (
     scan_dates,
 )
 from bot.extract.lexicons import (
+    GOVERNED_TAIL,
     Lexicon,
     alternation,
     entries_between,
@@ -356,6 +357,8 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
     )
     relatives.extend(_coordinated(s, sentence, lex))
     relatives.extend(participle_phrase(s, sentence, lex))
+    ahead = talks_ahead_phrases(s, sentence, lex, sentence_dates)
+    relatives.extend(cut for span in ahead for cut in span)
     analysed = [
         (c0, c1, analyse_clause(sentence[c0:c1], lex, partial(weekday_between, c0, c1)))
         for c0, c1 in split_clauses(sentence, lex.clause_breaks, relatives)
@@ -364,6 +367,12 @@ def _read_sentence(s: Sentence, lex: Lexicon, published: date | None) -> _Senten
         # every clause lacks a status cue and a meeting word (cue_spans holds both):
         # decide_status finds no status in any of them
         return None
+    if ahead:
+        starts = {start for start, _ in ahead}
+        analysed = [
+            (c0, c1, talks_ahead(sig, dates_between(c0, c1), published) if c0 in starts else sig)
+            for c0, c1, sig in analysed
+        ]
     if a_question(sentence, lex):
         analysed = [(c0, c1, sig._replace(tentative=True)) for c0, c1, sig in analysed]
     sentence_dates()
@@ -1145,7 +1154,7 @@ _ONE_DAY = dt.timedelta(days=1)
 
 def _morrow_words(language: str) -> re.Pattern[str] | None:
     """ "The day after" with up to two words before the meeting word it governs."""
-    return entries_between(language, "morrow_words", r"(?<!\w)", r"\s+(?:[\w']+\s+){0,2}$")
+    return entries_between(language, "morrow_words", r"(?<!\w)", GOVERNED_TAIL)
 
 
 _OCCASION_REACH = 72  # characters from the occasion's meeting word to its place
@@ -1321,7 +1330,7 @@ def _said_during(folded: str, verbs: list[Span], during: int, language: str) -> 
 
 def _during_words(language: str) -> re.Pattern[str] | None:
     """ "During" with up to two words before the meeting word it governs ("during a")."""
-    return entries_between(language, "during_words", r"(?<!\w)", r"\s+(?:[\w']+\s+){0,2}$")
+    return entries_between(language, "during_words", r"(?<!\w)", GOVERNED_TAIL)
 
 
 def side_meeting(
@@ -1361,7 +1370,7 @@ _EARLIER_REACH = 40  # characters from the earlier meeting's word to its place
 
 def _after_words(language: str) -> re.Pattern[str] | None:
     """ "After" with up to two words before the meeting word it governs ("after his")."""
-    return entries_between(language, "after_words", r"(?<!\w)", r"\s+(?:[\w']+\s+){0,2}$")
+    return entries_between(language, "after_words", r"(?<!\w)", GOVERNED_TAIL)
 
 
 def _placed(
@@ -1422,15 +1431,11 @@ def there_refers_back(clause: str, language: str) -> bool:
 
 def _venue_of_earlier_clause(r: _SentenceReading, a0: int, anchor: int) -> list[str]:
     """ "..., but the meeting was cancelled": the venue is in an earlier clause (not in a
-    participle phrase before it, which tells another meeting: rule *participle phrase*)."""
-    phrase_end = max(
-        (
-            r.s.start + cut
-            for cut in participle_phrase(r.s, r.folded, r.lex)
-            if cut <= a0 - r.s.start
-        ),
-        default=0,
-    )
+    participle phrase before it, which tells another meeting: rule *participle phrase*;
+    nor in a phrase of rule *talks ahead*)."""
+    cuts = participle_phrase(r.s, r.folded, r.lex)
+    cuts += [end for _, end in talks_ahead_phrases(r.s, r.folded, r.lex, lambda: r.dates)]
+    phrase_end = max((r.s.start + cut for cut in cuts if cut <= a0 - r.s.start), default=0)
     nearby = [v for v in r.sentence_venues() if phrase_end <= v[0] and v[2] <= a0]
     return [min(nearby, key=lambda v: abs(v[0] - anchor))[1]] if nearby else []
 
@@ -1908,6 +1913,86 @@ def participle_phrase(s: Sentence, sentence: str, lex: Lexicon) -> list[int]:
         for m in found
         if any(p < m.start() for p in places) and any(c >= m.end() for c in cues)
     ]
+
+
+def talks_ahead_phrases(
+    s: Sentence, sentence: str, lex: Lexicon, days: Callable[[], list[DateMention]]
+) -> list[Span]:
+    """Rule *talks ahead*: a meeting word governed by "before" or "ahead of" (lexicon
+    ``before_words``) with a day in its phrase ("Ahead of Thursday's meeting in Moscow,
+    Witkoff spoke with Umerov", "Przed czwartkowym spotkaniem w Moskwie Witkoff rozmawiał
+    z Umierowem", "Witkoff arrived on Tuesday ahead of the talks in Geneva on Thursday")
+    names talks still to come when the rest of the sentence happened: the phrase is a
+    clause of its own, whose place and day are those talks', not those of what the rest
+    reports, and no later clause takes its place. The phrase runs to the next comma, or,
+    when a cue or a reporting verb comes first, over the places and days that follow the
+    meeting word closely (*phrase of the talks*). A phrase without a day is left in its
+    clause ("una semana antes de la cumbre en Alaska" tells when something else was).
+    Returns the phrases' spans in ``sentence``."""
+    pattern = _before_words(lex.language)
+    if pattern is None or lex.meeting is None:
+        return []
+    spans: list[Span] = []
+    for meeting in lex.meeting.finditer(sentence):
+        found = pattern.search(sentence, max(0, meeting.start() - 32), meeting.start())
+        if found is None:
+            continue
+        end = _phrase_end(s, sentence, lex, meeting.end(), days())
+        if any(found.start() <= d.start < end for d in days()):
+            spans.append((found.start(), end))
+    return spans
+
+
+_PHRASE_GAP_WORDS = 3  # words between the parts of a phrase ("spotkaniem z Umierowem w")
+
+
+def _phrase_end(s: Sentence, sentence: str, lex: Lexicon, end: int, days: list[DateMention]) -> int:
+    """Where the phrase of a meeting word ending at ``end`` ends: at the next comma, unless
+    a cue or a reporting verb comes first; then after the places and days that follow the
+    word, each at most a few words after the last, no punctuation between."""
+    comma = sentence.find(",", end)
+    if comma != -1 and not _cue_between(sentence, lex, end, comma):
+        return comma + 1
+    parts = [(m.start - s.start, m.end - s.start) for m in s.mentions if m.kind is EntityKind.VENUE]
+    parts += [(p0 - s.start, p1 - s.start) for p0, _, p1 in s.places]
+    parts += [(d.start, d.end) for d in days]
+    for p0, p1 in sorted(parts):
+        if p0 < end:
+            continue
+        gap = sentence[end:p0]
+        if len(gap.split()) > _PHRASE_GAP_WORDS or CLAUSE_PUNCT.search(gap):
+            break
+        end = p1
+    return end
+
+
+def _cue_between(sentence: str, lex: Lexicon, start: int, end: int) -> bool:
+    """A status cue or a reporting verb starts between two offsets."""
+    if lex.reporting is not None and lex.reporting.search(sentence, start, end) is not None:
+        return True
+    return lex.structure is not None and any(
+        start <= c0 < end and kind in CUE_GROUPS for c0, _, _, kind in lex.structure.scan(sentence)
+    )
+
+
+def talks_ahead(
+    signals: ClauseSignals, days: list[DateMention], published: date | None
+) -> ClauseSignals:
+    """The phrase of rule *talks ahead* that names a day reads as a plan, a weekday the
+    coming one, when no cue of its own says otherwise; a day already past is a meeting
+    held. Without a day it states nothing ("before the talks in Geneva, Witkoff met
+    Zelensky" may be told after them)."""
+    if signals.cue is not None or not days:
+        return signals
+    if published and all(d.weekday is None and d.date and d.date < published for d in days):
+        return signals._replace(cue=Cue("held", 0, 0, ""), direction=-1)
+    return signals._replace(cue=Cue("upcoming", 0, 0, ""), direction=1)
+
+
+def _before_words(language: str) -> re.Pattern[str] | None:
+    """ "Before" with up to two words before the meeting word it governs ("ahead of
+    Thursday's")."""
+    return entries_between(language, "before_words", r"(?<!\w)", GOVERNED_TAIL)
 
 
 @lru_cache(maxsize=64)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.extract.datetables import SPACELESS, WORD_END
 from bot.extract.lexicons import (
+    GOVERNED_TAIL,
     ONE_WORD_GAP,
     Lexicon,
     entries_between,
@@ -683,15 +684,16 @@ def follows_the_talks(
     venue: tuple[int, str, int], meeting_spans: list[tuple[int, int]], folded: str, language: str
 ) -> bool:
     """Rule *place of speaking*, its exception: a place in the phrase of a meeting word
-    governed by "after" or "during" (lexicon ``after_words``, ``during_words``; a few
+    governed by "after", "during" or "before" (lexicon ``after_words``, ``during_words``,
+    ``before_words``; a few
     words after the meeting word, no punctuation between: "Po rozmowach w Miami Witkoff
     powiedział", "Nach den Gesprächen am Samstag in Miami sagte Witkoff") is the talks'
     place, though a reporting verb follows it. Where "after" follows the meeting word
     ("회담 후 모스크바에서 말했다"), the place is outside the phrase: where it was said."""
     governing = [
         p
-        for key in ("after_words", "during_words")
-        if (p := entries_between(language, key, r"(?<!\w)", r"\s+(?:[\w']+\s+){0,2}$"))
+        for key in ("after_words", "during_words", "before_words")
+        if (p := entries_between(language, key, r"(?<!\w)", GOVERNED_TAIL))
     ]
     return any(
         venue[0] >= end
