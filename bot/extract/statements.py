@@ -1253,33 +1253,24 @@ def talks_before_a_statement(
     talks in Miami that …") tells of talks held there before the words were said: a held
     meeting at that place, on a past day named between "after" and the verb, if any. As
     with rule *occasion of a statement*, a phrase after the verb's complementizer is part
-    of what was said. A clause whose status comes from its days alone is read so when
-    every day stands in such a phrase (Russian "После субботних переговоров в Майами
-    Уиткофф заявил, что …" has no tense cue, and its Saturday is not the coming one).
-    ``clause``: offsets in the sentence."""
-    pattern = _after_words(r.lex.language)
-    if not signals.reporting or not r.meeting_spans or pattern is None:
+    of what was said. Where "after" follows the meeting word (lexicon
+    ``after_words_last``: "Miami görüşmelerinin ardından", "マイアミでの協議の後", "마이애미
+    회담 후") the place and day stand before it, and the verb comes after the phrase. A
+    clause whose status comes from its days alone is read so when every day stands in
+    such a phrase (Russian "После субботних переговоров в Майами Уиткофф заявил, что …"
+    has no tense cue, and its Saturday is not the coming one). ``clause``: offsets in the
+    sentence."""
+    if not signals.reporting or not r.meeting_spans:
         return []
     c0, c1 = clause
-    a0, a1 = r.s.start + c0, r.s.start + c1
-    folded = r.s.folded
+    a0 = r.s.start + c0
     verbs = [(a0 + v0, a0 + v1) for v0, v1 in signals.reporting]
-    places = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
     held: dict[str, DateMention | None] = {}
     phrases: list[Span] = []
-    for m0, m1 in r.meeting_spans:
-        after = pattern.search(folded, max(a0, m0 - 32), m0) if a0 <= m0 < a1 else None
-        if after is None or not _said_during(folded, verbs, after.start(), r.lex.language):
-            continue
-        phrase = _after_which(r, after.start(), verbs, c1)
-        for v in places:
-            if (
-                0 <= v[0] - m1 <= _EARLIER_REACH
-                and not CLAUSE_PUNCT.search(folded, m1, v[0])
-                and not has_verb(folded[m1 : v[0]], r.lex)
-            ):
-                held.setdefault(v[1], _past_day_within(r, phrase))
-                phrases.append(phrase)
+    for phrase, venues in _talks_after_which(r, clause, verbs):
+        for venue in venues:
+            held.setdefault(venue, _past_day_within(r, phrase))
+            phrases.append(phrase)
     days = [d for d in r.dates if c0 <= d.start < c1]
     if not no_status and not all(any(p0 <= d.start < p1 for p0, p1 in phrases) for d in days):
         return []
@@ -1287,6 +1278,44 @@ def talks_before_a_statement(
         side_meeting(r, order + i, venue, MeetingStatus.HELD, day, near_meeting=True)
         for i, (venue, day) in enumerate(held.items())
     ]
+
+
+def _talks_after_which(
+    r: _SentenceReading, clause: Span, verbs: list[Span]
+) -> list[tuple[Span, list[str]]]:
+    """The "after" phrases of rule *talks before a statement* in a clause (offsets in the
+    sentence), each with the places of its talks."""
+    c0, c1 = clause
+    a0, a1 = r.s.start + c0, r.s.start + c1
+    folded, language = r.s.folded, r.lex.language
+    pattern, last = _after_words(language), _after_words_last(language)
+    places = [v for v in r.sentence_venues() if a0 <= v[0] < a1]
+    found: list[tuple[Span, list[str]]] = []
+    for m0, m1 in r.meeting_spans:
+        if not a0 <= m0 < a1:
+            continue
+        after = pattern.search(folded, max(a0, m0 - 32), m0) if pattern else None
+        post = last.match(folded, m1) if last else None
+        if after is not None and _said_during(folded, verbs, after.start(), language):
+            venues = [
+                v[1]
+                for v in places
+                if 0 <= v[0] - m1 <= _EARLIER_REACH
+                and not CLAUSE_PUNCT.search(folded, m1, v[0])
+                and not has_verb(folded[m1 : v[0]], r.lex)
+            ]
+            found.append((_after_which(r, after.start(), verbs, c1), venues))
+        elif post is not None and any(v0 >= post.end() for v0, _ in verbs):
+            start = _phrase_start(r.s, r.folded, m0 - r.s.start, r.dates)
+            phrase = (max(start, c0), post.end() - r.s.start)
+            venues = [v[1] for v in places if phrase[0] <= v[0] - r.s.start and v[2] <= m0]
+            found.append((phrase, venues))
+    return found
+
+
+def _after_words_last(language: str) -> re.Pattern[str] | None:
+    """ "After" right after the meeting word, its case ending or particle between."""
+    return entries_between(language, "after_words_last", r"\S{0,3}?\s*(?:", r")")
 
 
 def _after_which(r: _SentenceReading, opening: int, verbs: list[Span], c1: int) -> Span:
@@ -1929,18 +1958,49 @@ def talks_ahead_phrases(
     meeting word closely (*phrase of the talks*). A phrase without a day is left in its
     clause ("una semana antes de la cumbre en Alaska" tells when something else was).
     Returns the phrases' spans in ``sentence``."""
-    pattern = _before_words(lex.language)
-    if pattern is None or lex.meeting is None:
+    pattern, last = _before_words(lex.language), _before_words_last(lex.language)
+    if (pattern is None and last is None) or lex.meeting is None:
         return []
     spans: list[Span] = []
     for meeting in lex.meeting.finditer(sentence):
-        found = pattern.search(sentence, max(0, meeting.start() - 32), meeting.start())
-        if found is None:
+        m0, m1 = meeting.span()
+        found = pattern.search(sentence, max(0, m0 - 32), m0) if pattern else None
+        post = last.match(sentence, m1) if last else None
+        if found is not None:
+            span = (found.start(), _phrase_end(s, sentence, lex, m1, days()))
+        elif post is not None:
+            comma = post.end() + 1 if sentence[post.end() : post.end() + 1] in _COMMAS else 0
+            span = (_phrase_start(s, sentence, m0, days()), max(post.end(), comma))
+        else:
             continue
-        end = _phrase_end(s, sentence, lex, meeting.end(), days())
-        if any(found.start() <= d.start < end for d in days()):
-            spans.append((found.start(), end))
+        if any(span[0] <= d.start < span[1] for d in days()):
+            spans.append(span)
     return spans
+
+
+_COMMAS = (",", "、", "，")
+
+
+def _before_words_last(language: str) -> re.Pattern[str] | None:
+    """ "Before" right after the meeting word, its case ending or particle between
+    ("görüşmesi öncesinde", "会談を前に", "회담을 앞두고", "会晤之前")."""
+    return entries_between(language, "before_words_last", r"\S{0,3}?\s*(?:", r")")
+
+
+def _phrase_start(s: Sentence, sentence: str, start: int, days: list[DateMention]) -> int:
+    """Where the phrase of a meeting word starting at ``start`` starts when its places and
+    days stand before it (the mirror of :func:`_phrase_end`)."""
+    parts = [(m.start - s.start, m.end - s.start) for m in s.mentions if m.kind is EntityKind.VENUE]
+    parts += [(p0 - s.start, p1 - s.start) for p0, _, p1 in s.places]
+    parts += [(d.start, d.end) for d in days]
+    for p0, p1 in sorted(parts, reverse=True):
+        if p1 > start:
+            continue
+        gap = sentence[p1:start]
+        if len(gap.split()) > _PHRASE_GAP_WORDS or CLAUSE_PUNCT.search(gap):
+            break
+        start = p0
+    return start
 
 
 _PHRASE_GAP_WORDS = 3  # words between the parts of a phrase ("spotkaniem z Umierowem w")
