@@ -931,9 +931,25 @@ def closed_report(
             c.start() >= mention.end and _QUOTE_TAIL.fullmatch(clause, c.end(), r_start)
             for c in closings
         )
-        if closed and not _has_cue(lead, lex) and not day_of_a_participle(mention, clause, lex):
+        if (
+            closed
+            and not _has_cue(lead, lex)
+            and not day_of_a_participle(mention, clause, lex)
+            and not weekday_of_the_words(mention, clause, published)
+        ):
             return True  # before them, right after the speaker
     return False
+
+
+def weekday_of_the_words(mention: DateMention, clause: str, published: date | None) -> bool:
+    """Rule *closed report*, a weekday inside the words: a weekday before the quotative
+    that the clause's tense puts after publication and that no comma follows
+    ("木曜日にモスクワで会談すると述べた",
+    "Perşembe günü Moskova'da görüşeceğini söyledi") is the reported meeting's, like a
+    date after publication; the statement's weekday stands apart ("木曜日、…")."""
+    if mention.kind != WEEKDAY or published is None or mention.date is None:
+        return False
+    return mention.date > published and clause[mention.end : mention.end + 1] not in ",、，"
 
 
 _PARTICIPLE_WORDS = 3  # words from a day to the participle it dates
