@@ -65,6 +65,7 @@ LIST_KEYS = (
 # Lists a language may leave out because it has no such words (most languages put no
 # word between a day and its month, and few capitalise every noun).
 OPTIONAL_LIST_KEYS = (
+    "attached_joiners",
     "day_suffixes",
     "year_words",
     "day_month_links",

@@ -2080,7 +2080,12 @@ def new_time_of_a_move(cut: int, kinds: list[tuple[int, str]]) -> bool:
 
 
 def _joiners(language: str) -> re.Pattern[str] | None:
-    return entries_between(language, "list_joiners", r"[\s,]+(?:", r")\s+")
+    """ "And" between two predicates: a word of its own, or (lexicon ``attached_joiners``:
+    Arabic "و", Hebrew "ו") a letter written joined to the next word, which the match
+    stops before, so that a cue spelling it ("وسيلتقي", "וייפגש") starts where it ends."""
+    attached = load_lexicon(language).raw.get("attached_joiners") or []
+    joined = rf"|(?=(?:{'|'.join(attached)})\w)" if attached else ""
+    return entries_between(language, "list_joiners", r"[\s,]+(?:(?:", r")\s+" + joined + ")")
 
 
 @lru_cache(maxsize=64)
