@@ -1597,12 +1597,22 @@ def _clause_dates(
     tense, without a dateline's day, the day of a statement (rule *attribution*) or
     an adjective of a day that qualifies no meeting word (rule *day adjectives*).
     Rule *day of the journey*: a weekday beside a past journey to meet ("flew to Miami on
-    Tuesday for talks") is the journey's, in the past, though the meeting is ahead."""
+    Tuesday for talks") is the journey's, in the past, though the meeting is ahead; one
+    after a future form in the purpose phrase ("arrived in Abu Dhabi for talks starting on
+    Thursday", lexicon ``tense.future``) is the meeting's, the coming one."""
     a0 = r.s.start + c0
     meetings = [(m0 - r.s.start, m1 - r.s.start) for m0, m1 in r.meeting_spans]
     called_off = weekday_of_called_off_plan(signals, r.lex)
     direction = -1 if signals.journey_ahead else called_off_plan_ahead(signals, called_off)
     found = [d for d in r.dates if c0 <= d.start < c1 and day_adjective(d, r.folded, meetings)]
+    if signals.journey_ahead and signals.purpose_at is not None and r.lex.future is not None:
+        purpose = c0 + signals.purpose_at
+        found = [
+            replace(d, forward=True)
+            if d.start > purpose and r.lex.future.search(r.folded, purpose, d.end)
+            else d
+            for d in found
+        ]
     if called_off:
         found = [
             replace(d, forward=True)
