@@ -2000,20 +2000,23 @@ def _before_words_last(language: str) -> re.Pattern[str] | None:
 def _phrase_start(s: Sentence, sentence: str, start: int, days: list[DateMention]) -> int:
     """Where the phrase of a meeting word starting at ``start`` starts when its places and
     days stand before it (the mirror of :func:`_phrase_end`)."""
-    parts = [(m.start - s.start, m.end - s.start) for m in s.mentions if m.kind is EntityKind.VENUE]
-    parts += [(p0 - s.start, p1 - s.start) for p0, _, p1 in s.places]
-    parts += [(d.start, d.end) for d in days]
-    for p0, p1 in sorted(parts, reverse=True):
-        if p1 > start:
-            continue
-        gap = sentence[p1:start]
-        if len(gap.split()) > _PHRASE_GAP_WORDS or CLAUSE_PUNCT.search(gap):
-            break
-        start = p0
+    for p0, p1 in sorted(_phrase_parts(s, days), reverse=True):
+        if p1 <= start:
+            if not _within_the_phrase(sentence[p1:start]):
+                break
+            start = p0
     return start
 
 
 _PHRASE_GAP_WORDS = 3  # words between the parts of a phrase ("spotkaniem z Umierowem w")
+
+
+def _phrase_parts(s: Sentence, days: list[DateMention]) -> list[Span]:
+    """The places and days of a sentence, the parts a phrase of talks may run over
+    (offsets in the sentence)."""
+    parts = [(m.start - s.start, m.end - s.start) for m in s.mentions if m.kind is EntityKind.VENUE]
+    parts += [(p0 - s.start, p1 - s.start) for p0, _, p1 in s.places]
+    return parts + [(d.start, d.end) for d in days]
 
 
 def _phrase_end(s: Sentence, sentence: str, lex: Lexicon, end: int, days: list[DateMention]) -> int:
@@ -2023,17 +2026,17 @@ def _phrase_end(s: Sentence, sentence: str, lex: Lexicon, end: int, days: list[D
     comma = sentence.find(",", end)
     if comma != -1 and not _cue_between(sentence, lex, end, comma):
         return comma + 1
-    parts = [(m.start - s.start, m.end - s.start) for m in s.mentions if m.kind is EntityKind.VENUE]
-    parts += [(p0 - s.start, p1 - s.start) for p0, _, p1 in s.places]
-    parts += [(d.start, d.end) for d in days]
-    for p0, p1 in sorted(parts):
-        if p0 < end:
-            continue
-        gap = sentence[end:p0]
-        if len(gap.split()) > _PHRASE_GAP_WORDS or CLAUSE_PUNCT.search(gap):
-            break
-        end = p1
+    for p0, p1 in sorted(_phrase_parts(s, days)):
+        if p0 >= end:
+            if not _within_the_phrase(sentence[end:p0]):
+                break
+            end = p1
     return end
+
+
+def _within_the_phrase(gap: str) -> bool:
+    """A gap between two parts of a phrase: a few words, no punctuation."""
+    return len(gap.split()) <= _PHRASE_GAP_WORDS and not CLAUSE_PUNCT.search(gap)
 
 
 def _cue_between(sentence: str, lex: Lexicon, start: int, end: int) -> bool:
