@@ -1975,7 +1975,13 @@ def talks_ahead_phrases(
     for meeting in lex.meeting.finditer(sentence):
         m0, m1 = meeting.span()
         found = pattern.search(sentence, max(0, m0 - 32), m0) if pattern else None
-        post = last.match(sentence, m1) if last else None
+        # "before" right after the meeting word, or after its place and day
+        # ("derybų Maskvoje išvakarėse")
+        post = (
+            last.match(sentence, m1) or last.match(sentence, _parts_after(s, sentence, m1, days()))
+            if last
+            else None
+        )
         if found is not None:
             span = (found.start(), _phrase_end(s, sentence, lex, m1, days()))
         elif post is not None:
@@ -2026,6 +2032,11 @@ def _phrase_end(s: Sentence, sentence: str, lex: Lexicon, end: int, days: list[D
     comma = sentence.find(",", end)
     if comma != -1 and not _cue_between(sentence, lex, end, comma):
         return comma + 1
+    return _parts_after(s, sentence, end, days)
+
+
+def _parts_after(s: Sentence, sentence: str, end: int, days: list[DateMention]) -> int:
+    """The end of the places and days that follow ``end`` closely, one after another."""
     for p0, p1 in sorted(_phrase_parts(s, days)):
         if p0 >= end:
             if not _within_the_phrase(sentence[end:p0]):
