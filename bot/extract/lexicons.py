@@ -269,7 +269,14 @@ def lexicon_words(language: str, key: str) -> re.Pattern[str] | None:
 # After a word that governs a meeting word ("after", "during", "ahead of"): up to two
 # words before the meeting word, an elided article running into it ("dell'incontro",
 # "l'entretien"); an entry may end in the apostrophe itself ("prima dell'").
-GOVERNED_TAIL = r"(?:(?<=')|\s+)(?:[\w']+\s+|\w+'){0,2}$"
+_GOVERNED_TAIL = r"(?:(?<=')|\s+)(?:[\w']+\s+|\w+'){0,2}$"
+
+
+def governing_words(language: str, key: str) -> re.Pattern[str] | None:
+    """The lexicon list ``key`` ("after_words", "during_words", "before_words", ...) as
+    words that govern the meeting word right after them: searched in the stretch before
+    it, they end where it starts."""
+    return entries_between(language, key, r"(?<!\w)", _GOVERNED_TAIL)
 
 
 @lru_cache(maxsize=1024)

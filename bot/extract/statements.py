@@ -34,11 +34,11 @@ from bot.extract.dates import (
     scan_dates,
 )
 from bot.extract.lexicons import (
-    GOVERNED_TAIL,
     Lexicon,
     alternation,
     entries_between,
     fold,
+    governing_words,
     lexicon_words,
     load_lexicon,
     words_in,
@@ -1154,7 +1154,7 @@ _ONE_DAY = dt.timedelta(days=1)
 
 def _morrow_words(language: str) -> re.Pattern[str] | None:
     """ "The day after" with up to two words before the meeting word it governs."""
-    return entries_between(language, "morrow_words", r"(?<!\w)", GOVERNED_TAIL)
+    return governing_words(language, "morrow_words")
 
 
 _OCCASION_REACH = 72  # characters from the occasion's meeting word to its place
@@ -1359,7 +1359,7 @@ def _said_during(folded: str, verbs: list[Span], during: int, language: str) -> 
 
 def _during_words(language: str) -> re.Pattern[str] | None:
     """ "During" with up to two words before the meeting word it governs ("during a")."""
-    return entries_between(language, "during_words", r"(?<!\w)", GOVERNED_TAIL)
+    return governing_words(language, "during_words")
 
 
 def side_meeting(
@@ -1399,7 +1399,7 @@ _EARLIER_REACH = 40  # characters from the earlier meeting's word to its place
 
 def _after_words(language: str) -> re.Pattern[str] | None:
     """ "After" with up to two words before the meeting word it governs ("after his")."""
-    return entries_between(language, "after_words", r"(?<!\w)", GOVERNED_TAIL)
+    return governing_words(language, "after_words")
 
 
 def _placed(
@@ -1968,9 +1968,9 @@ def talks_ahead_phrases(
     meeting word closely (*phrase of the talks*). A phrase without a day is left in its
     clause ("una semana antes de la cumbre en Alaska" tells when something else was).
     Returns the phrases' spans in ``sentence``."""
+    if lex.meeting is None or not _names_before(lex.language).search(sentence):
+        return []  # most sentences: no "before" word, no meeting word to look at
     pattern, last = _before_words(lex.language), _before_words_last(lex.language)
-    if (pattern is None and last is None) or lex.meeting is None:
-        return []
     spans: list[Span] = []
     for meeting in lex.meeting.finditer(sentence):
         m0, m1 = meeting.span()
@@ -1995,6 +1995,22 @@ def talks_ahead_phrases(
 
 
 _COMMAS = (",", "、", "，")
+_NOTHING = re.compile("(?!)")
+
+
+@lru_cache(maxsize=64)
+def _names_before(language: str) -> re.Pattern[str]:
+    """Any word of the language's ``before_words`` or ``before_words_last``, wherever it
+    stands (a quick test before the meeting words are looked at)."""
+    words = [
+        p
+        for p in (
+            entries_between(language, "before_words", r"(?<!\w)", ""),
+            entries_between(language, "before_words_last", "", ""),
+        )
+        if p is not None
+    ]
+    return re.compile("|".join(p.pattern for p in words)) if words else _NOTHING
 
 
 def _before_words_last(language: str) -> re.Pattern[str] | None:
@@ -2076,7 +2092,7 @@ def talks_ahead(
 def _before_words(language: str) -> re.Pattern[str] | None:
     """ "Before" with up to two words before the meeting word it governs ("ahead of
     Thursday's")."""
-    return entries_between(language, "before_words", r"(?<!\w)", GOVERNED_TAIL)
+    return governing_words(language, "before_words")
 
 
 @lru_cache(maxsize=64)
@@ -2103,6 +2119,7 @@ def new_time_of_a_move(cut: int, kinds: list[tuple[int, str]]) -> bool:
     return last is not None and after is not None and last[1] == "moved" and after[1] == "upcoming"
 
 
+@lru_cache(maxsize=64)
 def _joiners(language: str) -> re.Pattern[str] | None:
     """ "And" between two predicates: a word of its own, or (lexicon ``attached_joiners``:
     Arabic "و", Hebrew "ו") a letter written joined to the next word, which the match

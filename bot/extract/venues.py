@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from bot.extract.datetables import SPACELESS, WORD_END
 from bot.extract.lexicons import (
-    GOVERNED_TAIL,
     ONE_WORD_GAP,
     Lexicon,
     entries_between,
+    governing_words,
     languages,
     lexicon_words,
     word_start_spans,
@@ -693,7 +693,7 @@ def follows_the_talks(
     governing = [
         p
         for key in ("after_words", "during_words", "before_words")
-        if (p := entries_between(language, key, r"(?<!\w)", GOVERNED_TAIL))
+        if (p := governing_words(language, key))
     ]
     return any(
         venue[0] >= end
